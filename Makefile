@@ -1,0 +1,37 @@
+# Thin wrapper: CMake does the building, ctest the testing.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+DEV        ?= var/dev
+
+.PHONY: all deps build build-asan test test-asan run clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DJD_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+# Every test, then every test again under AddressSanitizer and UBSan.
+test: build build-asan
+	cd $(BUILD) && ctest --output-on-failure -j 2
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j 2
+
+run: build
+	@scripts/dev-instance.sh $(BUILD) $(DEV)
+	@echo
+	@echo "jiandud is starting in the foreground (Ctrl-C stops it). In another shell, try:"
+	@echo "  $(BUILD)/jianductl -c $(DEV)/jianductl.conf status"
+	@echo "  $(BUILD)/jianductl -c $(DEV)/jianductl.conf routes"
+	@echo
+	exec $(BUILD)/jiandud -c $(DEV)/jiandud.conf
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

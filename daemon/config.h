@@ -1,0 +1,86 @@
+/*
+ * jiandud's configuration: one typed table of every key (section, name,
+ * type, default, whether it can change live), parsed with inih.  The
+ * table validates, documents (conf/jiandud.conf.example mirrors it) and
+ * tells SIGHUP what changed.
+ */
+#ifndef JD_CONFIG_H
+#define JD_CONFIG_H
+
+#include <stddef.h>
+
+struct jd_plugin_setting {
+	char *plugin;
+	char *key;
+	char *value;
+	int line;
+};
+
+struct jd_config {
+	char *path; /* as given */
+	char *dir;  /* directory of the file, for relative paths */
+
+	/* [server] */
+	char *data_dir;
+	char *pid_file;
+	char *log_level;
+	int log_syslog;
+	unsigned shutdown_timeout_ms;
+	/* [control] [api] */
+	char *control_listen;
+	char *api_listen;
+	/* [tls] */
+	char *tls_cert;
+	char *tls_key;
+	char *tls_ca;
+	/* [limits] */
+	unsigned max_body;
+	unsigned max_headers;
+	unsigned max_uri;
+	unsigned idle_timeout;
+	unsigned max_connections;
+	/* [redis] */
+	char *redis_url;
+	char *redis_server;
+	unsigned redis_command_timeout_ms;
+	unsigned redis_connect_timeout_ms;
+	unsigned redis_backoff_min_ms;
+	unsigned redis_backoff_max_ms;
+	char *redis_tls_ca;
+	char *redis_tls_cert;
+	char *redis_tls_key;
+	/* [plugins] */
+	char *plugins_dir;
+	char *plugins_load;
+	/* [security] */
+	char *keyring;
+
+	/* [plugin.<name>] sections, checked against each plugin's keys at load */
+	struct jd_plugin_setting *plugin_settings;
+	size_t n_plugin_settings;
+};
+
+/*
+ * Loads and validates `path`.  On failure returns a negative JD_E* code
+ * and writes "file:line: reason" (or "file: reason") into err.  Relative
+ * paths in the file are made absolute against the file's directory.
+ */
+int jd_config_load(const char *path, struct jd_config **out, char *err, size_t errlen);
+void jd_config_free(struct jd_config *cfg);
+
+/*
+ * Compares two configs.  Writes the names ("limits.max_body") of changed
+ * live keys into `live` and of changed restart-only keys into `fixed`,
+ * comma-separated.  Returns the number of changed keys.
+ */
+int jd_config_diff(const struct jd_config *a, const struct jd_config *b, char *live,
+		   size_t live_len, char *fixed, size_t fixed_len);
+
+/* Value of a plugin's key, or NULL. */
+const char *jd_config_plugin_value(const struct jd_config *cfg, const char *plugin,
+				   const char *key);
+
+/* Parses "host:port" or "[v6]:port" into host (without brackets) and port. */
+int jd_config_split_hostport(const char *s, char *host, size_t hostlen, unsigned *port);
+
+#endif

@@ -1,0 +1,220 @@
+/* jiandud: flags, daemonizing, and the life of the server. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/ssl.h>
+#include <sodium.h>
+
+#include "config.h"
+#include "log.h"
+#include "server.h"
+#include "tls.h"
+
+#define DEFAULT_CONF "/etc/jiandu/jiandud.conf"
+
+struct flags {
+	const char *conf;
+	int test;
+	int daemonize;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: jiandud [-c FILE] [-t] [-d] [-V] [-h]\n"
+		     "  -c FILE  configuration file (default " DEFAULT_CONF ")\n"
+		     "  -t       check the configuration and exit\n"
+		     "  -d       run in the background, writing server.pid_file\n"
+		     "  -V       print the version and exit\n"
+		     "  -h       this help\n");
+}
+
+static int parse_flags(int argc, char **argv, struct flags *f)
+{
+	int c;
+
+	f->conf = DEFAULT_CONF;
+	while ((c = getopt(argc, argv, "c:tdVh")) != -1) {
+		switch (c) {
+		case 'c':
+			f->conf = optarg;
+			break;
+		case 't':
+			f->test = 1;
+			break;
+		case 'd':
+			f->daemonize = 1;
+			break;
+		case 'V':
+			printf("jiandud %s (plugin ABI %d.%d)\n", JD_VERSION, JD_ABI_MAJOR,
+			       JD_ABI_MINOR);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "jiandud: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
+/* -t: what start-up would check before binding anything. */
+static int test_config(const struct jd_config *cfg)
+{
+	char err[512];
+	SSL_CTX *ctx = jd_tls_server_ctx(cfg->tls_cert, cfg->tls_key, cfg->tls_ca,
+					 JD_TLS_CLIENT_CERT_REQUIRED, err, sizeof(err));
+
+	if (ctx == NULL) {
+		fprintf(stderr, "jiandud: %s: %s\n", cfg->path, err);
+		return 1;
+	}
+	SSL_CTX_free(ctx);
+	printf("jiandud: configuration file %s test is successful\n", cfg->path);
+	return 0;
+}
+
+static int write_pid_file(const char *path)
+{
+	char buf[32];
+	int fd, n;
+
+	if (*path == '\0')
+		return JD_OK;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return JD_ERR;
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n) {
+		close(fd);
+		return JD_ERR;
+	}
+	return close(fd) == 0 ? JD_OK : JD_ERR;
+}
+
+/*
+ * Forks into the background.  The parent waits on a pipe until the child
+ * reports that start-up finished, so `jiandud -d` fails visibly when the
+ * server cannot start.  Returns the write end in the child.
+ */
+static int daemonize(void)
+{
+	int pfd[2];
+	pid_t pid;
+	char ok = 0;
+
+	if (pipe(pfd) != 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(pfd[1]);
+		if (read(pfd[0], &ok, 1) != 1)
+			ok = 0;
+		_exit(ok ? 0 : 1);
+	}
+	close(pfd[0]);
+	if (setsid() < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	return pfd[1];
+}
+
+static void detach_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR);
+
+	if (fd < 0)
+		return;
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+}
+
+static void report_ready(int fd, char ok)
+{
+	if (fd < 0)
+		return;
+	if (write(fd, &ok, 1) != 1)
+		jd_warn("cannot tell the parent process start-up finished", NULL);
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	struct jd_server srv;
+	struct jd_config *cfg = NULL;
+	struct rlimit no_core = {0, 0};
+	struct flags f = {0};
+	char err[1024];
+	int rc, ready_fd = -1;
+	char *pid_file = NULL;
+
+	if ((rc = parse_flags(argc, argv, &f)) != 0)
+		return rc;
+	if (sodium_init() < 0) {
+		fprintf(stderr, "jiandud: libsodium failed to initialize\n");
+		return 1;
+	}
+	/* Key material lives in this process: never write it to a core file. */
+	setrlimit(RLIMIT_CORE, &no_core);
+	if (jd_config_load(f.conf, &cfg, err, sizeof(err)) != JD_OK) {
+		fprintf(stderr, "jiandud: %s\n", err);
+		return 1;
+	}
+	if (f.test) {
+		rc = test_config(cfg);
+		jd_config_free(cfg);
+		return rc;
+	}
+	jd_log_use_syslog(cfg->log_syslog || f.daemonize);
+	if (f.daemonize) {
+		ready_fd = daemonize();
+		if (ready_fd < 0) {
+			fprintf(stderr, "jiandud: cannot daemonize: %s\n", strerror(errno));
+			jd_config_free(cfg);
+			return 1;
+		}
+		detach_stdio();
+		if (write_pid_file(cfg->pid_file) != JD_OK)
+			jd_err("cannot write pid file", "path=%s", cfg->pid_file);
+		else if (*cfg->pid_file)
+			pid_file = strdup(cfg->pid_file);
+	}
+	memset(&srv, 0, sizeof(srv));
+	if (jd_server_start(&srv, cfg) != JD_OK) {
+		report_ready(ready_fd, 0);
+		jd_server_free(&srv);
+		if (pid_file != NULL)
+			unlink(pid_file);
+		free(pid_file);
+		return 1;
+	}
+	report_ready(ready_fd, 1);
+	rc = jd_server_run(&srv);
+	jd_server_free(&srv);
+	if (pid_file != NULL)
+		unlink(pid_file);
+	free(pid_file);
+	jd_notice("jiandud stopped", "exit=%d", rc);
+	return rc;
+}

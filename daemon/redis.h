@@ -1,0 +1,74 @@
+/*
+ * Redis connection: hiredis's protocol reader and command formatter over a
+ * libevent bufferevent of our own (plain TCP, unix socket, or
+ * bufferevent_openssl for rediss://), with per-command timeouts and
+ * reconnection with backoff.  See docs/architecture.md for why we do not
+ * use hiredis's async context and libevent adapter.
+ */
+#ifndef JD_REDIS_H
+#define JD_REDIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <hiredis/hiredis.h>
+
+struct event_base;
+struct jd_redis;
+
+enum jd_redis_state { JD_REDIS_CONNECTING, JD_REDIS_OK, JD_REDIS_DOWN };
+
+struct jd_redis_opts {
+	const char *url; /* redis://[:pw@]host:port/db, rediss://..., unix:///path */
+	unsigned command_timeout_ms;
+	unsigned connect_timeout_ms;
+	unsigned backoff_min_ms;
+	unsigned backoff_max_ms;
+	const char *tls_ca; /* rediss:// only; may be NULL */
+	const char *tls_cert;
+	const char *tls_key;
+};
+
+struct jd_redis_stats {
+	uint64_t commands;   /* commands sent */
+	uint64_t replies;    /* replies received */
+	uint64_t errors;     /* error replies */
+	uint64_t timeouts;   /* commands that timed out */
+	uint64_t failed;     /* commands failed by a disconnect or refused while down */
+	uint64_t connects;   /* successful connections */
+	uint64_t disconnects;
+};
+
+/*
+ * reply is borrowed: valid only during the callback, NULL unless rc is
+ * JD_OK.  rc: JD_OK (reply may be an error reply: check reply->type),
+ * JD_E_UNAVAILABLE (connection lost), JD_E_TIMEOUT.
+ */
+typedef void (*jd_redis_cb)(int rc, redisReply *reply, void *arg);
+/* Called each time a connection is established (before queued commands). */
+typedef void (*jd_redis_connect_cb)(struct jd_redis *r, void *arg);
+
+/* Validates the URL: JD_OK or JD_E_INVALID with a reason in err. */
+int jd_redis_url_check(const char *url, char *err, size_t errlen);
+
+/* Starts connecting at once; never blocks. NULL on bad options (logged). */
+struct jd_redis *jd_redis_new(struct event_base *base, const struct jd_redis_opts *opts);
+/* Fails every pending command with JD_E_UNAVAILABLE (callbacks run), then frees. */
+void jd_redis_free(struct jd_redis *r);
+
+void jd_redis_on_connect(struct jd_redis *r, jd_redis_connect_cb cb, void *arg);
+
+/*
+ * Queues a command.  JD_OK: cb will run exactly once, later, from the
+ * loop (never from inside this call).  JD_E_UNAVAILABLE: not connected,
+ * cb will not run.
+ */
+int jd_redis_command(struct jd_redis *r, int argc, const char **argv, const size_t *argvlen,
+		     jd_redis_cb cb, void *arg);
+
+enum jd_redis_state jd_redis_state(const struct jd_redis *r);
+const char *jd_redis_state_name(enum jd_redis_state s); /* "connecting", "ok", "down" */
+const struct jd_redis_stats *jd_redis_stats(const struct jd_redis *r);
+/* Changes timeouts and backoff live (SIGHUP). */
+void jd_redis_set_timeouts(struct jd_redis *r, const struct jd_redis_opts *opts);
+
+#endif

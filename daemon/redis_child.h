@@ -1,0 +1,28 @@
+/*
+ * The managed redis-server: a child process on a unix socket in the data
+ * directory, append-only file on with appendfsync always, restarted with
+ * backoff when it dies, stopped on exit.
+ */
+#ifndef JD_REDIS_CHILD_H
+#define JD_REDIS_CHILD_H
+
+#include <sys/types.h>
+
+struct event_base;
+struct jd_redis_child;
+
+/*
+ * Starts redis-server (`server` is the binary, looked up in PATH) with its
+ * files in `dir` and waits, before the loop runs, until it answers PING
+ * (at most `wait_ms`).  On success *socket_path is set to "unix://<dir>/redis.sock"
+ * form URL owned by the child object.  NULL on failure (logged, with the
+ * tail of redis-server's own log).
+ */
+struct jd_redis_child *jd_redis_child_start(struct event_base *base, const char *server,
+					    const char *dir, unsigned wait_ms, const char **url);
+/* SIGTERM, wait up to 5 s, then SIGKILL; frees. */
+void jd_redis_child_stop(struct jd_redis_child *c);
+pid_t jd_redis_child_pid(const struct jd_redis_child *c);
+unsigned jd_redis_child_restarts(const struct jd_redis_child *c);
+
+#endif

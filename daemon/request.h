@@ -1,0 +1,40 @@
+/* One request's life: dispatch from evhttp, authentication, input, reply. */
+#ifndef JD_REQUEST_H
+#define JD_REQUEST_H
+
+#include <time.h>
+#include <jansson.h>
+#include <jiandu/plugin.h>
+
+#include "auth.h"
+#include "router.h"
+
+struct evhttp_request;
+struct jd_server;
+struct jd_listener;
+
+struct jd_req {
+	struct jd_server *srv;
+	struct jd_listener *listener;
+	struct evhttp_request *ev;
+	struct jd_route_entry *route; /* NULL before a route matched */
+	struct jd_params params;
+	json_t *input;
+	struct jd_principal principal;
+	struct timespec start;
+	char id[40];
+	char path[128]; /* for the access log: path only, never the query */
+};
+
+/* evhttp's generic callback for both listeners; arg is the jd_listener. */
+void jd_request_dispatch(struct evhttp_request *ev, void *arg);
+
+void jd_reply_json(jd_req *req, int status, json_t *body);
+void jd_reply_error(jd_req *req, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void jd_reply_rc(jd_req *req, int rc, const char *what);
+/* Sends a text body (metrics). */
+void jd_reply_text(jd_req *req, int status, const char *content_type, const char *text,
+		   size_t len);
+
+#endif

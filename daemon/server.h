@@ -1,0 +1,62 @@
+/*
+ * The running daemon: the loop, the config in force, and the services the
+ * core offers to requests and plugins.  One per worker process.
+ */
+#ifndef JD_SERVER_H
+#define JD_SERVER_H
+
+#include <time.h>
+
+struct event_base;
+struct event;
+struct jd_config;
+struct jd_router;
+struct jd_bus;
+struct jd_plugins;
+struct jd_redis;
+struct jd_redis_child;
+struct jd_store;
+struct jd_listener;
+
+struct jd_server {
+	struct event_base *base;
+	struct jd_config *cfg;
+	struct jd_router *router;
+	struct jd_bus *bus;
+	struct jd_plugins *plugins;
+	struct jd_redis *redis;
+	struct jd_redis_child *redis_child;
+	struct jd_store *store;
+	struct jd_listener *control;
+	struct jd_listener *api;
+	time_t started;
+	unsigned in_flight;
+	unsigned long long requests;
+	int draining;
+	int exit_code;
+	struct event *signals[4];
+	struct event *drain_timer;
+	struct timespec drain_deadline;
+};
+
+/* Builds everything from cfg (taken over) and binds the listeners. */
+int jd_server_start(struct jd_server *srv, struct jd_config *cfg);
+/* Runs the loop until a stop signal has drained; returns the exit code. */
+int jd_server_run(struct jd_server *srv);
+/* Stops plugins in reverse order and frees everything. */
+void jd_server_free(struct jd_server *srv);
+
+/*
+ * Re-reads the config file; on success applies what can change live and
+ * lists the changed keys in `changed` (comma-separated).  On failure the
+ * old config keeps serving and err says why.
+ */
+int jd_server_reload(struct jd_server *srv, char *changed, size_t changed_len, char *err,
+		     size_t errlen);
+/* Stops accepting, lets in-flight requests finish (bounded), exits the loop. */
+void jd_server_begin_shutdown(struct jd_server *srv);
+
+/* Registers the core's own routes (status, health, catalog, metrics, reload). */
+int jd_core_routes_register(struct jd_server *srv, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * The store primitive: every mutation is one EVALSHA of one Lua script
+ * that checks the record's version and the idempotency key, then writes
+ * the record, its indexes and counters.  Reads are single read-only
+ * commands.  Keys are given relative and prefixed "jd:{<tenant>}:" here.
+ */
+#ifndef JD_STORE_H
+#define JD_STORE_H
+
+#include <jiandu/plugin.h>
+
+struct jd_redis;
+struct jd_store;
+
+struct jd_store *jd_store_new(struct jd_redis *r);
+void jd_store_free(struct jd_store *s);
+
+/* Tenant ids: 1..64 of [A-Za-z0-9_-]. */
+int jd_store_tenant_valid(const char *tenant);
+
+/*
+ * JD_OK: cb runs exactly once, later.  JD_E_INVALID (bad tenant, key or
+ * op; nothing queued), JD_E_UNAVAILABLE (Redis down; nothing queued): cb
+ * does not run.
+ */
+int jd_store_mutate(struct jd_store *s, const struct jd_mutation *m, jd_mutate_cb cb, void *arg);
+/* Only read-only commands are accepted (JD_E_INVALID otherwise). */
+int jd_store_read(struct jd_store *s, const char *tenant, int argc, const char **argv,
+		  jd_read_cb cb, void *arg);
+/* PING, for health checks. */
+int jd_store_ping(struct jd_store *s, jd_read_cb cb, void *arg);
+
+#endif

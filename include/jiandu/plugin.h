@@ -1,0 +1,242 @@
+/*
+ * jiandu plugin ABI: the only header a plugin includes.
+ *
+ * A plugin is a shared object that exports one symbol, `jd_plugin`, a
+ * `struct jd_plugin` built with JD_PLUGIN_DEFINE.  The host checks its
+ * magic and ABI version before reading anything else, checks that every
+ * plugin it requires is loaded, then calls init() in dependency order with
+ * a table of host functions.  A plugin calls nothing of the daemon's but
+ * what that table holds; it never calls another plugin: plugins talk
+ * through events.
+ *
+ * Return codes, everywhere: JD_OK (0) on success, a negative JD_E* value on
+ * failure.
+ */
+#ifndef JIANDU_PLUGIN_H
+#define JIANDU_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define JD_PLUGIN_MAGIC 0x4a44504cu /* "JDPL" */
+#define JD_ABI_MAJOR    1
+#define JD_ABI_MINOR    0
+
+enum jd_rc {
+	JD_OK = 0,
+	JD_ERR = -1,          /* internal failure (500) */
+	JD_E_INVALID = -2,    /* bad input (400) */
+	JD_E_NOTFOUND = -3,   /* no such record (404) */
+	JD_E_CONFLICT = -4,   /* stale version or illegal transition (409) */
+	JD_E_UNAVAILABLE = -5, /* storage unreachable (503) */
+	JD_E_TIMEOUT = -6,    /* storage did not answer in time (503) */
+	JD_E_FORBIDDEN = -7,  /* caller lacks the permission (403) */
+	JD_E_NOMEM = -8,      /* out of memory (500) */
+};
+
+enum jd_log_level { JD_LOG_DEBUG, JD_LOG_INFO, JD_LOG_NOTICE, JD_LOG_WARN, JD_LOG_ERR };
+
+/* A loaded plugin as the host knows it; opaque to the plugin. */
+typedef struct jd_plugin_handle jd_plugin_handle;
+/* One HTTP request being served; valid until jd_host.reply* is called. */
+typedef struct jd_req jd_req;
+/* A timer created with jd_host.timer_add. */
+typedef struct jd_timer jd_timer;
+
+/* ---- Routes ---------------------------------------------------------- */
+
+enum jd_field_type { JD_FIELD_STRING, JD_FIELD_INTEGER, JD_FIELD_BOOLEAN };
+
+/*
+ * One input field of a route.  The core validates the request body (for
+ * POST/PUT/PATCH) or query string (for GET/DELETE) against the route's
+ * fields before the handler runs, describes them in /v1/openapi.json, and
+ * the CLI turns them into --flags.
+ */
+struct jd_field {
+	const char *name;
+	enum jd_field_type type;
+	int required;
+	size_t max_len;     /* strings: longest accepted, in bytes; 0 means 256 */
+	const char *description;
+	int sensitive;      /* sealed by the core (security issue); never logged */
+};
+
+enum jd_route_flags {
+	JD_ROUTE_CONTROL_ONLY = 1 << 0, /* served on the control listener only */
+	JD_ROUTE_NO_AUTH = 1 << 1,      /* no credential needed (health checks) */
+	JD_ROUTE_NO_STORE = 1 << 2,     /* works without Redis: never answers 503 */
+};
+
+typedef void (*jd_handler_fn)(jd_req *req, void *arg);
+
+struct jd_route {
+	const char *method;     /* "GET", "POST", "PUT", "PATCH", "DELETE" */
+	const char *path;       /* "/v1/example/notes/{id}": {name} matches one segment */
+	const char *permission; /* e.g. "example.write"; checked by the core */
+	const char *summary;    /* one line, shown in openapi and the CLI */
+	const char *command;    /* CLI command words, e.g. "example notes add"; NULL: none */
+	const struct jd_field *fields; /* terminated by an entry with name == NULL */
+	unsigned flags;
+	jd_handler_fn handler;
+	void *arg;
+};
+
+/* ---- Store ----------------------------------------------------------- */
+
+/* The expected version of a mutation's record. */
+#define JD_VERSION_ANY (-1LL) /* no check */
+#define JD_VERSION_NEW 0LL    /* the record must not exist yet */
+
+enum jd_op_kind {
+	JD_OP_SADD,    /* key member */
+	JD_OP_SREM,    /* key member */
+	JD_OP_ZADD,    /* key member score(value as integer) */
+	JD_OP_ZREM,    /* key member */
+	JD_OP_HINCRBY, /* key field(member) by(value) */
+	JD_OP_HSET,    /* key field(member) value */
+	JD_OP_HDEL,    /* key field(member) */
+	JD_OP_INCRBY,  /* key by(value) */
+};
+
+struct jd_op {
+	enum jd_op_kind kind;
+	const char *key;    /* relative key: "idx:notes", prefixed by the core */
+	const char *member; /* member or hash field */
+	const char *value;  /* value, score or increment (as decimal text) */
+};
+
+/*
+ * One atomic change: the record's fields, its version check, the indexes
+ * and counters that move with it, all applied by one server-side script.
+ * Keys are relative; the core prefixes them with "jd:{<tenant>}:".
+ */
+struct jd_mutation {
+	const char *tenant;     /* hash tag of every key; required */
+	const char *record;     /* relative key of the record hash, e.g. "note:42" */
+	long long expect_version; /* JD_VERSION_ANY, JD_VERSION_NEW or the version read */
+	const char *idempotency_key; /* NULL, or the client's key: a retry returns the first result */
+	const char *const *set;  /* field, value, field, value, ..., NULL */
+	const char *const *del;  /* field, ..., NULL; may be NULL */
+	const struct jd_op *ops; /* n_ops entries */
+	size_t n_ops;
+};
+
+/*
+ * rc: JD_OK, JD_E_CONFLICT (version), JD_E_UNAVAILABLE, JD_E_TIMEOUT, JD_ERR.
+ * version: the record's version after the change (or the first result's,
+ * on an idempotent retry).  replayed: 1 when the idempotency key had been
+ * seen and nothing was applied this time.
+ */
+typedef void (*jd_mutate_cb)(int rc, long long version, int replayed, void *arg);
+
+/*
+ * A read's result as JSON: a Redis bulk string becomes a string, an
+ * integer an integer, nil null, an array an array (HGETALL an array of
+ * alternating fields and values).  rc as for jd_mutate_cb; result is
+ * borrowed (valid during the callback) and NULL when rc != JD_OK.
+ */
+typedef void (*jd_read_cb)(int rc, json_t *result, void *arg);
+
+/* ---- Events and timers ------------------------------------------------- */
+
+/* payload is borrowed: json_incref it to keep it. */
+typedef void (*jd_event_cb)(const char *name, json_t *payload, void *arg);
+typedef void (*jd_timer_cb)(void *arg);
+
+/* ---- The host table -------------------------------------------------- */
+
+struct jd_host {
+	uint32_t abi_major;
+	uint32_t abi_minor;
+	size_t size; /* sizeof(struct jd_host) as the host was built: slots past it are absent */
+
+	/* logfmt line tagged with the plugin's name; never pass a sensitive value */
+	void (*log)(jd_plugin_handle *self, enum jd_log_level level, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+	/* value of `key` in the plugin's [plugin.<name>] section, or `def` */
+	const char *(*config_get)(jd_plugin_handle *self, const char *key, const char *def);
+
+	/* routes: call from init(); the path must start with /v1/<plugin name>/ */
+	int (*route_add)(jd_plugin_handle *self, const struct jd_route *route);
+
+	/* request accessors */
+	const char *(*req_param)(jd_req *req, const char *name); /* path {name} or query */
+	json_t *(*req_body)(jd_req *req);                        /* validated body; borrowed */
+	const char *(*req_principal)(jd_req *req);               /* who is calling */
+	const char *(*req_id)(jd_req *req);                      /* request id for logs */
+
+	/* replies: exactly one per request; body is stolen (json_decref'd by the host) */
+	void (*reply_json)(jd_req *req, int status, json_t *body);
+	void (*reply_error)(jd_req *req, int status, const char *code, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+	/* maps a JD_E* code to its HTTP status and error code */
+	void (*reply_rc)(jd_req *req, int rc, const char *what);
+
+	/* storage: one atomic script per mutation; reads of one key */
+	int (*store_mutate)(jd_plugin_handle *self, const struct jd_mutation *m, jd_mutate_cb cb,
+			    void *arg);
+	/* read-only commands (HGETALL, HGET, SMEMBERS, ZRANGE, ...); argv[1] is a relative key */
+	int (*store_read)(jd_plugin_handle *self, const char *tenant, int argc, const char **argv,
+			  jd_read_cb cb, void *arg);
+
+	/* events: delivered on the loop, after the publisher returns */
+	int (*subscribe)(jd_plugin_handle *self, const char *name, jd_event_cb cb, void *arg);
+	int (*publish)(jd_plugin_handle *self, const char *name, json_t *payload);
+
+	/* timers: repeat != 0 fires every `ms` until cancelled */
+	jd_timer *(*timer_add)(jd_plugin_handle *self, unsigned ms, int repeat, jd_timer_cb cb,
+			       void *arg);
+	void (*timer_cancel)(jd_timer *t);
+
+	/* a fresh random record id: 32 lowercase hex characters and a NUL */
+	void (*new_id)(char out[33]);
+
+	/* filled by the security core (crypto, audit); NULL until then */
+	void *security[8];
+	void *reserved[8];
+};
+
+/* ---- The descriptor a plugin exports ----------------------------------- */
+
+struct jd_config_key {
+	const char *name;
+	const char *def;
+	const char *description;
+};
+
+struct jd_plugin {
+	/* these three must stay first: they protect the rest */
+	uint32_t magic;
+	uint32_t abi_major;
+	uint32_t abi_minor;
+
+	const char *name;
+	const char *version;
+	const char *summary;
+	const char *const *requires;          /* plugin names, NULL-terminated; may be NULL */
+	const struct jd_config_key *config;   /* keys of [plugin.<name>], name == NULL ends */
+	int (*init)(const struct jd_host *host, jd_plugin_handle *self);
+	void (*fini)(void);
+	void *reserved[4];
+};
+
+#define JD_PLUGIN_SYMBOL "jd_plugin"
+
+#define JD_PLUGIN_DEFINE(...)                                                                      \
+	__attribute__((visibility("default"))) const struct jd_plugin jd_plugin = {               \
+	    .magic = JD_PLUGIN_MAGIC,                                                              \
+	    .abi_major = JD_ABI_MAJOR,                                                             \
+	    .abi_minor = JD_ABI_MINOR,                                                             \
+	    __VA_ARGS__}
+
+#ifdef __cplusplus
+}
+#endif
+#endif

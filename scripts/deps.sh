@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages jiandu needs to build, test and run.
+# Idempotent: installs only what is missing.  Not root: prints the command.
+set -euo pipefail
+
+packages=(
+	build-essential cmake pkg-config
+	libevent-dev libhiredis-dev libssl-dev libsodium-dev libjansson-dev libinih-dev
+	libcurl4-openssl-dev libcmocka-dev
+	redis-server openssl curl python3 valgrind
+)
+if [ "${JD_WITH_TOOLS:-0}" = 1 ]; then
+	packages+=(valgrind cppcheck clang-tidy clang-format wrk)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "jiandu: missing packages; run as root:" >&2
+	echo "  apt-get install -y ${missing[*]}" >&2
+	exit 1
+fi
+echo "jiandu: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The package starts a system redis-server on port 6379; jiandu runs its own.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active -q redis-server 2>/dev/null; then
+	systemctl stop redis-server || true
+fi

@@ -1,0 +1,177 @@
+# Shared by the black-box tests: a fresh instance, the real daemon, real Redis,
+# real TLS.  Source it; call jd_finish at the end.
+set -euo pipefail
+
+: "${JD_BUILD_DIR:?run through ctest, or set JD_BUILD_DIR}"
+: "${JD_SOURCE_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+JIANDUD=$JD_BUILD_DIR/jiandud
+JIANDUCTL=$JD_BUILD_DIR/jianductl
+JD_TMP=$(mktemp -d /tmp/jdit.XXXXXX)
+JD_PASSED=0
+JD_FAILED=0
+JD_PID=
+# Leak checks of the sanitizer build run at exit; abort loudly on any error.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+jd_cleanup() {
+	if [ -n "$JD_PID" ] && kill -0 "$JD_PID" 2>/dev/null; then
+		kill -TERM "$JD_PID" 2>/dev/null || true
+		sleep 0.5
+		kill -KILL "$JD_PID" 2>/dev/null || true
+	fi
+	pkill -f "$JD_TMP" 2>/dev/null || true
+	rm -rf "$JD_TMP"
+}
+trap jd_cleanup EXIT
+
+ok() {
+	JD_PASSED=$((JD_PASSED + 1))
+	echo "ok - $*"
+}
+
+not_ok() {
+	JD_FAILED=$((JD_FAILED + 1))
+	echo "NOT OK - $*"
+}
+
+# check NAME COMMAND...: passes when the command succeeds.
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+# contains NAME HAYSTACK NEEDLE
+contains() {
+	if [[ "$2" == *"$3"* ]]; then ok "$1"; else not_ok "$1: '$3' not in: ${2:0:600}"; fi
+}
+
+# equals NAME GOT WANT
+equals() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1: got '$2', want '$3'"; fi
+}
+
+jd_finish() {
+	echo "$JD_PASSED passed, $JD_FAILED failed"
+	[ "$JD_FAILED" -eq 0 ]
+}
+
+# A port nobody listens on now.
+jd_free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+}
+
+# jd_instance DIR [jianductl init options...]: a fresh instance on free ports.
+jd_instance() {
+	local dir=$1
+	shift
+	JD_CONTROL_PORT=$(jd_free_port)
+	JD_API_PORT=$(jd_free_port)
+	while [ "$JD_API_PORT" = "$JD_CONTROL_PORT" ]; do JD_API_PORT=$(jd_free_port); done
+	"$JIANDUCTL" init "$dir" --control-port "$JD_CONTROL_PORT" --api-port "$JD_API_PORT" \
+		--plugins-dir "$JD_BUILD_DIR/plugins" "$@" >/dev/null
+	JD_DIR=$dir
+}
+
+# jd_set SECTION KEY VALUE: edits the instance's jiandud.conf (adds the key if absent).
+jd_set() {
+	local conf=$JD_DIR/jiandud.conf
+	python3 - "$conf" "$1" "$2" "$3" <<'PY'
+import sys
+path, section, key, value = sys.argv[1:]
+lines = open(path).read().splitlines()
+out, cur, done = [], None, False
+for i, l in enumerate(lines):
+    s = l.strip()
+    if s.startswith('['):
+        if cur == section and not done:
+            out.append(f"{key} = {value}")
+            done = True
+        cur = s[1:-1]
+    elif cur == section and s.split('=')[0].strip() == key and not s.startswith('#'):
+        if not done:
+            out.append(f"{key} = {value}")
+            done = True
+        continue
+    out.append(l)
+if not done:
+    if cur != section:
+        out.append(f"[{section}]")
+    out.append(f"{key} = {value}")
+open(path, 'w').write("\n".join(out) + "\n")
+PY
+}
+
+# jd_start: runs jiandud on the instance, waits until the api listener answers.
+jd_start() {
+	"$JIANDUD" -c "$JD_DIR/jiandud.conf" "$@" >>"$JD_DIR/jiandud.log" 2>&1 &
+	JD_PID=$!
+	local i
+	for i in $(seq 1 300); do
+		if curl -sk -o /dev/null "https://127.0.0.1:$JD_API_PORT/healthz" 2>/dev/null; then
+			return 0
+		fi
+		if ! kill -0 "$JD_PID" 2>/dev/null; then
+			echo "jiandud exited during start-up:" >&2
+			tail -20 "$JD_DIR/jiandud.log" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "jiandud did not answer within 30 s" >&2
+	return 1
+}
+
+# jd_stop: SIGTERM and wait; sets JD_EXIT to jiandud's exit code.
+jd_stop() {
+	kill -TERM "$JD_PID"
+	JD_EXIT=0
+	wait "$JD_PID" || JD_EXIT=$?
+	JD_PID=
+}
+
+# Waits up to N tenths of a second for COMMAND to succeed.
+jd_wait_for() {
+	local n=$1 i
+	shift
+	for i in $(seq 1 "$n"); do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# curl against the control listener with the admin certificate.
+jd_ctl_curl() {
+	curl -sS --cacert "$JD_DIR/tls/ca.crt" --cert "$JD_DIR/tls/admin.crt" \
+		--key "$JD_DIR/tls/admin.key" "$@"
+}
+
+# curl against the api listener with the admin certificate.
+jd_api_curl() {
+	jd_ctl_curl "$@"
+}
+
+jd_control_url() { echo "https://127.0.0.1:$JD_CONTROL_PORT$1"; }
+jd_api_url() { echo "https://127.0.0.1:$JD_API_PORT$1"; }
+
+jd_ctl() {
+	"$JIANDUCTL" -c "$JD_DIR/jianductl.conf" "$@"
+}
+
+# JSON field: jd_json '.a.b' <<< "$json"
+jd_json() {
+	python3 -c 'import json,sys
+v=json.load(sys.stdin)
+for k in sys.argv[1].strip(".").split("."):
+    if k: v = v[int(k)] if isinstance(v, list) else v.get(k)
+print(json.dumps(v) if isinstance(v,(dict,list)) else ("" if v is None else str(v).lower() if isinstance(v,bool) else v))' "$1"
+}

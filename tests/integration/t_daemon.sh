@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# The daemon end to end: status, both listeners' credentials, bad requests,
+# the catalog, the example plugin through the store, config checking.
+source "$(dirname "$0")/lib.sh"
+
+jd_instance "$JD_TMP/i" --load example
+jd_set plugin.example greeting "ni hao"
+jd_start
+
+# --- status through the CLI and curl
+st=$(jd_ctl status --json)
+equals "status: redis ok" "$(jd_json .redis.state <<<"$st")" ok
+equals "status: plugins" "$(jd_json .plugins.0.name <<<"$st")" example
+equals "status: control listener" "$(jd_json .listeners.control <<<"$st")" "127.0.0.1:$JD_CONTROL_PORT"
+equals "status: api listener" "$(jd_json .listeners.api <<<"$st")" "127.0.0.1:$JD_API_PORT"
+contains "status: version" "$(jd_json .version <<<"$st")" "0."
+human=$(jd_ctl status)
+contains "status (human) shows redis ok" "$human" "ok"
+code=$(jd_ctl_curl -o /dev/null -w '%{http_code}' "$(jd_control_url /v1/status)")
+equals "curl with the admin certificate gets 200 from control" "$code" 200
+
+# --- the control listener refuses what lacks an instance certificate
+if curl -sS --cacert "$JD_DIR/tls/ca.crt" -o /dev/null "$(jd_control_url /v1/status)" 2>"$JD_TMP/err"; then
+	not_ok "control without a client certificate is refused"
+else
+	ok "control without a client certificate is refused ($(head -c 120 "$JD_TMP/err"))"
+fi
+"$JIANDUCTL" init "$JD_TMP/other" --control-port 1 --api-port 2 >/dev/null
+if curl -sS --cacert "$JD_DIR/tls/ca.crt" --cert "$JD_TMP/other/tls/admin.crt" \
+	--key "$JD_TMP/other/tls/admin.key" -o /dev/null "$(jd_control_url /v1/status)" 2>/dev/null; then
+	not_ok "control with a certificate from another CA is refused"
+else
+	ok "control with a certificate from another CA is refused"
+fi
+code=$(curl -s --cacert "$JD_DIR/tls/ca.crt" --cert "$JD_TMP/other/tls/admin.crt" \
+	--key "$JD_TMP/other/tls/admin.key" -o "$JD_TMP/body" -w '%{http_code}' "$(jd_api_url /v1/status)" || true)
+equals "api with a certificate from another CA gets 401" "$code" 401
+out=$(jd_ctl -s "127.0.0.1:$JD_CONTROL_PORT" --cert "$JD_TMP/other/tls/admin.crt" \
+	--key "$JD_TMP/other/tls/admin.key" status 2>&1) && rc=0 || rc=$?
+equals "jianductl with a foreign certificate exits 3" "$rc" 3
+
+# --- the api listener: credentials
+code=$(curl -s --cacert "$JD_DIR/tls/ca.crt" -o "$JD_TMP/body" -w '%{http_code}' "$(jd_api_url /v1/status)")
+equals "api without a credential: 401" "$code" 401
+contains "api 401 is a JSON error" "$(cat "$JD_TMP/body")" '"code":"unauthenticated"'
+code=$(curl -s --cacert "$JD_DIR/tls/ca.crt" -H 'Authorization: Bearer not-a-token' \
+	-o "$JD_TMP/body" -w '%{http_code}' "$(jd_api_url /v1/status)")
+equals "api with a bad token: 401" "$code" 401
+contains "bad token says why" "$(cat "$JD_TMP/body")" "bearer token"
+code=$(jd_api_curl -o /dev/null -w '%{http_code}' "$(jd_api_url /v1/status)")
+equals "api with the admin certificate: 200" "$code" 200
+code=$(curl -s --cacert "$JD_DIR/tls/ca.crt" -o "$JD_TMP/body" -w '%{http_code}' "$(jd_api_url /healthz)")
+equals "healthz needs no credential" "$code" 200
+contains "healthz says ok" "$(cat "$JD_TMP/body")" '"status":"ok"'
+
+# --- TLS versions
+if curl -s --cacert "$JD_DIR/tls/ca.crt" --tls-max 1.1 -o /dev/null "$(jd_api_url /healthz)" 2>/dev/null; then
+	not_ok "TLS 1.1 is refused"
+else
+	ok "TLS 1.1 is refused"
+fi
+code=$(curl -s --cacert "$JD_DIR/tls/ca.crt" --tlsv1.2 --tls-max 1.2 -o /dev/null -w '%{http_code}' "$(jd_api_url /healthz)")
+equals "TLS 1.2 is served" "$code" 200
+
+# --- bad requests
+code=$(jd_api_curl -o "$JD_TMP/body" -w '%{http_code}' "$(jd_api_url /v1/nope)")
+equals "unknown route: 404" "$code" 404
+contains "404 is a JSON error" "$(cat "$JD_TMP/body")" '"error":{"code":"not_found"'
+code=$(jd_api_curl -o /dev/null -w '%{http_code}' -X DELETE "$(jd_api_url /v1/status)")
+equals "wrong method: 405" "$code" 405
+code=$(jd_api_curl -o /dev/null -w '%{http_code}' "$(jd_api_url /metrics)")
+equals "metrics are not served on api" "$code" 404
+code=$(jd_api_curl -o "$JD_TMP/body" -w '%{http_code}' -H 'Content-Type: application/json' \
+	--data '{"tenant":' "$(jd_api_url /v1/example/notes)")
+equals "malformed JSON: 400" "$code" 400
+contains "malformed JSON says where" "$(cat "$JD_TMP/body")" "malformed JSON"
+code=$(jd_api_curl -o "$JD_TMP/body" -w '%{http_code}' -H 'Content-Type: application/json' \
+	--data '{"tenant":"t1"}' "$(jd_api_url /v1/example/notes)")
+equals "missing field: 400" "$code" 400
+contains "missing field is named" "$(cat "$JD_TMP/body")" "missing required field 'title'"
+head -c 2000000 /dev/zero | tr '\0' 'a' >"$JD_TMP/big"
+code=$(jd_api_curl -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+	--data-binary @"$JD_TMP/big" "$(jd_api_url /v1/example/notes)" || true)
+equals "oversized body: 413" "$code" 413
+long=$(head -c 6000 /dev/zero | tr '\0' 'a')
+code=$(jd_api_curl -o /dev/null -w '%{http_code}' "$(jd_api_url "/v1/status?$long")")
+equals "overlong URI: 414" "$code" 414
+raw=$(printf 'GARBAGE / NOTHTTP\r\n\r\n' | timeout 5 openssl s_client -quiet -connect "127.0.0.1:$JD_API_PORT" \
+	-CAfile "$JD_DIR/tls/ca.crt" 2>/dev/null | head -1 || true)
+contains "malformed HTTP: 400" "$raw" "400"
+raw=$(printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n' | timeout 5 openssl s_client -quiet \
+	-connect "127.0.0.1:$JD_API_PORT" -CAfile "$JD_DIR/tls/ca.crt" 2>/dev/null | head -1 || true)
+contains "malformed header: 400" "$raw" "400"
+# a client that sends half a request and goes away does not stall the daemon
+(printf 'POST /v1/example/notes HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"ti' |
+	timeout 2 openssl s_client -quiet -connect "127.0.0.1:$JD_API_PORT" -CAfile "$JD_DIR/tls/ca.crt" >/dev/null 2>&1 || true) &
+code=$(jd_api_curl -o /dev/null -w '%{http_code}' "$(jd_api_url /v1/status)")
+equals "served while a client dawdles" "$code" 200
+wait
+
+# --- the catalog, openapi, metrics
+routes=$(jd_ctl routes --json)
+contains "catalog lists the example plugin's routes" "$routes" '"/v1/example/notes/{id}"'
+api=$(jd_ctl_curl "$(jd_control_url /v1/openapi.json)")
+equals "openapi version" "$(jd_json .openapi <<<"$api")" 3.1.0
+contains "openapi has the plugin's paths" "$api" '"/v1/example/notes"'
+hello=$(jd_ctl example hello --json)
+equals "plugin config reaches the plugin" "$(jd_json .greeting <<<"$hello")" "ni hao"
+
+# --- the store through the example plugin
+add=$(jd_ctl example notes add --tenant t1 --title "first note" --text "body" --idempotency_key k1 --json)
+id=$(jd_json .id <<<"$add")
+equals "create: version 1" "$(jd_json .version <<<"$add")" 1
+again=$(jd_ctl example notes add --tenant t1 --title "first note" --text "body" --idempotency_key k1 --json)
+equals "idempotent retry returns the first id" "$(jd_json .id <<<"$again")" "$id"
+equals "idempotent retry is marked replayed" "$(jd_json .replayed <<<"$again")" true
+show=$(jd_ctl example notes show --id "$id" --tenant t1 --json)
+equals "show: title" "$(jd_json .title <<<"$show")" "first note"
+edit=$(jd_ctl example notes edit --id "$id" --tenant t1 --version 1 --title "second" --json)
+equals "edit with the right version: 2" "$(jd_json .version <<<"$edit")" 2
+out=$(jd_ctl example notes edit --id "$id" --tenant t1 --version 1 --title "stale" 2>&1) && rc=0 || rc=$?
+equals "edit with a stale version exits 1" "$rc" 1
+contains "stale version: 409" "$out" "409"
+list=$(jd_ctl example notes list --tenant t1 --json)
+equals "list: one note (the retry made no duplicate)" "$(jd_json .notes <<<"$list" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 1
+code=$(jd_api_curl -o /dev/null -w '%{http_code}' "$(jd_api_url "/v1/example/notes/nothere?tenant=t1")")
+equals "unknown note: 404" "$code" 404
+code=$(jd_api_curl -o "$JD_TMP/body" -w '%{http_code}' "$(jd_api_url "/v1/example/notes?tenant=bad%20tenant")")
+equals "bad tenant: 400" "$code" 400
+
+metrics=$(jd_ctl_curl "$(jd_control_url /metrics)")
+contains "metrics: requests by route" "$metrics" 'jiandu_http_requests_total{method="GET",route="/v1/status",code="2xx"}'
+contains "metrics: latency histogram" "$metrics" 'jiandu_http_request_duration_seconds_bucket'
+contains "metrics: redis round trips" "$metrics" 'jiandu_redis_commands_total'
+contains "metrics: connections" "$metrics" 'jiandu_connections{listener="control"}'
+
+# --- CLI errors
+out=$(jd_ctl stauts 2>&1) && rc=0 || rc=$?
+equals "unknown command exits 2" "$rc" 2
+contains "unknown command suggests the nearest" "$out" "status"
+out=$(jd_ctl example notes add --tenant t1 2>&1) && rc=0 || rc=$?
+equals "missing required option exits 2" "$rc" 2
+
+# --- config checking
+out=$("$JIANDUD" -t -c "$JD_DIR/jiandud.conf" 2>&1) && rc=0 || rc=$?
+equals "jiandud -t on a good config exits 0" "$rc" 0
+contains "jiandud -t says successful" "$out" "successful"
+cp "$JD_DIR/jiandud.conf" "$JD_TMP/bad.conf"
+printf '[limits]\nmax_bodyy = 5\n' >>"$JD_TMP/bad.conf"
+out=$("$JIANDUD" -t -c "$JD_TMP/bad.conf" 2>&1) && rc=0 || rc=$?
+equals "jiandud -t on a bad config exits 1" "$rc" 1
+contains "bad config names file and line" "$out" "bad.conf:$(wc -l <"$JD_TMP/bad.conf"): unknown key 'max_bodyy'"
+
+jd_stop
+equals "SIGTERM: exit 0" "$JD_EXIT" 0
+jd_finish
