@@ -23,9 +23,12 @@ const char *jd_auth_cred_name(enum jd_cred c)
 static int resolve_cert(SSL *ssl, int control, struct jd_principal *p)
 {
 	char ou[64];
+	int rc = jd_tls_peer_identity(ssl, p->name, sizeof(p->name), ou, sizeof(ou));
 
-	if (jd_tls_peer_identity(ssl, p->name, sizeof(p->name), ou, sizeof(ou)) != JD_OK)
-		return JD_E_NOTFOUND;
+	if (rc != JD_OK) {
+		p->name[0] = '\0';
+		return rc;
+	}
 	p->cred = JD_CRED_CERT;
 	/*
 	 * The control listener only completes a handshake with a certificate
@@ -54,9 +57,17 @@ static int resolve_token(const char *token, struct jd_principal *p, char *why, s
 int jd_auth_resolve(SSL *ssl, const char *authorization, int control, struct jd_principal *p,
 		    char *why, size_t whylen)
 {
+	int rc;
+
 	memset(p, 0, sizeof(*p));
-	if (resolve_cert(ssl, control, p) == JD_OK)
+	rc = resolve_cert(ssl, control, p);
+	if (rc == JD_OK)
 		return JD_OK;
+	if (rc == JD_E_FORBIDDEN) {
+		snprintf(why, whylen, "client certificate not issued by this instance's CA, "
+				      "expired or revoked");
+		return JD_E_FORBIDDEN;
+	}
 	if (authorization == NULL) {
 		snprintf(why, whylen, "no credential: present a client certificate or a bearer "
 				      "token");

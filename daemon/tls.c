@@ -69,6 +69,18 @@ static int load_client_ca(SSL_CTX *ctx, const char *ca, char *err, size_t errlen
 	return JD_OK;
 }
 
+/*
+ * api: a certificate that does not verify must not end the handshake, so
+ * the client gets a 401 that says why; the verify result stays on the
+ * connection and jd_tls_peer_identity() refuses such a certificate.
+ */
+static int keep_going(int preverify_ok, X509_STORE_CTX *ctx)
+{
+	(void)preverify_ok;
+	(void)ctx;
+	return 1;
+}
+
 SSL_CTX *jd_tls_server_ctx(const char *cert, const char *key, const char *ca,
 			   enum jd_tls_client_auth auth, char *err, size_t errlen)
 {
@@ -101,7 +113,7 @@ SSL_CTX *jd_tls_server_ctx(const char *cert, const char *key, const char *ca,
 		goto fail;
 	if (auth == JD_TLS_CLIENT_CERT_REQUIRED)
 		mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-	SSL_CTX_set_verify(ctx, mode, NULL);
+	SSL_CTX_set_verify(ctx, mode, auth == JD_TLS_CLIENT_CERT_OPTIONAL ? keep_going : NULL);
 	SSL_CTX_set_verify_depth(ctx, 3);
 	return ctx;
 fail:

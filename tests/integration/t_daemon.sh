@@ -35,6 +35,7 @@ fi
 code=$(curl -s --cacert "$JD_DIR/tls/ca.crt" --cert "$JD_TMP/other/tls/admin.crt" \
 	--key "$JD_TMP/other/tls/admin.key" -o "$JD_TMP/body" -w '%{http_code}' "$(jd_api_url /v1/status)" || true)
 equals "api with a certificate from another CA gets 401" "$code" 401
+contains "api says the certificate is not the instance's" "$(cat "$JD_TMP/body")" "not issued by this instance"
 out=$(jd_ctl -s "127.0.0.1:$JD_CONTROL_PORT" --cert "$JD_TMP/other/tls/admin.crt" \
 	--key "$JD_TMP/other/tls/admin.key" status 2>&1) && rc=0 || rc=$?
 equals "jianductl with a foreign certificate exits 3" "$rc" 3
@@ -94,9 +95,10 @@ contains "malformed header: 400" "$raw" "400"
 # a client that sends half a request and goes away does not stall the daemon
 (printf 'POST /v1/example/notes HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"ti' |
 	timeout 2 openssl s_client -quiet -connect "127.0.0.1:$JD_API_PORT" -CAfile "$JD_DIR/tls/ca.crt" >/dev/null 2>&1 || true) &
+dawdler=$!
 code=$(jd_api_curl -o /dev/null -w '%{http_code}' "$(jd_api_url /v1/status)")
 equals "served while a client dawdles" "$code" 200
-wait
+wait "$dawdler"
 
 # --- the catalog, openapi, metrics
 routes=$(jd_ctl routes --json)

@@ -1,0 +1,96 @@
+/* jianductl: error reports, small argument helpers, one request. */
+#include "ctl.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "config.h"
+#include "http.h"
+
+int ctl_fail(struct ctl_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+	err->code = code;
+	return code;
+}
+
+int ctl_report(const struct ctl_err *err)
+{
+	fprintf(stderr, "jianductl: %s\n", err->msg);
+	return err->code;
+}
+
+int ctl_error(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("jianductl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+int ctl_opt(int argc, char **argv, int *i, const char *name, const char **value)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(name);
+
+	if (strncmp(a, name, n) != 0)
+		return 0;
+	if (a[n] == '=') {
+		*value = a + n + 1;
+		return 1;
+	}
+	if (a[n] != '\0')
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*i += 1;
+	*value = argv[*i];
+	return 1;
+}
+
+void ctl_command_help(const struct command *cmd, FILE *f)
+{
+	fprintf(f, "usage: jianductl [OPTIONS] %s%s%s\n\n%s\n", cmd->name, cmd->usage[0] ? " " : "",
+		cmd->usage, cmd->summary);
+}
+
+int ctl_no_args(struct ctl *ctl, const struct command *self, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			ctl->json = 1;
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			ctl_command_help(self, stdout);
+			return CTL_OK;
+		} else {
+			return ctl_error(CTL_USAGE,
+					 "%s: unexpected argument '%s' (usage: jianductl %s%s%s)",
+					 self->name, argv[i], self->name, self->usage[0] ? " " : "",
+					 self->usage);
+		}
+	}
+	return -1;
+}
+
+int ctl_request(const struct ctl *ctl, const char *method, const char *path, json_t *body,
+		json_t **out, struct ctl_err *err)
+{
+	struct client_conf conf;
+	int rc;
+
+	*out = NULL;
+	rc = client_conf_load(ctl, &conf, err);
+	if (rc != CTL_OK)
+		return rc;
+	rc = http_request(&conf, method, path, body, out, err);
+	client_conf_free(&conf);
+	return rc;
+}

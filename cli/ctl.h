@@ -1,0 +1,74 @@
+/*
+ * jianductl: what every command shares: exit codes, error reports, the
+ * global options and the command table entry.
+ */
+#ifndef JDCTL_CTL_H
+#define JDCTL_CTL_H
+
+#include <stdio.h>
+#include <jansson.h>
+
+/* Exit codes: the contract with scripts. */
+enum ctl_exit {
+	CTL_OK = 0,	 /* done */
+	CTL_FAIL = 1,	 /* the server refused or failed, or a local step failed */
+	CTL_USAGE = 2,	 /* bad command line or client config */
+	CTL_CONNECT = 3, /* could not connect, or TLS failed */
+};
+
+/* An error to report later (or not, when a caller has a fallback). */
+struct ctl_err {
+	int code; /* enum ctl_exit */
+	char msg[1024];
+};
+
+/* Global options, as given before the command. */
+struct ctl {
+	const char *conf_path; /* -c */
+	const char *server;    /* -s */
+	const char *ca;	       /* --ca */
+	const char *cert;      /* --cert */
+	const char *key;       /* --key */
+	int json;	       /* --json */
+};
+
+struct command {
+	const char *name;
+	const char *usage; /* arguments after the name */
+	const char *summary;
+	int (*run)(struct ctl *ctl, const struct command *self, int argc, char **argv);
+};
+
+/* Fills *err and returns code. */
+int ctl_fail(struct ctl_err *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Prints "jianductl: <msg>" on stderr and returns err->code. */
+int ctl_report(const struct ctl_err *err);
+/* Prints "jianductl: <msg>" on stderr and returns code. */
+int ctl_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Matches argv[*i] against option `name` ("--name VALUE" or "--name=VALUE").
+ * Returns 1 and sets *value (advancing *i past a separate value), 0 when
+ * argv[*i] is another option, -1 when the value is missing.
+ */
+int ctl_opt(int argc, char **argv, int *i, const char *name, const char **value);
+
+/*
+ * Arguments of a command that takes none but --json and -h/--help.
+ * Returns -1 to go on, or the exit code to return now.
+ */
+int ctl_no_args(struct ctl *ctl, const struct command *self, int argc, char **argv);
+
+/* "usage: jianductl NAME USAGE" and the summary. */
+void ctl_command_help(const struct command *cmd, FILE *f);
+
+/*
+ * Loads the client config, sends one request and parses the JSON answer
+ * (*out: NULL for an empty body).  On failure fills *err and returns its
+ * code; the caller decides whether to report it.
+ */
+int ctl_request(const struct ctl *ctl, const char *method, const char *path, json_t *body,
+		json_t **out, struct ctl_err *err);
+
+#endif

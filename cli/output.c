@@ -1,0 +1,381 @@
+/* jianductl: tables, key/value lines and JSON on the terminal. */
+#include "output.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#define GAP 2
+
+struct table {
+	size_t ncols, nrows, cap, indent;
+	int header;
+	char **cells; /* nrows * ncols */
+};
+
+char *out_clean(const char *s)
+{
+	size_t len = strlen(s), i = 0, j = 0;
+	mbstate_t st;
+	char *o = malloc(len + 1);
+	wchar_t wc;
+
+	if (!o)
+		return NULL;
+	memset(&st, 0, sizeof st);
+	while (i < len) {
+		size_t n = mbrtowc(&wc, s + i, len - i, &st);
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			o[j++] = '?';
+			i++;
+			memset(&st, 0, sizeof st);
+			continue;
+		}
+		if (wc == L'\t' || wc == L'\n' || wc == L'\r')
+			o[j++] = ' ';
+		else if (wcwidth(wc) < 0)
+			o[j++] = '?';
+		else {
+			memcpy(o + j, s + i, n);
+			j += n;
+		}
+		i += n;
+	}
+	o[j] = '\0';
+	return o;
+}
+
+char *out_clean_fmt(const char *fmt, ...)
+{
+	va_list ap;
+	char *raw, *clean;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&raw, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	clean = out_clean(raw);
+	free(raw);
+	return clean;
+}
+
+size_t out_width(const char *s)
+{
+	size_t len = strlen(s), i = 0, w = 0;
+	mbstate_t st;
+	wchar_t wc;
+
+	memset(&st, 0, sizeof st);
+	while (i < len) {
+		size_t n = mbrtowc(&wc, s + i, len - i, &st);
+		int cw;
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			w++;
+			i++;
+			memset(&st, 0, sizeof st);
+			continue;
+		}
+		cw = wcwidth(wc);
+		w += cw > 0 ? (size_t)cw : 0;
+		i += n;
+	}
+	return w;
+}
+
+struct table *table_new(size_t ncols, int header)
+{
+	struct table *t = calloc(1, sizeof *t);
+
+	if (!t)
+		return NULL;
+	t->ncols = ncols;
+	t->header = header;
+	return t;
+}
+
+static int table_grow(struct table *t)
+{
+	size_t cap = t->cap ? t->cap * 2 : 16;
+	char **p;
+
+	if (t->nrows < t->cap)
+		return 0;
+	p = realloc(t->cells, cap * (t->ncols ? t->ncols : 1) * sizeof *p);
+	if (!p)
+		return -1;
+	t->cells = p;
+	t->cap = cap;
+	return 0;
+}
+
+int table_add(struct table *t, const char *const *cells)
+{
+	char **row;
+
+	if (table_grow(t) < 0)
+		return -1;
+	row = t->cells + t->nrows * t->ncols;
+	for (size_t c = 0; c < t->ncols; c++) {
+		row[c] = out_clean(cells[c] ? cells[c] : "-");
+		if (!row[c]) {
+			while (c > 0)
+				free(row[--c]);
+			return -1;
+		}
+	}
+	t->nrows++;
+	return 0;
+}
+
+int table_add_header(struct table *t, const char *const *names)
+{
+	size_t before = t->nrows;
+	char **row;
+
+	if (table_add(t, names) < 0)
+		return -1;
+	row = t->cells + before * t->ncols;
+	for (size_t c = 0; c < t->ncols; c++)
+		for (char *p = row[c]; *p; p++)
+			*p = (char)toupper((unsigned char)*p);
+	return 0;
+}
+
+size_t table_rows(const struct table *t)
+{
+	return t->nrows - (t->header && t->nrows ? 1 : 0);
+}
+
+void table_indent(struct table *t, size_t n)
+{
+	t->indent = n;
+}
+
+void table_print(const struct table *t, FILE *f)
+{
+	size_t *w = calloc(t->ncols ? t->ncols : 1, sizeof *w);
+
+	if (!w) {
+		fputs("jianductl: out of memory\n", stderr);
+		return;
+	}
+	for (size_t r = 0; r < t->nrows; r++)
+		for (size_t c = 0; c < t->ncols; c++) {
+			size_t cw = out_width(t->cells[r * t->ncols + c]);
+			w[c] = cw > w[c] ? cw : w[c];
+		}
+	for (size_t r = 0; r < t->nrows; r++) {
+		fprintf(f, "%*s", (int)t->indent, "");
+		for (size_t c = 0; c < t->ncols; c++) {
+			const char *cell = t->cells[r * t->ncols + c];
+			fputs(cell, f);
+			if (c + 1 < t->ncols)
+				fprintf(f, "%*s", (int)(w[c] - out_width(cell) + GAP), "");
+		}
+		fputc('\n', f);
+	}
+	free(w);
+}
+
+void table_free(struct table *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t);
+}
+
+char *out_scalar(const json_t *v)
+{
+	if (!v || json_is_null(v))
+		return strdup("-");
+	if (json_is_string(v))
+		return strdup(json_string_value(v));
+	return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+}
+
+int out_json(FILE *f, const json_t *v)
+{
+	if (json_dumpf(v, f, JSON_INDENT(2) | JSON_ENCODE_ANY) < 0)
+		return -1;
+	fputc('\n', f);
+	return 0;
+}
+
+static int is_object_array(const json_t *v)
+{
+	if (!json_is_array(v))
+		return 0;
+	for (size_t i = 0; i < json_array_size(v); i++)
+		if (!json_is_object(json_array_get(v, i)))
+			return 0;
+	return 1;
+}
+
+static int has_string(const json_t *list, const char *s)
+{
+	for (size_t i = 0; i < json_array_size(list); i++)
+		if (strcmp(json_string_value(json_array_get(list, i)), s) == 0)
+			return 1;
+	return 0;
+}
+
+/* Column names: the keys of every object, in order of first appearance. */
+static json_t *union_keys(const json_t *rows)
+{
+	json_t *cols = json_array(), *row;
+
+	if (!cols)
+		return NULL;
+	for (size_t i = 0; i < json_array_size(rows); i++) {
+		row = json_array_get(rows, i);
+		for (void *it = json_object_iter(row); it; it = json_object_iter_next(row, it)) {
+			const char *key = json_object_iter_key(it);
+			if (!has_string(cols, key) &&
+			    json_array_append_new(cols, json_string(key)) < 0) {
+				json_decref(cols);
+				return NULL;
+			}
+		}
+	}
+	return cols;
+}
+
+static int add_json_row(struct table *t, const json_t *cols, const json_t *row, const char **cells)
+{
+	size_t n = json_array_size(cols);
+	int rc = 0;
+
+	for (size_t c = 0; c < n; c++) {
+		const char *k = json_string_value(json_array_get(cols, c));
+		cells[c] = out_scalar(json_object_get(row, k));
+		if (!cells[c])
+			rc = -1;
+	}
+	if (rc == 0)
+		rc = table_add(t, cells);
+	for (size_t c = 0; c < n; c++)
+		free((char *)cells[c]);
+	return rc;
+}
+
+static int print_rows(FILE *f, const json_t *rows)
+{
+	json_t *cols = union_keys(rows);
+	size_t n = json_array_size(cols);
+	const char **cells = calloc(n ? n : 1, sizeof *cells);
+	struct table *t = table_new(n, 1);
+	int rc = -1;
+
+	if (!cols || !cells || !t)
+		goto out;
+	for (size_t c = 0; c < n; c++)
+		cells[c] = json_string_value(json_array_get(cols, c));
+	if (table_add_header(t, cells) < 0)
+		goto out;
+	for (size_t i = 0; i < json_array_size(rows); i++)
+		if (add_json_row(t, cols, json_array_get(rows, i), cells) < 0)
+			goto out;
+	table_print(t, f);
+	rc = 0;
+out:
+	table_free(t);
+	free(cells);
+	json_decref(cols);
+	return rc;
+}
+
+/* The one member holding an array of objects, or NULL when none or several. */
+static const char *table_member(const json_t *obj)
+{
+	json_t *o = (json_t *)obj;
+	const char *found = NULL;
+
+	for (void *it = json_object_iter(o); it; it = json_object_iter_next(o, it)) {
+		if (!is_object_array(json_object_iter_value(it)))
+			continue;
+		if (found)
+			return NULL;
+		found = json_object_iter_key(it);
+	}
+	return found;
+}
+
+static int print_kv(FILE *f, const json_t *obj, const char *skip)
+{
+	struct table *t = table_new(2, 0);
+	json_t *o = (json_t *)obj;
+	int rc = 0;
+
+	if (!t)
+		return -1;
+	for (void *it = json_object_iter(o); it; it = json_object_iter_next(o, it)) {
+		const char *cells[2] = {json_object_iter_key(it), NULL};
+		char *s;
+		if (skip && strcmp(cells[0], skip) == 0)
+			continue;
+		s = out_scalar(json_object_iter_value(it));
+		cells[1] = s;
+		if (!s || table_add(t, cells) < 0)
+			rc = -1;
+		free(s);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0)
+		table_print(t, f);
+	table_free(t);
+	return rc;
+}
+
+static int print_object(FILE *f, const json_t *obj)
+{
+	const char *tkey = table_member(obj);
+	const json_t *rows;
+	char *clean;
+
+	if (json_object_size(obj) == 0) {
+		fputs("ok\n", f);
+		return 0;
+	}
+	if (!tkey)
+		return print_kv(f, obj, NULL);
+	rows = json_object_get(obj, tkey);
+	if (json_array_size(rows) == 0) {
+		clean = out_clean_fmt("(no %s)", tkey);
+		if (!clean)
+			return -1;
+		fprintf(f, "%s\n", clean);
+		free(clean);
+	} else if (print_rows(f, rows) < 0) {
+		return -1;
+	}
+	if (json_object_size(obj) == 1)
+		return 0;
+	fputc('\n', f);
+	return print_kv(f, obj, tkey);
+}
+
+int out_result(FILE *f, const json_t *v)
+{
+	char *s, *clean;
+
+	if (json_is_object(v))
+		return print_object(f, v);
+	if (is_object_array(v) && json_array_size(v) > 0)
+		return print_rows(f, v);
+	s = out_scalar(v);
+	clean = s ? out_clean(s) : NULL;
+	free(s);
+	if (!clean)
+		return -1;
+	fprintf(f, "%s\n", clean);
+	free(clean);
+	return 0;
+}
