@@ -17,7 +17,7 @@ expect_refusal needs_missing "plugin 'needs_missing' requires plugin 'nonexisten
 expect_refusal init_fails "plugin 'init_fails': init failed"
 expect_refusal no_descriptor "exports no 'jd_plugin' descriptor"
 expect_refusal ghost "plugin 'ghost': cannot load"
-check "no managed redis left behind" bash -c "! pgrep -f '$JD_DIR/data' >/dev/null"
+check "no managed redis left behind" bash -c "! pgrep -f '[r]edis-server.*$JD_DIR/data' >/dev/null"
 
 # the same plugins in order start, and stop in reverse
 jd_set plugins load "order_second,order_first"

@@ -1,0 +1,736 @@
+/*
+ * jd_store against a real redis-server started here on a unix socket.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+
+#include "log.h"
+#include "redis.h"
+#include "store.h"
+
+/* ---- Harness: a redis-server of our own, the loop with a deadline ------- */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void tick(evutil_socket_t fd, short what, void *arg)
+{
+}
+
+static void run_for(struct event_base *base, unsigned ms)
+{
+	struct event *t = evtimer_new(base, tick, NULL);
+	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (suseconds_t)(ms % 1000) * 1000};
+
+	assert_non_null(t);
+	assert_int_equal(evtimer_add(t, &tv), 0);
+	assert_true(event_base_loop(base, EVLOOP_ONCE) >= 0);
+	event_free(t);
+}
+
+static int run_until(struct event_base *base, const int *flag, unsigned ms)
+{
+	uint64_t deadline = now_ms() + ms;
+
+	while (!*flag && now_ms() < deadline)
+		run_for(base, 5);
+	return *flag;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static int server_answers(const char *sock)
+{
+	struct timeval tv = {.tv_sec = 0, .tv_usec = 200000};
+	redisContext *c = redisConnectUnixWithTimeout(sock, tv);
+	redisReply *reply = NULL;
+	int up = 0;
+
+	if (c != NULL && c->err == 0) {
+		reply = redisCommand(c, "PING");
+		up = reply != NULL && reply->type == REDIS_REPLY_STATUS;
+	}
+	if (reply != NULL)
+		freeReplyObject(reply);
+	if (c != NULL)
+		redisFree(c);
+	return up;
+}
+
+static pid_t spawn_server(const char *dir)
+{
+	char sock[PATH_MAX], log[PATH_MAX];
+	pid_t pid;
+
+	snprintf(sock, sizeof(sock), "%s/redis.sock", dir);
+	snprintf(log, sizeof(log), "%s/redis.log", dir);
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execlp("redis-server", "redis-server", "--port", "0", "--unixsocket", sock,
+		       "--unixsocketperm", "700", "--dir", dir, "--save", "", "--appendonly", "no",
+		       "--daemonize", "no", "--logfile", log, (char *)NULL);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	for (uint64_t deadline = now_ms() + 5000; now_ms() < deadline;) {
+		if (server_answers(sock))
+			return pid;
+		usleep(10000);
+	}
+	fail_msg("redis-server did not start in %s", dir);
+	return -1;
+}
+
+/* ---- Fixture ------------------------------------------------------------ */
+
+struct fx {
+	struct event_base *base;
+	char dir[64];
+	char url[PATH_MAX];
+	pid_t pid;
+	struct jd_redis *r;
+	struct jd_store *s;
+};
+
+static struct fx *F; /* for the callbacks' helpers */
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct jd_redis_opts o = {.command_timeout_ms = 2000,
+				  .connect_timeout_ms = 1000,
+				  .backoff_min_ms = 10,
+				  .backoff_max_ms = 100};
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/jdtest-store-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->url, sizeof(f->url), "unix://%s/redis.sock", f->dir);
+	f->pid = spawn_server(f->dir);
+	f->base = event_base_new();
+	assert_non_null(f->base);
+	o.url = f->url;
+	f->r = jd_redis_new(f->base, &o);
+	assert_non_null(f->r);
+	f->s = jd_store_new(f->r);
+	assert_non_null(f->s);
+	for (uint64_t deadline = now_ms() + 2000;
+	     jd_redis_state(f->r) != JD_REDIS_OK && now_ms() < deadline;)
+		run_for(f->base, 5);
+	assert_int_equal(jd_redis_state(f->r), JD_REDIS_OK);
+	F = f;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	jd_store_free(f->s);
+	jd_redis_free(f->r);
+	event_base_free(f->base);
+	kill(f->pid, SIGKILL);
+	waitpid(f->pid, NULL, 0);
+	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	F = NULL;
+	return 0;
+}
+
+/* ---- Helpers ------------------------------------------------------------- */
+
+struct mres {
+	int done;
+	int calls;
+	int rc;
+	long long version;
+	int replayed;
+};
+
+static void mutate_cb(int rc, long long version, int replayed, void *arg)
+{
+	struct mres *m = arg;
+
+	m->calls++;
+	m->done = 1;
+	m->rc = rc;
+	m->version = version;
+	m->replayed = replayed;
+}
+
+/* Mutates and waits: the rc of the call, or of the callback. */
+static int mutate(const struct jd_mutation *m, struct mres *res)
+{
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	rc = jd_store_mutate(F->s, m, mutate_cb, res);
+	if (rc != JD_OK) {
+		run_for(F->base, 5);
+		assert_int_equal(res->calls, 0); /* refused: the callback never runs */
+		return rc;
+	}
+	assert_int_equal(res->calls, 0); /* never from inside the call */
+	assert_true(run_until(F->base, &res->done, 3000));
+	assert_int_equal(res->calls, 1);
+	return res->rc;
+}
+
+struct rres {
+	int done;
+	int calls;
+	int rc;
+	json_t *json; /* a reference of our own */
+};
+
+static void read_cb(int rc, json_t *result, void *arg)
+{
+	struct rres *r = arg;
+
+	r->calls++;
+	r->done = 1;
+	r->rc = rc;
+	if (rc == JD_OK) {
+		assert_non_null(result);
+		r->json = json_incref(result);
+	} else {
+		assert_null(result);
+	}
+}
+
+static int read_argv(const char *tenant, int argc, const char **argv, struct rres *res)
+{
+	int rc;
+
+	json_decref(res->json);
+	memset(res, 0, sizeof(*res));
+	rc = jd_store_read(F->s, tenant, argc, argv, read_cb, res);
+	if (rc != JD_OK)
+		return rc;
+	assert_true(run_until(F->base, &res->done, 3000));
+	assert_int_equal(res->calls, 1);
+	return res->rc;
+}
+
+#define READ(res, ...)                                                                             \
+	read_argv("t1", (int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)),       \
+		  (const char *[]){__VA_ARGS__}, (res))
+
+/* The string a read returned, or NULL for nil. */
+static const char *read_str(struct rres *res, const char *cmd, const char *key, const char *f)
+{
+	if (f != NULL)
+		assert_int_equal(READ(res, cmd, key, f), JD_OK);
+	else
+		assert_int_equal(READ(res, cmd, key), JD_OK);
+	if (json_is_null(res->json))
+		return NULL;
+	assert_true(json_is_string(res->json));
+	return json_string_value(res->json);
+}
+
+static long long read_int(struct rres *res, const char *cmd, const char *key, const char *f)
+{
+	if (f != NULL)
+		assert_int_equal(READ(res, cmd, key, f), JD_OK);
+	else
+		assert_int_equal(READ(res, cmd, key), JD_OK);
+	assert_true(json_is_integer(res->json));
+	return json_integer_value(res->json);
+}
+
+/* ---- Tests ----------------------------------------------------------------- */
+
+static void test_create_then_conflict(void **state)
+{
+	const char *set[] = {"title", "first", NULL};
+	struct jd_mutation m = {
+	    .tenant = "t1", .record = "note:1", .expect_version = JD_VERSION_NEW, .set = set};
+	struct mres res;
+	struct rres rr = {0};
+
+	assert_int_equal(mutate(&m, &res), JD_OK);
+	assert_int_equal(res.version, 1);
+	assert_int_equal(res.replayed, 0);
+	assert_int_equal(mutate(&m, &res), JD_E_CONFLICT);
+	assert_int_equal(res.version, 1); /* the current version, for the client */
+	assert_string_equal(read_str(&rr, "HGET", "note:1", "title"), "first");
+	assert_string_equal(read_str(&rr, "HGET", "note:1", "_v"), "1");
+	json_decref(rr.json);
+}
+
+static void test_update_versions(void **state)
+{
+	const char *v1[] = {"title", "one", "body", "b", NULL};
+	const char *v2[] = {"title", "two", NULL};
+	const char *stale[] = {"title", "stale", NULL};
+	const char *del[] = {"body", NULL};
+	struct jd_mutation m = {
+	    .tenant = "t1", .record = "note:2", .expect_version = JD_VERSION_NEW, .set = v1};
+	struct mres res;
+	struct rres rr = {0};
+
+	assert_int_equal(mutate(&m, &res), JD_OK);
+	m.expect_version = 1;
+	m.set = v2;
+	m.del = del;
+	assert_int_equal(mutate(&m, &res), JD_OK);
+	assert_int_equal(res.version, 2);
+	m.set = stale;
+	m.del = NULL;
+	assert_int_equal(mutate(&m, &res), JD_E_CONFLICT);
+	assert_int_equal(res.version, 2);
+	assert_string_equal(read_str(&rr, "HGET", "note:2", "title"), "two");
+	assert_null(read_str(&rr, "HGET", "note:2", "body"));
+	m.expect_version = JD_VERSION_ANY;
+	assert_int_equal(mutate(&m, &res), JD_OK);
+	assert_int_equal(res.version, 3);
+	assert_string_equal(read_str(&rr, "HGET", "note:2", "title"), "stale");
+	/* a version that never existed */
+	m.expect_version = 42;
+	assert_int_equal(mutate(&m, &res), JD_E_CONFLICT);
+	assert_int_equal(res.version, 3);
+	json_decref(rr.json);
+}
+
+static void test_idempotent_retry(void **state)
+{
+	const char *set[] = {"status", "open", NULL};
+	const char *set2[] = {"status", "changed", NULL};
+	struct jd_op ops[] = {{JD_OP_HINCRBY, "counters", "notes", "5"}};
+	struct jd_mutation m = {.tenant = "t1",
+				.record = "note:3",
+				.expect_version = JD_VERSION_NEW,
+				.idempotency_key = "req-7f3a",
+				.set = set,
+				.ops = ops,
+				.n_ops = 1};
+	struct mres res;
+	struct rres rr = {0};
+
+	assert_int_equal(mutate(&m, &res), JD_OK);
+	assert_int_equal(res.version, 1);
+	assert_int_equal(res.replayed, 0);
+	/* the retry: same answer, nothing applied twice, even with other content */
+	m.set = set2;
+	assert_int_equal(mutate(&m, &res), JD_OK);
+	assert_int_equal(res.version, 1);
+	assert_int_equal(res.replayed, 1);
+	assert_string_equal(read_str(&rr, "HGET", "counters", "notes"), "5");
+	assert_string_equal(read_str(&rr, "HGET", "note:3", "status"), "open");
+	assert_string_equal(read_str(&rr, "HGET", "note:3", "_v"), "1");
+	assert_true(read_int(&rr, "TTL", "idem:req-7f3a", NULL) > 86000);
+	/* another key applies */
+	m.idempotency_key = "req-8000";
+	m.expect_version = 1;
+	assert_int_equal(mutate(&m, &res), JD_OK);
+	assert_int_equal(res.version, 2);
+	assert_int_equal(res.replayed, 0);
+	assert_string_equal(read_str(&rr, "HGET", "counters", "notes"), "10");
+	json_decref(rr.json);
+}
+
+static void test_ops_indexes_counters(void **state)
+{
+	const char *set[] = {"owner", "alice", NULL};
+	struct jd_op add[] = {
+	    {JD_OP_SADD, "idx:open", "case:9", NULL},
+	    {JD_OP_ZADD, "idx:by_time", "case:9", "1700000000"},
+	    {JD_OP_HINCRBY, "counters", "open", "1"},
+	    {JD_OP_INCRBY, "seq:cases", NULL, "-3"},
+	    {JD_OP_HSET, "owners", "case:9", "alice"},
+	    {JD_OP_HINCRBY, "case:9", "comments", "2"}, /* the record itself */
+	};
+	struct jd_op remove_ops[] = {
+	    {JD_OP_SREM, "idx:open", "case:9", NULL},
+	    {JD_OP_ZREM, "idx:by_time", "case:9", NULL},
+	    {JD_OP_HINCRBY, "counters", "open", "-1"},
+	    {JD_OP_HDEL, "owners", "case:9", NULL},
+	};
+	struct jd_mutation m = {.tenant = "t1",
+				.record = "case:9",
+				.expect_version = JD_VERSION_NEW,
+				.set = set,
+				.ops = add,
+				.n_ops = sizeof(add) / sizeof(add[0])};
+	struct mres res;
+	struct rres rr = {0};
+
+	assert_int_equal(mutate(&m, &res), JD_OK);
+	assert_int_equal(read_int(&rr, "SISMEMBER", "idx:open", "case:9"), 1);
+	assert_string_equal(read_str(&rr, "ZSCORE", "idx:by_time", "case:9"), "1700000000");
+	assert_string_equal(read_str(&rr, "HGET", "counters", "open"), "1");
+	assert_string_equal(read_str(&rr, "GET", "seq:cases", NULL), "-3");
+	assert_string_equal(read_str(&rr, "HGET", "owners", "case:9"), "alice");
+	assert_string_equal(read_str(&rr, "HGET", "case:9", "comments"), "2");
+
+	m.expect_version = 1;
+	m.set = NULL;
+	m.ops = remove_ops;
+	m.n_ops = sizeof(remove_ops) / sizeof(remove_ops[0]);
+	assert_int_equal(mutate(&m, &res), JD_OK);
+	assert_int_equal(res.version, 2);
+	assert_int_equal(read_int(&rr, "SCARD", "idx:open", NULL), 0);
+	assert_int_equal(read_int(&rr, "ZCARD", "idx:by_time", NULL), 0);
+	assert_string_equal(read_str(&rr, "HGET", "counters", "open"), "0");
+	assert_null(read_str(&rr, "HGET", "owners", "case:9"));
+	assert_string_equal(read_str(&rr, "HGET", "case:9", "owner"), "alice");
+	json_decref(rr.json);
+}
+
+/* Redis does not roll a script back: a doomed mutation must write nothing. */
+static void test_failed_mutation_applies_nothing(void **state)
+{
+	struct jd_op counter[] = {{JD_OP_INCRBY, "plain", NULL, "1"}};
+	struct jd_op wrong[] = {{JD_OP_HINCRBY, "counters", "n", "1"},
+				{JD_OP_SADD, "plain", "x", NULL}};
+	const char *set[] = {"f", "v", NULL};
+	struct jd_mutation m = {.tenant = "t1",
+				.record = "rec:a",
+				.expect_version = JD_VERSION_ANY,
+				.ops = counter,
+				.n_ops = 1};
+	struct mres res;
+	struct rres rr = {0};
+
+	assert_int_equal(mutate(&m, &res), JD_OK);
+	m.set = set;
+	m.ops = wrong;
+	m.n_ops = 2;
+	assert_int_equal(mutate(&m, &res), JD_ERR);
+	assert_null(read_str(&rr, "HGET", "rec:a", "f"));
+	assert_null(read_str(&rr, "HGET", "counters", "n"));
+	assert_string_equal(read_str(&rr, "HGET", "rec:a", "_v"), "1");
+	/* the record key itself holding another type */
+	m.record = "plain";
+	m.ops = NULL;
+	m.n_ops = 0;
+	assert_int_equal(mutate(&m, &res), JD_ERR);
+	json_decref(rr.json);
+}
+
+struct flushed {
+	int done;
+};
+
+static void flush_cb(int rc, redisReply *reply, void *arg)
+{
+	struct flushed *fl = arg;
+
+	assert_int_equal(rc, JD_OK);
+	assert_int_equal(reply->type, REDIS_REPLY_STATUS);
+	fl->done = 1;
+}
+
+static void test_noscript_fallback(void **state)
+{
+	struct fx *f = *state;
+	const char *argv[] = {"SCRIPT", "FLUSH"};
+	const char *set[] = {"a", "1", NULL};
+	struct jd_mutation m = {
+	    .tenant = "t1", .record = "ns:1", .expect_version = JD_VERSION_ANY, .set = set};
+	struct flushed fl = {0};
+	struct mres res;
+
+	assert_int_equal(jd_redis_command(f->r, 2, argv, NULL, flush_cb, &fl), JD_OK);
+	assert_true(run_until(f->base, &fl.done, 2000));
+	assert_int_equal(mutate(&m, &res), JD_OK);
+	assert_int_equal(res.version, 1);
+	assert_int_equal(mutate(&m, &res), JD_OK);
+	assert_int_equal(res.version, 2);
+	/* several in flight when the cache is gone: each falls back once */
+	fl.done = 0;
+	assert_int_equal(jd_redis_command(f->r, 2, argv, NULL, flush_cb, &fl), JD_OK);
+	struct mres many[5];
+	memset(many, 0, sizeof(many));
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(jd_store_mutate(f->s, &m, mutate_cb, &many[i]), JD_OK);
+	assert_true(run_until(f->base, &many[4].done, 3000));
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(many[i].calls, 1);
+		assert_int_equal(many[i].rc, JD_OK);
+		assert_int_equal(many[i].version, 3 + i);
+	}
+}
+
+static void test_reads(void **state)
+{
+	const char *set[] = {"name", "Zhang", "city", "Hangzhou", NULL};
+	struct jd_mutation m = {
+	    .tenant = "t1", .record = "person:1", .expect_version = JD_VERSION_NEW, .set = set};
+	struct mres res;
+	struct rres rr = {0};
+	json_t *a;
+	int seen = 0;
+
+	assert_int_equal(mutate(&m, &res), JD_OK);
+	assert_int_equal(READ(&rr, "HGETALL", "person:1"), JD_OK);
+	a = rr.json;
+	assert_true(json_is_array(a));
+	assert_int_equal(json_array_size(a), 6); /* name, city and _v */
+	for (size_t i = 0; i + 1 < json_array_size(a); i += 2) {
+		const char *k = json_string_value(json_array_get(a, i));
+		const char *v = json_string_value(json_array_get(a, i + 1));
+
+		if (strcmp(k, "name") == 0 && strcmp(v, "Zhang") == 0)
+			seen |= 1;
+		if (strcmp(k, "city") == 0 && strcmp(v, "Hangzhou") == 0)
+			seen |= 2;
+	}
+	assert_int_equal(seen, 3);
+	assert_int_equal(read_int(&rr, "hlen", "person:1", NULL), 3); /* case-insensitive */
+	assert_null(read_str(&rr, "HGET", "person:1", "nothing"));
+	assert_int_equal(READ(&rr, "HMGET", "person:1", "name", "nope"), JD_OK);
+	assert_true(json_is_string(json_array_get(rr.json, 0)));
+	assert_true(json_is_null(json_array_get(rr.json, 1)));
+	assert_string_equal(read_str(&rr, "TYPE", "person:1", NULL), "hash");
+	assert_int_equal(READ(&rr, "SMEMBERS", "no-such-set"), JD_OK);
+	assert_int_equal(json_array_size(rr.json), 0);
+	/* another tenant does not see it */
+	assert_int_equal(read_argv("t2", 2, (const char *[]){"EXISTS", "person:1"}, &rr), JD_OK);
+	assert_int_equal(json_integer_value(rr.json), 0);
+
+	/* write commands and tricks are refused before anything is sent */
+	assert_int_equal(READ(&rr, "SET", "person:1", "x"), JD_E_INVALID);
+	assert_int_equal(READ(&rr, "DEL", "person:1"), JD_E_INVALID);
+	assert_int_equal(READ(&rr, "EVAL", "return 1", "0"), JD_E_INVALID);
+	assert_int_equal(READ(&rr, "EXISTS", "person:1", "jd:{t2}:x"), JD_E_INVALID);
+	assert_int_equal(READ(&rr, "GET", "a{b}"), JD_E_INVALID);
+	assert_int_equal(READ(&rr, "GET", "with space"), JD_E_INVALID);
+	assert_int_equal(READ(&rr, "GET"), JD_E_INVALID);
+	assert_int_equal(read_argv("bad tenant", 2, (const char *[]){"GET", "k"}, &rr),
+			 JD_E_INVALID);
+	/* a Redis error reply */
+	assert_int_equal(READ(&rr, "GET", "person:1"), JD_ERR);
+	json_decref(rr.json);
+}
+
+static void test_read_invalid_utf8(void **state)
+{
+	const char *set[] = {"blob", "\xff\xfe", NULL};
+	struct jd_mutation m = {
+	    .tenant = "t1", .record = "bin:1", .expect_version = JD_VERSION_ANY, .set = set};
+	struct mres res;
+	struct rres rr = {0};
+
+	assert_int_equal(mutate(&m, &res), JD_OK);
+	assert_int_equal(READ(&rr, "HGET", "bin:1", "blob"), JD_ERR);
+	assert_int_equal(READ(&rr, "HGETALL", "bin:1"), JD_ERR);
+	json_decref(rr.json);
+}
+
+struct ping {
+	int done;
+	int ok;
+};
+
+static void ping_cb(int rc, json_t *result, void *arg)
+{
+	struct ping *p = arg;
+
+	p->done = 1;
+	p->ok =
+	    rc == JD_OK && json_is_string(result) && strcmp(json_string_value(result), "PONG") == 0;
+}
+
+static void test_ping(void **state)
+{
+	struct fx *f = *state;
+	struct ping p = {0};
+
+	assert_int_equal(jd_store_ping(f->s, ping_cb, &p), JD_OK);
+	assert_true(run_until(f->base, &p.done, 2000));
+	assert_true(p.ok);
+}
+
+static void test_invalid_mutations(void **state)
+{
+	const char *ok_set[] = {"f", "v", NULL};
+	const char *reserved[] = {"_v", "9", NULL};
+	const char *odd[] = {"f", NULL, NULL};
+	const char *empty_field[] = {"", "v", NULL};
+	const char *del_reserved[] = {"_x", NULL};
+	static const char *const bad_tenants[] = {
+	    "",
+	    "a b",
+	    "t{1}",
+	    "t:1",
+	    "tenant.one",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}; /* 65 */
+	static const char *const bad_ints[] = {
+	    "1.5", "+1", "01", "-0", "", "1e3", " 1", "9223372036854775808", "abc"};
+	struct jd_mutation good = {
+	    .tenant = "t1", .record = "r:1", .expect_version = JD_VERSION_ANY, .set = ok_set};
+	struct jd_mutation m;
+	struct jd_op op;
+	struct mres res;
+	char longkey[202];
+
+	for (size_t i = 0; i < sizeof(bad_tenants) / sizeof(bad_tenants[0]); i++) {
+		m = good;
+		m.tenant = bad_tenants[i];
+		assert_int_equal(mutate(&m, &res), JD_E_INVALID);
+	}
+	m = good;
+	m.tenant = NULL;
+	assert_int_equal(mutate(&m, &res), JD_E_INVALID);
+	m = good;
+	m.record = NULL;
+	assert_int_equal(mutate(&m, &res), JD_E_INVALID);
+	memset(longkey, 'k', 201);
+	longkey[201] = '\0';
+	m.record = longkey;
+	assert_int_equal(mutate(&m, &res), JD_E_INVALID);
+	longkey[200] = '\0';
+	m.record = longkey; /* 200 is the limit */
+	assert_int_equal(mutate(&m, &res), JD_OK);
+	m.record = "idem:r"; /* ours */
+	assert_int_equal(mutate(&m, &res), JD_E_INVALID);
+	m = good;
+	m.set = reserved;
+	assert_int_equal(mutate(&m, &res), JD_E_INVALID);
+	m.set = odd;
+	assert_int_equal(mutate(&m, &res), JD_E_INVALID);
+	m.set = empty_field;
+	assert_int_equal(mutate(&m, &res), JD_E_INVALID);
+	m = good;
+	m.del = del_reserved;
+	assert_int_equal(mutate(&m, &res), JD_E_INVALID);
+	m = good;
+	m.expect_version = -2;
+	assert_int_equal(mutate(&m, &res), JD_E_INVALID);
+	m = good;
+	m.idempotency_key = "has space";
+	assert_int_equal(mutate(&m, &res), JD_E_INVALID);
+	m = good;
+	m.n_ops = 1; /* and ops NULL */
+	assert_int_equal(mutate(&m, &res), JD_E_INVALID);
+
+	m = good;
+	m.ops = &op;
+	m.n_ops = 1;
+	for (size_t i = 0; i < sizeof(bad_ints) / sizeof(bad_ints[0]); i++) {
+		op = (struct jd_op){JD_OP_INCRBY, "n", NULL, bad_ints[i]};
+		assert_int_equal(mutate(&m, &res), JD_E_INVALID);
+		op = (struct jd_op){JD_OP_ZADD, "z", "m", bad_ints[i]};
+		assert_int_equal(mutate(&m, &res), JD_E_INVALID);
+		op = (struct jd_op){JD_OP_HINCRBY, "h", "f", bad_ints[i]};
+		assert_int_equal(mutate(&m, &res), JD_E_INVALID);
+	}
+	op = (struct jd_op){JD_OP_INCRBY, "n", NULL, "-9223372036854775808"};
+	assert_int_equal(mutate(&m, &res), JD_OK);
+	op = (struct jd_op){JD_OP_SADD, "s", NULL, NULL}; /* no member */
+	assert_int_equal(mutate(&m, &res), JD_E_INVALID);
+	op = (struct jd_op){JD_OP_HSET, "h", "f", NULL}; /* no value */
+	assert_int_equal(mutate(&m, &res), JD_E_INVALID);
+	op = (struct jd_op){(enum jd_op_kind)99, "s", "m", NULL};
+	assert_int_equal(mutate(&m, &res), JD_E_INVALID);
+	op = (struct jd_op){JD_OP_SADD, "idem:x", "m", NULL};
+	assert_int_equal(mutate(&m, &res), JD_E_INVALID);
+	op = (struct jd_op){JD_OP_SADD, "a}b", "m", NULL};
+	assert_int_equal(mutate(&m, &res), JD_E_INVALID);
+	op = (struct jd_op){JD_OP_HSET, "r:1", "_v", "100"}; /* the version, through an op */
+	assert_int_equal(mutate(&m, &res), JD_E_INVALID);
+	assert_int_equal(jd_store_mutate(F->s, NULL, mutate_cb, &res), JD_E_INVALID);
+	assert_int_equal(jd_store_mutate(F->s, &good, NULL, NULL), JD_E_INVALID);
+}
+
+static void test_unavailable(void **state)
+{
+	struct fx *f = *state;
+	struct jd_redis_opts o = {
+	    .url = "unix:///nonexistent/jd/redis.sock", .backoff_min_ms = 10, .backoff_max_ms = 50};
+	const char *set[] = {"f", "v", NULL};
+	struct jd_mutation m = {
+	    .tenant = "t1", .record = "r", .expect_version = JD_VERSION_ANY, .set = set};
+	struct jd_redis *r = jd_redis_new(f->base, &o);
+	struct jd_store *s;
+	struct mres res = {0};
+	struct ping p = {0};
+
+	assert_non_null(r);
+	s = jd_store_new(r);
+	assert_non_null(s);
+	run_for(f->base, 20);
+	assert_int_equal(jd_store_mutate(s, &m, mutate_cb, &res), JD_E_UNAVAILABLE);
+	assert_int_equal(jd_store_read(s, "t1", 2, (const char *[]){"GET", "k"}, ping_cb, &p),
+			 JD_E_UNAVAILABLE);
+	assert_int_equal(jd_store_ping(s, ping_cb, &p), JD_E_UNAVAILABLE);
+	run_for(f->base, 20);
+	assert_int_equal(res.calls, 0);
+	assert_int_equal(p.done, 0);
+	jd_store_free(s);
+	jd_redis_free(r);
+}
+
+/* Freeing the store with work in flight: the callbacks still run, once. */
+static void test_free_with_pending(void **state)
+{
+	struct fx *f = *state;
+	const char *set[] = {"f", "v", NULL};
+	struct jd_mutation m = {
+	    .tenant = "t1", .record = "r", .expect_version = JD_VERSION_ANY, .set = set};
+	struct mres res[3];
+
+	memset(res, 0, sizeof(res));
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(jd_store_mutate(f->s, &m, mutate_cb, &res[i]), JD_OK);
+	jd_store_free(f->s);
+	f->s = NULL;
+	assert_true(run_until(f->base, &res[0].done, 2000));
+	/* and the rest when the connection goes */
+	jd_redis_free(f->r);
+	f->r = NULL;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(res[i].calls, 1);
+	assert_int_equal(res[0].rc, JD_OK);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_create_then_conflict, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_update_versions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_idempotent_retry, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ops_indexes_counters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_failed_mutation_applies_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_noscript_fallback, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reads, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_read_invalid_utf8, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ping, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_invalid_mutations, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unavailable, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_free_with_pending, setup, teardown),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	jd_log_set_level(getenv("JD_TEST_LOG") ? "debug" : "err");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
