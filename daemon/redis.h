@@ -17,8 +17,9 @@ struct jd_redis;
 
 enum jd_redis_state { JD_REDIS_CONNECTING, JD_REDIS_OK, JD_REDIS_DOWN };
 
+/* Zero timeouts and backoffs mean the defaults: 2000, 2000, 100, 5000 ms. */
 struct jd_redis_opts {
-	const char *url; /* redis://[:pw@]host:port/db, rediss://..., unix:///path */
+	const char *url; /* redis://[[user]:pw@]host:port/db, rediss://..., unix:///path[?db=N] */
 	unsigned command_timeout_ms;
 	unsigned connect_timeout_ms;
 	unsigned backoff_min_ms;
@@ -44,7 +45,11 @@ struct jd_redis_stats {
  * JD_E_UNAVAILABLE (connection lost), JD_E_TIMEOUT.
  */
 typedef void (*jd_redis_cb)(int rc, redisReply *reply, void *arg);
-/* Called each time a connection is established (before queued commands). */
+/*
+ * Called each time a connection is established, after AUTH/SELECT and
+ * before the state becomes JD_REDIS_OK: commands it sends go first.  One
+ * hook per connection (the store uses it); NULL removes it.
+ */
 typedef void (*jd_redis_connect_cb)(struct jd_redis *r, void *arg);
 
 /* Validates the URL: JD_OK or JD_E_INVALID with a reason in err. */
@@ -52,7 +57,11 @@ int jd_redis_url_check(const char *url, char *err, size_t errlen);
 
 /* Starts connecting at once; never blocks. NULL on bad options (logged). */
 struct jd_redis *jd_redis_new(struct event_base *base, const struct jd_redis_opts *opts);
-/* Fails every pending command with JD_E_UNAVAILABLE (callbacks run), then frees. */
+/*
+ * Fails every pending command with JD_E_UNAVAILABLE (callbacks run), then
+ * frees.  Safe from inside a callback (the free is deferred until the
+ * callback returns).  Free a jd_store using this connection first.
+ */
 void jd_redis_free(struct jd_redis *r);
 
 void jd_redis_on_connect(struct jd_redis *r, jd_redis_connect_cb cb, void *arg);

@@ -12,11 +12,16 @@ struct event_base;
 struct jd_redis_child;
 
 /*
- * Starts redis-server (`server` is the binary, looked up in PATH) with its
- * files in `dir` and waits, before the loop runs, until it answers PING
- * (at most `wait_ms`).  On success *socket_path is set to "unix://<dir>/redis.sock"
- * form URL owned by the child object.  NULL on failure (logged, with the
+ * Starts redis-server (`server` is the binary, looked up in PATH; NULL or
+ * "" means "redis-server") with its files in `dir` (must exist, 0700) and
+ * waits, before the loop runs, until it answers PING (at most `wait_ms`;
+ * 0 means 10 s).  On success *url is set to "unix://<realpath of dir>/redis.sock",
+ * a string owned by the child object.  NULL on failure (logged, with the
  * tail of redis-server's own log).
+ *
+ * Adds an evsignal for SIGCHLD on `base` and only ever reaps its own pid:
+ * other code may watch SIGCHLD too, but must not waitpid(-1).  Call it
+ * from the main thread (PR_SET_PDEATHSIG follows the forking thread).
  */
 struct jd_redis_child *jd_redis_child_start(struct event_base *base, const char *server,
 					    const char *dir, unsigned wait_ms, const char **url);

@@ -327,13 +327,18 @@ int jd_server_reload(struct jd_server *srv, char *changed, size_t changed_len, c
 
 void jd_server_free(struct jd_server *srv)
 {
+	/*
+	 * Storage first: callbacks still pending run now (with "unavailable")
+	 * while the plugin code they belong to is loaded and their requests
+	 * still have connections.  Then plugins, then connections.
+	 */
+	jd_store_free(srv->store);
+	if (srv->redis != NULL)
+		jd_redis_free(srv->redis);
 	jd_plugins_unload(srv->plugins);
 	srv->plugins = NULL;
 	jd_listener_free(srv->control);
 	jd_listener_free(srv->api);
-	jd_store_free(srv->store);
-	if (srv->redis != NULL)
-		jd_redis_free(srv->redis);
 	if (srv->redis_child != NULL)
 		jd_redis_child_stop(srv->redis_child);
 	jd_bus_free(srv->bus);

@@ -12,13 +12,22 @@
 struct jd_redis;
 struct jd_store;
 
+/* Takes over r's on_connect hook (to load the script on every connection). */
 struct jd_store *jd_store_new(struct jd_redis *r);
+/*
+ * Call before jd_redis_free(r).  Callbacks of work in flight still run
+ * (when the replies come, or when jd_redis_free fails them); the memory
+ * goes with the last one.
+ */
 void jd_store_free(struct jd_store *s);
 
-/* Tenant ids: 1..64 of [A-Za-z0-9_-]. */
+/* Tenant ids: 1..64 of [A-Za-z0-9_-].  Returns 1 when valid, 0 otherwise. */
 int jd_store_tenant_valid(const char *tenant);
 
 /*
+ * Relative keys: 1..200 printable characters, no space, "{" or "}"; keys
+ * starting "idem:" are the store's own.  Record fields starting "_" are
+ * reserved ("_v" holds the version).  At most 1024 fields, deletions and ops.
  * JD_OK: cb runs exactly once, later.  JD_E_INVALID (bad tenant, key or
  * op; nothing queued), JD_E_UNAVAILABLE (Redis down; nothing queued): cb
  * does not run.

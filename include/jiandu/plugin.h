@@ -127,13 +127,17 @@ struct jd_mutation {
 	size_t n_ops;
 };
 
+struct jd_mutate_result {
+	long long version;  /* the record's version after the change (the current one on a conflict) */
+	int replayed;       /* 1: the idempotency key was seen; nothing was applied this time */
+	const char *record; /* relative key of the record written: on a replay, the first call's */
+};
+
 /*
  * rc: JD_OK, JD_E_CONFLICT (version), JD_E_UNAVAILABLE, JD_E_TIMEOUT, JD_ERR.
- * version: the record's version after the change (or the first result's,
- * on an idempotent retry).  replayed: 1 when the idempotency key had been
- * seen and nothing was applied this time.
+ * res is valid during the callback, for JD_OK and JD_E_CONFLICT; NULL otherwise.
  */
-typedef void (*jd_mutate_cb)(int rc, long long version, int replayed, void *arg);
+typedef void (*jd_mutate_cb)(int rc, const struct jd_mutate_result *res, void *arg);
 
 /*
  * A read's result as JSON: a Redis bulk string becomes a string, an

@@ -41,19 +41,25 @@ static struct pending *pending_new(jd_req *req, const char *tenant, const char *
 	return p;
 }
 
-static void on_created(int rc, long long version, int replayed, void *arg)
+/* "note:<id>" -> "<id>": on a retry the store names the record the first call wrote. */
+static const char *note_id(const char *record)
+{
+	return strncmp(record, "note:", 5) == 0 ? record + 5 : record;
+}
+
+static void on_created(int rc, const struct jd_mutate_result *res, void *arg)
 {
 	struct pending *p = arg;
 
 	if (rc != JD_OK) {
 		host->reply_rc(p->req, rc, "note");
 	} else {
-		if (!replayed)
+		if (!res->replayed)
 			host->publish(self, "example.note_created",
 				      json_pack("{s:s, s:s}", "tenant", p->tenant, "id", p->id));
-		host->reply_json(p->req, replayed ? 200 : 201,
-				 json_pack("{s:s, s:I, s:b}", "id", p->id, "version",
-					   (json_int_t)version, "replayed", replayed));
+		host->reply_json(p->req, res->replayed ? 200 : 201,
+				 json_pack("{s:s, s:I, s:b}", "id", note_id(res->record), "version",
+					   (json_int_t)res->version, "replayed", res->replayed));
 	}
 	free(p);
 }
@@ -65,13 +71,16 @@ static void create_note(jd_req *req, void *arg)
 	const char *title = json_string_value(json_object_get(in, "title"));
 	const char *text = json_string_value(json_object_get(in, "text"));
 	const char *idem = json_string_value(json_object_get(in, "idempotency_key"));
-	char id[33], record[64], score[32];
+	char id[33], record[64], score[32], idem_key[96];
 	struct pending *p;
 	int rc;
 
 	(void)arg;
 	host->new_id(id);
 	snprintf(record, sizeof(record), "note:%s", id);
+	/* the client's key is scoped to this action, so another route's key cannot collide */
+	if (idem != NULL)
+		snprintf(idem_key, sizeof(idem_key), "example.note:%s", idem);
 	snprintf(score, sizeof(score), "%lld", (long long)time(NULL));
 	{
 		const char *set[] = {"title", title, "text", text ? text : "", "created_by",
@@ -85,7 +94,7 @@ static void create_note(jd_req *req, void *arg)
 		    .tenant = tenant,
 		    .record = record,
 		    .expect_version = JD_VERSION_NEW,
-		    .idempotency_key = idem,
+		    .idempotency_key = idem ? idem_key : NULL,
 		    .set = set,
 		    .ops = ops,
 		    .n_ops = sizeof(ops) / sizeof(ops[0]),
@@ -165,11 +174,10 @@ static void show_note(jd_req *req, void *arg)
 
 /* ---- PUT /v1/example/notes/{id} ------------------------------------------ */
 
-static void on_updated(int rc, long long version, int replayed, void *arg)
+static void on_updated(int rc, const struct jd_mutate_result *res, void *arg)
 {
 	struct pending *p = arg;
 
-	(void)replayed;
 	if (rc == JD_E_CONFLICT)
 		host->reply_error(p->req, 409, "conflict",
 				  "note %s does not exist or was changed since the version you "
@@ -179,7 +187,8 @@ static void on_updated(int rc, long long version, int replayed, void *arg)
 		host->reply_rc(p->req, rc, "note");
 	else
 		host->reply_json(p->req, 200,
-				 json_pack("{s:s, s:I}", "id", p->id, "version", (json_int_t)version));
+				 json_pack("{s:s, s:I}", "id", p->id, "version",
+					   (json_int_t)res->version));
 	free(p);
 }
 

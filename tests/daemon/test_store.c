@@ -172,17 +172,19 @@ struct mres {
 	int rc;
 	long long version;
 	int replayed;
+	char record[256];
 };
 
-static void mutate_cb(int rc, long long version, int replayed, void *arg)
+static void mutate_cb(int rc, const struct jd_mutate_result *r, void *arg)
 {
 	struct mres *m = arg;
 
 	m->calls++;
 	m->done = 1;
 	m->rc = rc;
-	m->version = version;
-	m->replayed = replayed;
+	m->version = r ? r->version : 0;
+	m->replayed = r ? r->replayed : 0;
+	snprintf(m->record, sizeof(m->record), "%s", r && r->record ? r->record : "");
 }
 
 /* Mutates and waits: the rc of the call, or of the callback. */
@@ -338,11 +340,17 @@ static void test_idempotent_retry(void **state)
 	assert_int_equal(mutate(&m, &res), JD_OK);
 	assert_int_equal(res.version, 1);
 	assert_int_equal(res.replayed, 0);
-	/* the retry: same answer, nothing applied twice, even with other content */
+	assert_string_equal(res.record, "note:3");
+	/* the retry: same answer, nothing applied twice, even with other content
+	 * or another record: the answer names the record the first call wrote */
 	m.set = set2;
+	m.record = "note:4";
 	assert_int_equal(mutate(&m, &res), JD_OK);
 	assert_int_equal(res.version, 1);
 	assert_int_equal(res.replayed, 1);
+	assert_string_equal(res.record, "note:3");
+	assert_int_equal(read_int(&rr, "EXISTS", "note:4", NULL), 0);
+	m.record = "note:3";
 	assert_string_equal(read_str(&rr, "HGET", "counters", "notes"), "5");
 	assert_string_equal(read_str(&rr, "HGET", "note:3", "status"), "open");
 	assert_string_equal(read_str(&rr, "HGET", "note:3", "_v"), "1");

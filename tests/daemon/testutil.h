@@ -29,6 +29,8 @@ static inline void remove_temp_file(const char *path)
 {
 	char dir[256], *slash;
 
+	if (path == NULL)
+		return;
 	snprintf(dir, sizeof(dir), "%s", path);
 	unlink(path);
 	slash = strrchr(dir, '/');
