@@ -1,10 +1,11 @@
 # Thin wrapper: CMake does the building, ctest the testing.
+MAKEFLAGS += --no-print-directory
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 DEV        ?= var/dev
 
-.PHONY: all deps build build-asan test test-asan run clean
+.PHONY: all deps build build-asan test run clean
 
 all: build
 
@@ -31,7 +32,7 @@ run: build
 	@echo "  $(BUILD)/jianductl -c $(DEV)/jianductl.conf status"
 	@echo "  $(BUILD)/jianductl -c $(DEV)/jianductl.conf routes"
 	@echo
-	exec $(BUILD)/jiandud -c $(DEV)/jiandud.conf
+	@exec $(BUILD)/jiandud -c $(DEV)/jiandud.conf
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -202,11 +202,11 @@ int main(int argc, char **argv)
 	}
 	memset(&srv, 0, sizeof(srv));
 	if (jd_server_start(&srv, cfg) != JD_OK) {
-		report_ready(ready_fd, 0);
 		jd_server_free(&srv);
 		if (pid_file != NULL)
 			unlink(pid_file);
 		free(pid_file);
+		report_ready(ready_fd, 0); /* last: the parent's exit means all is cleaned up */
 		return 1;
 	}
 	report_ready(ready_fd, 1);
