@@ -8,13 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/ssl.h>
 #include <sodium.h>
 
 #include "config.h"
 #include "log.h"
 #include "server.h"
-#include "tls.h"
 
 #define DEFAULT_CONF "/etc/jiandu/jiandud.conf"
 
@@ -73,15 +71,12 @@ static int parse_flags(int argc, char **argv, struct flags *f)
 /* -t: what start-up would check before binding anything. */
 static int test_config(const struct jd_config *cfg)
 {
-	char err[512];
-	SSL_CTX *ctx = jd_tls_server_ctx(cfg->tls_cert, cfg->tls_key, cfg->tls_ca,
-					 JD_TLS_CLIENT_CERT_REQUIRED, err, sizeof(err));
+	char err[1024];
 
-	if (ctx == NULL) {
+	if (jd_server_check(cfg, err, sizeof(err)) != JD_OK) {
 		fprintf(stderr, "jiandud: %s: %s\n", cfg->path, err);
 		return 1;
 	}
-	SSL_CTX_free(ctx);
 	printf("jiandud: configuration file %s test is successful\n", cfg->path);
 	return 0;
 }

@@ -276,27 +276,53 @@ static int init_all(struct jd_plugin_handle **hs, size_t n, const struct jd_host
 	return JD_OK;
 }
 
-int jd_plugins_load(struct jd_server *srv, const struct jd_config *cfg, const struct jd_host *host,
-		    struct jd_plugins **out, char *err, size_t errlen)
+/* Opens and checks every plugin of the load list, in dependency order; nothing runs yet. */
+static int open_all(struct jd_server *srv, const struct jd_config *cfg,
+		    struct jd_plugin_handle **hs, size_t *n, char *err, size_t errlen)
 {
 	char names[MAX_PLUGINS][33];
-	struct jd_plugin_handle *hs[MAX_PLUGINS];
-	struct jd_plugins *ps = NULL;
-	size_t n = 0, opened = 0;
+	size_t opened;
 	int rc;
 
-	if ((rc = parse_load_list(cfg->plugins_load, names, &n, err, errlen)) != JD_OK)
+	if ((rc = parse_load_list(cfg->plugins_load, names, n, err, errlen)) != JD_OK)
 		return rc;
-	for (opened = 0; opened < n; opened++) {
+	for (opened = 0; opened < *n; opened++) {
 		if ((rc = open_plugin(cfg->plugins_dir, names[opened], &hs[opened], err,
 				      errlen)) != JD_OK)
 			goto fail;
 		hs[opened]->srv = srv;
 	}
-	if ((rc = check_requirements(hs, n, err, errlen)) != JD_OK ||
-	    (rc = check_settings(cfg, hs, n, err, errlen)) != JD_OK ||
-	    (rc = order_by_dependency(hs, n, err, errlen)) != JD_OK)
+	if ((rc = check_requirements(hs, *n, err, errlen)) != JD_OK ||
+	    (rc = check_settings(cfg, hs, *n, err, errlen)) != JD_OK ||
+	    (rc = order_by_dependency(hs, *n, err, errlen)) != JD_OK)
 		goto fail;
+	return JD_OK;
+fail:
+	free_list(hs, opened);
+	return rc;
+}
+
+int jd_plugins_check(const struct jd_config *cfg, char *err, size_t errlen)
+{
+	struct jd_plugin_handle *hs[MAX_PLUGINS];
+	size_t n = 0;
+	int rc = open_all(NULL, cfg, hs, &n, err, errlen);
+
+	if (rc == JD_OK)
+		free_list(hs, n);
+	return rc;
+}
+
+int jd_plugins_load(struct jd_server *srv, const struct jd_config *cfg, const struct jd_host *host,
+		    struct jd_plugins **out, char *err, size_t errlen)
+{
+	struct jd_plugin_handle *hs[MAX_PLUGINS];
+	struct jd_plugins *ps;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = open_all(srv, cfg, hs, &n, err, errlen)) != JD_OK)
+		return rc;
 	ps = calloc(1, sizeof(*ps));
 	if (ps == NULL || (ps->list = calloc(n ? n : 1, sizeof(*hs))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -310,7 +336,7 @@ int jd_plugins_load(struct jd_server *srv, const struct jd_config *cfg, const st
 	*out = ps;
 	return JD_OK;
 fail:
-	free_list(hs, opened);
+	free_list(hs, n);
 	if (ps != NULL)
 		free(ps->list);
 	free(ps);

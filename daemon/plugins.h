@@ -35,6 +35,8 @@ struct jd_plugins {
  */
 int jd_plugins_load(struct jd_server *srv, const struct jd_config *cfg, const struct jd_host *host,
 		    struct jd_plugins **out, char *err, size_t errlen);
+/* What jd_plugins_load checks before any init runs (jiandud -t). */
+int jd_plugins_check(const struct jd_config *cfg, char *err, size_t errlen);
 /* fini in reverse init order, cancel timers, drop routes and subscriptions, dlclose. */
 void jd_plugins_unload(struct jd_plugins *ps);
 

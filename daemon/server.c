@@ -136,6 +136,19 @@ static int start_listeners(struct jd_server *srv, char *err, size_t errlen)
 	return srv->api ? JD_OK : JD_E_INVALID;
 }
 
+int jd_server_check(const struct jd_config *cfg, char *err, size_t errlen)
+{
+	SSL_CTX *cctx, *actx;
+	int rc;
+
+	if ((rc = check_keyring(cfg->keyring, err, errlen)) != JD_OK ||
+	    (rc = make_ctxs(cfg, &cctx, &actx, err, errlen)) != JD_OK)
+		return rc;
+	SSL_CTX_free(cctx);
+	SSL_CTX_free(actx);
+	return jd_plugins_check(cfg, err, errlen);
+}
+
 static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct jd_server *srv = arg;

@@ -39,6 +39,8 @@ struct jd_server {
 	struct timespec drain_deadline;
 };
 
+/* jiandud -t: the keyring's mode, both TLS contexts, every plugin's descriptor and needs. */
+int jd_server_check(const struct jd_config *cfg, char *err, size_t errlen);
 /* Builds everything from cfg (taken over) and binds the listeners. */
 int jd_server_start(struct jd_server *srv, struct jd_config *cfg);
 /* Runs the loop until a stop signal has drained; returns the exit code. */

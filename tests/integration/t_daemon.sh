@@ -125,6 +125,8 @@ equals "edit with a stale version exits 1" "$rc" 1
 contains "stale version: 409" "$out" "409"
 list=$(jd_ctl example notes list --tenant t1 --json)
 equals "list: one note (the retry made no duplicate)" "$(jd_json .notes <<<"$list" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 1
+hello=$(jd_ctl example hello --json)
+equals "the plugin heard its own event once (the retry published none)" "$(jd_json .notes_created_seen <<<"$hello")" 1
 code=$(jd_api_curl -o /dev/null -w '%{http_code}' "$(jd_api_url "/v1/example/notes/nothere?tenant=t1")")
 equals "unknown note: 404" "$code" 404
 code=$(jd_api_curl -o "$JD_TMP/body" -w '%{http_code}' "$(jd_api_url "/v1/example/notes?tenant=bad%20tenant")")

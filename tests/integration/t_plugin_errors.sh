@@ -8,6 +8,13 @@ jd_set plugins dir "$JD_BUILD_DIR/tests/plugins"
 expect_refusal() {
 	local load=$1 want=$2 out rc
 	jd_set plugins load "$load"
+	out=$("$JIANDUD" -t -c "$JD_DIR/jiandud.conf" 2>&1) && rc=0 || rc=$?
+	if [ "$load" = init_fails ]; then
+		equals "load=$load: jiandud -t passes (init runs only at start)" "$rc" 0
+	else
+		equals "load=$load: jiandud -t fails" "$rc" 1
+		contains "load=$load: jiandud -t says why" "$out" "$want"
+	fi
 	out=$(timeout 60 "$JIANDUD" -c "$JD_DIR/jiandud.conf" 2>&1) && rc=0 || rc=$?
 	equals "load=$load: start-up stops" "$rc" 1
 	contains "load=$load: says why" "$out" "$want"
