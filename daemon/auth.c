@@ -87,3 +87,23 @@ int jd_auth_allows(const struct jd_principal *p, const char *permission)
 	(void)permission;
 	return 0;
 }
+
+int jd_auth_request(const struct jd_route *route, SSL *ssl, const char *authorization,
+		    int control, struct jd_principal *p, int *status, char *why, size_t whylen)
+{
+	if (route->flags & JD_ROUTE_NO_AUTH) {
+		memset(p, 0, sizeof(*p));
+		return JD_OK;
+	}
+	if (jd_auth_resolve(ssl, authorization, control, p, why, whylen) != JD_OK) {
+		*status = 401;
+		return JD_E_FORBIDDEN;
+	}
+	if (!jd_auth_allows(p, route->permission)) {
+		snprintf(why, whylen, "'%.64s' lacks the permission %.64s", p->name,
+			 route->permission);
+		*status = 403;
+		return JD_E_FORBIDDEN;
+	}
+	return JD_OK;
+}

@@ -28,6 +28,16 @@ int jd_auth_resolve(SSL *ssl, const char *authorization, int control, struct jd_
 		    char *why, size_t whylen);
 /* Whether p holds `permission`. */
 int jd_auth_allows(const struct jd_principal *p, const char *permission);
+
+struct jd_route;
+
+/*
+ * The decision for one request to `route`: who is calling (p) and whether
+ * they may.  JD_OK, or JD_E_FORBIDDEN with *status 401 (no acceptable
+ * credential) or 403 (lacks the permission) and the reason in why.
+ */
+int jd_auth_request(const struct jd_route *route, SSL *ssl, const char *authorization,
+		    int control, struct jd_principal *p, int *status, char *why, size_t whylen);
 const char *jd_auth_cred_name(enum jd_cred c);
 
 #endif

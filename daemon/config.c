@@ -42,6 +42,7 @@ static const struct opt opts[] = {
     {"limits", "max_headers", OPT_UINT, F(max_headers), "16384", 1024, 1u << 20, 1},
     {"limits", "max_uri", OPT_UINT, F(max_uri), "4096", 64, 1u << 16, 1},
     {"limits", "idle_timeout", OPT_UINT, F(idle_timeout), "30", 1, 3600, 1},
+    {"limits", "request_timeout", OPT_UINT, F(request_timeout), "20", 1, 3600, 1},
     {"limits", "max_connections", OPT_UINT, F(max_connections), "1024", 1, 1000000, 1},
     {"redis", "url", OPT_REDIS_URL, F(redis_url), "", 0, 0, 0},
     {"redis", "server", OPT_STRING, F(redis_server), "redis-server", 0, 0, 0},
@@ -62,6 +63,7 @@ static const struct opt opts[] = {
 struct parse_state {
 	struct jd_config *cfg;
 	char reason[256];
+	int failed; /* libinih goes on after an error: the first one is the one to report */
 	int seen[N_OPTS];
 };
 
@@ -245,6 +247,11 @@ static int add_plugin_setting(struct parse_state *st, const char *plugin, const 
 		snprintf(st->reason, sizeof(st->reason), "section [plugin.] names no plugin");
 		return JD_E_INVALID;
 	}
+	if (jd_config_plugin_value(cfg, plugin, key) != NULL) {
+		snprintf(st->reason, sizeof(st->reason), "plugin.%.32s.%.64s is set twice", plugin,
+			 key);
+		return JD_E_INVALID;
+	}
 	n = realloc(cfg->plugin_settings, (cfg->n_plugin_settings + 1) * sizeof(*n));
 	if (n == NULL)
 		return JD_E_NOMEM;
@@ -260,12 +267,14 @@ static int add_plugin_setting(struct parse_state *st, const char *plugin, const 
 	return JD_OK;
 }
 
-/* inih handler: returns 0 to stop at the first bad line (inih reports its number). */
-static int on_ini_entry(void *user, const char *section, const char *name, const char *value)
+/* One key = value line: 1 when it is good, 0 with st->reason set. */
+static int on_ini_line(struct parse_state *st, const char *section, const char *name,
+		       const char *value)
 {
-	struct parse_state *st = user;
 	const struct opt *o;
 
+	if (st->failed)
+		return 0;
 	if (strncmp(section, "plugin.", 7) == 0)
 		return add_plugin_setting(st, section + 7, name, value) == JD_OK;
 	o = find_opt(section, name);
@@ -285,6 +294,20 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
 	}
 	st->seen[o - opts] = 1;
 	return set_value(st, o, value) == JD_OK;
+}
+
+/*
+ * inih handler: returns 0 on a bad line (inih reports the first such line's
+ * number); inih keeps calling, so later lines are ignored once one failed.
+ */
+static int on_ini_entry(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *st = user;
+	int ok = on_ini_line(st, section, name, value);
+
+	if (!ok)
+		st->failed = 1;
+	return ok;
 }
 
 static int set_defaults(struct parse_state *st)
@@ -443,6 +466,40 @@ int jd_config_diff(const struct jd_config *a, const struct jd_config *b, char *l
 		append_name(fixed, fixed_len, &plugin_opt);
 	}
 	return n;
+}
+
+static void swap_slot(struct jd_config *a, struct jd_config *b, const struct opt *o)
+{
+	if (o->type == OPT_UINT) {
+		unsigned t = *uint_slot(a, o);
+
+		*uint_slot(a, o) = *uint_slot(b, o);
+		*uint_slot(b, o) = t;
+	} else if (o->type == OPT_BOOL) {
+		int t = *bool_slot(a, o);
+
+		*bool_slot(a, o) = *bool_slot(b, o);
+		*bool_slot(b, o) = t;
+	} else {
+		char *t = *str_slot(a, o);
+
+		*str_slot(a, o) = *str_slot(b, o);
+		*str_slot(b, o) = t;
+	}
+}
+
+void jd_config_keep_fixed(struct jd_config *next, struct jd_config *cur)
+{
+	struct jd_plugin_setting *ps = next->plugin_settings;
+	size_t n = next->n_plugin_settings;
+
+	for (size_t i = 0; i < N_OPTS; i++)
+		if (!opts[i].live)
+			swap_slot(next, cur, &opts[i]);
+	next->plugin_settings = cur->plugin_settings;
+	next->n_plugin_settings = cur->n_plugin_settings;
+	cur->plugin_settings = ps;
+	cur->n_plugin_settings = n;
 }
 
 const char *jd_config_plugin_value(const struct jd_config *cfg, const char *plugin,

@@ -38,6 +38,7 @@ struct jd_config {
 	unsigned max_headers;
 	unsigned max_uri;
 	unsigned idle_timeout;
+	unsigned request_timeout;
 	unsigned max_connections;
 	/* [redis] */
 	char *redis_url;
@@ -75,6 +76,13 @@ void jd_config_free(struct jd_config *cfg);
  */
 int jd_config_diff(const struct jd_config *a, const struct jd_config *b, char *live,
 		   size_t live_len, char *fixed, size_t fixed_len);
+
+/*
+ * Reload: moves the values in force of every restart-only key, and the
+ * plugin settings, from cur into next (and next's into cur, to be freed).
+ * What plugins were handed from the config stays valid.
+ */
+void jd_config_keep_fixed(struct jd_config *next, struct jd_config *cur);
 
 /* Value of a plugin's key, or NULL. */
 const char *jd_config_plugin_value(const struct jd_config *cfg, const char *plugin,

@@ -95,12 +95,16 @@ static void host_reply_error(jd_req *req, int status, const char *code, const ch
 static int host_store_mutate(jd_plugin_handle *self, const struct jd_mutation *m,
 			     jd_mutate_cb cb, void *arg)
 {
+	if (self->srv->store == NULL)
+		return JD_E_UNAVAILABLE; /* shutting down */
 	return jd_store_mutate(self->srv->store, m, cb, arg);
 }
 
 static int host_store_read(jd_plugin_handle *self, const char *tenant, int argc, const char **argv,
 			   jd_read_cb cb, void *arg)
 {
+	if (self->srv->store == NULL)
+		return JD_E_UNAVAILABLE;
 	return jd_store_read(self->srv->store, tenant, argc, argv, cb, arg);
 }
 
@@ -115,10 +119,15 @@ static int host_publish(jd_plugin_handle *self, const char *name, json_t *payloa
 	return jd_bus_publish(self->srv->bus, name, payload);
 }
 
-static jd_timer *host_timer_add(jd_plugin_handle *self, unsigned ms, int repeat, jd_timer_cb cb,
-				void *arg)
+static uint64_t host_timer_add(jd_plugin_handle *self, unsigned ms, int repeat, jd_timer_cb cb,
+			       void *arg)
 {
 	return jd_timer_add(self->srv->base, &self->timers, ms, repeat, cb, arg);
+}
+
+static void host_timer_cancel(jd_plugin_handle *self, uint64_t id)
+{
+	jd_timer_cancel(&self->timers, id);
 }
 
 static void host_new_id(char out[33])
@@ -148,7 +157,7 @@ static const struct jd_host host = {
     .subscribe = host_subscribe,
     .publish = host_publish,
     .timer_add = host_timer_add,
-    .timer_cancel = jd_timer_cancel,
+    .timer_cancel = host_timer_cancel,
     .new_id = host_new_id,
 };
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <arpa/inet.h>
 
 #include <event2/bufferevent.h>
@@ -24,25 +25,49 @@
 
 static int conn_index = -1;
 
+static void resume_if_room(struct jd_listener *l)
+{
+	if (l->closed || !l->paused || l->conns >= l->max_conns || l->bound == NULL)
+		return;
+	evconnlistener_enable(evhttp_bound_socket_get_listener(l->bound));
+	l->paused = 0;
+	jd_info("accepting again", "listener=%s connections=%u", l->name, l->conns);
+}
+
+static void unlink_conn(struct jd_conn *c)
+{
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else if (c->l != NULL)
+		c->l->conn_list = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	c->next = c->prev = NULL;
+}
+
 /* Runs when OpenSSL frees a connection's SSL: the connection is gone. */
 static void on_ssl_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
 			void *argp)
 {
-	struct jd_listener *l = ptr;
+	struct jd_conn *c = ptr;
+	struct jd_listener *l;
 
 	(void)parent;
 	(void)ad;
 	(void)idx;
 	(void)argl;
 	(void)argp;
+	if (c == NULL)
+		return;
+	l = c->l;
+	unlink_conn(c);
+	if (c->deadline != NULL)
+		event_free(c->deadline);
+	free(c);
 	if (l == NULL)
 		return;
 	l->conns--;
-	if (l->paused && l->conns < l->max_conns && l->bound != NULL) {
-		evconnlistener_enable(evhttp_bound_socket_get_listener(l->bound));
-		l->paused = 0;
-		jd_info("accepting again", "listener=%s connections=%u", l->name, l->conns);
-	}
+	resume_if_room(l);
 }
 
 static int ensure_conn_index(void)
@@ -50,6 +75,63 @@ static int ensure_conn_index(void)
 	if (conn_index < 0)
 		conn_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, on_ssl_free);
 	return conn_index >= 0 ? JD_OK : JD_ERR;
+}
+
+struct jd_conn *jd_listener_conn_of(struct evhttp_request *ev)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(ev);
+	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+
+	return ssl ? SSL_get_ex_data(ssl, conn_index) : NULL;
+}
+
+/*
+ * evhttp's idle timeout restarts with every byte, so a client trickling a
+ * handshake or a header would hold its slot for ever.  Each connection must
+ * complete a request within request_timeout of opening or of its last one;
+ * otherwise the socket is shut down and evhttp frees the connection.
+ */
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct jd_conn *c = arg;
+	evutil_socket_t sock;
+
+	(void)fd;
+	(void)what;
+	if (c->pending > 0 || c->dispatched != c->dispatched_seen) {
+		c->dispatched_seen = c->dispatched;
+		return;
+	}
+	sock = bufferevent_getfd(c->bev);
+	jd_debug("closing a connection that sent no complete request in time", "listener=%s",
+		 c->l ? c->l->name : "-");
+	if (sock >= 0)
+		shutdown(sock, SHUT_RDWR);
+	event_del(c->deadline);
+}
+
+static struct jd_conn *conn_new(struct jd_listener *l, struct bufferevent *bev)
+{
+	struct timeval tv = {(time_t)l->request_timeout, 0};
+	struct jd_conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->l = l;
+	c->bev = bev;
+	c->deadline = event_new(l->srv->base, -1, EV_PERSIST, on_deadline, c);
+	if (c->deadline == NULL || event_add(c->deadline, &tv) != 0) {
+		if (c->deadline != NULL)
+			event_free(c->deadline);
+		free(c);
+		return NULL;
+	}
+	c->next = l->conn_list;
+	if (c->next != NULL)
+		c->next->prev = c;
+	l->conn_list = c;
+	return c;
 }
 
 static void pause_if_full(struct jd_listener *l)
@@ -67,6 +149,7 @@ static struct bufferevent *make_tls_bev(struct event_base *base, void *arg)
 {
 	struct jd_listener *l = arg;
 	struct bufferevent *bev;
+	struct jd_conn *conn;
 	SSL *ssl;
 
 	ERR_clear_error();
@@ -81,7 +164,12 @@ static struct bufferevent *make_tls_bev(struct event_base *base, void *arg)
 	}
 	/* libevent 2.1.12 never sends close_notify; a peer's bare EOF is a normal close. */
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-	SSL_set_ex_data(ssl, conn_index, l);
+	conn = conn_new(l, bev);
+	if (conn == NULL) {
+		bufferevent_free(bev); /* frees ssl too */
+		return NULL;
+	}
+	SSL_set_ex_data(ssl, conn_index, conn);
 	l->conns++;
 	l->accepted++;
 	pause_if_full(l);
@@ -189,11 +277,9 @@ void jd_listener_apply_limits(struct jd_listener *l, const struct jd_config *cfg
 	evhttp_set_max_headers_size(l->http, (ev_ssize_t)cfg->max_headers);
 	evhttp_set_timeout(l->http, (int)cfg->idle_timeout);
 	l->max_conns = cfg->max_connections;
+	l->request_timeout = cfg->request_timeout;
 	pause_if_full(l);
-	if (l->paused && l->conns < l->max_conns) {
-		evconnlistener_enable(evhttp_bound_socket_get_listener(l->bound));
-		l->paused = 0;
-	}
+	resume_if_room(l);
 }
 
 void jd_listener_set_ctx(struct jd_listener *l, SSL_CTX *ctx)
@@ -212,13 +298,32 @@ void jd_listener_stop_accepting(struct jd_listener *l)
 	l->paused = 0;
 }
 
+void jd_listener_close(struct jd_listener *l)
+{
+	if (l == NULL || l->closed)
+		return;
+	l->closed = 1;
+	l->bound = NULL;
+	if (l->http != NULL)
+		evhttp_free(l->http); /* some connections go now, the rest in event_base_free */
+	l->http = NULL;
+	for (struct jd_conn *c = l->conn_list; c != NULL; c = c->next) {
+		if (c->deadline != NULL)
+			event_free(c->deadline);
+		c->deadline = NULL;
+	}
+}
+
 void jd_listener_free(struct jd_listener *l)
 {
 	if (l == NULL)
 		return;
-	if (l->http != NULL) {
-		l->bound = NULL;
-		evhttp_free(l->http); /* frees the connections, whose SSLs call on_ssl_free */
+	jd_listener_close(l);
+	while (l->conn_list != NULL) { /* not freed by libevent yet: they outlive us */
+		struct jd_conn *c = l->conn_list;
+
+		unlink_conn(c);
+		c->l = NULL;
 	}
 	SSL_CTX_free(l->ctx);
 	free(l);

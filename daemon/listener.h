@@ -13,6 +13,19 @@ struct jd_server;
 struct jd_config;
 struct evhttp;
 struct evhttp_bound_socket;
+struct evhttp_request;
+struct event;
+struct bufferevent;
+
+/* One accepted connection, alive until OpenSSL frees its SSL. */
+struct jd_conn {
+	struct jd_conn *next, *prev;
+	struct jd_listener *l; /* NULL once the listener is gone */
+	struct bufferevent *bev;
+	struct event *deadline; /* request_timeout check */
+	unsigned long long dispatched, dispatched_seen;
+	unsigned pending; /* requests dispatched, not yet answered */
+};
 
 struct jd_listener {
 	struct jd_server *srv;
@@ -23,7 +36,10 @@ struct jd_listener {
 	SSL_CTX *ctx;
 	unsigned conns;
 	unsigned max_conns;
+	unsigned request_timeout;
 	int paused;
+	int closed;
+	struct jd_conn *conn_list;
 	uint64_t accepted;
 	char addr[80]; /* the bound address, "127.0.0.1:7443" */
 };
@@ -37,6 +53,15 @@ void jd_listener_apply_limits(struct jd_listener *l, const struct jd_config *cfg
 void jd_listener_set_ctx(struct jd_listener *l, SSL_CTX *ctx);
 /* Closes the listening socket; open connections go on. */
 void jd_listener_stop_accepting(struct jd_listener *l);
+/*
+ * Frees the HTTP server and its connections.  libevent frees some of their
+ * bufferevents later (in event_base_free), so the struct itself stays until
+ * jd_listener_free, which runs after the loop is gone.
+ */
+void jd_listener_close(struct jd_listener *l);
 void jd_listener_free(struct jd_listener *l);
+
+/* The connection a request arrived on, or NULL once the client has gone. */
+struct jd_conn *jd_listener_conn_of(struct evhttp_request *ev);
 
 #endif

@@ -88,7 +88,7 @@ static int syslog_priority(enum jd_log_level level)
 
 void jd_logv(enum jd_log_level level, const char *msg, const char *fields, va_list ap)
 {
-	char line[2048], qmsg[512], when[40];
+	char line[2048] = "", qmsg[512], when[40];
 	struct timeval tv;
 	struct tm tm;
 	int n = 0;

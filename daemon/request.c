@@ -97,10 +97,14 @@ static double elapsed_seconds(const struct timespec *start)
 
 static void log_access(struct jd_req *req, int status, double secs)
 {
+	char path[300], who[300];
+
+	/* both come from the client: quoted, so they cannot forge fields or lines */
 	jd_log(status >= 500 ? JD_LOG_WARN : JD_LOG_INFO, "request",
 	       "req=%s listener=%s method=%s path=%s status=%d ms=%.3f principal=%s cred=%s",
 	       req->id, req->listener->name, method_name(evhttp_request_get_command(req->ev)),
-	       req->path, status, secs * 1000.0, req->principal.name[0] ? req->principal.name : "-",
+	       jd_log_quote(path, sizeof(path), req->path), status, secs * 1000.0,
+	       jd_log_quote(who, sizeof(who), req->principal.name[0] ? req->principal.name : "-"),
 	       jd_auth_cred_name(req->principal.cred));
 }
 
@@ -110,7 +114,10 @@ static void finish(struct jd_req *req, int status, const char *ctype, const char
 	struct evkeyvalq *out = evhttp_request_get_output_headers(req->ev);
 	struct evbuffer *buf = evbuffer_new();
 	double secs = elapsed_seconds(&req->start);
+	struct jd_conn *conn = jd_listener_conn_of(req->ev);
 
+	if (conn != NULL && conn->pending > 0)
+		conn->pending--;
 	evhttp_add_header(out, "Content-Type", ctype);
 	evhttp_add_header(out, "X-Request-Id", req->id);
 	evhttp_add_header(out, "Cache-Control", "no-store");
@@ -205,25 +212,25 @@ static SSL *request_ssl(struct evhttp_request *ev)
 	return bev ? bufferevent_openssl_get_ssl(bev) : NULL;
 }
 
-static int authenticate(struct jd_req *req)
+static int authorize(struct jd_req *req)
 {
 	const char *authz =
 	    evhttp_find_header(evhttp_request_get_input_headers(req->ev), "Authorization");
-	char why[160];
+	char why[200];
+	int status = 0;
 
-	if (jd_auth_resolve(request_ssl(req->ev), authz, req->listener->control,
-			    &req->principal, why, sizeof(why)) != JD_OK) {
+	if (jd_auth_request(&req->route->route, request_ssl(req->ev), authz,
+			    req->listener->control, &req->principal, &status, why,
+			    sizeof(why)) == JD_OK)
+		return JD_OK;
+	if (status == 401) {
 		evhttp_add_header(evhttp_request_get_output_headers(req->ev), "WWW-Authenticate",
 				  "Bearer realm=\"jiandu\"");
 		jd_reply_error(req, 401, "unauthenticated", "%s", why);
-		return JD_E_FORBIDDEN;
+	} else {
+		jd_reply_error(req, 403, "forbidden", "%s", why);
 	}
-	if (!jd_auth_allows(&req->principal, req->route->route.permission)) {
-		jd_reply_error(req, 403, "forbidden", "'%s' lacks the permission %s",
-			       req->principal.name, req->route->route.permission);
-		return JD_E_FORBIDDEN;
-	}
-	return JD_OK;
+	return JD_E_FORBIDDEN;
 }
 
 static int has_body_method(const struct jd_route *r)
@@ -305,13 +312,8 @@ static void route_request(struct jd_req *req, const char *path, const char *quer
 	const char *method = method_name(evhttp_request_get_command(req->ev));
 	int path_matched = 0;
 
-	req->route = jd_router_match(req->srv->router, method, path, &req->params, &path_matched);
-	if (req->route != NULL && (req->route->route.flags & JD_ROUTE_CONTROL_ONLY) &&
-	    !req->listener->control) {
-		jd_params_clear(&req->params);
-		req->route = NULL;
-		path_matched = 0;
-	}
+	req->route = jd_router_match(req->srv->router, method, path, req->listener->control,
+				     &req->params, &path_matched);
 	if (req->route == NULL) {
 		if (path_matched)
 			jd_reply_error(req, 405, "method_not_allowed", "%s is not allowed on %s",
@@ -321,7 +323,7 @@ static void route_request(struct jd_req *req, const char *path, const char *quer
 				       req->path);
 		return;
 	}
-	if (!(req->route->route.flags & JD_ROUTE_NO_AUTH) && authenticate(req) != JD_OK)
+	if (authorize(req) != JD_OK)
 		return;
 	if (!(req->route->route.flags & JD_ROUTE_NO_STORE) &&
 	    (req->srv->redis == NULL || jd_redis_state(req->srv->redis) != JD_REDIS_OK)) {
@@ -333,17 +335,31 @@ static void route_request(struct jd_req *req, const char *path, const char *quer
 	req->route->route.handler(req, req->route->route.arg);
 }
 
+/* evhttp 2.1 lets spaces, quotes and control bytes through in a path: no route has them. */
+static int plain_path(const char *p)
+{
+	for (; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '"' || *p == '\\')
+			return 0;
+	return 1;
+}
+
 void jd_request_dispatch(struct evhttp_request *ev, void *arg)
 {
 	struct jd_listener *l = arg;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
 	const char *raw = evhttp_request_get_uri(ev);
 	struct jd_req *req = new_request(ev, l);
+	struct jd_conn *conn = jd_listener_conn_of(ev);
 	const char *path;
 
 	if (req == NULL) {
 		evhttp_send_error(ev, 503, "Service Unavailable");
 		return;
+	}
+	if (conn != NULL) { /* the connection made progress: see listener.c on_deadline */
+		conn->dispatched++;
+		conn->pending++;
 	}
 	path = uri ? evhttp_uri_get_path(uri) : NULL;
 	if (path != NULL)
@@ -353,7 +369,7 @@ void jd_request_dispatch(struct evhttp_request *ev, void *arg)
 			       l->srv->cfg->max_uri);
 		return;
 	}
-	if (path == NULL || *path != '/') {
+	if (path == NULL || *path != '/' || !plain_path(path)) {
 		jd_reply_error(req, 400, "bad_request", "malformed request URI");
 		return;
 	}

@@ -1,6 +1,7 @@
 #include "router.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,7 @@ static int valid_method(const char *m)
 static int split_pattern(struct jd_route_entry *e, char *err, size_t errlen)
 {
 	const char *p = e->route.path;
+	size_t n_params = 0;
 
 	if (p[0] != '/') {
 		snprintf(err, errlen, "path '%s' does not start with /", e->route.path);
@@ -126,6 +128,11 @@ static int split_pattern(struct jd_route_entry *e, char *err, size_t errlen)
 				      valid_ident(seg + 1, len - 2))
 				  : !valid_literal(seg)) {
 			snprintf(err, errlen, "path '%s': bad segment '%s'", e->route.path, seg);
+			return JD_E_INVALID;
+		}
+		if (seg[0] == '{' && ++n_params > JD_MAX_PARAMS) {
+			snprintf(err, errlen, "path '%s' has more than %d parameters", e->route.path,
+				 JD_MAX_PARAMS);
 			return JD_E_INVALID;
 		}
 		if (seg[0] == '{')
@@ -317,6 +324,8 @@ static int fill_params(const struct jd_route_entry *e, char **segs, struct jd_pa
 
 		if (e->segments[i][0] != '{')
 			continue;
+		if (params->n == JD_MAX_PARAMS)
+			return JD_E_INVALID;
 		v = evhttp_uridecode(segs[i], 0, &len);
 		if (v == NULL)
 			return JD_E_NOMEM;
@@ -355,7 +364,7 @@ static int tokenize(const char *path, char *buf, size_t buflen, char **segs)
 }
 
 struct jd_route_entry *jd_router_match(struct jd_router *r, const char *method, const char *path,
-				       struct jd_params *params, int *path_matched)
+				       int control, struct jd_params *params, int *path_matched)
 {
 	char buf[4096], *segs[JD_MAX_SEGMENTS];
 	struct jd_route_entry *best = NULL;
@@ -367,8 +376,12 @@ struct jd_route_entry *jd_router_match(struct jd_router *r, const char *method, 
 	if (n < 0)
 		return NULL;
 	for (size_t i = 0; i < r->n; i++) {
-		int s = match_score(r->routes[i], segs, (size_t)n);
+		int s;
 
+		/* control-only routes do not exist on the api listener, not even for a 405 */
+		if (!control && (r->routes[i]->route.flags & JD_ROUTE_CONTROL_ONLY))
+			continue;
+		s = match_score(r->routes[i], segs, (size_t)n);
 		if (s < 0)
 			continue;
 		if (strcmp(r->routes[i]->route.method, method) != 0) {
@@ -472,10 +485,11 @@ static json_t *typed_value(const struct jd_field *f, const char *s)
 
 	switch (f->type) {
 	case JD_FIELD_INTEGER:
-		if (*s == '\0')
+		if (!(isdigit((unsigned char)*s) || (*s == '-' && isdigit((unsigned char)s[1]))))
 			return NULL;
+		errno = 0;
 		n = strtoll(s, &end, 10);
-		return *end == '\0' ? json_integer(n) : NULL;
+		return *end == '\0' && errno == 0 ? json_integer(n) : NULL;
 	case JD_FIELD_BOOLEAN:
 		if (strcmp(s, "true") == 0 || strcmp(s, "1") == 0)
 			return json_true();

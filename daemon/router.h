@@ -53,12 +53,14 @@ int jd_router_add(struct jd_router *r, const struct jd_route *route, const char 
 void jd_router_remove_owner(struct jd_router *r, const char *owner);
 
 /*
- * Finds the route for method and path (the path without its query).
- * NULL when nothing matches; then *path_matched says whether another
- * method would have (405).  Fills params (free with jd_params_clear).
+ * Finds the route for method and path (the path without its query) on
+ * the control listener (control != 0) or the api listener, where
+ * control-only routes do not exist.  NULL when nothing matches; then
+ * *path_matched says whether another method would have (405).  Fills
+ * params (free with jd_params_clear).
  */
 struct jd_route_entry *jd_router_match(struct jd_router *r, const char *method, const char *path,
-				       struct jd_params *params, int *path_matched);
+				       int control, struct jd_params *params, int *path_matched);
 void jd_params_clear(struct jd_params *p);
 const char *jd_params_get(const struct jd_params *p, const char *name);
 

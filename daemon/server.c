@@ -242,6 +242,15 @@ int jd_server_run(struct jd_server *srv)
 	return srv->exit_code;
 }
 
+static void free_storage(struct jd_server *srv)
+{
+	jd_store_free(srv->store);
+	srv->store = NULL;
+	if (srv->redis != NULL)
+		jd_redis_free(srv->redis);
+	srv->redis = NULL;
+}
+
 static int drained(struct jd_server *srv)
 {
 	struct timespec now;
@@ -264,8 +273,12 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (!drained(srv))
 		return;
-	if (srv->in_flight > 0)
-		jd_warn("shutdown timeout: abandoning requests", "in_flight=%u", srv->in_flight);
+	if (srv->in_flight > 0) {
+		/* their storage callbacks answer 503 now, while the loop can still send it */
+		jd_warn("shutdown timeout: failing the requests still waiting", "in_flight=%u",
+			srv->in_flight);
+		free_storage(srv);
+	}
 	event_del(srv->drain_timer);
 	event_base_loopexit(srv->base, &flush);
 }
@@ -326,7 +339,14 @@ int jd_server_reload(struct jd_server *srv, char *changed, size_t changed_len, c
 	rc = jd_config_load(srv->cfg->path, &next, err, errlen);
 	if (rc != JD_OK)
 		return rc;
+	/* refuse what the next start would refuse, even if it only applies then */
+	rc = jd_plugins_check(next, err, errlen);
+	if (rc != JD_OK) {
+		jd_config_free(next);
+		return rc;
+	}
 	jd_config_diff(srv->cfg, next, changed, changed_len, fixed, sizeof(fixed));
+	jd_config_keep_fixed(next, srv->cfg);
 	rc = apply_reload(srv, next, err, errlen);
 	if (rc != JD_OK) {
 		jd_config_free(next);
@@ -345,13 +365,11 @@ void jd_server_free(struct jd_server *srv)
 	 * while the plugin code they belong to is loaded and their requests
 	 * still have connections.  Then plugins, then connections.
 	 */
-	jd_store_free(srv->store);
-	if (srv->redis != NULL)
-		jd_redis_free(srv->redis);
+	free_storage(srv);
 	jd_plugins_unload(srv->plugins);
 	srv->plugins = NULL;
-	jd_listener_free(srv->control);
-	jd_listener_free(srv->api);
+	jd_listener_close(srv->control);
+	jd_listener_close(srv->api);
 	if (srv->redis_child != NULL)
 		jd_redis_child_stop(srv->redis_child);
 	jd_bus_free(srv->bus);
@@ -362,7 +380,9 @@ void jd_server_free(struct jd_server *srv)
 	if (srv->drain_timer != NULL)
 		event_free(srv->drain_timer);
 	if (srv->base != NULL)
-		event_base_free(srv->base);
+		event_base_free(srv->base); /* frees the last connections */
+	jd_listener_free(srv->control);
+	jd_listener_free(srv->api);
 	jd_config_free(srv->cfg);
 	memset(srv, 0, sizeof(*srv));
 }

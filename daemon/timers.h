@@ -2,6 +2,7 @@
 #ifndef JD_TIMERS_H
 #define JD_TIMERS_H
 
+#include <stdint.h>
 #include <jiandu/plugin.h>
 
 struct event_base;
@@ -13,12 +14,18 @@ struct jd_timer {
 	jd_timer_cb cb;
 	void *arg;
 	int repeat;
+	uint64_t id;
 };
 
-/* NULL on bad arguments or memory; a one-shot timer frees itself after it fires. */
-struct jd_timer *jd_timer_add(struct event_base *base, struct jd_timer **list, unsigned ms,
-			      int repeat, jd_timer_cb cb, void *arg);
-void jd_timer_cancel(struct jd_timer *t);
+/*
+ * Ids, not pointers, name timers: a one-shot frees itself when it fires,
+ * and a plugin that cancels it afterwards must not touch freed memory.
+ * Returns 0 on bad arguments or memory.
+ */
+uint64_t jd_timer_add(struct event_base *base, struct jd_timer **list, unsigned ms, int repeat,
+		      jd_timer_cb cb, void *arg);
+/* JD_OK, or JD_E_NOTFOUND when the timer already fired or was cancelled. */
+int jd_timer_cancel(struct jd_timer **list, uint64_t id);
 void jd_timer_cancel_all(struct jd_timer **list);
 
 #endif

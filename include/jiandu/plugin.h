@@ -45,8 +45,6 @@ enum jd_log_level { JD_LOG_DEBUG, JD_LOG_INFO, JD_LOG_NOTICE, JD_LOG_WARN, JD_LO
 typedef struct jd_plugin_handle jd_plugin_handle;
 /* One HTTP request being served; valid until jd_host.reply* is called. */
 typedef struct jd_req jd_req;
-/* A timer created with jd_host.timer_add. */
-typedef struct jd_timer jd_timer;
 
 /* ---- Routes ---------------------------------------------------------- */
 
@@ -164,7 +162,10 @@ struct jd_host {
 	void (*log)(jd_plugin_handle *self, enum jd_log_level level, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
-	/* value of `key` in the plugin's [plugin.<name>] section, or `def` */
+	/*
+	 * value of `key` in the plugin's [plugin.<name>] section, or `def`.
+	 * Valid until fini: plugin settings change only with a restart.
+	 */
 	const char *(*config_get)(jd_plugin_handle *self, const char *key, const char *def);
 
 	/* routes: call from init(); the path must start with /v1/<plugin name>/ */
@@ -194,10 +195,14 @@ struct jd_host {
 	int (*subscribe)(jd_plugin_handle *self, const char *name, jd_event_cb cb, void *arg);
 	int (*publish)(jd_plugin_handle *self, const char *name, json_t *payload);
 
-	/* timers: repeat != 0 fires every `ms` until cancelled */
-	jd_timer *(*timer_add)(jd_plugin_handle *self, unsigned ms, int repeat, jd_timer_cb cb,
-			       void *arg);
-	void (*timer_cancel)(jd_timer *t);
+	/*
+	 * timers: repeat != 0 fires every `ms` until cancelled.  Returns an id
+	 * (0 on failure).  Cancelling an id that already fired (a one-shot) or
+	 * was cancelled does nothing; the core cancels the rest after fini.
+	 */
+	uint64_t (*timer_add)(jd_plugin_handle *self, unsigned ms, int repeat, jd_timer_cb cb,
+			      void *arg);
+	void (*timer_cancel)(jd_plugin_handle *self, uint64_t id);
 
 	/* a fresh random record id: 32 lowercase hex characters and a NUL */
 	void (*new_id)(char out[33]);

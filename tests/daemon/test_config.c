@@ -104,6 +104,45 @@ static void test_bad_values(void **state)
 	expect_error("[server\n", "syntax error");
 }
 
+static void test_first_error_wins(void **state)
+{
+	(void)state;
+	expect_error("[limits]\nmax_body = abc\n[server]\nbogus = 1\n",
+		     ":2: limits.max_body: expected a whole number");
+	expect_error("[plugin.x]\na = 1\na = 2\n", ":3: plugin.x.a is set twice");
+}
+
+static void test_keep_fixed(void **state)
+{
+	struct jd_config *cur = NULL, *next = NULL;
+	char err[512];
+	const char *path = write_temp_file("jiandud.conf", "[limits]\nmax_body = 4096\n"
+							  "[plugin.x]\ngreeting = old\n");
+	const char *kept;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(path);
+	assert_int_equal(jd_config_load(path, &cur, err, sizeof(err)), JD_OK);
+	kept = jd_config_plugin_value(cur, "x", "greeting");
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[limits]\nmax_body = 8192\n[api]\nlisten = 127.0.0.1:9999\n"
+	      "[plugin.x]\ngreeting = new\n",
+	      f);
+	fclose(f);
+	assert_int_equal(jd_config_load(path, &next, err, sizeof(err)), JD_OK);
+	remove_temp_file(path);
+	jd_config_keep_fixed(next, cur);
+	jd_config_free(cur);
+	assert_int_equal(next->max_body, 8192);                  /* live: the new value */
+	assert_string_equal(next->api_listen, "127.0.0.1:8443"); /* restart-only: in force */
+	/* what a plugin was handed stays valid and unchanged until a restart */
+	assert_ptr_equal(jd_config_plugin_value(next, "x", "greeting"), kept);
+	assert_string_equal(kept, "old");
+	jd_config_free(next);
+}
+
 static void test_missing_file(void **state)
 {
 	struct jd_config *cfg = NULL;
@@ -164,6 +203,8 @@ int main(void)
 	    cmocka_unit_test(test_unknown_key_names_line),
 	    cmocka_unit_test(test_unknown_section),
 	    cmocka_unit_test(test_bad_values),
+	    cmocka_unit_test(test_first_error_wins),
+	    cmocka_unit_test(test_keep_fixed),
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_diff_live_and_fixed),
 	    cmocka_unit_test(test_split_hostport),

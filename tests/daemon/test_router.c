@@ -30,6 +30,8 @@ static struct jd_router *make_router(void)
 	    {"GET", "/v1/x/notes/latest", "x.read", "latest", NULL, NULL, 0, handler, NULL},
 	    {"PUT", "/v1/x/notes/{id}", "x.write", "edit", NULL, note_fields, 0, handler, NULL},
 	    {"GET", "/v1/x/a/{p}/b/{q}", "x.read", "two", NULL, NULL, 0, handler, NULL},
+	    {"POST", "/v1/x/admin", "x.admin", "admin", NULL, NULL, JD_ROUTE_CONTROL_ONLY, handler,
+	     NULL},
 	};
 	struct jd_router *r = jd_router_new();
 	char err[256];
@@ -48,19 +50,19 @@ static void test_match_literal_and_params(void **state)
 	int pm;
 
 	(void)state;
-	e = jd_router_match(r, "GET", "/v1/x/notes", &p, &pm);
+	e = jd_router_match(r, "GET", "/v1/x/notes", 1, &p, &pm);
 	assert_non_null(e);
 	assert_string_equal(e->route.summary, "list");
-	e = jd_router_match(r, "GET", "/v1/x/notes/abc%20d", &p, &pm);
+	e = jd_router_match(r, "GET", "/v1/x/notes/abc%20d", 1, &p, &pm);
 	assert_non_null(e);
 	assert_string_equal(e->route.summary, "show");
 	assert_string_equal(jd_params_get(&p, "id"), "abc d");
 	jd_params_clear(&p);
 	/* a literal segment wins over a parameter */
-	e = jd_router_match(r, "GET", "/v1/x/notes/latest", &p, &pm);
+	e = jd_router_match(r, "GET", "/v1/x/notes/latest", 1, &p, &pm);
 	assert_non_null(e);
 	assert_string_equal(e->route.summary, "latest");
-	e = jd_router_match(r, "GET", "/v1/x/a/1/b/2", &p, &pm);
+	e = jd_router_match(r, "GET", "/v1/x/a/1/b/2", 1, &p, &pm);
 	assert_non_null(e);
 	assert_string_equal(jd_params_get(&p, "p"), "1");
 	assert_string_equal(jd_params_get(&p, "q"), "2");
@@ -75,14 +77,19 @@ static void test_no_match_and_method(void **state)
 	int pm;
 
 	(void)state;
-	assert_null(jd_router_match(r, "GET", "/v1/x/nope", &p, &pm));
+	assert_null(jd_router_match(r, "GET", "/v1/x/nope", 1, &p, &pm));
 	assert_int_equal(pm, 0);
-	assert_null(jd_router_match(r, "DELETE", "/v1/x/notes/1", &p, &pm));
+	assert_null(jd_router_match(r, "DELETE", "/v1/x/notes/1", 1, &p, &pm));
 	assert_int_equal(pm, 1); /* 405, not 404 */
-	assert_null(jd_router_match(r, "GET", "/v1/x/notes/", &p, &pm));
-	assert_null(jd_router_match(r, "GET", "/v1/x/notes/a%00b", &p, &pm));
-	assert_null(jd_router_match(r, "GET", "v1/x/notes", &p, &pm));
-	assert_null(jd_router_match(r, "GET", "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r", &p, &pm));
+	assert_null(jd_router_match(r, "GET", "/v1/x/notes/", 1, &p, &pm));
+	/* a control-only route is invisible on the api listener: 404, not 405 */
+	assert_non_null(jd_router_match(r, "POST", "/v1/x/admin", 1, &p, &pm));
+	assert_null(jd_router_match(r, "POST", "/v1/x/admin", 0, &p, &pm));
+	assert_null(jd_router_match(r, "GET", "/v1/x/admin", 0, &p, &pm));
+	assert_int_equal(pm, 0);
+	assert_null(jd_router_match(r, "GET", "/v1/x/notes/a%00b", 1, &p, &pm));
+	assert_null(jd_router_match(r, "GET", "v1/x/notes", 1, &p, &pm));
+	assert_null(jd_router_match(r, "GET", "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r", 1, &p, &pm));
 	jd_router_free(r);
 }
 
@@ -108,9 +115,13 @@ static void test_registration_rules(void **state)
 	bad.method = "BREW";
 	assert_int_equal(jd_router_add(r, &bad, "y", err, sizeof(err)), JD_E_INVALID);
 	bad.method = "GET";
+	bad.path = "/v1/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}";
+	assert_int_equal(jd_router_add(r, &bad, "y", err, sizeof(err)), JD_E_INVALID);
+	assert_non_null(strstr(err, "more than 8 parameters"));
+	bad.path = "/v1/ok";
 	bad.handler = NULL;
 	assert_int_equal(jd_router_add(r, &bad, "y", err, sizeof(err)), JD_E_INVALID);
-	assert_int_equal(jd_router_count(r), 5);
+	assert_int_equal(jd_router_count(r), 6);
 	jd_router_remove_owner(r, "x");
 	assert_int_equal(jd_router_count(r), 0);
 	jd_router_free(r);
@@ -164,6 +175,20 @@ static void test_query(void **state)
 	assert_int_equal(jd_fields_from_query(note_fields, "tenant=a&tenant=b", &out, err,
 					      sizeof(err)),
 			 JD_E_INVALID);
+	assert_int_equal(jd_fields_from_query(note_fields, "tenant=a&count=99999999999999999999",
+					      &out, err, sizeof(err)),
+			 JD_E_INVALID);
+	assert_int_equal(jd_fields_from_query(note_fields, "tenant=a&count=+5", &out, err,
+					      sizeof(err)),
+			 JD_E_INVALID);
+	assert_int_equal(jd_fields_from_query(note_fields, "tenant=a&count=%205", &out, err,
+					      sizeof(err)),
+			 JD_E_INVALID);
+	assert_int_equal(jd_fields_from_query(note_fields, "tenant=a&count=-5", &out, err,
+					      sizeof(err)),
+			 JD_OK);
+	assert_int_equal(json_integer_value(json_object_get(out, "count")), -5);
+	json_decref(out);
 	assert_int_equal(jd_fields_from_query(note_fields, "zzz=1", &out, err, sizeof(err)),
 			 JD_E_INVALID);
 	assert_int_equal(jd_fields_from_query(note_fields, NULL, &out, err, sizeof(err)),
@@ -185,7 +210,7 @@ static void test_descriptions(void **state)
 	assert_non_null(json_object_get(json_object_get(json_object_get(api, "paths"),
 							"/v1/x/notes/{id}"),
 					"put"));
-	assert_int_equal(json_array_size(json_object_get(cat, "routes")), 5);
+	assert_int_equal(json_array_size(json_object_get(cat, "routes")), 6);
 	json_decref(api);
 	json_decref(cat);
 	jd_router_free(r);

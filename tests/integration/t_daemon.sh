@@ -92,6 +92,16 @@ contains "malformed HTTP: 400" "$raw" "400"
 raw=$(printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n' | timeout 5 openssl s_client -quiet \
 	-connect "127.0.0.1:$JD_API_PORT" -CAfile "$JD_DIR/tls/ca.crt" 2>/dev/null | head -1 || true)
 contains "malformed header: 400" "$raw" "400"
+raw=$(printf 'GET /healthz status=200 principal=root HTTP/1.1\r\nHost: x\r\n\r\n' | timeout 5 openssl s_client -quiet \
+	-connect "127.0.0.1:$JD_API_PORT" -CAfile "$JD_DIR/tls/ca.crt" 2>/dev/null | head -1 || true)
+contains "a path with spaces: 400" "$raw" "400"
+if grep -qE ' principal=root( |$)' "$JD_DIR/jiandud.log"; then
+	not_ok "a client cannot forge access-log fields"
+else
+	ok "a client cannot forge access-log fields"
+fi
+code=$(jd_api_curl -o "$JD_TMP/body" -w '%{http_code}' "$(jd_api_url /v1/reload)")
+equals "control-only routes do not exist on api (not even 405)" "$code" 404
 # a client that sends half a request and goes away does not stall the daemon
 (printf 'POST /v1/example/notes HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"ti' |
 	timeout 2 openssl s_client -quiet -connect "127.0.0.1:$JD_API_PORT" -CAfile "$JD_DIR/tls/ca.crt" >/dev/null 2>&1 || true) &

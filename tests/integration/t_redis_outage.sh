@@ -68,8 +68,23 @@ equals "status answers while Redis hangs" "$code" 200
 kill -CONT "$REDIS_PID"
 check "recovers after Redis wakes up" jd_wait_for 100 recovered
 
+# a request still waiting on Redis when the drain times out gets its 503
 jd_stop
-equals "SIGTERM: exit 0" "$JD_EXIT" 0
+jd_set redis command_timeout_ms 10000
+jd_set server shutdown_timeout_ms 500
+jd_start
+kill -STOP "$REDIS_PID"
+jd_api_curl -o "$JD_TMP/late" -w '%{http_code}' "$(jd_api_url "/v1/example/notes?tenant=t1")" >"$JD_TMP/late.code" &
+curl_pid=$!
+sleep 0.3
+kill -TERM "$JD_PID"
+wait "$curl_pid" || true
+equals "a request abandoned at the drain timeout is answered 503" "$(cat "$JD_TMP/late.code")" 503
+JD_EXIT=0
+wait "$JD_PID" || JD_EXIT=$?
+JD_PID=
+kill -CONT "$REDIS_PID"
+equals "and jiandud exits 0" "$JD_EXIT" 0
 kill -TERM "$REDIS_PID" 2>/dev/null || true
 wait "$REDIS_PID" 2>/dev/null || true
 jd_finish

@@ -52,6 +52,8 @@ equals "the new body limit applies at once: 413" "$code" 413
 # SIGTERM drains: a request in flight gets its answer, then the daemon exits 0
 jd_api_curl -o "$JD_TMP/slow" -w '%{http_code}' "$(jd_api_url "/v1/slow/wait?ms=1500")" >"$JD_TMP/slow.code" &
 curl_pid=$!
+# and a client that keeps a connection open through the shutdown
+(sleep 5 | openssl s_client -quiet -connect "127.0.0.1:$JD_API_PORT" -CAfile "$JD_DIR/tls/ca.crt" >/dev/null 2>&1) &
 sleep 0.5
 kill -TERM "$JD_PID"
 sleep 0.3

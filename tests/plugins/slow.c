@@ -8,6 +8,7 @@
 
 static const struct jd_host *host;
 static jd_plugin_handle *self;
+static uint64_t warmup; /* a one-shot that fires long before fini cancels it */
 
 struct waiting {
 	jd_req *req;
@@ -35,7 +36,7 @@ static void wait_route(jd_req *req, void *arg)
 	w->req = req;
 	w->ms = ms ? (long)json_integer_value(ms) : 1000;
 	if (w->ms < 0 || w->ms > 60000 ||
-	    host->timer_add(self, (unsigned)w->ms, 0, on_timer, w) == NULL) {
+	    host->timer_add(self, (unsigned)w->ms, 0, on_timer, w) == 0) {
 		free(w);
 		host->reply_error(req, 400, "invalid", "ms must be 0..60000");
 	}
@@ -50,12 +51,27 @@ static const struct jd_route route = {"GET",  "/v1/slow/wait", "slow.read",     
 				      "slow wait", fields,       JD_ROUTE_NO_STORE, wait_route,
 				      NULL};
 
+static void on_warmup(void *arg)
+{
+	(void)arg;
+	host->log(self, JD_LOG_DEBUG, "warm");
+}
+
 static int init(const struct jd_host *h, jd_plugin_handle *s)
 {
 	host = h;
 	self = s;
+	warmup = host->timer_add(self, 1, 0, on_warmup, NULL);
+	if (warmup == 0)
+		return JD_ERR;
 	return host->route_add(self, &route);
 }
 
+/* Cancelling a timer that already fired must be harmless. */
+static void fini(void)
+{
+	host->timer_cancel(self, warmup);
+}
+
 JD_PLUGIN_DEFINE(.name = "slow", .version = "0.0.1", .summary = "test: delayed answers",
-		 .init = init);
+		 .init = init, .fini = fini);
