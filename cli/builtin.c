@@ -9,7 +9,7 @@
 /* One request; the error, if any, is reported here. */
 static int fetch(struct ctl *ctl, const char *method, const char *path, json_t *body, json_t **out)
 {
-	struct ctl_err err;
+	struct ctl_err err = {0};
 	int rc = ctl_request(ctl, method, path, body, out, &err);
 
 	if (rc != CTL_OK)

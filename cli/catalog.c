@@ -558,7 +558,7 @@ static int send_request(struct run *run)
 {
 	json_t *vals = NULL, *answer = NULL;
 	char *target = NULL;
-	struct ctl_err err;
+	struct ctl_err err = {0};
 	int rc;
 
 	rc = build_values(run, &vals);

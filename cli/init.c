@@ -247,7 +247,7 @@ static int create_all(const struct init_opts *o, const struct init_paths *p, int
 static int create_guarded(const struct init_opts *o, const struct init_paths *p, int dir_is_new,
 			  const struct texts *t, struct fs_tx *tx)
 {
-	struct ctl_err err;
+	struct ctl_err err = {0};
 	sigset_t block, old;
 	int rc;
 
@@ -305,7 +305,7 @@ static int report(const struct init_opts *o, const struct instance_settings *s,
 
 static int prepare(const struct init_opts *o, struct instance_settings *s, struct texts *t)
 {
-	struct ctl_err err;
+	struct ctl_err err = {0};
 	int rc;
 
 	s->control_port = o->control_port;

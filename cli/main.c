@@ -91,7 +91,7 @@ static void usage_short(FILE *f)
 static int help_all(struct ctl *ctl)
 {
 	struct catalog cat;
-	struct ctl_err err;
+	struct ctl_err err = {0};
 
 	fputs("usage: jianductl [OPTIONS] COMMAND [ARGS]\n\n", stdout);
 	fputs(options_help, stdout);
@@ -116,7 +116,7 @@ static int unknown_command(const struct catalog *cat, int argc, char **argv,
 static int help_catalog(struct ctl *ctl, int argc, char **argv)
 {
 	struct catalog cat;
-	struct ctl_err err;
+	struct ctl_err err = {0};
 	const struct cat_route *r;
 	size_t k;
 	int rc;
@@ -220,7 +220,7 @@ static int unknown_command(const struct catalog *cat, int argc, char **argv,
 static int run_catalog(struct ctl *ctl, int argc, char **argv)
 {
 	struct catalog cat;
-	struct ctl_err err;
+	struct ctl_err err = {0};
 	const struct cat_route *r;
 	size_t k;
 	int rc;

@@ -17,10 +17,10 @@ static size_t lower_copy(char *dst, const char *src)
 {
 	size_t n = 0;
 
-	for (; src[n] && n < MAX_LEN; n++)
+	for (; n < MAX_LEN && src[n]; n++)
 		dst[n] = (char)tolower((unsigned char)src[n]);
 	dst[n] = '\0';
-	return src[n] ? (size_t)-1 : n;
+	return n == MAX_LEN && src[n] ? (size_t)-1 : n;
 }
 
 size_t suggest_distance(const char *sa, const char *sb)

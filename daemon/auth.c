@@ -64,13 +64,15 @@ int jd_auth_resolve(SSL *ssl, const char *authorization, int control, struct jd_
 	if (rc == JD_OK)
 		return JD_OK;
 	if (rc == JD_E_FORBIDDEN) {
-		snprintf(why, whylen, "client certificate not issued by this instance's CA, "
-				      "expired or revoked");
+		snprintf(why, whylen,
+			 "client certificate not issued by this instance's CA, "
+			 "expired or revoked");
 		return JD_E_FORBIDDEN;
 	}
 	if (authorization == NULL) {
-		snprintf(why, whylen, "no credential: present a client certificate or a bearer "
-				      "token");
+		snprintf(why, whylen,
+			 "no credential: present a client certificate or a bearer "
+			 "token");
 		return JD_E_FORBIDDEN;
 	}
 	if (strncasecmp(authorization, "Bearer ", 7) != 0) {
@@ -88,8 +90,8 @@ int jd_auth_allows(const struct jd_principal *p, const char *permission)
 	return 0;
 }
 
-int jd_auth_request(const struct jd_route *route, SSL *ssl, const char *authorization,
-		    int control, struct jd_principal *p, int *status, char *why, size_t whylen)
+int jd_auth_request(const struct jd_route *route, SSL *ssl, const char *authorization, int control,
+		    struct jd_principal *p, int *status, char *why, size_t whylen)
 {
 	if (route->flags & JD_ROUTE_NO_AUTH) {
 		memset(p, 0, sizeof(*p));

@@ -36,8 +36,8 @@ struct jd_route;
  * they may.  JD_OK, or JD_E_FORBIDDEN with *status 401 (no acceptable
  * credential) or 403 (lacks the permission) and the reason in why.
  */
-int jd_auth_request(const struct jd_route *route, SSL *ssl, const char *authorization,
-		    int control, struct jd_principal *p, int *status, char *why, size_t whylen);
+int jd_auth_request(const struct jd_route *route, SSL *ssl, const char *authorization, int control,
+		    struct jd_principal *p, int *status, char *why, size_t whylen);
 const char *jd_auth_cred_name(enum jd_cred c);
 
 #endif

@@ -22,7 +22,7 @@ struct opt {
 	size_t offset;
 	const char *def;
 	unsigned min, max; /* OPT_UINT */
-	int live;          /* changes on SIGHUP */
+	int live;	   /* changes on SIGHUP */
 };
 
 #define F(field) offsetof(struct jd_config, field)
@@ -288,8 +288,7 @@ static int on_ini_line(struct parse_state *st, const char *section, const char *
 		return 0;
 	}
 	if (st->seen[o - opts]) {
-		snprintf(st->reason, sizeof(st->reason), "%s.%s is set twice", o->section,
-			 o->name);
+		snprintf(st->reason, sizeof(st->reason), "%s.%s is set twice", o->section, o->name);
 		return 0;
 	}
 	st->seen[o - opts] = 1;
@@ -502,8 +501,7 @@ void jd_config_keep_fixed(struct jd_config *next, struct jd_config *cur)
 	cur->n_plugin_settings = n;
 }
 
-const char *jd_config_plugin_value(const struct jd_config *cfg, const char *plugin,
-				   const char *key)
+const char *jd_config_plugin_value(const struct jd_config *cfg, const char *plugin, const char *key)
 {
 	for (size_t i = 0; i < cfg->n_plugin_settings; i++) {
 		const struct jd_plugin_setting *ps = &cfg->plugin_settings[i];

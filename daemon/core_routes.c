@@ -30,9 +30,9 @@ static void get_healthz(jd_req *req, void *arg)
 	struct jd_server *srv = arg;
 	int ok = redis_ok(srv) && !srv->draining;
 
-	jd_reply_json(req, ok ? 200 : 503,
-		      json_pack("{s:s, s:s}", "status", ok ? "ok" : "degraded", "redis",
-				redis_state(srv)));
+	jd_reply_json(
+	    req, ok ? 200 : 503,
+	    json_pack("{s:s, s:s}", "status", ok ? "ok" : "degraded", "redis", redis_state(srv)));
 }
 
 static json_t *plugins_json(struct jd_server *srv)
@@ -45,10 +45,9 @@ static json_t *plugins_json(struct jd_server *srv)
 
 		for (const char *const *r = d->requires; req && r && *r; r++)
 			json_array_append_new(req, json_string(*r));
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:o}", "name", d->name,
-						     "version", d->version, "summary",
-						     d->summary ? d->summary : "", "requires",
-						     req));
+		json_array_append_new(
+		    arr, json_pack("{s:s, s:s, s:s, s:o}", "name", d->name, "version", d->version,
+				   "summary", d->summary ? d->summary : "", "requires", req));
 	}
 	return arr;
 }
@@ -124,10 +123,10 @@ static void post_reload(jd_req *req, void *arg)
 }
 
 static const struct jd_route core_routes[] = {
-    {"GET", "/healthz", "health.read", "Liveness and storage health (no credential needed)",
-     NULL, NULL, JD_ROUTE_NO_AUTH | JD_ROUTE_NO_STORE, get_healthz, NULL},
-    {"GET", "/v1/status", "status.read", "Version, uptime, plugins, Redis, listeners", NULL,
-     NULL, JD_ROUTE_NO_STORE, get_status, NULL},
+    {"GET", "/healthz", "health.read", "Liveness and storage health (no credential needed)", NULL,
+     NULL, JD_ROUTE_NO_AUTH | JD_ROUTE_NO_STORE, get_healthz, NULL},
+    {"GET", "/v1/status", "status.read", "Version, uptime, plugins, Redis, listeners", NULL, NULL,
+     JD_ROUTE_NO_STORE, get_status, NULL},
     {"GET", "/v1/plugins", "status.read", "Loaded plugins, in start-up order", NULL, NULL,
      JD_ROUTE_NO_STORE, get_plugins, NULL},
     {"GET", "/v1/routes", "status.read", "The route catalog (drives the CLI)", NULL, NULL,

@@ -92,8 +92,8 @@ static void host_reply_error(jd_req *req, int status, const char *code, const ch
 	jd_reply_error(req, status, code, "%s", msg);
 }
 
-static int host_store_mutate(jd_plugin_handle *self, const struct jd_mutation *m,
-			     jd_mutate_cb cb, void *arg)
+static int host_store_mutate(jd_plugin_handle *self, const struct jd_mutation *m, jd_mutate_cb cb,
+			     void *arg)
 {
 	if (self->srv->store == NULL)
 		return JD_E_UNAVAILABLE; /* shutting down */

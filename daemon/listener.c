@@ -46,8 +46,7 @@ static void unlink_conn(struct jd_conn *c)
 }
 
 /* Runs when OpenSSL frees a connection's SSL: the connection is gone. */
-static void on_ssl_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
-			void *argp)
+static void on_ssl_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
 	struct jd_conn *c = ptr;
 	struct jd_listener *l;
@@ -140,8 +139,8 @@ static void pause_if_full(struct jd_listener *l)
 		return;
 	evconnlistener_disable(evhttp_bound_socket_get_listener(l->bound));
 	l->paused = 1;
-	jd_warn("connection limit reached; accepting paused", "listener=%s connections=%u",
-		l->name, l->conns);
+	jd_warn("connection limit reached; accepting paused", "listener=%s connections=%u", l->name,
+		l->conns);
 }
 
 /* evhttp asks for each accepted connection's bufferevent: a TLS one. */

@@ -24,10 +24,10 @@ void jd_logv(enum jd_log_level level, const char *msg, const char *fields, va_li
 /* Writes `s` as a logfmt value (quoted and escaped when needed) into buf. */
 const char *jd_log_quote(char *buf, size_t size, const char *s);
 
-#define jd_debug(...) jd_log(JD_LOG_DEBUG, __VA_ARGS__)
-#define jd_info(...)  jd_log(JD_LOG_INFO, __VA_ARGS__)
+#define jd_debug(...)  jd_log(JD_LOG_DEBUG, __VA_ARGS__)
+#define jd_info(...)   jd_log(JD_LOG_INFO, __VA_ARGS__)
 #define jd_notice(...) jd_log(JD_LOG_NOTICE, __VA_ARGS__)
-#define jd_warn(...)  jd_log(JD_LOG_WARN, __VA_ARGS__)
-#define jd_err(...)   jd_log(JD_LOG_ERR, __VA_ARGS__)
+#define jd_warn(...)   jd_log(JD_LOG_WARN, __VA_ARGS__)
+#define jd_err(...)    jd_log(JD_LOG_ERR, __VA_ARGS__)
 
 #endif

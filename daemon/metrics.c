@@ -51,13 +51,15 @@ static void render_route(struct evbuffer *b, const struct jd_route_entry *e,
 	route_labels(labels, sizeof(labels), e);
 	for (unsigned c = 1; c <= 5; c++)
 		if (s->by_status[c])
-			evbuffer_add_printf(b, "jiandu_http_requests_total{%s,code=\"%uxx\"} %llu\n",
+			evbuffer_add_printf(b,
+					    "jiandu_http_requests_total{%s,code=\"%uxx\"} %llu\n",
 					    labels, c, (unsigned long long)s->by_status[c]);
 	for (size_t i = 0; i < N_BUCKETS; i++)
 		evbuffer_add_printf(b,
 				    "jiandu_http_request_duration_seconds_bucket{%s,le=\"%g\"} "
 				    "%llu\n",
-				    labels, jd_latency_buckets[i], (unsigned long long)s->buckets[i]);
+				    labels, jd_latency_buckets[i],
+				    (unsigned long long)s->buckets[i]);
 	evbuffer_add_printf(b, "jiandu_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %llu\n",
 			    labels, (unsigned long long)s->count);
 	evbuffer_add_printf(b, "jiandu_http_request_duration_seconds_sum{%s} %.6f\n", labels,
@@ -79,9 +81,10 @@ static void render_http(struct evbuffer *b, struct jd_server *srv)
 		render_route(b, e, &e->stats);
 	}
 	render_route(b, NULL, &unmatched);
-	evbuffer_add_printf(b, "# HELP jiandu_http_requests_in_flight Requests not yet "
-			       "answered.\n# TYPE jiandu_http_requests_in_flight gauge\n"
-			       "jiandu_http_requests_in_flight %u\n",
+	evbuffer_add_printf(b,
+			    "# HELP jiandu_http_requests_in_flight Requests not yet "
+			    "answered.\n# TYPE jiandu_http_requests_in_flight gauge\n"
+			    "jiandu_http_requests_in_flight %u\n",
 			    srv->in_flight);
 }
 
@@ -90,8 +93,8 @@ static void render_listener(struct evbuffer *b, const struct jd_listener *l)
 	if (l == NULL)
 		return;
 	evbuffer_add_printf(b, "jiandu_connections{listener=\"%s\"} %u\n", l->name, l->conns);
-	evbuffer_add_printf(b, "jiandu_connections_accepted_total{listener=\"%s\"} %llu\n",
-			    l->name, (unsigned long long)l->accepted);
+	evbuffer_add_printf(b, "jiandu_connections_accepted_total{listener=\"%s\"} %llu\n", l->name,
+			    (unsigned long long)l->accepted);
 }
 
 static void render_redis(struct evbuffer *b, struct jd_server *srv)
@@ -101,23 +104,26 @@ static void render_redis(struct evbuffer *b, struct jd_server *srv)
 	if (srv->redis == NULL)
 		return;
 	s = jd_redis_stats(srv->redis);
-	evbuffer_add_printf(b, "# HELP jiandu_redis_up 1 when connected to Redis.\n"
-			       "# TYPE jiandu_redis_up gauge\njiandu_redis_up %d\n",
+	evbuffer_add_printf(b,
+			    "# HELP jiandu_redis_up 1 when connected to Redis.\n"
+			    "# TYPE jiandu_redis_up gauge\njiandu_redis_up %d\n",
 			    jd_redis_state(srv->redis) == JD_REDIS_OK);
-	evbuffer_add_printf(b, "# HELP jiandu_redis_commands_total Redis round trips started.\n"
-			       "# TYPE jiandu_redis_commands_total counter\n"
-			       "jiandu_redis_commands_total %llu\n",
+	evbuffer_add_printf(b,
+			    "# HELP jiandu_redis_commands_total Redis round trips started.\n"
+			    "# TYPE jiandu_redis_commands_total counter\n"
+			    "jiandu_redis_commands_total %llu\n",
 			    (unsigned long long)s->commands);
-	evbuffer_add_printf(b, "# TYPE jiandu_redis_replies_total counter\n"
-			       "jiandu_redis_replies_total %llu\n"
-			       "# TYPE jiandu_redis_errors_total counter\n"
-			       "jiandu_redis_errors_total %llu\n"
-			       "# TYPE jiandu_redis_timeouts_total counter\n"
-			       "jiandu_redis_timeouts_total %llu\n"
-			       "# TYPE jiandu_redis_failed_total counter\n"
-			       "jiandu_redis_failed_total %llu\n"
-			       "# TYPE jiandu_redis_connects_total counter\n"
-			       "jiandu_redis_connects_total %llu\n",
+	evbuffer_add_printf(b,
+			    "# TYPE jiandu_redis_replies_total counter\n"
+			    "jiandu_redis_replies_total %llu\n"
+			    "# TYPE jiandu_redis_errors_total counter\n"
+			    "jiandu_redis_errors_total %llu\n"
+			    "# TYPE jiandu_redis_timeouts_total counter\n"
+			    "jiandu_redis_timeouts_total %llu\n"
+			    "# TYPE jiandu_redis_failed_total counter\n"
+			    "jiandu_redis_failed_total %llu\n"
+			    "# TYPE jiandu_redis_connects_total counter\n"
+			    "jiandu_redis_connects_total %llu\n",
 			    (unsigned long long)s->replies, (unsigned long long)s->errors,
 			    (unsigned long long)s->timeouts, (unsigned long long)s->failed,
 			    (unsigned long long)s->connects);
@@ -137,8 +143,9 @@ char *jd_metrics_render(struct jd_server *srv, size_t *len)
 	render_listener(b, srv->control);
 	render_listener(b, srv->api);
 	render_redis(b, srv);
-	evbuffer_add_printf(b, "# TYPE jiandu_events_published_total counter\n"
-			       "jiandu_events_published_total %llu\n",
+	evbuffer_add_printf(b,
+			    "# TYPE jiandu_events_published_total counter\n"
+			    "jiandu_events_published_total %llu\n",
 			    jd_bus_published(srv->bus));
 	*len = evbuffer_get_length(b);
 	out = malloc(*len + 1);

@@ -45,8 +45,7 @@ static void free_list(struct jd_plugin_handle **hs, size_t n)
 }
 
 /* Splits "a, b,c" into names; JD_E_INVALID on a bad or repeated name. */
-static int parse_load_list(const char *load, char names[][33], size_t *n, char *err,
-			   size_t errlen)
+static int parse_load_list(const char *load, char names[][33], size_t *n, char *err, size_t errlen)
 {
 	char *copy = strdup(load), *save = NULL;
 	int rc = JD_OK;
@@ -88,14 +87,16 @@ static int check_descriptor(struct jd_plugin_handle *h, char *err, size_t errlen
 	const struct jd_plugin *d = h->desc;
 
 	if (d->magic != JD_PLUGIN_MAGIC) {
-		snprintf(err, errlen, "plugin '%s': %s has a bad descriptor magic (not a jiandu "
-				      "plugin, or corrupt)",
+		snprintf(err, errlen,
+			 "plugin '%s': %s has a bad descriptor magic (not a jiandu "
+			 "plugin, or corrupt)",
 			 h->name, h->path);
 		return JD_E_INVALID;
 	}
 	if (d->abi_major != JD_ABI_MAJOR || d->abi_minor > JD_ABI_MINOR) {
-		snprintf(err, errlen, "plugin '%s': built for plugin ABI %u.%u, this jiandud "
-				      "provides %u.%u",
+		snprintf(err, errlen,
+			 "plugin '%s': built for plugin ABI %u.%u, this jiandud "
+			 "provides %u.%u",
 			 h->name, d->abi_major, d->abi_minor, JD_ABI_MAJOR, JD_ABI_MINOR);
 		return JD_E_INVALID;
 	}
@@ -112,8 +113,8 @@ static int check_descriptor(struct jd_plugin_handle *h, char *err, size_t errlen
 	return JD_OK;
 }
 
-static int open_plugin(const char *dir, const char *name, struct jd_plugin_handle **out,
-		       char *err, size_t errlen)
+static int open_plugin(const char *dir, const char *name, struct jd_plugin_handle **out, char *err,
+		       size_t errlen)
 {
 	struct jd_plugin_handle *h = calloc(1, sizeof(*h));
 	const char *why;
@@ -134,8 +135,9 @@ static int open_plugin(const char *dir, const char *name, struct jd_plugin_handl
 	}
 	h->desc = dlsym(h->dl, JD_PLUGIN_SYMBOL);
 	if (h->desc == NULL) {
-		snprintf(err, errlen, "plugin '%s': %s exports no '%s' descriptor (not a jiandu "
-				      "plugin)",
+		snprintf(err, errlen,
+			 "plugin '%s': %s exports no '%s' descriptor (not a jiandu "
+			 "plugin)",
 			 name, h->path, JD_PLUGIN_SYMBOL);
 		goto fail;
 	}
@@ -164,8 +166,9 @@ static int check_requirements(struct jd_plugin_handle **hs, size_t n, char *err,
 
 		for (; req != NULL && *req != NULL; req++) {
 			if (find_handle(hs, n, *req) == NULL) {
-				snprintf(err, errlen, "plugin '%s' requires plugin '%s', which is "
-						      "not in [plugins] load",
+				snprintf(err, errlen,
+					 "plugin '%s' requires plugin '%s', which is "
+					 "not in [plugins] load",
 					 hs[i]->name, *req);
 				return JD_E_INVALID;
 			}
@@ -253,8 +256,8 @@ static void fini_one(struct jd_plugin_handle *h)
 	jd_info("plugin stopped", "plugin=%s", h->name);
 }
 
-static int init_all(struct jd_plugin_handle **hs, size_t n, const struct jd_host *host,
-		    char *err, size_t errlen)
+static int init_all(struct jd_plugin_handle **hs, size_t n, const struct jd_host *host, char *err,
+		    size_t errlen)
 {
 	for (size_t i = 0; i < n; i++) {
 		int rc = hs[i]->desc->init(host, hs[i]);
@@ -287,8 +290,8 @@ static int open_all(struct jd_server *srv, const struct jd_config *cfg,
 	if ((rc = parse_load_list(cfg->plugins_load, names, n, err, errlen)) != JD_OK)
 		return rc;
 	for (opened = 0; opened < *n; opened++) {
-		if ((rc = open_plugin(cfg->plugins_dir, names[opened], &hs[opened], err,
-				      errlen)) != JD_OK)
+		if ((rc = open_plugin(cfg->plugins_dir, names[opened], &hs[opened], err, errlen)) !=
+		    JD_OK)
 			goto fail;
 		hs[opened]->srv = srv;
 	}

@@ -30,12 +30,12 @@ struct jd_redis_opts {
 };
 
 struct jd_redis_stats {
-	uint64_t commands;   /* commands sent */
-	uint64_t replies;    /* replies received */
-	uint64_t errors;     /* error replies */
-	uint64_t timeouts;   /* commands that timed out */
-	uint64_t failed;     /* commands failed by a disconnect or refused while down */
-	uint64_t connects;   /* successful connections */
+	uint64_t commands; /* commands sent */
+	uint64_t replies;  /* replies received */
+	uint64_t errors;   /* error replies */
+	uint64_t timeouts; /* commands that timed out */
+	uint64_t failed;   /* commands failed by a disconnect or refused while down */
+	uint64_t connects; /* successful connections */
 	uint64_t disconnects;
 };
 

@@ -72,8 +72,8 @@ static const char *status_reason(int status)
 /* A client's X-Request-Id is kept when it is short and plain; otherwise we make one. */
 static void set_request_id(struct jd_req *req)
 {
-	const char *given = evhttp_find_header(evhttp_request_get_input_headers(req->ev),
-					       "X-Request-Id");
+	const char *given =
+	    evhttp_find_header(evhttp_request_get_input_headers(req->ev), "X-Request-Id");
 	unsigned char rnd[8];
 	size_t n = given ? strlen(given) : 0;
 
@@ -108,8 +108,7 @@ static void log_access(struct jd_req *req, int status, double secs)
 	       jd_auth_cred_name(req->principal.cred));
 }
 
-static void finish(struct jd_req *req, int status, const char *ctype, const char *body,
-		   size_t len)
+static void finish(struct jd_req *req, int status, const char *ctype, const char *body, size_t len)
 {
 	struct evkeyvalq *out = evhttp_request_get_output_headers(req->ev);
 	struct evbuffer *buf = evbuffer_new();
@@ -139,8 +138,7 @@ static void finish(struct jd_req *req, int status, const char *ctype, const char
 	free(req);
 }
 
-void jd_reply_text(jd_req *req, int status, const char *content_type, const char *text,
-		   size_t len)
+void jd_reply_text(jd_req *req, int status, const char *content_type, const char *text, size_t len)
 {
 	finish(req, status, content_type, text, len);
 }
@@ -219,9 +217,8 @@ static int authorize(struct jd_req *req)
 	char why[200];
 	int status = 0;
 
-	if (jd_auth_request(&req->route->route, request_ssl(req->ev), authz,
-			    req->listener->control, &req->principal, &status, why,
-			    sizeof(why)) == JD_OK)
+	if (jd_auth_request(&req->route->route, request_ssl(req->ev), authz, req->listener->control,
+			    &req->principal, &status, why, sizeof(why)) == JD_OK)
 		return JD_OK;
 	if (status == 401) {
 		evhttp_add_header(evhttp_request_get_output_headers(req->ev), "WWW-Authenticate",

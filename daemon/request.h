@@ -34,7 +34,6 @@ void jd_reply_error(jd_req *req, int status, const char *code, const char *fmt, 
     __attribute__((format(printf, 4, 5)));
 void jd_reply_rc(jd_req *req, int rc, const char *what);
 /* Sends a text body (metrics). */
-void jd_reply_text(jd_req *req, int status, const char *content_type, const char *text,
-		   size_t len);
+void jd_reply_text(jd_req *req, int status, const char *content_type, const char *text, size_t len);
 
 #endif

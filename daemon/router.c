@@ -124,15 +124,15 @@ static int split_pattern(struct jd_route_entry *e, char *err, size_t errlen)
 		if (seg == NULL)
 			return JD_E_NOMEM;
 		e->segments[e->n_segments++] = seg;
-		if (seg[0] == '{' ? !(len > 2 && seg[len - 1] == '}' &&
-				      valid_ident(seg + 1, len - 2))
-				  : !valid_literal(seg)) {
+		if (seg[0] == '{'
+			? !(len > 2 && seg[len - 1] == '}' && valid_ident(seg + 1, len - 2))
+			: !valid_literal(seg)) {
 			snprintf(err, errlen, "path '%s': bad segment '%s'", e->route.path, seg);
 			return JD_E_INVALID;
 		}
 		if (seg[0] == '{' && ++n_params > JD_MAX_PARAMS) {
-			snprintf(err, errlen, "path '%s' has more than %d parameters", e->route.path,
-				 JD_MAX_PARAMS);
+			snprintf(err, errlen, "path '%s' has more than %d parameters",
+				 e->route.path, JD_MAX_PARAMS);
 			return JD_E_INVALID;
 		}
 		if (seg[0] == '{')
@@ -230,8 +230,9 @@ int jd_router_add(struct jd_router *r, const struct jd_route *route, const char 
 
 	if (!valid_method(route->method) || route->path == NULL || route->handler == NULL ||
 	    route->permission == NULL || route->summary == NULL) {
-		snprintf(err, errlen, "route %s %s: needs a method, path, permission, summary "
-				      "and handler",
+		snprintf(err, errlen,
+			 "route %s %s: needs a method, path, permission, summary "
+			 "and handler",
 			 route->method ? route->method : "?", route->path ? route->path : "?");
 		return JD_E_INVALID;
 	}
@@ -501,8 +502,8 @@ static json_t *typed_value(const struct jd_field *f, const char *s)
 	}
 }
 
-int jd_fields_from_query(const struct jd_field *fields, const char *query, json_t **out,
-			 char *err, size_t errlen)
+int jd_fields_from_query(const struct jd_field *fields, const char *query, json_t **out, char *err,
+			 size_t errlen)
 {
 	struct evkeyvalq q;
 	struct evkeyval *kv;
@@ -557,11 +558,11 @@ static json_t *fields_json(const struct jd_field *fields)
 	for (size_t i = 0; arr && fields && fields[i].name; i++) {
 		const struct jd_field *f = &fields[i];
 
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:s, s:I, s:b}", "name",
-						     f->name, "type", type_name(f->type),
-						     "required", f->required, "description",
-						     f->description, "max_len", (json_int_t)f->max_len,
-						     "sensitive", f->sensitive));
+		json_array_append_new(arr,
+				      json_pack("{s:s, s:s, s:b, s:s, s:I, s:b}", "name", f->name,
+						"type", type_name(f->type), "required", f->required,
+						"description", f->description, "max_len",
+						(json_int_t)f->max_len, "sensitive", f->sensitive));
 	}
 	return arr;
 }
@@ -574,21 +575,21 @@ json_t *jd_router_catalog(struct jd_router *r)
 		const struct jd_route *rt = &r->routes[i]->route;
 
 		json_array_append_new(
-		    routes, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:b, s:b, s:o}", "method",
-				      rt->method, "path", rt->path, "permission", rt->permission,
-				      "summary", rt->summary, "command", rt->command, "owner",
-				      r->routes[i]->owner, "control_only",
-				      (rt->flags & JD_ROUTE_CONTROL_ONLY) != 0, "auth",
-				      (rt->flags & JD_ROUTE_NO_AUTH) == 0, "fields",
-				      fields_json(rt->fields)));
+		    routes,
+		    json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:b, s:b, s:o}", "method",
+			      rt->method, "path", rt->path, "permission", rt->permission, "summary",
+			      rt->summary, "command", rt->command, "owner", r->routes[i]->owner,
+			      "control_only", (rt->flags & JD_ROUTE_CONTROL_ONLY) != 0, "auth",
+			      (rt->flags & JD_ROUTE_NO_AUTH) == 0, "fields",
+			      fields_json(rt->fields)));
 	}
 	return json_pack("{s:o}", "routes", routes);
 }
 
 static json_t *schema_of(const struct jd_field *f)
 {
-	json_t *s = json_pack("{s:s, s:s}", "type", type_name(f->type), "description",
-			      f->description);
+	json_t *s =
+	    json_pack("{s:s, s:s}", "type", type_name(f->type), "description", f->description);
 
 	if (s != NULL && f->type == JD_FIELD_STRING)
 		json_object_set_new(s, "maxLength", json_integer((json_int_t)f->max_len));
@@ -604,8 +605,8 @@ static json_t *body_schema(const struct jd_field *fields)
 		if (fields[i].required)
 			json_array_append_new(req, json_string(fields[i].name));
 	}
-	return json_pack("{s:s, s:o, s:o, s:b}", "type", "object", "properties", props,
-			 "required", req, "additionalProperties", 0);
+	return json_pack("{s:s, s:o, s:o, s:b}", "type", "object", "properties", props, "required",
+			 req, "additionalProperties", 0);
 }
 
 static json_t *parameters_of(const struct jd_route_entry *e, int query_fields)
@@ -619,15 +620,14 @@ static json_t *parameters_of(const struct jd_route_entry *e, int query_fields)
 		if (s[0] != '{')
 			continue;
 		json_array_append_new(params,
-				      json_pack("{s:s, s:s, s:b, s:{s:s}}", "name", s + 1,
-						"in", "path", "required", 1,
-						"schema", "type", "string"));
+				      json_pack("{s:s, s:s, s:b, s:{s:s}}", "name", s + 1, "in",
+						"path", "required", 1, "schema", "type", "string"));
 	}
 	for (size_t i = 0; query_fields && fields && fields[i].name; i++)
-		json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:o}", "name",
-							fields[i].name, "in", "query", "required",
-							fields[i].required, "schema",
-							schema_of(&fields[i])));
+		json_array_append_new(params,
+				      json_pack("{s:s, s:s, s:b, s:o}", "name", fields[i].name,
+						"in", "query", "required", fields[i].required,
+						"schema", schema_of(&fields[i])));
 	return params;
 }
 

@@ -11,7 +11,7 @@
 #include <jansson.h>
 #include <jiandu/plugin.h>
 
-#define JD_MAX_PARAMS   8
+#define JD_MAX_PARAMS	8
 #define JD_MAX_SEGMENTS 16
 
 struct jd_params {
@@ -29,7 +29,7 @@ struct jd_route_stats {
 
 struct jd_route_entry {
 	struct jd_route route; /* strings and fields deep-copied */
-	char *owner;           /* "core" or the plugin's name */
+	char *owner;	       /* "core" or the plugin's name */
 	size_t n_segments;
 	char *segments[JD_MAX_SEGMENTS]; /* "{id}" marks a parameter */
 	struct jd_route_stats stats;
@@ -74,8 +74,8 @@ struct jd_route_entry *jd_router_at(struct jd_router *r, size_t i);
  */
 int jd_fields_validate(const struct jd_field *fields, json_t *input, char *err, size_t errlen);
 /* Turns a query string into an object typed by fields (integers, booleans). */
-int jd_fields_from_query(const struct jd_field *fields, const char *query, json_t **out,
-			 char *err, size_t errlen);
+int jd_fields_from_query(const struct jd_field *fields, const char *query, json_t **out, char *err,
+			 size_t errlen);
 
 json_t *jd_router_catalog(struct jd_router *r);
 json_t *jd_router_openapi(struct jd_router *r, const char *version);

@@ -23,7 +23,7 @@
 #include "tls.h"
 
 #define REDIS_START_WAIT_MS 10000
-#define DRAIN_POLL_MS       20
+#define DRAIN_POLL_MS	    20
 
 static int ensure_private_dir(const char *dir, char *err, size_t errlen)
 {
@@ -59,8 +59,7 @@ static int check_keyring(const char *path, char *err, size_t errlen)
 	return JD_OK;
 }
 
-static void redis_opts_from(const struct jd_config *cfg, const char *url,
-			    struct jd_redis_opts *o)
+static void redis_opts_from(const struct jd_config *cfg, const char *url, struct jd_redis_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->url = url;
@@ -83,8 +82,9 @@ static int start_storage(struct jd_server *srv, char *err, size_t errlen)
 		srv->redis_child = jd_redis_child_start(srv->base, cfg->redis_server, cfg->data_dir,
 							REDIS_START_WAIT_MS, &url);
 		if (srv->redis_child == NULL) {
-			snprintf(err, errlen, "cannot start the managed redis-server (%s) in %s; "
-					      "see the log above",
+			snprintf(err, errlen,
+				 "cannot start the managed redis-server (%s) in %s; "
+				 "see the log above",
 				 cfg->redis_server, cfg->data_dir);
 			return JD_ERR;
 		}

@@ -26,8 +26,7 @@ static void openssl_reason(char *buf, size_t len)
 	ERR_clear_error();
 }
 
-static int load_identity(SSL_CTX *ctx, const char *cert, const char *key, char *err,
-			 size_t errlen)
+static int load_identity(SSL_CTX *ctx, const char *cert, const char *key, char *err, size_t errlen)
 {
 	char why[256];
 
@@ -51,7 +50,7 @@ static int load_identity(SSL_CTX *ctx, const char *cert, const char *key, char *
 
 static int load_client_ca(SSL_CTX *ctx, const char *ca, char *err, size_t errlen)
 {
-	STACK_OF(X509_NAME) *names;
+	STACK_OF(X509_NAME) * names;
 	char why[256];
 
 	if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1) {

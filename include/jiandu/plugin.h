@@ -24,19 +24,19 @@ extern "C" {
 #endif
 
 #define JD_PLUGIN_MAGIC 0x4a44504cu /* "JDPL" */
-#define JD_ABI_MAJOR    1
-#define JD_ABI_MINOR    0
+#define JD_ABI_MAJOR	1
+#define JD_ABI_MINOR	0
 
 enum jd_rc {
 	JD_OK = 0,
-	JD_ERR = -1,          /* internal failure (500) */
-	JD_E_INVALID = -2,    /* bad input (400) */
-	JD_E_NOTFOUND = -3,   /* no such record (404) */
-	JD_E_CONFLICT = -4,   /* stale version or illegal transition (409) */
+	JD_ERR = -1,	       /* internal failure (500) */
+	JD_E_INVALID = -2,     /* bad input (400) */
+	JD_E_NOTFOUND = -3,    /* no such record (404) */
+	JD_E_CONFLICT = -4,    /* stale version or illegal transition (409) */
 	JD_E_UNAVAILABLE = -5, /* storage unreachable (503) */
-	JD_E_TIMEOUT = -6,    /* storage did not answer in time (503) */
-	JD_E_FORBIDDEN = -7,  /* caller lacks the permission (403) */
-	JD_E_NOMEM = -8,      /* out of memory (500) */
+	JD_E_TIMEOUT = -6,     /* storage did not answer in time (503) */
+	JD_E_FORBIDDEN = -7,   /* caller lacks the permission (403) */
+	JD_E_NOMEM = -8,       /* out of memory (500) */
 };
 
 enum jd_log_level { JD_LOG_DEBUG, JD_LOG_INFO, JD_LOG_NOTICE, JD_LOG_WARN, JD_LOG_ERR };
@@ -60,25 +60,25 @@ struct jd_field {
 	const char *name;
 	enum jd_field_type type;
 	int required;
-	size_t max_len;     /* strings: longest accepted, in bytes; 0 means 256 */
+	size_t max_len; /* strings: longest accepted, in bytes; 0 means 256 */
 	const char *description;
-	int sensitive;      /* sealed by the core (security issue); never logged */
+	int sensitive; /* sealed by the core (security issue); never logged */
 };
 
 enum jd_route_flags {
 	JD_ROUTE_CONTROL_ONLY = 1 << 0, /* served on the control listener only */
-	JD_ROUTE_NO_AUTH = 1 << 1,      /* no credential needed (health checks) */
-	JD_ROUTE_NO_STORE = 1 << 2,     /* works without Redis: never answers 503 */
+	JD_ROUTE_NO_AUTH = 1 << 1,	/* no credential needed (health checks) */
+	JD_ROUTE_NO_STORE = 1 << 2,	/* works without Redis: never answers 503 */
 };
 
 typedef void (*jd_handler_fn)(jd_req *req, void *arg);
 
 struct jd_route {
-	const char *method;     /* "GET", "POST", "PUT", "PATCH", "DELETE" */
-	const char *path;       /* "/v1/example/notes/{id}": {name} matches one segment */
-	const char *permission; /* e.g. "example.write"; checked by the core */
-	const char *summary;    /* one line, shown in openapi and the CLI */
-	const char *command;    /* CLI command words, e.g. "example notes add"; NULL: none */
+	const char *method;	       /* "GET", "POST", "PUT", "PATCH", "DELETE" */
+	const char *path;	       /* "/v1/example/notes/{id}": {name} matches one segment */
+	const char *permission;	       /* e.g. "example.write"; checked by the core */
+	const char *summary;	       /* one line, shown in openapi and the CLI */
+	const char *command;	       /* CLI command words, e.g. "example notes add"; NULL: none */
 	const struct jd_field *fields; /* terminated by an entry with name == NULL */
 	unsigned flags;
 	jd_handler_fn handler;
@@ -115,19 +115,21 @@ struct jd_op {
  * Keys are relative; the core prefixes them with "jd:{<tenant>}:".
  */
 struct jd_mutation {
-	const char *tenant;     /* hash tag of every key; required */
-	const char *record;     /* relative key of the record hash, e.g. "note:42" */
+	const char *tenant;	  /* hash tag of every key; required */
+	const char *record;	  /* relative key of the record hash, e.g. "note:42" */
 	long long expect_version; /* JD_VERSION_ANY, JD_VERSION_NEW or the version read */
-	const char *idempotency_key; /* NULL, or the client's key: a retry returns the first result */
-	const char *const *set;  /* field, value, field, value, ..., NULL */
-	const char *const *del;  /* field, ..., NULL; may be NULL */
+	const char
+	    *idempotency_key;	 /* NULL, or the client's key: a retry returns the first result */
+	const char *const *set;	 /* field, value, field, value, ..., NULL */
+	const char *const *del;	 /* field, ..., NULL; may be NULL */
 	const struct jd_op *ops; /* n_ops entries */
 	size_t n_ops;
 };
 
 struct jd_mutate_result {
-	long long version;  /* the record's version after the change (the current one on a conflict) */
-	int replayed;       /* 1: the idempotency key was seen; nothing was applied this time */
+	long long
+	    version;  /* the record's version after the change (the current one on a conflict) */
+	int replayed; /* 1: the idempotency key was seen; nothing was applied this time */
 	const char *record; /* relative key of the record written: on a replay, the first call's */
 };
 
@@ -173,9 +175,9 @@ struct jd_host {
 
 	/* request accessors */
 	const char *(*req_param)(jd_req *req, const char *name); /* path {name} or query */
-	json_t *(*req_body)(jd_req *req);                        /* validated body; borrowed */
-	const char *(*req_principal)(jd_req *req);               /* who is calling */
-	const char *(*req_id)(jd_req *req);                      /* request id for logs */
+	json_t *(*req_body)(jd_req *req);			 /* validated body; borrowed */
+	const char *(*req_principal)(jd_req *req);		 /* who is calling */
+	const char *(*req_id)(jd_req *req);			 /* request id for logs */
 
 	/* replies: exactly one per request; body is stolen (json_decref'd by the host) */
 	void (*reply_json)(jd_req *req, int status, json_t *body);
@@ -229,8 +231,8 @@ struct jd_plugin {
 	const char *name;
 	const char *version;
 	const char *summary;
-	const char *const *requires;          /* plugin names, NULL-terminated; may be NULL */
-	const struct jd_config_key *config;   /* keys of [plugin.<name>], name == NULL ends */
+	const char *const *requires;	    /* plugin names, NULL-terminated; may be NULL */
+	const struct jd_config_key *config; /* keys of [plugin.<name>], name == NULL ends */
 	int (*init)(const struct jd_host *host, jd_plugin_handle *self);
 	void (*fini)(void);
 	void *reserved[4];
@@ -239,11 +241,11 @@ struct jd_plugin {
 #define JD_PLUGIN_SYMBOL "jd_plugin"
 
 #define JD_PLUGIN_DEFINE(...)                                                                      \
-	__attribute__((visibility("default"))) const struct jd_plugin jd_plugin = {               \
-	    .magic = JD_PLUGIN_MAGIC,                                                              \
-	    .abi_major = JD_ABI_MAJOR,                                                             \
-	    .abi_minor = JD_ABI_MINOR,                                                             \
-	    __VA_ARGS__}
+	__attribute__((visibility("default")))                                                     \
+	const struct jd_plugin jd_plugin = {.magic = JD_PLUGIN_MAGIC,                              \
+					    .abi_major = JD_ABI_MAJOR,                             \
+					    .abi_minor = JD_ABI_MINOR,                             \
+					    __VA_ARGS__}
 
 #ifdef __cplusplus
 }

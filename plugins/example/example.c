@@ -83,8 +83,9 @@ static void create_note(jd_req *req, void *arg)
 		snprintf(idem_key, sizeof(idem_key), "example.note:%s", idem);
 	snprintf(score, sizeof(score), "%lld", (long long)time(NULL));
 	{
-		const char *set[] = {"title", title, "text", text ? text : "", "created_by",
-				     host->req_principal(req), "created_at", score, NULL};
+		const char *set[] = {"title",	       title,	     "text",
+				     text ? text : "", "created_by", host->req_principal(req),
+				     "created_at",     score,	     NULL};
 		const struct jd_op ops[] = {
 		    {JD_OP_ZADD, "notes:by_time", id, score},
 		    {JD_OP_HSET, "notes:titles", id, title},
@@ -186,9 +187,9 @@ static void on_updated(int rc, const struct jd_mutate_result *res, void *arg)
 	else if (rc != JD_OK)
 		host->reply_rc(p->req, rc, "note");
 	else
-		host->reply_json(p->req, 200,
-				 json_pack("{s:s, s:I}", "id", p->id, "version",
-					   (json_int_t)res->version));
+		host->reply_json(
+		    p->req, 200,
+		    json_pack("{s:s, s:I}", "id", p->id, "version", (json_int_t)res->version));
 	free(p);
 }
 
@@ -258,9 +259,9 @@ static void on_titles(int rc, json_t *result, void *arg)
 		host->reply_rc(l->req, rc, "notes");
 	} else {
 		for (size_t i = 0; notes && i < json_array_size(l->ids); i++)
-			json_array_append_new(
-			    notes, json_pack("{s:O, s:O}", "id", json_array_get(l->ids, i), "title",
-					     json_array_get(result, i)));
+			json_array_append_new(notes, json_pack("{s:O, s:O}", "id",
+							       json_array_get(l->ids, i), "title",
+							       json_array_get(result, i)));
 		host->reply_json(l->req, 200, json_pack("{s:O}", "notes", notes));
 	}
 	json_decref(notes);
@@ -348,8 +349,7 @@ static const struct jd_field create_fields[] = {
     {"tenant", JD_FIELD_STRING, 1, 64, "tenant (commission) id", 0},
     {"title", JD_FIELD_STRING, 1, 200, "one-line title", 0},
     {"text", JD_FIELD_STRING, 0, 4000, "the note", 0},
-    {"idempotency_key", JD_FIELD_STRING, 0, 64, "retry key: a retry returns the first result",
-     0},
+    {"idempotency_key", JD_FIELD_STRING, 0, 64, "retry key: a retry returns the first result", 0},
     {NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -362,16 +362,16 @@ static const struct jd_field edit_fields[] = {
 };
 
 static const struct jd_route routes[] = {
-    {"POST", "/v1/example/notes", "example.write", "Add a note", "example notes add",
-     create_fields, 0, create_note, NULL},
-    {"GET", "/v1/example/notes", "example.read", "List the latest 50 notes",
-     "example notes list", tenant_only, 0, list_notes, NULL},
+    {"POST", "/v1/example/notes", "example.write", "Add a note", "example notes add", create_fields,
+     0, create_note, NULL},
+    {"GET", "/v1/example/notes", "example.read", "List the latest 50 notes", "example notes list",
+     tenant_only, 0, list_notes, NULL},
     {"GET", "/v1/example/notes/{id}", "example.read", "Show a note", "example notes show",
      tenant_only, 0, show_note, NULL},
     {"PUT", "/v1/example/notes/{id}", "example.write", "Change a note (needs its version)",
      "example notes edit", edit_fields, 0, edit_note, NULL},
-    {"GET", "/v1/example/hello", "example.read", "Say hello (no storage needed)",
-     "example hello", NULL, JD_ROUTE_NO_STORE, hello, NULL},
+    {"GET", "/v1/example/hello", "example.read", "Say hello (no storage needed)", "example hello",
+     NULL, JD_ROUTE_NO_STORE, hello, NULL},
 };
 
 static int example_init(const struct jd_host *h, jd_plugin_handle *s)
@@ -398,6 +398,5 @@ static const struct jd_config_key config_keys[] = {
 };
 
 JD_PLUGIN_DEFINE(.name = "example", .version = "0.1.0",
-		 .summary = "Notes per tenant: the template for plugin authors",
-		 .requires = NULL, .config = config_keys, .init = example_init,
-		 .fini = example_fini);
+		 .summary = "Notes per tenant: the template for plugin authors", .requires = NULL,
+		 .config = config_keys, .init = example_init, .fini = example_fini);

@@ -38,8 +38,7 @@ static void test_defaults_and_relative_paths(void **state)
 	char err[512];
 
 	(void)state;
-	assert_int_equal(load_text("[server]\nlog_level = debug\n", &cfg, err, sizeof(err)),
-			 JD_OK);
+	assert_int_equal(load_text("[server]\nlog_level = debug\n", &cfg, err, sizeof(err)), JD_OK);
 	assert_string_equal(cfg->log_level, "debug");
 	assert_int_equal(cfg->max_body, 1048576);
 	assert_int_equal(cfg->max_connections, 1024);
@@ -97,7 +96,8 @@ static void test_bad_values(void **state)
 	expect_error("[control]\nlisten = localhost\n", "control.listen: expected host:port");
 	expect_error("[control]\nlisten = 1.2.3.4:99999\n", "control.listen");
 	expect_error("[redis]\nurl = http://x\n", ":2: redis.url");
-	expect_error("[server]\nlog_level = info\nlog_level = debug\n", ":3: server.log_level is set twice");
+	expect_error("[server]\nlog_level = info\nlog_level = debug\n",
+		     ":3: server.log_level is set twice");
 	expect_error("[control]\nlisten = 127.0.0.1:1\n[api]\nlisten = 127.0.0.1:1\n",
 		     "same address");
 	expect_error("[redis]\nbackoff_min_ms = 500\nbackoff_max_ms = 100\n", "backoff_min_ms");
@@ -117,7 +117,7 @@ static void test_keep_fixed(void **state)
 	struct jd_config *cur = NULL, *next = NULL;
 	char err[512];
 	const char *path = write_temp_file("jiandud.conf", "[limits]\nmax_body = 4096\n"
-							  "[plugin.x]\ngreeting = old\n");
+							   "[plugin.x]\ngreeting = old\n");
 	const char *kept;
 	FILE *f;
 
@@ -135,7 +135,7 @@ static void test_keep_fixed(void **state)
 	remove_temp_file(path);
 	jd_config_keep_fixed(next, cur);
 	jd_config_free(cur);
-	assert_int_equal(next->max_body, 8192);                  /* live: the new value */
+	assert_int_equal(next->max_body, 8192);			 /* live: the new value */
 	assert_string_equal(next->api_listen, "127.0.0.1:8443"); /* restart-only: in force */
 	/* what a plugin was handed stays valid and unchanged until a restart */
 	assert_ptr_equal(jd_config_plugin_value(next, "x", "greeting"), kept);

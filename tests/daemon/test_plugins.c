@@ -71,8 +71,9 @@ static void expect_failure(const char *list, const char *extra, const char *frag
 static void test_abi_mismatch(void **state)
 {
 	(void)state;
-	expect_failure("bad_abi", NULL, "plugin 'bad_abi': built for plugin ABI 2.0, this jiandud "
-					"provides 1.0");
+	expect_failure("bad_abi", NULL,
+		       "plugin 'bad_abi': built for plugin ABI 2.0, this jiandud "
+		       "provides 1.0");
 }
 
 static void test_bad_magic(void **state)
@@ -131,8 +132,8 @@ static void test_dependency_order(void **state)
 
 	(void)state;
 	setup_server(&srv);
-	assert_int_equal(load(" order_second , order_first,slow", "[plugin.order_second]\nlevel = 2\n",
-			      &ps, err, sizeof(err), &srv),
+	assert_int_equal(load(" order_second , order_first,slow",
+			      "[plugin.order_second]\nlevel = 2\n", &ps, err, sizeof(err), &srv),
 			 JD_OK);
 	assert_non_null(ps);
 	assert_int_equal(ps->n, 3);
@@ -162,11 +163,11 @@ static void test_empty_list(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_abi_mismatch),     cmocka_unit_test(test_bad_magic),
-	    cmocka_unit_test(test_no_descriptor),    cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_abi_mismatch),       cmocka_unit_test(test_bad_magic),
+	    cmocka_unit_test(test_no_descriptor),      cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_missing_dependency), cmocka_unit_test(test_init_failure),
-	    cmocka_unit_test(test_bad_names),        cmocka_unit_test(test_unknown_plugin_key),
-	    cmocka_unit_test(test_dependency_order), cmocka_unit_test(test_empty_list),
+	    cmocka_unit_test(test_bad_names),	       cmocka_unit_test(test_unknown_plugin_key),
+	    cmocka_unit_test(test_dependency_order),   cmocka_unit_test(test_empty_list),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -97,8 +97,8 @@ static void test_registration_rules(void **state)
 {
 	struct jd_router *r = make_router();
 	char err[256];
-	struct jd_route bad = {"GET", "/v1/x/notes/{other}", "x.read", "dup", NULL, NULL, 0,
-			       handler, NULL};
+	struct jd_route bad = {
+	    "GET", "/v1/x/notes/{other}", "x.read", "dup", NULL, NULL, 0, handler, NULL};
 
 	(void)state;
 	assert_int_equal(jd_router_add(r, &bad, "y", err, sizeof(err)), JD_E_CONFLICT);
@@ -168,25 +168,24 @@ static void test_query(void **state)
 	assert_int_equal(json_integer_value(json_object_get(out, "count")), 12);
 	assert_true(json_is_true(json_object_get(out, "flag")));
 	json_decref(out);
-	assert_int_equal(jd_fields_from_query(note_fields, "tenant=a&count=x", &out, err,
-					      sizeof(err)),
-			 JD_E_INVALID);
+	assert_int_equal(
+	    jd_fields_from_query(note_fields, "tenant=a&count=x", &out, err, sizeof(err)),
+	    JD_E_INVALID);
 	assert_non_null(strstr(err, "count"));
-	assert_int_equal(jd_fields_from_query(note_fields, "tenant=a&tenant=b", &out, err,
-					      sizeof(err)),
-			 JD_E_INVALID);
+	assert_int_equal(
+	    jd_fields_from_query(note_fields, "tenant=a&tenant=b", &out, err, sizeof(err)),
+	    JD_E_INVALID);
 	assert_int_equal(jd_fields_from_query(note_fields, "tenant=a&count=99999999999999999999",
 					      &out, err, sizeof(err)),
 			 JD_E_INVALID);
-	assert_int_equal(jd_fields_from_query(note_fields, "tenant=a&count=+5", &out, err,
-					      sizeof(err)),
-			 JD_E_INVALID);
-	assert_int_equal(jd_fields_from_query(note_fields, "tenant=a&count=%205", &out, err,
-					      sizeof(err)),
-			 JD_E_INVALID);
-	assert_int_equal(jd_fields_from_query(note_fields, "tenant=a&count=-5", &out, err,
-					      sizeof(err)),
-			 JD_OK);
+	assert_int_equal(
+	    jd_fields_from_query(note_fields, "tenant=a&count=+5", &out, err, sizeof(err)),
+	    JD_E_INVALID);
+	assert_int_equal(
+	    jd_fields_from_query(note_fields, "tenant=a&count=%205", &out, err, sizeof(err)),
+	    JD_E_INVALID);
+	assert_int_equal(
+	    jd_fields_from_query(note_fields, "tenant=a&count=-5", &out, err, sizeof(err)), JD_OK);
 	assert_int_equal(json_integer_value(json_object_get(out, "count")), -5);
 	json_decref(out);
 	assert_int_equal(jd_fields_from_query(note_fields, "zzz=1", &out, err, sizeof(err)),
@@ -207,9 +206,8 @@ static void test_descriptions(void **state)
 			       "get");
 	assert_non_null(show);
 	assert_string_equal(json_string_value(json_object_get(show, "x-permission")), "x.read");
-	assert_non_null(json_object_get(json_object_get(json_object_get(api, "paths"),
-							"/v1/x/notes/{id}"),
-					"put"));
+	assert_non_null(json_object_get(
+	    json_object_get(json_object_get(api, "paths"), "/v1/x/notes/{id}"), "put"));
 	assert_int_equal(json_array_size(json_object_get(cat, "routes")), 6);
 	json_decref(api);
 	json_decref(cat);

@@ -7,8 +7,8 @@ static void never(jd_req *req, void *arg)
 	(void)req;
 }
 
-static const struct jd_route route = {"GET", "/v1/init_fails/x", "x.read", "never served", NULL,
-				      NULL, 0, never, NULL};
+static const struct jd_route route = {
+    "GET", "/v1/init_fails/x", "x.read", "never served", NULL, NULL, 0, never, NULL};
 
 static int init(const struct jd_host *h, jd_plugin_handle *s)
 {

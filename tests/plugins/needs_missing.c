@@ -10,5 +10,4 @@ static int init(const struct jd_host *h, jd_plugin_handle *s)
 	return JD_OK;
 }
 
-JD_PLUGIN_DEFINE(.name = "needs_missing", .version = "0.0.1", .requires = requires,
-		 .init = init);
+JD_PLUGIN_DEFINE(.name = "needs_missing", .version = "0.0.1", .requires = requires, .init = init);

@@ -11,5 +11,5 @@ static int init(const struct jd_host *h, jd_plugin_handle *s)
 	return JD_OK;
 }
 
-JD_PLUGIN_DEFINE(.name = "order_second", .version = "0.0.1", .requires = requires,
-		 .config = keys, .init = init);
+JD_PLUGIN_DEFINE(.name = "order_second", .version = "0.0.1", .requires = requires, .config = keys,
+		 .init = init);

@@ -47,9 +47,10 @@ static const struct jd_field fields[] = {
     {NULL, 0, 0, 0, NULL, 0},
 };
 
-static const struct jd_route route = {"GET",  "/v1/slow/wait", "slow.read",     "Answer after ms",
-				      "slow wait", fields,       JD_ROUTE_NO_STORE, wait_route,
-				      NULL};
+static const struct jd_route route = {
+    "GET",	 "/v1/slow/wait", "slow.read",	     "Answer after ms",
+    "slow wait", fields,	  JD_ROUTE_NO_STORE, wait_route,
+    NULL};
 
 static void on_warmup(void *arg)
 {
