@@ -1,12 +1,122 @@
 #include "auth.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+
+#include <sodium.h>
 
 #include <jiandu/plugin.h>
 
+#include "log.h"
+#include "ratelimit.h"
+#include "store.h"
 #include "tls.h"
+#include "tokens.h"
+
+/* ---- roles and the permission matrix ------------------------------------ */
+
+struct role_def {
+	const char *name;
+	unsigned bit;
+	const char *const *grants; /* permission patterns: "x.read", "x.*", "*" */
+};
+
+static const char *const grants_admin[] = {"*", NULL};
+static const char *const grants_tenant_admin[] = {"status.read", "users.*", "tokens.*",
+						  "org.*", NULL};
+static const char *const grants_leader[] = {
+    "status.read",     "org.read",	   "cases.*",	  "supervision.*", "review.read",
+    "training.read",   "example.*",	   "*.stats",	  NULL};
+static const char *const grants_staff[] = {
+    "status.read", "org.read",	       "cases.read",  "cases.write", "supervision.read",
+    "supervision.write", "training.read", "example.read", "example.write", "*.stats", NULL};
+static const char *const grants_reviewer[] = {"status.read", "org.read", "review.*",
+					      "cases.read", NULL};
+static const char *const grants_trainer[] = {"status.read", "org.read", "training.*", NULL};
+static const char *const grants_auditor[] = {"status.read", "audit.*", NULL};
+static const char *const grants_viewer[] = {"status.read", "*.stats", NULL};
+
+static const struct role_def roles[] = {
+    {"admin", JD_ROLE_ADMIN, grants_admin},
+    {"tenant_admin", JD_ROLE_TENANT_ADMIN, grants_tenant_admin},
+    {"leader", JD_ROLE_LEADER, grants_leader},
+    {"staff", JD_ROLE_STAFF, grants_staff},
+    {"reviewer", JD_ROLE_REVIEWER, grants_reviewer},
+    {"trainer", JD_ROLE_TRAINER, grants_trainer},
+    {"auditor", JD_ROLE_AUDITOR, grants_auditor},
+    {"viewer", JD_ROLE_VIEWER, grants_viewer},
+};
+
+#define N_ROLES (sizeof(roles) / sizeof(roles[0]))
+
+/* "x.*" matches "x.anything"; "*.stats" matches "anything.stats"; "*" all. */
+static int pattern_matches(const char *pat, const char *perm)
+{
+	size_t pl = strlen(pat), l = strlen(perm);
+
+	if (strcmp(pat, "*") == 0 || strcmp(pat, perm) == 0)
+		return 1;
+	if (pl >= 2 && strcmp(pat + pl - 2, ".*") == 0)
+		return l > pl - 1 && strncmp(pat, perm, pl - 1) == 0;
+	if (pl >= 2 && strncmp(pat, "*.", 2) == 0)
+		return l > pl - 1 && strcmp(perm + l - (pl - 1), pat + 1) == 0;
+	return 0;
+}
+
+int jd_auth_roles_allow(unsigned r, const char *permission)
+{
+	for (size_t i = 0; i < N_ROLES; i++) {
+		if (!(r & roles[i].bit))
+			continue;
+		for (const char *const *g = roles[i].grants; *g; g++)
+			if (pattern_matches(*g, permission))
+				return 1;
+	}
+	return 0;
+}
+
+int jd_auth_parse_roles(const char *csv, unsigned *out, char *err, size_t errlen)
+{
+	char *copy = strdup(csv), *save = NULL;
+	int rc = JD_OK;
+
+	if (copy == NULL)
+		return JD_E_NOMEM;
+	*out = 0;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		while (*t == ' ')
+			t++;
+		for (i = 0; i < N_ROLES && strcmp(roles[i].name, t) != 0; i++)
+			;
+		if (i == N_ROLES) {
+			snprintf(err, errlen, "unknown role '%.32s' (roles: admin, tenant_admin, "
+					      "leader, staff, reviewer, trainer, auditor, viewer)",
+				 t);
+			rc = JD_E_INVALID;
+			break;
+		}
+		*out |= roles[i].bit;
+	}
+	free(copy);
+	return rc;
+}
+
+void jd_auth_format_roles(unsigned r, char *out, size_t len)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < N_ROLES && used < len; i++)
+		if (r & roles[i].bit)
+			used += (size_t)snprintf(out + used, len - used, "%s%s", used ? "," : "",
+						 roles[i].name);
+}
 
 const char *jd_auth_cred_name(enum jd_cred c)
 {
@@ -20,92 +130,266 @@ const char *jd_auth_cred_name(enum jd_cred c)
 	}
 }
 
-static int resolve_cert(SSL *ssl, int control, struct jd_principal *p)
+int jd_auth_user_id_valid(const char *s)
 {
-	char ou[64];
-	int rc = jd_tls_peer_identity(ssl, p->name, sizeof(p->name), ou, sizeof(ou));
+	size_t n = strlen(s);
+
+	if (n == 0 || n > JD_USER_ID_MAX || !(islower((unsigned char)*s) || isdigit((unsigned char)*s)))
+		return 0;
+	for (; *s; s++)
+		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '.' ||
+		      *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+/* ---- one request's decision ------------------------------------------------- */
+
+struct pending {
+	struct jd_store *store;
+	const struct jd_route *route;
+	struct jd_principal *p;
+	jd_auth_done done;
+	void *arg;
+	char source[64];
+	char token_hash[65];
+};
+
+static void finish(struct pending *x, int rc, int status, const char *why)
+{
+	x->done(x->arg, rc, status, why);
+	free(x);
+}
+
+/* A failed credential counts against the source and, when known, the identity. */
+static void refuse(struct pending *x, const char *identity, const char *why)
+{
+	time_t now = time(NULL);
+
+	jd_ratelimit_failure("ip", x->source, now);
+	if (identity != NULL && *identity)
+		jd_ratelimit_failure("id", identity, now);
+	finish(x, JD_E_FORBIDDEN, 401, why);
+}
+
+static void decide(struct pending *x)
+{
+	char why[200];
+
+	if (jd_auth_roles_allow(x->p->roles, x->route->permission)) {
+		finish(x, JD_OK, 200, NULL);
+		return;
+	}
+	snprintf(why, sizeof(why), "'%.64s' lacks the permission %.64s", x->p->name,
+		 x->route->permission);
+	finish(x, JD_E_FORBIDDEN, 403, why);
+}
+
+static const char *field_of(json_t *arr, const char *name)
+{
+	for (size_t i = 0; i + 1 < json_array_size(arr); i += 2)
+		if (json_is_string(json_array_get(arr, i)) &&
+		    strcmp(json_string_value(json_array_get(arr, i)), name) == 0)
+			return json_string_value(json_array_get(arr, i + 1));
+	return NULL;
+}
+
+static void copy_field(char *dst, size_t len, json_t *arr, const char *name)
+{
+	const char *v = field_of(arr, name);
+
+	snprintf(dst, len, "%s", v ? v : "");
+}
+
+static void on_user(int rc, json_t *result, void *arg)
+{
+	struct pending *x = arg;
+	const char *status, *role_csv;
+	char err[160];
 
 	if (rc != JD_OK) {
-		p->name[0] = '\0';
-		return rc;
+		finish(x, rc, 503, "the user store is unavailable; retry later");
+		return;
 	}
-	p->cred = JD_CRED_CERT;
-	/*
-	 * The control listener only completes a handshake with a certificate
-	 * of the instance CA, which `jianductl init` issues to administrators.
-	 */
-	if (control || strcmp(ou, "admin") == 0)
-		p->roles |= JD_ROLE_ADMIN;
-	return JD_OK;
+	if (json_array_size(result) == 0) {
+		refuse(x, x->p->name, "no such user");
+		return;
+	}
+	status = field_of(result, "status");
+	if (status == NULL || strcmp(status, "active") != 0) {
+		refuse(x, x->p->name, "the user is suspended");
+		return;
+	}
+	role_csv = field_of(result, "roles");
+	if (jd_auth_parse_roles(role_csv ? role_csv : "", &x->p->roles, err, sizeof(err)) !=
+	    JD_OK)
+		x->p->roles = 0; /* a role this version does not know grants nothing */
+	copy_field(x->p->tenants, sizeof(x->p->tenants), result, "tenants");
+	copy_field(x->p->units, sizeof(x->p->units), result, "units");
+	copy_field(x->p->groups, sizeof(x->p->groups), result, "groups");
+	decide(x);
 }
 
-/*
- * Bearer tokens are checked against the token store, which the security
- * issue adds; until a token can be issued, none is accepted.
- */
-static int resolve_token(const char *token, struct jd_principal *p, char *why, size_t whylen)
+static void lookup_user(struct pending *x)
 {
-	(void)p;
-	if (*token == '\0') {
-		snprintf(why, whylen, "empty bearer token");
-		return JD_E_FORBIDDEN;
-	}
-	snprintf(why, whylen, "unknown or expired bearer token");
-	return JD_E_FORBIDDEN;
-}
-
-int jd_auth_resolve(SSL *ssl, const char *authorization, int control, struct jd_principal *p,
-		    char *why, size_t whylen)
-{
+	char key[16 + sizeof(x->p->name)], why[120];
+	const char *argv[2] = {"HGETALL", key};
+	unsigned wait = jd_ratelimit_blocked("id", x->p->name, time(NULL));
 	int rc;
 
+	if (wait > 0) {
+		snprintf(why, sizeof(why),
+			 "too many failed authentications for this user; retry in %u s", wait);
+		finish(x, JD_E_FORBIDDEN, 429, why);
+		return;
+	}
+	snprintf(key, sizeof(key), "user:%s", x->p->name);
+	rc = jd_store_read(x->store, JD_SYSTEM_TENANT, 2, argv, on_user, x);
+	if (rc != JD_OK)
+		finish(x, rc, 503, "the user store is unavailable; retry later");
+}
+
+static void on_token(int rc, json_t *result, void *arg)
+{
+	struct pending *x = arg;
+	const char *user, *expires, *revoked, *hash;
+
+	if (rc != JD_OK) {
+		finish(x, rc, 503, "the token store is unavailable; retry later");
+		return;
+	}
+	user = field_of(result, "user");
+	expires = field_of(result, "expires");
+	revoked = field_of(result, "revoked");
+	hash = field_of(result, "hash");
+	/* the key already matched; compare again without leaking timing anyway */
+	if (user == NULL || hash == NULL || strlen(hash) != 64 ||
+	    sodium_memcmp(hash, x->token_hash, 64) != 0) {
+		refuse(x, NULL, "unknown bearer token");
+		return;
+	}
+	if (revoked != NULL && strcmp(revoked, "1") == 0) {
+		refuse(x, user, "the bearer token was revoked");
+		return;
+	}
+	if (expires == NULL || atoll(expires) <= (long long)time(NULL)) {
+		refuse(x, user, "the bearer token has expired");
+		return;
+	}
+	snprintf(x->p->name, sizeof(x->p->name), "%s", user);
+	copy_field(x->p->token_id, sizeof(x->p->token_id), result, "id");
+	x->p->cred = JD_CRED_TOKEN;
+	lookup_user(x);
+}
+
+static void resolve_token(struct pending *x, const char *header)
+{
+	char key[80];
+	const char *argv[2] = {"HGETALL", key};
+	const char *token = header + 7;
+	int rc;
+
+	while (*token == ' ')
+		token++;
+	if (jd_token_hash(token, x->token_hash) != JD_OK) {
+		refuse(x, NULL, "malformed bearer token");
+		return;
+	}
+	snprintf(key, sizeof(key), "token:%s", x->token_hash);
+	rc = jd_store_read(x->store, JD_SYSTEM_TENANT, 2, argv, on_token, x);
+	if (rc != JD_OK)
+		finish(x, rc, 503, "the token store is unavailable; retry later");
+}
+
+/* Why the handshake's verification failed, in OpenSSL's words ("certificate revoked"). */
+static const char *peer_refusal(SSL *ssl)
+{
+	long v = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
+
+	if (v == X509_V_OK)
+		return "it names no user";
+	if (v == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+	    v == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT || v == X509_V_ERR_CERT_SIGNATURE_FAILURE ||
+	    v == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE ||
+	    v == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT || v == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN)
+		return "not issued by this instance's CA";
+	return X509_verify_cert_error_string(v);
+}
+
+static void resolve_cert(struct pending *x, const struct jd_auth_input *in)
+{
+	char ou[64], why[160];
+	int rc = jd_tls_peer_identity(in->ssl, x->p->name, sizeof(x->p->name), ou, sizeof(ou));
+
+	if (rc != JD_OK) {
+		snprintf(why, sizeof(why), "client certificate refused: %s", peer_refusal(in->ssl));
+		x->p->name[0] = '\0';
+		refuse(x, NULL, why);
+		return;
+	}
+	x->p->cred = JD_CRED_CERT;
+	/* the instance administrator's certificate, made by `jianductl init` */
+	if (strcmp(ou, "admin") == 0) {
+		x->p->roles = JD_ROLE_ADMIN;
+		decide(x);
+		return;
+	}
+	if (!jd_auth_user_id_valid(x->p->name)) {
+		refuse(x, NULL, "the certificate's CN is not a user id");
+		return;
+	}
+	lookup_user(x);
+}
+
+static int has_peer_cert(SSL *ssl)
+{
+	X509 *peer = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
+
+	return peer != NULL;
+}
+
+void jd_auth_request(struct jd_store *store, const struct jd_auth_input *in,
+		     struct jd_principal *p, jd_auth_done done, void *arg)
+{
+	struct pending *x;
+	unsigned wait;
+	char why[120];
+
 	memset(p, 0, sizeof(*p));
-	rc = resolve_cert(ssl, control, p);
-	if (rc == JD_OK)
-		return JD_OK;
-	if (rc == JD_E_FORBIDDEN) {
-		snprintf(why, whylen,
-			 "client certificate not issued by this instance's CA, "
-			 "expired or revoked");
-		return JD_E_FORBIDDEN;
+	if (in->route->flags & JD_ROUTE_NO_AUTH) {
+		done(arg, JD_OK, 200, NULL);
+		return;
 	}
-	if (authorization == NULL) {
-		snprintf(why, whylen,
-			 "no credential: present a client certificate or a bearer "
-			 "token");
-		return JD_E_FORBIDDEN;
+	/*
+	 * The address limit guards against guessing tokens; a certificate that
+	 * verified proves its key, so it is judged by its identity's limit only.
+	 */
+	wait = has_peer_cert(in->ssl) ? 0 : jd_ratelimit_blocked("ip", in->source, time(NULL));
+	if (wait > 0) {
+		snprintf(why, sizeof(why),
+			 "too many failed authentications from this address; retry in %u s", wait);
+		done(arg, JD_E_FORBIDDEN, 429, why);
+		return;
 	}
-	if (strncasecmp(authorization, "Bearer ", 7) != 0) {
-		snprintf(why, whylen, "unsupported Authorization scheme: use Bearer");
-		return JD_E_FORBIDDEN;
+	x = calloc(1, sizeof(*x));
+	if (x == NULL) {
+		done(arg, JD_E_NOMEM, 503, "out of memory");
+		return;
 	}
-	return resolve_token(authorization + 7, p, why, whylen);
-}
-
-int jd_auth_allows(const struct jd_principal *p, const char *permission)
-{
-	if (p->roles & JD_ROLE_ADMIN)
-		return 1;
-	(void)permission;
-	return 0;
-}
-
-int jd_auth_request(const struct jd_route *route, SSL *ssl, const char *authorization, int control,
-		    struct jd_principal *p, int *status, char *why, size_t whylen)
-{
-	if (route->flags & JD_ROUTE_NO_AUTH) {
-		memset(p, 0, sizeof(*p));
-		return JD_OK;
-	}
-	if (jd_auth_resolve(ssl, authorization, control, p, why, whylen) != JD_OK) {
-		*status = 401;
-		return JD_E_FORBIDDEN;
-	}
-	if (!jd_auth_allows(p, route->permission)) {
-		snprintf(why, whylen, "'%.64s' lacks the permission %.64s", p->name,
-			 route->permission);
-		*status = 403;
-		return JD_E_FORBIDDEN;
-	}
-	return JD_OK;
+	x->store = store;
+	x->route = in->route;
+	x->p = p;
+	x->done = done;
+	x->arg = arg;
+	snprintf(x->source, sizeof(x->source), "%s", in->source ? in->source : "-");
+	if (has_peer_cert(in->ssl))
+		resolve_cert(x, in);
+	else if (in->authorization == NULL)
+		refuse(x, NULL, "no credential: present a client certificate or a bearer token");
+	else if (strncasecmp(in->authorization, "Bearer ", 7) != 0)
+		refuse(x, NULL, "unsupported Authorization scheme: use Bearer");
+	else if (store == NULL)
+		finish(x, JD_E_UNAVAILABLE, 503, "the token store is unavailable; retry later");
+	else
+		resolve_token(x, in->authorization);
 }

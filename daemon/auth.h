@@ -1,7 +1,10 @@
 /*
  * Who is calling and what they may do: every access decision of the
- * daemon is made here.  The security issue extends the roles, scopes and
- * token store; the shape of the decision stays in this one place.
+ * daemon is made here.  A request resolves once to a principal (user,
+ * roles, scope) from its verified client certificate or bearer token;
+ * the route's permission is then checked against the roles' matrix
+ * (docs/security.md).  Failed authentication is rate-limited per source
+ * address and per identity.
  */
 #ifndef JD_AUTH_H
 #define JD_AUTH_H
@@ -11,33 +14,60 @@
 
 enum jd_cred { JD_CRED_NONE, JD_CRED_CERT, JD_CRED_TOKEN };
 
-enum jd_role { JD_ROLE_ADMIN = 1u << 0 };
+enum jd_role {
+	JD_ROLE_ADMIN = 1u << 0,
+	JD_ROLE_TENANT_ADMIN = 1u << 1,
+	JD_ROLE_LEADER = 1u << 2,
+	JD_ROLE_STAFF = 1u << 3,
+	JD_ROLE_REVIEWER = 1u << 4,
+	JD_ROLE_TRAINER = 1u << 5,
+	JD_ROLE_AUDITOR = 1u << 6,
+	JD_ROLE_VIEWER = 1u << 7,
+};
+
+#define JD_SYSTEM_TENANT "_sys" /* where users and tokens live */
+#define JD_USER_ID_MAX   64
 
 struct jd_principal {
-	char name[128];
+	char name[128]; /* user id (certificate CN or the token's user) */
 	enum jd_cred cred;
 	unsigned roles;
+	char tenants[256]; /* scope, comma-separated */
+	char units[512];
+	char groups[256];
+	char token_id[40];
+};
+
+struct jd_route;
+struct jd_store;
+
+struct jd_auth_input {
+	const struct jd_route *route;
+	SSL *ssl;
+	const char *authorization; /* the header, or NULL */
+	const char *source;        /* the client's address */
+	int control;               /* arrived on the control listener */
 };
 
 /*
- * Resolves the caller from the connection's verified client certificate
- * or the Authorization header.  JD_OK with p filled; JD_E_FORBIDDEN with
- * the reason (for a 401) when a credential is missing or not accepted.
+ * rc JD_OK: p is filled and may proceed.  Otherwise status is 401 (no
+ * acceptable credential), 403 (lacks the permission), 429 (too many
+ * failures) or 503 (the user store is unreachable) and why says so.
  */
-int jd_auth_resolve(SSL *ssl, const char *authorization, int control, struct jd_principal *p,
-		    char *why, size_t whylen);
-/* Whether p holds `permission`. */
-int jd_auth_allows(const struct jd_principal *p, const char *permission);
+typedef void (*jd_auth_done)(void *arg, int rc, int status, const char *why);
 
-struct jd_route;
+/* Resolves and decides; done runs exactly once, possibly before this returns. */
+void jd_auth_request(struct jd_store *store, const struct jd_auth_input *in,
+		     struct jd_principal *p, jd_auth_done done, void *arg);
 
-/*
- * The decision for one request to `route`: who is calling (p) and whether
- * they may.  JD_OK, or JD_E_FORBIDDEN with *status 401 (no acceptable
- * credential) or 403 (lacks the permission) and the reason in why.
- */
-int jd_auth_request(const struct jd_route *route, SSL *ssl, const char *authorization, int control,
-		    struct jd_principal *p, int *status, char *why, size_t whylen);
+/* Whether roles grant `permission` (the matrix in auth.c and docs/security.md). */
+int jd_auth_roles_allow(unsigned roles, const char *permission);
+/* "staff,leader" -> bits; JD_E_INVALID names the bad role in err. */
+int jd_auth_parse_roles(const char *csv, unsigned *roles, char *err, size_t errlen);
+/* bits -> "leader,staff" */
+void jd_auth_format_roles(unsigned roles, char *out, size_t len);
 const char *jd_auth_cred_name(enum jd_cred c);
+/* Whether s is a valid user id: 1..64 of [a-z0-9._-], starting with a letter or digit. */
+int jd_auth_user_id_valid(const char *s);
 
 #endif

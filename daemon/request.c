@@ -210,24 +210,59 @@ static SSL *request_ssl(struct evhttp_request *ev)
 	return bev ? bufferevent_openssl_get_ssl(bev) : NULL;
 }
 
-static int authorize(struct jd_req *req)
-{
-	const char *authz =
-	    evhttp_find_header(evhttp_request_get_input_headers(req->ev), "Authorization");
-	char why[200];
-	int status = 0;
+static void continue_after_auth(struct jd_req *req);
 
-	if (jd_auth_request(&req->route->route, request_ssl(req->ev), authz, req->listener->control,
-			    &req->principal, &status, why, sizeof(why)) == JD_OK)
-		return JD_OK;
-	if (status == 401) {
+static void on_authorized(void *arg, int rc, int status, const char *why)
+{
+	struct jd_req *req = arg;
+
+	if (rc == JD_OK) {
+		continue_after_auth(req);
+		return;
+	}
+	switch (status) {
+	case 401:
 		evhttp_add_header(evhttp_request_get_output_headers(req->ev), "WWW-Authenticate",
 				  "Bearer realm=\"jiandu\"");
 		jd_reply_error(req, 401, "unauthenticated", "%s", why);
-	} else {
+		break;
+	case 403:
 		jd_reply_error(req, 403, "forbidden", "%s", why);
+		break;
+	case 429:
+		evhttp_add_header(evhttp_request_get_output_headers(req->ev), "Retry-After",
+				  "300");
+		jd_reply_error(req, 429, "too_many_failures", "%s", why);
+		break;
+	default:
+		jd_reply_error(req, 503, "unavailable", "%s", why);
+		break;
 	}
-	return JD_E_FORBIDDEN;
+}
+
+static void peer_address(struct evhttp_request *ev, char *out, size_t len)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(ev);
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+
+	if (evcon != NULL)
+		evhttp_connection_get_peer(evcon, &addr, &port);
+	snprintf(out, len, "%s", addr ? addr : "-");
+}
+
+static void authorize(struct jd_req *req)
+{
+	struct jd_auth_input in = {
+	    .route = &req->route->route,
+	    .ssl = request_ssl(req->ev),
+	    .authorization =
+		evhttp_find_header(evhttp_request_get_input_headers(req->ev), "Authorization"),
+	    .source = req->source,
+	    .control = req->listener->control,
+	};
+
+	jd_auth_request(req->srv->store, &in, &req->principal, on_authorized, req);
 }
 
 static int has_body_method(const struct jd_route *r)
@@ -299,6 +334,7 @@ static struct jd_req *new_request(struct evhttp_request *ev, struct jd_listener 
 	clock_gettime(CLOCK_MONOTONIC, &req->start);
 	set_request_id(req);
 	snprintf(req->path, sizeof(req->path), "-");
+	peer_address(ev, req->source, sizeof(req->source));
 	l->srv->in_flight++;
 	l->srv->requests++;
 	return req;
@@ -320,14 +356,18 @@ static void route_request(struct jd_req *req, const char *path, const char *quer
 				       req->path);
 		return;
 	}
-	if (authorize(req) != JD_OK)
-		return;
+	req->query = query;
+	authorize(req);
+}
+
+static void continue_after_auth(struct jd_req *req)
+{
 	if (!(req->route->route.flags & JD_ROUTE_NO_STORE) &&
 	    (req->srv->redis == NULL || jd_redis_state(req->srv->redis) != JD_REDIS_OK)) {
 		jd_reply_error(req, 503, "unavailable", "storage unavailable, retry later");
 		return;
 	}
-	if (read_input(req, query) != JD_OK)
+	if (read_input(req, req->query) != JD_OK)
 		return;
 	req->route->route.handler(req, req->route->route.arg);
 }

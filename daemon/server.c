@@ -21,6 +21,8 @@
 #include "router.h"
 #include "store.h"
 #include "tls.h"
+#include "tokens.h"
+#include "users.h"
 
 #define REDIS_START_WAIT_MS 10000
 #define DRAIN_POLL_MS	    20
@@ -204,6 +206,9 @@ static int start_core(struct jd_server *srv, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return JD_E_NOMEM;
 	}
+	if (jd_users_register(srv, err, errlen) != JD_OK ||
+	    jd_tokens_register(srv, err, errlen) != JD_OK)
+		return JD_ERR;
 	return jd_core_routes_register(srv, err, errlen);
 }
 

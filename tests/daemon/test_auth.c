@@ -1,0 +1,128 @@
+/* The permission matrix, role parsing, user ids, tokens' shape and the failure limit. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include <jiandu/plugin.h>
+
+#include "auth.h"
+#include "ratelimit.h"
+#include "tokens.h"
+
+static void test_matrix(void **state)
+{
+	(void)state;
+	assert_true(jd_auth_roles_allow(JD_ROLE_ADMIN, "anything.at_all"));
+	assert_true(jd_auth_roles_allow(JD_ROLE_STAFF, "cases.write"));
+	assert_false(jd_auth_roles_allow(JD_ROLE_STAFF, "cases.approve"));
+	assert_false(jd_auth_roles_allow(JD_ROLE_STAFF, "users.read"));
+	assert_false(jd_auth_roles_allow(JD_ROLE_STAFF, "audit.read"));
+	assert_true(jd_auth_roles_allow(JD_ROLE_LEADER, "cases.approve"));
+	assert_true(jd_auth_roles_allow(JD_ROLE_AUDITOR, "audit.read"));
+	assert_false(jd_auth_roles_allow(JD_ROLE_AUDITOR, "cases.read"));
+	assert_true(jd_auth_roles_allow(JD_ROLE_VIEWER, "cases.stats"));
+	assert_false(jd_auth_roles_allow(JD_ROLE_VIEWER, "cases.read"));
+	assert_false(jd_auth_roles_allow(JD_ROLE_VIEWER, "stats")); /* "*.stats" needs a prefix */
+	assert_true(jd_auth_roles_allow(JD_ROLE_TENANT_ADMIN, "users.write"));
+	assert_false(jd_auth_roles_allow(JD_ROLE_TENANT_ADMIN, "cases.read"));
+	assert_false(jd_auth_roles_allow(JD_ROLE_TENANT_ADMIN, "metrics.read"));
+	assert_true(jd_auth_roles_allow(JD_ROLE_REVIEWER | JD_ROLE_VIEWER, "review.decide"));
+	assert_false(jd_auth_roles_allow(0, "status.read"));
+	assert_false(jd_auth_roles_allow(JD_ROLE_STAFF, "cases")); /* "cases.*" needs a suffix */
+}
+
+static void test_roles_text(void **state)
+{
+	unsigned r = 0;
+	char err[200], out[200];
+
+	(void)state;
+	assert_int_equal(jd_auth_parse_roles("staff, leader", &r, err, sizeof(err)), JD_OK);
+	assert_int_equal(r, JD_ROLE_STAFF | JD_ROLE_LEADER);
+	jd_auth_format_roles(r, out, sizeof(out));
+	assert_string_equal(out, "leader,staff");
+	assert_int_equal(jd_auth_parse_roles("staff,root", &r, err, sizeof(err)), JD_E_INVALID);
+	assert_non_null(strstr(err, "unknown role 'root'"));
+	assert_int_equal(jd_auth_parse_roles("", &r, err, sizeof(err)), JD_OK);
+	assert_int_equal(r, 0);
+}
+
+static void test_user_ids(void **state)
+{
+	(void)state;
+	assert_true(jd_auth_user_id_valid("alice"));
+	assert_true(jd_auth_user_id_valid("wang.wei-2"));
+	assert_false(jd_auth_user_id_valid(""));
+	assert_false(jd_auth_user_id_valid("Alice"));
+	assert_false(jd_auth_user_id_valid(".alice"));
+	assert_false(jd_auth_user_id_valid("a b"));
+	assert_false(jd_auth_user_id_valid("a|b"));
+}
+
+static void test_tokens(void **state)
+{
+	char tok[JD_TOKEN_MAX], hash[65], again[65];
+	long long ttl;
+
+	(void)state;
+	assert_int_equal(jd_token_new(tok, hash), JD_OK);
+	assert_int_equal(strncmp(tok, "jdt_", 4), 0);
+	assert_int_equal(strlen(tok), 4 + 43);
+	assert_int_equal(jd_token_hash(tok, again), JD_OK);
+	assert_string_equal(hash, again);
+	assert_int_equal(jd_token_hash("jdt_bad token", again), JD_E_INVALID);
+	assert_int_equal(jd_token_hash("Basic xyz", again), JD_E_INVALID);
+	/* known answer, from Python: hashlib.blake2b(b"jdt_abcdefgh", digest_size=32).hexdigest() */
+	assert_int_equal(jd_token_hash("jdt_abcdefgh", again), JD_OK);
+	assert_string_equal(again, "b87cc0f337f94f6d1817e889a82c92710781ec790e6b678177f517a249348469");
+	assert_int_equal(jd_token_parse_ttl("30d", &ttl), JD_OK);
+	assert_int_equal(ttl, 30 * 86400);
+	assert_int_equal(jd_token_parse_ttl("90m", &ttl), JD_OK);
+	assert_int_equal(ttl, 5400);
+	assert_int_equal(jd_token_parse_ttl("59s", &ttl), JD_E_INVALID);
+	assert_int_equal(jd_token_parse_ttl("366d", &ttl), JD_E_INVALID);
+	assert_int_equal(jd_token_parse_ttl("10", &ttl), JD_E_INVALID);
+	assert_int_equal(jd_token_parse_ttl("-1d", &ttl), JD_E_INVALID);
+}
+
+static void test_ratelimit(void **state)
+{
+	time_t t = 1000000;
+
+	(void)state;
+	jd_ratelimit_reset();
+	for (int i = 0; i < JD_RL_MAX_FAILURES - 1; i++)
+		jd_ratelimit_failure("ip", "10.0.0.1", t);
+	assert_int_equal(jd_ratelimit_blocked("ip", "10.0.0.1", t), 0);
+	jd_ratelimit_failure("ip", "10.0.0.1", t);
+	assert_int_equal(jd_ratelimit_blocked("ip", "10.0.0.1", t), JD_RL_BLOCK_S);
+	assert_int_equal(jd_ratelimit_blocked("ip", "10.0.0.2", t), 0);
+	assert_int_equal(jd_ratelimit_blocked("id", "10.0.0.1", t), 0); /* kinds are apart */
+	assert_int_equal(jd_ratelimit_blocked("ip", "10.0.0.1", t + JD_RL_BLOCK_S), 0);
+	/* failures spread beyond the window do not add up */
+	jd_ratelimit_reset();
+	for (int i = 0; i < 3 * JD_RL_MAX_FAILURES; i++)
+		jd_ratelimit_failure("id", "bob", t + (time_t)i * (JD_RL_WINDOW_S / 5));
+	assert_int_equal(jd_ratelimit_blocked("id", "bob", t + 3 * JD_RL_MAX_FAILURES *
+							       (JD_RL_WINDOW_S / 5)),
+			 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_matrix),  cmocka_unit_test(test_roles_text),
+	    cmocka_unit_test(test_user_ids), cmocka_unit_test(test_tokens),
+	    cmocka_unit_test(test_ratelimit),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
