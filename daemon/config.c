@@ -56,6 +56,7 @@ static const struct opt opts[] = {
     {"plugins", "dir", OPT_PATH, F(plugins_dir), "plugins", 0, 0, 0},
     {"plugins", "load", OPT_STRING, F(plugins_load), "", 0, 0, 0},
     {"security", "keyring", OPT_PATH, F(keyring), "keyring", 0, 0, 0},
+    {"security", "min_key_version", OPT_UINT, F(min_key_version), "1", 1, 2147483647u, 0},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))

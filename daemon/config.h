@@ -55,6 +55,7 @@ struct jd_config {
 	char *plugins_load;
 	/* [security] */
 	char *keyring;
+	unsigned min_key_version;
 
 	/* [plugin.<name>] sections, checked against each plugin's keys at load */
 	struct jd_plugin_setting *plugin_settings;

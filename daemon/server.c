@@ -13,6 +13,7 @@
 
 #include "bus.h"
 #include "config.h"
+#include "keyring.h"
 #include "listener.h"
 #include "log.h"
 #include "plugins.h"
@@ -42,23 +43,16 @@ static int ensure_private_dir(const char *dir, char *err, size_t errlen)
 	return JD_OK;
 }
 
-/* The keyring holds master keys: refuse to run when others could read it. */
-static int check_keyring(const char *path, char *err, size_t errlen)
+/* The keyring holds the master keys: loaded once, into locked read-only memory. */
+static int load_keyring(const struct jd_config *cfg, struct jd_keyring **out, char *err,
+			size_t errlen)
 {
-	struct stat st;
+	char why[512];
+	int rc = jd_keyring_load(cfg->keyring, cfg->min_key_version, out, why, sizeof(why));
 
-	if (stat(path, &st) != 0) {
-		jd_warn("no keyring yet; sealed fields will be unavailable", "keyring=%s", path);
-		return JD_OK;
-	}
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		snprintf(err, errlen,
-			 "security.keyring %s is accessible by group or others (mode %03o); "
-			 "run: chmod 600 %s",
-			 path, (unsigned)(st.st_mode & 0777), path);
-		return JD_E_INVALID;
-	}
-	return JD_OK;
+	if (rc != JD_OK)
+		snprintf(err, errlen, "security.keyring: %s", why);
+	return rc;
 }
 
 static void redis_opts_from(const struct jd_config *cfg, const char *url, struct jd_redis_opts *o)
@@ -140,11 +134,14 @@ static int start_listeners(struct jd_server *srv, char *err, size_t errlen)
 
 int jd_server_check(const struct jd_config *cfg, char *err, size_t errlen)
 {
+	struct jd_keyring *kr = NULL;
 	SSL_CTX *cctx, *actx;
 	int rc;
 
-	if ((rc = check_keyring(cfg->keyring, err, errlen)) != JD_OK ||
-	    (rc = make_ctxs(cfg, &cctx, &actx, err, errlen)) != JD_OK)
+	if ((rc = load_keyring(cfg, &kr, err, errlen)) != JD_OK)
+		return rc;
+	jd_keyring_free(kr);
+	if ((rc = make_ctxs(cfg, &cctx, &actx, err, errlen)) != JD_OK)
 		return rc;
 	SSL_CTX_free(cctx);
 	SSL_CTX_free(actx);
@@ -220,7 +217,7 @@ int jd_server_start(struct jd_server *srv, struct jd_config *cfg)
 	srv->cfg = cfg;
 	srv->started = time(NULL);
 	jd_log_set_level(cfg->log_level);
-	if ((rc = check_keyring(cfg->keyring, err, sizeof(err))) != JD_OK ||
+	if ((rc = load_keyring(cfg, &srv->keyring, err, sizeof(err))) != JD_OK ||
 	    (rc = ensure_private_dir(cfg->data_dir, err, sizeof(err))) != JD_OK ||
 	    (rc = start_core(srv, err, sizeof(err))) != JD_OK ||
 	    (rc = start_storage(srv, err, sizeof(err))) != JD_OK ||
@@ -388,6 +385,7 @@ void jd_server_free(struct jd_server *srv)
 		event_base_free(srv->base); /* frees the last connections */
 	jd_listener_free(srv->control);
 	jd_listener_free(srv->api);
+	jd_keyring_free(srv->keyring); /* wipes the keys */
 	jd_config_free(srv->cfg);
 	memset(srv, 0, sizeof(*srv));
 }

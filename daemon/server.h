@@ -17,6 +17,7 @@ struct jd_redis;
 struct jd_redis_child;
 struct jd_store;
 struct jd_listener;
+struct jd_keyring;
 
 struct jd_server {
 	struct event_base *base;
@@ -29,6 +30,7 @@ struct jd_server {
 	struct jd_store *store;
 	struct jd_listener *control;
 	struct jd_listener *api;
+	struct jd_keyring *keyring;
 	time_t started;
 	unsigned in_flight;
 	unsigned long long requests;
