@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 DEV        ?= var/dev
 
-.PHONY: all deps build build-asan test run clean
+.PHONY: all deps build build-asan test run fuzz clean
 
 all: build
 
@@ -34,5 +34,10 @@ run: build
 	@echo
 	@exec $(BUILD)/jiandud -c $(DEV)/jiandud.conf
 
+# libFuzzer targets (clang), FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@fuzz/run.sh $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -10,7 +10,7 @@ packages=(
 	redis-server openssl curl python3 valgrind
 )
 if [ "${JD_WITH_TOOLS:-0}" = 1 ]; then
-	packages+=(valgrind cppcheck clang-tidy clang-format wrk)
+	packages+=(cppcheck clang-tidy clang-format wrk clang libclang-rt-14-dev)
 fi
 
 missing=()
