@@ -11,6 +11,7 @@
 
 #include "builtin.h"
 #include "catalog.h"
+#include "certs.h"
 #include "ctl.h"
 #include "init.h"
 #include "output.h"
@@ -25,6 +26,8 @@ static const struct command commands[] = {
     {"plugins", "", "List the loaded plugins.", cmd_plugins},
     {"routes", "", "List the daemon's routes and their permissions.", cmd_routes},
     {"reload", "", "Reload the daemon's configuration and TLS files.", cmd_reload},
+    {"certs", CERTS_USAGE, "Issue, list and revoke client certificates of the instance CA.",
+     cmd_certs},
     {"help", "[COMMAND]", "Show the commands, or how to use one.", cmd_help},
 };
 

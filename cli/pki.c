@@ -22,6 +22,7 @@ struct leaf_spec {
 	const char *cn;
 	const char *eku;
 	const char *san; /* NULL: none */
+	long days;	 /* 0: LEAF_DAYS */
 };
 
 int pki_name_is_ip(const char *name)
@@ -159,7 +160,7 @@ static X509 *make_ca(EVP_PKEY *key)
 static X509 *make_leaf(X509 *ca, EVP_PKEY *ca_key, EVP_PKEY *key, const struct leaf_spec *s)
 {
 	X509V3_CTX ctx;
-	X509 *x = cert_start(key, s->ou, s->cn, LEAF_DAYS);
+	X509 *x = cert_start(key, s->ou, s->cn, s->days ? s->days : LEAF_DAYS);
 
 	if (!x)
 		return NULL;
@@ -271,8 +272,8 @@ struct pki {
 
 static int pki_make(struct pki *p, const char *const *names, size_t n, struct ctl_err *err)
 {
-	struct leaf_spec server = {NULL, "jiandud", "serverAuth", NULL};
-	const struct leaf_spec admin = {"admin", "admin", "clientAuth", NULL};
+	struct leaf_spec server = {NULL, "jiandud", "serverAuth", NULL, 0};
+	const struct leaf_spec admin = {"admin", "admin", "clientAuth", NULL, 0};
 	char *san;
 
 	p->ca_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
@@ -330,5 +331,40 @@ int pki_create(struct fs_tx *tx, const char *tlsdir, const char *const *names, s
 	X509_free(p.ca);
 	X509_free(p.server);
 	X509_free(p.admin);
+	return rc;
+}
+
+int pki_issue_client(X509 *ca, EVP_PKEY *ca_key, const struct pki_client *c, EVP_PKEY **key,
+		     X509 **cert, struct ctl_err *err)
+{
+	const struct leaf_spec spec = {c->ou, c->cn, "clientAuth", NULL, c->days};
+
+	*cert = NULL;
+	*key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	if (!*key)
+		return openssl_fail(err, "cannot generate an EC P-256 key");
+	*cert = make_leaf(ca, ca_key, *key, &spec);
+	if (*cert)
+		return CTL_OK;
+	EVP_PKEY_free(*key);
+	*key = NULL;
+	return openssl_fail(err, "cannot make the client certificate");
+}
+
+int pki_write_client(struct fs_tx *tx, const char *dir, const char *name, EVP_PKEY *key, X509 *cert,
+		     struct ctl_err *err)
+{
+	char *key_name = NULL, *cert_name = NULL;
+	int rc;
+
+	if (asprintf(&key_name, "%s.key", name) < 0 || asprintf(&cert_name, "%s.crt", name) < 0) {
+		free(key_name);
+		return ctl_fail(err, CTL_FAIL, "out of memory");
+	}
+	rc = write_key(tx, dir, key_name, key, "client key", err);
+	if (rc == CTL_OK)
+		rc = write_cert(tx, dir, cert_name, cert, "client certificate", err);
+	free(key_name);
+	free(cert_name);
 	return rc;
 }

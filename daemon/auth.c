@@ -301,28 +301,14 @@ static void resolve_token(struct pending *x, const char *header)
 		finish(x, rc, 503, "the token store is unavailable; retry later");
 }
 
-/* Why the handshake's verification failed, in OpenSSL's words ("certificate revoked"). */
-static const char *peer_refusal(SSL *ssl)
-{
-	long v = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
-
-	if (v == X509_V_OK)
-		return "it names no user";
-	if (v == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
-	    v == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT || v == X509_V_ERR_CERT_SIGNATURE_FAILURE ||
-	    v == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE ||
-	    v == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT || v == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN)
-		return "not issued by this instance's CA";
-	return X509_verify_cert_error_string(v);
-}
-
 static void resolve_cert(struct pending *x, const struct jd_auth_input *in)
 {
 	char ou[64], why[160];
 	int rc = jd_tls_peer_identity(in->ssl, x->p->name, sizeof(x->p->name), ou, sizeof(ou));
 
 	if (rc != JD_OK) {
-		snprintf(why, sizeof(why), "client certificate refused: %s", peer_refusal(in->ssl));
+		snprintf(why, sizeof(why), "client certificate refused: %s",
+			 jd_tls_peer_refusal(in->ssl));
 		x->p->name[0] = '\0';
 		refuse(x, NULL, why);
 		return;

@@ -38,6 +38,7 @@ static const struct opt opts[] = {
     {"tls", "cert", OPT_PATH, F(tls_cert), "tls/server.crt", 0, 0, 1},
     {"tls", "key", OPT_PATH, F(tls_key), "tls/server.key", 0, 0, 1},
     {"tls", "ca", OPT_PATH, F(tls_ca), "tls/ca.crt", 0, 0, 1},
+    {"tls", "crl", OPT_PATH, F(tls_crl), "tls/ca.crl", 0, 0, 1},
     {"limits", "max_body", OPT_UINT, F(max_body), "1048576", 64, 1u << 30, 1},
     {"limits", "max_headers", OPT_UINT, F(max_headers), "16384", 1024, 1u << 20, 1},
     {"limits", "max_uri", OPT_UINT, F(max_uri), "4096", 64, 1u << 16, 1},

@@ -33,6 +33,7 @@ struct jd_config {
 	char *tls_cert;
 	char *tls_key;
 	char *tls_ca;
+	char *tls_crl;
 	/* [limits] */
 	unsigned max_body;
 	unsigned max_headers;

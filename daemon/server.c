@@ -102,12 +102,12 @@ static int start_storage(struct jd_server *srv, char *err, size_t errlen)
 static int make_ctxs(const struct jd_config *cfg, SSL_CTX **control, SSL_CTX **api, char *err,
 		     size_t errlen)
 {
-	*control = jd_tls_server_ctx(cfg->tls_cert, cfg->tls_key, cfg->tls_ca,
-				     JD_TLS_CLIENT_CERT_REQUIRED, err, errlen);
+	const struct jd_tls_files files = {cfg->tls_cert, cfg->tls_key, cfg->tls_ca, cfg->tls_crl};
+
+	*control = jd_tls_listener_ctx(&files, JD_TLS_CLIENT_CERT_REQUIRED, err, errlen);
 	if (*control == NULL)
 		return JD_E_INVALID;
-	*api = jd_tls_server_ctx(cfg->tls_cert, cfg->tls_key, cfg->tls_ca,
-				 JD_TLS_CLIENT_CERT_OPTIONAL, err, errlen);
+	*api = jd_tls_listener_ctx(&files, JD_TLS_CLIENT_CERT_OPTIONAL, err, errlen);
 	if (*api == NULL) {
 		SSL_CTX_free(*control);
 		*control = NULL;

@@ -7,7 +7,7 @@ packages=(
 	build-essential cmake pkg-config
 	libevent-dev libhiredis-dev libssl-dev libsodium-dev libjansson-dev libinih-dev
 	libcurl4-openssl-dev libcmocka-dev
-	redis-server openssl curl python3 valgrind
+	redis-server openssl curl python3 valgrind testssl.sh
 )
 if [ "${JD_WITH_TOOLS:-0}" = 1 ]; then
 	packages+=(cppcheck clang-tidy clang-format wrk clang libclang-rt-14-dev)
