@@ -79,6 +79,13 @@ int jd_auth_roles_allow(unsigned r, const char *permission)
 	return 0;
 }
 
+int jd_auth_may(const struct jd_principal *p, const char *permission)
+{
+	if (p == NULL || permission == NULL || *permission == '\0' || p->name[0] == '\0')
+		return 0;
+	return jd_auth_roles_allow(p->roles, permission);
+}
+
 int jd_auth_parse_roles(const char *csv, unsigned *out, char *err, size_t errlen)
 {
 	char *copy = strdup(csv), *save = NULL;

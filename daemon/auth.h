@@ -62,6 +62,8 @@ void jd_auth_request(struct jd_store *store, const struct jd_auth_input *in,
 
 /* Whether roles grant `permission` (the matrix in auth.c and docs/security.md). */
 int jd_auth_roles_allow(unsigned roles, const char *permission);
+/* Whether an authenticated principal may do `permission` (e.g. open a sealed field). */
+int jd_auth_may(const struct jd_principal *p, const char *permission);
 /* "staff,leader" -> bits; JD_E_INVALID names the bad role in err. */
 int jd_auth_parse_roles(const char *csv, unsigned *roles, char *err, size_t errlen);
 /* bits -> "leader,staff" */

@@ -1,21 +1,27 @@
 /* The table of host functions that plugins call (include/jiandu/plugin.h). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
 
+#include "auth.h"
 #include "bus.h"
 #include "config.h"
 #include "log.h"
 #include "plugins.h"
 #include "request.h"
 #include "router.h"
+#include "seal.h"
 #include "server.h"
 #include "store.h"
+#include "tenant_keys.h"
 #include "timers.h"
 
-static void host_log(jd_plugin_handle *self, enum jd_log_level level, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void host_log(jd_plugin_handle *self,
+							 enum jd_log_level level,
+							 const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -81,7 +87,9 @@ static const char *host_req_id(jd_req *req)
 	return req->id;
 }
 
-static void host_reply_error(jd_req *req, int status, const char *code, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void host_reply_error(jd_req *req, int status,
+								 const char *code,
+								 const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -95,9 +103,18 @@ static void host_reply_error(jd_req *req, int status, const char *code, const ch
 static int host_store_mutate(jd_plugin_handle *self, const struct jd_mutation *m, jd_mutate_cb cb,
 			     void *arg)
 {
+	struct jd_mutation c;
+	char action[96];
+
 	if (self->srv->store == NULL)
 		return JD_E_UNAVAILABLE; /* shutting down */
-	return jd_store_mutate(self->srv->store, m, cb, arg);
+	if (m == NULL || m->action != NULL)
+		return jd_store_mutate(self->srv->store, m, cb, arg);
+	/* the audit entry names at least the plugin that made the change */
+	c = *m;
+	snprintf(action, sizeof(action), "%s.mutate", self->name);
+	c.action = action;
+	return jd_store_mutate(self->srv->store, &c, cb, arg);
 }
 
 static int host_store_read(jd_plugin_handle *self, const char *tenant, int argc, const char **argv,
@@ -138,6 +155,121 @@ static void host_new_id(char out[33])
 	sodium_bin2hex(out, 33, rnd, sizeof(rnd));
 }
 
+/* ---- Sealed fields (backed by tenant_keys.c) ------------------------------------ */
+
+static int host_keys_ready(jd_plugin_handle *self, const char *tenant,
+			   void (*cb)(int rc, void *arg), void *arg)
+{
+	return jd_tenant_keys_ready(self->srv->tenant_keys, tenant, cb, arg);
+}
+
+static int errno_of(int rc)
+{
+	switch (rc) {
+	case JD_E_NOTFOUND:
+		return EAGAIN;
+	case JD_E_NOMEM:
+		return ENOMEM;
+	case JD_E_FORBIDDEN:
+		return EBADMSG;
+	default:
+		return EINVAL;
+	}
+}
+
+static char *host_seal(jd_plugin_handle *self, const char *tenant, const char *record_type,
+		       const char *record_id, const char *field, const char *plain)
+{
+	const struct jd_seal_ad ad = {
+	    .tenant = tenant, .record_type = record_type, .record_id = record_id, .field = field};
+	char *out = NULL;
+	int rc = jd_tenant_seal(self->srv->tenant_keys, &ad, plain, &out);
+
+	if (rc != JD_OK) {
+		/* names where, never the value */
+		jd_warn("seal failed", "plugin=%s tenant=%.64s record_type=%.64s field=%.64s rc=%d",
+			self->name, tenant ? tenant : "-", record_type ? record_type : "-",
+			field ? field : "-", rc);
+		errno = errno_of(rc);
+		return NULL;
+	}
+	return out;
+}
+
+/*
+ * The hook for the audit trail: every read of a sealed field, allowed or
+ * refused, passes here (outcome "opened", "refused" or "unreadable").  It
+ * logs at notice level: who, which request, which record and field; never
+ * the value.  The audit stream appends its entry from here.
+ */
+static void note_sealed_read(const jd_req *req, const jd_plugin_handle *self,
+			     const char *permission, const char *tenant, const char *record_type,
+			     const char *record_id, const char *field, const char *outcome)
+{
+	char principal[160], perm[80], t[80], rt[80], rid[80], f[80];
+
+	jd_notice("sealed field read",
+		  "outcome=%s req=%s plugin=%s principal=%s cred=%s permission=%s tenant=%s "
+		  "record_type=%s record_id=%s field=%s",
+		  outcome, req->id, self->name,
+		  jd_log_quote(principal, sizeof(principal), req->principal.name),
+		  jd_auth_cred_name(req->principal.cred),
+		  jd_log_quote(perm, sizeof(perm), permission ? permission : "-"),
+		  jd_log_quote(t, sizeof(t), tenant ? tenant : "-"),
+		  jd_log_quote(rt, sizeof(rt), record_type ? record_type : "-"),
+		  jd_log_quote(rid, sizeof(rid), record_id ? record_id : "-"),
+		  jd_log_quote(f, sizeof(f), field ? field : "-"));
+}
+
+static char *host_open(jd_plugin_handle *self, jd_req *req, const char *permission,
+		       const char *tenant, const char *record_type, const char *record_id,
+		       const char *field, const char *sealed)
+{
+	const struct jd_seal_ad ad = {
+	    .tenant = tenant, .record_type = record_type, .record_id = record_id, .field = field};
+	unsigned char *plain = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (req == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!jd_auth_may(&req->principal, permission)) {
+		note_sealed_read(req, self, permission, tenant, record_type, record_id, field,
+				 "refused");
+		errno = EACCES;
+		return NULL;
+	}
+	rc = jd_tenant_open(self->srv->tenant_keys, &ad, sealed, &plain, &len);
+	if (rc != JD_OK) {
+		note_sealed_read(req, self, permission, tenant, record_type, record_id, field,
+				 rc == JD_E_NOTFOUND ? "key_not_loaded" : "unreadable");
+		errno = rc == JD_E_INVALID ? EBADMSG : errno_of(rc);
+		return NULL;
+	}
+	note_sealed_read(req, self, permission, tenant, record_type, record_id, field, "opened");
+	return (char *)plain;
+}
+
+static void host_plain_free(char *plain)
+{
+	jd_plain_free((unsigned char *)plain);
+}
+
+static int host_blind_index(jd_plugin_handle *self, const char *tenant, const char *record_type,
+			    const char *field, const char *value, char out[33])
+{
+	int rc = jd_tenant_blind(self->srv->tenant_keys, tenant, record_type, field, value, out);
+
+	if (rc != JD_OK)
+		jd_warn("blind index failed",
+			"plugin=%s tenant=%.64s record_type=%.64s field=%.64s rc=%d", self->name,
+			tenant ? tenant : "-", record_type ? record_type : "-", field ? field : "-",
+			rc);
+	return rc;
+}
+
 static const struct jd_host host = {
     .abi_major = JD_ABI_MAJOR,
     .abi_minor = JD_ABI_MINOR,
@@ -159,6 +291,11 @@ static const struct jd_host host = {
     .timer_add = host_timer_add,
     .timer_cancel = host_timer_cancel,
     .new_id = host_new_id,
+    .keys_ready = host_keys_ready,
+    .seal = host_seal,
+    .open = host_open,
+    .plain_free = host_plain_free,
+    .blind_index = host_blind_index,
 };
 
 const struct jd_host *jd_host_table(void)

@@ -11,6 +11,7 @@
 
 #include <jiandu/plugin.h>
 
+#include "audit_routes.h"
 #include "bus.h"
 #include "config.h"
 #include "keyring.h"
@@ -21,6 +22,7 @@
 #include "redis_child.h"
 #include "router.h"
 #include "store.h"
+#include "tenant_keys.h"
 #include "tls.h"
 #include "tokens.h"
 #include "users.h"
@@ -96,6 +98,14 @@ static int start_storage(struct jd_server *srv, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return JD_E_NOMEM;
 	}
+	if (jd_audit_attach(srv, err, errlen) != JD_OK)
+		return JD_ERR;
+	srv->tenant_keys = jd_tenant_keys_new(srv->base, srv->store, srv->keyring,
+					      cfg->min_key_version, JD_TENANT_KEYS_CAPACITY);
+	if (srv->tenant_keys == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return JD_E_NOMEM;
+	}
 	return JD_OK;
 }
 
@@ -113,6 +123,7 @@ static int make_ctxs(const struct jd_config *cfg, SSL_CTX **control, SSL_CTX **a
 		*control = NULL;
 		return JD_E_INVALID;
 	}
+	jd_tls_make_current(*api); /* both built: their revocation list now applies */
 	return JD_OK;
 }
 
@@ -204,7 +215,8 @@ static int start_core(struct jd_server *srv, char *err, size_t errlen)
 		return JD_E_NOMEM;
 	}
 	if (jd_users_register(srv, err, errlen) != JD_OK ||
-	    jd_tokens_register(srv, err, errlen) != JD_OK)
+	    jd_tokens_register(srv, err, errlen) != JD_OK ||
+	    jd_audit_routes_register(srv, err, errlen) != JD_OK)
 		return JD_ERR;
 	return jd_core_routes_register(srv, err, errlen);
 }
@@ -246,6 +258,8 @@ int jd_server_run(struct jd_server *srv)
 
 static void free_storage(struct jd_server *srv)
 {
+	jd_tenant_keys_free(srv->tenant_keys); /* before the store: wipes the cached keys */
+	srv->tenant_keys = NULL;
 	jd_store_free(srv->store);
 	srv->store = NULL;
 	if (srv->redis != NULL)
@@ -385,6 +399,7 @@ void jd_server_free(struct jd_server *srv)
 		event_base_free(srv->base); /* frees the last connections */
 	jd_listener_free(srv->control);
 	jd_listener_free(srv->api);
+	jd_tls_make_current(NULL);
 	jd_keyring_free(srv->keyring); /* wipes the keys */
 	jd_config_free(srv->cfg);
 	memset(srv, 0, sizeof(*srv));

@@ -18,6 +18,7 @@ struct jd_redis_child;
 struct jd_store;
 struct jd_listener;
 struct jd_keyring;
+struct jd_tenant_keys;
 
 struct jd_server {
 	struct event_base *base;
@@ -31,6 +32,7 @@ struct jd_server {
 	struct jd_listener *control;
 	struct jd_listener *api;
 	struct jd_keyring *keyring;
+	struct jd_tenant_keys *tenant_keys; /* per-tenant data keys (sealed fields) */
 	time_t started;
 	unsigned in_flight;
 	unsigned long long requests;

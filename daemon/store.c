@@ -20,15 +20,21 @@
 #include <strings.h>
 
 #include <openssl/evp.h>
+#include <sodium.h>
 
+#include "audit.h"
+#include "audit_log.h"
+#include "auth.h"
 #include "log.h"
 #include "redis.h"
+#include "request.h"
 
 #define TENANT_MAX 64
 #define KEY_MAX	   200
 /* "jd:{" tenant "}:" "idem:" key NUL */
 #define FULL_KEY_MAX  (4 + TENANT_MAX + 2 + 5 + KEY_MAX + 1)
 #define IDEM_PREFIX   "idem:"
+#define AUDIT_KEY     "audit" /* "audit" and "audit:*" are the store's own */
 #define IDEM_TTL_S    86400
 #define MAX_FIELDS    1024
 #define MAX_OPS	      1024
@@ -38,19 +44,36 @@
 #define OUTCOME_APPLIED	 0
 #define OUTCOME_REPLAYED 1
 #define OUTCOME_CONFLICT 2
+#define OUTCOME_STALE	 3 /* audit: {actual head seq, 3, actual head chain} */
+#define AUDIT_TRIES	 5 /* sends of one mutation against a moving chain head */
+#define AUDIT_NKEYS	 4 /* record, idempotency, audit stream, audit head */
+#define AUDIT_SYSTEM	 "system"
 
 /*
  * KEYS[1] the record hash, KEYS[2] the idempotency key (the record again
- * when there is none: ARGV[2] says which), KEYS[2+i] the key of op i.
+ * when there is none: ARGV[2] says which), KEYS[3] the tenant's audit
+ * stream and KEYS[4] its head "seq chain" (the record again when the
+ * mutation is not audited: ARGV[8] says which), KEYS[5+i] the key of op i.
  * ARGV: expected version, has_idem, idem TTL, nset, ndel, nops, the
- * record's relative key, then nset field/value pairs, ndel fields, and nops
- * (kind, member, value) triples.  The idempotency key keeps "version record"
- * so that a retry learns which record the first call wrote.
+ * record's relative key, has_audit, the audit head jiandud expects (seq,
+ * chain), then nset field/value pairs, ndel fields, nops (kind, member,
+ * value) triples and, when audited, the entry's 13 field/value pairs.  The
+ * idempotency key keeps "version record" so that a retry learns which
+ * record the first call wrote.
+ *
+ * Audit: every precondition (idempotency, version, key types, counters,
+ * and the chain head equal to the one expected) is checked before the
+ * first write; a stale head returns {actual seq, 3, actual chain} and
+ * writes nothing.  A replay or a conflict appends nothing: nothing changed,
+ * and the entry of the call that made the change is already there.  The
+ * head key makes the compare O(1); when it is missing (a tenant written
+ * before auditing, or the key deleted) the stream's last entry is the head.
  */
 static const char mutate_script[] =
     "local rec = KEYS[1]\n"
     "local expect = tonumber(ARGV[1])\n"
     "local has_idem = ARGV[2] == '1'\n"
+    "local has_audit = ARGV[8] == '1'\n"
     "if has_idem then\n"
     "  local seen = redis.call('GET', KEYS[2])\n"
     "  if seen then\n"
@@ -69,9 +92,10 @@ static const char mutate_script[] =
     "  return {cur, 2, ARGV[7]}\n"
     "end\n"
     "local nset, ndel, nops = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])\n"
-    "local sets = 8\n"
+    "local sets = 11\n"
     "local dels = sets + 2 * nset\n"
     "local ops = dels + ndel\n"
+    "local fv = ops + 3 * nops\n"
     "local want = {sadd = 'set', srem = 'set', zadd = 'zset', zrem = 'zset',\n"
     "  hincrby = 'hash', hset = 'hash', hdel = 'hash', incrby = 'string'}\n"
     "local function fail(msg) return redis.error_reply('ERR jd: ' .. msg) end\n"
@@ -81,7 +105,7 @@ static const char mutate_script[] =
     "local planned = {[rec] = 'hash'}\n"
     "for i = 0, nops - 1 do\n"
     "  local o = ops + 3 * i\n"
-    "  local kind, key = ARGV[o], KEYS[3 + i]\n"
+    "  local kind, key = ARGV[o], KEYS[5 + i]\n"
     "  local w = want[kind]\n"
     "  if not w then return fail('unknown op') end\n"
     "  if planned[key] and planned[key] ~= w then\n"
@@ -95,11 +119,36 @@ static const char mutate_script[] =
     "  elseif kind == 'incrby' then old = redis.call('GET', key) end\n"
     "  if old and not is_int(old) then return fail('a counter is not an integer') end\n"
     "end\n"
+    "if has_audit then\n"
+    "  if planned[KEYS[3]] or planned[KEYS[4]] then return fail('an op uses an audit key') end\n"
+    "  local st = redis.call('TYPE', KEYS[3])['ok']\n"
+    "  if st ~= 'none' and st ~= 'stream' then return fail('the audit stream is not a stream') "
+    "end\n"
+    "  local ht = redis.call('TYPE', KEYS[4])['ok']\n"
+    "  if ht ~= 'none' and ht ~= 'string' then return fail('the audit head is not a string') end\n"
+    "  local hseq, hchain = 0, string.rep('0', 64)\n"
+    "  local head = redis.call('GET', KEYS[4])\n"
+    "  if head then\n"
+    "    local a, b = string.match(head, '^(%d+) (%x+)$')\n"
+    "    if not a then return fail('the audit head is malformed') end\n"
+    "    hseq, hchain = tonumber(a), b\n"
+    "  elseif st == 'stream' then\n"
+    "    local last = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)\n"
+    "    if #last == 1 then\n"
+    "      local f = last[1][2]\n"
+    "      for j = 1, #f - 1, 2 do\n"
+    "        if f[j] == 'seq' then hseq = tonumber(f[j + 1]) or -1\n"
+    "        elseif f[j] == 'chain' then hchain = f[j + 1] end\n"
+    "      end\n"
+    "    end\n"
+    "  end\n"
+    "  if hseq ~= tonumber(ARGV[9]) or hchain ~= ARGV[10] then return {hseq, 3, hchain} end\n"
+    "end\n"
     "if nset > 0 then redis.call('HSET', rec, unpack(ARGV, sets, dels - 1)) end\n"
     "if ndel > 0 then redis.call('HDEL', rec, unpack(ARGV, dels, ops - 1)) end\n"
     "for i = 0, nops - 1 do\n"
     "  local o = ops + 3 * i\n"
-    "  local kind, key, m, v = ARGV[o], KEYS[3 + i], ARGV[o + 1], ARGV[o + 2]\n"
+    "  local kind, key, m, v = ARGV[o], KEYS[5 + i], ARGV[o + 1], ARGV[o + 2]\n"
     "  if kind == 'sadd' then redis.call('SADD', key, m)\n"
     "  elseif kind == 'srem' then redis.call('SREM', key, m)\n"
     "  elseif kind == 'zadd' then redis.call('ZADD', key, v, m)\n"
@@ -111,6 +160,10 @@ static const char mutate_script[] =
     "end\n"
     "local v = redis.call('HINCRBY', rec, '_v', 1)\n"
     "if has_idem then redis.call('SET', KEYS[2], v .. ' ' .. ARGV[7], 'EX', ARGV[3]) end\n"
+    "if has_audit then\n"
+    "  redis.call('XADD', KEYS[3], '*', unpack(ARGV, fv, fv + 25))\n"
+    "  redis.call('SET', KEYS[4], ARGV[fv + 1] .. ' ' .. ARGV[fv + 23])\n"
+    "end\n"
     "return {v, 0, ARGV[7]}\n";
 
 static const char *const op_names[] = {
@@ -128,6 +181,7 @@ static const char *const read_commands[] = {
 
 struct jd_store {
 	struct jd_redis *r;
+	struct jd_audit_log *audit; /* NULL: mutations are not audited */
 	char sha[41];
 	unsigned pending; /* our commands in flight: freeing waits for them */
 	unsigned loads;	  /* SCRIPT LOADs in flight */
@@ -135,6 +189,7 @@ struct jd_store {
 };
 
 struct mutate_ctx {
+	struct jd_audit_waiter w; /* first: the queue of a tenant's audited mutations */
 	struct jd_store *s;
 	jd_mutate_cb cb;
 	void *arg;
@@ -142,6 +197,18 @@ struct mutate_ctx {
 	int argc;
 	const char **argv;
 	size_t *lens;
+	/* audited mutations only */
+	int audited;
+	int tries;
+	int i_head; /* argv index of the expected head's seq (chain follows) */
+	int i_fv;   /* argv index of the entry's first field name */
+	char tenant[TENANT_MAX + 1];
+	struct jd_audit_entry e;
+	char seq_txt[JD_AUDIT_SEQ_TXT];
+	char head_seq[JD_AUDIT_SEQ_TXT];
+	char head_chain[JD_AUDIT_HEX];
+	char time[40];
+	char digest[JD_AUDIT_HEX];
 };
 
 struct read_ctx {
@@ -193,7 +260,10 @@ static int key_valid(const char *key)
 /* Keys a caller may write: idempotency keys are ours. */
 static int writable_key_valid(const char *key)
 {
-	return key_valid(key) && strncmp(key, IDEM_PREFIX, strlen(IDEM_PREFIX)) != 0;
+	size_t n = strlen(AUDIT_KEY);
+
+	return key_valid(key) && strncmp(key, IDEM_PREFIX, strlen(IDEM_PREFIX)) != 0 &&
+	       !(strncmp(key, AUDIT_KEY, n) == 0 && (key[n] == '\0' || key[n] == ':'));
 }
 
 /* Record fields starting with "_" (the version "_v") are reserved. */
@@ -339,19 +409,34 @@ static void emit_key(struct argv_builder *b, const char *tenant, const char *pre
 	emit(b, buf, (size_t)n);
 }
 
+/* The audit part of a mutation: the expected head and the entry's fields. */
+struct audit_args {
+	const char *head_seq;
+	const char *head_chain;
+	const char *fv[2 * JD_AUDIT_NFIELDS];
+	int i_head, i_fv; /* filled by build_mutation */
+};
+
 static void build_mutation(struct argv_builder *b, const struct jd_mutation *m, size_t nset,
-			   size_t ndel, const char *sha)
+			   size_t ndel, const char *sha, struct audit_args *a)
 {
 	const char *t = m->tenant;
 
 	emit_str(b, "EVALSHA");
 	emit_str(b, sha);
-	emit_num(b, 2 + (long long)m->n_ops);
+	emit_num(b, AUDIT_NKEYS + (long long)m->n_ops);
 	emit_key(b, t, "", m->record);
 	if (m->idempotency_key != NULL)
 		emit_key(b, t, IDEM_PREFIX, m->idempotency_key);
 	else
 		emit_key(b, t, "", m->record);
+	if (a != NULL) {
+		emit_key(b, t, "", AUDIT_KEY);
+		emit_key(b, t, "", AUDIT_KEY ":head");
+	} else {
+		emit_key(b, t, "", m->record);
+		emit_key(b, t, "", m->record);
+	}
 	for (size_t i = 0; i < m->n_ops; i++)
 		emit_key(b, t, "", m->ops[i].key);
 	emit_num(b, m->expect_version);
@@ -361,6 +446,11 @@ static void build_mutation(struct argv_builder *b, const struct jd_mutation *m, 
 	emit_num(b, (long long)ndel);
 	emit_num(b, (long long)m->n_ops);
 	emit_str(b, m->record);
+	emit_str(b, a != NULL ? "1" : "0");
+	if (a != NULL)
+		a->i_head = b->argc;
+	emit_str(b, a != NULL ? a->head_seq : "0");
+	emit_str(b, a != NULL ? a->head_chain : "");
 	for (size_t i = 0; i < 2 * nset; i++)
 		emit_str(b, m->set[i]);
 	for (size_t i = 0; i < ndel; i++)
@@ -372,16 +462,21 @@ static void build_mutation(struct argv_builder *b, const struct jd_mutation *m, 
 		emit_str(b, op->member ? op->member : "");
 		emit_str(b, op->value ? op->value : "");
 	}
+	if (a == NULL)
+		return;
+	a->i_fv = b->argc;
+	for (size_t i = 0; i < 2 * JD_AUDIT_NFIELDS; i++)
+		emit_str(b, a->fv[i]);
 }
 
 static struct mutate_ctx *mutate_ctx_new(const struct jd_store *s, const struct jd_mutation *m,
-					 size_t nset, size_t ndel)
+					 size_t nset, size_t ndel, struct audit_args *a)
 {
 	struct argv_builder b = {0};
 	struct mutate_ctx *x;
 	char *mem;
 
-	build_mutation(&b, m, nset, ndel, s->sha);
+	build_mutation(&b, m, nset, ndel, s->sha, a);
 	mem = malloc(sizeof(*x) + (size_t)b.argc * (sizeof(char *) + sizeof(size_t)) + b.bytes);
 	if (mem == NULL)
 		return NULL;
@@ -392,16 +487,182 @@ static struct mutate_ctx *mutate_ctx_new(const struct jd_store *s, const struct 
 	x->argc = b.argc;
 	b = (struct argv_builder){
 	    .argv = x->argv, .lens = x->lens, .p = (char *)(x->lens + x->argc)};
-	build_mutation(&b, m, nset, ndel, s->sha);
+	build_mutation(&b, m, nset, ndel, s->sha, a);
 	return x;
+}
+
+/* ---- The audit entry ------------------------------------------------------ */
+
+static void digest_put(crypto_hash_sha256_state *st, const void *p, size_t n)
+{
+	unsigned char len[4] = {(unsigned char)(n >> 24), (unsigned char)(n >> 16),
+				(unsigned char)(n >> 8), (unsigned char)n};
+
+	crypto_hash_sha256_update(st, len, sizeof(len));
+	crypto_hash_sha256_update(st, p, n);
+}
+
+static void digest_str(crypto_hash_sha256_state *st, const char *s)
+{
+	digest_put(st, s ? s : "", s ? strlen(s) : 0);
+}
+
+/* Values enter as their BLAKE2b-256: a sealed field's ciphertext, never a plaintext. */
+static void digest_value(crypto_hash_sha256_state *st, const char *v)
+{
+	unsigned char h[32];
+
+	crypto_generichash(h, sizeof(h), (const unsigned char *)(v ? v : ""), v ? strlen(v) : 0,
+			   NULL, 0);
+	digest_put(st, h, sizeof(h));
+}
+
+/*
+ * The change's digest: SHA-256 over "jd-change-v1", the record key, the
+ * set fields (name, BLAKE2b of the value), the deleted names and the ops
+ * (kind, key, member, BLAKE2b of the value), each length-prefixed and the
+ * lists preceded by their counts.
+ */
+static void change_digest(const struct jd_mutation *m, size_t nset, size_t ndel,
+			  char out[JD_AUDIT_HEX])
+{
+	crypto_hash_sha256_state st;
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char n[24];
+
+	crypto_hash_sha256_init(&st);
+	digest_str(&st, "jd-change-v1");
+	digest_str(&st, m->record);
+	snprintf(n, sizeof(n), "%zu", nset);
+	digest_str(&st, n);
+	for (size_t i = 0; i < nset; i++) {
+		digest_str(&st, m->set[2 * i]);
+		digest_value(&st, m->set[2 * i + 1]);
+	}
+	snprintf(n, sizeof(n), "%zu", ndel);
+	digest_str(&st, n);
+	for (size_t i = 0; i < ndel; i++)
+		digest_str(&st, m->del[i]);
+	snprintf(n, sizeof(n), "%zu", m->n_ops);
+	digest_str(&st, n);
+	for (size_t i = 0; i < m->n_ops; i++) {
+		digest_str(&st, op_names[m->ops[i].kind]);
+		digest_str(&st, m->ops[i].key);
+		digest_str(&st, m->ops[i].member);
+		digest_value(&st, m->ops[i].value);
+	}
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2hex(out, JD_AUDIT_HEX, h, sizeof(h));
+}
+
+/* RFC 3339, UTC, milliseconds. */
+static int now_rfc3339(char *out, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	char base[32];
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || gmtime_r(&ts.tv_sec, &tm) == NULL ||
+	    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		return JD_ERR;
+	if (snprintf(out, len, "%.24s.%03dZ", base, (int)(ts.tv_nsec / 1000000L) % 1000) >=
+	    (int)len)
+		return JD_ERR;
+	return JD_OK;
+}
+
+/*
+ * Builds the entry on the head this process knows (seq + 1, prev = its
+ * chain), stamps the time and seals it.  When the argv exists, points its
+ * variable slots at the ctx's buffers.
+ */
+static int audit_prepare(struct mutate_ctx *x)
+{
+	struct jd_audit_log *l = x->s->audit;
+	uint64_t head;
+	int rc;
+
+	jd_audit_log_head(l, x->tenant, &head, x->head_chain);
+	if (head >= JD_AUDIT_SEQ_MAX)
+		return JD_ERR;
+	snprintf(x->head_seq, sizeof(x->head_seq), "%llu", (unsigned long long)head);
+	x->e.seq = head + 1;
+	snprintf(x->seq_txt, sizeof(x->seq_txt), "%llu", (unsigned long long)x->e.seq);
+	memcpy(x->e.prev, x->head_chain, JD_AUDIT_HEX);
+	if (now_rfc3339(x->time, sizeof(x->time)) != JD_OK)
+		return JD_ERR;
+	x->e.time = x->time;
+	rc = jd_audit_seal_entry(jd_audit_log_key(l), &x->e);
+	if (rc != JD_OK)
+		return rc;
+	if (x->argv != NULL) {
+		const struct {
+			int i;
+			const char *v;
+		} slots[] = {
+		    {x->i_head, x->head_seq},  {x->i_head + 1, x->head_chain},
+		    {x->i_fv + 1, x->seq_txt}, {x->i_fv + 3, x->time},
+		    {x->i_fv + 21, x->e.prev}, {x->i_fv + 23, x->e.chain},
+		    {x->i_fv + 25, x->e.tag},
+		};
+
+		for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
+			x->argv[slots[i].i] = slots[i].v;
+			x->lens[slots[i].i] = strlen(slots[i].v);
+		}
+	}
+	return JD_OK;
+}
+
+/*
+ * Fills x->e from the mutation (text fields borrowed from m and its
+ * request until the argv copies them) and seals it.
+ */
+static int audit_entry_init(struct mutate_ctx *x, const struct jd_mutation *m, size_t nset,
+			    size_t ndel)
+{
+	const struct jd_req *req = m->req;
+
+	snprintf(x->tenant, sizeof(x->tenant), "%s", m->tenant);
+	change_digest(m, nset, ndel, x->digest);
+	x->e = (struct jd_audit_entry){
+	    .actor = req ? req->principal.name : AUDIT_SYSTEM,
+	    .cred = req ? jd_auth_cred_name(req->principal.cred) : "none",
+	    .source = req ? req->source : "",
+	    .action = m->action ? m->action : "store.mutate",
+	    .target = m->record,
+	    .req = req ? req->id : "",
+	    .outcome = "ok",
+	    .digest = x->digest,
+	};
+	if (x->e.actor == NULL)
+		x->e.actor = "";
+	return audit_prepare(x);
+}
+
+/* After the argv holds copies: the entry's fixed text fields point at them. */
+static void audit_entry_rebase(struct mutate_ctx *x)
+{
+	const char **v = x->argv + x->i_fv;
+
+	x->e.actor = v[5];
+	x->e.cred = v[7];
+	x->e.source = v[9];
+	x->e.action = v[11];
+	x->e.target = v[13];
+	x->e.req = v[15];
+	x->e.outcome = v[17];
+	x->e.digest = v[19];
 }
 
 /* ---- Script loading ---------------------------------------------------------- */
 
 static void store_release(struct jd_store *s)
 {
-	if (--s->pending == 0 && s->freed)
+	if (--s->pending == 0 && s->freed) {
+		jd_audit_log_free(s->audit);
 		free(s);
+	}
 }
 
 static void log_error_reply(enum jd_log_level level, const char *msg, const redisReply *reply)
@@ -464,6 +725,7 @@ static int script_sha1(char out[41])
 /* ---- Mutations ------------------------------------------------------------ */
 
 #define MUTATE_RETRYING 1
+#define MUTATE_STALE	2
 
 static int mutate_outcome(const redisReply *reply, struct jd_mutate_result *res)
 {
@@ -484,6 +746,8 @@ static int mutate_outcome(const redisReply *reply, struct jd_mutate_result *res)
 		return JD_OK;
 	case OUTCOME_CONFLICT:
 		return JD_E_CONFLICT;
+	case OUTCOME_STALE:
+		return MUTATE_STALE;
 	}
 	jd_err("store: unexpected mutation outcome", "outcome=%lld", reply->element[1]->integer);
 	return JD_ERR;
@@ -522,45 +786,160 @@ static int mutate_result(struct mutate_ctx *x, const redisReply *reply,
 	return JD_ERR;
 }
 
+/*
+ * The chain head moved under us (another worker appended, or this is our
+ * first entry for the tenant): adopt the head the script saw, rebuild and
+ * reseal the entry on it and send again, at most AUDIT_TRIES times in all.
+ */
+static int handle_stale(struct mutate_ctx *x, const struct jd_mutate_result *res)
+{
+	int rc;
+
+	if (++x->tries >= AUDIT_TRIES) {
+		jd_err("store: the audit chain head kept moving; mutation dropped",
+		       "tenant=%s tries=%d", x->tenant, x->tries);
+		return JD_ERR;
+	}
+	if (res->version < 0 ||
+	    jd_audit_log_set_head(x->s->audit, x->tenant, (uint64_t)res->version, res->record, 0) !=
+		JD_OK) {
+		jd_err("store: the audit head in Redis is malformed", "tenant=%s", x->tenant);
+		return JD_ERR;
+	}
+	jd_debug("store: the audit head moved; entry rebuilt", "tenant=%s head=%lld try=%d",
+		 x->tenant, res->version, x->tries + 1);
+	rc = audit_prepare(x);
+	if (rc != JD_OK)
+		return rc;
+	rc = jd_redis_command(x->s->r, x->argc, x->argv, x->lens, mutate_reply, x);
+	return rc == JD_OK ? MUTATE_RETRYING : rc;
+}
+
+static void mutate_finish(struct mutate_ctx *x, int rc, const struct jd_mutate_result *res);
+
+/* Sends a queued audited mutation that now holds its tenant; on failure, finishes it. */
+static void mutate_start_waiter(struct mutate_ctx *x)
+{
+	int rc = audit_prepare(x);
+
+	if (rc == JD_OK)
+		rc = jd_redis_command(x->s->r, x->argc, x->argv, x->lens, mutate_reply, x);
+	if (rc != JD_OK)
+		mutate_finish(x, rc, NULL);
+}
+
+static void mutate_finish(struct mutate_ctx *x, int rc, const struct jd_mutate_result *res)
+{
+	struct jd_store *s = x->s;
+	struct jd_audit_waiter *next = NULL;
+
+	if (x->audited) {
+		if (rc == JD_OK && res != NULL && !res->replayed &&
+		    jd_audit_log_set_head(s->audit, x->tenant, x->e.seq, x->e.chain, 1) != JD_OK)
+			jd_err("store: cannot remember the audit head", "tenant=%s", x->tenant);
+		next = jd_audit_log_release(s->audit, x->tenant);
+	}
+	x->cb(rc, rc == JD_OK || rc == JD_E_CONFLICT ? res : NULL, x->arg);
+	free(x);
+	if (next != NULL)
+		mutate_start_waiter((struct mutate_ctx *)next);
+	store_release(s);
+}
+
 static void mutate_reply(int rc, redisReply *reply, void *arg)
 {
 	struct mutate_ctx *x = arg;
-	struct jd_store *s = x->s;
 	struct jd_mutate_result res = {0, 0, NULL};
 
 	if (rc == JD_OK)
 		rc = mutate_result(x, reply, &res);
+	if (rc == MUTATE_STALE)
+		rc = x->audited ? handle_stale(x, &res) : JD_ERR;
 	if (rc == MUTATE_RETRYING)
 		return;
-	x->cb(rc, rc == JD_OK || rc == JD_E_CONFLICT ? &res : NULL, x->arg);
-	free(x);
-	store_release(s);
+	mutate_finish(x, rc, &res);
+}
+
+/* x held its tenant but was never sent: pass the tenant on. */
+static void audit_drop(struct jd_store *s, struct mutate_ctx *x)
+{
+	struct jd_audit_waiter *next = jd_audit_log_release(s->audit, x->tenant);
+
+	if (next != NULL)
+		mutate_start_waiter((struct mutate_ctx *)next);
 }
 
 int jd_store_mutate(struct jd_store *s, const struct jd_mutation *m, jd_mutate_cb cb, void *arg)
 {
-	struct mutate_ctx *x;
+	struct mutate_ctx *x = NULL, tmp;
+	struct audit_args a, *ap = NULL;
 	size_t nset = 0, ndel = 0;
-	int rc;
+	int rc, now = 1;
 
 	if (s == NULL || cb == NULL)
 		return JD_E_INVALID;
 	rc = mutation_check(m, &nset, &ndel);
 	if (rc != JD_OK)
 		return rc;
-	x = mutate_ctx_new(s, m, nset, ndel);
+	if (s->audit != NULL) {
+		/* the entry, built first on a ctx of the stack: its size sets the argv's */
+		memset(&tmp, 0, sizeof(tmp));
+		tmp.s = s;
+		rc = audit_entry_init(&tmp, m, nset, ndel);
+		if (rc != JD_OK)
+			return rc;
+		memset(&a, 0, sizeof(a));
+		a.head_seq = tmp.head_seq;
+		a.head_chain = tmp.head_chain;
+		(void)jd_audit_entry_to_fields(&tmp.e, tmp.seq_txt, a.fv);
+		ap = &a;
+	}
+	x = mutate_ctx_new(s, m, nset, ndel, ap);
 	if (x == NULL)
 		return JD_E_NOMEM;
 	x->s = s;
 	x->cb = cb;
 	x->arg = arg;
-	rc = jd_redis_command(s->r, x->argc, x->argv, x->lens, mutate_reply, x);
-	if (rc != JD_OK) {
-		free(x);
-		return rc;
+	if (ap != NULL) {
+		struct jd_audit_waiter w = x->w;
+		const char **argv = x->argv;
+		size_t *lens = x->lens;
+		int argc = x->argc;
+
+		*x = tmp;
+		x->w = w;
+		x->cb = cb;
+		x->arg = arg;
+		x->argv = argv;
+		x->lens = lens;
+		x->argc = argc;
+		x->audited = 1;
+		x->i_head = a.i_head;
+		x->i_fv = a.i_fv;
+		audit_entry_rebase(x);
+		rc = jd_audit_log_acquire(s->audit, x->tenant, &x->w);
+		if (rc < 0)
+			goto fail;
+		now = rc;
+		/* repoint the variable slots at x's own buffers (and rebuild on the newest head) */
+		if (now && (rc = audit_prepare(x)) != JD_OK) {
+			audit_drop(s, x);
+			goto fail;
+		}
+	}
+	if (now) {
+		rc = jd_redis_command(s->r, x->argc, x->argv, x->lens, mutate_reply, x);
+		if (rc != JD_OK) {
+			if (x->audited)
+				audit_drop(s, x);
+			goto fail;
+		}
 	}
 	s->pending++;
 	return JD_OK;
+fail:
+	free(x);
+	return rc;
 }
 
 /* ---- Reads ---------------------------------------------------------------- */
@@ -707,12 +1086,21 @@ struct jd_store *jd_store_new(struct jd_redis *r)
 	return s;
 }
 
+void jd_store_set_audit(struct jd_store *s, struct jd_audit_log *audit)
+{
+	if (s->audit != NULL && s->audit != audit)
+		jd_audit_log_free(s->audit);
+	s->audit = audit;
+}
+
 void jd_store_free(struct jd_store *s)
 {
 	if (s == NULL)
 		return;
 	jd_redis_on_connect(s->r, NULL, NULL);
 	s->freed = 1;
-	if (s->pending == 0)
+	if (s->pending == 0) {
+		jd_audit_log_free(s->audit);
 		free(s);
+	}
 }

@@ -11,9 +11,18 @@
 
 struct jd_redis;
 struct jd_store;
+struct jd_audit_log;
 
 /* Takes over r's on_connect hook (to load the script on every connection). */
 struct jd_store *jd_store_new(struct jd_redis *r);
+/*
+ * From now on every applied mutation also appends one entry to its
+ * tenant's audit stream "jd:{<tenant>}:audit", in the same script, with a
+ * compare-and-set on the chain head "jd:{<tenant>}:audit:head"; the store
+ * takes `audit` over (freed with the store).  A replay or a conflict
+ * appends nothing.  Keys "audit" and "audit:*" are refused to callers.
+ */
+void jd_store_set_audit(struct jd_store *s, struct jd_audit_log *audit);
 /*
  * Call before jd_redis_free(r).  Callbacks of work in flight still run
  * (when the replies come, or when jd_redis_free fails them); the memory

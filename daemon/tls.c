@@ -195,18 +195,33 @@ static void free_ctx_crl(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, l
 	(void)idx;
 	(void)argl;
 	(void)argp;
-	if (ptr != NULL && ptr == current_crl)
-		current_crl = NULL;
 	X509_CRL_free(ptr);
 }
 
-/* Hands crl (may be NULL) to ctx and makes it the current list. */
+/* Hands crl (may be NULL) to ctx; jd_tls_make_current() publishes it. */
 static int publish_crl(SSL_CTX *ctx, X509_CRL *crl)
 {
 	if (SSL_CTX_set_ex_data(ctx, ctx_crl_index, crl) != 1)
 		return JD_ERR;
-	current_crl = crl;
 	return JD_OK;
+}
+
+void jd_tls_make_current(SSL_CTX *ctx)
+{
+	X509_CRL *crl = ctx ? SSL_CTX_get_ex_data(ctx, ctx_crl_index) : NULL;
+
+	/* our own reference: contexts come and go with their connections */
+	if (crl != NULL && X509_CRL_up_ref(crl) != 1)
+		crl = NULL;
+	X509_CRL_free(current_crl);
+	current_crl = crl;
+}
+
+/* A keep-alive connection can outlive its certificate: dates are checked per request too. */
+static int expired_now(X509 *peer)
+{
+	return X509_cmp_current_time(X509_get0_notAfter(peer)) < 0 ||
+	       X509_cmp_current_time(X509_get0_notBefore(peer)) > 0;
 }
 
 static int revoked_now(X509 *peer)
@@ -389,7 +404,7 @@ int jd_tls_peer_identity(SSL *ssl, char *cn, size_t cnlen, char *ou, size_t oule
 	peer = SSL_get0_peer_certificate(ssl);
 	if (peer == NULL)
 		return JD_E_NOTFOUND;
-	if (verify_error(ssl) != X509_V_OK || revoked_now(peer))
+	if (verify_error(ssl) != X509_V_OK || revoked_now(peer) || expired_now(peer))
 		return JD_E_FORBIDDEN;
 	name = X509_get_subject_name(peer);
 	subject_entry(name, NID_commonName, cn, cnlen);
@@ -437,6 +452,8 @@ const char *jd_tls_peer_refusal(SSL *ssl)
 		return "revoked";
 	if (e != X509_V_OK)
 		return verify_words(e);
+	if (expired_now(peer))
+		return "expired";
 	subject_entry(X509_get_subject_name(peer), NID_commonName, cn, sizeof(cn));
 	return cn[0] ? "accepted" : "no subject common name";
 }

@@ -42,6 +42,12 @@ SSL_CTX *jd_tls_listener_ctx(const struct jd_tls_files *files, enum jd_tls_clien
 			     char *err, size_t errlen);
 
 /*
+ * Makes ctx's revocation list the one every request is checked against
+ * (call once both listeners' new contexts are built); NULL clears it.
+ */
+void jd_tls_make_current(SSL_CTX *ctx);
+
+/*
  * The verified client certificate's subject CN of a connection: JD_OK,
  * JD_E_NOTFOUND when there is no certificate, JD_E_FORBIDDEN when it did
  * not verify (jd_tls_peer_refusal() says why), is revoked or has no CN.

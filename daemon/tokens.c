@@ -161,8 +161,20 @@ static int store_token(struct create_ctx *c)
 							   .expect_version = JD_VERSION_NEW,
 							   .set = set,
 							   .ops = ops,
-							   .n_ops = 2},
+							   .n_ops = 2,
+							   .req = c->req,
+							   .action = "tokens.create"},
 			       on_token_stored, c);
+}
+
+/*
+ * A token acts as its user: a tenant admin who could mint one for a leader
+ * would read what leaders read.  Only instance admins may create tokens for
+ * users holding roles they do not hold themselves.
+ */
+static int may_act_as(const struct jd_principal *caller, unsigned roles)
+{
+	return (caller->roles & JD_ROLE_ADMIN) || (roles & ~caller->roles) == 0;
 }
 
 static void on_token_user(int rc, const struct jd_user_view *u, void *arg)
@@ -175,6 +187,9 @@ static void on_token_user(int rc, const struct jd_user_view *u, void *arg)
 		jd_reply_error(c->req, 404, "not_found", "no user '%s'", c->user);
 	} else if (!jd_users_caller_may_manage(&c->req->principal, u->tenants, u->roles)) {
 		jd_reply_error(c->req, 404, "not_found", "no user '%s'", c->user);
+	} else if (!may_act_as(&c->req->principal, u->roles)) {
+		jd_reply_error(c->req, 403, "forbidden",
+			       "a token for '%s' would carry roles you do not hold", c->user);
 	} else if (strcmp(u->status, "active") != 0) {
 		jd_reply_error(c->req, 409, "conflict", "user '%s' is suspended", c->user);
 	} else if ((rc = store_token(c)) == JD_OK) {
@@ -229,8 +244,88 @@ static void create_token(jd_req *req, void *arg)
 struct list_ctx {
 	jd_req *req;
 	json_t *ids;
+	json_t *out;    /* the tokens, before the scope filter */
+	json_t *owners; /* their distinct users */
 	char user[JD_USER_ID_MAX + 1];
 };
+
+static void list_ctx_free(struct list_ctx *l)
+{
+	json_decref(l->ids);
+	json_decref(l->out);
+	json_decref(l->owners);
+	free(l);
+}
+
+/* Tenant admins see only the tokens of users they manage. */
+static void on_owner_summaries(int rc, json_t *result, void *arg)
+{
+	struct list_ctx *l = arg;
+	json_t *allowed = json_object(), *kept = json_array();
+	size_t i;
+	json_t *t;
+
+	if (rc != JD_OK || allowed == NULL || kept == NULL) {
+		jd_reply_rc(l->req, rc != JD_OK ? rc : JD_E_NOMEM, "tokens");
+		goto done;
+	}
+	for (i = 0; i < json_array_size(l->owners); i++)
+		if (jd_users_summary_managed(&l->req->principal,
+					     json_string_value(json_array_get(result, i))))
+			json_object_set_new(allowed,
+					    json_string_value(json_array_get(l->owners, i)),
+					    json_true());
+	json_array_foreach(l->out, i, t)
+	{
+		if (json_object_get(allowed, json_string_value(json_object_get(t, "user"))))
+			json_array_append(kept, t);
+	}
+	jd_reply_json(l->req, 200, json_pack("{s:O}", "tokens", kept));
+done:
+	json_decref(allowed);
+	json_decref(kept);
+	list_ctx_free(l);
+}
+
+static void filter_by_scope(struct list_ctx *l)
+{
+	const char *argv[2 + LIST_MAX] = {"HMGET", "users:summary"};
+	json_t *seen = json_object(), *t;
+	size_t i, n = 0;
+	int rc;
+
+	l->owners = json_array();
+	if (seen == NULL || l->owners == NULL) {
+		json_decref(seen);
+		jd_reply_rc(l->req, JD_E_NOMEM, "tokens");
+		list_ctx_free(l);
+		return;
+	}
+	json_array_foreach(l->out, i, t)
+	{
+		const char *u = json_string_value(json_object_get(t, "user"));
+
+		if (u == NULL || json_object_get(seen, u) || n == LIST_MAX)
+			continue;
+		json_object_set_new(seen, u, json_true());
+		json_array_append_new(l->owners, json_string(u));
+		argv[2 + n++] = u;
+	}
+	if (n == 0) {
+		json_decref(seen);
+		jd_reply_json(l->req, 200, json_pack("{s:[]}", "tokens"));
+		list_ctx_free(l);
+		return;
+	}
+	/* argv points into l->out, which lives until the reply */
+	rc = jd_store_read(l->req->srv->store, JD_SYSTEM_TENANT, (int)(2 + n), argv,
+			   on_owner_summaries, l);
+	json_decref(seen);
+	if (rc != JD_OK) {
+		jd_reply_rc(l->req, rc, "tokens");
+		list_ctx_free(l);
+	}
+}
 
 static json_t *token_summary(const char *id, const char *s)
 {
@@ -265,11 +360,15 @@ static void on_summaries(int rc, json_t *result, void *arg)
 			}
 			json_array_append_new(out, t);
 		}
+		if (!(l->req->principal.roles & JD_ROLE_ADMIN)) {
+			l->out = out;
+			filter_by_scope(l);
+			return;
+		}
 		jd_reply_json(l->req, 200, json_pack("{s:O}", "tokens", out));
 	}
 	json_decref(out);
-	json_decref(l->ids);
-	free(l);
+	list_ctx_free(l);
 }
 
 static void on_token_ids(int rc, json_t *result, void *arg)
@@ -293,8 +392,7 @@ static void on_token_ids(int rc, json_t *result, void *arg)
 			   argv, on_summaries, l);
 	if (rc != JD_OK) {
 		jd_reply_rc(l->req, rc, "tokens");
-		json_decref(l->ids);
-		free(l);
+		list_ctx_free(l);
 	}
 }
 
@@ -325,6 +423,8 @@ struct revoke_ctx {
 	jd_req *req;
 	char id[33];
 	char summary[256];
+	char record[80];
+	char user[JD_USER_ID_MAX + 1];
 };
 
 static void on_revoked(int rc, const struct jd_mutate_result *res, void *arg)
@@ -342,12 +442,43 @@ static void on_revoked(int rc, const struct jd_mutate_result *res, void *arg)
 	free(r);
 }
 
+static void on_revoke_owner(int rc, const struct jd_user_view *u, void *arg)
+{
+	struct revoke_ctx *r = arg;
+	const char *set[] = {"revoked", "1", NULL};
+	struct jd_op op = {JD_OP_HSET, "tokens:summary", r->id, r->summary};
+
+	if (rc != JD_OK) {
+		jd_reply_rc(r->req, rc, "token");
+		free(r);
+		return;
+	}
+	/* a token of a user outside the caller's scope: as if it did not exist */
+	if (u == NULL || !jd_users_caller_may_manage(&r->req->principal, u->tenants, u->roles)) {
+		jd_reply_error(r->req, 404, "not_found", "no token '%s'", r->id);
+		free(r);
+		return;
+	}
+	rc = jd_store_mutate(r->req->srv->store,
+			     &(const struct jd_mutation){.tenant = JD_SYSTEM_TENANT,
+							 .record = r->record,
+							 .expect_version = JD_VERSION_ANY,
+							 .set = set,
+							 .ops = &op,
+							 .n_ops = 1,
+							 .req = r->req,
+							 .action = "tokens.revoke"},
+			     on_revoked, r);
+	if (rc != JD_OK) {
+		jd_reply_rc(r->req, rc, "token");
+		free(r);
+	}
+}
+
 static void on_revoke_lookup(int rc, json_t *result, void *arg)
 {
 	struct revoke_ctx *r = arg;
-	char buf[256], record[80], *f[SUMMARY_FIELDS];
-	const char *set[] = {"revoked", "1", NULL};
-	struct jd_op op = {JD_OP_HSET, "tokens:summary", r->id, r->summary};
+	char buf[256], *f[SUMMARY_FIELDS];
 
 	if (rc != JD_OK || split_summary(json_string_value(result), buf, sizeof(buf), f) != JD_OK) {
 		if (rc != JD_OK)
@@ -357,16 +488,12 @@ static void on_revoke_lookup(int rc, json_t *result, void *arg)
 		free(r);
 		return;
 	}
-	snprintf(record, sizeof(record), "token:%s", f[5]);
+	snprintf(r->record, sizeof(r->record), "token:%s", f[5]);
+	snprintf(r->user, sizeof(r->user), "%s", f[0]);
 	snprintf(r->summary, sizeof(r->summary), SUMMARY_FMT, f[0], f[1], f[2], f[3], "1", f[5]);
-	rc = jd_store_mutate(r->req->srv->store,
-			     &(const struct jd_mutation){.tenant = JD_SYSTEM_TENANT,
-							 .record = record,
-							 .expect_version = JD_VERSION_ANY,
-							 .set = set,
-							 .ops = &op,
-							 .n_ops = 1},
-			     on_revoked, r);
+	rc = jd_users_fetch(r->req->srv->store, r->user, on_revoke_owner, r);
+	if (rc == JD_E_INVALID) /* a malformed owner in the summary */
+		rc = JD_ERR;
 	if (rc != JD_OK) {
 		jd_reply_rc(r->req, rc, "token");
 		free(r);

@@ -126,6 +126,32 @@ int jd_users_caller_may_manage(const struct jd_principal *caller, const char *te
 	return 1;
 }
 
+int jd_users_summary_managed(const struct jd_principal *caller, const char *summary)
+{
+	char buf[600], *roles, *tenants, *p;
+	unsigned bits = 0;
+	char err[160];
+
+	if (summary == NULL)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", summary);
+	roles = buf; /* roles|status|tenants|display */
+	p = strchr(roles, '|');
+	if (p == NULL)
+		return 0;
+	*p = '\0';
+	p = strchr(p + 1, '|');
+	if (p == NULL)
+		return 0;
+	tenants = p + 1;
+	p = strchr(tenants, '|');
+	if (p != NULL)
+		*p = '\0';
+	if (jd_auth_parse_roles(roles, &bits, err, sizeof(err)) != JD_OK)
+		bits = JD_ROLE_ADMIN; /* unknown roles: only an admin manages them */
+	return jd_users_caller_may_manage(caller, tenants, bits);
+}
+
 /* Comma-separated tenant ids, each valid: JD_OK or JD_E_INVALID. */
 static int tenants_valid(const char *csv)
 {
@@ -221,14 +247,17 @@ static int write_user(struct write_ctx *w, long long version, const char *tenant
 	set[n] = NULL;
 	snprintf(record, sizeof(record), "user:%s", w->id);
 	snprintf(summary, sizeof(summary), "%s|%s|%s|%s", roles, status, tenants, display);
-	return jd_store_mutate(w->req->srv->store,
-			       &(const struct jd_mutation){.tenant = JD_SYSTEM_TENANT,
-							   .record = record,
-							   .expect_version = version,
-							   .set = set,
-							   .ops = ops,
-							   .n_ops = w->create ? 2 : 1},
-			       on_written, w);
+	return jd_store_mutate(
+	    w->req->srv->store,
+	    &(const struct jd_mutation){.tenant = JD_SYSTEM_TENANT,
+					.record = record,
+					.expect_version = version,
+					.set = set,
+					.ops = ops,
+					.n_ops = w->create ? 2 : 1,
+					.req = w->req,
+					.action = w->create ? "users.create" : "users.update"},
+	    on_written, w);
 }
 
 static const char *input_or(jd_req *req, const char *name, const char *def)

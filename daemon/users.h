@@ -32,6 +32,8 @@ int jd_users_fetch(struct jd_store *store, const char *id, jd_user_cb cb, void *
  */
 int jd_users_caller_may_manage(const struct jd_principal *caller, const char *tenants_csv,
 			       unsigned roles);
+/* The same, for an entry of users:summary ("roles|status|tenants|display"). */
+int jd_users_summary_managed(const struct jd_principal *caller, const char *summary);
 int jd_users_register(struct jd_server *srv, char *err, size_t errlen);
 
 #endif

@@ -124,6 +124,8 @@ struct jd_mutation {
 	const char *const *del;	 /* field, ..., NULL; may be NULL */
 	const struct jd_op *ops; /* n_ops entries */
 	size_t n_ops;
+	jd_req *req; /* the request on whose behalf (the audit entry's actor); NULL: system */
+	const char *action; /* what, for the audit trail: e.g. "example.note.create" */
 };
 
 struct jd_mutate_result {
@@ -209,8 +211,54 @@ struct jd_host {
 	/* a fresh random record id: 32 lowercase hex characters and a NUL */
 	void (*new_id)(char out[33]);
 
-	/* filled by the security core (crypto, audit); NULL until then */
-	void *security[8];
+	/*
+	 * Sealed fields (docs/plugins.md, "Sealed fields").  The core keeps one
+	 * data key per tenant, stored in Redis only wrapped under a master key
+	 * of the keyring; a plugin never sees a key.
+	 *
+	 * keys_ready: loads (or, on the tenant's first use, creates) the
+	 * tenant's key.  JD_OK: cb runs exactly once, later (never inside the
+	 * call), with JD_OK, JD_E_FORBIDDEN (the key is wrapped under a master
+	 * version the keyring lacks or refuses), JD_E_UNAVAILABLE, JD_E_TIMEOUT
+	 * or JD_ERR.  Any other return: cb does not run.  Call seal, open and
+	 * blind_index from cb (the key is certain to be loaded then).
+	 */
+	int (*keys_ready)(jd_plugin_handle *self, const char *tenant, void (*cb)(int rc, void *arg),
+			  void *arg);
+	/*
+	 * Seals `plain` for (tenant, record_type, record_id, field): a
+	 * malloc'd "s1.t1.<base64url>" to store instead of the value, or NULL
+	 * (errno EAGAIN: call keys_ready first; EINVAL; ENOMEM).  A sealed
+	 * value opens only for the same tenant, record and field.
+	 */
+	char *(*seal)(jd_plugin_handle *self, const char *tenant, const char *record_type,
+		      const char *record_id, const char *field, const char *plain);
+	/*
+	 * Opens a sealed value for the caller of `req`, if the caller's roles
+	 * grant `permission`.  Returns the plaintext (free it with plain_free)
+	 * or NULL with errno EACCES (no permission: nothing was opened),
+	 * EBADMSG (does not open: altered, or moved from another record or
+	 * field; unknown format or key), EAGAIN (call keys_ready first), EINVAL
+	 * or ENOMEM.  The core logs every open and every refusal (request id,
+	 * principal, record, field; never the value).
+	 */
+	char *(*open)(jd_plugin_handle *self, jd_req *req, const char *permission,
+		      const char *tenant, const char *record_type, const char *record_id,
+		      const char *field, const char *sealed);
+	/* wipes and frees what open returned; NULL is ignored */
+	void (*plain_free)(char *plain);
+	/*
+	 * Blind index of `value` for (tenant, record_type, field): 32 lowercase
+	 * hex characters and a NUL, the same for values equal after
+	 * normalisation (ASCII case, full-width forms, spaces).  Use it as part
+	 * of an index key ("notes:by_title:<blind>").  JD_OK, JD_E_NOTFOUND
+	 * (call keys_ready first) or JD_E_INVALID.
+	 */
+	int (*blind_index)(jd_plugin_handle *self, const char *tenant, const char *record_type,
+			   const char *field, const char *value, char out[33]);
+
+	/* further security services (audit); NULL until then */
+	void *security_reserved[3];
 	void *reserved[8];
 };
 

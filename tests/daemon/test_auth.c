@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -105,6 +106,38 @@ static void test_ratelimit(void **state)
 	assert_int_equal(jd_ratelimit_blocked("ip", "10.0.0.2", t), 0);
 	assert_int_equal(jd_ratelimit_blocked("id", "10.0.0.1", t), 0); /* kinds are apart */
 	assert_int_equal(jd_ratelimit_blocked("ip", "10.0.0.1", t + JD_RL_BLOCK_S), 0);
+	/* an IPv6 client is limited by its /64 */
+	jd_ratelimit_reset();
+	for (int i = 0; i < JD_RL_MAX_FAILURES; i++) {
+		char a[64];
+
+		snprintf(a, sizeof(a), "2001:db8:1:2::%x", i + 1);
+		jd_ratelimit_failure("ip", a, t);
+	}
+	assert_true(jd_ratelimit_blocked("ip", "2001:db8:1:2:ffff::1", t) > 0);
+	assert_int_equal(jd_ratelimit_blocked("ip", "2001:db8:1:3::1", t), 0);
+	/* filling the table does not switch the limit off: a key with no room is refused */
+	jd_ratelimit_reset();
+	for (int k = 0; k < 4 * JD_RL_SLOTS; k++) {
+		char a[32];
+
+		snprintf(a, sizeof(a), "10.%d.%d.%d", (k >> 16) & 255, (k >> 8) & 255, k & 255);
+		for (int i = 0; i < JD_RL_MAX_FAILURES; i++)
+			jd_ratelimit_failure("ip", a, t);
+	}
+	{
+		int limited = 0;
+
+		for (int k = 0; k < 100; k++) {
+			char a[32];
+
+			snprintf(a, sizeof(a), "192.168.%d.%d", k / 250, k % 250);
+			for (int i = 0; i < JD_RL_MAX_FAILURES; i++)
+				jd_ratelimit_failure("ip", a, t);
+			limited += jd_ratelimit_blocked("ip", a, t) > 0;
+		}
+		assert_int_equal(limited, 100);
+	}
 	/* failures spread beyond the window do not add up */
 	jd_ratelimit_reset();
 	for (int i = 0; i < 3 * JD_RL_MAX_FAILURES; i++)

@@ -64,8 +64,16 @@ bearer "$JD_TMP/users" "$carol" /v1/users >/dev/null
 ids=$(python3 -c 'import json,sys; print(",".join(u["id"] for u in json.load(open(sys.argv[1]))["users"]))' "$JD_TMP/users")
 equals "tenant admin: lists only their tenant's users" "$ids" "alice,bob,carol,dave"
 equals "tenant admin: a user outside their scope is 404" "$(bearer "$JD_TMP/b" "$carol" /v1/users/ada)" 404
-equals "tenant admin: issues a token for their user" "$(bearer "$JD_TMP/b" "$carol" /v1/tokens -H 'Content-Type: application/json' --data '{"user":"dave","ttl":"2h"}')" 201
+equals "tenant admin: no token to act as a staff member" "$(bearer "$JD_TMP/b" "$carol" /v1/tokens -H 'Content-Type: application/json' --data '{"user":"dave","ttl":"2h"}')" 403
+contains "and says why" "$(cat "$JD_TMP/b")" "roles you do not hold"
+jd_ctl users add --id tina --roles tenant_admin --tenants t1 >/dev/null
+equals "tenant admin: a token for a peer in their tenant" "$(bearer "$JD_TMP/b" "$carol" /v1/tokens -H 'Content-Type: application/json' --data '{"user":"tina","ttl":"2h"}')" 201
 equals "tenant admin: not for a user outside their scope" "$(bearer "$JD_TMP/b" "$carol" /v1/tokens -H 'Content-Type: application/json' --data '{"user":"ada"}')" 404
+bearer "$JD_TMP/toks" "$carol" /v1/tokens >/dev/null
+owners=$(python3 -c 'import json,sys; print(",".join(sorted(set(t["user"] for t in json.load(open(sys.argv[1]))["tokens"]))))' "$JD_TMP/toks")
+equals "tenant admin: lists only their users' tokens" "$owners" "alice,bob,carol,tina"
+ada_id=$(jd_ctl tokens list --user ada --json | jd_json .tokens.0.id)
+equals "tenant admin: cannot revoke a token outside their scope" "$(bearer "$JD_TMP/b" "$carol" "/v1/tokens/$ada_id" -X DELETE)" 404
 equals "tenant admin: no case content" "$(bearer "$JD_TMP/b" "$carol" "/v1/example/notes?tenant=t1")" 403
 
 # --- certificates name users too: a staff certificate gets staff's rights, even on control

@@ -1,0 +1,413 @@
+/*
+ * The audited store against a real redis-server: two store objects (two
+ * "workers", each with its own connection and its own idea of the chain
+ * head) append to one tenant; the compare-and-set on the head and the
+ * retry keep one linear chain that verifies.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+#include <sodium.h>
+
+#include "audit.h"
+#include "audit_log.h"
+#include "log.h"
+#include "redis.h"
+#include "store.h"
+
+/* ---- Harness: a redis-server of our own, the loop with a deadline ------- */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void tick(evutil_socket_t fd, short what, void *arg)
+{
+}
+
+static void run_for(struct event_base *base, unsigned ms)
+{
+	struct event *t = evtimer_new(base, tick, NULL);
+	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (suseconds_t)(ms % 1000) * 1000};
+
+	assert_non_null(t);
+	assert_int_equal(evtimer_add(t, &tv), 0);
+	assert_true(event_base_loop(base, EVLOOP_ONCE) >= 0);
+	event_free(t);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static int server_answers(const char *sock)
+{
+	struct timeval tv = {.tv_sec = 0, .tv_usec = 200000};
+	redisContext *c = redisConnectUnixWithTimeout(sock, tv);
+	redisReply *reply = NULL;
+	int up = 0;
+
+	if (c != NULL && c->err == 0) {
+		reply = redisCommand(c, "PING");
+		up = reply != NULL && reply->type == REDIS_REPLY_STATUS;
+	}
+	if (reply != NULL)
+		freeReplyObject(reply);
+	if (c != NULL)
+		redisFree(c);
+	return up;
+}
+
+static pid_t spawn_server(const char *dir)
+{
+	char sock[PATH_MAX], log[PATH_MAX];
+	pid_t pid;
+
+	snprintf(sock, sizeof(sock), "%s/redis.sock", dir);
+	snprintf(log, sizeof(log), "%s/redis.log", dir);
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execlp("redis-server", "redis-server", "--port", "0", "--unixsocket", sock,
+		       "--unixsocketperm", "700", "--dir", dir, "--save", "", "--appendonly", "no",
+		       "--daemonize", "no", "--logfile", log, (char *)NULL);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	for (uint64_t deadline = now_ms() + 5000; now_ms() < deadline;) {
+		if (server_answers(sock))
+			return pid;
+		usleep(10000);
+	}
+	fail_msg("redis-server did not start in %s", dir);
+	return -1;
+}
+
+/* ---- Fixture: one redis-server, two workers ------------------------------- */
+
+#define WORKERS 2
+
+struct fx {
+	struct event_base *base;
+	char dir[64];
+	char sock[PATH_MAX];
+	char url[PATH_MAX + 8];
+	pid_t pid;
+	struct jd_redis *r[WORKERS];
+	struct jd_store *s[WORKERS];
+	unsigned char key[32];
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct jd_redis_opts o = {.command_timeout_ms = 2000,
+				  .connect_timeout_ms = 1000,
+				  .backoff_min_ms = 10,
+				  .backoff_max_ms = 100};
+	unsigned char master[32];
+
+	assert_non_null(f);
+	assert_true(sodium_init() >= 0);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/jdtest-auditlog-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->sock, sizeof(f->sock), "%s/redis.sock", f->dir);
+	snprintf(f->url, sizeof(f->url), "unix://%s", f->sock);
+	f->pid = spawn_server(f->dir);
+	f->base = event_base_new();
+	assert_non_null(f->base);
+	randombytes_buf(master, sizeof(master));
+	assert_int_equal(jd_audit_key(f->key, master), JD_OK);
+	o.url = f->url;
+	for (int i = 0; i < WORKERS; i++) {
+		struct jd_audit_log_opts ao = {.audit_key = f->key};
+		struct jd_audit_log *l;
+
+		f->r[i] = jd_redis_new(f->base, &o);
+		assert_non_null(f->r[i]);
+		f->s[i] = jd_store_new(f->r[i]);
+		assert_non_null(f->s[i]);
+		l = jd_audit_log_new(&ao);
+		assert_non_null(l);
+		jd_store_set_audit(f->s[i], l);
+		for (uint64_t deadline = now_ms() + 2000;
+		     jd_redis_state(f->r[i]) != JD_REDIS_OK && now_ms() < deadline;)
+			run_for(f->base, 5);
+		assert_int_equal(jd_redis_state(f->r[i]), JD_REDIS_OK);
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	for (int i = 0; i < WORKERS; i++) {
+		jd_store_free(f->s[i]);
+		jd_redis_free(f->r[i]);
+	}
+	event_base_free(f->base);
+	kill(f->pid, SIGKILL);
+	waitpid(f->pid, NULL, 0);
+	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+/* ---- Helpers ------------------------------------------------------------- */
+
+struct mres {
+	int done;
+	int rc;
+	int replayed;
+};
+
+static void mutate_cb(int rc, const struct jd_mutate_result *r, void *arg)
+{
+	struct mres *m = arg;
+
+	m->done++;
+	m->rc = rc;
+	m->replayed = r ? r->replayed : 0;
+}
+
+static int wait_all(struct fx *f, struct mres *res, size_t n)
+{
+	for (uint64_t deadline = now_ms() + 5000; now_ms() < deadline;) {
+		size_t done = 0;
+
+		for (size_t i = 0; i < n; i++)
+			done += res[i].done == 1;
+		if (done == n)
+			return 1;
+		run_for(f->base, 5);
+	}
+	return 0;
+}
+
+static redisContext *sync_conn(struct fx *f)
+{
+	struct timeval tv = {.tv_sec = 2, .tv_usec = 0};
+	redisContext *c = redisConnectUnixWithTimeout(f->sock, tv);
+
+	assert_non_null(c);
+	assert_int_equal(c->err, 0);
+	return c;
+}
+
+/* Reads the tenant's stream and verifies it; returns the report (caller decrefs). */
+static json_t *verify_stream(struct fx *f, const char *tenant, size_t *n_out)
+{
+	redisContext *c = sync_conn(f);
+	redisReply *r = redisCommand(c, "XRANGE jd:{%s}:audit - +", tenant);
+	struct jd_audit_entry *es;
+	const char **fv;
+	size_t *lens;
+	json_t *report;
+
+	assert_non_null(r);
+	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+	es = calloc(r->elements + 1, sizeof(*es));
+	assert_non_null(es);
+	for (size_t i = 0; i < r->elements; i++) {
+		redisReply *fields = r->element[i]->element[1];
+
+		fv = calloc(fields->elements + 1, sizeof(*fv));
+		lens = calloc(fields->elements + 1, sizeof(*lens));
+		assert_non_null(fv);
+		assert_non_null(lens);
+		for (size_t k = 0; k < fields->elements; k++) {
+			fv[k] = fields->element[k]->str;
+			lens[k] = fields->element[k]->len;
+		}
+		assert_int_equal(jd_audit_entry_from_fields(&es[i], fv, lens, fields->elements),
+				 JD_OK);
+		free(fv);
+		free(lens);
+	}
+	report = jd_audit_verify(f->key, es, r->elements, NULL, NULL, NULL, 0);
+	assert_non_null(report);
+	*n_out = r->elements;
+	free(es);
+	freeReplyObject(r);
+	redisFree(c);
+	return report;
+}
+
+/* ---- Tests ----------------------------------------------------------------- */
+
+#define ROUNDS 20
+
+static void create_on(struct fx *f, int worker, int i, char rec[32], struct mres *res)
+{
+	const char *set[] = {"title", "x", NULL};
+	struct jd_mutation m = {.tenant = "t1",
+				.record = rec,
+				.expect_version = JD_VERSION_NEW,
+				.set = set,
+				.action = "test.create"};
+
+	snprintf(rec, 32, "note:%d", i);
+	assert_int_equal(jd_store_mutate(f->s[worker], &m, mutate_cb, res), JD_OK);
+}
+
+/*
+ * Strictly alternating, each worker's head is stale every time (the other
+ * one appended since): every mutation goes through the retry path once.
+ * Then both at once, a pair at a time: one wins the head, the other
+ * rebuilds its entry on the winner's and sends again.
+ */
+static void test_two_workers_alternate(void **state)
+{
+	struct fx *f = *state;
+	struct mres res[4 * ROUNDS];
+	char records[4 * ROUNDS][32];
+	json_t *report;
+	size_t n;
+
+	memset(res, 0, sizeof(res));
+	for (int i = 0; i < 2 * ROUNDS; i++) {
+		create_on(f, i % 2, i, records[i], &res[i]);
+		assert_true(wait_all(f, &res[i], 1));
+		assert_int_equal(res[i].rc, JD_OK);
+	}
+	for (int i = 2 * ROUNDS; i < 4 * ROUNDS; i += 2) {
+		create_on(f, 0, i, records[i], &res[i]);
+		create_on(f, 1, i + 1, records[i + 1], &res[i + 1]);
+		assert_true(wait_all(f, &res[i], 2));
+		assert_int_equal(res[i].rc, JD_OK);
+		assert_int_equal(res[i + 1].rc, JD_OK);
+	}
+	report = verify_stream(f, "t1", &n);
+	assert_int_equal(n, 4 * ROUNDS);
+	assert_true(json_is_true(json_object_get(report, "ok")));
+	assert_int_equal(json_integer_value(json_object_get(report, "valid")), 4 * ROUNDS);
+	json_decref(report);
+}
+
+static void test_conflict_and_replay_append_nothing(void **state)
+{
+	struct fx *f = *state;
+	const char *set[] = {"title", "x", NULL};
+	struct jd_mutation m = {.tenant = "t2",
+				.record = "note:1",
+				.expect_version = JD_VERSION_NEW,
+				.idempotency_key = "k1",
+				.set = set,
+				.action = "test.create"};
+	struct jd_mutation c = m;
+	struct mres res[3];
+	json_t *report;
+	size_t n;
+
+	memset(res, 0, sizeof(res));
+	c.idempotency_key = NULL;
+	assert_int_equal(jd_store_mutate(f->s[0], &m, mutate_cb, &res[0]), JD_OK);
+	assert_true(wait_all(f, res, 1)); /* two connections: no order between them */
+	assert_int_equal(jd_store_mutate(f->s[1], &m, mutate_cb, &res[1]), JD_OK); /* replay */
+	assert_int_equal(jd_store_mutate(f->s[1], &c, mutate_cb, &res[2]), JD_OK); /* conflict */
+	assert_true(wait_all(f, res, 3));
+	assert_int_equal(res[0].rc, JD_OK);
+	assert_int_equal(res[1].rc, JD_OK);
+	assert_int_equal(res[1].replayed, 1);
+	assert_int_equal(res[2].rc, JD_E_CONFLICT);
+	report = verify_stream(f, "t2", &n);
+	assert_int_equal(n, 1);
+	assert_true(json_is_true(json_object_get(report, "ok")));
+	json_decref(report);
+}
+
+/* The head key lost: the stream's last entry is the head; a wrong head key fails closed. */
+static void test_head_key_lost_or_malformed(void **state)
+{
+	struct fx *f = *state;
+	const char *set[] = {"title", "x", NULL};
+	struct jd_mutation m = {
+	    .tenant = "t3", .record = "note:1", .expect_version = JD_VERSION_ANY, .set = set};
+	redisContext *c = sync_conn(f);
+	redisReply *r;
+	struct mres res[3];
+	json_t *report;
+	size_t n;
+
+	memset(res, 0, sizeof(res));
+	assert_int_equal(jd_store_mutate(f->s[0], &m, mutate_cb, &res[0]), JD_OK);
+	assert_true(wait_all(f, res, 1));
+	r = redisCommand(c, "DEL jd:{t3}:audit:head");
+	freeReplyObject(r);
+	assert_int_equal(jd_store_mutate(f->s[1], &m, mutate_cb, &res[1]), JD_OK);
+	assert_true(wait_all(f, res, 2));
+	assert_int_equal(res[1].rc, JD_OK);
+	report = verify_stream(f, "t3", &n);
+	assert_int_equal(n, 2);
+	assert_true(json_is_true(json_object_get(report, "ok")));
+	json_decref(report);
+	r = redisCommand(c, "SET jd:{t3}:audit:head garbage");
+	freeReplyObject(r);
+	assert_int_equal(jd_store_mutate(f->s[1], &m, mutate_cb, &res[2]), JD_OK);
+	assert_true(wait_all(f, res, 3));
+	assert_int_equal(res[2].rc, JD_ERR);
+	r = redisCommand(c, "XLEN jd:{t3}:audit");
+	assert_int_equal(r->integer, 2); /* nothing applied */
+	freeReplyObject(r);
+	r = redisCommand(c, "HGET jd:{t3}:note:1 _v");
+	assert_string_equal(r->str, "2");
+	freeReplyObject(r);
+	redisFree(c);
+}
+
+static void test_audit_keys_refused(void **state)
+{
+	struct fx *f = *state;
+	const char *set[] = {"title", "x", NULL};
+	struct jd_op op = {JD_OP_ZADD, "audit", "m", "1"};
+	struct jd_mutation m = {
+	    .tenant = "t4", .record = "audit:head", .expect_version = JD_VERSION_ANY, .set = set};
+	struct mres res = {0};
+
+	assert_int_equal(jd_store_mutate(f->s[0], &m, mutate_cb, &res), JD_E_INVALID);
+	m.record = "note:1";
+	m.ops = &op;
+	m.n_ops = 1;
+	assert_int_equal(jd_store_mutate(f->s[0], &m, mutate_cb, &res), JD_E_INVALID);
+	op.key = "auditor"; /* only "audit" and "audit:*" are reserved */
+	assert_int_equal(jd_store_mutate(f->s[0], &m, mutate_cb, &res), JD_OK);
+	assert_true(wait_all(f, &res, 1));
+	assert_int_equal(res.rc, JD_OK);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_two_workers_alternate, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_conflict_and_replay_append_nothing, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_head_key_lost_or_malformed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_audit_keys_refused, setup, teardown),
+	};
+
+	jd_log_set_level(getenv("JD_TEST_LOG") ? "debug" : "err");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
