@@ -78,7 +78,11 @@ size_t jd_audit_entry_to_fields(const struct jd_audit_entry *e, char seq_buf[JD_
 int jd_audit_entry_from_fields(struct jd_audit_entry *e, const char *const *fv, const size_t *lens,
 			       size_t n);
 
-/* Derives the audit tag key from a master key (crypto_kdf context "jdaudit_"). */
+/*
+ * Derives the audit tag key (crypto_kdf context "jdaudit_") from 32 bytes
+ * of key material: jiandud passes the audit signing key's seed, which does
+ * not rotate with the master keys.
+ */
 int jd_audit_key(unsigned char out[32], const unsigned char master[32]);
 
 /*

@@ -34,14 +34,18 @@
 #define CP_FILE_NAME "audit-checkpoints.log"
 #define TAIL_MAX     200
 
+/*
+ * The tag key derives from the audit signing key's seed (the first 32 bytes
+ * of the Ed25519 secret key), not from a master key: master keys rotate,
+ * and every old entry's tag must keep verifying after a rotation.
+ */
 static int audit_key_of(const struct jd_server *srv, unsigned char key[32])
 {
-	const unsigned char *master =
-	    jd_keyring_master(srv->keyring, jd_keyring_active(srv->keyring));
+	const unsigned char *sk = jd_keyring_sign_sk(srv->keyring);
 
-	if (master == NULL)
+	if (sk == NULL)
 		return JD_ERR;
-	return jd_audit_key(key, master);
+	return jd_audit_key(key, sk);
 }
 
 static int cp_path(const struct jd_server *srv, char *out, size_t len)
