@@ -5,18 +5,14 @@
  * retry keep one linear chain that verifies.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,80 +25,8 @@
 #include "audit_log.h"
 #include "log.h"
 #include "redis.h"
+#include "redis_harness.h"
 #include "store.h"
-
-/* ---- Harness: a redis-server of our own, the loop with a deadline ------- */
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void tick(evutil_socket_t fd, short what, void *arg)
-{
-}
-
-static void run_for(struct event_base *base, unsigned ms)
-{
-	struct event *t = evtimer_new(base, tick, NULL);
-	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (suseconds_t)(ms % 1000) * 1000};
-
-	assert_non_null(t);
-	assert_int_equal(evtimer_add(t, &tv), 0);
-	assert_true(event_base_loop(base, EVLOOP_ONCE) >= 0);
-	event_free(t);
-}
-
-static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static int server_answers(const char *sock)
-{
-	struct timeval tv = {.tv_sec = 0, .tv_usec = 200000};
-	redisContext *c = redisConnectUnixWithTimeout(sock, tv);
-	redisReply *reply = NULL;
-	int up = 0;
-
-	if (c != NULL && c->err == 0) {
-		reply = redisCommand(c, "PING");
-		up = reply != NULL && reply->type == REDIS_REPLY_STATUS;
-	}
-	if (reply != NULL)
-		freeReplyObject(reply);
-	if (c != NULL)
-		redisFree(c);
-	return up;
-}
-
-static pid_t spawn_server(const char *dir)
-{
-	char sock[PATH_MAX], log[PATH_MAX];
-	pid_t pid;
-
-	snprintf(sock, sizeof(sock), "%s/redis.sock", dir);
-	snprintf(log, sizeof(log), "%s/redis.log", dir);
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		execlp("redis-server", "redis-server", "--port", "0", "--unixsocket", sock,
-		       "--unixsocketperm", "700", "--dir", dir, "--save", "", "--appendonly", "no",
-		       "--daemonize", "no", "--logfile", log, (char *)NULL);
-		_exit(127);
-	}
-	assert_true(pid > 0);
-	for (uint64_t deadline = now_ms() + 5000; now_ms() < deadline;) {
-		if (server_answers(sock))
-			return pid;
-		usleep(10000);
-	}
-	fail_msg("redis-server did not start in %s", dir);
-	return -1;
-}
 
 /* ---- Fixture: one redis-server, two workers ------------------------------- */
 
@@ -134,7 +58,7 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->sock, sizeof(f->sock), "%s/redis.sock", f->dir);
 	snprintf(f->url, sizeof(f->url), "unix://%s", f->sock);
-	f->pid = spawn_server(f->dir);
+	f->pid = spawn_server(f->dir, NULL);
 	f->base = event_base_new();
 	assert_non_null(f->base);
 	randombytes_buf(master, sizeof(master));
@@ -151,10 +75,7 @@ static int setup(void **state)
 		l = jd_audit_log_new(&ao);
 		assert_non_null(l);
 		jd_store_set_audit(f->s[i], l);
-		for (uint64_t deadline = now_ms() + 2000;
-		     jd_redis_state(f->r[i]) != JD_REDIS_OK && now_ms() < deadline;)
-			run_for(f->base, 5);
-		assert_int_equal(jd_redis_state(f->r[i]), JD_REDIS_OK);
+		assert_true(run_until_state(f->base, f->r[i], JD_REDIS_OK, 2000));
 	}
 	*state = f;
 	return 0;
@@ -169,9 +90,8 @@ static int teardown(void **state)
 		jd_redis_free(f->r[i]);
 	}
 	event_base_free(f->base);
-	kill(f->pid, SIGKILL);
-	waitpid(f->pid, NULL, 0);
-	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	kill_server(&f->pid);
+	rm_tree(f->dir);
 	free(f);
 	return 0;
 }

@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -14,10 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <netinet/in.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,126 +28,10 @@
 
 #include "log.h"
 #include "redis.h"
+#include "redis_harness.h"
 
-/* ---- Harness: a redis-server of our own, the loop with a deadline ------- */
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void tick(evutil_socket_t fd, short what, void *arg)
-{
-}
-
-/* Runs the loop once, returning after at most ms. */
-static void run_for(struct event_base *base, unsigned ms)
-{
-	struct event *t = evtimer_new(base, tick, NULL);
-	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (suseconds_t)(ms % 1000) * 1000};
-
-	assert_non_null(t);
-	assert_int_equal(evtimer_add(t, &tv), 0);
-	assert_true(event_base_loop(base, EVLOOP_ONCE) >= 0);
-	event_free(t);
-}
-
-static int run_until(struct event_base *base, const int *flag, unsigned ms)
-{
-	uint64_t deadline = now_ms() + ms;
-
-	while (!*flag && now_ms() < deadline)
-		run_for(base, 5);
-	return *flag;
-}
-
-static int run_until_state(struct event_base *base, struct jd_redis *r, enum jd_redis_state s,
-			   unsigned ms)
-{
-	uint64_t deadline = now_ms() + ms;
-
-	while (jd_redis_state(r) != s && now_ms() < deadline)
-		run_for(base, 5);
-	return jd_redis_state(r) == s;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void rm_tree(const char *dir)
-{
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* Any reply at all (even NOAUTH) means the server is up. */
-static int server_answers(const char *sock)
-{
-	struct timeval tv = {.tv_sec = 0, .tv_usec = 200000};
-	redisContext *c = redisConnectUnixWithTimeout(sock, tv);
-	redisReply *reply = NULL;
-	int up = 0;
-
-	if (c != NULL && c->err == 0) {
-		reply = redisCommand(c, "PING");
-		up = reply != NULL &&
-		     !(reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "LOADING", 7) == 0);
-	}
-	if (reply != NULL)
-		freeReplyObject(reply);
-	if (c != NULL)
-		redisFree(c);
-	return up;
-}
-
-/* redis-server on <dir>/redis.sock, plus extra arguments (NULL-terminated). */
-static pid_t spawn_server(const char *dir, const char *const *extra)
-{
-	char sock[PATH_MAX], log[PATH_MAX];
-	const char *argv[64];
-	int n = 0;
-	pid_t pid;
-
-	snprintf(sock, sizeof(sock), "%s/redis.sock", dir);
-	snprintf(log, sizeof(log), "%s/redis.log", dir);
-	const char *base_args[] = {
-	    "redis-server", "--port",	   "0",	 "--unixsocket", sock, "--unixsocketperm",
-	    "700",	    "--dir",	   dir,	 "--save",	 "",   "--appendonly",
-	    "no",	    "--daemonize", "no", "--logfile",	 log,  "--enable-debug-command",
-	    "yes",	    NULL};
-	for (int i = 0; base_args[i] != NULL; i++)
-		argv[n++] = base_args[i];
-	for (int i = 0; extra != NULL && extra[i] != NULL; i++)
-		argv[n++] = extra[i];
-	argv[n] = NULL;
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	assert_true(pid > 0);
-	for (uint64_t deadline = now_ms() + 5000; now_ms() < deadline;) {
-		if (server_answers(sock))
-			return pid;
-		usleep(10000);
-	}
-	fail_msg("redis-server did not start in %s", dir);
-	return -1;
-}
-
-static void kill_server(pid_t *pid)
-{
-	if (*pid <= 0)
-		return;
-	kill(*pid, SIGKILL);
-	waitpid(*pid, NULL, 0);
-	*pid = 0;
-}
+/* Every server here may be made to stall (DEBUG SLEEP). */
+static const char *const debug_args[] = {"--enable-debug-command", "yes", NULL};
 
 /* ---- Fixture ------------------------------------------------------------ */
 
@@ -185,7 +66,7 @@ static int setup(void **state)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/jdtest-redis-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->url, sizeof(f->url), "unix://%s/redis.sock", f->dir);
-	f->pid = spawn_server(f->dir, NULL);
+	f->pid = spawn_server(f->dir, debug_args);
 	f->base = event_base_new();
 	assert_non_null(f->base);
 	o = test_opts(f->url);
@@ -389,7 +270,7 @@ static void test_server_restarted(void **state)
 	kill_server(&f->pid);
 	assert_true(run_until_state(f->base, f->r, JD_REDIS_DOWN, 2000));
 	run_for(f->base, 200); /* a few failed attempts */
-	f->pid = spawn_server(f->dir, NULL);
+	f->pid = spawn_server(f->dir, debug_args);
 	assert_true(run_until_state(f->base, f->r, JD_REDIS_OK, 3000));
 	assert_int_equal(jd_redis_stats(f->r)->connects, connects + 1);
 	assert_int_equal(CALL(f, f->r, &res, "PING"), JD_OK);
@@ -520,7 +401,7 @@ static void test_down_at_start(void **state)
 	assert_int_equal(SEND(f->r2, &res, "PING"), JD_E_UNAVAILABLE);
 	assert_int_equal(res.calls, 0);
 	assert_true(jd_redis_stats(f->r2)->failed >= 1);
-	pid = spawn_server(dir, NULL);
+	pid = spawn_server(dir, debug_args);
 	assert_true(run_until_state(f->base, f->r2, JD_REDIS_OK, 3000));
 	assert_int_equal(CALL(f, f->r2, &res, "PING"), JD_OK);
 	jd_redis_free(f->r2);
@@ -554,7 +435,7 @@ static void test_on_connect_hook(void **state)
 	assert_int_equal(kill(f->pid, SIGKILL), 0);
 	kill_server(&f->pid);
 	assert_true(run_until_state(f->base, f->r, JD_REDIS_DOWN, 2000));
-	f->pid = spawn_server(f->dir, NULL);
+	f->pid = spawn_server(f->dir, debug_args);
 	assert_true(run_until_state(f->base, f->r, JD_REDIS_OK, 3000));
 	assert_int_equal(h.calls, 1);
 	assert_int_equal(CALL(f, f->r, &res, "GET", "hooked"), JD_OK);
@@ -748,14 +629,24 @@ static void start_tls_server(struct fx *f, struct tls_env *t)
 	snprintf(srv, sizeof(srv), "%s/server.pem", t->dir);
 	t->port = free_tcp_port();
 	snprintf(port, sizeof(port), "%d", t->port);
-	const char *extra[] = {"--tls-port", port,
-			       "--bind",     "127.0.0.1",
-			       "-::1",	     "--tls-cert-file",
-			       srv,	     "--tls-key-file",
-			       srv,	     "--tls-ca-cert-file",
-			       t->ca,	     "--tls-auth-clients",
-			       "yes",	     "--requirepass",
-			       "s3cr@t",     NULL};
+	const char *extra[] = {"--enable-debug-command",
+			       "yes",
+			       "--tls-port",
+			       port,
+			       "--bind",
+			       "127.0.0.1",
+			       "-::1",
+			       "--tls-cert-file",
+			       srv,
+			       "--tls-key-file",
+			       srv,
+			       "--tls-ca-cert-file",
+			       t->ca,
+			       "--tls-auth-clients",
+			       "yes",
+			       "--requirepass",
+			       "s3cr@t",
+			       NULL};
 	f->tls_pid = spawn_server(t->dir, extra);
 }
 

@@ -3,7 +3,6 @@
  * through jd_redis, killed, restarted by the supervisor, stopped.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -23,44 +22,8 @@
 
 #include "log.h"
 #include "redis.h"
+#include "redis_harness.h"
 #include "redis_child.h"
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void tick(evutil_socket_t fd, short what, void *arg)
-{
-}
-
-static void run_for(struct event_base *base, unsigned ms)
-{
-	struct event *t = evtimer_new(base, tick, NULL);
-	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (suseconds_t)(ms % 1000) * 1000};
-
-	assert_non_null(t);
-	assert_int_equal(evtimer_add(t, &tv), 0);
-	assert_true(event_base_loop(base, EVLOOP_ONCE) >= 0);
-	event_free(t);
-}
-
-static int run_until(struct event_base *base, const int *flag, unsigned ms)
-{
-	uint64_t deadline = now_ms() + ms;
-
-	while (!*flag && now_ms() < deadline)
-		run_for(base, 5);
-	return *flag;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	return remove(path);
-}
 
 struct fx {
 	struct event_base *base;
@@ -89,7 +52,7 @@ static int teardown(void **state)
 	jd_redis_free(f->r);
 	jd_redis_child_stop(f->child);
 	event_base_free(f->base);
-	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	rm_tree(f->dir);
 	free(f);
 	return 0;
 }

@@ -1,0 +1,170 @@
+/*
+ * Harness shared by the cmocka tests that talk to a real Redis: a
+ * redis-server of our own on <dir>/redis.sock (started, waited for,
+ * killed), the libevent loop driven with a deadline, and a temporary
+ * directory removed with all it holds. Everything is static inline, so a
+ * test that uses only part of it still builds with -Wall -Wextra -Werror.
+ */
+#ifndef JD_REDIS_HARNESS_H
+#define JD_REDIS_HARNESS_H
+
+#include <ftw.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+
+#include "redis.h"
+
+/* ---- The loop with a deadline ------------------------------------------- */
+
+static inline uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static inline void tick(evutil_socket_t fd, short what, void *arg)
+{
+}
+
+/* Runs the loop once, returning after at most ms. */
+static inline void run_for(struct event_base *base, unsigned ms)
+{
+	struct event *t = evtimer_new(base, tick, NULL);
+	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (suseconds_t)(ms % 1000) * 1000};
+
+	assert_non_null(t);
+	assert_int_equal(evtimer_add(t, &tv), 0);
+	assert_true(event_base_loop(base, EVLOOP_ONCE) >= 0);
+	event_free(t);
+}
+
+/* Runs the loop until *flag is set or ms have passed; returns *flag. */
+static inline int run_until(struct event_base *base, const int *flag, unsigned ms)
+{
+	uint64_t deadline = now_ms() + ms;
+
+	while (!*flag && now_ms() < deadline)
+		run_for(base, 5);
+	return *flag;
+}
+
+/* Runs the loop until r is in state s or ms have passed; whether it is. */
+static inline int run_until_state(struct event_base *base, struct jd_redis *r,
+				  enum jd_redis_state s, unsigned ms)
+{
+	uint64_t deadline = now_ms() + ms;
+
+	while (jd_redis_state(r) != s && now_ms() < deadline)
+		run_for(base, 5);
+	return jd_redis_state(r) == s;
+}
+
+/* ---- Temporary directories ------------------------------------------------ */
+
+static inline int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/* Removes dir and everything below it. */
+static inline void rm_tree(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- A redis-server of our own -------------------------------------------- */
+
+/*
+ * Any reply to PING but LOADING means the server is up: a server with no
+ * password answers PONG, one with --requirepass answers NOAUTH.
+ */
+static inline int server_answers(const char *sock)
+{
+	struct timeval tv = {.tv_sec = 0, .tv_usec = 200000};
+	redisContext *c = redisConnectUnixWithTimeout(sock, tv);
+	redisReply *reply = NULL;
+	int up = 0;
+
+	if (c != NULL && c->err == 0) {
+		reply = redisCommand(c, "PING");
+		up = reply != NULL &&
+		     !(reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "LOADING", 7) == 0);
+	}
+	if (reply != NULL)
+		freeReplyObject(reply);
+	if (c != NULL)
+		redisFree(c);
+	return up;
+}
+
+/*
+ * Starts redis-server on <dir>/redis.sock (no TCP port, no persistence, its
+ * log in <dir>/redis.log) plus the extra arguments, a NULL-terminated list
+ * or NULL for none, and waits up to 5 s for it to answer. The server dies
+ * with the test.
+ */
+static inline pid_t spawn_server(const char *dir, const char *const *extra)
+{
+	char sock[PATH_MAX], log[PATH_MAX];
+	const char *argv[64];
+	int n = 0;
+	pid_t pid;
+
+	snprintf(sock, sizeof(sock), "%s/redis.sock", dir);
+	snprintf(log, sizeof(log), "%s/redis.log", dir);
+	const char *base_args[] = {
+	    "redis-server", "--port",	   "0",	 "--unixsocket", sock, "--unixsocketperm",
+	    "700",	    "--dir",	   dir,	 "--save",	 "",   "--appendonly",
+	    "no",	    "--daemonize", "no", "--logfile",	 log,  NULL};
+	for (int i = 0; base_args[i] != NULL; i++)
+		argv[n++] = base_args[i];
+	for (int i = 0; extra != NULL && extra[i] != NULL; i++) {
+		assert_true(n < (int)(sizeof(argv) / sizeof(argv[0])) - 1);
+		argv[n++] = extra[i];
+	}
+	argv[n] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	for (uint64_t deadline = now_ms() + 5000; now_ms() < deadline;) {
+		if (server_answers(sock))
+			return pid;
+		usleep(10000);
+	}
+	fail_msg("redis-server did not start in %s", dir);
+	return -1;
+}
+
+/* Kills the server *pid (if any) at once, reaps it and clears *pid. */
+static inline void kill_server(pid_t *pid)
+{
+	if (*pid <= 0)
+		return;
+	kill(*pid, SIGKILL);
+	waitpid(*pid, NULL, 0);
+	*pid = 0;
+}
+
+#endif
