@@ -14,10 +14,12 @@
 #include "certs.h"
 #include "ctl.h"
 #include "init.h"
+#include "keys.h"
 #include "output.h"
 #include "suggest.h"
 
 static int cmd_help(struct ctl *ctl, const struct command *self, int argc, char **argv);
+static int cmd_keys(struct ctl *ctl, const struct command *self, int argc, char **argv);
 
 static const struct command commands[] = {
     {"init", INIT_USAGE, "Set up a new instance in DIR: CA, certificates, keyring, configs.",
@@ -28,6 +30,9 @@ static const struct command commands[] = {
     {"reload", "", "Reload the daemon's configuration and TLS files.", cmd_reload},
     {"certs", CERTS_USAGE, "Issue, list and revoke client certificates of the instance CA.",
      cmd_certs},
+    {"keys", KEYS_USAGE,
+     "Rotate the master key (local), re-wrap tenant keys and show what each version protects.",
+     cmd_keys},
     {"help", "[COMMAND]", "Show the commands, or how to use one.", cmd_help},
 };
 
@@ -237,6 +242,18 @@ static int run_catalog(struct ctl *ctl, int argc, char **argv)
 		rc = unknown_command(&cat, argc, argv, NULL);
 	catalog_free(&cat);
 	return rc;
+}
+
+/* keys rotate works on the instance's files; keys rewrap and keys status are the daemon's. */
+static int cmd_keys(struct ctl *ctl, const struct command *self, int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "rotate") == 0)
+		return cmd_keys_rotate(ctl, self, argc - 1, argv + 1);
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		ctl_command_help(self, argc < 2 ? stderr : stdout);
+		return argc < 2 ? CTL_USAGE : CTL_OK;
+	}
+	return run_catalog(ctl, argc, argv);
 }
 
 /* ---- global options ----------------------------------------------------- */

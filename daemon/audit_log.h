@@ -48,14 +48,16 @@ int jd_audit_log_set_head(struct jd_audit_log *l, const char *tenant, uint64_t s
 			  const char *chain, int appended);
 
 /*
- * One audited mutation per tenant in flight per process, so that entries
- * built here never race each other (other processes are what the
- * compare-and-set is for).  acquire: 1 when w holds the tenant now, 0
+ * One audited mutation or event (store.c) per tenant in flight per
+ * process, so that entries built here never race each other (other
+ * processes are what the compare-and-set is for).  acquire: 1 when w holds the tenant now, 0
  * when queued behind the holder, JD_E_NOMEM.  release: the next waiter,
  * which now holds the tenant, or NULL.
  */
 struct jd_audit_waiter {
 	struct jd_audit_waiter *next;
+	/* called by the releaser on the waiter that now holds the tenant */
+	void (*start)(struct jd_audit_waiter *w);
 };
 int jd_audit_log_acquire(struct jd_audit_log *l, const char *tenant, struct jd_audit_waiter *w);
 struct jd_audit_waiter *jd_audit_log_release(struct jd_audit_log *l, const char *tenant);

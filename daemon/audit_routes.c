@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -451,6 +452,27 @@ static void get_verify(jd_req *req, void *arg)
 
 /* ---- GET /v1/audit/tail ----------------------------------------------------- */
 
+/* One [id, [field, value, ...]] of an XRANGE/XREVRANGE reply as {"id", field: value, ...}. */
+static json_t *entry_json(json_t *item)
+{
+	json_t *fields = json_array_get(item, 1), *e = json_object();
+	size_t n = json_array_size(fields);
+
+	if (e == NULL || json_object_set(e, "id", json_array_get(item, 0)) != 0) {
+		json_decref(e);
+		return NULL;
+	}
+	for (size_t k = 0; k + 1 < n; k += 2) {
+		const char *name = json_string_value(json_array_get(fields, k));
+
+		if (name != NULL && json_object_set(e, name, json_array_get(fields, k + 1)) != 0) {
+			json_decref(e);
+			return NULL;
+		}
+	}
+	return e;
+}
+
 static void on_tail(int rc, json_t *result, void *arg)
 {
 	jd_req *req = arg;
@@ -469,22 +491,7 @@ static void on_tail(int rc, json_t *result, void *arg)
 	}
 	json_array_foreach(result, i, item)
 	{
-		json_t *fields = json_array_get(item, 1), *e = json_object();
-		size_t n = json_array_size(fields);
-
-		if (e == NULL || json_object_set(e, "id", json_array_get(item, 0)) != 0) {
-			json_decref(e);
-			json_decref(out);
-			jd_reply_rc(req, JD_E_NOMEM, "audit");
-			return;
-		}
-		for (size_t k = 0; k + 1 < n; k += 2) {
-			const char *name = json_string_value(json_array_get(fields, k));
-
-			if (name != NULL)
-				json_object_set(e, name, json_array_get(fields, k + 1));
-		}
-		if (json_array_append_new(out, e) != 0) {
+		if (json_array_append_new(out, entry_json(item)) != 0) {
 			json_decref(out);
 			jd_reply_rc(req, JD_E_NOMEM, "audit");
 			return;
@@ -515,6 +522,232 @@ static void get_tail(jd_req *req, void *arg)
 	rc = jd_store_read(req->srv->store, tenant, 6, argv, on_tail, req);
 	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "audit");
+}
+
+/* ---- GET /v1/audit/search --------------------------------------------------- */
+
+/*
+ * A bounded administrative scan: the newest entries backwards (XREVRANGE
+ * in pages of SEARCH_PAGE, down to `since` by the stream ids' time), at
+ * most SEARCH_SCAN_MAX entries read and SEARCH_MATCH_MAX returned, newest
+ * first.  Filters: actor, action and target match exactly, or by prefix
+ * when they end in '*'; an empty or missing filter matches everything.
+ */
+#define SEARCH_PAGE	 500
+#define SEARCH_PAGE_TXT	 "500"
+#define SEARCH_SCAN_MAX	 20000
+#define SEARCH_MATCH_MAX 200
+
+struct search_ctx {
+	jd_req *req; /* the filters point into its input */
+	char tenant[65];
+	const char *actor, *action, *target;
+	char end[32];  /* "-" or since in ms */
+	char next[64]; /* "+" or "(" and the last id read */
+	size_t scanned;
+	json_t *out;
+};
+
+static int filter_match(const char *filter, const char *value)
+{
+	size_t n;
+
+	if (filter == NULL || *filter == '\0')
+		return 1;
+	if (value == NULL)
+		return 0;
+	n = strlen(filter);
+	if (filter[n - 1] == '*')
+		return strncmp(filter, value, n - 1) == 0;
+	return strcmp(filter, value) == 0;
+}
+
+static const char *stream_field(json_t *fields, const char *name)
+{
+	for (size_t k = 0; k + 1 < json_array_size(fields); k += 2) {
+		const char *f = json_string_value(json_array_get(fields, k));
+
+		if (f != NULL && strcmp(f, name) == 0)
+			return json_string_value(json_array_get(fields, k + 1));
+	}
+	return NULL;
+}
+
+/* since: unix seconds, or RFC 3339 ("2026-11-27T17:30:00Z", fraction and offset allowed). */
+static int parse_since(const char *s, long long *ms)
+{
+	struct tm tm;
+	int y, mo, d, h, mi, sec, n = 0, frac = 0, digits = 0;
+	const char *p;
+	time_t t;
+
+	if (*s != '\0' && strspn(s, "0123456789") == strlen(s)) {
+		if (strlen(s) > 12)
+			return JD_E_INVALID;
+		*ms = strtoll(s, NULL, 10) * 1000;
+		return JD_OK;
+	}
+	if (sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
+	    n != 19 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+		return JD_E_INVALID;
+	p = s + n;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+			if (digits < 3)
+				frac = frac * 10 + (*p - '0');
+		if (digits == 0)
+			return JD_E_INVALID;
+		for (; digits < 3; digits++)
+			frac *= 10;
+	}
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return JD_E_INVALID;
+	if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
+		/* UTC */
+	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+		int oh, om;
+
+		if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2 || oh > 23 || om > 59)
+			return JD_E_INVALID;
+		t += (*p == '+' ? -1 : 1) * (time_t)(oh * 3600 + om * 60);
+	} else {
+		return JD_E_INVALID;
+	}
+	if (t < 0)
+		return JD_E_INVALID;
+	*ms = (long long)t * 1000 + frac;
+	return JD_OK;
+}
+
+static void search_free(struct search_ctx *c)
+{
+	json_decref(c->out);
+	free(c);
+}
+
+static int search_page(struct search_ctx *c);
+
+static void search_done(struct search_ctx *c, int truncated, int capped)
+{
+	json_t *body = json_pack("{s:O, s:I, s:b, s:b, s:I}", "entries", c->out, "scanned",
+				 (json_int_t)c->scanned, "truncated", truncated, "more_matches",
+				 capped, "scan_limit", (json_int_t)SEARCH_SCAN_MAX);
+
+	if (body == NULL)
+		jd_reply_rc(c->req, JD_E_NOMEM, "audit");
+	else
+		jd_reply_json(c->req, 200, body);
+	search_free(c);
+}
+
+static void on_search_page(int rc, json_t *result, void *arg)
+{
+	struct search_ctx *c = arg;
+	size_t got = json_array_size(result), i;
+	json_t *item;
+	const char *last = NULL;
+
+	if (rc != JD_OK || !json_is_array(result)) {
+		jd_reply_rc(c->req, rc != JD_OK ? rc : JD_ERR, "audit");
+		search_free(c);
+		return;
+	}
+	json_array_foreach(result, i, item)
+	{
+		json_t *fields = json_array_get(item, 1);
+
+		c->scanned++;
+		last = json_string_value(json_array_get(item, 0));
+		if (!filter_match(c->actor, stream_field(fields, "actor")) ||
+		    !filter_match(c->action, stream_field(fields, "action")) ||
+		    !filter_match(c->target, stream_field(fields, "target")))
+			continue;
+		if (json_array_size(c->out) >= SEARCH_MATCH_MAX) {
+			search_done(c, 0, 1);
+			return;
+		}
+		if (json_array_append_new(c->out, entry_json(item)) != 0) {
+			jd_reply_rc(c->req, JD_E_NOMEM, "audit");
+			search_free(c);
+			return;
+		}
+	}
+	if (got < SEARCH_PAGE || last == NULL) {
+		search_done(c, 0, 0);
+		return;
+	}
+	if (c->scanned >= SEARCH_SCAN_MAX) {
+		search_done(c, 1, 0);
+		return;
+	}
+	snprintf(c->next, sizeof(c->next), "(%s", last);
+	rc = search_page(c);
+	if (rc != JD_OK) {
+		jd_reply_rc(c->req, rc, "audit");
+		search_free(c);
+	}
+}
+
+static int search_page(struct search_ctx *c)
+{
+	const char *argv[] = {"XREVRANGE", "audit", c->next, c->end, "COUNT", SEARCH_PAGE_TXT};
+
+	if (c->req->srv->store == NULL)
+		return JD_E_UNAVAILABLE;
+	return jd_store_read(c->req->srv->store, c->tenant, 6, argv, on_search_page, c);
+}
+
+static const char *input_string(jd_req *req, const char *name)
+{
+	return json_string_value(json_object_get(req->input, name));
+}
+
+static void get_search(jd_req *req, void *arg)
+{
+	const char *tenant = tenant_param(req), *since = input_string(req, "since");
+	struct search_ctx *c;
+	long long ms = 0;
+	int rc;
+
+	(void)arg;
+	if (tenant == NULL) {
+		jd_reply_error(req, 400, "invalid", "tenant: 1..64 of [A-Za-z0-9_-]");
+		return;
+	}
+	if (since != NULL && *since != '\0' && parse_since(since, &ms) != JD_OK) {
+		jd_reply_error(req, 400, "invalid",
+			       "since: RFC 3339 (2026-01-31T12:00:00Z) or unix seconds");
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL || (c->out = json_array()) == NULL) {
+		free(c);
+		jd_reply_rc(req, JD_E_NOMEM, "audit");
+		return;
+	}
+	c->req = req;
+	snprintf(c->tenant, sizeof(c->tenant), "%s", tenant);
+	c->actor = input_string(req, "actor");
+	c->action = input_string(req, "action");
+	c->target = input_string(req, "target");
+	snprintf(c->next, sizeof(c->next), "+");
+	if (ms > 0)
+		snprintf(c->end, sizeof(c->end), "%lld", ms);
+	else
+		snprintf(c->end, sizeof(c->end), "-");
+	rc = search_page(c);
+	if (rc != JD_OK) {
+		jd_reply_rc(req, rc, "audit");
+		search_free(c);
+	}
 }
 
 /* ---- GET /v1/audit/pubkey --------------------------------------------------- */
@@ -548,12 +781,25 @@ static const struct jd_field tail_fields[] = {
     {NULL, 0, 0, 0, NULL, 0},
 };
 
+static const struct jd_field search_fields[] = {
+    {"tenant", JD_FIELD_STRING, 1, 64, "tenant", 0},
+    {"actor", JD_FIELD_STRING, 0, 128, "principal name (exact; a trailing * matches a prefix)", 0},
+    {"action", JD_FIELD_STRING, 0, 96, "action, e.g. sealed.read (exact or prefix*)", 0},
+    {"target", JD_FIELD_STRING, 0, 300, "record key, path or type:id#field (exact or prefix*)", 0},
+    {"since", JD_FIELD_STRING, 0, 40, "oldest time: RFC 3339 or unix seconds", 0},
+    {NULL, 0, 0, 0, NULL, 0},
+};
+
 static const struct jd_route audit_routes[] = {
     {"GET", "/v1/audit/verify", "audit.verify",
      "Verify a tenant's audit trail: chain, tags, checkpoints (administrative scan)",
      "audit verify", verify_fields, 0, get_verify, NULL},
     {"GET", "/v1/audit/tail", "audit.read", "The latest audit entries, newest first", "audit tail",
      tail_fields, 0, get_tail, NULL},
+    {"GET", "/v1/audit/search", "audit.read",
+     "Search the newest audit entries by actor, action, target, since (bounded scan: 20000 "
+     "entries, 200 matches)",
+     "audit search", search_fields, 0, get_search, NULL},
     {"GET", "/v1/audit/pubkey", "audit.read", "The Ed25519 key that verifies checkpoints",
      "audit pubkey", NULL, JD_ROUTE_NO_STORE, get_pubkey, NULL},
 };

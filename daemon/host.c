@@ -197,10 +197,42 @@ static char *host_seal(jd_plugin_handle *self, const char *tenant, const char *r
 }
 
 /*
+ * Appends "sealed.read" with target "<record_type>:<record_id>#<field>"
+ * and the outcome to the tenant's audit trail: fire and forget (the store
+ * copies what it needs and logs a failure).  Never the value.
+ */
+static void audit_sealed_read(const jd_req *req, const jd_plugin_handle *self, const char *tenant,
+			      const char *record_type, const char *record_id, const char *field,
+			      const char *outcome)
+{
+	struct jd_audit_event ev;
+	char target[256], t[80];
+	int rc;
+
+	if (self->srv->store == NULL)
+		return; /* shutting down */
+	snprintf(target, sizeof(target), "%.64s:%.64s#%.64s", record_type ? record_type : "-",
+		 record_id ? record_id : "-", field ? field : "-");
+	ev = (struct jd_audit_event){
+	    .actor = req->principal.name[0] ? req->principal.name : "-",
+	    .cred = jd_auth_cred_name(req->principal.cred),
+	    .source = req->source,
+	    .req = req->id,
+	    .action = "sealed.read",
+	    .target = target,
+	    .outcome = outcome,
+	};
+	rc = jd_store_audit_event(self->srv->store, tenant ? tenant : "", &ev, NULL, NULL);
+	if (rc != JD_OK)
+		jd_warn("audit: sealed read not appended", "req=%s plugin=%s tenant=%s rc=%d",
+			req->id, self->name, jd_log_quote(t, sizeof(t), tenant ? tenant : "-"), rc);
+}
+
+/*
  * The hook for the audit trail: every read of a sealed field, allowed or
  * refused, passes here (outcome "opened", "refused" or "unreadable").  It
  * logs at notice level: who, which request, which record and field; never
- * the value.  The audit stream appends its entry from here.
+ * the value.  The audit stream gets its entry from here (audit_sealed_read).
  */
 static void note_sealed_read(const jd_req *req, const jd_plugin_handle *self,
 			     const char *permission, const char *tenant, const char *record_type,
@@ -219,6 +251,7 @@ static void note_sealed_read(const jd_req *req, const jd_plugin_handle *self,
 		  jd_log_quote(rt, sizeof(rt), record_type ? record_type : "-"),
 		  jd_log_quote(rid, sizeof(rid), record_id ? record_id : "-"),
 		  jd_log_quote(f, sizeof(f), field ? field : "-"));
+	audit_sealed_read(req, self, tenant, record_type, record_id, field, outcome);
 }
 
 static char *host_open(jd_plugin_handle *self, jd_req *req, const char *permission,

@@ -6,6 +6,7 @@
 
 #include <event2/buffer.h>
 
+#include "audit_refusals.h"
 #include "bus.h"
 #include "listener.h"
 #include "redis.h"
@@ -147,6 +148,12 @@ char *jd_metrics_render(struct jd_server *srv, size_t *len)
 			    "# TYPE jiandu_events_published_total counter\n"
 			    "jiandu_events_published_total %llu\n",
 			    jd_bus_published(srv->bus));
+	evbuffer_add_printf(b,
+			    "# HELP jiandu_audit_refusals_dropped_total Refused requests not "
+			    "audited: over the per-source or total cap a minute.\n"
+			    "# TYPE jiandu_audit_refusals_dropped_total counter\n"
+			    "jiandu_audit_refusals_dropped_total %llu\n",
+			    jd_audit_refusals_dropped());
 	*len = evbuffer_get_length(b);
 	out = malloc(*len + 1);
 	if (out != NULL) {

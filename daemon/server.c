@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <event2/event.h>
+#include <sodium.h>
 
 #include <jiandu/plugin.h>
 
@@ -15,6 +16,7 @@
 #include "bus.h"
 #include "config.h"
 #include "keyring.h"
+#include "keys_routes.h"
 #include "listener.h"
 #include "log.h"
 #include "plugins.h"
@@ -216,7 +218,8 @@ static int start_core(struct jd_server *srv, char *err, size_t errlen)
 	}
 	if (jd_users_register(srv, err, errlen) != JD_OK ||
 	    jd_tokens_register(srv, err, errlen) != JD_OK ||
-	    jd_audit_routes_register(srv, err, errlen) != JD_OK)
+	    jd_audit_routes_register(srv, err, errlen) != JD_OK ||
+	    jd_keys_routes_register(srv, err, errlen) != JD_OK)
 		return JD_ERR;
 	return jd_core_routes_register(srv, err, errlen);
 }
@@ -258,6 +261,7 @@ int jd_server_run(struct jd_server *srv)
 
 static void free_storage(struct jd_server *srv)
 {
+	jd_keys_job_stop(srv);		       /* a rewrap batch in flight fails with the store */
 	jd_tenant_keys_free(srv->tenant_keys); /* before the store: wipes the cached keys */
 	srv->tenant_keys = NULL;
 	jd_store_free(srv->store);
@@ -344,10 +348,56 @@ static int apply_reload(struct jd_server *srv, struct jd_config *next, char *err
 	return JD_OK;
 }
 
+/*
+ * The keyring again (keys rotate adds a master version), from the path and
+ * minimum version in force (both need a restart to change).  The audit
+ * signing key must not change: the audit log and verify use it.
+ */
+static int reload_keyring(struct jd_server *srv, struct jd_keyring **out, char *err, size_t errlen)
+{
+	const unsigned char *pk;
+	int rc = load_keyring(srv->cfg, out, err, errlen);
+
+	if (rc != JD_OK) {
+		char q[600];
+
+		jd_err("reload refused: the keyring does not load; the old keyring keeps serving",
+		       "reason=%s", jd_log_quote(q, sizeof(q), err));
+		return rc;
+	}
+	pk = jd_keyring_sign_pk(srv->keyring);
+	if (pk != NULL &&
+	    sodium_memcmp(jd_keyring_sign_pk(*out), pk, crypto_sign_PUBLICKEYBYTES) != 0) {
+		snprintf(err, errlen,
+			 "security.keyring: the audit signing key changed; that needs a restart "
+			 "(and breaks verification of the trail signed so far)");
+		jd_keyring_free(*out);
+		*out = NULL;
+		return JD_E_INVALID;
+	}
+	return JD_OK;
+}
+
+/* Tenant keys unwrap with the new keyring from now on; the old one goes unless the audit log
+ * borrows from it (the first one). */
+static void swap_keyring(struct jd_server *srv, struct jd_keyring *kr)
+{
+	struct jd_keyring *old = srv->keyring;
+
+	jd_tenant_keys_set_keyring(srv->tenant_keys, kr);
+	srv->keyring = kr;
+	if (srv->keyring_first == NULL)
+		srv->keyring_first = old;
+	else
+		jd_keyring_free(old); /* wipes */
+	jd_notice("keyring reloaded", "active_master_version=%u", jd_keyring_active(kr));
+}
+
 int jd_server_reload(struct jd_server *srv, char *changed, size_t changed_len, char *err,
 		     size_t errlen)
 {
 	struct jd_config *next = NULL;
+	struct jd_keyring *kr = NULL;
 	char fixed[1024];
 	int rc;
 
@@ -357,6 +407,8 @@ int jd_server_reload(struct jd_server *srv, char *changed, size_t changed_len, c
 		return rc;
 	/* refuse what the next start would refuse, even if it only applies then */
 	rc = jd_plugins_check(next, err, errlen);
+	if (rc == JD_OK)
+		rc = reload_keyring(srv, &kr, err, errlen);
 	if (rc != JD_OK) {
 		jd_config_free(next);
 		return rc;
@@ -365,9 +417,11 @@ int jd_server_reload(struct jd_server *srv, char *changed, size_t changed_len, c
 	jd_config_keep_fixed(next, srv->cfg);
 	rc = apply_reload(srv, next, err, errlen);
 	if (rc != JD_OK) {
+		jd_keyring_free(kr);
 		jd_config_free(next);
 		return rc;
 	}
+	swap_keyring(srv, kr);
 	jd_notice("reloaded", "certificates=reloaded changed=%s", changed[0] ? changed : "none");
 	if (fixed[0])
 		jd_warn("changed settings need a restart to take effect", "keys=%s", fixed);
@@ -401,6 +455,7 @@ void jd_server_free(struct jd_server *srv)
 	jd_listener_free(srv->api);
 	jd_tls_make_current(NULL);
 	jd_keyring_free(srv->keyring); /* wipes the keys */
+	jd_keyring_free(srv->keyring_first);
 	jd_config_free(srv->cfg);
 	memset(srv, 0, sizeof(*srv));
 }

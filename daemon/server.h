@@ -19,6 +19,7 @@ struct jd_store;
 struct jd_listener;
 struct jd_keyring;
 struct jd_tenant_keys;
+struct jd_keys_job;
 
 struct jd_server {
 	struct event_base *base;
@@ -31,8 +32,11 @@ struct jd_server {
 	struct jd_store *store;
 	struct jd_listener *control;
 	struct jd_listener *api;
-	struct jd_keyring *keyring;
+	struct jd_keyring *keyring;	    /* in force: reload swaps it (keys rotate) */
+	struct jd_keyring *keyring_first;   /* the one loaded at start, once swapped: the audit
+					       log borrows its signing key; freed last */
 	struct jd_tenant_keys *tenant_keys; /* per-tenant data keys (sealed fields) */
+	struct jd_keys_job *keys_job;	    /* keys rewrap in the background (keys_routes.c) */
 	time_t started;
 	unsigned in_flight;
 	unsigned long long requests;

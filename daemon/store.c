@@ -166,6 +166,41 @@ static const char mutate_script[] =
     "end\n"
     "return {v, 0, ARGV[7]}\n";
 
+/*
+ * An audited event that changes no record (jd_store_audit_event): the
+ * audit part of mutate_script alone.  KEYS[1] the tenant's audit stream,
+ * KEYS[2] its head; ARGV[1], ARGV[2] the head jiandud expects (seq,
+ * chain), ARGV[3..28] the entry's 13 field/value pairs.  Answers like
+ * mutate_script: {seq, 0, ""} appended, {actual seq, 3, actual chain} a
+ * stale head (nothing written).
+ */
+static const char append_script[] =
+    "local function fail(msg) return redis.error_reply('ERR jd: ' .. msg) end\n"
+    "local st = redis.call('TYPE', KEYS[1])['ok']\n"
+    "if st ~= 'none' and st ~= 'stream' then return fail('the audit stream is not a stream') end\n"
+    "local ht = redis.call('TYPE', KEYS[2])['ok']\n"
+    "if ht ~= 'none' and ht ~= 'string' then return fail('the audit head is not a string') end\n"
+    "local hseq, hchain = 0, string.rep('0', 64)\n"
+    "local head = redis.call('GET', KEYS[2])\n"
+    "if head then\n"
+    "  local a, b = string.match(head, '^(%d+) (%x+)$')\n"
+    "  if not a then return fail('the audit head is malformed') end\n"
+    "  hseq, hchain = tonumber(a), b\n"
+    "elseif st == 'stream' then\n"
+    "  local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)\n"
+    "  if #last == 1 then\n"
+    "    local f = last[1][2]\n"
+    "    for j = 1, #f - 1, 2 do\n"
+    "      if f[j] == 'seq' then hseq = tonumber(f[j + 1]) or -1\n"
+    "      elseif f[j] == 'chain' then hchain = f[j + 1] end\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "if hseq ~= tonumber(ARGV[1]) or hchain ~= ARGV[2] then return {hseq, 3, hchain} end\n"
+    "redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3, 28))\n"
+    "redis.call('SET', KEYS[2], ARGV[4] .. ' ' .. ARGV[26])\n"
+    "return {hseq + 1, 0, ''}\n";
+
 static const char *const op_names[] = {
     [JD_OP_SADD] = "sadd", [JD_OP_SREM] = "srem",	[JD_OP_ZADD] = "zadd",
     [JD_OP_ZREM] = "zrem", [JD_OP_HINCRBY] = "hincrby", [JD_OP_HSET] = "hset",
@@ -183,6 +218,7 @@ struct jd_store {
 	struct jd_redis *r;
 	struct jd_audit_log *audit; /* NULL: mutations are not audited */
 	char sha[41];
+	char sha_append[41]; /* append_script's */
 	unsigned pending; /* our commands in flight: freeing waits for them */
 	unsigned loads;	  /* SCRIPT LOADs in flight */
 	int freed;
@@ -571,6 +607,37 @@ static int now_rfc3339(char *out, size_t len)
 	return JD_OK;
 }
 
+/* The variable parts of an entry: the head it chains on, its seq and time. */
+struct entry_stamp {
+	char seq_txt[JD_AUDIT_SEQ_TXT];
+	char head_seq[JD_AUDIT_SEQ_TXT];
+	char head_chain[JD_AUDIT_HEX];
+	char time[40];
+};
+
+/*
+ * Builds e on the head this process knows for tenant (seq + 1, prev = its
+ * chain), stamps the time and seals it; the texts go to the caller's
+ * buffers (head_seq, head_chain, seq_txt, tbuf of 40 bytes).
+ */
+static int stamp_entry(struct jd_audit_log *l, const char *tenant, struct jd_audit_entry *e,
+		       char *head_seq, char *head_chain, char *seq_txt, char *tbuf)
+{
+	uint64_t head;
+
+	jd_audit_log_head(l, tenant, &head, head_chain);
+	if (head >= JD_AUDIT_SEQ_MAX)
+		return JD_ERR;
+	snprintf(head_seq, JD_AUDIT_SEQ_TXT, "%llu", (unsigned long long)head);
+	e->seq = head + 1;
+	snprintf(seq_txt, JD_AUDIT_SEQ_TXT, "%llu", (unsigned long long)e->seq);
+	memcpy(e->prev, head_chain, JD_AUDIT_HEX);
+	if (now_rfc3339(tbuf, 40) != JD_OK)
+		return JD_ERR;
+	e->time = tbuf;
+	return jd_audit_seal_entry(jd_audit_log_key(l), e);
+}
+
 /*
  * Builds the entry on the head this process knows (seq + 1, prev = its
  * chain), stamps the time and seals it.  When the argv exists, points its
@@ -578,21 +645,9 @@ static int now_rfc3339(char *out, size_t len)
  */
 static int audit_prepare(struct mutate_ctx *x)
 {
-	struct jd_audit_log *l = x->s->audit;
-	uint64_t head;
-	int rc;
+	int rc = stamp_entry(x->s->audit, x->tenant, &x->e, x->head_seq, x->head_chain, x->seq_txt,
+			     x->time);
 
-	jd_audit_log_head(l, x->tenant, &head, x->head_chain);
-	if (head >= JD_AUDIT_SEQ_MAX)
-		return JD_ERR;
-	snprintf(x->head_seq, sizeof(x->head_seq), "%llu", (unsigned long long)head);
-	x->e.seq = head + 1;
-	snprintf(x->seq_txt, sizeof(x->seq_txt), "%llu", (unsigned long long)x->e.seq);
-	memcpy(x->e.prev, x->head_chain, JD_AUDIT_HEX);
-	if (now_rfc3339(x->time, sizeof(x->time)) != JD_OK)
-		return JD_ERR;
-	x->e.time = x->time;
-	rc = jd_audit_seal_entry(jd_audit_log_key(l), &x->e);
 	if (rc != JD_OK)
 		return rc;
 	if (x->argv != NULL) {
@@ -682,7 +737,8 @@ static void script_loaded(int rc, redisReply *reply, void *arg)
 	else if (reply->type == REDIS_REPLY_ERROR)
 		log_error_reply(JD_LOG_ERR, "store: SCRIPT LOAD failed", reply);
 	else if (reply->type != REDIS_REPLY_STRING || reply->len != 40 ||
-		 memcmp(reply->str, s->sha, 40) != 0)
+		 (memcmp(reply->str, s->sha, 40) != 0 &&
+		  memcmp(reply->str, s->sha_append, 40) != 0))
 		jd_err("store: SCRIPT LOAD returned an unexpected digest", NULL);
 	store_release(s);
 }
@@ -690,18 +746,21 @@ static void script_loaded(int rc, redisReply *reply, void *arg)
 /* always: on a new connection; otherwise only if no load is already on its way */
 static void script_load(struct jd_store *s, int always)
 {
-	const char *argv[] = {"SCRIPT", "LOAD", mutate_script};
-	int rc;
+	const char *const scripts[] = {mutate_script, append_script};
 
 	if (!always && s->loads > 0)
 		return;
-	rc = jd_redis_command(s->r, 3, argv, NULL, script_loaded, s);
-	if (rc != JD_OK) {
-		jd_warn("store: cannot send SCRIPT LOAD", "rc=%d", rc);
-		return;
+	for (size_t i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
+		const char *argv[] = {"SCRIPT", "LOAD", scripts[i]};
+		int rc = jd_redis_command(s->r, 3, argv, NULL, script_loaded, s);
+
+		if (rc != JD_OK) {
+			jd_warn("store: cannot send SCRIPT LOAD", "rc=%d", rc);
+			return;
+		}
+		s->pending++;
+		s->loads++;
 	}
-	s->pending++;
-	s->loads++;
 }
 
 static void on_redis_connect(struct jd_redis *r, void *arg)
@@ -709,13 +768,12 @@ static void on_redis_connect(struct jd_redis *r, void *arg)
 	script_load(arg, 1);
 }
 
-static int script_sha1(char out[41])
+static int script_sha1(const char *script, char out[41])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 
-	if (EVP_Digest(mutate_script, strlen(mutate_script), md, &n, EVP_sha1(), NULL) != 1 ||
-	    n != 20)
+	if (EVP_Digest(script, strlen(script), md, &n, EVP_sha1(), NULL) != 1 || n != 20)
 		return JD_ERR;
 	for (unsigned i = 0; i < n; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
@@ -818,8 +876,9 @@ static int handle_stale(struct mutate_ctx *x, const struct jd_mutate_result *res
 static void mutate_finish(struct mutate_ctx *x, int rc, const struct jd_mutate_result *res);
 
 /* Sends a queued audited mutation that now holds its tenant; on failure, finishes it. */
-static void mutate_start_waiter(struct mutate_ctx *x)
+static void mutate_start_waiter(struct jd_audit_waiter *w)
 {
+	struct mutate_ctx *x = (struct mutate_ctx *)w; /* w is its first member */
 	int rc = audit_prepare(x);
 
 	if (rc == JD_OK)
@@ -842,7 +901,7 @@ static void mutate_finish(struct mutate_ctx *x, int rc, const struct jd_mutate_r
 	x->cb(rc, rc == JD_OK || rc == JD_E_CONFLICT ? res : NULL, x->arg);
 	free(x);
 	if (next != NULL)
-		mutate_start_waiter((struct mutate_ctx *)next);
+		next->start(next);
 	store_release(s);
 }
 
@@ -866,7 +925,7 @@ static void audit_drop(struct jd_store *s, struct mutate_ctx *x)
 	struct jd_audit_waiter *next = jd_audit_log_release(s->audit, x->tenant);
 
 	if (next != NULL)
-		mutate_start_waiter((struct mutate_ctx *)next);
+		next->start(next);
 }
 
 int jd_store_mutate(struct jd_store *s, const struct jd_mutation *m, jd_mutate_cb cb, void *arg)
@@ -914,6 +973,7 @@ int jd_store_mutate(struct jd_store *s, const struct jd_mutation *m, jd_mutate_c
 		x->lens = lens;
 		x->argc = argc;
 		x->audited = 1;
+		x->w.start = mutate_start_waiter;
 		x->i_head = a.i_head;
 		x->i_fv = a.i_fv;
 		audit_entry_rebase(x);
@@ -940,6 +1000,196 @@ int jd_store_mutate(struct jd_store *s, const struct jd_mutation *m, jd_mutate_c
 fail:
 	free(x);
 	return rc;
+}
+
+/* ---- Audited events ------------------------------------------------------- */
+
+#define EVENT_ARGC (3 + 2 + 2 + 2 * JD_AUDIT_NFIELDS) /* EVALSHA sha 2 keys head entry */
+
+struct event_ctx {
+	struct jd_audit_waiter w; /* first: the queue of the tenant's audited work */
+	struct jd_store *s;
+	jd_audit_event_cb cb;
+	void *arg;
+	int retried; /* sent as EVAL after NOSCRIPT */
+	int tries;
+	char tenant[TENANT_MAX + 1];
+	char stream[FULL_KEY_MAX];
+	char head[FULL_KEY_MAX];
+	struct jd_audit_entry e;
+	struct entry_stamp st;
+	char digest[JD_AUDIT_HEX];
+	char actor[130], cred[16], source[64], req[48], action[100], target[300], outcome[32];
+	const char *argv[EVENT_ARGC];
+	size_t lens[EVENT_ARGC];
+};
+
+/* SHA-256 over "jd-event-v1", action, target and outcome, each length-prefixed. */
+static void event_digest(struct event_ctx *x)
+{
+	crypto_hash_sha256_state st;
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256_init(&st);
+	digest_str(&st, "jd-event-v1");
+	digest_str(&st, x->action);
+	digest_str(&st, x->target);
+	digest_str(&st, x->outcome);
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2hex(x->digest, sizeof(x->digest), h, sizeof(h));
+}
+
+static void event_reply(int rc, redisReply *reply, void *arg);
+
+/* Builds the entry on the head this process knows and sends it. */
+static int event_send(struct event_ctx *x)
+{
+	const char *fv[2 * JD_AUDIT_NFIELDS];
+	int argc = 0;
+	int rc = stamp_entry(x->s->audit, x->tenant, &x->e, x->st.head_seq, x->st.head_chain,
+			     x->st.seq_txt, x->st.time);
+
+	if (rc != JD_OK)
+		return rc;
+	(void)jd_audit_entry_to_fields(&x->e, x->st.seq_txt, fv);
+	x->argv[argc++] = x->retried ? "EVAL" : "EVALSHA";
+	x->argv[argc++] = x->retried ? append_script : x->s->sha_append;
+	x->argv[argc++] = "2";
+	x->argv[argc++] = x->stream;
+	x->argv[argc++] = x->head;
+	x->argv[argc++] = x->st.head_seq;
+	x->argv[argc++] = x->st.head_chain;
+	for (size_t i = 0; i < 2 * JD_AUDIT_NFIELDS; i++)
+		x->argv[argc++] = fv[i];
+	for (int i = 0; i < argc; i++)
+		x->lens[i] = strlen(x->argv[i]);
+	return jd_redis_command(x->s->r, argc, x->argv, x->lens, event_reply, x);
+}
+
+static void event_finish(struct event_ctx *x, int rc)
+{
+	struct jd_store *s = x->s;
+	struct jd_audit_waiter *next;
+	char q[160];
+
+	if (rc == JD_OK &&
+	    jd_audit_log_set_head(s->audit, x->tenant, x->e.seq, x->e.chain, 1) != JD_OK)
+		jd_err("store: cannot remember the audit head", "tenant=%s", x->tenant);
+	if (rc != JD_OK)
+		jd_warn("audit: event not appended", "tenant=%s action=%s rc=%d", x->tenant,
+			jd_log_quote(q, sizeof(q), x->action), rc);
+	next = jd_audit_log_release(s->audit, x->tenant);
+	if (x->cb != NULL)
+		x->cb(rc, x->arg);
+	free(x);
+	if (next != NULL)
+		next->start(next);
+	store_release(s);
+}
+
+static void event_reply(int rc, redisReply *reply, void *arg)
+{
+	struct event_ctx *x = arg;
+	struct jd_mutate_result res = {0, 0, NULL};
+
+	if (rc == JD_OK && reply->type == REDIS_REPLY_ERROR) {
+		if (!x->retried && reply->str != NULL && strncmp(reply->str, "NOSCRIPT", 8) == 0) {
+			x->retried = 1;
+			script_load(x->s, 0);
+			rc = event_send(x);
+			if (rc == JD_OK)
+				return;
+		} else {
+			log_error_reply(JD_LOG_ERR, "store: audit event failed", reply);
+			rc = JD_ERR;
+		}
+	} else if (rc == JD_OK) {
+		rc = mutate_outcome(reply, &res);
+	}
+	if (rc == MUTATE_STALE) {
+		if (++x->tries >= AUDIT_TRIES) {
+			jd_err("store: the audit chain head kept moving; event dropped",
+			       "tenant=%s tries=%d", x->tenant, x->tries);
+			rc = JD_ERR;
+		} else if (res.version < 0 ||
+			   jd_audit_log_set_head(x->s->audit, x->tenant, (uint64_t)res.version,
+						 res.record, 0) != JD_OK) {
+			jd_err("store: the audit head in Redis is malformed", "tenant=%s",
+			       x->tenant);
+			rc = JD_ERR;
+		} else if ((rc = event_send(x)) == JD_OK) {
+			return;
+		}
+	}
+	event_finish(x, rc);
+}
+
+/* A queued event that now holds its tenant: send it; on failure, finish it. */
+static void event_start_waiter(struct jd_audit_waiter *w)
+{
+	struct event_ctx *x = (struct event_ctx *)w; /* w is its first member */
+	int rc = event_send(x);
+
+	if (rc != JD_OK)
+		event_finish(x, rc);
+}
+
+int jd_store_audit_event(struct jd_store *s, const char *tenant, const struct jd_audit_event *ev,
+			 jd_audit_event_cb cb, void *arg)
+{
+	struct event_ctx *x;
+	struct jd_audit_waiter *next;
+	int rc;
+
+	if (s == NULL || ev == NULL || tenant == NULL || !jd_store_tenant_valid(tenant))
+		return JD_E_INVALID;
+	if (s->audit == NULL)
+		return JD_OK; /* no keyring: nothing is audited */
+	if (jd_redis_state(s->r) != JD_REDIS_OK)
+		return JD_E_UNAVAILABLE;
+	x = calloc(1, sizeof(*x));
+	if (x == NULL)
+		return JD_E_NOMEM;
+	x->s = s;
+	x->cb = cb;
+	x->arg = arg;
+	x->w.start = event_start_waiter;
+	snprintf(x->tenant, sizeof(x->tenant), "%s", tenant);
+	snprintf(x->stream, sizeof(x->stream), "jd:{%s}:%s", tenant, AUDIT_KEY);
+	snprintf(x->head, sizeof(x->head), "jd:{%s}:%s:head", tenant, AUDIT_KEY);
+	snprintf(x->actor, sizeof(x->actor), "%s", ev->actor ? ev->actor : "");
+	snprintf(x->cred, sizeof(x->cred), "%s", ev->cred ? ev->cred : "");
+	snprintf(x->source, sizeof(x->source), "%s", ev->source ? ev->source : "");
+	snprintf(x->req, sizeof(x->req), "%s", ev->req ? ev->req : "");
+	snprintf(x->action, sizeof(x->action), "%s", ev->action ? ev->action : "");
+	snprintf(x->target, sizeof(x->target), "%s", ev->target ? ev->target : "");
+	snprintf(x->outcome, sizeof(x->outcome), "%s", ev->outcome ? ev->outcome : "");
+	event_digest(x);
+	x->e = (struct jd_audit_entry){
+	    .actor = x->actor,
+	    .cred = x->cred,
+	    .source = x->source,
+	    .action = x->action,
+	    .target = x->target,
+	    .req = x->req,
+	    .outcome = x->outcome,
+	    .digest = x->digest,
+	};
+	rc = jd_audit_log_acquire(s->audit, x->tenant, &x->w);
+	if (rc < 0) {
+		free(x);
+		return rc;
+	}
+	if (rc == 1 && (rc = event_send(x)) != JD_OK) {
+		/* held the tenant but never sent: pass the tenant on */
+		next = jd_audit_log_release(s->audit, x->tenant);
+		free(x);
+		if (next != NULL)
+			next->start(next);
+		return rc;
+	}
+	s->pending++;
+	return JD_OK;
 }
 
 /* ---- Reads ---------------------------------------------------------------- */
@@ -1075,7 +1325,8 @@ struct jd_store *jd_store_new(struct jd_redis *r)
 	if (s == NULL)
 		return NULL;
 	s->r = r;
-	if (script_sha1(s->sha) != JD_OK) {
+	if (script_sha1(mutate_script, s->sha) != JD_OK ||
+	    script_sha1(append_script, s->sha_append) != JD_OK) {
 		jd_err("store: cannot hash the mutation script", NULL);
 		free(s);
 		return NULL;

@@ -24,6 +24,32 @@ struct jd_store *jd_store_new(struct jd_redis *r);
  */
 void jd_store_set_audit(struct jd_store *s, struct jd_audit_log *audit);
 /*
+ * An audited event that changes no record: a refused access, a read of a
+ * sealed field.  Text fields are copied (long ones cut); NULL is "".
+ */
+struct jd_audit_event {
+	const char *actor;   /* principal name, "-" when unknown */
+	const char *cred;    /* cert | token | none */
+	const char *source;  /* client address */
+	const char *req;     /* request id */
+	const char *action;  /* e.g. the route's permission, "sealed.read" */
+	const char *target;  /* a path (never a query) or "type:id#field" */
+	const char *outcome; /* e.g. denied, forbidden, opened, refused */
+};
+typedef void (*jd_audit_event_cb)(int rc, void *arg);
+/*
+ * Appends one entry for ev to tenant's audit stream with a second, small
+ * script: the same compare-and-set on the chain head (AUDIT_TRIES sends)
+ * and the same per-tenant queue as audited mutations, but no record
+ * changes.  Fire and forget: it never blocks its caller, and a failure is
+ * logged here.  JD_OK: cb (may be NULL) runs exactly once, later, with the
+ * outcome; or, when the store has no audit log (no keyring), nothing is
+ * appended and cb does not run.  JD_E_INVALID (bad tenant), JD_E_NOMEM,
+ * JD_E_UNAVAILABLE (Redis down): nothing queued, cb does not run.
+ */
+int jd_store_audit_event(struct jd_store *s, const char *tenant, const struct jd_audit_event *ev,
+			 jd_audit_event_cb cb, void *arg);
+/*
  * Call before jd_redis_free(r).  Callbacks of work in flight still run
  * (when the replies come, or when jd_redis_free fails them); the memory
  * goes with the last one.

@@ -282,6 +282,42 @@ static int unwrap_stored(struct jd_tenant_keys *tk, struct tk_entry *e, const ch
 
 static int start_read(struct tk_entry *e);
 
+static void on_indexed(int rc, const struct jd_mutate_result *res, void *arg)
+{
+	struct jd_tenant_keys *tk = arg;
+
+	(void)res;
+	tk->inflight--;
+	if (rc != JD_OK && !tk->closing)
+		jd_warn("tenant not added to the key index; keys rewrap and keys status miss it "
+			"until it is",
+			"rc=%d", rc);
+	maybe_release(tk);
+}
+
+/* Best effort: the tenant's key exists whether or not the index learns of it. */
+static void index_tenant(struct jd_tenant_keys *tk, const char *tenant)
+{
+	char now[24];
+	const char *set[] = {"updated", now, NULL};
+	struct jd_op op = {JD_OP_ZADD, JD_KEYS_TENANTS_INDEX, tenant, now};
+	struct jd_mutation m = {.tenant = JD_KEYS_SYS_TENANT,
+				.record = JD_KEYS_INDEX_RECORD,
+				.expect_version = JD_VERSION_ANY,
+				.set = set,
+				.ops = &op,
+				.n_ops = 1,
+				.action = "keys.tenant_index"};
+	int rc;
+
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	rc = jd_store_mutate(tk->store, &m, on_indexed, tk);
+	if (rc == JD_OK)
+		tk->inflight++;
+	else
+		jd_warn("tenant not added to the key index", "tenant=%s rc=%d", tenant, rc);
+}
+
 static void on_created(int rc, const struct jd_mutate_result *res, void *arg)
 {
 	struct tk_entry *e = arg;
@@ -292,10 +328,11 @@ static void on_created(int rc, const struct jd_mutate_result *res, void *arg)
 	if (tk->closing) {
 		rc = JD_E_UNAVAILABLE;
 	} else if (rc == JD_OK) {
-		if (derive(e->keys) == JD_OK)
+		if (derive(e->keys) == JD_OK) {
 			jd_info("tenant key created", "tenant=%s master_version=%u", e->tenant,
 				jd_keyring_active(tk->kr));
-		else
+			index_tenant(tk, e->tenant);
+		} else
 			rc = JD_ERR;
 	} else if (rc == JD_E_CONFLICT && e->retries < CREATE_RETRIES) {
 		/* another worker created it first: read the winner's */
@@ -507,6 +544,54 @@ int jd_tenant_keys_ready(struct jd_tenant_keys *tk, const char *tenant, jd_tenan
 	push_front(tk, e);
 	evict(tk);
 	return JD_OK;
+}
+
+void jd_tenant_keys_set_keyring(struct jd_tenant_keys *tk, const struct jd_keyring *kr)
+{
+	if (tk != NULL && kr != NULL)
+		tk->kr = kr;
+}
+
+unsigned jd_tenant_keys_wrapped_version(const char *wrapped)
+{
+	char key_id[JD_KEY_ID_MAX + 1];
+
+	if (wrapped == NULL || jd_key_wrapped_id(wrapped, key_id, sizeof(key_id)) != JD_OK)
+		return 0;
+	return master_version_of(key_id);
+}
+
+int jd_tenant_keys_rewrap(struct jd_tenant_keys *tk, const char *tenant, const char *wrapped,
+			  char *out, size_t outlen, unsigned *from, unsigned *to)
+{
+	char key_id[16], label[80];
+	const unsigned char *old_kek, *new_kek;
+	unsigned char *key = NULL;
+	int rc;
+
+	*from = jd_tenant_keys_wrapped_version(wrapped);
+	*to = 0;
+	if (tk == NULL || tenant == NULL || !jd_store_tenant_valid(tenant) || *from == 0)
+		return JD_E_INVALID;
+	*to = jd_keyring_active(tk->kr);
+	old_kek = jd_keyring_master(tk->kr, *from);
+	new_kek = jd_keyring_master(tk->kr, *to);
+	if (old_kek == NULL || new_kek == NULL)
+		return JD_E_FORBIDDEN;
+	key = sodium_malloc(JD_KEY_BYTES);
+	if (key == NULL)
+		return JD_E_NOMEM;
+	snprintf(label, sizeof(label), "tenant:%s", tenant);
+	snprintf(key_id, sizeof(key_id), "m%u", *to);
+	rc = jd_key_unwrap(old_kek, label, wrapped, key);
+	if (rc != JD_OK) {
+		rc = rc == JD_E_INVALID ? JD_E_INVALID : JD_E_FORBIDDEN;
+		goto cleanup;
+	}
+	rc = jd_key_wrap(new_kek, key_id, label, key, out, outlen);
+cleanup:
+	sodium_free(key); /* wipes */
+	return rc;
 }
 
 /* The cached keys of a tenant, readable until release(), or NULL. */

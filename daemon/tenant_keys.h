@@ -23,6 +23,18 @@
 #define JD_TENANT_KEYS_CAPACITY 256  /* tenants whose keys stay cached */
 #define JD_TENANT_SEAL_KEY_ID	"t1" /* key id of values sealed under a tenant's field key */
 
+/*
+ * The index of tenants that have a key, for rotation (keys rewrap, keys
+ * status): a sorted set "jd:{_sys}:keys:tenants", member the tenant, score
+ * the creation time, so that a cursor (an offset) stays valid while new
+ * tenants are added behind it.  Written after a tenant key is created, by a
+ * separate mutation of the system tenant's record "keys:index" (best effort,
+ * idempotent).
+ */
+#define JD_KEYS_SYS_TENANT    "_sys"
+#define JD_KEYS_INDEX_RECORD  "keys:index"
+#define JD_KEYS_TENANTS_INDEX "keys:tenants"
+
 struct event_base;
 struct jd_store;
 struct jd_keyring;
@@ -52,6 +64,27 @@ void jd_tenant_keys_free(struct jd_tenant_keys *tk);
  */
 int jd_tenant_keys_ready(struct jd_tenant_keys *tk, const char *tenant, jd_tenant_keys_cb cb,
 			 void *arg);
+
+/*
+ * Uses kr from now on for unwrapping and wrapping (a reload with a rotated
+ * keyring).  Nothing of the old keyring is kept: master keys are used only
+ * during a call, and cached tenant keys are unwrapped copies, which a
+ * rotation does not change.  The caller may free the old keyring after this.
+ */
+void jd_tenant_keys_set_keyring(struct jd_tenant_keys *tk, const struct jd_keyring *kr);
+
+/* The master version a wrapped tenant key names ("w1.m<v>.…"); 0 when malformed. */
+unsigned jd_tenant_keys_wrapped_version(const char *wrapped);
+
+/*
+ * Re-wraps a tenant's stored wrapped key under the keyring's active master
+ * version (the tenant key itself stays the same; it is wiped here).  out
+ * receives the new wrapped value, *from and *to the versions.  JD_E_INVALID:
+ * malformed; JD_E_FORBIDDEN: the keyring lacks the old version or it does
+ * not unwrap; JD_E_NOMEM.
+ */
+int jd_tenant_keys_rewrap(struct jd_tenant_keys *tk, const char *tenant, const char *wrapped,
+			  char *out, size_t outlen, unsigned *from, unsigned *to);
 
 /* 1 when the tenant's keys are cached now. */
 int jd_tenant_keys_cached(struct jd_tenant_keys *tk, const char *tenant);

@@ -61,7 +61,8 @@ jd_finish() {
 jd_free_port() {
 	local p
 	while :; do
-		p=$((20000 + RANDOM % 40000))
+		# below the kernel's ephemeral range (32768+), which outgoing connections use
+		p=$((20000 + RANDOM % 12000))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return
@@ -110,18 +111,44 @@ open(path, 'w').write("\n".join(out) + "\n")
 PY
 }
 
+# New free ports for the instance (another test may have taken ours meanwhile).
+jd_repick_ports() {
+	JD_CONTROL_PORT=$(jd_free_port)
+	JD_API_PORT=$(jd_free_port)
+	while [ "$JD_API_PORT" = "$JD_CONTROL_PORT" ]; do JD_API_PORT=$(jd_free_port); done
+	jd_set control listen "127.0.0.1:$JD_CONTROL_PORT"
+	jd_set api listen "127.0.0.1:$JD_API_PORT"
+	sed -i "s/^server = .*/server = 127.0.0.1:$JD_CONTROL_PORT/" "$JD_DIR/jianductl.conf"
+}
+
 # jd_start: runs jiandud on the instance, waits until the api listener answers.
+# Tests run in parallel: a port picked free can be taken before we bind it,
+# so a start that fails to bind is retried on new ports.
 jd_start() {
+	local attempt
+	for attempt in 1 2 3; do
+		if jd_start_once "$@"; then return 0; fi
+		if ! tail -5 "$JD_DIR/jiandud.log" | grep -q 'cannot bind'; then return 1; fi
+		jd_repick_ports
+	done
+	return 1
+}
+
+jd_start_once() {
+	local i starts
+	starts=$(($(grep -c 'msg="jiandud started"' "$JD_DIR/jiandud.log" 2>/dev/null || true) + 1))
 	"$JIANDUD" -c "$JD_DIR/jiandud.conf" "$@" >>"$JD_DIR/jiandud.log" 2>&1 &
 	JD_PID=$!
-	local i
 	for i in $(seq 1 300); do
-		if curl -sk -o /dev/null "https://127.0.0.1:$JD_API_PORT/healthz" 2>/dev/null; then
+		# our own daemon, not another test's that holds the port
+		if [ "$(grep -c 'msg="jiandud started"' "$JD_DIR/jiandud.log")" -ge "$starts" ] &&
+			curl -sk -o /dev/null "https://127.0.0.1:$JD_API_PORT/healthz" 2>/dev/null; then
 			return 0
 		fi
 		if ! kill -0 "$JD_PID" 2>/dev/null; then
 			echo "jiandud exited during start-up:" >&2
 			tail -20 "$JD_DIR/jiandud.log" >&2
+			JD_PID=
 			return 1
 		fi
 		sleep 0.1

@@ -33,8 +33,8 @@ st=$(jd_ctl plugins --json)
 equals "dependency order" "$(jd_json .plugins.0.name <<<"$st")" order_first
 jd_stop
 equals "SIGTERM: exit 0" "$JD_EXIT" 0
-first=$(grep -n 'msg="plugin stopped" plugin=order_first' "$JD_DIR/jiandud.log" | cut -d: -f1)
-second=$(grep -n 'msg="plugin stopped" plugin=order_second' "$JD_DIR/jiandud.log" | cut -d: -f1)
+first=$(grep -n 'msg="plugin stopped" plugin=order_first' "$JD_DIR/jiandud.log" | tail -1 | cut -d: -f1)
+second=$(grep -n 'msg="plugin stopped" plugin=order_second' "$JD_DIR/jiandud.log" | tail -1 | cut -d: -f1)
 check "stopped in reverse order" test "$second" -lt "$first"
 
 # a keyring others can read stops start-up
