@@ -112,11 +112,11 @@ int jd_audit_checkpoint_parse(const unsigned char sign_pk[32], const char *line,
 
 enum jd_audit_status {
 	JD_AUDIT_VALID,
-	JD_AUDIT_MODIFIED,    /* fields changed: chain or tag does not match */
-	JD_AUDIT_DELETED,     /* a gap in seq before this entry */
-	JD_AUDIT_INSERTED,    /* an entry that does not belong (bad tag, seq repeats) */
-	JD_AUDIT_REORDERED,   /* seq goes backwards */
-	JD_AUDIT_UNSIGNED,    /* valid, but after the last checkpoint */
+	JD_AUDIT_MODIFIED,  /* fields changed: chain or tag does not match */
+	JD_AUDIT_DELETED,   /* a gap in seq before this entry */
+	JD_AUDIT_INSERTED,  /* an entry that does not belong (bad tag, seq repeats) */
+	JD_AUDIT_REORDERED, /* seq goes backwards */
+	JD_AUDIT_UNSIGNED,  /* valid, but after the last checkpoint */
 };
 const char *jd_audit_status_name(enum jd_audit_status s);
 

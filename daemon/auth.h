@@ -26,7 +26,7 @@ enum jd_role {
 };
 
 #define JD_SYSTEM_TENANT "_sys" /* where users and tokens live */
-#define JD_USER_ID_MAX   64
+#define JD_USER_ID_MAX	 64
 
 struct jd_principal {
 	char name[128]; /* user id (certificate CN or the token's user) */
@@ -45,8 +45,8 @@ struct jd_auth_input {
 	const struct jd_route *route;
 	SSL *ssl;
 	const char *authorization; /* the header, or NULL */
-	const char *source;        /* the client's address */
-	int control;               /* arrived on the control listener */
+	const char *source;	   /* the client's address */
+	int control;		   /* arrived on the control listener */
 };
 
 /*
@@ -57,8 +57,8 @@ struct jd_auth_input {
 typedef void (*jd_auth_done)(void *arg, int rc, int status, const char *why);
 
 /* Resolves and decides; done runs exactly once, possibly before this returns. */
-void jd_auth_request(struct jd_store *store, const struct jd_auth_input *in,
-		     struct jd_principal *p, jd_auth_done done, void *arg);
+void jd_auth_request(struct jd_store *store, const struct jd_auth_input *in, struct jd_principal *p,
+		     jd_auth_done done, void *arg);
 
 /* Whether roles grant `permission` (the matrix in auth.c and docs/security.md). */
 int jd_auth_roles_allow(unsigned roles, const char *permission);

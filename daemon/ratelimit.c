@@ -21,7 +21,8 @@ static const char *network_of(const char *kind, const char *key, char *buf, size
 {
 	struct in6_addr a;
 
-	if (strcmp(kind, "ip") != 0 || strchr(key, ':') == NULL || inet_pton(AF_INET6, key, &a) != 1)
+	if (strcmp(kind, "ip") != 0 || strchr(key, ':') == NULL ||
+	    inet_pton(AF_INET6, key, &a) != 1)
 		return key;
 	memset(a.s6_addr + 8, 0, 8);
 	return inet_ntop(AF_INET6, &a, buf, (socklen_t)len) ? buf : key;

@@ -11,9 +11,9 @@
 #include <time.h>
 
 #define JD_RL_MAX_FAILURES 10
-#define JD_RL_WINDOW_S     300
-#define JD_RL_BLOCK_S      300
-#define JD_RL_SLOTS        4096
+#define JD_RL_WINDOW_S	   300
+#define JD_RL_BLOCK_S	   300
+#define JD_RL_SLOTS	   4096
 
 /* Seconds the key stays blocked, or 0 when it may try. */
 unsigned jd_ratelimit_blocked(const char *kind, const char *key, time_t now);

@@ -303,8 +303,7 @@ static void on_authorized(void *arg, int rc, int status, const char *why)
 		jd_reply_error(req, 403, "forbidden", "%s", why);
 		break;
 	case 429:
-		evhttp_add_header(evhttp_request_get_output_headers(req->ev), "Retry-After",
-				  "300");
+		evhttp_add_header(evhttp_request_get_output_headers(req->ev), "Retry-After", "300");
 		jd_reply_error(req, 429, "too_many_failures", "%s", why);
 		break;
 	default:

@@ -23,8 +23,8 @@ struct jd_req {
 	struct jd_principal principal;
 	struct timespec start;
 	char id[40];
-	char path[128]; /* for the access log: path only, never the query */
-	char source[64]; /* the client's address */
+	char path[128];	   /* for the access log: path only, never the query */
+	char source[64];   /* the client's address */
 	const char *query; /* the raw query string, owned by evhttp's request */
 };
 

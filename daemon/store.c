@@ -219,8 +219,8 @@ struct jd_store {
 	struct jd_audit_log *audit; /* NULL: mutations are not audited */
 	char sha[41];
 	char sha_append[41]; /* append_script's */
-	unsigned pending; /* our commands in flight: freeing waits for them */
-	unsigned loads;	  /* SCRIPT LOADs in flight */
+	unsigned pending;    /* our commands in flight: freeing waits for them */
+	unsigned loads;	     /* SCRIPT LOADs in flight */
 	int freed;
 };
 

@@ -336,8 +336,7 @@ static void on_created(int rc, const struct jd_mutate_result *res, void *arg)
 			rc = JD_ERR;
 	} else if (rc == JD_E_CONFLICT && e->retries < CREATE_RETRIES) {
 		/* another worker created it first: read the winner's */
-		jd_info("tenant key created by another worker; loading it", "tenant=%s",
-			e->tenant);
+		jd_info("tenant key created by another worker; loading it", "tenant=%s", e->tenant);
 		e->retries++;
 		keys_free(e->keys);
 		e->keys = NULL;

@@ -20,7 +20,7 @@
 #include "users.h"
 
 #define TOKEN_RANDOM_BYTES 32
-#define LIST_MAX           200
+#define LIST_MAX	   200
 /* tokens:summary holds, per token id: user|label|created|expires|revoked|hash */
 #define SUMMARY_FMT    "%s|%s|%s|%s|%s|%s"
 #define SUMMARY_FIELDS 6
@@ -141,9 +141,9 @@ static void on_token_stored(int rc, const struct jd_mutate_result *res, void *ar
 static int store_token(struct create_ctx *c)
 {
 	char record[80], created[24], expires[24], summary[256];
-	const char *set[] = {"user",    c->user, "id",      c->id,   "label",   c->label, "created",
-			     created,   "expires", expires, "revoked", "0",     "hash",    c->hash,
-			     NULL};
+	const char *set[] = {"user",	c->user,   "id",    c->id,     "label",
+			     c->label,	"created", created, "expires", expires,
+			     "revoked", "0",	   "hash",  c->hash,   NULL};
 	struct jd_op ops[] = {
 	    {JD_OP_ZADD, "tokens:by_time", c->id, created},
 	    {JD_OP_HSET, "tokens:summary", c->id, summary},
@@ -217,11 +217,11 @@ static void create_token(jd_req *req, void *arg)
 	c->req = req;
 	if (!jd_auth_user_id_valid(user) ||
 	    jd_token_parse_ttl(ttl ? ttl : "30d", &c->ttl) != JD_OK) {
-		jd_reply_error(req, 400, "invalid",
-			       "%s", !jd_auth_user_id_valid(user)
-					 ? "field 'user' is not a user id"
-					 : "field 'ttl' must be like 30d, 12h or 90m (1 minute to "
-					   "365 days)");
+		jd_reply_error(req, 400, "invalid", "%s",
+			       !jd_auth_user_id_valid(user)
+				   ? "field 'user' is not a user id"
+				   : "field 'ttl' must be like 30d, 12h or 90m (1 minute to "
+				     "365 days)");
 		free(c);
 		return;
 	}
@@ -244,7 +244,7 @@ static void create_token(jd_req *req, void *arg)
 struct list_ctx {
 	jd_req *req;
 	json_t *ids;
-	json_t *out;    /* the tokens, before the scope filter */
+	json_t *out;	/* the tokens, before the scope filter */
 	json_t *owners; /* their distinct users */
 	char user[JD_USER_ID_MAX + 1];
 };
@@ -272,9 +272,8 @@ static void on_owner_summaries(int rc, json_t *result, void *arg)
 	for (i = 0; i < json_array_size(l->owners); i++)
 		if (jd_users_summary_managed(&l->req->principal,
 					     json_string_value(json_array_get(result, i))))
-			json_object_set_new(allowed,
-					    json_string_value(json_array_get(l->owners, i)),
-					    json_true());
+			json_object_set_new(
+			    allowed, json_string_value(json_array_get(l->owners, i)), json_true());
 	json_array_foreach(l->out, i, t)
 	{
 		if (json_object_get(allowed, json_string_value(json_object_get(t, "user"))))
@@ -353,8 +352,8 @@ static void on_summaries(int rc, json_t *result, void *arg)
 
 			if (t == NULL)
 				continue;
-			if (l->user[0] && strcmp(json_string_value(json_object_get(t, "user")),
-						 l->user) != 0) {
+			if (l->user[0] &&
+			    strcmp(json_string_value(json_object_get(t, "user")), l->user) != 0) {
 				json_decref(t);
 				continue;
 			}
@@ -388,8 +387,8 @@ static void on_token_ids(int rc, json_t *result, void *arg)
 	l->ids = json_incref(result);
 	for (size_t i = 0; i < n && i < LIST_MAX; i++)
 		argv[2 + i] = json_string_value(json_array_get(result, i));
-	rc = jd_store_read(l->req->srv->store, JD_SYSTEM_TENANT, (int)(2 + (n < LIST_MAX ? n : LIST_MAX)),
-			   argv, on_summaries, l);
+	rc = jd_store_read(l->req->srv->store, JD_SYSTEM_TENANT,
+			   (int)(2 + (n < LIST_MAX ? n : LIST_MAX)), argv, on_summaries, l);
 	if (rc != JD_OK) {
 		jd_reply_rc(l->req, rc, "tokens");
 		list_ctx_free(l);

@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #define JD_TOKEN_PREFIX "jdt_"
-#define JD_TOKEN_MAX    64
+#define JD_TOKEN_MAX	64
 
 struct jd_server;
 
@@ -21,8 +21,5 @@ int jd_token_parse_ttl(const char *s, long long *seconds);
 
 /* POST/GET /v1/tokens, DELETE /v1/tokens/{id}. */
 int jd_tokens_register(struct jd_server *srv, char *err, size_t errlen);
-
-
-
 
 #endif

@@ -174,7 +174,7 @@ struct write_ctx {
 	int create;
 };
 
-static const char *const user_fields[] = {"display_name", "roles", "tenants", "units",
+static const char *const user_fields[] = {"display_name", "roles",  "tenants", "units",
 					  "groups",	  "person", "status"};
 
 #define N_USER_FIELDS (sizeof(user_fields) / sizeof(user_fields[0]))
@@ -194,9 +194,9 @@ static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
 	else if (rc != JD_OK)
 		jd_reply_rc(w->req, rc, "user");
 	else
-		jd_reply_json(w->req, w->create ? 201 : 200,
-			      json_pack("{s:s, s:I}", "id", w->id, "version",
-					(json_int_t)res->version));
+		jd_reply_json(
+		    w->req, w->create ? 201 : 200,
+		    json_pack("{s:s, s:I}", "id", w->id, "version", (json_int_t)res->version));
 	free(w);
 }
 
@@ -319,8 +319,8 @@ static void on_edit_fetched(int rc, const struct jd_user_view *u, void *arg)
 	char why[200];
 	const char *tenants, *roles;
 
-	if (rc != JD_OK || u == NULL || !jd_users_caller_may_manage(&req->principal, u->tenants,
-								    u->roles)) {
+	if (rc != JD_OK || u == NULL ||
+	    !jd_users_caller_may_manage(&req->principal, u->tenants, u->roles)) {
 		if (rc != JD_OK)
 			jd_reply_rc(req, rc, "user");
 		else /* out of scope: as if it did not exist */
@@ -572,8 +572,7 @@ static const struct jd_route user_routes[] = {
      create_fields, 0, create_user, NULL},
     {"GET", "/v1/users", "users.read", "List users (the first 200 by id, within your scope)",
      "users list", NULL, 0, list_users, NULL},
-    {"GET", "/v1/users/{id}", "users.read", "Show a user", "users show", NULL, 0, show_user,
-     NULL},
+    {"GET", "/v1/users/{id}", "users.read", "Show a user", "users show", NULL, 0, show_user, NULL},
     {"PATCH", "/v1/users/{id}", "users.write", "Change a user's roles, scope or status",
      "users edit", edit_fields, 0, edit_user, NULL},
 };
