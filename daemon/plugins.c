@@ -97,7 +97,8 @@ static int check_descriptor(struct jd_plugin_handle *h, char *err, size_t errlen
 		snprintf(err, errlen,
 			 "plugin '%s': built for plugin ABI %u.%u, this jiandud "
 			 "provides %u.%u",
-			 h->name, d->abi_major, d->abi_minor, JD_ABI_MAJOR, JD_ABI_MINOR);
+			 h->name, d->abi_major, d->abi_minor, (unsigned)JD_ABI_MAJOR,
+			 (unsigned)JD_ABI_MINOR);
 		return JD_E_INVALID;
 	}
 	if (d->name == NULL || strcmp(d->name, h->name) != 0) {

@@ -670,7 +670,7 @@ json_t *jd_router_openapi(struct jd_router *r, const char *version)
 			item = json_object();
 			json_object_set_new(paths, rt->path, item);
 		}
-		for (k = 0; rt->method[k] && k < sizeof(method) - 1; k++)
+		for (k = 0; k < sizeof(method) - 1 && rt->method[k]; k++)
 			method[k] = (char)tolower((unsigned char)rt->method[k]);
 		method[k] = '\0';
 		json_object_set_new(item, method, operation_of(r->routes[i]));
