@@ -183,9 +183,9 @@ static void on_token_user(int rc, const struct jd_user_view *u, void *arg)
 
 	if (rc != JD_OK) {
 		jd_reply_rc(c->req, rc, "user");
-	} else if (u == NULL) {
-		jd_reply_error(c->req, 404, "not_found", "no user '%s'", c->user);
-	} else if (!jd_users_caller_may_manage(&c->req->principal, u->tenants, u->roles)) {
+	} else if (u == NULL ||
+		   !jd_users_caller_may_manage(&c->req->principal, u->tenants, u->roles)) {
+		/* out of scope: as if the user did not exist */
 		jd_reply_error(c->req, 404, "not_found", "no user '%s'", c->user);
 	} else if (!may_act_as(&c->req->principal, u->roles)) {
 		jd_reply_error(c->req, 403, "forbidden",
