@@ -143,6 +143,44 @@ equals "deleted: names seq 3" "$(python3 -c 'import json,sys; r=json.load(sys.st
 jd_ctl audit verify --tenant t2 >/dev/null 2>&1 && st=0 || st=$?
 equals "deleted: verify exits 1" "$st" 1
 
+# (c) an entry inserted and (d) two entries swapped: the stream rebuilt with fresh ids
+rebuild() { # rebuild TENANT MODE
+	python3 - "$sock" "$1" "$2" <<'PY'
+import json, subprocess, sys
+sock, tenant, mode = sys.argv[1:]
+key = "jd:{%s}:audit" % tenant
+entries = json.loads(subprocess.run(["redis-cli", "-s", sock, "--json", "XRANGE", key, "-", "+"],
+                                    capture_output=True, text=True, check=True).stdout)
+fields = [list(f) for _, f in entries]
+seq = lambda f: f[f.index("seq") + 1]
+i = [seq(f) for f in fields].index("3")
+if mode == "insert":
+    forged = list(fields[i])
+    forged[forged.index("actor") + 1] = "mallory"
+    forged[forged.index("seq") + 1] = "4"
+    forged[forged.index("tag") + 1] = "ab" * 32
+    fields.insert(i + 1, forged)
+else:
+    fields[i], fields[i + 1] = fields[i + 1], fields[i]
+subprocess.run(["redis-cli", "-s", sock, "DEL", key], check=True, capture_output=True)
+for n, f in enumerate(fields, 1):
+    subprocess.run(["redis-cli", "-s", sock, "XADD", key, "1-%d" % n, *f], check=True,
+                   capture_output=True)
+PY
+}
+problems() {
+	jd_ctl_curl -s "$(jd_control_url "/v1/audit/verify?tenant=$1")" | python3 -c 'import json,sys
+r=json.load(sys.stdin)["report"]
+print(",".join("%s:%s" % (p["seq"], p["status"]) for p in r["problems"] if p["status"]!="unsigned"))'
+}
+for t in t4 t5; do
+	for i in 1 2 3 4 5; do jd_ctl example notes add --tenant "$t" --title "n$i" >/dev/null; done
+done
+rebuild t4 insert
+equals "inserted: named, and nothing else" "$(problems t4)" "4:inserted"
+rebuild t5 reorder
+equals "reordered: named, and nothing else" "$(problems t5)" "4:reordered"
+
 # after tampering, new writes still chain onto the head jiandud last knew
 jd_ctl example notes add --tenant t3 --title after >/dev/null
 jd_ctl audit verify --tenant t3 >/dev/null 2>&1 && st=0 || st=$?
