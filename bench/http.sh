@@ -11,7 +11,7 @@ JD_WITH_TOOLS=1 scripts/deps.sh
 tmp=$(mktemp -d /tmp/jdbench.XXXXXX)
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 "$build/jianductl" init "$tmp/i" --control-port 27443 --api-port 28443 \
-	--plugins-dir "$PWD/$build/plugins" >/dev/null
+	--plugins-dir "$PWD/$build/plugins" --load example >/dev/null
 sed -i 's/^log_level = .*/log_level = warn/' "$tmp/i/jiandud.conf"
 "$build/jiandud" -c "$tmp/i/jiandud.conf" 2>"$tmp/log" &
 pid=$!
@@ -20,8 +20,16 @@ for _ in $(seq 1 100); do
 	sleep 0.1
 done
 echo "jiandud $("$build/jiandud" -V | cut -d' ' -f2), $(nproc) cores, wrk: 1 thread, $conns connections, ${secs}s"
-for path in /healthz /v1/nothing; do
-	echo "== GET $path (api listener, TLS, keep-alive)"
-	wrk -t1 -c"$conns" -d"${secs}s" --latency "https://127.0.0.1:28443$path" |
+ctl() { "$build/jianductl" -c "$tmp/i/jianductl.conf" "$@"; }
+ctl users add --id bench --roles staff --tenants t1 >/dev/null
+token=$(ctl tokens create --user bench --ttl 1h --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+for i in $(seq 1 20); do ctl example notes add --tenant t1 --title "note $i" --text "text $i" >/dev/null; done
+run() { # title path [header]
+	echo "== $1"
+	wrk -t1 -c"$conns" -d"${secs}s" --latency ${3:+-H "$3"} "https://127.0.0.1:28443$2" |
 		grep -E 'Requests/sec|Latency|50%|99%|Non-2xx|Socket errors'
-done
+}
+run "GET /healthz (no credential, no Redis round trip)" /healthz
+run "GET /v1/nothing (404 JSON error)" /v1/nothing
+run "GET /v1/status with a bearer token (2 Redis reads: token, user)" /v1/status "Authorization: Bearer $token"
+run "GET /v1/example/notes (token + 2 reads of the list)" "/v1/example/notes?tenant=t1" "Authorization: Bearer $token"
