@@ -150,6 +150,94 @@ int jd_auth_user_id_valid(const char *s)
 	return 1;
 }
 
+/* ---- record scope ------------------------------------------------------------ */
+
+/*
+ * Whether the comma-separated csv holds item[0..len).  Spaces around an
+ * entry are ignored; an empty entry or item never matches.
+ */
+static int csv_has_n(const char *csv, const char *item, size_t len)
+{
+	const char *p = csv;
+
+	while (len > 0 && *item == ' ') {
+		item++;
+		len--;
+	}
+	while (len > 0 && item[len - 1] == ' ')
+		len--;
+	if (csv == NULL || len == 0)
+		return 0;
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		const char *q = p;
+
+		while (n > 0 && *q == ' ') {
+			q++;
+			n--;
+		}
+		while (n > 0 && q[n - 1] == ' ')
+			n--;
+		if (n == len && strncmp(q, item, len) == 0)
+			return 1;
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	return 0;
+}
+
+static int csv_has(const char *csv, const char *item)
+{
+	return item != NULL && csv_has_n(csv, item, strlen(item));
+}
+
+/* Whether two comma-separated lists share an entry. */
+static int csv_meet(const char *a, const char *b)
+{
+	const char *p = a;
+
+	if (a == NULL || b == NULL)
+		return 0;
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		if (csv_has_n(b, p, n))
+			return 1;
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	return 0;
+}
+
+enum jd_record_access jd_auth_record_access(const struct jd_principal *p,
+					    const struct jd_record_scope *s)
+{
+	if (p == NULL || s == NULL || p->name[0] == '\0')
+		return JD_RECORD_OUT_OF_SCOPE;
+	/* recusal wins over every role: a recused admin does not see it either */
+	if (csv_has(s->deny, p->name))
+		return JD_RECORD_DENIED_BY_LIST;
+	if (p->roles & JD_ROLE_ADMIN)
+		return JD_RECORD_VISIBLE;
+	if (!csv_has(p->tenants, s->tenant))
+		return JD_RECORD_OUT_OF_SCOPE;
+	if (p->roles & (JD_ROLE_LEADER | JD_ROLE_REVIEWER))
+		return JD_RECORD_VISIBLE;
+	if ((p->roles & (JD_ROLE_STAFF | JD_ROLE_TRAINER)) &&
+	    (csv_has(p->units, s->unit) || csv_meet(s->groups, p->groups)))
+		return JD_RECORD_VISIBLE;
+	return JD_RECORD_OUT_OF_SCOPE;
+}
+
+int jd_auth_record_visible(const struct jd_principal *p, const struct jd_record_scope *s)
+{
+	return jd_auth_record_access(p, s) == JD_RECORD_VISIBLE;
+}
+
 /* ---- one request's decision ------------------------------------------------- */
 
 struct pending {

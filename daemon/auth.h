@@ -64,6 +64,35 @@ void jd_auth_request(struct jd_store *store, const struct jd_auth_input *in, str
 int jd_auth_roles_allow(unsigned roles, const char *permission);
 /* Whether an authenticated principal may do `permission` (e.g. open a sealed field). */
 int jd_auth_may(const struct jd_principal *p, const char *permission);
+/*
+ * What a record says about who may see it (docs/security.md, "Record
+ * scope").  Every text may be NULL, read as "".
+ */
+struct jd_record_scope {
+	const char *tenant; /* the record's tenant */
+	const char *unit;   /* its unit; may be empty */
+	const char *groups; /* comma-separated; may be empty */
+	const char *deny;   /* comma-separated user ids who must never see it (recusal) */
+};
+
+enum jd_record_access {
+	JD_RECORD_VISIBLE,	 /* may see it */
+	JD_RECORD_OUT_OF_SCOPE,	 /* tenant, unit or groups do not match, or no role reads records */
+	JD_RECORD_DENIED_BY_LIST /* named on the record's deny list: wins over roles, even admin */
+};
+
+/*
+ * The one scope decision, in this order: on the deny list -> denied (an
+ * instance admin too); instance admin -> visible; the tenant not among
+ * p->tenants -> out of scope; leader or reviewer -> the whole tenant;
+ * staff or trainer -> records whose unit is among p->units or whose
+ * groups meet p->groups; any other role (tenant_admin, auditor, viewer)
+ * -> no records.  A NULL or unnamed principal or a NULL scope: out of scope.
+ */
+enum jd_record_access jd_auth_record_access(const struct jd_principal *p,
+					    const struct jd_record_scope *s);
+/* 1 when jd_auth_record_access is JD_RECORD_VISIBLE, 0 otherwise. */
+int jd_auth_record_visible(const struct jd_principal *p, const struct jd_record_scope *s);
 /* "staff,leader" -> bits; JD_E_INVALID names the bad role in err. */
 int jd_auth_parse_roles(const char *csv, unsigned *roles, char *err, size_t errlen);
 /* bits -> "leader,staff" */

@@ -303,6 +303,135 @@ static int host_blind_index(jd_plugin_handle *self, const char *tenant, const ch
 	return rc;
 }
 
+/* ---- Record keys (crypto-shredding; tenant_keys.c) ---------------------------------- */
+
+static char *host_record_key_new(jd_plugin_handle *self, const char *tenant,
+				 const char *record_type, const char *record_id)
+{
+	char wrapped[JD_WRAPPED_MAX];
+	char *out = NULL;
+	int rc = jd_tenant_record_key_new(self->srv->tenant_keys, tenant, record_type, record_id,
+					  wrapped, sizeof(wrapped));
+
+	if (rc != JD_OK) {
+		jd_warn("record key not created",
+			"plugin=%s tenant=%.64s record_type=%.64s record_id=%.64s rc=%d",
+			self->name, tenant ? tenant : "-", record_type ? record_type : "-",
+			record_id ? record_id : "-", rc);
+		errno = rc == JD_E_INVALID ? EINVAL : errno_of(rc);
+		return NULL;
+	}
+	out = strdup(wrapped);
+	if (out == NULL)
+		errno = ENOMEM;
+	return out;
+}
+
+static char *host_seal_rk(jd_plugin_handle *self, const char *tenant, const char *record_type,
+			  const char *record_id, const char *field, const char *wrapped_rkey,
+			  const char *plain)
+{
+	const struct jd_seal_ad ad = {
+	    .tenant = tenant, .record_type = record_type, .record_id = record_id, .field = field};
+	char *out = NULL;
+	int rc = jd_tenant_seal_rk(self->srv->tenant_keys, &ad, wrapped_rkey, plain, &out);
+
+	if (rc != JD_OK) {
+		/* names where, never the value */
+		jd_warn("seal under record key failed",
+			"plugin=%s tenant=%.64s record_type=%.64s record_id=%.64s field=%.64s "
+			"rc=%d",
+			self->name, tenant ? tenant : "-", record_type ? record_type : "-",
+			record_id ? record_id : "-", field ? field : "-", rc);
+		errno = errno_of(rc);
+		return NULL;
+	}
+	return out;
+}
+
+static char *host_open_rk(jd_plugin_handle *self, jd_req *req, const char *permission,
+			  const char *tenant, const char *record_type, const char *record_id,
+			  const char *field, const char *wrapped_rkey, const char *sealed)
+{
+	const struct jd_seal_ad ad = {
+	    .tenant = tenant, .record_type = record_type, .record_id = record_id, .field = field};
+	unsigned char *plain = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (req == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!jd_auth_may(&req->principal, permission)) {
+		note_sealed_read(req, self, permission, tenant, record_type, record_id, field,
+				 "refused");
+		errno = EACCES;
+		return NULL;
+	}
+	/* no wrapped key (purged) is as unreadable as a wrong one */
+	rc = wrapped_rkey == NULL ? JD_E_FORBIDDEN
+				  : jd_tenant_open_rk(self->srv->tenant_keys, &ad, wrapped_rkey,
+						      sealed, &plain, &len);
+	if (rc != JD_OK) {
+		note_sealed_read(req, self, permission, tenant, record_type, record_id, field,
+				 rc == JD_E_NOTFOUND ? "key_not_loaded" : "unreadable");
+		errno = rc == JD_E_INVALID ? EBADMSG : errno_of(rc);
+		return NULL;
+	}
+	note_sealed_read(req, self, permission, tenant, record_type, record_id, field, "opened");
+	return (char *)plain;
+}
+
+/* ---- Record scope (the decision is auth.c's) ------------------------------------ */
+
+/*
+ * Whether the caller of req may see a record of (tenant, unit, groups,
+ * deny).  A hidden record is logged and, when target names it, audited as
+ * "record.hidden" in the record's tenant: fire and forget.
+ */
+static int host_record_visible(jd_req *req, const char *target, const char *tenant,
+			       const char *unit, const char *groups, const char *deny)
+{
+	const struct jd_record_scope scope = {
+	    .tenant = tenant, .unit = unit, .groups = groups, .deny = deny};
+	enum jd_record_access access;
+	struct jd_audit_event ev;
+	const char *outcome;
+	char principal[160], t[80], tg[160];
+	int rc;
+
+	if (req == NULL)
+		return 0;
+	access = jd_auth_record_access(&req->principal, &scope);
+	if (access == JD_RECORD_VISIBLE)
+		return 1;
+	if (target == NULL)
+		return 0; /* filtering a listing: not an attempt on one record */
+	outcome = access == JD_RECORD_DENIED_BY_LIST ? "denied_by_list" : "out_of_scope";
+	jd_notice("record hidden", "outcome=%s req=%s principal=%s cred=%s tenant=%s target=%s",
+		  outcome, req->id, jd_log_quote(principal, sizeof(principal), req->principal.name),
+		  jd_auth_cred_name(req->principal.cred),
+		  jd_log_quote(t, sizeof(t), tenant ? tenant : "-"),
+		  jd_log_quote(tg, sizeof(tg), target));
+	if (req->srv->store == NULL)
+		return 0; /* shutting down */
+	ev = (struct jd_audit_event){
+	    .actor = req->principal.name[0] ? req->principal.name : "-",
+	    .cred = jd_auth_cred_name(req->principal.cred),
+	    .source = req->source,
+	    .req = req->id,
+	    .action = "record.hidden",
+	    .target = target,
+	    .outcome = outcome,
+	};
+	rc = jd_store_audit_event(req->srv->store, tenant ? tenant : "", &ev, NULL, NULL);
+	if (rc != JD_OK)
+		jd_warn("audit: hidden record not appended", "req=%s tenant=%s rc=%d", req->id,
+			jd_log_quote(t, sizeof(t), tenant ? tenant : "-"), rc);
+	return 0;
+}
+
 static const struct jd_host host = {
     .abi_major = JD_ABI_MAJOR,
     .abi_minor = JD_ABI_MINOR,
@@ -329,6 +458,10 @@ static const struct jd_host host = {
     .open = host_open,
     .plain_free = host_plain_free,
     .blind_index = host_blind_index,
+    .record_visible = host_record_visible,
+    .record_key_new = host_record_key_new,
+    .seal_rk = host_seal_rk,
+    .open_rk = host_open_rk,
 };
 
 const struct jd_host *jd_host_table(void)

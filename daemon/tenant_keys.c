@@ -673,3 +673,135 @@ int jd_tenant_blind(struct jd_tenant_keys *tk, const char *tenant, const char *r
 	release(k);
 	return rc;
 }
+
+/* ---- Record keys (crypto-shredding) ------------------------------------------------ */
+
+/*
+ * "record:<t>:<type>:<id>" into out.  A ':' in the tenant or record type
+ * would make the label ambiguous (another record's wrapped key would
+ * unwrap here), so both are refused; the id is last and may hold one.
+ */
+static int record_label(const char *tenant, const char *record_type, const char *record_id,
+			char *out, size_t len)
+{
+	int n;
+
+	if (tenant == NULL || record_type == NULL || record_id == NULL || tenant[0] == '\0' ||
+	    record_type[0] == '\0' || record_id[0] == '\0' || strchr(tenant, ':') != NULL ||
+	    strchr(record_type, ':') != NULL)
+		return JD_E_INVALID;
+	n = snprintf(out, len, "record:%s:%s:%s", tenant, record_type, record_id);
+	if (n < 0 || (size_t)n >= len)
+		return JD_E_INVALID;
+	return JD_OK;
+}
+
+int jd_tenant_record_key_new(struct jd_tenant_keys *tk, const char *tenant, const char *record_type,
+			     const char *record_id, char *out, size_t outlen)
+{
+	char label[JD_RECORD_LABEL_MAX];
+	const struct tk_keys *k = NULL;
+	unsigned char *rkey = NULL;
+	int rc;
+
+	if (out == NULL || outlen == 0)
+		return JD_E_INVALID;
+	out[0] = '\0';
+	if ((rc = record_label(tenant, record_type, record_id, label, sizeof(label))) != JD_OK)
+		goto cleanup;
+	rkey = sodium_malloc(JD_KEY_BYTES);
+	if (rkey == NULL) {
+		rc = JD_E_NOMEM;
+		goto cleanup;
+	}
+	randombytes_buf(rkey, JD_KEY_BYTES);
+	k = acquire(tk, tenant);
+	if (k == NULL) {
+		rc = JD_E_NOTFOUND;
+		goto cleanup;
+	}
+	rc = jd_key_wrap(k->wrap, JD_RECORD_WRAP_KEY_ID, label, rkey, out, outlen);
+cleanup:
+	if (k != NULL)
+		release(k);
+	sodium_free(rkey); /* wipes; NULL is ignored */
+	if (rc != JD_OK && out != NULL && outlen > 0)
+		out[0] = '\0';
+	return rc;
+}
+
+/*
+ * The record key of (ad->tenant, ad->record_type, ad->record_id), unwrapped
+ * into *rkey (sodium_malloc'd: the caller sodium_free's it, which wipes).
+ */
+static int record_key_open(struct jd_tenant_keys *tk, const struct jd_seal_ad *ad,
+			   const char *wrapped, unsigned char **rkey)
+{
+	char label[JD_RECORD_LABEL_MAX], key_id[JD_KEY_ID_MAX + 1];
+	const struct tk_keys *k;
+	int rc;
+
+	*rkey = NULL;
+	if (ad == NULL || wrapped == NULL)
+		return JD_E_INVALID;
+	if ((rc = record_label(ad->tenant, ad->record_type, ad->record_id, label, sizeof(label))) !=
+	    JD_OK)
+		return rc;
+	if (jd_key_wrapped_id(wrapped, key_id, sizeof(key_id)) != JD_OK ||
+	    strcmp(key_id, JD_RECORD_WRAP_KEY_ID) != 0)
+		return JD_E_INVALID;
+	*rkey = sodium_malloc(JD_KEY_BYTES);
+	if (*rkey == NULL)
+		return JD_E_NOMEM;
+	k = acquire(tk, ad->tenant);
+	if (k == NULL) {
+		rc = JD_E_NOTFOUND;
+		goto cleanup;
+	}
+	rc = jd_key_unwrap(k->wrap, label, wrapped, *rkey);
+	release(k);
+cleanup:
+	if (rc != JD_OK) {
+		sodium_free(*rkey); /* wipes */
+		*rkey = NULL;
+	}
+	return rc;
+}
+
+int jd_tenant_seal_rk(struct jd_tenant_keys *tk, const struct jd_seal_ad *ad, const char *wrapped,
+		      const char *plain, char **out)
+{
+	unsigned char *rkey = NULL;
+	int rc;
+
+	*out = NULL;
+	if (plain == NULL)
+		return JD_E_INVALID;
+	if ((rc = record_key_open(tk, ad, wrapped, &rkey)) != JD_OK)
+		goto cleanup;
+	rc = jd_seal(rkey, JD_RECORD_SEAL_KEY_ID, ad, (const unsigned char *)plain, strlen(plain),
+		     out);
+cleanup:
+	sodium_free(rkey); /* wipes; NULL is ignored */
+	return rc;
+}
+
+int jd_tenant_open_rk(struct jd_tenant_keys *tk, const struct jd_seal_ad *ad, const char *wrapped,
+		      const char *sealed, unsigned char **plain, size_t *len)
+{
+	char key_id[JD_KEY_ID_MAX + 1];
+	unsigned char *rkey = NULL;
+	unsigned format;
+	int rc;
+
+	*plain = NULL;
+	if (sealed == NULL || jd_sealed_info(sealed, &format, key_id, sizeof(key_id)) != JD_OK ||
+	    strcmp(key_id, JD_RECORD_SEAL_KEY_ID) != 0)
+		return JD_E_INVALID; /* unknown format, or not sealed under a record key */
+	if ((rc = record_key_open(tk, ad, wrapped, &rkey)) != JD_OK)
+		goto cleanup;
+	rc = jd_open(rkey, ad, sealed, plain, len);
+cleanup:
+	sodium_free(rkey); /* wipes; NULL is ignored */
+	return rc;
+}

@@ -101,4 +101,30 @@ int jd_tenant_open(struct jd_tenant_keys *tk, const struct jd_seal_ad *ad, const
 int jd_tenant_blind(struct jd_tenant_keys *tk, const char *tenant, const char *record_type,
 		    const char *field, const char *value, char out[2 * JD_BLIND_BYTES + 1]);
 
+/*
+ * Record keys (crypto-shredding): a random 32-byte key per record, stored
+ * by the plugin in the record itself, wrapped under the tenant's wrap
+ * subkey (jd_key_wrap, key id "t", label "record:<t>:<type>:<id>").  It is
+ * unwrapped only during a call and wiped before the call returns.  Values
+ * sealed under it are "s1.r.<...>".  A ':' in the tenant or record type is
+ * refused (JD_E_INVALID): it would make the label ambiguous.
+ */
+#define JD_RECORD_WRAP_KEY_ID "t"  /* key id of record keys wrapped under a tenant's wrap subkey */
+#define JD_RECORD_SEAL_KEY_ID "r"  /* key id of values sealed under a record key */
+#define JD_RECORD_LABEL_MAX   4097 /* "record:<t>:<type>:<id>" and NUL (labels: 4096 bytes) */
+
+/* A new record key, wrapped into out (JD_WRAPPED_MAX bytes suffice).  JD_E_NOTFOUND: not cached. */
+int jd_tenant_record_key_new(struct jd_tenant_keys *tk, const char *tenant, const char *record_type,
+			     const char *record_id, char *out, size_t outlen);
+/* As jd_tenant_seal, under the record key that `wrapped` holds: *out "s1.r.<...>". */
+int jd_tenant_seal_rk(struct jd_tenant_keys *tk, const struct jd_seal_ad *ad, const char *wrapped,
+		      const char *plain, char **out);
+/*
+ * As jd_tenant_open, under the record key that `wrapped` holds.
+ * JD_E_INVALID: malformed or not "s1.r." / "w1.t."; JD_E_FORBIDDEN: the
+ * wrapped key is another record's, or the value does not open under it.
+ */
+int jd_tenant_open_rk(struct jd_tenant_keys *tk, const struct jd_seal_ad *ad, const char *wrapped,
+		      const char *sealed, unsigned char **plain, size_t *len);
+
 #endif

@@ -257,9 +257,58 @@ struct jd_host {
 	int (*blind_index)(jd_plugin_handle *self, const char *tenant, const char *record_type,
 			   const char *field, const char *value, char out[33]);
 
-	/* further security services (audit); NULL until then */
-	void *security_reserved[3];
-	void *reserved[8];
+	/*
+	 * Record scope (docs/security.md "Record scope"; the decision is the
+	 * core's).  Call it with the record's tenant, unit (may be empty),
+	 * groups and deny list (comma-separated user ids; may be empty) before
+	 * showing, changing or listing a record.  Returns 1 (visible) or 0.
+	 * On 0 the core appends "record.hidden" to the tenant's audit trail,
+	 * with `target` (e.g. "note:<id>") and outcome "out_of_scope" or
+	 * "denied_by_list"; target NULL (filtering a listing) is not audited.
+	 * On 0 the plugin must answer exactly as if the record did not exist
+	 * (404, the same message), and leave it out of a listing.  The deny
+	 * list wins over every role, the instance admin's too.  NULL in a host
+	 * older than this slot.
+	 */
+	int (*record_visible)(jd_req *req, const char *target, const char *tenant, const char *unit,
+			      const char *groups, const char *deny);
+	/* further security services; NULL until then */
+	void *security_reserved[2];
+	/*
+	 * Record keys (crypto-shredding, docs/security.md "Sealed fields").  A
+	 * record may have its own random data key; the plugin stores it in the
+	 * record, wrapped under the tenant's key, and seals that record's most
+	 * sensitive fields under it.  Deleting the wrapped key (HDEL in a
+	 * mutation) makes every copy of those sealed values unreadable, once no
+	 * copy of the wrapped key is left (a backup taken before still has one).
+	 * NULL in a host older than these slots.  Call them from a keys_ready
+	 * callback, as seal and open.
+	 *
+	 * record_key_new: a new record key for (tenant, record_type, record_id),
+	 * wrapped: a malloc'd "w1.t.<base64url>" to store in the record (e.g.
+	 * field "rkey"), or NULL (errno EAGAIN: call keys_ready first; EINVAL,
+	 * also for a ':' in tenant or record_type; ENOMEM).
+	 */
+	char *(*record_key_new)(jd_plugin_handle *self, const char *tenant, const char *record_type,
+				const char *record_id);
+	/*
+	 * As seal, under the record key that wrapped_rkey (what record_key_new
+	 * returned for this record) holds: a malloc'd "s1.r.<base64url>" or NULL
+	 * with errno as for seal (EBADMSG: wrapped_rkey is not this record's).
+	 */
+	char *(*seal_rk)(jd_plugin_handle *self, const char *tenant, const char *record_type,
+			 const char *record_id, const char *field, const char *wrapped_rkey,
+			 const char *plain);
+	/*
+	 * As open (the same permission check, logging and audit), under the
+	 * record key that wrapped_rkey holds.  EBADMSG also when wrapped_rkey
+	 * is missing (NULL: the record was purged), another record's, or does
+	 * not unwrap.
+	 */
+	char *(*open_rk)(jd_plugin_handle *self, jd_req *req, const char *permission,
+			 const char *tenant, const char *record_type, const char *record_id,
+			 const char *field, const char *wrapped_rkey, const char *sealed);
+	void *reserved[5];
 };
 
 /* ---- The descriptor a plugin exports ----------------------------------- */

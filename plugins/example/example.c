@@ -29,9 +29,17 @@ static unsigned long long notes_created_seen; /* counted from our own events */
  * before it is stored, and opens it only for callers holding
  * READ_TEXT_PERMISSION.  The title gets a blind index, so "which notes
  * have this title" is answered without the title in any index key.
+ *
+ * The note's source (who told us: the template for a reporter's identity)
+ * is sealed under the note's own record key (record_key_new, seal_rk,
+ * open_rk), kept wrapped in the note's field RKEY_FIELD.  Purging the note
+ * deletes that field: from then on no copy of the sealed source opens, in
+ * Redis or in a backup, once every copy of the wrapped key is gone
+ * (crypto-shredding, docs/security.md).
  */
 #define RECORD_TYPE	     "note"
 #define READ_TEXT_PERMISSION "example.read"
+#define RKEY_FIELD	     "rkey"
 
 /* "notes:by_title:<blind index of title>": the ids of the notes with that title. */
 static int title_index_key(const char *tenant, const char *title, char *out, size_t len)
@@ -61,10 +69,14 @@ struct pending {
 	char tenant[65];
 	char *title;	    /* create and edit: copies of the input */
 	char *text;	    /* sensitive: wiped when freed */
+	char *source;	    /* create: sensitive, sealed under the note's record key; wiped */
 	char *idem;	    /* create */
 	char *old_title;    /* edit: the title being replaced (its index entry goes) */
 	json_int_t version; /* edit */
 	json_t *fields;	    /* show: the record read, until its text is opened */
+	char *unit;	    /* create and edit: the note's scope, copies of the input */
+	char *groups;
+	char *deny;
 };
 
 static struct pending *pending_new(jd_req *req, const char *tenant, const char *id)
@@ -83,8 +95,12 @@ static void pending_free(struct pending *p)
 {
 	free(p->title);
 	free_secret(p->text);
+	free_secret(p->source);
 	free(p->idem);
 	free(p->old_title);
+	free(p->unit);
+	free(p->groups);
+	free(p->deny);
 	json_decref(p->fields);
 	free(p);
 }
@@ -94,6 +110,91 @@ static int dup_opt(char **dst, const char *s)
 {
 	*dst = s ? strdup(s) : NULL;
 	return s != NULL && *dst == NULL ? -1 : 0;
+}
+
+/* ---- record scope ------------------------------------------------------------- */
+
+/*
+ * A note may name its unit, groups and deny list (fields "unit", "groups",
+ * "deny"); the core decides who sees it (record_visible).  A copy
+ * "unit|groups|deny" per note in the hash "notes:scope" lets the list
+ * route filter its 50 notes with one more HMGET, not one read per note.
+ */
+#define SCOPE_MAX (64 + 1 + 256 + 1 + 256 + 1)
+
+/* NULL or "": valid.  Otherwise [A-Za-z0-9._-], and ',' between entries of a list. */
+static int scope_text_valid(const char *s, int list)
+{
+	for (; s != NULL && *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-' ||
+		      (list && *s == ',')))
+			return 0;
+	return 1;
+}
+
+static void scope_join(char out[SCOPE_MAX], const char *unit, const char *groups, const char *deny)
+{
+	snprintf(out, SCOPE_MAX, "%.64s|%.256s|%.256s", unit ? unit : "", groups ? groups : "",
+		 deny ? deny : "");
+}
+
+/* "unit|groups|deny" (or NULL: none) -> its three parts, "" when absent. */
+static void scope_split(const char *v, char unit[65], char groups[257], char deny[257])
+{
+	const char *a = v ? strchr(v, '|') : NULL, *b = a ? strchr(a + 1, '|') : NULL;
+
+	unit[0] = groups[0] = deny[0] = '\0';
+	if (a == NULL || b == NULL)
+		return;
+	snprintf(unit, 65, "%.*s", (int)(a - v < 64 ? a - v : 64), v);
+	snprintf(groups, 257, "%.*s", (int)(b - a - 1 < 256 ? b - a - 1 : 256), a + 1);
+	snprintf(deny, 257, "%.256s", b + 1);
+}
+
+/*
+ * Whether the caller sees note id.  audited: a read or change of this one
+ * note (a hidden one is audited by the core); 0: filtering a list.  A host
+ * without record_visible hides everything (fail closed).
+ */
+static int note_visible(jd_req *req, const char *tenant, const char *id, const char *unit,
+			const char *groups, const char *deny, int audited)
+{
+	char target[80];
+
+	if (host->record_visible == NULL)
+		return 0;
+	snprintf(target, sizeof(target), "note:%.64s", id);
+	return host->record_visible(req, audited ? target : NULL, tenant, unit, groups, deny);
+}
+
+/* In HGETALL's [field, value, ...]: the value of name, or NULL. */
+static const char *field_of(json_t *arr, const char *name)
+{
+	for (size_t i = 0; i + 1 < json_array_size(arr); i += 2)
+		if (json_is_string(json_array_get(arr, i)) &&
+		    strcmp(json_string_value(json_array_get(arr, i)), name) == 0)
+			return json_string_value(json_array_get(arr, i + 1));
+	return NULL;
+}
+
+/* Copies the optional scope fields of the input; JD_E_INVALID (replied) or JD_E_NOMEM. */
+static int scope_input(struct pending *p, json_t *in)
+{
+	const char *unit = json_string_value(json_object_get(in, "unit"));
+	const char *groups = json_string_value(json_object_get(in, "groups"));
+	const char *deny = json_string_value(json_object_get(in, "deny"));
+
+	if (!scope_text_valid(unit, 0) || !scope_text_valid(groups, 1) ||
+	    !scope_text_valid(deny, 1)) {
+		host->reply_error(p->req, 400, "invalid",
+				  "fields 'unit', 'groups' and 'deny' take ids of [A-Za-z0-9._-], "
+				  "groups and deny comma-separated");
+		return JD_E_INVALID;
+	}
+	if (dup_opt(&p->unit, unit) || dup_opt(&p->groups, groups) || dup_opt(&p->deny, deny))
+		return JD_E_NOMEM;
+	return JD_OK;
 }
 
 /* "note:<id>" -> "<id>": on a retry the store names the record the first call wrote. */
@@ -119,12 +220,19 @@ static void on_created(int rc, const struct jd_mutate_result *res, void *arg)
 	pending_free(p);
 }
 
-/* The tenant's key is loaded: seal the text, index the title, store it all in one step. */
+/*
+ * The tenant's key is loaded: create the note's record key, seal the text
+ * (tenant key) and the source (record key), index the title, store it all
+ * in one step.
+ */
 static void create_keys_ready(int rc, void *arg)
 {
 	struct pending *p = arg;
 	char record[64], score[32], idem_key[96], by_title[64];
-	char *sealed = NULL;
+	char *sealed = NULL, *rkey = NULL, *sealed_source = NULL;
+	const char *set[19];
+	size_t n = 0;
+	char scope[SCOPE_MAX];
 
 	if (rc != JD_OK)
 		goto fail;
@@ -138,18 +246,59 @@ static void create_keys_ready(int rc, void *arg)
 		rc = errno == ENOMEM ? JD_E_NOMEM : JD_ERR;
 		goto fail;
 	}
+	if (host->record_key_new == NULL || host->seal_rk == NULL) {
+		rc = JD_ERR; /* a host without record keys */
+		goto fail;
+	}
+	if ((rkey = host->record_key_new(self, p->tenant, RECORD_TYPE, p->id)) == NULL) {
+		rc = errno == ENOMEM ? JD_E_NOMEM : JD_ERR;
+		goto fail;
+	}
+	if (p->source != NULL &&
+	    (sealed_source = host->seal_rk(self, p->tenant, RECORD_TYPE, p->id, "source", rkey,
+					   p->source)) == NULL) {
+		rc = errno == ENOMEM ? JD_E_NOMEM : JD_ERR;
+		goto fail;
+	}
 	if ((rc = title_index_key(p->tenant, p->title, by_title, sizeof(by_title))) != JD_OK)
 		goto fail;
+	set[n++] = "title";
+	set[n++] = p->title;
+	set[n++] = "created_by";
+	set[n++] = host->req_principal(p->req);
+	set[n++] = "created_at";
+	set[n++] = score;
+	set[n++] = RKEY_FIELD;
+	set[n++] = rkey;
+	if (sealed != NULL) {
+		set[n++] = "text";
+		set[n++] = sealed;
+	}
+	if (sealed_source != NULL) {
+		set[n++] = "source";
+		set[n++] = sealed_source;
+	}
+	if (p->unit != NULL) {
+		set[n++] = "unit";
+		set[n++] = p->unit;
+	}
+	if (p->groups != NULL) {
+		set[n++] = "groups";
+		set[n++] = p->groups;
+	}
+	if (p->deny != NULL) {
+		set[n++] = "deny";
+		set[n++] = p->deny;
+	}
+	scope_join(scope, p->unit, p->groups, p->deny);
+	set[n] = NULL;
 	{
-		const char *set[] = {
-		    "title",	  p->title, "created_by",	    host->req_principal(p->req),
-		    "created_at", score,    sealed ? "text" : NULL, sealed,
-		    NULL};
 		const struct jd_op ops[] = {
 		    {JD_OP_ZADD, "notes:by_time", p->id, score},
 		    {JD_OP_HSET, "notes:titles", p->id, p->title},
 		    {JD_OP_SADD, by_title, p->id, NULL},
 		    {JD_OP_HINCRBY, "notes:stats", "created", "1"},
+		    {JD_OP_HSET, "notes:scope", p->id, scope},
 		};
 		const struct jd_mutation m = {
 		    .tenant = p->tenant,
@@ -165,12 +314,15 @@ static void create_keys_ready(int rc, void *arg)
 
 		rc = host->store_mutate(self, &m, on_created, p);
 	}
-	free(sealed);
 	if (rc == JD_OK)
-		return;
+		goto cleanup;
 fail:
 	host->reply_rc(p->req, rc, "note");
 	pending_free(p);
+cleanup:
+	free(sealed);
+	free(rkey);
+	free(sealed_source);
 }
 
 static void create_note(jd_req *req, void *arg)
@@ -186,8 +338,16 @@ static void create_note(jd_req *req, void *arg)
 	p = pending_new(req, tenant, id);
 	if (p == NULL || dup_opt(&p->title, json_string_value(json_object_get(in, "title"))) ||
 	    dup_opt(&p->text, json_string_value(json_object_get(in, "text"))) ||
+	    dup_opt(&p->source, json_string_value(json_object_get(in, "source"))) ||
 	    dup_opt(&p->idem, json_string_value(json_object_get(in, "idempotency_key")))) {
 		rc = JD_E_NOMEM;
+		goto fail;
+	}
+	if ((rc = scope_input(p, in)) != JD_OK) {
+		if (rc == JD_E_INVALID) { /* already answered */
+			pending_free(p);
+			return;
+		}
 		goto fail;
 	}
 	rc = host->keys_ready(self, tenant, create_keys_ready, p);
@@ -201,7 +361,10 @@ fail:
 
 /* ---- GET /v1/example/notes/{id} ------------------------------------------ */
 
-/* HGETALL gives [field, value, ...]; hidden fields start with "_" except the version. */
+/*
+ * HGETALL gives [field, value, ...]; hidden fields start with "_" except
+ * the version; the wrapped record key is not shown either.
+ */
 static json_t *note_from_fields(const char *id, json_t *arr)
 {
 	json_t *note = json_pack("{s:s}", "id", id);
@@ -215,47 +378,105 @@ static json_t *note_from_fields(const char *id, json_t *arr)
 			continue;
 		if (strcmp(k, "_v") == 0)
 			json_object_set_new(note, "version", json_integer(atoll(v)));
-		else if (k[0] != '_')
+		else if (k[0] != '_' && strcmp(k, RKEY_FIELD) != 0)
 			json_object_set_new(note, k, json_string(v));
 	}
 	return note;
 }
 
-/* The key is loaded: open the text for callers allowed to read it, then reply. */
+/* The value of `name` in an HGETALL result, or NULL. */
+static const char *hgetall_value(json_t *arr, const char *name)
+{
+	for (size_t i = 0; i + 1 < json_array_size(arr); i += 2) {
+		const char *k = json_string_value(json_array_get(arr, i));
+
+		if (k != NULL && strcmp(k, name) == 0)
+			return json_string_value(json_array_get(arr, i + 1));
+	}
+	return NULL;
+}
+
+/*
+ * Replaces the sealed `field` of note by its plaintext, or drops it when
+ * the caller may not read it.  under_rkey 0: sealed under the tenant key
+ * (open); otherwise under the record key that rkey holds (open_rk; rkey
+ * NULL when the note has none: purged, so it does not open).  JD_OK (also when the
+ * note has no such field), JD_E_FORBIDDEN when it does not open,
+ * JD_E_UNAVAILABLE (key not loaded) or JD_E_NOMEM.
+ */
+static int open_into(struct pending *p, json_t *note, const char *field, int under_rkey,
+		     const char *rkey)
+{
+	const char *sealed = json_string_value(json_object_get(note, field));
+	char *plain;
+
+	if (sealed == NULL)
+		return JD_OK;
+	if (under_rkey && host->open_rk == NULL)
+		return JD_E_FORBIDDEN; /* a host without record keys */
+	if (under_rkey)
+		plain = host->open_rk(self, p->req, READ_TEXT_PERMISSION, p->tenant, RECORD_TYPE,
+				      p->id, field, rkey, sealed);
+	else
+		plain = host->open(self, p->req, READ_TEXT_PERMISSION, p->tenant, RECORD_TYPE,
+				   p->id, field, sealed);
+	if (plain != NULL) {
+		json_object_set_new(note, field, json_string(plain));
+		host->plain_free(plain);
+		return JD_OK;
+	}
+	if (errno == EACCES) {
+		json_object_del(note, field); /* not for this caller */
+		return JD_OK;
+	}
+	if (errno == EAGAIN)
+		return JD_E_UNAVAILABLE;
+	return errno == ENOMEM ? JD_E_NOMEM : JD_E_FORBIDDEN;
+}
+
+/*
+ * The key is loaded: open the text and the source for callers allowed to
+ * read them, then reply.  A text that does not open fails the request; a
+ * source that does not open (its record key was purged, or is another
+ * note's) is dropped and reported as "source_unreadable": true.
+ */
 static void show_keys_ready(int rc, void *arg)
 {
 	struct pending *p = arg;
-	json_t *note;
-	const char *sealed;
-	char *plain;
+	json_t *note = NULL;
 
-	if (rc != JD_OK) {
-		host->reply_rc(p->req, rc, "note");
-		goto done;
-	}
+	if (rc != JD_OK)
+		goto fail;
 	note = note_from_fields(p->id, p->fields);
-	sealed = json_string_value(json_object_get(note, "text"));
-	plain = host->open(self, p->req, READ_TEXT_PERMISSION, p->tenant, RECORD_TYPE, p->id,
-			   "text", sealed);
-	if (plain != NULL) {
-		json_object_set_new(note, "text", json_string(plain));
-		host->plain_free(plain);
-	} else if (errno == EACCES) {
-		json_object_del(note, "text"); /* not for this caller */
-	} else {
-		json_decref(note);
-		if (errno == EAGAIN || errno == ENOMEM)
-			host->reply_rc(p->req, errno == ENOMEM ? JD_E_NOMEM : JD_E_UNAVAILABLE,
-				       "note");
-		else
-			host->reply_error(p->req, 500, "unreadable_field",
-					  "field 'text' of note %s cannot be opened (altered, or "
-					  "not sealed for this record); see the log",
-					  p->id);
+	if (note == NULL) {
+		rc = JD_E_NOMEM;
+		goto fail;
+	}
+	rc = open_into(p, note, "text", 0, NULL);
+	if (rc == JD_E_FORBIDDEN) {
+		host->reply_error(p->req, 500, "unreadable_field",
+				  "field 'text' of note %s cannot be opened (altered, or "
+				  "not sealed for this record); see the log",
+				  p->id);
 		goto done;
 	}
+	if (rc != JD_OK)
+		goto fail;
+	rc = open_into(p, note, "source", 1, hgetall_value(p->fields, RKEY_FIELD));
+	if (rc == JD_E_FORBIDDEN) {
+		json_object_del(note, "source");
+		json_object_set_new(note, "source_unreadable", json_true());
+		rc = JD_OK;
+	}
+	if (rc != JD_OK)
+		goto fail;
 	host->reply_json(p->req, 200, note);
+	note = NULL; /* stolen */
+	goto done;
+fail:
+	host->reply_rc(p->req, rc, "note");
 done:
+	json_decref(note);
 	pending_free(p);
 }
 
@@ -266,12 +487,16 @@ static void on_note_read(int rc, json_t *result, void *arg)
 
 	if (rc != JD_OK) {
 		host->reply_rc(p->req, rc, "note");
-	} else if (json_array_size(result) == 0) {
+	} else if (json_array_size(result) == 0 ||
+		   !note_visible(p->req, p->tenant, p->id, field_of(result, "unit"),
+				 field_of(result, "groups"), field_of(result, "deny"), 1)) {
+		/* hidden answers exactly as absent */
 		host->reply_error(p->req, 404, "not_found", "no note %s in tenant %s", p->id,
 				  p->tenant);
 	} else {
 		note = note_from_fields(p->id, result);
-		if (json_object_get(note, "text") == NULL) { /* nothing sealed to open */
+		if (json_object_get(note, "text") == NULL &&
+		    json_object_get(note, "source") == NULL) { /* nothing sealed to open */
 			host->reply_json(p->req, 200, note);
 		} else {
 			json_decref(note);
@@ -335,10 +560,10 @@ static void on_updated(int rc, const struct jd_mutate_result *res, void *arg)
  */
 static void edit_apply(struct pending *p)
 {
-	const char *set[5] = {NULL};
-	struct jd_op ops[3];
+	const char *set[11] = {NULL};
+	struct jd_op ops[4];
 	size_t n = 0, n_ops = 0;
-	char record[80], old_key[64], new_key[64];
+	char record[80], old_key[64], new_key[64], scope[SCOPE_MAX];
 	char *sealed = NULL;
 	int rc = JD_OK;
 
@@ -365,6 +590,24 @@ static void edit_apply(struct pending *p)
 			goto fail;
 		ops[n_ops++] = (struct jd_op){JD_OP_SADD, new_key, p->id, NULL};
 	}
+	if (p->unit != NULL || p->groups != NULL || p->deny != NULL) {
+		/* p->fields: [title, unit, groups, deny] as read before (edit_keys_ready) */
+		const char *unit =
+		    p->unit ? p->unit : json_string_value(json_array_get(p->fields, 1));
+		const char *groups =
+		    p->groups ? p->groups : json_string_value(json_array_get(p->fields, 2));
+		const char *deny =
+		    p->deny ? p->deny : json_string_value(json_array_get(p->fields, 3));
+
+		set[n++] = "unit";
+		set[n++] = unit ? unit : "";
+		set[n++] = "groups";
+		set[n++] = groups ? groups : "";
+		set[n++] = "deny";
+		set[n++] = deny ? deny : "";
+		scope_join(scope, unit, groups, deny);
+		ops[n_ops++] = (struct jd_op){JD_OP_HSET, "notes:scope", p->id, scope};
+	}
 	snprintf(record, sizeof(record), "note:%.64s", p->id);
 	rc = host->store_mutate(self,
 				&(const struct jd_mutation){.tenant = p->tenant,
@@ -376,45 +619,58 @@ static void edit_apply(struct pending *p)
 							    .req = p->req,
 							    .action = "example.note.update"},
 				on_updated, p);
-	free(sealed);
 	if (rc == JD_OK)
-		return;
+		goto cleanup;
 fail:
 	host->reply_rc(p->req, rc, "note");
 	pending_free(p);
+cleanup:
+	free(sealed);
 }
 
-static void on_old_title(int rc, json_t *result, void *arg)
+/*
+ * result: [title, unit, groups, deny] of the note.  An absent note and one
+ * the caller may not see answer the same 404; a hidden one is audited.
+ */
+static void on_old_fields(int rc, json_t *result, void *arg)
 {
 	struct pending *p = arg;
+	const char *title = json_string_value(json_array_get(result, 0));
 
 	if (rc != JD_OK) {
 		host->reply_rc(p->req, rc, "note");
-		pending_free(p);
-		return;
+		goto fail;
 	}
-	if (json_is_string(result) && dup_opt(&p->old_title, json_string_value(result))) {
+	if (title == NULL ||
+	    !note_visible(p->req, p->tenant, p->id, json_string_value(json_array_get(result, 1)),
+			  json_string_value(json_array_get(result, 2)),
+			  json_string_value(json_array_get(result, 3)), 1)) {
+		host->reply_error(p->req, 404, "not_found", "no note %s in tenant %s", p->id,
+				  p->tenant);
+		goto fail;
+	}
+	if (p->title != NULL && dup_opt(&p->old_title, title)) {
 		host->reply_rc(p->req, JD_E_NOMEM, "note");
-		pending_free(p);
-		return;
+		goto fail;
 	}
+	p->fields = json_incref(result);
 	edit_apply(p);
+	return;
+fail:
+	pending_free(p);
 }
 
+/* Reads what the edit needs first: the old title (index) and the note's scope. */
 static void edit_keys_ready(int rc, void *arg)
 {
 	struct pending *p = arg;
 	char record[80];
-	const char *argv[3] = {"HGET", record, "title"};
+	const char *argv[6] = {"HMGET", record, "title", "unit", "groups", "deny"};
 
 	if (rc != JD_OK)
 		goto fail;
-	if (p->title == NULL) {
-		edit_apply(p);
-		return;
-	}
 	snprintf(record, sizeof(record), "note:%.64s", p->id);
-	rc = host->store_read(self, p->tenant, 3, argv, on_old_title, p);
+	rc = host->store_read(self, p->tenant, 6, argv, on_old_fields, p);
 	if (rc == JD_OK)
 		return;
 fail:
@@ -442,6 +698,13 @@ static void edit_note(jd_req *req, void *arg)
 		rc = JD_E_NOMEM;
 		goto fail;
 	}
+	if ((rc = scope_input(p, in)) != JD_OK) {
+		if (rc == JD_E_INVALID) { /* already answered */
+			pending_free(p);
+			return;
+		}
+		goto fail;
+	}
 	p->version = version;
 	rc = host->keys_ready(self, tenant, edit_keys_ready, p);
 	if (rc == JD_OK)
@@ -450,6 +713,89 @@ fail:
 	host->reply_rc(req, rc, "note");
 	if (p != NULL)
 		pending_free(p);
+}
+
+/* ---- POST /v1/example/notes/{id}/purge ------------------------------------ */
+
+/*
+ * Crypto-shredding: deletes the note's wrapped record key, its source
+ * (sealed under that key) and its text in one mutation, and marks the note
+ * purged.  Every other copy of the sealed source (AOF history, backups) is
+ * unreadable once no copy of the wrapped key is left.  The note's version
+ * is read first, so a purge never creates a note that did not exist.
+ */
+static void on_purged(int rc, const struct jd_mutate_result *res, void *arg)
+{
+	struct pending *p = arg;
+
+	if (rc == JD_E_CONFLICT)
+		host->reply_error(p->req, 409, "conflict",
+				  "note %s was changed while being purged; try again", p->id);
+	else if (rc != JD_OK)
+		host->reply_rc(p->req, rc, "note");
+	else
+		host->reply_json(p->req, 200,
+				 json_pack("{s:s, s:I, s:b}", "id", p->id, "version",
+					   (json_int_t)res->version, "purged", 1));
+	pending_free(p);
+}
+
+static void on_purge_version(int rc, json_t *result, void *arg)
+{
+	struct pending *p = arg;
+	char record[80], when[32];
+	const char *set[] = {"purged_at", when, NULL};
+	const char *del[] = {RKEY_FIELD, "source", "text", NULL};
+
+	if (rc != JD_OK)
+		goto fail;
+	if (!json_is_string(result)) {
+		host->reply_error(p->req, 404, "not_found", "no note %s in tenant %s", p->id,
+				  p->tenant);
+		pending_free(p);
+		return;
+	}
+	snprintf(record, sizeof(record), "note:%.64s", p->id);
+	snprintf(when, sizeof(when), "%lld", (long long)time(NULL));
+	rc = host->store_mutate(
+	    self,
+	    &(const struct jd_mutation){.tenant = p->tenant,
+					.record = record,
+					.expect_version = atoll(json_string_value(result)),
+					.set = set,
+					.del = del,
+					.req = p->req,
+					.action = "example.note.purge"},
+	    on_purged, p);
+	if (rc == JD_OK)
+		return;
+fail:
+	host->reply_rc(p->req, rc, "note");
+	pending_free(p);
+}
+
+static void purge_note(jd_req *req, void *arg)
+{
+	json_t *in = host->req_body(req);
+	const char *tenant = json_string_value(json_object_get(in, "tenant"));
+	const char *id = host->req_param(req, "id");
+	char record[80];
+	const char *argv[3] = {"HGET", record, "_v"};
+	struct pending *p;
+	int rc;
+
+	(void)arg;
+	p = pending_new(req, tenant, id);
+	if (p == NULL) {
+		host->reply_rc(req, JD_E_NOMEM, "note");
+		return;
+	}
+	snprintf(record, sizeof(record), "note:%.64s", id);
+	rc = host->store_read(self, tenant, 3, argv, on_purge_version, p);
+	if (rc != JD_OK) {
+		pending_free(p);
+		host->reply_rc(req, rc, "note");
+	}
 }
 
 /* ---- GET /v1/example/notes/find ------------------------------------------ */
@@ -509,53 +855,102 @@ fail:
 
 /* ---- GET /v1/example/notes ------------------------------------------------ */
 
+/*
+ * Three reads, whatever the number of notes (at most 50): the ids
+ * (ZREVRANGE), their titles (one HMGET of "notes:titles"), their scopes
+ * (one HMGET of "notes:scope"); the notes the caller may not see are left
+ * out (not audited: a list is not an attempt on one note).
+ */
 struct listing {
 	jd_req *req;
 	char tenant[65];
 	json_t *ids;
+	json_t *titles;
 };
+
+static void listing_free(struct listing *l)
+{
+	json_decref(l->ids);
+	json_decref(l->titles);
+	free(l);
+}
+
+/* HMGET hash <the listed ids>: JD_OK and cb runs later, or an error (cb does not run). */
+static int read_by_ids(struct listing *l, const char *hash, jd_read_cb cb)
+{
+	const char *argv[2 + 50] = {"HMGET", hash};
+	size_t n = json_array_size(l->ids);
+
+	if (n > 50)
+		n = 50;
+	for (size_t i = 0; i < n; i++)
+		argv[2 + i] = json_string_value(json_array_get(l->ids, i));
+	return host->store_read(self, l->tenant, (int)(2 + n), argv, cb, l);
+}
+
+static void on_scopes(int rc, json_t *result, void *arg)
+{
+	struct listing *l = arg;
+	json_t *notes = NULL;
+	char unit[65], groups[257], deny[257];
+
+	if (rc != JD_OK) {
+		host->reply_rc(l->req, rc, "notes");
+		goto cleanup;
+	}
+	if ((notes = json_array()) == NULL) {
+		host->reply_rc(l->req, JD_E_NOMEM, "notes");
+		goto cleanup;
+	}
+	for (size_t i = 0; i < json_array_size(l->ids) && i < 50; i++) {
+		const char *id = json_string_value(json_array_get(l->ids, i));
+
+		scope_split(json_string_value(json_array_get(result, i)), unit, groups, deny);
+		if (id == NULL || !note_visible(l->req, l->tenant, id, unit, groups, deny, 0))
+			continue;
+		if (json_array_append_new(notes, json_pack("{s:s, s:O}", "id", id, "title",
+							   json_array_get(l->titles, i))) != 0) {
+			host->reply_rc(l->req, JD_E_NOMEM, "notes");
+			goto cleanup;
+		}
+	}
+	host->reply_json(l->req, 200, json_pack("{s:O}", "notes", notes));
+cleanup:
+	json_decref(notes);
+	listing_free(l);
+}
 
 static void on_titles(int rc, json_t *result, void *arg)
 {
 	struct listing *l = arg;
-	json_t *notes = json_array();
 
-	if (rc != JD_OK) {
-		host->reply_rc(l->req, rc, "notes");
-	} else {
-		for (size_t i = 0; notes && i < json_array_size(l->ids); i++)
-			json_array_append_new(notes, json_pack("{s:O, s:O}", "id",
-							       json_array_get(l->ids, i), "title",
-							       json_array_get(result, i)));
-		host->reply_json(l->req, 200, json_pack("{s:O}", "notes", notes));
+	if (rc == JD_OK) {
+		l->titles = json_incref(result);
+		rc = read_by_ids(l, "notes:scope", on_scopes);
+		if (rc == JD_OK)
+			return;
 	}
-	json_decref(notes);
-	json_decref(l->ids);
-	free(l);
+	host->reply_rc(l->req, rc, "notes");
+	listing_free(l);
 }
 
 static void on_ids(int rc, json_t *result, void *arg)
 {
 	struct listing *l = arg;
-	const char *argv[2 + 50] = {"HMGET", "notes:titles"};
-	size_t n = json_array_size(result);
 
-	if (rc != JD_OK || n == 0) {
+	if (rc != JD_OK || json_array_size(result) == 0) {
 		if (rc != JD_OK)
 			host->reply_rc(l->req, rc, "notes");
 		else
 			host->reply_json(l->req, 200, json_pack("{s:[]}", "notes"));
-		free(l);
+		listing_free(l);
 		return;
 	}
 	l->ids = json_incref(result);
-	for (size_t i = 0; i < n && i < 50; i++)
-		argv[2 + i] = json_string_value(json_array_get(result, i));
-	rc = host->store_read(self, l->tenant, (int)(2 + (n < 50 ? n : 50)), argv, on_titles, l);
+	rc = read_by_ids(l, "notes:titles", on_titles);
 	if (rc != JD_OK) {
 		host->reply_rc(l->req, rc, "notes");
-		json_decref(l->ids);
-		free(l);
+		listing_free(l);
 	}
 }
 
@@ -614,6 +1009,11 @@ static const struct jd_field create_fields[] = {
     {"tenant", JD_FIELD_STRING, 1, 64, "tenant (commission) id", 0},
     {"title", JD_FIELD_STRING, 1, 200, "one-line title", 0},
     {"text", JD_FIELD_STRING, 0, 4000, "the note (sealed)", 1},
+    {"source", JD_FIELD_STRING, 0, 200,
+     "who told us (sealed under the note's own key: purge destroys it)", 1},
+    {"unit", JD_FIELD_STRING, 0, 64, "the unit the note belongs to (scope)", 0},
+    {"groups", JD_FIELD_STRING, 0, 256, "groups that see it, comma-separated (scope)", 0},
+    {"deny", JD_FIELD_STRING, 0, 256, "users who must never see it, comma-separated (recusal)", 0},
     {"idempotency_key", JD_FIELD_STRING, 0, 64, "retry key: a retry returns the first result", 0},
     {NULL, 0, 0, 0, NULL, 0},
 };
@@ -623,6 +1023,9 @@ static const struct jd_field edit_fields[] = {
     {"version", JD_FIELD_INTEGER, 1, 0, "the version you read (optimistic check)", 0},
     {"title", JD_FIELD_STRING, 0, 200, "new title", 0},
     {"text", JD_FIELD_STRING, 0, 4000, "new text (sealed)", 1},
+    {"unit", JD_FIELD_STRING, 0, 64, "new unit (scope)", 0},
+    {"groups", JD_FIELD_STRING, 0, 256, "new groups, comma-separated (scope)", 0},
+    {"deny", JD_FIELD_STRING, 0, 256, "new deny list, comma-separated user ids (recusal)", 0},
     {NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -643,6 +1046,9 @@ static const struct jd_route routes[] = {
      "example notes find", find_fields, 0, find_notes, NULL},
     {"PUT", "/v1/example/notes/{id}", "example.write", "Change a note (needs its version)",
      "example notes edit", edit_fields, 0, edit_note, NULL},
+    {"POST", "/v1/example/notes/{id}/purge", "example.write",
+     "Purge a note: destroy its record key, source and text (crypto-shredding)",
+     "example notes purge", tenant_only, 0, purge_note, NULL},
     {"GET", "/v1/example/hello", "example.read", "Say hello (no storage needed)", "example hello",
      NULL, JD_ROUTE_NO_STORE, hello, NULL},
 };

@@ -147,12 +147,99 @@ static void test_ratelimit(void **state)
 			 0);
 }
 
+static struct jd_principal principal(const char *name, unsigned roles, const char *tenants,
+				     const char *units, const char *groups)
+{
+	struct jd_principal p;
+
+	memset(&p, 0, sizeof(p));
+	snprintf(p.name, sizeof(p.name), "%s", name);
+	p.roles = roles;
+	snprintf(p.tenants, sizeof(p.tenants), "%s", tenants);
+	snprintf(p.units, sizeof(p.units), "%s", units);
+	snprintf(p.groups, sizeof(p.groups), "%s", groups);
+	return p;
+}
+
+static void test_record_scope(void **state)
+{
+	struct jd_principal s1 = principal("s1", JD_ROLE_STAFF, "t1", "u1", "");
+	struct jd_principal s2 = principal("s2", JD_ROLE_STAFF, "t0, t1", "u2", "g0,g1");
+	struct jd_principal tr = principal("tr", JD_ROLE_TRAINER, "t1", "u1", "");
+	struct jd_principal l1 = principal("l1", JD_ROLE_LEADER, "t1", "", "");
+	struct jd_principal r1 = principal("r1", JD_ROLE_REVIEWER, "t1", "", "");
+	struct jd_principal a1 = principal("a1", JD_ROLE_AUDITOR, "t1", "u1", "g1");
+	struct jd_principal v1 = principal("v1", JD_ROLE_VIEWER, "t1", "u1", "g1");
+	struct jd_principal ta = principal("ta", JD_ROLE_TENANT_ADMIN, "t1", "u1", "g1");
+	struct jd_principal admin = principal("admin", JD_ROLE_ADMIN, "", "", "");
+	struct jd_principal nobody = principal("", JD_ROLE_ADMIN, "t1", "u1", "g1");
+	const struct jd_record_scope n1 = {"t1", "u1", "", ""};
+	const struct jd_record_scope n2 = {"t1", "u3", "g1", NULL};
+	const struct jd_record_scope n3 = {"t1", "u1", NULL, "s1"};
+	const struct jd_record_scope n4 = {"t1", "u1", "", "x, admin"};
+	const struct jd_record_scope other = {"t2", "u1", "g1", ""};
+	const struct jd_record_scope bare = {"t1", "", "", ""};
+	const struct jd_record_scope nulls = {"t1", NULL, NULL, NULL};
+	const struct jd_record_scope no_tenant = {NULL, "u1", "g1", NULL};
+
+	(void)state;
+	/* staff: own units, or a group in common */
+	assert_true(jd_auth_record_visible(&s1, &n1));
+	assert_false(jd_auth_record_visible(&s1, &n2));
+	assert_true(jd_auth_record_visible(&s2, &n2));
+	assert_false(jd_auth_record_visible(&s2, &n1));
+	assert_int_equal(jd_auth_record_access(&s2, &n1), JD_RECORD_OUT_OF_SCOPE);
+	assert_false(jd_auth_record_visible(&s1, &bare)); /* no unit: not a staff record */
+	assert_false(jd_auth_record_visible(&s1, &nulls));
+	assert_true(jd_auth_record_visible(&tr, &n1)); /* trainer: like staff */
+	assert_false(jd_auth_record_visible(&tr, &n2));
+	/* the tenant first: a matching unit in another tenant is out of scope */
+	assert_int_equal(jd_auth_record_access(&s1, &other), JD_RECORD_OUT_OF_SCOPE);
+	assert_false(jd_auth_record_visible(&s1, &no_tenant));
+	/* the deny list wins over unit, roles and admin */
+	assert_int_equal(jd_auth_record_access(&s1, &n3), JD_RECORD_DENIED_BY_LIST);
+	assert_true(jd_auth_record_visible(&l1, &n3));
+	assert_int_equal(jd_auth_record_access(&admin, &n4), JD_RECORD_DENIED_BY_LIST);
+	/* leader and reviewer: the whole tenant, only their tenants */
+	assert_true(jd_auth_record_visible(&l1, &n1));
+	assert_true(jd_auth_record_visible(&l1, &n2));
+	assert_true(jd_auth_record_visible(&l1, &bare));
+	assert_true(jd_auth_record_visible(&r1, &n2));
+	assert_false(jd_auth_record_visible(&l1, &other));
+	assert_false(jd_auth_record_visible(&r1, &other));
+	/* auditor, viewer, tenant admin: no records, whatever their units and groups */
+	assert_int_equal(jd_auth_record_access(&a1, &n1), JD_RECORD_OUT_OF_SCOPE);
+	assert_false(jd_auth_record_visible(&v1, &n2));
+	assert_false(jd_auth_record_visible(&ta, &n1));
+	/* instance admin: every tenant, unless recused */
+	assert_true(jd_auth_record_visible(&admin, &n1));
+	assert_true(jd_auth_record_visible(&admin, &other));
+	assert_true(jd_auth_record_visible(&admin, &n3));
+	/* exact entries: no prefix match, no empty entry matching an empty unit */
+	{
+		struct jd_principal pre = principal("s", JD_ROLE_STAFF, "t1", "u,,u10", "g");
+		const struct jd_record_scope u1 = {"t1", "u1", "g1,", ""};
+		const struct jd_record_scope deny_prefix = {"t1", "u10", "", "s1x,xs1"};
+
+		assert_false(jd_auth_record_visible(&pre, &u1));
+		assert_false(jd_auth_record_visible(&pre, &bare));
+		assert_true(
+		    jd_auth_record_visible(&s2, &(struct jd_record_scope){"t1", "", " g1 ", ""}));
+		assert_int_equal(jd_auth_record_access(&s1, &deny_prefix), JD_RECORD_OUT_OF_SCOPE);
+		assert_true(jd_auth_record_visible(&pre, &deny_prefix));
+	}
+	/* no name, no scope: nothing */
+	assert_false(jd_auth_record_visible(&nobody, &n1));
+	assert_false(jd_auth_record_visible(&admin, NULL));
+	assert_false(jd_auth_record_visible(NULL, &n1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_matrix),  cmocka_unit_test(test_roles_text),
-	    cmocka_unit_test(test_user_ids), cmocka_unit_test(test_tokens),
-	    cmocka_unit_test(test_ratelimit),
+	    cmocka_unit_test(test_matrix),    cmocka_unit_test(test_roles_text),
+	    cmocka_unit_test(test_user_ids),  cmocka_unit_test(test_tokens),
+	    cmocka_unit_test(test_ratelimit), cmocka_unit_test(test_record_scope),
 	};
 
 	if (sodium_init() < 0)

@@ -241,6 +241,97 @@ static void test_create_on_first_use(void **state)
 	free(version);
 }
 
+/* Record keys: wrapped under the tenant's wrap subkey, bound to their record; a wrong one fails. */
+static void test_record_keys(void **state)
+{
+	struct jd_tenant_keys *tk = jd_tenant_keys_new(F->base, F->s[0], F->kr12, 1, 0);
+	struct jd_tenant_keys *tk2 = NULL;
+	const struct jd_seal_ad ad1 = {
+	    .tenant = "ta", .record_type = "note", .record_id = "n1", .field = "source"};
+	struct jd_seal_ad ad2 = ad1;
+	char w1[JD_WRAPPED_MAX], w1b[JD_WRAPPED_MAX], w2[JD_WRAPPED_MAX];
+	char *sealed = NULL, *tsealed = NULL, *s2 = NULL;
+	unsigned char *plain = NULL;
+	size_t len = 0;
+
+	ad2.record_id = "n2";
+	assert_non_null(tk);
+	/* the tenant key is not loaded yet */
+	assert_int_equal(jd_tenant_record_key_new(tk, "ta", "note", "n1", w1, sizeof(w1)),
+			 JD_E_NOTFOUND);
+	assert_string_equal(w1, "");
+	assert_int_equal(ready(tk, "ta"), JD_OK);
+	assert_int_equal(jd_tenant_record_key_new(tk, "ta", "note", "n1", w1, sizeof(w1)), JD_OK);
+	assert_int_equal(jd_tenant_record_key_new(tk, "ta", "note", "n1", w1b, sizeof(w1b)), JD_OK);
+	assert_int_equal(jd_tenant_record_key_new(tk, "ta", "note", "n2", w2, sizeof(w2)), JD_OK);
+	assert_true(strncmp(w1, "w1." JD_RECORD_WRAP_KEY_ID ".", 5) == 0);
+	assert_string_not_equal(w1, w1b);
+	/* refused: ':' in tenant or record type (ambiguous label), empty parts, no room */
+	{
+		char scratch[JD_WRAPPED_MAX], small[8];
+
+		assert_int_equal(
+		    jd_tenant_record_key_new(tk, "ta", "no:te", "n1", scratch, sizeof(scratch)),
+		    JD_E_INVALID);
+		assert_int_equal(
+		    jd_tenant_record_key_new(tk, "ta", "note", "", scratch, sizeof(scratch)),
+		    JD_E_INVALID);
+		assert_int_equal(
+		    jd_tenant_record_key_new(tk, "ta", "note", "n1", small, sizeof(small)),
+		    JD_E_INVALID);
+	}
+
+	assert_int_equal(jd_tenant_seal_rk(tk, &ad1, w1, "who told us", &sealed), JD_OK);
+	assert_true(strncmp(sealed, "s1." JD_RECORD_SEAL_KEY_ID ".", 5) == 0);
+	assert_int_equal(jd_tenant_open_rk(tk, &ad1, w1, sealed, &plain, &len), JD_OK);
+	assert_int_equal(len, 11);
+	assert_memory_equal(plain, "who told us", 11);
+	jd_plain_free(plain);
+	plain = NULL;
+
+	/* another record key of the same record (a restore with the wrong key): does not open */
+	assert_int_equal(jd_tenant_open_rk(tk, &ad1, w1b, sealed, &plain, &len), JD_E_FORBIDDEN);
+	assert_null(plain);
+	/* another record's wrapped key does not unwrap here (bound to its label) */
+	assert_int_equal(jd_tenant_open_rk(tk, &ad1, w2, sealed, &plain, &len), JD_E_FORBIDDEN);
+	assert_null(plain);
+	assert_int_equal(jd_tenant_seal_rk(tk, &ad1, w2, "x", &s2), JD_E_FORBIDDEN);
+	assert_null(s2);
+	/* the value moved to the other record, with that record's key: does not open */
+	assert_int_equal(jd_tenant_open_rk(tk, &ad2, w2, sealed, &plain, &len), JD_E_FORBIDDEN);
+	assert_null(plain);
+	/* a tenant-key value is not a record-key value, and the reverse */
+	assert_int_equal(jd_tenant_seal(tk, &ad1, "x", &tsealed), JD_OK);
+	assert_int_equal(jd_tenant_open_rk(tk, &ad1, w1, tsealed, &plain, &len), JD_E_INVALID);
+	assert_int_equal(jd_tenant_open(tk, &ad1, sealed, &plain, &len), JD_E_INVALID);
+	/* a tenant key (w1.m2.) is not a record key; malformed or missing wrapped keys */
+	{
+		char *wt = raw_hget("ta", "wrapped");
+
+		assert_non_null(wt);
+		assert_int_equal(jd_tenant_open_rk(tk, &ad1, wt, sealed, &plain, &len),
+				 JD_E_INVALID);
+		free(wt);
+	}
+	assert_int_equal(jd_tenant_open_rk(tk, &ad1, "w1.t.AAAA", sealed, &plain, &len),
+			 JD_E_INVALID);
+	assert_int_equal(jd_tenant_open_rk(tk, &ad1, NULL, sealed, &plain, &len), JD_E_INVALID);
+	assert_null(plain);
+	jd_tenant_keys_free(tk);
+
+	/* after a restart the record key unwraps again (the tenant key comes from Redis) */
+	tk2 = jd_tenant_keys_new(F->base, F->s[1], F->kr12, 1, 0);
+	assert_non_null(tk2);
+	assert_int_equal(jd_tenant_open_rk(tk2, &ad1, w1, sealed, &plain, &len), JD_E_NOTFOUND);
+	assert_int_equal(ready(tk2, "ta"), JD_OK);
+	assert_int_equal(jd_tenant_open_rk(tk2, &ad1, w1, sealed, &plain, &len), JD_OK);
+	assert_memory_equal(plain, "who told us", 11);
+	jd_plain_free(plain);
+	jd_tenant_keys_free(tk2);
+	free(sealed);
+	free(tsealed);
+}
+
 static void test_creation_race(void **state)
 {
 	struct jd_tenant_keys *a = jd_tenant_keys_new(F->base, F->s[0], F->kr12, 1, 0);
@@ -342,6 +433,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_create_on_first_use, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_record_keys, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_creation_race, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_master_missing_or_retired, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_tenant_and_eviction, setup, teardown),

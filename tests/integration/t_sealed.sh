@@ -12,7 +12,7 @@ jd_start
 sock=$JD_DIR/data/redis.sock
 
 marker="MARKER-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-add=$(jd_ctl example notes add --tenant t1 --title "Hello" --text "$marker" --json)
+add=$(jd_ctl example notes add --tenant t1 --title "Hello" --text "$marker" --unit u1 --json)
 id=$(jd_json .id <<<"$add")
 check "a note with a sealed text is created" test -n "$id"
 add2=$(jd_ctl example notes add --tenant t1 --title "other" --text "second note" --json)
@@ -24,7 +24,7 @@ equals "show opens the text for admin" "$(jd_json .text <<<"$show")" "$marker"
 equals "show keeps the title" "$(jd_json .title <<<"$show")" "Hello"
 
 # staff hold example.read too
-jd_ctl users add --id sam --roles staff --tenants t1 >/dev/null
+jd_ctl users add --id sam --roles staff --tenants t1 --units u1 >/dev/null # sees unit u1 (t_scope.sh)
 tok=$(jd_ctl tokens create --user sam --ttl 1d --json | jd_json .token)
 body=$(curl -s --cacert "$JD_DIR/tls/ca.crt" -H "Authorization: Bearer $tok" \
 	"$(jd_api_url "/v1/example/notes/$id?tenant=t1")")
