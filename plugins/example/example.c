@@ -384,18 +384,6 @@ static json_t *note_from_fields(const char *id, json_t *arr)
 	return note;
 }
 
-/* The value of `name` in an HGETALL result, or NULL. */
-static const char *hgetall_value(json_t *arr, const char *name)
-{
-	for (size_t i = 0; i + 1 < json_array_size(arr); i += 2) {
-		const char *k = json_string_value(json_array_get(arr, i));
-
-		if (k != NULL && strcmp(k, name) == 0)
-			return json_string_value(json_array_get(arr, i + 1));
-	}
-	return NULL;
-}
-
 /*
  * Replaces the sealed `field` of note by its plaintext, or drops it when
  * the caller may not read it.  under_rkey 0: sealed under the tenant key
@@ -462,7 +450,7 @@ static void show_keys_ready(int rc, void *arg)
 	}
 	if (rc != JD_OK)
 		goto fail;
-	rc = open_into(p, note, "source", 1, hgetall_value(p->fields, RKEY_FIELD));
+	rc = open_into(p, note, "source", 1, field_of(p->fields, RKEY_FIELD));
 	if (rc == JD_E_FORBIDDEN) {
 		json_object_del(note, "source");
 		json_object_set_new(note, "source_unreadable", json_true());
@@ -805,54 +793,6 @@ static void purge_note(jd_req *req, void *arg)
  * index of the normalised title names the set of ids.  The template for
  * "has this person been reported before?".
  */
-static void on_found(int rc, json_t *result, void *arg)
-{
-	struct pending *p = arg;
-
-	if (rc != JD_OK)
-		host->reply_rc(p->req, rc, "notes");
-	else
-		host->reply_json(p->req, 200, json_pack("{s:O}", "ids", result));
-	pending_free(p);
-}
-
-static void find_keys_ready(int rc, void *arg)
-{
-	struct pending *p = arg;
-	char key[64];
-	const char *argv[2] = {"SMEMBERS", key};
-
-	if (rc == JD_OK)
-		rc = title_index_key(p->tenant, p->title, key, sizeof(key));
-	if (rc == JD_OK)
-		rc = host->store_read(self, p->tenant, 2, argv, on_found, p);
-	if (rc == JD_OK)
-		return;
-	host->reply_rc(p->req, rc, "notes");
-	pending_free(p);
-}
-
-static void find_notes(jd_req *req, void *arg)
-{
-	const char *tenant = host->req_param(req, "tenant");
-	struct pending *p;
-	int rc;
-
-	(void)arg;
-	p = pending_new(req, tenant, "");
-	if (p == NULL || dup_opt(&p->title, host->req_param(req, "title"))) {
-		rc = JD_E_NOMEM;
-		goto fail;
-	}
-	rc = host->keys_ready(self, tenant, find_keys_ready, p);
-	if (rc == JD_OK)
-		return;
-fail:
-	host->reply_rc(req, rc, "notes");
-	if (p != NULL)
-		pending_free(p);
-}
-
 /* ---- GET /v1/example/notes ------------------------------------------------ */
 
 /*
@@ -952,6 +892,56 @@ static void on_ids(int rc, json_t *result, void *arg)
 		host->reply_rc(l->req, rc, "notes");
 		listing_free(l);
 	}
+}
+
+/*
+ * GET /v1/example/notes/find: "which notes have this title?" without the
+ * title in Redis: the blind index of the normalised title names the set of
+ * ids, and the listing above filters them by scope.  The template for "has
+ * this person been reported before?".
+ */
+static void find_keys_ready(int rc, void *arg)
+{
+	struct pending *p = arg;
+	struct listing *l = NULL;
+	char key[64];
+	const char *argv[2] = {"SMEMBERS", key};
+
+	if (rc == JD_OK)
+		rc = title_index_key(p->tenant, p->title, key, sizeof(key));
+	if (rc == JD_OK && (l = calloc(1, sizeof(*l))) == NULL)
+		rc = JD_E_NOMEM;
+	if (rc == JD_OK) {
+		l->req = p->req;
+		snprintf(l->tenant, sizeof(l->tenant), "%s", p->tenant);
+		rc = host->store_read(self, p->tenant, 2, argv, on_ids, l);
+	}
+	if (rc != JD_OK) {
+		host->reply_rc(p->req, rc, "notes");
+		free(l);
+	}
+	pending_free(p);
+}
+
+static void find_notes(jd_req *req, void *arg)
+{
+	const char *tenant = host->req_param(req, "tenant");
+	struct pending *p;
+	int rc;
+
+	(void)arg;
+	p = pending_new(req, tenant, "");
+	if (p == NULL || dup_opt(&p->title, host->req_param(req, "title"))) {
+		rc = JD_E_NOMEM;
+		goto fail;
+	}
+	rc = host->keys_ready(self, tenant, find_keys_ready, p);
+	if (rc == JD_OK)
+		return;
+fail:
+	host->reply_rc(req, rc, "notes");
+	if (p != NULL)
+		pending_free(p);
 }
 
 static void list_notes(jd_req *req, void *arg)

@@ -57,6 +57,12 @@ equals "s1 edits n1" "$(bearer "$s1" "/v1/example/notes/$n1" -X PUT -H 'Content-
 equals "s1 cannot edit n3 (recused): 404" "$(bearer "$s1" "/v1/example/notes/$n3" -X PUT -H 'Content-Type: application/json' --data '{"tenant":"t1","version":1,"deny":""}')" 404
 equals "a bad deny list is refused" "$(bearer "$s1" "/v1/example/notes/$n1" -X PUT -H 'Content-Type: application/json' --data '{"tenant":"t1","version":2,"deny":"a|b"}')" 400
 
+# the blind-index search answers within the caller's scope too
+bearer "$s1" "/v1/example/notes/find?tenant=t1&title=n2" >/dev/null
+equals "s1: find by the title of a hidden note finds nothing" "$(ids_of)" ""
+bearer "$s2" "/v1/example/notes/find?tenant=t1&title=n2" >/dev/null
+equals "s2: the same search finds it" "$(ids_of)" "n2"
+
 # --- leader: the whole tenant; auditor: no case content at all
 equals "l1 sees n1" "$(show "$l1" "$n1")" 200
 equals "l1 sees n2" "$(show "$l1" "$n2")" 200

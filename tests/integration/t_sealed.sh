@@ -73,14 +73,14 @@ contains "find by title (full-width)" "$find2" "$id"
 find3=$(jd_ctl example notes find --tenant t1 --title "  HELLO " --json)
 contains "find by title (spaces, upper case)" "$find3" "$id"
 find4=$(jd_ctl example notes find --tenant t1 --title "nothing" --json)
-equals "find of an unknown title is empty" "$(jd_json .ids <<<"$find4")" "[]"
+equals "find of an unknown title is empty" "$(jd_json .notes <<<"$find4")" "[]"
 if [[ "$find1" == *"$id2"* ]]; then not_ok "find returns only the matching notes"; else ok "find returns only the matching notes"; fi
 
 # editing the title moves the note between index entries; the new text is sealed
 edit=$(jd_ctl example notes edit --id "$id2" --tenant t1 --version 1 --title "renamed" --text "changed $marker" --json)
 equals "edit applies" "$(jd_json .version <<<"$edit")" 2
 contains "find by the new title" "$(jd_ctl example notes find --tenant t1 --title RENAMED --json)" "$id2"
-equals "the old title finds nothing" "$(jd_json .ids <<<"$(jd_ctl example notes find --tenant t1 --title other --json)")" "[]"
+equals "the old title finds nothing" "$(jd_json .notes <<<"$(jd_ctl example notes find --tenant t1 --title other --json)")" "[]"
 equals "the edited text opens" "$(jd_json .text <<<"$(jd_ctl example notes show --id "$id2" --tenant t1 --json)")" "changed $marker"
 contains "the edited text is sealed" "$(redis-cli -s "$sock" hget "jd:{t1}:note:$id2" text | head -c 3)" "s1."
 
