@@ -26,16 +26,24 @@ struct role_def {
 };
 
 static const char *const grants_admin[] = {"*", NULL};
-static const char *const grants_tenant_admin[] = {"status.read", "users.*", "tokens.*",
-						  "org.*", NULL};
-static const char *const grants_leader[] = {
-    "status.read",     "org.read",	   "cases.*",	  "supervision.*", "review.read",
-    "training.read",   "example.*",	   "*.stats",	  NULL};
-static const char *const grants_staff[] = {
-    "status.read", "org.read",	       "cases.read",  "cases.write", "supervision.read",
-    "supervision.write", "training.read", "example.read", "example.write", "*.stats", NULL};
-static const char *const grants_reviewer[] = {"status.read", "org.read", "review.*",
-					      "cases.read", NULL};
+static const char *const grants_tenant_admin[] = {"status.read", "users.*", "tokens.*", "org.*",
+						  NULL};
+static const char *const grants_leader[] = {"status.read",   "org.read",    "cases.*",
+					    "supervision.*", "review.read", "training.read",
+					    "example.*",     "*.stats",	    NULL};
+static const char *const grants_staff[] = {"status.read",
+					   "org.read",
+					   "cases.read",
+					   "cases.write",
+					   "supervision.read",
+					   "supervision.write",
+					   "training.read",
+					   "example.read",
+					   "example.write",
+					   "*.stats",
+					   NULL};
+static const char *const grants_reviewer[] = {"status.read", "org.read", "review.*", "cases.read",
+					      NULL};
 static const char *const grants_trainer[] = {"status.read", "org.read", "training.*", NULL};
 static const char *const grants_auditor[] = {"status.read", "audit.*", NULL};
 static const char *const grants_viewer[] = {"status.read", "*.stats", NULL};
@@ -102,8 +110,9 @@ int jd_auth_parse_roles(const char *csv, unsigned *out, char *err, size_t errlen
 		for (i = 0; i < N_ROLES && strcmp(roles[i].name, t) != 0; i++)
 			;
 		if (i == N_ROLES) {
-			snprintf(err, errlen, "unknown role '%.32s' (roles: admin, tenant_admin, "
-					      "leader, staff, reviewer, trainer, auditor, viewer)",
+			snprintf(err, errlen,
+				 "unknown role '%.32s' (roles: admin, tenant_admin, "
+				 "leader, staff, reviewer, trainer, auditor, viewer)",
 				 t);
 			rc = JD_E_INVALID;
 			break;
@@ -141,7 +150,8 @@ int jd_auth_user_id_valid(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > JD_USER_ID_MAX || !(islower((unsigned char)*s) || isdigit((unsigned char)*s)))
+	if (n == 0 || n > JD_USER_ID_MAX ||
+	    !(islower((unsigned char)*s) || isdigit((unsigned char)*s)))
 		return 0;
 	for (; *s; s++)
 		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '.' ||
@@ -316,8 +326,7 @@ static void on_user(int rc, json_t *result, void *arg)
 		return;
 	}
 	role_csv = field_of(result, "roles");
-	if (jd_auth_parse_roles(role_csv ? role_csv : "", &x->p->roles, err, sizeof(err)) !=
-	    JD_OK)
+	if (jd_auth_parse_roles(role_csv ? role_csv : "", &x->p->roles, err, sizeof(err)) != JD_OK)
 		x->p->roles = 0; /* a role this version does not know grants nothing */
 	copy_field(x->p->tenants, sizeof(x->p->tenants), result, "tenants");
 	copy_field(x->p->units, sizeof(x->p->units), result, "units");
@@ -429,8 +438,8 @@ static int has_peer_cert(SSL *ssl)
 	return peer != NULL;
 }
 
-void jd_auth_request(struct jd_store *store, const struct jd_auth_input *in,
-		     struct jd_principal *p, jd_auth_done done, void *arg)
+void jd_auth_request(struct jd_store *store, const struct jd_auth_input *in, struct jd_principal *p,
+		     jd_auth_done done, void *arg)
 {
 	struct pending *x;
 	unsigned wait;

@@ -19,9 +19,8 @@
 #include "tenant_keys.h"
 #include "timers.h"
 
-__attribute__((format(printf, 3, 4))) static void host_log(jd_plugin_handle *self,
-							 enum jd_log_level level,
-							 const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void
+host_log(jd_plugin_handle *self, enum jd_log_level level, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -87,9 +86,8 @@ static const char *host_req_id(jd_req *req)
 	return req->id;
 }
 
-__attribute__((format(printf, 4, 5))) static void host_reply_error(jd_req *req, int status,
-								 const char *code,
-								 const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void
+host_reply_error(jd_req *req, int status, const char *code, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;

@@ -79,9 +79,11 @@ static void test_tokens(void **state)
 	assert_string_equal(hash, again);
 	assert_int_equal(jd_token_hash("jdt_bad token", again), JD_E_INVALID);
 	assert_int_equal(jd_token_hash("Basic xyz", again), JD_E_INVALID);
-	/* known answer, from Python: hashlib.blake2b(b"jdt_abcdefgh", digest_size=32).hexdigest() */
+	/* known answer, from Python: hashlib.blake2b(b"jdt_abcdefgh", digest_size=32).hexdigest()
+	 */
 	assert_int_equal(jd_token_hash("jdt_abcdefgh", again), JD_OK);
-	assert_string_equal(again, "b87cc0f337f94f6d1817e889a82c92710781ec790e6b678177f517a249348469");
+	assert_string_equal(again,
+			    "b87cc0f337f94f6d1817e889a82c92710781ec790e6b678177f517a249348469");
 	assert_int_equal(jd_token_parse_ttl("30d", &ttl), JD_OK);
 	assert_int_equal(ttl, 30 * 86400);
 	assert_int_equal(jd_token_parse_ttl("90m", &ttl), JD_OK);
@@ -142,9 +144,9 @@ static void test_ratelimit(void **state)
 	jd_ratelimit_reset();
 	for (int i = 0; i < 3 * JD_RL_MAX_FAILURES; i++)
 		jd_ratelimit_failure("id", "bob", t + (time_t)i * (JD_RL_WINDOW_S / 5));
-	assert_int_equal(jd_ratelimit_blocked("id", "bob", t + 3 * JD_RL_MAX_FAILURES *
-							       (JD_RL_WINDOW_S / 5)),
-			 0);
+	assert_int_equal(
+	    jd_ratelimit_blocked("id", "bob", t + 3 * JD_RL_MAX_FAILURES * (JD_RL_WINDOW_S / 5)),
+	    0);
 }
 
 static struct jd_principal principal(const char *name, unsigned roles, const char *tenants,
