@@ -252,7 +252,6 @@ static int open_locked(const struct ctl *ctl, const struct certs_args *a, const 
 static int reload_daemon(struct ctl *ctl, const struct instance *in, X509 *ca, int *reloaded)
 {
 	struct ctl_err err = {0};
-	json_t *body, *ans = NULL;
 	int rc;
 
 	*reloaded = 0;
@@ -263,13 +262,8 @@ static int reload_daemon(struct ctl *ctl, const struct instance *in, X509 *ca, i
 			  "(jianductl reload, or SIGHUP) or start");
 		return CTL_OK;
 	}
-	body = json_object();
-	if (body == NULL)
-		return ctl_error(CTL_FAIL, "out of memory");
-	rc = ctl_request(ctl, "POST", "/v1/reload", body, &ans, &err);
-	json_decref(body);
-	*reloaded = rc == CTL_OK && json_is_true(json_object_get(ans, "reloaded"));
-	json_decref(ans);
+	rc = ctl_post_reload(ctl, &err);
+	*reloaded = rc == CTL_OK;
 	if (*reloaded)
 		return CTL_OK;
 	if (rc == CTL_CONNECT) {
@@ -282,7 +276,7 @@ static int reload_daemon(struct ctl *ctl, const struct instance *in, X509 *ca, i
 	return ctl_error(CTL_FAIL,
 			 "the change is recorded, but the daemon did not reload (%s); it keeps "
 			 "the old revocation list until a reload succeeds",
-			 rc == CTL_OK ? "it said it did not" : err.msg);
+			 err.msg);
 }
 
 /* ---- certs issue ---------------------------------------------------------------- */

@@ -94,3 +94,21 @@ int ctl_request(const struct ctl *ctl, const char *method, const char *path, jso
 	client_conf_free(&conf);
 	return rc;
 }
+
+int ctl_post_reload(struct ctl *ctl, struct ctl_err *err)
+{
+	json_t *body = json_object(), *ans = NULL;
+	int rc, ok;
+
+	if (body == NULL)
+		return ctl_fail(err, CTL_FAIL, "out of memory");
+	rc = ctl_request(ctl, "POST", "/v1/reload", body, &ans, err);
+	json_decref(body);
+	ok = rc == CTL_OK && json_is_true(json_object_get(ans, "reloaded"));
+	json_decref(ans);
+	if (ok)
+		return CTL_OK;
+	if (rc == CTL_OK)
+		return ctl_fail(err, CTL_FAIL, "it said it did not");
+	return rc;
+}

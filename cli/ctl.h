@@ -71,4 +71,11 @@ void ctl_command_help(const struct command *cmd, FILE *f);
 int ctl_request(const struct ctl *ctl, const char *method, const char *path, json_t *body,
 		json_t **out, struct ctl_err *err);
 
+/*
+ * POST /v1/reload, for commands that changed the instance's files:
+ * CTL_OK when the daemon reloaded, else CTL_CONNECT or CTL_FAIL with the
+ * reason in err.
+ */
+int ctl_post_reload(struct ctl *ctl, struct ctl_err *err);
+
 #endif

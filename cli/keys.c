@@ -317,7 +317,6 @@ static int reload_daemon(struct ctl *ctl, const struct rotate *r, int *reloaded,
 			 size_t whylen)
 {
 	struct ctl_err err = {0};
-	json_t *body, *ans = NULL;
 	int rc;
 
 	*reloaded = 0;
@@ -328,16 +327,11 @@ static int reload_daemon(struct ctl *ctl, const struct rotate *r, int *reloaded,
 			  "the new version is used from its next reload or start");
 		return CTL_OK;
 	}
-	body = json_object();
-	if (body == NULL)
-		return ctl_error(CTL_FAIL, "out of memory");
-	rc = ctl_request(ctl, "POST", "/v1/reload", body, &ans, &err);
-	json_decref(body);
-	*reloaded = rc == CTL_OK && json_is_true(json_object_get(ans, "reloaded"));
-	json_decref(ans);
+	rc = ctl_post_reload(ctl, &err);
+	*reloaded = rc == CTL_OK;
 	if (*reloaded)
 		return CTL_OK;
-	snprintf(why, whylen, "%s", rc == CTL_OK ? "it said it did not" : err.msg);
+	snprintf(why, whylen, "%s", err.msg);
 	if (rc == CTL_CONNECT) {
 		ctl_error(CTL_OK,
 			  "warning: the daemon is not reachable (%s); master.%u is used from its "

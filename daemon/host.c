@@ -252,6 +252,27 @@ static void note_sealed_read(const jd_req *req, const jd_plugin_handle *self,
 	audit_sealed_read(req, self, tenant, record_type, record_id, field, outcome);
 }
 
+/*
+ * The decision both opens share, made by auth.c: 1 when the caller may
+ * read; 0 with errno set (EINVAL, or EACCES with the refusal noted).
+ */
+static int open_allowed(jd_plugin_handle *self, jd_req *req, const char *permission,
+			const char *tenant, const char *record_type, const char *record_id,
+			const char *field)
+{
+	if (req == NULL) {
+		errno = EINVAL;
+		return 0;
+	}
+	if (!jd_auth_may(&req->principal, permission)) {
+		note_sealed_read(req, self, permission, tenant, record_type, record_id, field,
+				 "refused");
+		errno = EACCES;
+		return 0;
+	}
+	return 1;
+}
+
 static char *host_open(jd_plugin_handle *self, jd_req *req, const char *permission,
 		       const char *tenant, const char *record_type, const char *record_id,
 		       const char *field, const char *sealed)
@@ -262,16 +283,8 @@ static char *host_open(jd_plugin_handle *self, jd_req *req, const char *permissi
 	size_t len = 0;
 	int rc;
 
-	if (req == NULL) {
-		errno = EINVAL;
+	if (!open_allowed(self, req, permission, tenant, record_type, record_id, field))
 		return NULL;
-	}
-	if (!jd_auth_may(&req->principal, permission)) {
-		note_sealed_read(req, self, permission, tenant, record_type, record_id, field,
-				 "refused");
-		errno = EACCES;
-		return NULL;
-	}
 	rc = jd_tenant_open(self->srv->tenant_keys, &ad, sealed, &plain, &len);
 	if (rc != JD_OK) {
 		note_sealed_read(req, self, permission, tenant, record_type, record_id, field,
@@ -357,16 +370,8 @@ static char *host_open_rk(jd_plugin_handle *self, jd_req *req, const char *permi
 	size_t len = 0;
 	int rc;
 
-	if (req == NULL) {
-		errno = EINVAL;
+	if (!open_allowed(self, req, permission, tenant, record_type, record_id, field))
 		return NULL;
-	}
-	if (!jd_auth_may(&req->principal, permission)) {
-		note_sealed_read(req, self, permission, tenant, record_type, record_id, field,
-				 "refused");
-		errno = EACCES;
-		return NULL;
-	}
 	/* no wrapped key (purged) is as unreadable as a wrong one */
 	rc = wrapped_rkey == NULL ? JD_E_FORBIDDEN
 				  : jd_tenant_open_rk(self->srv->tenant_keys, &ad, wrapped_rkey,
