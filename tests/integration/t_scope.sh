@@ -57,6 +57,10 @@ equals "s1 edits n1" "$(bearer "$s1" "/v1/example/notes/$n1" -X PUT -H 'Content-
 equals "s1 cannot edit n3 (recused): 404" "$(bearer "$s1" "/v1/example/notes/$n3" -X PUT -H 'Content-Type: application/json' --data '{"tenant":"t1","version":1,"deny":""}')" 404
 equals "a bad deny list is refused" "$(bearer "$s1" "/v1/example/notes/$n1" -X PUT -H 'Content-Type: application/json' --data '{"tenant":"t1","version":2,"deny":"a|b"}')" 400
 
+equals "s1 cannot purge n2 (out of scope): 404" "$(bearer "$s1" "/v1/example/notes/$n2/purge" -X POST -H 'Content-Type: application/json' --data '{"tenant":"t1"}')" 404
+equals "s1 cannot purge n3 (recused): 404" "$(bearer "$s1" "/v1/example/notes/$n3/purge" -X POST -H 'Content-Type: application/json' --data '{"tenant":"t1"}')" 404
+equals "s2 still reads n2 after s1's attempt" "$(show "$s2" "$n2")" 200
+
 # the blind-index search answers within the caller's scope too
 bearer "$s1" "/v1/example/notes/find?tenant=t1&title=n2" >/dev/null
 equals "s1: find by the title of a hidden note finds nothing" "$(ids_of)" ""
@@ -91,8 +95,8 @@ contains "the record keeps its deny list" "$(jd_ctl example notes show --tenant 
 # --- every hidden read is audited in t1, with actor and outcome
 check "the hidden reads reach t1's trail" jd_wait_for 50 bash -c \
 	"[ \"\$(redis-cli -s '$JD_DIR/data/redis.sock' XRANGE 'jd:{t1}:audit' - + | grep -cx record.hidden)\" -ge 5 ]"
-equals "s1: n2 out of scope" "$(hidden s1 out_of_scope)" 1
-equals "s1: n3 denied by list (show and edit)" "$(hidden s1 denied_by_list)" 2
+equals "s1: n2 out of scope (show and purge)" "$(hidden s1 out_of_scope)" 2
+equals "s1: n3 denied by list (show, edit and purge)" "$(hidden s1 denied_by_list)" 3
 equals "s2: n1 out of scope" "$(hidden s2 out_of_scope)" 1
 equals "admin: n4 denied by list" "$(hidden admin denied_by_list)" 1
 equals "l1: nothing hidden in t1" "$(hidden l1 out_of_scope)" 0
