@@ -26,8 +26,10 @@ struct role_def {
 };
 
 static const char *const grants_admin[] = {"*", NULL};
-static const char *const grants_tenant_admin[] = {"status.read", "users.*", "tokens.*", "org.*",
-						  NULL};
+/* org.read and org.write, not "org.*": cadres' sealed ties (org.ties.read) are the instance admin's
+ */
+static const char *const grants_tenant_admin[] = {"status.read", "users.*",   "tokens.*",
+						  "org.read",	 "org.write", NULL};
 static const char *const grants_leader[] = {"status.read",   "org.read",    "cases.*",
 					    "supervision.*", "review.read", "training.read",
 					    "example.*",     "*.stats",	    NULL};

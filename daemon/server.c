@@ -19,6 +19,7 @@
 #include "keys_routes.h"
 #include "listener.h"
 #include "log.h"
+#include "org_people.h"
 #include "org_tenants.h"
 #include "org_units.h"
 #include "plugins.h"
@@ -223,7 +224,8 @@ static int start_core(struct jd_server *srv, char *err, size_t errlen)
 	    jd_audit_routes_register(srv, err, errlen) != JD_OK ||
 	    jd_keys_routes_register(srv, err, errlen) != JD_OK ||
 	    jd_org_tenants_register(srv, err, errlen) != JD_OK ||
-	    jd_org_units_register(srv, err, errlen) != JD_OK)
+	    jd_org_units_register(srv, err, errlen) != JD_OK ||
+	    jd_org_people_register(srv, err, errlen) != JD_OK)
 		return JD_ERR;
 	return jd_core_routes_register(srv, err, errlen);
 }

@@ -31,6 +31,8 @@ static void test_matrix(void **state)
 	assert_false(jd_auth_roles_allow(JD_ROLE_VIEWER, "cases.read"));
 	assert_false(jd_auth_roles_allow(JD_ROLE_VIEWER, "stats")); /* "*.stats" needs a prefix */
 	assert_true(jd_auth_roles_allow(JD_ROLE_TENANT_ADMIN, "users.write"));
+	assert_true(jd_auth_roles_allow(JD_ROLE_TENANT_ADMIN, "org.write"));
+	assert_false(jd_auth_roles_allow(JD_ROLE_TENANT_ADMIN, "org.ties.read"));
 	assert_false(jd_auth_roles_allow(JD_ROLE_TENANT_ADMIN, "cases.read"));
 	assert_false(jd_auth_roles_allow(JD_ROLE_TENANT_ADMIN, "metrics.read"));
 	assert_true(jd_auth_roles_allow(JD_ROLE_REVIEWER | JD_ROLE_VIEWER, "review.decide"));

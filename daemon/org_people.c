@@ -1,0 +1,864 @@
+/* People (cadres) of a county tenant: /v1/org/people.  Records live in their tenant. */
+#include "org_people.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include <jiandu/plugin.h>
+
+#include "auth.h"
+#include "log.h"
+#include "org_tenants.h"
+#include "request.h"
+#include "router.h"
+#include "seal.h"
+#include "server.h"
+#include "store.h"
+#include "tenant_keys.h"
+
+#define LIST_MAX      500
+#define MOVES_MAX     500
+#define UNIT_CODE_MAX 32
+#define ORG_NAME_MAX  128
+#define TIES_MAX      4000
+#define REASON_MAX    500
+#define ID_LEN	      32
+#define TIES_PERM     "org.ties.read"
+
+static const char *const post_names[] = {"leader", "head", "deputy", "cadre"};
+
+#define N_POSTS (sizeof(post_names) / sizeof(post_names[0]))
+
+/* ---- helpers -------------------------------------------------------------------- */
+
+static const char *input_str(jd_req *req, const char *name)
+{
+	return json_string_value(json_object_get(req->input, name));
+}
+
+static const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+static const char *field_of(json_t *arr, const char *name)
+{
+	for (size_t i = 0; i + 1 < json_array_size(arr); i += 2)
+		if (json_is_string(json_array_get(arr, i)) &&
+		    strcmp(json_string_value(json_array_get(arr, i)), name) == 0)
+			return json_string_value(json_array_get(arr, i + 1));
+	return NULL;
+}
+
+static int post_valid(const char *s)
+{
+	for (size_t i = 0; s != NULL && i < N_POSTS; i++)
+		if (strcmp(s, post_names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int unit_code_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > UNIT_CODE_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		      s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+static int id_valid(const char *s)
+{
+	if (s == NULL || strlen(s) != ID_LEN)
+		return 0;
+	for (size_t i = 0; i < ID_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* "YYYY-MM-DD", a real calendar day: its score YYYYMMDD, else 0. */
+static long date_score(const char *s)
+{
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y, m, d;
+
+	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return 0;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return 0;
+	y = atoi(s);
+	m = atoi(s + 5);
+	d = atoi(s + 8);
+	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return 0;
+	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 0;
+	return (long)y * 10000 + m * 100 + d;
+}
+
+/* JD_OK, or 400 replied naming the field: a valid date, not in the future. */
+static int date_check(jd_req *req, const char *field, const char *s)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char today[16];
+
+	if (date_score(s) == 0) {
+		jd_reply_error(req, 400, "invalid",
+			       "field '%s' must be a date YYYY-MM-DD, not '%.16s'", field,
+			       or_empty(s));
+		return JD_E_INVALID;
+	}
+	if (localtime_r(&now, &tm) == NULL ||
+	    strftime(today, sizeof(today), "%Y-%m-%d", &tm) == 0) {
+		jd_reply_rc(req, JD_ERR, "person");
+		return JD_ERR;
+	}
+	if (strcmp(s, today) > 0) {
+		jd_reply_error(req, 400, "invalid", "field '%s': %s is in the future", field, s);
+		return JD_E_INVALID;
+	}
+	return JD_OK;
+}
+
+/* ---- the context of one request --------------------------------------------------------- */
+
+enum { OP_CREATE, OP_MOVE, OP_SHOW, OP_LIST };
+
+struct person_ctx {
+	jd_req *req;
+	int op;
+	char tenant[8];
+	char id[ID_LEN + 1];
+	char unit[UNIT_CODE_MAX + 1]; /* create: the unit; move: to_unit; list: the filter */
+	void (*next)(struct person_ctx *p);
+	json_t *rec;   /* the person's HGETALL */
+	json_t *ids;   /* list: the ids read */
+	json_t *moves; /* show: the moves read */
+};
+
+static void ctx_free(struct person_ctx *p)
+{
+	json_decref(p->rec);
+	json_decref(p->ids);
+	json_decref(p->moves);
+	free(p);
+}
+
+static void on_tenant(int rc, json_t *result, void *arg)
+{
+	struct person_ctx *p = arg;
+	const char *level = field_of(result, "level");
+
+	if (rc != JD_OK) {
+		jd_reply_rc(p->req, rc, "person");
+		goto fail;
+	}
+	if (json_array_size(result) == 0) {
+		jd_reply_error(p->req, 404, "not_found", "no tenant '%s'", p->tenant);
+		goto fail;
+	}
+	if (level == NULL || strcmp(level, "county") != 0) {
+		jd_reply_error(p->req, 400, "invalid",
+			       "tenant '%s' is a %s: people belong to a county", p->tenant,
+			       or_empty(level));
+		goto fail;
+	}
+	p->next(p);
+	return;
+fail:
+	ctx_free(p);
+}
+
+/*
+ * Starts a request: checks the tenant's form, the id's, the write scope
+ * when write, then reads the tenant and calls next(p) when it is a
+ * county.  Replies itself on every failure.
+ */
+static void start(jd_req *req, int op, const char *id, int write, void (*next)(struct person_ctx *))
+{
+	const char *tenant = input_str(req, "tenant");
+	char key[16];
+	const char *argv[2] = {"HGETALL", key};
+	struct person_ctx *p;
+	int rc;
+
+	if (!jd_org_code_valid(tenant)) {
+		jd_reply_error(req, 404, "not_found", "no tenant '%.16s'", or_empty(tenant));
+		return;
+	}
+	if (op != OP_CREATE && op != OP_LIST && !id_valid(id)) {
+		jd_reply_error(req, 404, "not_found", "no person '%.40s' in tenant %s",
+			       or_empty(id), tenant);
+		return;
+	}
+	if (write && !jd_org_may_write(&req->principal, tenant)) {
+		jd_reply_error(req, 403, "forbidden",
+			       "you may only write the organization of your own tenants");
+		return;
+	}
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		jd_reply_rc(req, JD_E_NOMEM, "person");
+		return;
+	}
+	p->req = req;
+	p->op = op;
+	p->next = next;
+	snprintf(p->tenant, sizeof(p->tenant), "%s", tenant);
+	if (id != NULL)
+		snprintf(p->id, sizeof(p->id), "%s", id);
+	snprintf(key, sizeof(key), "tenant:%s", tenant);
+	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 2, argv, on_tenant, p);
+	if (rc != JD_OK) {
+		jd_reply_rc(req, rc, "person");
+		ctx_free(p);
+	}
+}
+
+/* Reads the person into p->rec, then calls then(p); 404 when absent. */
+static void on_person(int rc, json_t *result, void *arg)
+{
+	struct person_ctx *p = arg;
+
+	if (rc != JD_OK) {
+		jd_reply_rc(p->req, rc, "person");
+		ctx_free(p);
+		return;
+	}
+	if (json_array_size(result) == 0) {
+		jd_reply_error(p->req, 404, "not_found", "no person '%s' in tenant %s", p->id,
+			       p->tenant);
+		ctx_free(p);
+		return;
+	}
+	p->rec = json_incref(result);
+	p->next(p);
+}
+
+static void fetch_person(struct person_ctx *p, void (*then)(struct person_ctx *))
+{
+	char key[8 + ID_LEN + 1];
+	const char *argv[2] = {"HGETALL", key};
+	int rc;
+
+	p->next = then;
+	snprintf(key, sizeof(key), "person:%s", p->id);
+	rc = jd_store_read(p->req->srv->store, p->tenant, 2, argv, on_person, p);
+	if (rc != JD_OK) {
+		jd_reply_rc(p->req, rc, "person");
+		ctx_free(p);
+	}
+}
+
+/* Checks that p->unit is an active unit of the tenant, then calls then(p). */
+static void on_unit_summary(int rc, json_t *result, void *arg)
+{
+	struct person_ctx *p = arg;
+	const char *field = p->op == OP_MOVE ? "to_unit" : "unit";
+	const char *s = json_string_value(result);
+	json_t *sum = s ? json_loads(s, 0, NULL) : NULL;
+	const char *status = json_string_value(json_object_get(sum, "status"));
+
+	if (rc != JD_OK) {
+		jd_reply_rc(p->req, rc, "person");
+		goto fail;
+	}
+	if (sum == NULL) {
+		jd_reply_error(p->req, 400, "invalid", "field '%s': no unit '%s' in tenant %s",
+			       field, p->unit, p->tenant);
+		goto fail;
+	}
+	if (status != NULL && strcmp(status, "active") != 0) {
+		jd_reply_error(p->req, 400, "invalid", "field '%s': unit '%s' is %s", field,
+			       p->unit, status);
+		goto fail;
+	}
+	json_decref(sum);
+	p->next(p);
+	return;
+fail:
+	json_decref(sum);
+	ctx_free(p);
+}
+
+static void check_unit(struct person_ctx *p, void (*then)(struct person_ctx *))
+{
+	const char *argv[3] = {"HGET", "units:summary", p->unit};
+	int rc;
+
+	p->next = then;
+	rc = jd_store_read(p->req->srv->store, p->tenant, 3, argv, on_unit_summary, p);
+	if (rc != JD_OK) {
+		jd_reply_rc(p->req, rc, "person");
+		ctx_free(p);
+	}
+}
+
+/* Loads the tenant key, then calls p->next(p). */
+static void on_keys(int rc, void *arg)
+{
+	struct person_ctx *p = arg;
+
+	if (rc != JD_OK) {
+		jd_warn("tenant key not loaded", "req=%s tenant=%s rc=%d", p->req->id, p->tenant,
+			rc);
+		jd_reply_rc(p->req, rc == JD_E_FORBIDDEN ? JD_ERR : rc, "person");
+		ctx_free(p);
+		return;
+	}
+	p->next(p);
+}
+
+static void with_keys(struct person_ctx *p, void (*then)(struct person_ctx *))
+{
+	int rc = JD_E_UNAVAILABLE;
+
+	p->next = then;
+	if (p->req->srv->tenant_keys != NULL)
+		rc = jd_tenant_keys_ready(p->req->srv->tenant_keys, p->tenant, on_keys, p);
+	if (rc != JD_OK) {
+		jd_reply_rc(p->req, rc, "person");
+		ctx_free(p);
+	}
+}
+
+/* ---- writing ------------------------------------------------------------------------- */
+
+static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
+{
+	struct person_ctx *p = arg;
+
+	if (rc == JD_OK) /* before the reply, which frees the request */
+		jd_notice(p->op == OP_CREATE ? "person created" : "person moved",
+			  "req=%s tenant=%s person=%s unit=%s by=%s", p->req->id, p->tenant, p->id,
+			  p->unit, p->req->principal.name);
+	if (rc == JD_E_CONFLICT && p->op == OP_CREATE)
+		jd_reply_error(p->req, 409, "conflict", "person '%s' exists already", p->id);
+	else if (rc == JD_E_CONFLICT)
+		jd_reply_error(p->req, 409, "conflict",
+			       "person '%s' was changed since the version you read", p->id);
+	else if (rc != JD_OK)
+		jd_reply_rc(p->req, rc, "person");
+	else
+		jd_reply_json(p->req, p->op == OP_CREATE ? 201 : 200,
+			      json_pack("{s:s, s:s, s:s, s:I}", "tenant", p->tenant, "id", p->id,
+					"unit", p->unit, "version", (json_int_t)res->version));
+	ctx_free(p);
+}
+
+/* The summary kept in people:summary: never the ties.  malloc'd, NULL on failure. */
+static char *summary_of(const char *name, const char *post, const char *unit, const char *start,
+			int new_cadre)
+{
+	json_t *s = json_pack("{s:s, s:s, s:s, s:s, s:b}", "name", name, "post", post, "unit", unit,
+			      "start", start, "new_cadre", new_cadre);
+	char *out = s ? json_dumps(s, JSON_COMPACT) : NULL;
+
+	json_decref(s);
+	return out;
+}
+
+static void create_write(struct person_ctx *p)
+{
+	jd_req *req = p->req;
+	const char *ties = input_str(req, "ties");
+	int new_cadre = json_is_true(json_object_get(req->input, "new_cadre"));
+	const char *name = input_str(req, "name"), *post = input_str(req, "post");
+	const char *start_date = input_str(req, "start");
+	const struct jd_seal_ad ad = {
+	    .tenant = p->tenant, .record_type = "person", .record_id = p->id, .field = "ties"};
+	unsigned char rnd[ID_LEN / 2];
+	char record[8 + ID_LEN + 1];
+	char *sealed = NULL, *summary = NULL;
+	const char *set[] = {
+	    "name",  name,    "post",	  post,	       "unit",
+	    p->unit, "start", start_date, "new_cadre", new_cadre ? "true" : "false",
+	    "ties",  NULL,    NULL};
+	struct jd_op ops[2];
+	int rc = JD_E_NOMEM;
+
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(p->id, sizeof(p->id), rnd, sizeof(rnd));
+	if (ties != NULL && *ties != '\0') {
+		rc = jd_tenant_seal(req->srv->tenant_keys, &ad, ties, &sealed);
+		if (rc != JD_OK) { /* names where, never the value */
+			jd_warn("seal failed",
+				"req=%s tenant=%s record_type=person field=ties rc=%d", req->id,
+				p->tenant, rc);
+			goto cleanup;
+		}
+		set[11] = sealed;
+	} else {
+		set[10] = NULL; /* no ties declared: no field */
+	}
+	summary = summary_of(name, post, p->unit, start_date, new_cadre);
+	if (summary == NULL) {
+		rc = JD_E_NOMEM;
+		goto cleanup;
+	}
+	snprintf(record, sizeof(record), "person:%s", p->id);
+	ops[0] = (struct jd_op){JD_OP_HSET, "people:summary", p->id, summary};
+	ops[1] = (struct jd_op){JD_OP_ZADD, "people:by_id", p->id, "0"};
+	rc = jd_store_mutate(req->srv->store,
+			     &(const struct jd_mutation){.tenant = p->tenant,
+							 .record = record,
+							 .expect_version = JD_VERSION_NEW,
+							 .set = set,
+							 .ops = ops,
+							 .n_ops = 2,
+							 .req = req,
+							 .action = "org.person.create"},
+			     on_written, p);
+cleanup:
+	free(sealed);
+	free(summary);
+	if (rc != JD_OK) {
+		jd_reply_rc(req, rc, "person");
+		ctx_free(p);
+	}
+}
+
+static void create_unit_ok(struct person_ctx *p)
+{
+	const char *ties = input_str(p->req, "ties");
+
+	if (ties != NULL && *ties != '\0')
+		with_keys(p, create_write);
+	else
+		create_write(p);
+}
+
+static void create_next(struct person_ctx *p)
+{
+	snprintf(p->unit, sizeof(p->unit), "%s", input_str(p->req, "unit"));
+	check_unit(p, create_unit_ok);
+}
+
+static void create_person(jd_req *req, void *arg)
+{
+	const char *post = input_str(req, "post"), *unit = input_str(req, "unit");
+	const char *name = input_str(req, "name");
+
+	(void)arg;
+	if (name == NULL || *name == '\0') {
+		jd_reply_error(req, 400, "invalid", "field 'name' must not be empty");
+		return;
+	}
+	if (!post_valid(post)) {
+		jd_reply_error(req, 400, "invalid",
+			       "field 'post': '%.32s' is not a post (leader, head, deputy, cadre)",
+			       or_empty(post));
+		return;
+	}
+	if (!unit_code_valid(unit)) {
+		jd_reply_error(req, 400, "invalid", "field 'unit': no unit '%.40s'",
+			       or_empty(unit));
+		return;
+	}
+	if (date_check(req, "start", input_str(req, "start")) != JD_OK)
+		return;
+	start(req, OP_CREATE, NULL, 1, create_next);
+}
+
+/* ---- moving ------------------------------------------------------------------------- */
+
+static void move_write(struct person_ctx *p)
+{
+	jd_req *req = p->req;
+	const char *date = input_str(req, "date"), *reason = or_empty(input_str(req, "reason"));
+	const char *from = or_empty(field_of(p->rec, "unit"));
+	const char *nc = field_of(p->rec, "new_cadre");
+	long long version = json_integer_value(json_object_get(req->input, "version"));
+	const char *set[] = {"unit", p->unit, NULL};
+	char record[8 + ID_LEN + 1], moves[16 + ID_LEN], score[16];
+	char *member = NULL, *summary = NULL;
+	struct jd_op ops[2];
+	size_t mlen;
+	int rc = JD_E_NOMEM;
+
+	summary = summary_of(or_empty(field_of(p->rec, "name")), or_empty(field_of(p->rec, "post")),
+			     p->unit, or_empty(field_of(p->rec, "start")),
+			     nc != NULL && strcmp(nc, "true") == 0);
+	mlen = strlen(date) + strlen(from) + strlen(p->unit) + strlen(reason) + 4;
+	member = malloc(mlen);
+	if (summary == NULL || member == NULL)
+		goto cleanup;
+	snprintf(member, mlen, "%s|%s|%s|%s", date, from, p->unit, reason);
+	snprintf(score, sizeof(score), "%ld", date_score(date));
+	snprintf(record, sizeof(record), "person:%s", p->id);
+	snprintf(moves, sizeof(moves), "person:%s:moves", p->id);
+	ops[0] = (struct jd_op){JD_OP_HSET, "people:summary", p->id, summary};
+	ops[1] = (struct jd_op){JD_OP_ZADD, moves, member, score};
+	rc = jd_store_mutate(req->srv->store,
+			     &(const struct jd_mutation){.tenant = p->tenant,
+							 .record = record,
+							 .expect_version = version,
+							 .set = set,
+							 .ops = ops,
+							 .n_ops = 2,
+							 .req = req,
+							 .action = "org.person.move"},
+			     on_written, p);
+cleanup:
+	free(member);
+	free(summary);
+	if (rc != JD_OK) {
+		jd_reply_rc(req, rc, "person");
+		ctx_free(p);
+	}
+}
+
+static void move_check(struct person_ctx *p)
+{
+	const char *date = input_str(p->req, "date");
+	const char *from = or_empty(field_of(p->rec, "unit"));
+	const char *since = or_empty(field_of(p->rec, "start"));
+
+	if (strcmp(from, p->unit) == 0) {
+		jd_reply_error(p->req, 400, "invalid",
+			       "field 'to_unit': the person is in unit '%s'", from);
+		ctx_free(p);
+		return;
+	}
+	if (date_score(date) < date_score(since)) {
+		jd_reply_error(p->req, 400, "invalid",
+			       "field 'date': %s is before the person's start %s", date, since);
+		ctx_free(p);
+		return;
+	}
+	check_unit(p, move_write);
+}
+
+static void move_fetch(struct person_ctx *p)
+{
+	snprintf(p->unit, sizeof(p->unit), "%s", input_str(p->req, "to_unit"));
+	fetch_person(p, move_check);
+}
+
+static void move_person(jd_req *req, void *arg)
+{
+	const char *to = input_str(req, "to_unit");
+
+	(void)arg;
+	if (json_integer_value(json_object_get(req->input, "version")) < 1) {
+		jd_reply_error(req, 400, "invalid", "field 'version' must be at least 1");
+		return;
+	}
+	if (!unit_code_valid(to)) {
+		jd_reply_error(req, 400, "invalid", "field 'to_unit': no unit '%.40s'",
+			       or_empty(to));
+		return;
+	}
+	if (strchr(or_empty(input_str(req, "reason")), '|') != NULL) {
+		jd_reply_error(req, 400, "invalid", "field 'reason' must not contain '|'");
+		return;
+	}
+	if (date_check(req, "date", input_str(req, "date")) != JD_OK)
+		return;
+	start(req, OP_MOVE, jd_params_get(&req->params, "id"), 1, move_fetch);
+}
+
+/* ---- reading ----------------------------------------------------------------------------- */
+
+/* Logs and audits a read of the sealed ties: who, which record; never the value. */
+static void note_ties_read(struct person_ctx *p, const char *outcome)
+{
+	jd_req *req = p->req;
+	char target[64];
+	struct jd_audit_event ev;
+	int rc;
+
+	jd_notice("sealed field read",
+		  "outcome=%s req=%s principal=%s permission=%s tenant=%s record_type=person "
+		  "record_id=%s field=ties",
+		  outcome, req->id, req->principal.name, TIES_PERM, p->tenant, p->id);
+	snprintf(target, sizeof(target), "person:%s#ties", p->id);
+	ev = (struct jd_audit_event){
+	    .actor = req->principal.name[0] ? req->principal.name : "-",
+	    .cred = jd_auth_cred_name(req->principal.cred),
+	    .source = req->source,
+	    .req = req->id,
+	    .action = "sealed.read",
+	    .target = target,
+	    .outcome = outcome,
+	};
+	rc = jd_store_audit_event(req->srv->store, p->tenant, &ev, NULL, NULL);
+	if (rc != JD_OK)
+		jd_warn("audit: sealed read not appended", "req=%s tenant=%s rc=%d", req->id,
+			p->tenant, rc);
+}
+
+static void show_reply(struct person_ctx *p)
+{
+	json_t *out = json_pack("{s:s, s:s}", "tenant", p->tenant, "id", p->id);
+	json_t *moves = json_array();
+	const char *sealed = field_of(p->rec, "ties");
+
+	if (out == NULL || moves == NULL)
+		goto nomem;
+	for (size_t i = 0; i + 1 < json_array_size(p->rec); i += 2) {
+		const char *k = json_string_value(json_array_get(p->rec, i));
+		const char *v = json_string_value(json_array_get(p->rec, i + 1));
+
+		if (k == NULL || v == NULL || strcmp(k, "ties") == 0)
+			continue;
+		if (strcmp(k, "_v") == 0)
+			json_object_set_new(out, "version", json_integer(atoll(v)));
+		else if (strcmp(k, "new_cadre") == 0)
+			json_object_set_new(out, k, json_boolean(strcmp(v, "true") == 0));
+		else if (k[0] != '_')
+			json_object_set_new(out, k, json_string(v));
+	}
+	for (size_t i = 0; i < json_array_size(p->moves); i++) {
+		const char *m = json_string_value(json_array_get(p->moves, i));
+		char buf[1024], *f[4] = {buf, NULL, NULL, NULL};
+		int n = 1;
+
+		if (m == NULL)
+			continue;
+		snprintf(buf, sizeof(buf), "%s", m);
+		for (char *c = buf; *c && n < 4; c++)
+			if (*c == '|') {
+				*c = '\0';
+				f[n++] = c + 1;
+			}
+		if (n < 4)
+			continue;
+		if (json_array_append_new(moves,
+					  json_pack("{s:s, s:s, s:s, s:s}", "date", f[0], "from",
+						    f[1], "to", f[2], "reason", f[3])) != 0)
+			goto nomem;
+	}
+	if (json_object_set(out, "moves", moves) != 0)
+		goto nomem;
+	if (sealed != NULL && jd_auth_may(&p->req->principal, TIES_PERM) &&
+	    jd_org_may_write(&p->req->principal, p->tenant)) {
+		const struct jd_seal_ad ad = {.tenant = p->tenant,
+					      .record_type = "person",
+					      .record_id = p->id,
+					      .field = "ties"};
+		unsigned char *plain = NULL;
+		size_t len = 0;
+		int rc = jd_tenant_open(p->req->srv->tenant_keys, &ad, sealed, &plain, &len);
+
+		if (rc != JD_OK) {
+			note_ties_read(p, rc == JD_E_NOTFOUND ? "key_not_loaded" : "unreadable");
+			jd_reply_error(p->req, 500, "unreadable_field",
+				       "field 'ties' of person '%s' does not open", p->id);
+			goto cleanup;
+		}
+		note_ties_read(p, "opened");
+		rc = json_object_set_new(out, "ties", json_stringn((const char *)plain, len));
+		jd_plain_free(plain);
+		if (rc != 0)
+			goto nomem;
+	}
+	jd_reply_json(p->req, 200, json_incref(out));
+	goto cleanup;
+nomem:
+	jd_reply_rc(p->req, JD_E_NOMEM, "person");
+cleanup:
+	json_decref(out);
+	json_decref(moves);
+	ctx_free(p);
+}
+
+static void on_moves(int rc, json_t *result, void *arg)
+{
+	struct person_ctx *p = arg;
+
+	if (rc != JD_OK) {
+		jd_reply_rc(p->req, rc, "person");
+		ctx_free(p);
+		return;
+	}
+	p->moves = json_incref(result);
+	if (field_of(p->rec, "ties") != NULL && jd_auth_may(&p->req->principal, TIES_PERM) &&
+	    jd_org_may_write(&p->req->principal, p->tenant))
+		with_keys(p, show_reply);
+	else
+		show_reply(p);
+}
+
+static void show_moves(struct person_ctx *p)
+{
+	char key[16 + ID_LEN];
+	const char *argv[4] = {"ZRANGE", key, "0", "499"};
+	int rc;
+
+	snprintf(key, sizeof(key), "person:%s:moves", p->id);
+	rc = jd_store_read(p->req->srv->store, p->tenant, 4, argv, on_moves, p);
+	if (rc != JD_OK) {
+		jd_reply_rc(p->req, rc, "person");
+		ctx_free(p);
+	}
+}
+
+static void show_fetch(struct person_ctx *p)
+{
+	fetch_person(p, show_moves);
+}
+
+static void show_person(jd_req *req, void *arg)
+{
+	(void)arg;
+	start(req, OP_SHOW, jd_params_get(&req->params, "id"), 0, show_fetch);
+}
+
+static void on_summaries(int rc, json_t *result, void *arg)
+{
+	struct person_ctx *p = arg;
+	json_t *out = json_array();
+
+	if (rc != JD_OK || out == NULL) {
+		jd_reply_rc(p->req, rc != JD_OK ? rc : JD_E_NOMEM, "people");
+		goto cleanup;
+	}
+	for (size_t i = 0; i < json_array_size(p->ids) && i < LIST_MAX; i++) {
+		const char *s = json_string_value(json_array_get(result, i));
+		json_t *sum = s ? json_loads(s, 0, NULL) : NULL;
+		const char *unit = json_string_value(json_object_get(sum, "unit"));
+		json_t *t;
+
+		if (sum == NULL)
+			continue;
+		if (p->unit[0] != '\0' && (unit == NULL || strcmp(unit, p->unit) != 0)) {
+			json_decref(sum);
+			continue;
+		}
+		t = json_pack("{s:O}", "id", json_array_get(p->ids, i)); /* id first */
+		if (t == NULL || json_object_update(t, sum) != 0 ||
+		    json_array_append(out, t) != 0) {
+			json_decref(t);
+			json_decref(sum);
+			jd_reply_rc(p->req, JD_E_NOMEM, "people");
+			goto cleanup;
+		}
+		json_decref(t);
+		json_decref(sum);
+	}
+	jd_reply_json(p->req, 200, json_pack("{s:s, s:O}", "tenant", p->tenant, "people", out));
+cleanup:
+	json_decref(out);
+	ctx_free(p);
+}
+
+static void on_ids(int rc, json_t *result, void *arg)
+{
+	struct person_ctx *p = arg;
+	const char *argv[2 + LIST_MAX] = {"HMGET", "people:summary"};
+	size_t n = json_array_size(result);
+
+	if (rc != JD_OK || n == 0) {
+		if (rc != JD_OK)
+			jd_reply_rc(p->req, rc, "people");
+		else
+			jd_reply_json(p->req, 200,
+				      json_pack("{s:s, s:[]}", "tenant", p->tenant, "people"));
+		ctx_free(p);
+		return;
+	}
+	if (n > LIST_MAX)
+		n = LIST_MAX;
+	p->ids = json_incref(result);
+	for (size_t i = 0; i < n; i++)
+		argv[2 + i] = json_string_value(json_array_get(result, i));
+	rc = jd_store_read(p->req->srv->store, p->tenant, (int)(2 + n), argv, on_summaries, p);
+	if (rc != JD_OK) {
+		jd_reply_rc(p->req, rc, "people");
+		ctx_free(p);
+	}
+}
+
+static void list_now(struct person_ctx *p)
+{
+	const char *argv[] = {"ZRANGE", "people:by_id", "0", "499"};
+	int rc;
+
+	snprintf(p->unit, sizeof(p->unit), "%s", or_empty(input_str(p->req, "unit")));
+	rc = jd_store_read(p->req->srv->store, p->tenant, 4, argv, on_ids, p);
+	if (rc != JD_OK) {
+		jd_reply_rc(p->req, rc, "people");
+		ctx_free(p);
+	}
+}
+
+static void list_people(jd_req *req, void *arg)
+{
+	const char *unit = input_str(req, "unit");
+
+	(void)arg;
+	if (unit != NULL && *unit != '\0' && !unit_code_valid(unit)) {
+		jd_reply_error(req, 400, "invalid", "field 'unit': no unit '%.40s'", unit);
+		return;
+	}
+	start(req, OP_LIST, NULL, 0, list_now);
+}
+
+/* ---- routes -------------------------------------------------------------------------------- */
+
+static const struct jd_field create_fields[] = {
+    {"tenant", JD_FIELD_STRING, 1, 6, "the county's code", 0},
+    {"name", JD_FIELD_STRING, 1, ORG_NAME_MAX, "name", 0},
+    {"post", JD_FIELD_STRING, 1, 16, "leader, head, deputy or cadre", 0},
+    {"unit", JD_FIELD_STRING, 1, UNIT_CODE_MAX, "the unit's code (active, in the tenant)", 0},
+    {"start", JD_FIELD_STRING, 1, 10, "start date YYYY-MM-DD, not in the future", 0},
+    {"new_cadre", JD_FIELD_BOOLEAN, 0, 0, "a new cadre (dual mentor)", 0},
+    {"ties", JD_FIELD_STRING, 0, TIES_MAX,
+     "declared ties: former employers, hometown, relatives' employers (sealed)", 1},
+    {NULL, 0, 0, 0, NULL, 0},
+};
+
+static const struct jd_field move_fields[] = {
+    {"tenant", JD_FIELD_STRING, 1, 6, "the county's code", 0},
+    {"version", JD_FIELD_INTEGER, 1, 0, "the version you read (optimistic check)", 0},
+    {"to_unit", JD_FIELD_STRING, 1, UNIT_CODE_MAX, "the unit moved to (active, in the tenant)", 0},
+    {"date", JD_FIELD_STRING, 1, 10, "date of the move YYYY-MM-DD, not in the future", 0},
+    {"reason", JD_FIELD_STRING, 0, REASON_MAX, "why (no '|')", 0},
+    {NULL, 0, 0, 0, NULL, 0},
+};
+
+static const struct jd_field list_fields[] = {
+    {"tenant", JD_FIELD_STRING, 1, 6, "the county's code", 0},
+    {"unit", JD_FIELD_STRING, 0, UNIT_CODE_MAX, "only the people of this unit", 0},
+    {NULL, 0, 0, 0, NULL, 0},
+};
+
+static const struct jd_field tenant_only[] = {
+    {"tenant", JD_FIELD_STRING, 1, 6, "the county's code", 0},
+    {NULL, 0, 0, 0, NULL, 0},
+};
+
+static const struct jd_route people_routes[] = {
+    {"POST", "/v1/org/people", "org.write", "Add a person (cadre) to a county", "org people add",
+     create_fields, 0, create_person, NULL},
+    {"GET", "/v1/org/people", "org.read", "List a county's people (the first 500), without ties",
+     "org people list", list_fields, 0, list_people, NULL},
+    {"GET", "/v1/org/people/{id}", "org.read",
+     "Show a person with their moves (ties with org.ties.read)", "org people show", tenant_only, 0,
+     show_person, NULL},
+    {"POST", "/v1/org/people/{id}/move", "org.write", "Move a person to another unit (kept)",
+     "org people move", move_fields, 0, move_person, NULL},
+};
+
+int jd_org_people_register(struct jd_server *srv, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < sizeof(people_routes) / sizeof(people_routes[0]); i++) {
+		int rc = jd_router_add(srv->router, &people_routes[i], "core", err, errlen);
+
+		if (rc != JD_OK)
+			return rc;
+	}
+	return JD_OK;
+}
