@@ -806,11 +806,7 @@ static const struct jd_route audit_routes[] = {
 
 int jd_audit_routes_register(struct jd_server *srv, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < sizeof(audit_routes) / sizeof(audit_routes[0]); i++) {
-		int rc = jd_router_add(srv->router, &audit_routes[i], "core", err, errlen);
-
-		if (rc != JD_OK)
-			return rc;
-	}
-	return JD_OK;
+	return jd_router_add_table(srv->router, audit_routes,
+				   sizeof(audit_routes) / sizeof(audit_routes[0]), "core", err,
+				   errlen);
 }

@@ -292,18 +292,9 @@ static void decide(struct pending *x)
 	finish(x, JD_E_FORBIDDEN, 403, why);
 }
 
-static const char *field_of(json_t *arr, const char *name)
-{
-	for (size_t i = 0; i + 1 < json_array_size(arr); i += 2)
-		if (json_is_string(json_array_get(arr, i)) &&
-		    strcmp(json_string_value(json_array_get(arr, i)), name) == 0)
-			return json_string_value(json_array_get(arr, i + 1));
-	return NULL;
-}
-
 static void copy_field(char *dst, size_t len, json_t *arr, const char *name)
 {
-	const char *v = field_of(arr, name);
+	const char *v = jd_hgetall_field(arr, name);
 
 	snprintf(dst, len, "%s", v ? v : "");
 }
@@ -322,12 +313,12 @@ static void on_user(int rc, json_t *result, void *arg)
 		refuse(x, x->p->name, "no such user");
 		return;
 	}
-	status = field_of(result, "status");
+	status = jd_hgetall_field(result, "status");
 	if (status == NULL || strcmp(status, "active") != 0) {
 		refuse(x, x->p->name, "the user is suspended");
 		return;
 	}
-	role_csv = field_of(result, "roles");
+	role_csv = jd_hgetall_field(result, "roles");
 	if (jd_auth_parse_roles(role_csv ? role_csv : "", &x->p->roles, err, sizeof(err)) != JD_OK)
 		x->p->roles = 0; /* a role this version does not know grants nothing */
 	copy_field(x->p->tenants, sizeof(x->p->tenants), result, "tenants");
@@ -364,10 +355,10 @@ static void on_token(int rc, json_t *result, void *arg)
 		finish(x, rc, 503, "the token store is unavailable; retry later");
 		return;
 	}
-	user = field_of(result, "user");
-	expires = field_of(result, "expires");
-	revoked = field_of(result, "revoked");
-	hash = field_of(result, "hash");
+	user = jd_hgetall_field(result, "user");
+	expires = jd_hgetall_field(result, "expires");
+	revoked = jd_hgetall_field(result, "revoked");
+	hash = jd_hgetall_field(result, "hash");
 	/* the key already matched; compare again without leaking timing anyway */
 	if (user == NULL || hash == NULL || strlen(hash) != 64 ||
 	    sodium_memcmp(hash, x->token_hash, 64) != 0) {

@@ -78,20 +78,9 @@ static long long now_s(void)
 	return (long long)time(NULL);
 }
 
-static const char *field_of(json_t *arr, const char *name)
-{
-	for (size_t i = 0; i + 1 < json_array_size(arr); i += 2) {
-		const char *k = json_string_value(json_array_get(arr, i));
-
-		if (k != NULL && strcmp(k, name) == 0)
-			return json_string_value(json_array_get(arr, i + 1));
-	}
-	return NULL;
-}
-
 static long long ll_of(json_t *arr, const char *name)
 {
-	const char *v = field_of(arr, name);
+	const char *v = jd_hgetall_field(arr, name);
 
 	return v != NULL ? strtoll(v, NULL, 10) : 0;
 }
@@ -152,20 +141,21 @@ static void on_tenant_read(int rc, json_t *result, void *arg)
 		return;
 	}
 	active = jd_keyring_active(st->srv->keyring);
-	st->from = jd_tenant_keys_wrapped_version(field_of(result, "wrapped"));
+	st->from = jd_tenant_keys_wrapped_version(jd_hgetall_field(result, "wrapped"));
 	st->to = active;
 	if (st->from == active) {
 		step_done(st, STEP_SKIPPED, JD_OK);
 		return;
 	}
-	v = field_of(result, "_v");
+	v = jd_hgetall_field(result, "_v");
 	m.expect_version = v != NULL ? strtoll(v, NULL, 10) : 0;
 	if (m.expect_version <= 0) {
 		step_done(st, STEP_FAILED, JD_ERR);
 		return;
 	}
-	rc = jd_tenant_keys_rewrap(st->srv->tenant_keys, st->tenant, field_of(result, "wrapped"),
-				   wrapped, sizeof(wrapped), &st->from, &st->to);
+	rc = jd_tenant_keys_rewrap(st->srv->tenant_keys, st->tenant,
+				   jd_hgetall_field(result, "wrapped"), wrapped, sizeof(wrapped),
+				   &st->from, &st->to);
 	if (rc != JD_OK) {
 		jd_err("tenant key not rewrapped",
 		       "tenant=%s master_version=%u rc=%d reason=\"the keyring lacks that "

@@ -45,15 +45,6 @@ static const char *or_empty(const char *s)
 	return s ? s : "";
 }
 
-static const char *field_of(json_t *arr, const char *name)
-{
-	for (size_t i = 0; i + 1 < json_array_size(arr); i += 2)
-		if (json_is_string(json_array_get(arr, i)) &&
-		    strcmp(json_string_value(json_array_get(arr, i)), name) == 0)
-			return json_string_value(json_array_get(arr, i + 1));
-	return NULL;
-}
-
 static int post_valid(const char *s)
 {
 	for (size_t i = 0; s != NULL && i < N_POSTS; i++)
@@ -158,7 +149,7 @@ static void ctx_free(struct person_ctx *p)
 static void on_tenant(int rc, json_t *result, void *arg)
 {
 	struct person_ctx *p = arg;
-	const char *level = field_of(result, "level");
+	const char *level = jd_hgetall_field(result, "level");
 
 	if (rc != JD_OK) {
 		jd_reply_rc(p->req, rc, "person");
@@ -477,8 +468,8 @@ static void move_write(struct person_ctx *p)
 {
 	jd_req *req = p->req;
 	const char *date = input_str(req, "date"), *reason = or_empty(input_str(req, "reason"));
-	const char *from = or_empty(field_of(p->rec, "unit"));
-	const char *nc = field_of(p->rec, "new_cadre");
+	const char *from = or_empty(jd_hgetall_field(p->rec, "unit"));
+	const char *nc = jd_hgetall_field(p->rec, "new_cadre");
 	long long version = json_integer_value(json_object_get(req->input, "version"));
 	const char *set[] = {"unit", p->unit, NULL};
 	char record[8 + ID_LEN + 1], moves[16 + ID_LEN], score[16];
@@ -487,8 +478,9 @@ static void move_write(struct person_ctx *p)
 	size_t mlen;
 	int rc = JD_E_NOMEM;
 
-	summary = summary_of(or_empty(field_of(p->rec, "name")), or_empty(field_of(p->rec, "post")),
-			     p->unit, or_empty(field_of(p->rec, "start")),
+	summary = summary_of(or_empty(jd_hgetall_field(p->rec, "name")),
+			     or_empty(jd_hgetall_field(p->rec, "post")), p->unit,
+			     or_empty(jd_hgetall_field(p->rec, "start")),
 			     nc != NULL && strcmp(nc, "true") == 0);
 	mlen = strlen(date) + strlen(from) + strlen(p->unit) + strlen(reason) + 4;
 	member = malloc(mlen);
@@ -522,8 +514,8 @@ cleanup:
 static void move_check(struct person_ctx *p)
 {
 	const char *date = input_str(p->req, "date");
-	const char *from = or_empty(field_of(p->rec, "unit"));
-	const char *since = or_empty(field_of(p->rec, "start"));
+	const char *from = or_empty(jd_hgetall_field(p->rec, "unit"));
+	const char *since = or_empty(jd_hgetall_field(p->rec, "start"));
 
 	if (strcmp(from, p->unit) == 0) {
 		jd_reply_error(p->req, 400, "invalid",
@@ -603,7 +595,7 @@ static void show_reply(struct person_ctx *p)
 {
 	json_t *out = json_pack("{s:s, s:s}", "tenant", p->tenant, "id", p->id);
 	json_t *moves = json_array();
-	const char *sealed = field_of(p->rec, "ties");
+	const char *sealed = jd_hgetall_field(p->rec, "ties");
 
 	if (out == NULL || moves == NULL)
 		goto nomem;
@@ -684,7 +676,8 @@ static void on_moves(int rc, json_t *result, void *arg)
 		return;
 	}
 	p->moves = json_incref(result);
-	if (field_of(p->rec, "ties") != NULL && jd_auth_may(&p->req->principal, TIES_PERM) &&
+	if (jd_hgetall_field(p->rec, "ties") != NULL &&
+	    jd_auth_may(&p->req->principal, TIES_PERM) &&
 	    jd_org_may_write(&p->req->principal, p->tenant))
 		with_keys(p, show_reply);
 	else
@@ -854,11 +847,7 @@ static const struct jd_route people_routes[] = {
 
 int jd_org_people_register(struct jd_server *srv, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < sizeof(people_routes) / sizeof(people_routes[0]); i++) {
-		int rc = jd_router_add(srv->router, &people_routes[i], "core", err, errlen);
-
-		if (rc != JD_OK)
-			return rc;
-	}
-	return JD_OK;
+	return jd_router_add_table(srv->router, people_routes,
+				   sizeof(people_routes) / sizeof(people_routes[0]), "core", err,
+				   errlen);
 }

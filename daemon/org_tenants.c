@@ -117,15 +117,6 @@ static const char *input_str(jd_req *req, const char *name)
 	return json_string_value(json_object_get(req->input, name));
 }
 
-static const char *field_of(json_t *arr, const char *name)
-{
-	for (size_t i = 0; i + 1 < json_array_size(arr); i += 2)
-		if (json_is_string(json_array_get(arr, i)) &&
-		    strcmp(json_string_value(json_array_get(arr, i)), name) == 0)
-			return json_string_value(json_array_get(arr, i + 1));
-	return NULL;
-}
-
 static const char *or_empty(const char *s)
 {
 	return s ? s : "";
@@ -278,7 +269,7 @@ static void on_parent(int rc, json_t *result, void *arg)
 		jd_reply_error(req, 400, "invalid", "field 'parent': no tenant '%s'", w->parent);
 		goto fail;
 	}
-	plevel = level_of(field_of(result, "level"));
+	plevel = level_of(jd_hgetall_field(result, "level"));
 	if (plevel != w->level - 1) {
 		jd_reply_error(req, 400, "invalid",
 			       "field 'parent': wrong level: '%s' is a %s, and a %s's parent must "
@@ -395,20 +386,21 @@ static void on_edit_fetched(int rc, json_t *result, void *arg)
 		jd_reply_error(req, 404, "not_found", "no tenant '%s'", w->code);
 		goto fail;
 	}
-	w->level = level_of(field_of(result, "level"));
+	w->level = level_of(jd_hgetall_field(result, "level"));
 	if (w->level < 0) {
 		jd_reply_rc(req, JD_ERR, "tenant");
 		goto fail;
 	}
-	snprintf(w->parent, sizeof(w->parent), "%s", or_empty(field_of(result, "parent")));
+	snprintf(w->parent, sizeof(w->parent), "%s", or_empty(jd_hgetall_field(result, "parent")));
 	if (check_county_fields(req, w->level, why, sizeof(why)) != JD_OK) {
 		jd_reply_error(req, 400, "invalid", "%s", why);
 		goto fail;
 	}
-	centralized = c != NULL ? json_is_true(c)
-				: strcmp(or_empty(field_of(result, "centralized")), "true") == 0;
+	centralized = c != NULL
+			  ? json_is_true(c)
+			  : strcmp(or_empty(jd_hgetall_field(result, "centralized")), "true") == 0;
 	if (since == NULL) /* leaving centralized office clears the date */
-		since = centralized ? or_empty(field_of(result, "centralized_since")) : "";
+		since = centralized ? or_empty(jd_hgetall_field(result, "centralized_since")) : "";
 	if (*since != '\0' && !centralized) {
 		jd_reply_error(req, 400, "invalid",
 			       "field 'centralized_since' needs centralized true");
@@ -416,10 +408,10 @@ static void on_edit_fetched(int rc, json_t *result, void *arg)
 	}
 	rc = write_tenant(w, json_integer_value(json_object_get(req->input, "version")),
 			  input_str(req, "name") ? input_str(req, "name")
-						 : or_empty(field_of(result, "name")),
+						 : or_empty(jd_hgetall_field(result, "name")),
 			  centralized, since,
 			  input_str(req, "modes") ? input_str(req, "modes")
-						  : or_empty(field_of(result, "modes")));
+						  : or_empty(jd_hgetall_field(result, "modes")));
 	if (rc != JD_OK) {
 		jd_reply_rc(req, rc, "tenant");
 		goto fail;
@@ -661,11 +653,7 @@ static const struct jd_route tenant_routes[] = {
 
 int jd_org_tenants_register(struct jd_server *srv, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < sizeof(tenant_routes) / sizeof(tenant_routes[0]); i++) {
-		int rc = jd_router_add(srv->router, &tenant_routes[i], "core", err, errlen);
-
-		if (rc != JD_OK)
-			return rc;
-	}
-	return JD_OK;
+	return jd_router_add_table(srv->router, tenant_routes,
+				   sizeof(tenant_routes) / sizeof(tenant_routes[0]), "core", err,
+				   errlen);
 }

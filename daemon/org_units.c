@@ -57,15 +57,6 @@ static const char *or_empty(const char *s)
 	return s ? s : "";
 }
 
-static const char *field_of(json_t *arr, const char *name)
-{
-	for (size_t i = 0; i + 1 < json_array_size(arr); i += 2)
-		if (json_is_string(json_array_get(arr, i)) &&
-		    strcmp(json_string_value(json_array_get(arr, i)), name) == 0)
-			return json_string_value(json_array_get(arr, i + 1));
-	return NULL;
-}
-
 static int csv_has(const char *csv, const char *item, size_t len)
 {
 	const char *p = csv;
@@ -149,7 +140,7 @@ static void ctx_free(struct unit_ctx *u)
 static void on_tenant(int rc, json_t *result, void *arg)
 {
 	struct unit_ctx *u = arg;
-	const char *level = field_of(result, "level");
+	const char *level = jd_hgetall_field(result, "level");
 
 	if (rc != JD_OK) {
 		jd_reply_rc(u->req, rc, "unit");
@@ -257,7 +248,7 @@ static void on_unit(int rc, json_t *result, void *arg)
 		return;
 	}
 	u->rec = json_incref(result);
-	snprintf(u->kind, sizeof(u->kind), "%s", or_empty(field_of(result, "kind")));
+	snprintf(u->kind, sizeof(u->kind), "%s", or_empty(jd_hgetall_field(result, "kind")));
 	u->next(u);
 }
 
@@ -337,7 +328,7 @@ static const char *value_of(struct unit_ctx *u, const char *name)
 {
 	const char *v = input_str(u->req, name);
 
-	return v ? v : or_empty(field_of(u->rec, name));
+	return v ? v : or_empty(jd_hgetall_field(u->rec, name));
 }
 
 static void write_now(struct unit_ctx *u)
@@ -358,7 +349,7 @@ static void write_now(struct unit_ctx *u)
 static void on_linked(int rc, json_t *result, void *arg)
 {
 	struct unit_ctx *u = arg;
-	const char *old = u->rec ? or_empty(field_of(u->rec, "linked")) : "";
+	const char *old = u->rec ? or_empty(jd_hgetall_field(u->rec, "linked")) : "";
 	char buf[CSV_MAX + 1], why[200];
 	const char *codes[LINKED_MAX];
 	size_t n;
@@ -497,17 +488,18 @@ static void edit_unit(jd_req *req, void *arg)
 static void retire_now(struct unit_ctx *u)
 {
 	json_t *v = json_object_get(u->req->input, "version");
-	long long version = v ? json_integer_value(v) : atoll(or_empty(field_of(u->rec, "_v")));
+	long long version =
+	    v ? json_integer_value(v) : atoll(or_empty(jd_hgetall_field(u->rec, "_v")));
 	int rc;
 
-	if (strcmp(or_empty(field_of(u->rec, "status")), "retired") == 0) {
+	if (strcmp(or_empty(jd_hgetall_field(u->rec, "status")), "retired") == 0) {
 		jd_reply_error(u->req, 409, "conflict", "unit '%s' is retired already", u->code);
 		ctx_free(u);
 		return;
 	}
-	rc = write_unit(u, version, or_empty(field_of(u->rec, "name")), "retired",
-			or_empty(field_of(u->rec, "supervised")),
-			or_empty(field_of(u->rec, "linked")));
+	rc = write_unit(u, version, or_empty(jd_hgetall_field(u->rec, "name")), "retired",
+			or_empty(jd_hgetall_field(u->rec, "supervised")),
+			or_empty(jd_hgetall_field(u->rec, "linked")));
 	if (rc != JD_OK) {
 		jd_reply_rc(u->req, rc, "unit");
 		ctx_free(u);
@@ -697,11 +689,7 @@ static const struct jd_route unit_routes[] = {
 
 int jd_org_units_register(struct jd_server *srv, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < sizeof(unit_routes) / sizeof(unit_routes[0]); i++) {
-		int rc = jd_router_add(srv->router, &unit_routes[i], "core", err, errlen);
-
-		if (rc != JD_OK)
-			return rc;
-	}
-	return JD_OK;
+	return jd_router_add_table(srv->router, unit_routes,
+				   sizeof(unit_routes) / sizeof(unit_routes[0]), "core", err,
+				   errlen);
 }

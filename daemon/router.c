@@ -268,6 +268,18 @@ fail:
 	return rc;
 }
 
+int jd_router_add_table(struct jd_router *r, const struct jd_route *routes, size_t n,
+			const char *owner, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++) {
+		int rc = jd_router_add(r, &routes[i], owner, err, errlen);
+
+		if (rc != JD_OK)
+			return rc;
+	}
+	return JD_OK;
+}
+
 void jd_router_remove_owner(struct jd_router *r, const char *owner)
 {
 	size_t keep = 0;

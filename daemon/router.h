@@ -49,6 +49,9 @@ void jd_router_free(struct jd_router *r);
  */
 int jd_router_add(struct jd_router *r, const struct jd_route *route, const char *owner, char *err,
 		  size_t errlen);
+/* Registers n routes of owner, stopping at the first refusal (its code, reason in err). */
+int jd_router_add_table(struct jd_router *r, const struct jd_route *routes, size_t n,
+			const char *owner, char *err, size_t errlen);
 /* Removes every route of `owner` (a plugin whose init failed). */
 void jd_router_remove_owner(struct jd_router *r, const char *owner);
 

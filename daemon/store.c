@@ -1355,3 +1355,14 @@ void jd_store_free(struct jd_store *s)
 		free(s);
 	}
 }
+
+const char *jd_hgetall_field(json_t *arr, const char *name)
+{
+	for (size_t i = 0; i + 1 < json_array_size(arr); i += 2) {
+		const char *k = json_string_value(json_array_get(arr, i));
+
+		if (k != NULL && strcmp(k, name) == 0)
+			return json_string_value(json_array_get(arr, i + 1));
+	}
+	return NULL;
+}

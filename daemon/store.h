@@ -71,6 +71,9 @@ int jd_store_mutate(struct jd_store *s, const struct jd_mutation *m, jd_mutate_c
 /* Only read-only commands are accepted (JD_E_INVALID otherwise). */
 int jd_store_read(struct jd_store *s, const char *tenant, int argc, const char **argv,
 		  jd_read_cb cb, void *arg);
+/* In an HGETALL result ([field, value, ...]): the value of name, or NULL. */
+const char *jd_hgetall_field(json_t *arr, const char *name);
+
 /* PING, for health checks. */
 int jd_store_ping(struct jd_store *s, jd_read_cb cb, void *arg);
 

@@ -203,17 +203,6 @@ static int derive(struct tk_keys *k)
 	return JD_OK;
 }
 
-static const char *field_of(json_t *arr, const char *name)
-{
-	for (size_t i = 0; i + 1 < json_array_size(arr); i += 2) {
-		const char *k = json_string_value(json_array_get(arr, i));
-
-		if (k != NULL && strcmp(k, name) == 0)
-			return json_string_value(json_array_get(arr, i + 1));
-	}
-	return NULL;
-}
-
 /* "m<version>" -> version; 0 when malformed. */
 static unsigned master_version_of(const char *key_id)
 {
@@ -412,7 +401,7 @@ static void on_read(int rc, json_t *result, void *arg)
 		if (rc == JD_OK)
 			return; /* on_created finishes */
 	} else if (rc == JD_OK) {
-		rc = unwrap_stored(tk, e, field_of(result, "wrapped"));
+		rc = unwrap_stored(tk, e, jd_hgetall_field(result, "wrapped"));
 	}
 	if (rc != JD_OK)
 		jd_warn("tenant key not available", "tenant=%s rc=%d", e->tenant, rc);

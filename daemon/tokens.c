@@ -548,11 +548,7 @@ static const struct jd_route token_routes[] = {
 
 int jd_tokens_register(struct jd_server *srv, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < sizeof(token_routes) / sizeof(token_routes[0]); i++) {
-		int rc = jd_router_add(srv->router, &token_routes[i], "core", err, errlen);
-
-		if (rc != JD_OK)
-			return rc;
-	}
-	return JD_OK;
+	return jd_router_add_table(srv->router, token_routes,
+				   sizeof(token_routes) / sizeof(token_routes[0]), "core", err,
+				   errlen);
 }

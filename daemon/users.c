@@ -25,15 +25,6 @@ struct fetch_ctx {
 	char id[JD_USER_ID_MAX + 1];
 };
 
-static const char *field_of(json_t *arr, const char *name)
-{
-	for (size_t i = 0; i + 1 < json_array_size(arr); i += 2)
-		if (json_is_string(json_array_get(arr, i)) &&
-		    strcmp(json_string_value(json_array_get(arr, i)), name) == 0)
-			return json_string_value(json_array_get(arr, i + 1));
-	return NULL;
-}
-
 static const char *or_empty(const char *s)
 {
 	return s ? s : "";
@@ -51,10 +42,10 @@ static void on_fetched(int rc, json_t *result, void *arg)
 		return;
 	}
 	u.id = f->id;
-	u.display_name = or_empty(field_of(result, "display_name"));
-	u.roles_csv = or_empty(field_of(result, "roles"));
-	u.tenants = or_empty(field_of(result, "tenants"));
-	u.status = or_empty(field_of(result, "status"));
+	u.display_name = or_empty(jd_hgetall_field(result, "display_name"));
+	u.roles_csv = or_empty(jd_hgetall_field(result, "roles"));
+	u.tenants = or_empty(jd_hgetall_field(result, "tenants"));
+	u.status = or_empty(jd_hgetall_field(result, "status"));
 	if (jd_auth_parse_roles(u.roles_csv, &u.roles, err, sizeof(err)) != JD_OK)
 		u.roles = 0;
 	f->cb(JD_OK, &u, f->arg);
@@ -391,7 +382,8 @@ static void on_show(int rc, json_t *result, void *arg)
 {
 	struct read_ctx *r = arg;
 	const char *id = jd_params_get(&r->req->params, "id");
-	const char *tenants = field_of(result, "tenants"), *roles_csv = field_of(result, "roles");
+	const char *tenants = jd_hgetall_field(result, "tenants"),
+		   *roles_csv = jd_hgetall_field(result, "roles");
 	unsigned roles = 0;
 	char err[160];
 	json_t *out;
@@ -579,11 +571,7 @@ static const struct jd_route user_routes[] = {
 
 int jd_users_register(struct jd_server *srv, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < sizeof(user_routes) / sizeof(user_routes[0]); i++) {
-		int rc = jd_router_add(srv->router, &user_routes[i], "core", err, errlen);
-
-		if (rc != JD_OK)
-			return rc;
-	}
-	return JD_OK;
+	return jd_router_add_table(srv->router, user_routes,
+				   sizeof(user_routes) / sizeof(user_routes[0]), "core", err,
+				   errlen);
 }
