@@ -168,7 +168,7 @@ int jd_auth_user_id_valid(const char *s)
  * Whether the comma-separated csv holds item[0..len).  Spaces around an
  * entry are ignored; an empty entry or item never matches.
  */
-static int csv_has_n(const char *csv, const char *item, size_t len)
+int jd_csv_has(const char *csv, const char *item, size_t len)
 {
 	const char *p = csv;
 
@@ -202,7 +202,7 @@ static int csv_has_n(const char *csv, const char *item, size_t len)
 
 static int csv_has(const char *csv, const char *item)
 {
-	return item != NULL && csv_has_n(csv, item, strlen(item));
+	return item != NULL && jd_csv_has(csv, item, strlen(item));
 }
 
 /* Whether two comma-separated lists share an entry. */
@@ -216,7 +216,7 @@ static int csv_meet(const char *a, const char *b)
 		const char *end = strchr(p, ',');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
 
-		if (csv_has_n(b, p, n))
+		if (jd_csv_has(b, p, n))
 			return 1;
 		if (end == NULL)
 			break;

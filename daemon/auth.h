@@ -98,6 +98,11 @@ int jd_auth_parse_roles(const char *csv, unsigned *roles, char *err, size_t errl
 /* bits -> "leader,staff" */
 void jd_auth_format_roles(unsigned roles, char *out, size_t len);
 const char *jd_auth_cred_name(enum jd_cred c);
+/*
+ * Whether the comma-separated csv holds item[0..len): the scope lists'
+ * membership test (spaces around entries ignored; empty never matches).
+ */
+int jd_csv_has(const char *csv, const char *item, size_t len);
 /* Whether s is a valid user id: 1..64 of [a-z0-9._-], starting with a letter or digit. */
 int jd_auth_user_id_valid(const char *s);
 

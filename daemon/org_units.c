@@ -57,23 +57,6 @@ static const char *or_empty(const char *s)
 	return s ? s : "";
 }
 
-static int csv_has(const char *csv, const char *item, size_t len)
-{
-	const char *p = csv;
-
-	while (*p) {
-		const char *end = strchr(p, ',');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-
-		if (n == len && strncmp(p, item, len) == 0)
-			return 1;
-		if (end == NULL)
-			break;
-		p = end + 1;
-	}
-	return 0;
-}
-
 /*
  * Splits linked (unit codes) into codes[] (pointers into buf); checks the
  * form, duplicates and the count.  JD_E_INVALID with the reason in why.
@@ -381,7 +364,7 @@ static void on_linked(int rc, json_t *result, void *arg)
 				       "agencies and townships",
 				       codes[i], or_empty(kind));
 		else if (status != NULL && strcmp(status, "retired") == 0 &&
-			 !csv_has(old, codes[i], strlen(codes[i])))
+			 !jd_csv_has(old, codes[i], strlen(codes[i])))
 			jd_reply_error(u->req, 400, "invalid",
 				       "field 'linked': unit '%s' is retired", codes[i]);
 		else

@@ -78,23 +78,6 @@ int jd_users_fetch(struct jd_store *store, const char *id, jd_user_cb cb, void *
 
 /* ---- scope ------------------------------------------------------------------- */
 
-static int csv_has(const char *csv, const char *item, size_t len)
-{
-	const char *p = csv;
-
-	while (*p) {
-		const char *end = strchr(p, ',');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-
-		if (n == len && strncmp(p, item, len) == 0)
-			return 1;
-		if (end == NULL)
-			break;
-		p = end + 1;
-	}
-	return 0;
-}
-
 int jd_users_caller_may_manage(const struct jd_principal *caller, const char *tenants_csv,
 			       unsigned roles)
 {
@@ -108,7 +91,7 @@ int jd_users_caller_may_manage(const struct jd_principal *caller, const char *te
 		const char *end = strchr(p, ',');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
 
-		if (!csv_has(caller->tenants, p, n))
+		if (!jd_csv_has(caller->tenants, p, n))
 			return 0;
 		if (end == NULL)
 			break;
