@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -10,6 +11,8 @@
 #include "bus.h"
 #include "config.h"
 #include "log.h"
+#include "org_snapshot.h"
+#include "org_tree.h"
 #include "plugins.h"
 #include "request.h"
 #include "router.h"
@@ -106,6 +109,8 @@ static int host_store_mutate(jd_plugin_handle *self, const struct jd_mutation *m
 
 	if (self->srv->store == NULL)
 		return JD_E_UNAVAILABLE; /* shutting down */
+	if (m != NULL && m->tenant != NULL && strcmp(m->tenant, JD_SYSTEM_TENANT) == 0)
+		return JD_E_FORBIDDEN; /* users, tokens and tenants are the core's */
 	if (m == NULL || m->action != NULL)
 		return jd_store_mutate(self->srv->store, m, cb, arg);
 	/* the audit entry names at least the plugin that made the change */
@@ -120,6 +125,8 @@ static int host_store_read(jd_plugin_handle *self, const char *tenant, int argc,
 {
 	if (self->srv->store == NULL)
 		return JD_E_UNAVAILABLE;
+	if (tenant != NULL && strcmp(tenant, JD_SYSTEM_TENANT) == 0)
+		return JD_E_FORBIDDEN; /* users, tokens and tenants are the core's */
 	return jd_store_read(self->srv->store, tenant, argc, argv, cb, arg);
 }
 
@@ -435,6 +442,64 @@ static int host_record_visible(jd_req *req, const char *target, const char *tena
 	return 0;
 }
 
+/* A plugin's callback with its argument, for the org reads. */
+struct org_call {
+	void (*cb)(int rc, json_t *out, void *arg);
+	void *arg;
+};
+
+static void org_call_done(int rc, json_t *out, void *arg)
+{
+	struct org_call *c = arg;
+
+	c->cb(rc, out, c->arg);
+	free(c);
+}
+
+static struct org_call *org_call_new(void (*cb)(int, json_t *, void *), void *arg)
+{
+	struct org_call *c = cb ? malloc(sizeof(*c)) : NULL;
+
+	if (c != NULL)
+		*c = (struct org_call){cb, arg};
+	return c;
+}
+
+/* Never the ties: a plugin asks org_conflicts, the core opens them. */
+static int host_org_read(jd_plugin_handle *self, const char *tenant,
+			 void (*cb)(int rc, json_t *org, void *arg), void *arg)
+{
+	struct org_call *c;
+	int rc;
+
+	if (self->srv->store == NULL)
+		return JD_E_UNAVAILABLE;
+	c = org_call_new(cb, arg);
+	if (c == NULL)
+		return cb ? JD_E_NOMEM : JD_E_INVALID;
+	rc = jd_org_snapshot_read(self->srv, tenant, 0, org_call_done, c);
+	if (rc != JD_OK)
+		free(c);
+	return rc;
+}
+
+static int host_org_tenants(jd_plugin_handle *self, const char *tenant,
+			    void (*cb)(int rc, json_t *tree, void *arg), void *arg)
+{
+	struct org_call *c;
+	int rc;
+
+	if (self->srv->store == NULL)
+		return JD_E_UNAVAILABLE;
+	c = org_call_new(cb, arg);
+	if (c == NULL)
+		return cb ? JD_E_NOMEM : JD_E_INVALID;
+	rc = jd_org_tree_read(self->srv, tenant, org_call_done, c);
+	if (rc != JD_OK)
+		free(c);
+	return rc;
+}
+
 static const struct jd_host host = {
     .abi_major = JD_ABI_MAJOR,
     .abi_minor = JD_ABI_MINOR,
@@ -465,6 +530,8 @@ static const struct jd_host host = {
     .record_key_new = host_record_key_new,
     .seal_rk = host_seal_rk,
     .open_rk = host_open_rk,
+    .org_read = host_org_read,
+    .org_tenants = host_org_tenants,
 };
 
 const struct jd_host *jd_host_table(void)

@@ -3,6 +3,7 @@
  * one commission's tenant; cities and provinces roll counties up.  Kept
  * in the system tenant: "tenant:<code>", the index "tenants:by_code",
  * "tenants:summary" (code -> JSON) and "tenant:<parent>:children".
+ * Which counties a city or province rolls up: jd_org_tree_read (org_tree.h).
  */
 #ifndef JD_ORG_TENANTS_H
 #define JD_ORG_TENANTS_H

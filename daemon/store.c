@@ -37,7 +37,7 @@
 #define AUDIT_KEY     "audit" /* "audit" and "audit:*" are the store's own */
 #define IDEM_TTL_S    86400
 #define MAX_FIELDS    1024
-#define MAX_OPS	      1024
+#define MAX_OPS	      50000 /* an org import writes a county in one step */
 #define MAX_READ_ARGS 1024
 
 /* The script's answer: {version, outcome, relative record key}. */

@@ -62,7 +62,8 @@ int jd_store_tenant_valid(const char *tenant);
 /*
  * Relative keys: 1..200 printable characters, no space, "{" or "}"; keys
  * starting "idem:" are the store's own.  Record fields starting "_" are
- * reserved ("_v" holds the version).  At most 1024 fields, deletions and ops.
+ * reserved ("_v" holds the version).  At most 1024 fields and deletions, and
+ * 50000 ops.
  * JD_OK: cb runs exactly once, later.  JD_E_INVALID (bad tenant, key or
  * op; nothing queued), JD_E_UNAVAILABLE (Redis down; nothing queued): cb
  * does not run.

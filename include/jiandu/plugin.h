@@ -308,7 +308,46 @@ struct jd_host {
 	char *(*open_rk)(jd_plugin_handle *self, jd_req *req, const char *permission,
 			 const char *tenant, const char *record_type, const char *record_id,
 			 const char *field, const char *wrapped_rkey, const char *sealed);
-	void *reserved[5];
+	/*
+	 * The organization (docs/organization.md), read-only.  NULL in a host
+	 * older than these slots.
+	 *
+	 * org_read: a county's organization as one JSON object (units,
+	 * people, groups, staffing figures' inputs; never declared ties): see
+	 * daemon/org_snapshot.h for its shape.  JD_OK: cb runs exactly once,
+	 * later, with JD_OK and the object (borrowed for the call), or
+	 * JD_E_NOTFOUND (no such tenant), JD_E_INVALID (not a county),
+	 * JD_E_UNAVAILABLE, JD_E_TIMEOUT, JD_ERR and NULL.  Any other return:
+	 * cb does not run.
+	 */
+	int (*org_read)(jd_plugin_handle *self, const char *tenant,
+			void (*cb)(int rc, json_t *org, void *arg), void *arg);
+	/*
+	 * org_conflicts: why `who` (a user id linked to a person, or a person
+	 * id of tenant) must not handle a matter of `unit` (a unit code of
+	 * tenant; may be NULL) or of a subject employed by `employer` (free
+	 * text; may be NULL): own unit or former unit, a unit linked to or
+	 * supervised by theirs, a declared tie.  The core opens the declared
+	 * ties itself; the reasons name the kind of tie and the unit, never the
+	 * declared text.  JD_OK: cb runs exactly once, later, with JD_OK and a
+	 * JSON array of reason strings (empty: no conflict; borrowed for the
+	 * call), or JD_E_NOTFOUND (no such person, or the user is linked to
+	 * none), JD_E_UNAVAILABLE, JD_E_TIMEOUT, JD_ERR and NULL.  Any other
+	 * return (JD_E_INVALID: bad tenant or who): cb does not run.
+	 */
+	int (*org_conflicts)(jd_plugin_handle *self, const char *tenant, const char *who,
+			     const char *unit, const char *employer,
+			     void (*cb)(int rc, json_t *reasons, void *arg), void *arg);
+	/*
+	 * org_tenants: the tenant `tenant` and the counties it rolls up (itself
+	 * for a county): cb gets {"code", "name", "level", "counties": [codes,
+	 * sorted]} (borrowed for the call).  Same return and callback rules as
+	 * org_read.  The system tenant "_sys" (users, tokens, tenants) is the
+	 * core's: store_read and store_mutate refuse it to plugins.
+	 */
+	int (*org_tenants)(jd_plugin_handle *self, const char *tenant,
+			   void (*cb)(int rc, json_t *tree, void *arg), void *arg);
+	void *reserved[2];
 };
 
 /* ---- The descriptor a plugin exports ----------------------------------- */
