@@ -26,6 +26,7 @@ struct xfer {
 	char *request_id;
 	int alert; /* last fatal TLS alert the server sent us, or -1 */
 	char errbuf[CURL_ERROR_SIZE];
+	json_t **errbody; /* NULL, or where an error answer's JSON goes */
 };
 
 static int alert_index = -1; /* SSL_CTX ex_data slot pointing at the struct xfer */
@@ -291,7 +292,10 @@ static int status_error(long status, const struct xfer *x, struct ctl_err *err)
 		clean = out_clean_fmt("(empty answer)");
 	ctl_fail(err, CTL_FAIL, "%ld %s%s", status, clean ? clean : "(out of memory)", rid);
 	free(clean);
-	json_decref(root);
+	if (x->errbody != NULL)
+		*x->errbody = root;
+	else
+		json_decref(root);
 	return CTL_FAIL;
 }
 
@@ -412,13 +416,21 @@ static int perform(CURL *c, const struct client_conf *conf, struct xfer *x, json
 int http_request(const struct client_conf *conf, const char *method, const char *path, json_t *body,
 		 json_t **out, struct ctl_err *err)
 {
-	struct xfer x = {.alert = -1};
+	return http_request_errbody(conf, method, path, body, out, err, NULL);
+}
+
+int http_request_errbody(const struct client_conf *conf, const char *method, const char *path,
+			 json_t *body, json_t **out, struct ctl_err *err, json_t **errbody)
+{
+	struct xfer x = {.alert = -1, .errbody = errbody};
 	struct curl_slist *headers = NULL;
 	char *url = NULL, *payload = NULL;
 	CURL *c = NULL;
 	int rc = ctl_fail(err, CTL_FAIL, "out of memory");
 
 	*out = NULL;
+	if (errbody != NULL)
+		*errbody = NULL;
 	if (alert_index < 0)
 		alert_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 	if (alert_index < 0)

@@ -22,5 +22,12 @@
  */
 int http_request(const struct client_conf *conf, const char *method, const char *path, json_t *body,
 		 json_t **out, struct ctl_err *err);
+/*
+ * As http_request; on an HTTP error status whose answer is JSON, *errbody
+ * (when errbody is not NULL) gets it too (the caller decrefs it): details
+ * beyond the message, such as an import's bad rows.
+ */
+int http_request_errbody(const struct client_conf *conf, const char *method, const char *path,
+			 json_t *body, json_t **out, struct ctl_err *err, json_t **errbody);
 
 #endif

@@ -15,6 +15,8 @@
 #include "ctl.h"
 #include "init.h"
 #include "keys.h"
+#include "org_files.h"
+#include "org_report.h"
 #include "output.h"
 #include "suggest.h"
 
@@ -339,6 +341,14 @@ static int run(int argc, char **argv)
 	cmd = find_command(argv[0]);
 	if (cmd)
 		return cmd->run(&ctl, cmd, argc, argv);
+	/* a catalog route with its own rendering (sections, --csv) */
+	if (argc >= 2 && strcmp(argv[0], "org") == 0 && strcmp(argv[1], "report") == 0)
+		return cmd_org_report(&ctl, argc - 2, argv + 2);
+	/* routes without catalog commands: these read and write files */
+	if (argc >= 2 && strcmp(argv[0], "org") == 0 && strcmp(argv[1], "import") == 0)
+		return cmd_org_import(&ctl, argc - 2, argv + 2);
+	if (argc >= 2 && strcmp(argv[0], "org") == 0 && strcmp(argv[1], "export") == 0)
+		return cmd_org_export(&ctl, argc - 2, argv + 2);
 	return run_catalog(&ctl, argc, argv);
 }
 

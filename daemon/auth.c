@@ -12,6 +12,7 @@
 #include <jiandu/plugin.h>
 
 #include "log.h"
+#include "org_group_model.h"
 #include "ratelimit.h"
 #include "store.h"
 #include "tls.h"
@@ -28,22 +29,18 @@ struct role_def {
 static const char *const grants_admin[] = {"*", NULL};
 /* org.read and org.write, not "org.*": cadres' sealed ties (org.ties.read) are the instance admin's
  */
-static const char *const grants_tenant_admin[] = {"status.read", "users.*",   "tokens.*",
-						  "org.read",	 "org.write", NULL};
-static const char *const grants_leader[] = {"status.read",   "org.read",    "cases.*",
-					    "supervision.*", "review.read", "training.read",
-					    "example.*",     "*.stats",	    NULL};
-static const char *const grants_staff[] = {"status.read",
-					   "org.read",
-					   "cases.read",
-					   "cases.write",
-					   "supervision.read",
-					   "supervision.write",
-					   "training.read",
-					   "example.read",
-					   "example.write",
-					   "*.stats",
-					   NULL};
+static const char *const grants_tenant_admin[] = {
+    "status.read", "users.*", "tokens.*", "org.read", "org.write", "org.conflicts", NULL};
+/* cases: named one by one, so cases.admin (recount) stays the instance admin's */
+static const char *const grants_leader[] = {
+    "status.read", "org.read",	    "org.conflicts",	   "cases.read",
+    "cases.write", "cases.approve", "cases.reporter.read", "supervision.*",
+    "review.read", "training.read", "example.*",	   "*.stats",
+    NULL};
+static const char *const grants_staff[] = {"status.read",	"org.read",	 "org.conflicts",
+					   "cases.read",	"cases.write",	 "supervision.read",
+					   "supervision.write", "training.read", "example.read",
+					   "example.write",	"*.stats",	 NULL};
 static const char *const grants_reviewer[] = {"status.read", "org.read", "review.*", "cases.read",
 					      NULL};
 static const char *const grants_trainer[] = {"status.read", "org.read", "training.*", NULL};
@@ -205,24 +202,61 @@ static int csv_has(const char *csv, const char *item)
 	return item != NULL && jd_csv_has(csv, item, strlen(item));
 }
 
-/* Whether two comma-separated lists share an entry. */
-static int csv_meet(const char *a, const char *b)
+/*
+ * Whether the scope list csv grants item[0..len) of a record of tenant:
+ * as a bare entry "x" (in every tenant of the principal's), or as
+ * "<tenant>/x", good in that tenant only.  Group membership adds the
+ * latter: unit and group codes are unique only within their county.
+ */
+static int scope_has(const char *csv, const char *tenant, const char *item, size_t len)
 {
-	const char *p = a;
+	char q[160];
+	int n;
 
-	if (a == NULL || b == NULL)
+	if (item == NULL)
+		return 0;
+	if (jd_csv_has(csv, item, len))
+		return 1;
+	while (len > 0 && *item == ' ') {
+		item++;
+		len--;
+	}
+	while (len > 0 && item[len - 1] == ' ')
+		len--;
+	if (tenant == NULL || *tenant == '\0' || len == 0)
+		return 0;
+	n = snprintf(q, sizeof(q), "%s/%.*s", tenant, (int)len, item);
+	return n > 0 && (size_t)n < sizeof(q) && jd_csv_has(csv, q, (size_t)n);
+}
+
+/* Whether a record's groups (comma-separated) meet the scope list granted. */
+static int scope_meet(const char *groups, const char *tenant, const char *granted)
+{
+	const char *p = groups;
+
+	if (groups == NULL || granted == NULL)
 		return 0;
 	while (*p) {
 		const char *end = strchr(p, ',');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
 
-		if (jd_csv_has(b, p, n))
+		if (scope_has(granted, tenant, p, n))
 			return 1;
 		if (end == NULL)
 			break;
 		p = end + 1;
 	}
 	return 0;
+}
+
+int jd_auth_tenant_readable(const struct jd_principal *p, const char *code, const char *parent)
+{
+	if (p == NULL || p->name[0] == '\0' || code == NULL || *code == '\0')
+		return 0;
+	if (p->roles & JD_ROLE_ADMIN)
+		return 1;
+	return csv_has(p->tenants, code) ||
+	       (parent != NULL && *parent != '\0' && csv_has(p->tenants, parent));
 }
 
 enum jd_record_access jd_auth_record_access(const struct jd_principal *p,
@@ -240,7 +274,8 @@ enum jd_record_access jd_auth_record_access(const struct jd_principal *p,
 	if (p->roles & (JD_ROLE_LEADER | JD_ROLE_REVIEWER))
 		return JD_RECORD_VISIBLE;
 	if ((p->roles & (JD_ROLE_STAFF | JD_ROLE_TRAINER)) &&
-	    (csv_has(p->units, s->unit) || csv_meet(s->groups, p->groups)))
+	    (scope_has(p->units, s->tenant, s->unit, s->unit ? strlen(s->unit) : 0) ||
+	     scope_meet(s->groups, s->tenant, p->groups)))
 		return JD_RECORD_VISIBLE;
 	return JD_RECORD_OUT_OF_SCOPE;
 }
@@ -260,6 +295,8 @@ struct pending {
 	void *arg;
 	char source[64];
 	char token_hash[65];
+	char county[7]; /* the user's org person "<county>/<person>", when linked */
+	char person[33];
 };
 
 static void finish(struct pending *x, int rc, int status, const char *why)
@@ -299,6 +336,54 @@ static void copy_field(char *dst, size_t len, json_t *arr, const char *name)
 	snprintf(dst, len, "%s", v ? v : "");
 }
 
+static void on_groups(int rc, json_t *result, void *arg)
+{
+	struct pending *x = arg;
+	size_t dropped;
+
+	if (rc != JD_OK) {
+		finish(x, rc, 503, "the user store is unavailable; retry later");
+		return;
+	}
+	dropped = jd_group_scope(result, x->county, x->person, x->p->units, sizeof(x->p->units),
+				 x->p->groups, sizeof(x->p->groups));
+	if (dropped > 0) /* the scope is narrower than the groups say, never wider */
+		jd_warn("group scope cut to fit", "user=%s county=%s person=%s dropped=%zu",
+			x->p->name, x->county, x->person, dropped);
+	decide(x);
+}
+
+/*
+ * Group membership feeds the scope (docs/security.md, "Record scope"): a
+ * user linked to an org person ("<county>/<person id>") also gets the
+ * member units and codes of that person's groups, qualified by the
+ * county.  One HGETALL of the county's "groups:summary", bounded by the
+ * number of groups of one county; skipped when the county is not among
+ * the user's tenants (it could grant nothing there).
+ */
+static void feed_groups(struct pending *x, const char *link)
+{
+	const char *argv[2] = {"HGETALL", "groups:summary"};
+	int rc;
+
+	if (link == NULL || *link == '\0') {
+		decide(x);
+		return;
+	}
+	if (jd_person_link_parse(link, x->county, x->person) != JD_OK) {
+		jd_warn("person link ignored: not <county>/<person id>", "user=%s", x->p->name);
+		decide(x);
+		return;
+	}
+	if (!csv_has(x->p->tenants, x->county)) {
+		decide(x);
+		return;
+	}
+	rc = jd_store_read(x->store, x->county, 2, argv, on_groups, x);
+	if (rc != JD_OK)
+		finish(x, rc, 503, "the user store is unavailable; retry later");
+}
+
 static void on_user(int rc, json_t *result, void *arg)
 {
 	struct pending *x = arg;
@@ -324,7 +409,7 @@ static void on_user(int rc, json_t *result, void *arg)
 	copy_field(x->p->tenants, sizeof(x->p->tenants), result, "tenants");
 	copy_field(x->p->units, sizeof(x->p->units), result, "units");
 	copy_field(x->p->groups, sizeof(x->p->groups), result, "groups");
-	decide(x);
+	feed_groups(x, jd_hgetall_field(result, "person"));
 }
 
 static void lookup_user(struct pending *x)

@@ -86,11 +86,19 @@ enum jd_record_access {
  * instance admin too); instance admin -> visible; the tenant not among
  * p->tenants -> out of scope; leader or reviewer -> the whole tenant;
  * staff or trainer -> records whose unit is among p->units or whose
- * groups meet p->groups; any other role (tenant_admin, auditor, viewer)
+ * groups meet p->groups (an entry "<tenant>/x" there, as group
+ * membership adds, counts in that tenant only); any other role (tenant_admin, auditor, viewer)
  * -> no records.  A NULL or unnamed principal or a NULL scope: out of scope.
  */
 enum jd_record_access jd_auth_record_access(const struct jd_principal *p,
 					    const struct jd_record_scope *s);
+/*
+ * Whether p may read the organization of tenant `code` (its units, people,
+ * groups, staffing, export, report), `parent` being code's parent (NULL or
+ * "" when none): instance admins any tenant; anyone else when code or its
+ * parent is among p->tenants (a city's people read its counties).
+ */
+int jd_auth_tenant_readable(const struct jd_principal *p, const char *code, const char *parent);
 /* 1 when jd_auth_record_access is JD_RECORD_VISIBLE, 0 otherwise. */
 int jd_auth_record_visible(const struct jd_principal *p, const struct jd_record_scope *s);
 /* "staff,leader" -> bits; JD_E_INVALID names the bad role in err. */

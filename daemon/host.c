@@ -11,6 +11,7 @@
 #include "bus.h"
 #include "config.h"
 #include "log.h"
+#include "org_conflicts.h"
 #include "org_snapshot.h"
 #include "org_tree.h"
 #include "plugins.h"
@@ -500,6 +501,43 @@ static int host_org_tenants(jd_plugin_handle *self, const char *tenant,
 	return rc;
 }
 
+/* The plugin's callback, from the core's answer (org_conflicts.c). */
+static void org_conflicts_done(const struct jd_org_conflict_answer *a, void *arg)
+{
+	struct org_call *c = arg;
+	/* a tenant that is not a county has no such person */
+	int rc = a->rc == JD_E_INVALID ? JD_E_NOTFOUND : a->rc;
+
+	c->cb(rc, rc == JD_OK ? a->reasons : NULL, c->arg);
+	free(c);
+}
+
+/* The core opens the ties; the audit entry names the plugin that asked. */
+static int host_org_conflicts(jd_plugin_handle *self, const char *tenant, const char *who,
+			      const char *unit, const char *employer,
+			      void (*cb)(int rc, json_t *reasons, void *arg), void *arg)
+{
+	const struct jd_org_conflict_query q = {
+	    .tenant = tenant,
+	    .who = who,
+	    .unit = unit,
+	    .employer = employer,
+	    .by = {self->name, "none", "", ""},
+	};
+	struct org_call *c;
+	int rc;
+
+	if (self->srv->store == NULL)
+		return JD_E_UNAVAILABLE;
+	c = org_call_new(cb, arg);
+	if (c == NULL)
+		return cb ? JD_E_NOMEM : JD_E_INVALID;
+	rc = jd_org_conflicts_check(self->srv, &q, org_conflicts_done, c);
+	if (rc != JD_OK)
+		free(c);
+	return rc;
+}
+
 static const struct jd_host host = {
     .abi_major = JD_ABI_MAJOR,
     .abi_minor = JD_ABI_MINOR,
@@ -531,6 +569,7 @@ static const struct jd_host host = {
     .seal_rk = host_seal_rk,
     .open_rk = host_open_rk,
     .org_read = host_org_read,
+    .org_conflicts = host_org_conflicts,
     .org_tenants = host_org_tenants,
 };
 

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <sodium.h>
 
@@ -12,6 +11,8 @@
 
 #include "auth.h"
 #include "log.h"
+#include "org_date.h"
+#include "org_snapshot.h"
 #include "org_tenants.h"
 #include "request.h"
 #include "router.h"
@@ -21,7 +22,6 @@
 #include "tenant_keys.h"
 
 #define LIST_MAX      500
-#define MOVES_MAX     500
 #define UNIT_CODE_MAX 32
 #define ORG_NAME_MAX  128
 #define TIES_MAX      4000
@@ -76,55 +76,9 @@ static int id_valid(const char *s)
 	return 1;
 }
 
-/* "YYYY-MM-DD", a real calendar day: its score YYYYMMDD, else 0. */
-static long date_score(const char *s)
-{
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int y, m, d;
-
-	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return 0;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return 0;
-	y = atoi(s);
-	m = atoi(s + 5);
-	d = atoi(s + 8);
-	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-		return 0;
-	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 0;
-	return (long)y * 10000 + m * 100 + d;
-}
-
-/* JD_OK, or 400 replied naming the field: a valid date, not in the future. */
-static int date_check(jd_req *req, const char *field, const char *s)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-	char today[16];
-
-	if (date_score(s) == 0) {
-		jd_reply_error(req, 400, "invalid",
-			       "field '%s' must be a date YYYY-MM-DD, not '%.16s'", field,
-			       or_empty(s));
-		return JD_E_INVALID;
-	}
-	if (localtime_r(&now, &tm) == NULL ||
-	    strftime(today, sizeof(today), "%Y-%m-%d", &tm) == 0) {
-		jd_reply_rc(req, JD_ERR, "person");
-		return JD_ERR;
-	}
-	if (strcmp(s, today) > 0) {
-		jd_reply_error(req, 400, "invalid", "field '%s': %s is in the future", field, s);
-		return JD_E_INVALID;
-	}
-	return JD_OK;
-}
-
 /* ---- the context of one request --------------------------------------------------------- */
 
-enum { OP_CREATE, OP_MOVE, OP_SHOW, OP_LIST };
+enum { OP_CREATE, OP_MOVE, OP_EDIT, OP_RETIRE, OP_SHOW, OP_LIST };
 
 struct person_ctx {
 	jd_req *req;
@@ -149,26 +103,12 @@ static void ctx_free(struct person_ctx *p)
 static void on_tenant(int rc, json_t *result, void *arg)
 {
 	struct person_ctx *p = arg;
-	const char *level = jd_hgetall_field(result, "level");
 
-	if (rc != JD_OK) {
-		jd_reply_rc(p->req, rc, "person");
-		goto fail;
-	}
-	if (json_array_size(result) == 0) {
-		jd_reply_error(p->req, 404, "not_found", "no tenant '%s'", p->tenant);
-		goto fail;
-	}
-	if (level == NULL || strcmp(level, "county") != 0) {
-		jd_reply_error(p->req, 400, "invalid",
-			       "tenant '%s' is a %s: people belong to a county", p->tenant,
-			       or_empty(level));
-		goto fail;
+	if (jd_org_county_check(p->req, rc, result, p->tenant, "people") != JD_OK) {
+		ctx_free(p);
+		return;
 	}
 	p->next(p);
-	return;
-fail:
-	ctx_free(p);
 }
 
 /*
@@ -326,14 +266,20 @@ static void with_keys(struct person_ctx *p, void (*then)(struct person_ctx *))
 
 /* ---- writing ------------------------------------------------------------------------- */
 
+static const char *const op_done[] = {
+    [OP_CREATE] = "person created",
+    [OP_MOVE] = "person moved",
+    [OP_EDIT] = "person changed",
+    [OP_RETIRE] = "person retired",
+};
+
 static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
 {
 	struct person_ctx *p = arg;
 
 	if (rc == JD_OK) /* before the reply, which frees the request */
-		jd_notice(p->op == OP_CREATE ? "person created" : "person moved",
-			  "req=%s tenant=%s person=%s unit=%s by=%s", p->req->id, p->tenant, p->id,
-			  p->unit, p->req->principal.name);
+		jd_notice(op_done[p->op], "req=%s tenant=%s person=%s unit=%s by=%s", p->req->id,
+			  p->tenant, p->id, p->unit, p->req->principal.name);
 	if (rc == JD_E_CONFLICT && p->op == OP_CREATE)
 		jd_reply_error(p->req, 409, "conflict", "person '%s' exists already", p->id);
 	else if (rc == JD_E_CONFLICT)
@@ -343,81 +289,160 @@ static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
 		jd_reply_rc(p->req, rc, "person");
 	else
 		jd_reply_json(p->req, p->op == OP_CREATE ? 201 : 200,
-			      json_pack("{s:s, s:s, s:s, s:I}", "tenant", p->tenant, "id", p->id,
-					"unit", p->unit, "version", (json_int_t)res->version));
+			      json_pack("{s:s, s:s, s:s, s:s, s:I}", "tenant", p->tenant, "id",
+					p->id, "unit", p->unit, "status",
+					p->op == OP_RETIRE ? "retired" : "active", "version",
+					(json_int_t)res->version));
 	ctx_free(p);
 }
 
-/* The summary kept in people:summary: never the ties.  malloc'd, NULL on failure. */
-static char *summary_of(const char *name, const char *post, const char *unit, const char *start,
-			int new_cadre)
+/* A person as people:summary keeps it: never the ties. */
+struct person_values {
+	const char *name, *post, *unit, *start, *status, *former;
+	int new_cadre;
+};
+
+/* The values of a stored record; written before "status" and "former" existed: active, none. */
+static void values_of(json_t *rec, struct person_values *v)
 {
-	json_t *s = json_pack("{s:s, s:s, s:s, s:s, s:b}", "name", name, "post", post, "unit", unit,
-			      "start", start, "new_cadre", new_cadre);
+	const char *nc = jd_hgetall_field(rec, "new_cadre");
+	const char *status = jd_hgetall_field(rec, "status");
+
+	*v = (struct person_values){
+	    .name = or_empty(jd_hgetall_field(rec, "name")),
+	    .post = or_empty(jd_hgetall_field(rec, "post")),
+	    .unit = or_empty(jd_hgetall_field(rec, "unit")),
+	    .start = or_empty(jd_hgetall_field(rec, "start")),
+	    .status = status != NULL && *status != '\0' ? status : "active",
+	    .former = or_empty(jd_hgetall_field(rec, "former")),
+	    .new_cadre = nc != NULL && strcmp(nc, "true") == 0,
+	};
+}
+
+/* malloc'd, NULL on failure. */
+static char *summary_of(const struct person_values *v)
+{
+	json_t *s = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s}", "name", v->name, "post",
+			      v->post, "unit", v->unit, "start", v->start, "new_cadre",
+			      v->new_cadre, "status", v->status, "former", v->former);
 	char *out = s ? json_dumps(s, JSON_COMPACT) : NULL;
 
 	json_decref(s);
 	return out;
 }
 
+#define EXTRA_OPS_MAX 2
+
+/*
+ * Sends one write of person p: the record's set/del, its summary from v,
+ * the organization's revision and the extra ops.  JD_OK: on_written
+ * replies and frees p.  Values are copied by the store.
+ */
+static int submit(struct person_ctx *p, long long version, const char *const *set,
+		  const char *const *del, const struct person_values *v, const struct jd_op *extra,
+		  size_t n_extra, const char *action)
+{
+	struct jd_op ops[2 + EXTRA_OPS_MAX];
+	char record[8 + ID_LEN + 1];
+	char *summary = summary_of(v);
+	size_t n = 0;
+	int rc;
+
+	if (summary == NULL)
+		return JD_E_NOMEM;
+	snprintf(record, sizeof(record), "person:%s", p->id);
+	ops[n++] = (struct jd_op){JD_OP_HSET, "people:summary", p->id, summary};
+	ops[n++] = jd_org_rev_op();
+	for (size_t i = 0; i < n_extra && i < EXTRA_OPS_MAX; i++)
+		ops[n++] = extra[i];
+	rc = jd_store_mutate(p->req->srv->store,
+			     &(const struct jd_mutation){.tenant = p->tenant,
+							 .record = record,
+							 .expect_version = version,
+							 .set = set,
+							 .del = del,
+							 .ops = ops,
+							 .n_ops = n,
+							 .req = p->req,
+							 .action = action},
+			     on_written, p);
+	free(summary);
+	return rc;
+}
+
+/* Seals ties under the tenant key for person p (record "person", field "ties"). */
+static int seal_ties(struct person_ctx *p, const char *ties, char **sealed)
+{
+	const struct jd_seal_ad ad = {
+	    .tenant = p->tenant, .record_type = "person", .record_id = p->id, .field = "ties"};
+	int rc = jd_tenant_seal(p->req->srv->tenant_keys, &ad, ties, sealed);
+
+	if (rc != JD_OK) /* names where, never the value */
+		jd_warn("seal failed", "req=%s tenant=%s record_type=person field=ties rc=%d",
+			p->req->id, p->tenant, rc);
+	return rc;
+}
+
+/* Replies rc and frees p when the write was not sent. */
+static void sent(struct person_ctx *p, int rc)
+{
+	if (rc != JD_OK) {
+		jd_reply_rc(p->req, rc, "person");
+		ctx_free(p);
+	}
+}
+
+/* JD_OK, or 409 replied: a retired person's record no longer changes. */
+static int active_check(struct person_ctx *p)
+{
+	struct person_values v;
+
+	values_of(p->rec, &v);
+	if (strcmp(v.status, "active") == 0)
+		return JD_OK;
+	jd_reply_error(p->req, 409, "conflict", "person '%s' is retired", p->id);
+	ctx_free(p);
+	return JD_E_CONFLICT;
+}
+
 static void create_write(struct person_ctx *p)
 {
 	jd_req *req = p->req;
 	const char *ties = input_str(req, "ties");
-	int new_cadre = json_is_true(json_object_get(req->input, "new_cadre"));
-	const char *name = input_str(req, "name"), *post = input_str(req, "post");
-	const char *start_date = input_str(req, "start");
-	const struct jd_seal_ad ad = {
-	    .tenant = p->tenant, .record_type = "person", .record_id = p->id, .field = "ties"};
-	unsigned char rnd[ID_LEN / 2];
-	char record[8 + ID_LEN + 1];
-	char *sealed = NULL, *summary = NULL;
+	const struct person_values v = {
+	    .name = input_str(req, "name"),
+	    .post = input_str(req, "post"),
+	    .unit = p->unit,
+	    .start = input_str(req, "start"),
+	    .status = "active",
+	    .former = "",
+	    .new_cadre = json_is_true(json_object_get(req->input, "new_cadre")),
+	};
 	const char *set[] = {
-	    "name",  name,    "post",	  post,	       "unit",
-	    p->unit, "start", start_date, "new_cadre", new_cadre ? "true" : "false",
-	    "ties",  NULL,    NULL};
-	struct jd_op ops[2];
-	int rc = JD_E_NOMEM;
+	    "name",   v.name,	"post",	  v.post,      "unit",
+	    v.unit,   "start",	v.start,  "new_cadre", v.new_cadre ? "true" : "false",
+	    "status", v.status, "former", v.former,    "ties",
+	    NULL,     NULL};
+	unsigned char rnd[ID_LEN / 2];
+	char *sealed = NULL;
+	struct jd_op extra[2];
+	size_t n_extra = 0;
+	int rc = JD_OK;
 
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(p->id, sizeof(p->id), rnd, sizeof(rnd));
+	extra[n_extra++] = (struct jd_op){JD_OP_ZADD, "people:by_id", p->id, "0"};
 	if (ties != NULL && *ties != '\0') {
-		rc = jd_tenant_seal(req->srv->tenant_keys, &ad, ties, &sealed);
-		if (rc != JD_OK) { /* names where, never the value */
-			jd_warn("seal failed",
-				"req=%s tenant=%s record_type=person field=ties rc=%d", req->id,
-				p->tenant, rc);
-			goto cleanup;
-		}
-		set[11] = sealed;
+		rc = seal_ties(p, ties, &sealed);
+		set[15] = sealed;
+		extra[n_extra++] = (struct jd_op){JD_OP_HSET, "people:ties", p->id, sealed};
 	} else {
-		set[10] = NULL; /* no ties declared: no field */
+		set[14] = NULL; /* no ties declared: no field */
 	}
-	summary = summary_of(name, post, p->unit, start_date, new_cadre);
-	if (summary == NULL) {
-		rc = JD_E_NOMEM;
-		goto cleanup;
-	}
-	snprintf(record, sizeof(record), "person:%s", p->id);
-	ops[0] = (struct jd_op){JD_OP_HSET, "people:summary", p->id, summary};
-	ops[1] = (struct jd_op){JD_OP_ZADD, "people:by_id", p->id, "0"};
-	rc = jd_store_mutate(req->srv->store,
-			     &(const struct jd_mutation){.tenant = p->tenant,
-							 .record = record,
-							 .expect_version = JD_VERSION_NEW,
-							 .set = set,
-							 .ops = ops,
-							 .n_ops = 2,
-							 .req = req,
-							 .action = "org.person.create"},
-			     on_written, p);
-cleanup:
+	if (rc == JD_OK)
+		rc = submit(p, JD_VERSION_NEW, set, NULL, &v, extra, n_extra, "org.person.create");
 	free(sealed);
-	free(summary);
-	if (rc != JD_OK) {
-		jd_reply_rc(req, rc, "person");
-		ctx_free(p);
-	}
+	sent(p, rc);
 }
 
 static void create_unit_ok(struct person_ctx *p)
@@ -436,79 +461,87 @@ static void create_next(struct person_ctx *p)
 	check_unit(p, create_unit_ok);
 }
 
-static void create_person(jd_req *req, void *arg)
+/* JD_OK, or 400 replied: name and post, when given, are valid. */
+static int name_post_check(jd_req *req)
 {
-	const char *post = input_str(req, "post"), *unit = input_str(req, "unit");
-	const char *name = input_str(req, "name");
+	const char *post = input_str(req, "post"), *name = input_str(req, "name");
 
-	(void)arg;
-	if (name == NULL || *name == '\0') {
+	if (name != NULL && *name == '\0') {
 		jd_reply_error(req, 400, "invalid", "field 'name' must not be empty");
-		return;
+		return JD_E_INVALID;
 	}
-	if (!post_valid(post)) {
+	if (post != NULL && !post_valid(post)) {
 		jd_reply_error(req, 400, "invalid",
 			       "field 'post': '%.32s' is not a post (leader, head, deputy, cadre)",
-			       or_empty(post));
-		return;
+			       post);
+		return JD_E_INVALID;
 	}
+	return JD_OK;
+}
+
+static void create_person(jd_req *req, void *arg)
+{
+	const char *unit = input_str(req, "unit");
+
+	(void)arg;
+	if (name_post_check(req) != JD_OK) /* both required: the router checked they are there */
+		return;
 	if (!unit_code_valid(unit)) {
 		jd_reply_error(req, 400, "invalid", "field 'unit': no unit '%.40s'",
 			       or_empty(unit));
 		return;
 	}
-	if (date_check(req, "start", input_str(req, "start")) != JD_OK)
+	if (jd_org_date_check(req, "start", input_str(req, "start")) != JD_OK)
 		return;
 	start(req, OP_CREATE, NULL, 1, create_next);
 }
 
 /* ---- moving ------------------------------------------------------------------------- */
 
+/* former with code added once, malloc'd; NULL on failure. */
+static char *former_with(const char *former, const char *code)
+{
+	size_t n = strlen(former), m = strlen(code);
+	char *out;
+
+	if (m == 0 || jd_csv_has(former, code, m))
+		return strdup(former);
+	out = malloc(n + m + 2);
+	if (out != NULL)
+		snprintf(out, n + m + 2, "%s%s%s", former, n ? "," : "", code);
+	return out;
+}
+
 static void move_write(struct person_ctx *p)
 {
 	jd_req *req = p->req;
 	const char *date = input_str(req, "date"), *reason = or_empty(input_str(req, "reason"));
-	const char *from = or_empty(jd_hgetall_field(p->rec, "unit"));
-	const char *nc = jd_hgetall_field(p->rec, "new_cadre");
 	long long version = json_integer_value(json_object_get(req->input, "version"));
-	const char *set[] = {"unit", p->unit, NULL};
-	char record[8 + ID_LEN + 1], moves[16 + ID_LEN], score[16];
-	char *member = NULL, *summary = NULL;
-	struct jd_op ops[2];
+	struct person_values v;
+	char *former = NULL, *member = NULL;
+	char moves[16 + ID_LEN], score[16];
+	struct jd_op extra[1];
 	size_t mlen;
 	int rc = JD_E_NOMEM;
 
-	summary = summary_of(or_empty(jd_hgetall_field(p->rec, "name")),
-			     or_empty(jd_hgetall_field(p->rec, "post")), p->unit,
-			     or_empty(jd_hgetall_field(p->rec, "start")),
-			     nc != NULL && strcmp(nc, "true") == 0);
-	mlen = strlen(date) + strlen(from) + strlen(p->unit) + strlen(reason) + 4;
+	values_of(p->rec, &v);
+	former = former_with(v.former, v.unit);
+	mlen = strlen(date) + strlen(v.unit) + strlen(p->unit) + strlen(reason) + 4;
 	member = malloc(mlen);
-	if (summary == NULL || member == NULL)
+	if (former == NULL || member == NULL)
 		goto cleanup;
-	snprintf(member, mlen, "%s|%s|%s|%s", date, from, p->unit, reason);
-	snprintf(score, sizeof(score), "%ld", date_score(date));
-	snprintf(record, sizeof(record), "person:%s", p->id);
+	snprintf(member, mlen, "%s|%s|%s|%s", date, v.unit, p->unit, reason);
+	snprintf(score, sizeof(score), "%ld", jd_org_date_score(date));
 	snprintf(moves, sizeof(moves), "person:%s:moves", p->id);
-	ops[0] = (struct jd_op){JD_OP_HSET, "people:summary", p->id, summary};
-	ops[1] = (struct jd_op){JD_OP_ZADD, moves, member, score};
-	rc = jd_store_mutate(req->srv->store,
-			     &(const struct jd_mutation){.tenant = p->tenant,
-							 .record = record,
-							 .expect_version = version,
-							 .set = set,
-							 .ops = ops,
-							 .n_ops = 2,
-							 .req = req,
-							 .action = "org.person.move"},
-			     on_written, p);
+	extra[0] = (struct jd_op){JD_OP_ZADD, moves, member, score};
+	v.unit = p->unit;
+	v.former = former;
+	rc = submit(p, version, (const char *const[]){"unit", p->unit, "former", former, NULL},
+		    NULL, &v, extra, 1, "org.person.move");
 cleanup:
 	free(member);
-	free(summary);
-	if (rc != JD_OK) {
-		jd_reply_rc(req, rc, "person");
-		ctx_free(p);
-	}
+	free(former);
+	sent(p, rc);
 }
 
 static void move_check(struct person_ctx *p)
@@ -517,13 +550,15 @@ static void move_check(struct person_ctx *p)
 	const char *from = or_empty(jd_hgetall_field(p->rec, "unit"));
 	const char *since = or_empty(jd_hgetall_field(p->rec, "start"));
 
+	if (active_check(p) != JD_OK)
+		return;
 	if (strcmp(from, p->unit) == 0) {
 		jd_reply_error(p->req, 400, "invalid",
 			       "field 'to_unit': the person is in unit '%s'", from);
 		ctx_free(p);
 		return;
 	}
-	if (date_score(date) < date_score(since)) {
+	if (jd_org_date_score(date) < jd_org_date_score(since)) {
 		jd_reply_error(p->req, 400, "invalid",
 			       "field 'date': %s is before the person's start %s", date, since);
 		ctx_free(p);
@@ -538,15 +573,22 @@ static void move_fetch(struct person_ctx *p)
 	fetch_person(p, move_check);
 }
 
+/* JD_OK, or 400 replied: version at least 1. */
+static int version_check(jd_req *req)
+{
+	if (json_integer_value(json_object_get(req->input, "version")) >= 1)
+		return JD_OK;
+	jd_reply_error(req, 400, "invalid", "field 'version' must be at least 1");
+	return JD_E_INVALID;
+}
+
 static void move_person(jd_req *req, void *arg)
 {
 	const char *to = input_str(req, "to_unit");
 
 	(void)arg;
-	if (json_integer_value(json_object_get(req->input, "version")) < 1) {
-		jd_reply_error(req, 400, "invalid", "field 'version' must be at least 1");
+	if (version_check(req) != JD_OK)
 		return;
-	}
 	if (!unit_code_valid(to)) {
 		jd_reply_error(req, 400, "invalid", "field 'to_unit': no unit '%.40s'",
 			       or_empty(to));
@@ -556,9 +598,135 @@ static void move_person(jd_req *req, void *arg)
 		jd_reply_error(req, 400, "invalid", "field 'reason' must not contain '|'");
 		return;
 	}
-	if (date_check(req, "date", input_str(req, "date")) != JD_OK)
+	if (jd_org_date_check(req, "date", input_str(req, "date")) != JD_OK)
 		return;
 	start(req, OP_MOVE, jd_params_get(&req->params, "id"), 1, move_fetch);
+}
+
+/* ---- editing -------------------------------------------------------------------------- */
+
+static void edit_write(struct person_ctx *p)
+{
+	jd_req *req = p->req;
+	const char *ties = input_str(req, "ties");
+	json_t *nc = json_object_get(req->input, "new_cadre");
+	long long version = json_integer_value(json_object_get(req->input, "version"));
+	const char *set[9], *del[2] = {NULL, NULL};
+	struct person_values v;
+	char *sealed = NULL;
+	struct jd_op extra[1];
+	size_t n = 0, n_extra = 0;
+	int rc = JD_OK;
+
+	values_of(p->rec, &v);
+	snprintf(p->unit, sizeof(p->unit), "%s", v.unit);
+	if (input_str(req, "name") != NULL) {
+		v.name = input_str(req, "name");
+		set[n++] = "name";
+		set[n++] = v.name;
+	}
+	if (input_str(req, "post") != NULL) {
+		v.post = input_str(req, "post");
+		set[n++] = "post";
+		set[n++] = v.post;
+	}
+	if (nc != NULL) {
+		v.new_cadre = json_is_true(nc);
+		set[n++] = "new_cadre";
+		set[n++] = v.new_cadre ? "true" : "false";
+	}
+	if (ties != NULL && *ties != '\0') {
+		rc = seal_ties(p, ties, &sealed);
+		set[n++] = "ties";
+		set[n++] = sealed;
+		extra[n_extra++] = (struct jd_op){JD_OP_HSET, "people:ties", p->id, sealed};
+	} else if (ties != NULL) { /* "" withdraws the declaration */
+		del[0] = "ties";
+		extra[n_extra++] = (struct jd_op){JD_OP_HDEL, "people:ties", p->id, NULL};
+	}
+	set[n] = NULL;
+	if (rc == JD_OK)
+		rc = submit(p, version, set, del, &v, extra, n_extra, "org.person.update");
+	free(sealed);
+	sent(p, rc);
+}
+
+static void edit_check(struct person_ctx *p)
+{
+	const char *ties = input_str(p->req, "ties");
+
+	if (active_check(p) != JD_OK)
+		return;
+	if (ties != NULL && *ties != '\0')
+		with_keys(p, edit_write);
+	else
+		edit_write(p);
+}
+
+static void edit_fetch(struct person_ctx *p)
+{
+	fetch_person(p, edit_check);
+}
+
+static void edit_person(jd_req *req, void *arg)
+{
+	static const char *const editable[] = {"name", "post", "new_cadre", "ties"};
+	int given = 0;
+
+	(void)arg;
+	if (version_check(req) != JD_OK || name_post_check(req) != JD_OK)
+		return;
+	for (size_t i = 0; i < sizeof(editable) / sizeof(editable[0]); i++)
+		given |= json_object_get(req->input, editable[i]) != NULL;
+	if (!given) {
+		jd_reply_error(req, 400, "invalid",
+			       "nothing to change: give name, post, new_cadre or ties");
+		return;
+	}
+	start(req, OP_EDIT, jd_params_get(&req->params, "id"), 1, edit_fetch);
+}
+
+/* ---- retiring ------------------------------------------------------------------------- */
+
+static void retire_write(struct person_ctx *p)
+{
+	jd_req *req = p->req;
+	const char *date = input_str(req, "date"), *reason = or_empty(input_str(req, "reason"));
+	long long version = json_integer_value(json_object_get(req->input, "version"));
+	struct person_values v;
+
+	values_of(p->rec, &v);
+	snprintf(p->unit, sizeof(p->unit), "%s", v.unit);
+	if (strcmp(v.status, "active") != 0) {
+		jd_reply_error(req, 409, "conflict", "person '%s' is retired already", p->id);
+		ctx_free(p);
+		return;
+	}
+	if (jd_org_date_score(date) < jd_org_date_score(v.start)) {
+		jd_reply_error(req, 400, "invalid",
+			       "field 'date': %s is before the person's start %s", date, v.start);
+		ctx_free(p);
+		return;
+	}
+	v.status = "retired";
+	sent(p, submit(p, version,
+		       (const char *const[]){"status", "retired", "retired_on", date,
+					     "retire_reason", reason, NULL},
+		       NULL, &v, NULL, 0, "org.person.retire"));
+}
+
+static void retire_fetch(struct person_ctx *p)
+{
+	fetch_person(p, retire_write);
+}
+
+static void retire_person(jd_req *req, void *arg)
+{
+	(void)arg;
+	if (version_check(req) != JD_OK ||
+	    jd_org_date_check(req, "date", input_str(req, "date")) != JD_OK)
+		return;
+	start(req, OP_RETIRE, jd_params_get(&req->params, "id"), 1, retire_fetch);
 }
 
 /* ---- reading ----------------------------------------------------------------------------- */
@@ -822,6 +990,25 @@ static const struct jd_field move_fields[] = {
     {NULL, 0, 0, 0, NULL, 0},
 };
 
+static const struct jd_field edit_fields[] = {
+    {"tenant", JD_FIELD_STRING, 1, 6, "the county's code", 0},
+    {"version", JD_FIELD_INTEGER, 1, 0, "the version you read (optimistic check)", 0},
+    {"name", JD_FIELD_STRING, 0, ORG_NAME_MAX, "name", 0},
+    {"post", JD_FIELD_STRING, 0, 16, "leader, head, deputy or cadre", 0},
+    {"new_cadre", JD_FIELD_BOOLEAN, 0, 0, "a new cadre (dual mentor)", 0},
+    {"ties", JD_FIELD_STRING, 0, TIES_MAX,
+     "declared ties, replacing the former declaration; \"\" withdraws it (sealed)", 1},
+    {NULL, 0, 0, 0, NULL, 0},
+};
+
+static const struct jd_field retire_fields[] = {
+    {"tenant", JD_FIELD_STRING, 1, 6, "the county's code", 0},
+    {"version", JD_FIELD_INTEGER, 1, 0, "the version you read (optimistic check)", 0},
+    {"date", JD_FIELD_STRING, 1, 10, "date of retirement YYYY-MM-DD, not in the future", 0},
+    {"reason", JD_FIELD_STRING, 0, REASON_MAX, "why (retirement, transfer out, ...)", 0},
+    {NULL, 0, 0, 0, NULL, 0},
+};
+
 static const struct jd_field list_fields[] = {
     {"tenant", JD_FIELD_STRING, 1, 6, "the county's code", 0},
     {"unit", JD_FIELD_STRING, 0, UNIT_CODE_MAX, "only the people of this unit", 0},
@@ -843,6 +1030,12 @@ static const struct jd_route people_routes[] = {
      show_person, NULL},
     {"POST", "/v1/org/people/{id}/move", "org.write", "Move a person to another unit (kept)",
      "org people move", move_fields, 0, move_person, NULL},
+    {"PATCH", "/v1/org/people/{id}", "org.write",
+     "Change a person's name, post, new cadre mark or declared ties", "org people edit",
+     edit_fields, 0, edit_person, NULL},
+    {"POST", "/v1/org/people/{id}/retire", "org.write",
+     "Retire a person (kept; no longer fills a post)", "org people retire", retire_fields, 0,
+     retire_person, NULL},
 };
 
 int jd_org_people_register(struct jd_server *srv, char *err, size_t errlen)

@@ -1,11 +1,15 @@
 /*
  * Organization, part 3: people (cadres) of a county tenant.  Kept in their
  * tenant (hash tag = the county code): "person:<id>" (name, post, unit,
- * start, new_cadre, and ties sealed under the tenant key: record type
- * "person", field "ties"), the index "people:by_id", "people:summary" (id
- * -> JSON, never the ties) and the moves between units, a sorted set
+ * start, new_cadre, status "active"/"retired" with retired_on and
+ * retire_reason, former: the units moved away from, and ties sealed under
+ * the tenant key: record type "person", field "ties"), the index
+ * "people:by_id", "people:summary" (id -> JSON, never the ties),
+ * "people:ties" (id -> the same sealed ties, so the county's snapshot reads
+ * them in one go) and the moves between units, a sorted set
  * "person:<id>:moves" scored by date (YYYYMMDD), member
- * "date|from|to|reason".
+ * "date|from|to|reason".  A retired person is kept, fills no post and no
+ * longer changes.  Every write bumps the county's "orgrev" (org_snapshot.h).
  */
 #ifndef JD_ORG_PEOPLE_H
 #define JD_ORG_PEOPLE_H

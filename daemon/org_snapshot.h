@@ -18,7 +18,7 @@
  *   "groups:summary"     code -> JSON group (below); "group:<code>" the record
  *   "transfers"          sorted set, score YYYYMMDD, member JSON transfer
  *
- * The snapshot (a JSON object, owned by whoever gets it):
+ * The snapshot (a JSON object, borrowed for the callback: json_incref to keep it):
  * {
  *   "tenant": "510681", "rev": 12,
  *   "county": {"name", "level": "county", "parent", "centralized": bool,
@@ -39,7 +39,8 @@
  *              "shares": {"<unit code>": "what it answers for"} (division),
  *              "year": int (the year the leader leads),
  *              "leaders": {"<year>": "<person id>"} (history)}},
- *   "transfers": [{"date", "from", "to", "count": int, "reason"}],
+ *   "transfers": [{"id", "date", "from", "to", "count": int, "leadership_count": int,
+ *                  "reason"}],
  *   "ties": {"<id>": "<sealed>"}   only with JD_SNAP_TIES
  * }
  * Missing optional members read as ""/0/false; fields written before
@@ -59,7 +60,7 @@ struct jd_server;
 enum { JD_SNAP_TIES = 1u << 0 };
 
 /*
- * rc JD_OK with snap (the callee owns it: json_decref), or JD_E_NOTFOUND
+ * rc JD_OK with snap (borrowed for the call), or JD_E_NOTFOUND
  * (no tenant), JD_E_INVALID (not a county), JD_E_UNAVAILABLE /
  * JD_E_TIMEOUT / JD_ERR (Redis) with snap NULL.
  */
@@ -72,7 +73,10 @@ typedef void (*jd_org_snapshot_cb)(int rc, json_t *snap, void *arg);
 int jd_org_snapshot_read(struct jd_server *srv, const char *tenant, unsigned flags,
 			 jd_org_snapshot_cb cb, void *arg);
 
-/* The op every org write adds to its mutation: HINCRBY orgrev _v 1. */
+/*
+ * The op every org write adds to its mutation: HINCRBY orgrev _v 1; not
+ * the writes whose record is "orgrev" itself (their version bump is it).
+ */
 struct jd_op jd_org_rev_op(void);
 
 /* Readers that tolerate absent members: "" / 0 / 0. */

@@ -45,6 +45,61 @@ int jd_org_may_write(const struct jd_principal *caller, const char *code)
 	return jd_users_caller_may_manage(caller, code, 0);
 }
 
+static int reply_out_of_scope(jd_req *req)
+{
+	jd_reply_error(req, 403, "forbidden",
+		       "you may only read the organization of your own tenants and of the counties "
+		       "under them");
+	return JD_E_FORBIDDEN;
+}
+
+int jd_org_county_check(jd_req *req, int rc, json_t *result, const char *code, const char *what)
+{
+	const char *level = jd_hgetall_field(result, "level");
+	const char *parent = jd_hgetall_field(result, "parent");
+
+	if (rc != JD_OK) {
+		jd_reply_rc(req, rc, what);
+		return rc;
+	}
+	if (json_array_size(result) == 0) {
+		jd_reply_error(req, 404, "not_found", "no tenant '%s'", code);
+		return JD_E_NOTFOUND;
+	}
+	if (level == NULL || strcmp(level, "county") != 0) {
+		jd_reply_error(req, 400, "invalid", "tenant '%s' is a %s: %s belong to a county",
+			       code, level ? level : "", what);
+		return JD_E_INVALID;
+	}
+	if (!jd_auth_tenant_readable(&req->principal, code, parent))
+		return reply_out_of_scope(req);
+	return JD_OK;
+}
+
+int jd_org_snapshot_check(jd_req *req, int rc, const json_t *snap, const char *code,
+			  const char *what)
+{
+	const json_t *county = json_object_get(snap, "county");
+
+	if (rc == JD_E_NOTFOUND) {
+		jd_reply_error(req, 404, "not_found", "no tenant '%s'", code);
+		return rc;
+	}
+	if (rc == JD_E_INVALID) {
+		jd_reply_error(req, 400, "invalid",
+			       "tenant '%s' is not a county: %s belong to a county", code, what);
+		return rc;
+	}
+	if (rc != JD_OK) {
+		jd_reply_rc(req, rc, what);
+		return rc;
+	}
+	if (!jd_auth_tenant_readable(&req->principal, code,
+				     json_string_value(json_object_get(county, "parent"))))
+		return reply_out_of_scope(req);
+	return JD_OK;
+}
+
 static int level_of(const char *s)
 {
 	for (int i = 0; s != NULL && i < N_LEVELS; i++)

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include <jiandu/plugin.h>
+
 struct jd_server;
 struct jd_principal;
 
@@ -18,6 +20,17 @@ int jd_org_code_valid(const char *s);
 /* Whether the caller may write the organization of tenant `code`: admins any, tenant admins theirs.
  */
 int jd_org_may_write(const struct jd_principal *caller, const char *code);
+/*
+ * The check the county routes start with, on the HGETALL of "tenant:<code>"
+ * (rc and result as the read gave them): JD_OK when it is a county whose
+ * organization the caller may read (jd_auth_tenant_readable); otherwise it
+ * has replied (the read's error, 404 no tenant, 400 not a county, 403 out
+ * of scope) and returns that error.  `what` names the records: "units".
+ */
+int jd_org_county_check(jd_req *req, int rc, json_t *result, const char *code, const char *what);
+/* As jd_org_county_check, on a snapshot's rc and snap (org_snapshot.h). */
+int jd_org_snapshot_check(jd_req *req, int rc, const json_t *snap, const char *code,
+			  const char *what);
 int jd_org_tenants_register(struct jd_server *srv, char *err, size_t errlen);
 
 #endif

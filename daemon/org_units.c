@@ -9,6 +9,7 @@
 
 #include "auth.h"
 #include "log.h"
+#include "org_snapshot.h"
 #include "org_tenants.h"
 #include "request.h"
 #include "router.h"
@@ -20,6 +21,7 @@
 #define ORG_NAME_MAX  128
 #define LINKED_MAX    100 /* units one office links */
 #define CSV_MAX	      2000
+#define POSTS_MAX     10000 /* approved posts (编制数) of one unit */
 
 static const char *const kind_names[] = {"office", "agency", "township", "review_office",
 					 "case_management_office"};
@@ -123,26 +125,12 @@ static void ctx_free(struct unit_ctx *u)
 static void on_tenant(int rc, json_t *result, void *arg)
 {
 	struct unit_ctx *u = arg;
-	const char *level = jd_hgetall_field(result, "level");
 
-	if (rc != JD_OK) {
-		jd_reply_rc(u->req, rc, "unit");
-		goto fail;
-	}
-	if (json_array_size(result) == 0) {
-		jd_reply_error(u->req, 404, "not_found", "no tenant '%s'", u->tenant);
-		goto fail;
-	}
-	if (level == NULL || strcmp(level, "county") != 0) {
-		jd_reply_error(u->req, 400, "invalid",
-			       "tenant '%s' is a %s: units belong to a county", u->tenant,
-			       or_empty(level));
-		goto fail;
+	if (jd_org_county_check(u->req, rc, result, u->tenant, "units") != JD_OK) {
+		ctx_free(u);
+		return;
 	}
 	u->next(u); /* replies or passes u on */
-	return;
-fail:
-	ctx_free(u);
 }
 
 /*
@@ -265,27 +253,46 @@ static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
 	ctx_free(u);
 }
 
-/* Writes every field of the unit and its summary (values copied by the store). */
-static int write_unit(struct unit_ctx *u, long long version, const char *name, const char *status,
-		      const char *supervised, const char *linked)
-{
-	const char *set[] = {"name",	   name,       "kind",	 u->kind, "status", status,
-			     "supervised", supervised, "linked", linked,  NULL};
-	char record[8 + UNIT_CODE_MAX];
-	char *summary = NULL;
-	json_t *s;
-	struct jd_op ops[2];
-	size_t n_ops = 0;
-	int rc = JD_E_NOMEM;
+/* What a unit write stores, in its record and its summary. */
+struct unit_values {
+	const char *name, *status, *supervised, *linked;
+	long long posts, leadership;
+};
 
-	s = json_pack("{s:s, s:s, s:s}", "name", name, "kind", u->kind, "status", status);
-	if (s == NULL)
-		goto cleanup;
-	summary = json_dumps(s, JSON_COMPACT);
+/* The unit's summary (units:summary), malloc'd; NULL on failure. */
+static char *summary_of(const struct unit_ctx *u, const struct unit_values *v)
+{
+	json_t *s =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "name", v->name, "kind", u->kind,
+		      "status", v->status, "supervised", v->supervised, "linked", v->linked,
+		      "posts", (json_int_t)v->posts, "leadership_posts", (json_int_t)v->leadership);
+	char *out = s ? json_dumps(s, JSON_COMPACT) : NULL;
+
+	json_decref(s);
+	return out;
+}
+
+/* Writes every field of the unit and its summary (values copied by the store). */
+static int write_unit(struct unit_ctx *u, long long version, const struct unit_values *v)
+{
+	char posts[24], leadership[24];
+	const char *set[] = {
+	    "name",	   v->name,  "kind",	u->kind, "status", v->status,	       "supervised",
+	    v->supervised, "linked", v->linked, "posts", posts,	   "leadership_posts", leadership,
+	    NULL};
+	char record[8 + UNIT_CODE_MAX];
+	char *summary = summary_of(u, v);
+	struct jd_op ops[3];
+	size_t n_ops = 0;
+	int rc;
+
 	if (summary == NULL)
-		goto cleanup;
+		return JD_E_NOMEM;
+	snprintf(posts, sizeof(posts), "%lld", v->posts);
+	snprintf(leadership, sizeof(leadership), "%lld", v->leadership);
 	snprintf(record, sizeof(record), "unit:%s", u->code);
 	ops[n_ops++] = (struct jd_op){JD_OP_HSET, "units:summary", u->code, summary};
+	ops[n_ops++] = jd_org_rev_op();
 	if (u->create)
 		ops[n_ops++] = (struct jd_op){JD_OP_ZADD, "units:by_code", u->code, "0"};
 	rc = jd_store_mutate(u->req->srv->store,
@@ -300,9 +307,7 @@ static int write_unit(struct unit_ctx *u, long long version, const char *name, c
 								   : u->retire ? "org.unit.retire"
 									       : "org.unit.update"},
 			     on_written, u);
-cleanup:
 	free(summary);
-	json_decref(s);
 	return rc;
 }
 
@@ -314,19 +319,55 @@ static const char *value_of(struct unit_ctx *u, const char *name)
 	return v ? v : or_empty(jd_hgetall_field(u->rec, name));
 }
 
+/* An integer to write: the input's, else the record's (0 when it has none). */
+static long long int_of(struct unit_ctx *u, const char *name)
+{
+	json_t *v = json_object_get(u->req->input, name);
+
+	return v ? json_integer_value(v) : atoll(or_empty(jd_hgetall_field(u->rec, name)));
+}
+
 static void write_now(struct unit_ctx *u)
 {
 	long long version = u->create
 				? JD_VERSION_NEW
 				: json_integer_value(json_object_get(u->req->input, "version"));
-	int rc = write_unit(u, version, value_of(u, "name"),
-			    u->create ? "active" : value_of(u, "status"), value_of(u, "supervised"),
-			    value_of(u, "linked"));
+	const struct unit_values v = {
+	    .name = value_of(u, "name"),
+	    .status = u->create ? "active" : value_of(u, "status"),
+	    .supervised = value_of(u, "supervised"),
+	    .linked = value_of(u, "linked"),
+	    .posts = int_of(u, "posts"),
+	    .leadership = int_of(u, "leadership_posts"),
+	};
+	int rc = write_unit(u, version, &v);
 
 	if (rc != JD_OK) {
 		jd_reply_rc(u->req, rc, "unit");
 		ctx_free(u);
 	}
+}
+
+/* JD_OK, or 400 replied: the approved posts as they will be after the write. */
+static int posts_check(struct unit_ctx *u)
+{
+	long long posts = int_of(u, "posts"), leadership = int_of(u, "leadership_posts");
+
+	if (posts < 0 || posts > POSTS_MAX)
+		jd_reply_error(u->req, 400, "invalid", "field 'posts' must be 0..%d, not %lld",
+			       POSTS_MAX, posts);
+	else if (json_object_get(u->req->input, "leadership_posts") != NULL &&
+		 (leadership < 0 || leadership > posts))
+		jd_reply_error(u->req, 400, "invalid",
+			       "field 'leadership_posts' must be 0..posts (%lld), not %lld", posts,
+			       leadership);
+	else if (leadership > posts)
+		jd_reply_error(u->req, 400, "invalid",
+			       "field 'posts': %lld is fewer than the unit's %lld leadership posts",
+			       posts, leadership);
+	else
+		return JD_OK;
+	return JD_E_INVALID;
 }
 
 static void on_linked(int rc, json_t *result, void *arg)
@@ -398,6 +439,8 @@ static void check_and_write(struct unit_ctx *u)
 		jd_reply_error(req, 400, "invalid", "field 'name' must not be empty");
 		goto fail;
 	}
+	if (posts_check(u) != JD_OK)
+		goto fail;
 	if (input_str(req, "supervised") != NULL && strcmp(u->kind, "agency") != 0) {
 		jd_reply_error(req, 400, "invalid",
 			       "field 'supervised' is only for an agency (this unit is of kind %s)",
@@ -480,9 +523,15 @@ static void retire_now(struct unit_ctx *u)
 		ctx_free(u);
 		return;
 	}
-	rc = write_unit(u, version, or_empty(jd_hgetall_field(u->rec, "name")), "retired",
-			or_empty(jd_hgetall_field(u->rec, "supervised")),
-			or_empty(jd_hgetall_field(u->rec, "linked")));
+	rc = write_unit(u, version,
+			&(const struct unit_values){
+			    .name = or_empty(jd_hgetall_field(u->rec, "name")),
+			    .status = "retired",
+			    .supervised = or_empty(jd_hgetall_field(u->rec, "supervised")),
+			    .linked = or_empty(jd_hgetall_field(u->rec, "linked")),
+			    .posts = int_of(u, "posts"),
+			    .leadership = int_of(u, "leadership_posts"),
+			});
 	if (rc != JD_OK) {
 		jd_reply_rc(u->req, rc, "unit");
 		ctx_free(u);
@@ -520,6 +569,8 @@ static void show_now(struct unit_ctx *u)
 			continue;
 		if (strcmp(k, "_v") == 0)
 			json_object_set_new(out, "version", json_integer(atoll(v)));
+		else if (strcmp(k, "posts") == 0 || strcmp(k, "leadership_posts") == 0)
+			json_object_set_new(out, k, json_integer(atoll(v)));
 		else if (k[0] != '_')
 			json_object_set_new(out, k, json_string(v));
 	}
@@ -630,6 +681,9 @@ static const struct jd_field create_fields[] = {
      "agency: comma-separated names of the supervised units (驻在单位)", 0},
     {"linked", JD_FIELD_STRING, 0, CSV_MAX,
      "office: comma-separated codes of the agencies and townships it links", 0},
+    {"posts", JD_FIELD_INTEGER, 0, 0, "approved posts (编制数), 0..10000", 0},
+    {"leadership_posts", JD_FIELD_INTEGER, 0, 0, "of them, leadership posts (领导职数), 0..posts",
+     0},
     {NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -641,6 +695,9 @@ static const struct jd_field edit_fields[] = {
      "agency: comma-separated names of the supervised units (驻在单位)", 0},
     {"linked", JD_FIELD_STRING, 0, CSV_MAX,
      "office: comma-separated codes of the agencies and townships it links", 0},
+    {"posts", JD_FIELD_INTEGER, 0, 0, "approved posts (编制数), 0..10000", 0},
+    {"leadership_posts", JD_FIELD_INTEGER, 0, 0, "of them, leadership posts (领导职数), 0..posts",
+     0},
     {NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -663,8 +720,8 @@ static const struct jd_route unit_routes[] = {
     {"GET", "/v1/org/units/{code}", "org.read", "Show a unit", "org units show", tenant_only, 0,
      show_unit, NULL},
     {"PATCH", "/v1/org/units/{code}", "org.write",
-     "Change a unit's name, supervised units or links", "org units edit", edit_fields, 0, edit_unit,
-     NULL},
+     "Change a unit's name, supervised units, links or approved posts", "org units edit",
+     edit_fields, 0, edit_unit, NULL},
     {"POST", "/v1/org/units/{code}/retire", "org.write",
      "Retire a unit (kept: records refer to it)", "org units retire", retire_fields, 0, retire_unit,
      NULL},

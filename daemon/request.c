@@ -147,7 +147,7 @@ void jd_reply_text(jd_req *req, int status, const char *content_type, const char
 
 void jd_reply_json(jd_req *req, int status, json_t *body)
 {
-	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
 
 	json_decref(body);
 	if (text == NULL) {

@@ -19,7 +19,14 @@
 #include "keys_routes.h"
 #include "listener.h"
 #include "log.h"
+#include "org_conflicts.h"
+#include "org_export.h"
+#include "org_groups.h"
+#include "org_import.h"
 #include "org_people.h"
+#include "org_report.h"
+#include "org_rotation.h"
+#include "org_staffing.h"
 #include "org_tenants.h"
 #include "org_units.h"
 #include "plugins.h"
@@ -225,7 +232,14 @@ static int start_core(struct jd_server *srv, char *err, size_t errlen)
 	    jd_keys_routes_register(srv, err, errlen) != JD_OK ||
 	    jd_org_tenants_register(srv, err, errlen) != JD_OK ||
 	    jd_org_units_register(srv, err, errlen) != JD_OK ||
-	    jd_org_people_register(srv, err, errlen) != JD_OK)
+	    jd_org_people_register(srv, err, errlen) != JD_OK ||
+	    jd_org_import_register(srv, err, errlen) != JD_OK ||
+	    jd_org_export_register(srv, err, errlen) != JD_OK ||
+	    jd_org_staffing_register(srv, err, errlen) != JD_OK ||
+	    jd_org_groups_register(srv, err, errlen) != JD_OK ||
+	    jd_org_conflicts_register(srv, err, errlen) != JD_OK ||
+	    jd_org_rotation_register(srv, err, errlen) != JD_OK ||
+	    jd_org_report_register(srv, err, errlen) != JD_OK)
 		return JD_ERR;
 	return jd_core_routes_register(srv, err, errlen);
 }

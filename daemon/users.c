@@ -10,6 +10,7 @@
 
 #include "auth.h"
 #include "log.h"
+#include "org_group_model.h"
 #include "request.h"
 #include "router.h"
 #include "server.h"
@@ -180,6 +181,8 @@ static int check_user_input(jd_req *req, unsigned *roles, char *why, size_t len)
 	const char *r = json_string_value(json_object_get(req->input, "roles"));
 	const char *t = json_string_value(json_object_get(req->input, "tenants"));
 	const char *st = json_string_value(json_object_get(req->input, "status"));
+	const char *pl = json_string_value(json_object_get(req->input, "person"));
+	char county[7], person[33];
 
 	*roles = 0;
 	if (r != NULL && jd_auth_parse_roles(r, roles, why, len) != JD_OK)
@@ -190,6 +193,11 @@ static int check_user_input(jd_req *req, unsigned *roles, char *why, size_t len)
 	}
 	if (st != NULL && strcmp(st, "active") != 0 && strcmp(st, "suspended") != 0) {
 		snprintf(why, len, "field 'status' must be active or suspended");
+		return JD_E_INVALID;
+	}
+	if (pl != NULL && *pl != '\0' && jd_person_link_parse(pl, county, person) != JD_OK) {
+		snprintf(why, len, "field 'person' must be <county code>/<person id>, not '%.64s'",
+			 pl);
 		return JD_E_INVALID;
 	}
 	return JD_OK;
@@ -526,7 +534,8 @@ static const struct jd_field create_fields[] = {
     {"tenants", JD_FIELD_STRING, 0, 250, "scope: comma-separated tenant ids", 0},
     {"units", JD_FIELD_STRING, 0, 500, "scope: comma-separated unit ids", 0},
     {"groups", JD_FIELD_STRING, 0, 250, "scope: comma-separated group ids", 0},
-    {"person", JD_FIELD_STRING, 0, 64, "the person record this user is", 0},
+    {"person", JD_FIELD_STRING, 0, 64,
+     "the org person this user is, <county code>/<person id>: their groups widen the scope", 0},
     {NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -537,7 +546,8 @@ static const struct jd_field edit_fields[] = {
     {"tenants", JD_FIELD_STRING, 0, 250, "scope: comma-separated tenant ids", 0},
     {"units", JD_FIELD_STRING, 0, 500, "scope: comma-separated unit ids", 0},
     {"groups", JD_FIELD_STRING, 0, 250, "scope: comma-separated group ids", 0},
-    {"person", JD_FIELD_STRING, 0, 64, "the person record this user is", 0},
+    {"person", JD_FIELD_STRING, 0, 64,
+     "the org person this user is, <county code>/<person id> (empty: none)", 0},
     {"status", JD_FIELD_STRING, 0, 16, "active or suspended (suspended: refused at once)", 0},
     {NULL, 0, 0, 0, NULL, 0},
 };

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
 	build-essential cmake pkg-config
 	libevent-dev libhiredis-dev libssl-dev libsodium-dev libjansson-dev libinih-dev
-	libcurl4-openssl-dev libcmocka-dev
+	libcurl4-openssl-dev libcmocka-dev libcsv-dev
 	redis-server openssl curl python3 valgrind testssl.sh
 )
 if [ "${JD_WITH_TOOLS:-0}" = 1 ]; then

@@ -87,6 +87,27 @@ equals "the links are kept" "$(jd_json .linked <<<"$of2")" "ag1,ag2,tw1"
 equals "the office name round-trips" "$(jd_json .name <<<"$of2")" "第二纪检监察室"
 equals "supervised units round-trip" "$(jd_ctl org units show --tenant 510681 --code ag1 --json | jd_json .supervised)" "县教育局,县卫健局"
 
+summary=$(redis-cli -s "$JD_DIR/data/redis.sock" hget "jd:{510681}:units:summary" of2)
+equals "the summary keeps links and posts (the county snapshot reads it)" \
+	"$(python3 -c 'import json,sys; u=json.load(sys.stdin); print(u["linked"], u["supervised"] == "", u["posts"], u["leadership_posts"])' <<<"$summary")" \
+	"ag1,ag2,tw1 True 0 0"
+equals "and supervised units" \
+	"$(redis-cli -s "$JD_DIR/data/redis.sock" hget "jd:{510681}:units:summary" ag1 | jd_json .supervised)" "县教育局,县卫健局"
+rev0=$(redis-cli -s "$JD_DIR/data/redis.sock" hget "jd:{510681}:orgrev" _v)
+equals "every unit write moved the organization's revision" "$rev0" 7
+v=$(jd_ctl org units show --tenant 510681 --code ag1 --json | jd_json .version)
+check "approved posts on an agency" quiet jd_ctl org units edit --tenant 510681 --code ag1 \
+	--version "$v" --posts 6 --leadership_posts 2
+ag1=$(jd_ctl org units show --tenant 510681 --code ag1 --json)
+equals "posts are integers, the rest unchanged" \
+	"$(python3 -c 'import json,sys; u=json.load(sys.stdin); print(u["posts"], u["leadership_posts"], u["supervised"])' <<<"$ag1")" \
+	"6 2 县教育局,县卫健局"
+equals "the revision moved" "$(redis-cli -s "$JD_DIR/data/redis.sock" hget "jd:{510681}:orgrev" _v)" "$((rev0 + 1))"
+out=$(fails jd_ctl org units edit --tenant 510681 --code ag1 --version "$((v + 1))" --posts -1)
+contains "negative posts are named" "$out" "field 'posts' must be 0..10000, not -1"
+out=$(fails jd_ctl org units edit --tenant 510681 --code ag1 --version "$((v + 1))" --leadership_posts 7)
+contains "leadership posts within the posts" "$out" "field 'leadership_posts' must be 0..posts (6), not 7"
+
 out=$(fails jd_ctl org units add --tenant 510681 --code ag1 --name x --kind agency)
 contains "a duplicate unit code is 409" "$out" "unit 'ag1' exists already in tenant 510681"
 out=$(fails jd_ctl org units add --tenant 510699 --code x1 --name x --kind office)
@@ -107,6 +128,8 @@ contains "units belong to a county" "$out" "units belong to a county"
 
 check "retire an agency" quiet jd_ctl org units retire --tenant 510681 --code ag2
 units=$(jd_ctl org units list --tenant 510681 --json)
+equals "the list has the approved posts" \
+	"$(python3 -c 'import json,sys; print([u["posts"] for u in json.load(sys.stdin)["units"] if u["code"]=="ag1"][0])' <<<"$units")" 6
 equals "the list shows it retired" \
 	"$(python3 -c 'import json,sys; print([u["status"] for u in json.load(sys.stdin)["units"] if u["code"]=="ag2"][0])' <<<"$units")" retired
 equals "units are listed by code, none deleted" \
@@ -144,6 +167,21 @@ equals "staff: cannot add a unit" \
 	"$(bearer "$JD_TMP/b" "$stf" /v1/org/units -H 'Content-Type: application/json' \
 		--data '{"tenant":"510681","code":"tw3","name":"x","kind":"township"}')" 403
 contains "403 names the permission" "$(cat "$JD_TMP/b")" "org.write"
+
+# reading is scoped too: a county's own people (and its city's) read its organization, no one else
+jd_ctl users add --id other_staff --roles staff --tenants 510683 >/dev/null
+oth=$(token_for other_staff)
+for path in "/v1/org/units?tenant=510681" "/v1/org/people?tenant=510681" \
+	"/v1/org/groups?tenant=510681" "/v1/org/staffing?tenant=510681" \
+	"/v1/org/export?tenant=510681"; do
+	equals "another county's staff may not read ${path%%\?*}" \
+		"$(bearer "$JD_TMP/b" "$oth" "$path")" 403
+done
+contains "the refusal says why" "$(cat "$JD_TMP/b")" "your own tenants"
+equals "their own county's units" "$(bearer "$JD_TMP/b" "$oth" "/v1/org/units?tenant=510683")" 200
+jd_ctl users add --id city_viewer --roles leader --tenants 510600 >/dev/null
+equals "the city's people read its counties" \
+	"$(bearer "$JD_TMP/b" "$(token_for city_viewer)" "/v1/org/units?tenant=510681")" 200
 
 # --- the audit trail records who changed the organization
 contains "changes are audited in the county's trail" \

@@ -87,6 +87,14 @@ dump_all() {
 		redis-cli -s "$sock" --no-raw dump "$k"
 	done
 }
+equals "the sealed ties are in people:ties too, the same value" \
+	"$(redis-cli -s "$sock" hget "jd:{510681}:people:ties" "$id")" "$stored"
+equals "no entry for a person without ties" "$(redis-cli -s "$sock" hexists "jd:{510681}:people:ties" "$id2")" 0
+equals "a new person is active, from nowhere" \
+	"$(python3 -c 'import json,sys; print([(p["status"], p["former"]) for p in json.load(sys.stdin)["people"] if p["id"]=="'"$id"'"][0])' <<<"$list")" \
+	"('active', '')"
+equals "every people write moved the organization's revision (4 units, a retirement, 2 people)" \
+	"$(redis-cli -s "$sock" hget "jd:{510681}:orgrev" _v)" 7
 all=$(dump_all)
 contains "the scan saw the person" "$all" "person:$id"
 if grep -aq "$marker" <<<"$all"; then not_ok "the ties are nowhere in Redis"; else ok "the ties are nowhere in Redis"; fi
@@ -121,14 +129,55 @@ check "a second move" quiet jd_ctl org people move --tenant 510681 --id "$id" --
 equals "the history is ordered by date" \
 	"$(jd_ctl org people show --tenant 510681 --id "$id" --json | python3 -c 'import json,sys; print(",".join(m["to"] for m in json.load(sys.stdin)["moves"]))')" \
 	"of1,ag2"
+former() {
+	jd_ctl org people list --tenant 510681 --json |
+		python3 -c 'import json,sys; print([p["former"] for p in json.load(sys.stdin)["people"] if p["id"]=="'"$1"'"][0])'
+}
+equals "the units moved away from" "$(former "$id")" "ag1,of1"
+check "back to the first unit" quiet jd_ctl org people move --tenant 510681 --id "$id" --version "$((v + 2))" \
+	--to_unit ag1 --date 2024-02-01
+check "and on again" quiet jd_ctl org people move --tenant 510681 --id "$id" --version "$((v + 3))" \
+	--to_unit of1 --date 2024-03-01
+equals "each unit named once" "$(former "$id")" "ag1,of1,ag2"
+
+# --- edits: only the fields given change; new ties are sealed as on create
+v=$(jd_ctl org people show --tenant 510681 --id "$id" --json | jd_json .version)
+marker2="TIES2-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+check "edit the name and the ties" quiet jd_ctl org people edit --tenant 510681 --id "$id" --version "$v" \
+	--name 张三丰 --ties "县财政局 $marker2"
+show=$(jd_ctl org people show --tenant 510681 --id "$id" --json)
+equals "the name and ties changed, the rest did not" \
+	"$(python3 -c 'import json,sys; p=json.load(sys.stdin); print(p["name"], p["post"], p["unit"], p["new_cadre"])' <<<"$show")" \
+	"张三丰 head of1 True"
+equals "the new ties open" "$(jd_json .ties <<<"$show")" "县财政局 $marker2"
+stored=$(redis-cli -s "$sock" hget "jd:{510681}:person:$id" ties)
+contains "sealed again" "${stored:0:3}" "s1."
+equals "people:ties follows" "$(redis-cli -s "$sock" hget "jd:{510681}:people:ties" "$id")" "$stored"
+if dump_all | grep -aq "$marker2"; then not_ok "the new ties are nowhere in Redis"; else ok "the new ties are nowhere in Redis"; fi
+equals "the summary has the new name" "$(redis-cli -s "$sock" hget "jd:{510681}:people:summary" "$id" | jd_json .name)" 张三丰
+out=$(fails jd_ctl org people edit --tenant 510681 --id "$id" --version "$v" --post deputy)
+contains "a stale version on edit is 409" "$out" "409"
+out=$(fails jd_ctl org people edit --tenant 510681 --id "$id" --version "$((v + 1))" --name "")
+contains "an empty name is named" "$out" "field 'name' must not be empty"
+check "withdraw the ties" quiet jd_ctl org people edit --tenant 510681 --id "$id" --version "$((v + 1))" --ties ""
+equals "no ties any more" "$(jd_ctl org people show --tenant 510681 --id "$id" --json | python3 -c 'import json,sys; print("ties" in json.load(sys.stdin))')" False
+equals "nor in people:ties" "$(redis-cli -s "$sock" hexists "jd:{510681}:people:ties" "$id")" 0
+check "ties declared by an edit" quiet jd_ctl org people edit --tenant 510681 --id "$id2" --version 1 --ties "县公安局"
+equals "open" "$(jd_ctl org people show --tenant 510681 --id "$id2" --json | jd_json .ties)" 县公安局
+equals "and are in people:ties" "$(redis-cli -s "$sock" hget "jd:{510681}:people:ties" "$id2" | cut -c1-3)" s1.
+out=$(fails jd_ctl org people edit --tenant 510681 --id 0123456789abcdef0123456789abcdef --version 1 --name x)
+contains "editing an unknown person is 404" "$out" "no person"
+
 out=$(fails jd_ctl org people show --tenant 510681 --id 0123456789abcdef0123456789abcdef)
 contains "an unknown person is 404" "$out" "no person"
 
-contains "changes are audited" "$(jd_ctl audit tail --tenant 510681 --json)" "org.person.move"
+audit=$(jd_ctl audit tail --tenant 510681 --json)
+contains "changes are audited" "$audit" "org.person.move"
+contains "edits too" "$audit" "org.person.update"
 
 jd_stop
 equals "jiandud stops cleanly" "$JD_EXIT" 0
-if grep -aq "$marker" "$JD_DIR/jiandud.log"; then not_ok "the ties are not in the log"; else ok "the ties are not in the log"; fi
+if grep -aq "$marker\|$marker2" "$JD_DIR/jiandud.log"; then not_ok "the ties are not in the log"; else ok "the ties are not in the log"; fi
 if grep -q "Sanitizer" "$JD_DIR/jiandud.log"; then
 	not_ok "sanitizer report: $(grep -m3 -A8 Sanitizer "$JD_DIR/jiandud.log")"
 fi
