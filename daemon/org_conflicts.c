@@ -13,6 +13,7 @@
 
 #include "auth.h"
 #include "log.h"
+#include "org_codes.h"
 #include "org_group_model.h"
 #include "org_snapshot.h"
 #include "org_tenants.h"
@@ -22,8 +23,8 @@
 #include "store.h"
 #include "tenant_keys.h"
 
-#define ID_LEN	      32
-#define UNIT_CODE_MAX 32
+#define ID_LEN	      JD_ORG_PERSON_ID_LEN
+#define UNIT_CODE_MAX JD_ORG_CODE_MAX
 #define EMPLOYER_MAX  200
 #define REASON_MAX    600
 
@@ -373,16 +374,6 @@ struct check {
 	json_t *snap;
 };
 
-static int person_id_valid(const char *s)
-{
-	if (s == NULL || strlen(s) != ID_LEN)
-		return 0;
-	for (size_t i = 0; i < ID_LEN; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
 static void finish(struct check *c, int rc, const char *missing, json_t *reasons)
 {
 	const json_t *p = json_object_get(json_object_get(c->snap, "people"), c->person);
@@ -511,7 +502,7 @@ int jd_org_conflicts_check(struct jd_server *srv, const struct jd_org_conflict_q
 	int rc;
 
 	if (srv == NULL || q == NULL || cb == NULL || !jd_org_code_valid(q->tenant) ||
-	    q->who == NULL || (!person_id_valid(q->who) && !jd_auth_user_id_valid(q->who)) ||
+	    q->who == NULL || (!jd_org_person_id_ok(q->who) && !jd_auth_user_id_valid(q->who)) ||
 	    (q->unit != NULL && strlen(q->unit) > UNIT_CODE_MAX))
 		return JD_E_INVALID;
 	if (srv->store == NULL)
@@ -528,7 +519,7 @@ int jd_org_conflicts_check(struct jd_server *srv, const struct jd_org_conflict_q
 	snprintf(c->who, sizeof(c->who), "%s", q->who);
 	snprintf(c->unit, sizeof(c->unit), "%s", q->unit ? q->unit : "");
 	copy_actor(c, &q->by);
-	if (person_id_valid(q->who)) {
+	if (jd_org_person_id_ok(q->who)) {
 		snprintf(c->person, sizeof(c->person), "%s", q->who);
 		rc = jd_org_snapshot_read(srv, c->tenant, JD_SNAP_TIES, on_snapshot, c);
 	} else {
@@ -604,7 +595,7 @@ static void check_conflicts(jd_req *req, void *arg)
 		jd_reply_error(req, 404, "not_found", "no tenant '%.16s'", tenant);
 		return;
 	}
-	if (!person_id_valid(who) && !jd_auth_user_id_valid(who)) {
+	if (!jd_org_person_id_ok(who) && !jd_auth_user_id_valid(who)) {
 		jd_reply_error(req, 404, "not_found", "no person '%.64s' in tenant %s", who,
 			       tenant);
 		return;

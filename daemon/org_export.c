@@ -7,6 +7,7 @@
 
 #include <jiandu/plugin.h>
 
+#include "org_codes.h"
 #include "org_csv.h"
 #include "org_snapshot.h"
 #include "org_tenants.h"
@@ -56,13 +57,6 @@ static int out_close(struct out *o, json_t *result, const char *name)
 	return rc;
 }
 
-static int is_active(const json_t *o)
-{
-	const char *st = jd_snap_str(o, "status");
-
-	return *st == '\0' || strcmp(st, "active") == 0;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -80,7 +74,7 @@ static const char **active_keys(const json_t *obj, size_t *n)
 		return NULL;
 	json_object_foreach((json_t *)obj, key, v)
 	{
-		if (is_active(v))
+		if (jd_org_active(v))
 			keys[(*n)++] = key;
 	}
 	qsort(keys, *n, sizeof(*keys), cmp_str);
@@ -107,7 +101,7 @@ static char *semi_list(const char *csv, const json_t *among)
 
 		snprintf(item, sizeof(item), "%.*s", (int)n, p);
 		v = among != NULL && n < sizeof(item) ? json_object_get(among, item) : NULL;
-		if (n > 0 && (among == NULL || (v != NULL && is_active(v)))) {
+		if (n > 0 && (among == NULL || (v != NULL && jd_org_active(v)))) {
 			if (o != out)
 				*o++ = ';';
 			memcpy(o, p, n);
@@ -167,7 +161,7 @@ static int exported(const json_t *units, const char *code)
 {
 	const json_t *u = json_object_get(units, code);
 
-	return u != NULL && is_active(u);
+	return u != NULL && jd_org_active(u);
 }
 
 /* ---- people ------------------------------------------------------------------------------- */
@@ -269,11 +263,11 @@ static const char *person_label(const json_t *people, const char *id)
 	const char *name = jd_snap_str(p, "name"), *key;
 	json_t *other;
 
-	if (p == NULL || !is_active(p) || *name == '\0')
+	if (p == NULL || !jd_org_active(p) || *name == '\0')
 		return id;
 	json_object_foreach((json_t *)people, key, other)
 	{
-		if (strcmp(key, id) != 0 && is_active(other) &&
+		if (strcmp(key, id) != 0 && jd_org_active(other) &&
 		    strcmp(jd_snap_str(other, "name"), name) == 0)
 			return id;
 	}

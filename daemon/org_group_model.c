@@ -8,6 +8,7 @@
 #include <jiandu/plugin.h>
 
 #include "auth.h"
+#include "org_codes.h"
 #include "org_snapshot.h"
 
 #define CSV_BUF_MAX (JD_GROUP_MEMBERS_MAX * 130) /* members: names of up to 128 bytes */
@@ -29,19 +30,6 @@ static int one_of(const char *s, const char *const *names, size_t n)
 		if (strcmp(s, names[i]) == 0)
 			return 1;
 	return 0;
-}
-
-int jd_group_code_valid(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n == 0 || n > JD_GROUP_CODE_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
-		      s[i] == '-'))
-			return 0;
-	return 1;
 }
 
 int jd_group_kind_valid(const char *s)
@@ -67,13 +55,6 @@ static const char *article(const char *kind)
 }
 
 /* An absent status reads as active: summaries written before it existed. */
-static int is_active(const json_t *o)
-{
-	const char *st = jd_snap_str(o, "status");
-
-	return *st == '\0' || strcmp(st, "active") == 0;
-}
-
 static int csv_has(const char *csv, const char *item)
 {
 	return jd_csv_has(csv, item, strlen(item));
@@ -127,7 +108,7 @@ static int split_codes(const char *field, const char *csv, char *buf, size_t buf
 	if (split(field, csv, ',', buf, buflen, codes, JD_GROUP_UNITS_MAX, n, why, len) != JD_OK)
 		return JD_E_INVALID;
 	for (size_t i = 0; i < *n; i++) {
-		if (!jd_group_code_valid(codes[i])) {
+		if (!jd_org_code_ok(codes[i])) {
 			snprintf(why, len,
 				 "field '%s': '%.40s' is not a unit code ([a-z0-9_-]{1,32})", field,
 				 codes[i]);
@@ -170,7 +151,7 @@ int jd_group_shares_parse(const char *text, json_t **out, char *why, size_t len)
 			;
 		for (char *e = colon; e > items[i] && e[-1] == ' ';)
 			*--e = '\0';
-		if (!jd_group_code_valid(items[i]))
+		if (!jd_org_code_ok(items[i]))
 			snprintf(why, len, "field 'shares': '%.40s' is not a unit code", items[i]);
 		else if (*what == '\0')
 			snprintf(why, len, "field 'shares': unit '%s' has no text", items[i]);
@@ -197,9 +178,8 @@ int jd_person_link_parse(const char *s, char county[7], char id[33])
 	for (int i = 0; i < 6; i++)
 		if (s[i] < '0' || s[i] > '9')
 			return JD_E_INVALID;
-	for (int i = 7; i < 39; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return JD_E_INVALID;
+	if (!jd_org_person_id_ok(s + 7))
+		return JD_E_INVALID;
 	memcpy(county, s, 6);
 	county[6] = '\0';
 	memcpy(id, s + 7, 32);
@@ -238,7 +218,7 @@ static int resolve_person(struct check *c, const char *field, const char *text, 
 			continue;
 		n_any++;
 		any = key;
-		if (is_active(p)) {
+		if (jd_org_active(p)) {
 			n_active++;
 			active = key;
 		}
@@ -277,7 +257,7 @@ static int check_leader(struct check *c, const char *kind, const char *text, con
 		return JD_OK; /* kept: not refused for what changed since */
 	p = json_object_get(c->people, *id);
 	post = jd_snap_str(p, "post");
-	if (!is_active(p)) {
+	if (!jd_org_active(p)) {
 		snprintf(c->why, c->len, "field 'leader': %s is retired", jd_snap_str(p, "name"));
 		return JD_E_INVALID;
 	}
@@ -321,7 +301,7 @@ static int check_units(struct check *c, const char *kind, const char *csv, json_
 				 codes[i], c->tenant);
 			return JD_E_INVALID;
 		}
-		if (!is_active(u) && !csv_has(old, codes[i])) {
+		if (!jd_org_active(u) && !csv_has(old, codes[i])) {
 			snprintf(c->why, c->len, "field 'units': unit '%s' is retired", codes[i]);
 			return JD_E_INVALID;
 		}
@@ -364,7 +344,7 @@ static int check_members(struct check *c, const char *csv, json_t **out)
 		if (csv_has(ids, id))
 			snprintf(c->why, c->len, "field 'members': %s is named twice",
 				 jd_snap_str(p, "name"));
-		else if (!is_active(p) && !csv_has(old, id))
+		else if (!jd_org_active(p) && !csv_has(old, id))
 			snprintf(c->why, c->len, "field 'members': %s is retired",
 				 jd_snap_str(p, "name"));
 		else
@@ -416,7 +396,7 @@ static int check_sub_group(struct check *c, const char *code, const char *kind, 
 	else if (pg == NULL)
 		snprintf(c->why, c->len, "field 'parent': no group '%.40s' in tenant %s", parent,
 			 c->tenant);
-	else if (!is_active(pg))
+	else if (!jd_org_active(pg))
 		snprintf(c->why, c->len, "field 'parent': group '%s' is retired", parent);
 	else if (strcmp(jd_snap_str(pg, "kind"), "sub_group") == 0)
 		snprintf(c->why, c->len, "field 'parent': group '%s' is itself a sub_group",
@@ -702,12 +682,12 @@ size_t jd_group_scope(const json_t *summaries, const char *county, const char *p
 		const char *parent_code = code;
 		const json_t *target = g;
 
-		if (!is_active(g) || !involves(g, person))
+		if (!jd_org_active(g) || !involves(g, person))
 			continue;
 		if (strcmp(kind, "sub_group") == 0) { /* counts as a member of its parent */
 			parent_code = jd_snap_str(g, "parent");
 			target = json_object_get(all, parent_code);
-			if (target == NULL || !is_active(target))
+			if (target == NULL || !jd_org_active(target))
 				continue;
 			kind = jd_snap_str(target, "kind");
 		}

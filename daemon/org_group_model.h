@@ -18,14 +18,14 @@
 
 #include <jansson.h>
 
-#define JD_GROUP_CODE_MAX    32
+#include "org_codes.h"
+
+#define JD_GROUP_CODE_MAX    JD_ORG_CODE_MAX
 #define JD_GROUP_UNITS_MAX   100 /* member units of one group */
 #define JD_GROUP_MEMBERS_MAX 200 /* members of one group */
 #define JD_GROUP_YEAR_MIN    1990
 #define JD_GROUP_YEAR_MAX    2100
 
-/* Whether s is a group (or unit) code: 1..32 of [a-z0-9_-]. */
-int jd_group_code_valid(const char *s);
 int jd_group_kind_valid(const char *s);
 int jd_group_function_valid(const char *s);
 /* "", "rotating" or "division". */

@@ -10,6 +10,7 @@
 
 #include "auth.h"
 #include "log.h"
+#include "org_codes.h"
 #include "org_group_model.h"
 #include "org_snapshot.h"
 #include "org_tenants.h"
@@ -96,7 +97,7 @@ static struct group_ctx *ctx_new(jd_req *req, int op, const char *code)
 		jd_reply_error(req, 404, "not_found", "no tenant '%.16s'", or_empty(tenant));
 		return NULL;
 	}
-	if (code != NULL && !jd_group_code_valid(code)) {
+	if (code != NULL && !jd_org_code_ok(code)) {
 		if (op == OP_CREATE)
 			jd_reply_error(req, 400, "invalid",
 				       "field 'code' must be 1..32 of a-z 0-9 _ -, not '%.40s'",

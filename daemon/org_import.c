@@ -14,6 +14,7 @@
 
 #include <jiandu/plugin.h>
 
+#include "org_codes.h"
 #include "org_date.h"
 #include "org_group_model.h"
 #include "org_snapshot.h"
@@ -106,13 +107,6 @@ static int one_of(const char *s, const char *const *names, size_t n)
 	return 0;
 }
 
-static int is_active(const json_t *o)
-{
-	const char *st = jd_snap_str(o, "status");
-
-	return *st == '\0' || strcmp(st, "active") == 0;
-}
-
 /* A past or present date; else a bad row naming field, and 0. */
 static int date_ok(struct check *c, int kind, size_t line, const char *field, const char *s)
 {
@@ -160,6 +154,16 @@ static int longer_than(struct check *c, int kind, size_t line, const char *field
 		return 0;
 	bad(c, kind, line, "field '%s' is longer than %zu bytes", field, max);
 	return 1;
+}
+
+/* A unit's or person's name as their routes take it; else a bad row, and 1. */
+static int name_bad(struct check *c, int kind, size_t line, const char *name)
+{
+	if (*name == '\0') {
+		bad(c, kind, line, "field 'name' must not be empty");
+		return 1;
+	}
+	return longer_than(c, kind, line, "name", name, NAME_MAX_LEN);
 }
 
 /*
@@ -277,7 +281,7 @@ static void claim_unit_codes(struct check *c)
 			continue;
 		code = cell(c, JD_CSV_UNITS, row, U_CODE);
 		u = json_object_get(c->units, code);
-		if (!jd_group_code_valid(code))
+		if (!jd_org_code_ok(code))
 			bad(c, JD_CSV_UNITS, row->line,
 			    "field 'code' must be 1..32 of a-z 0-9 _ -, not '%.40s'", code);
 		else if (u != NULL && json_object_get(c->lines[JD_CSV_UNITS], code) == NULL)
@@ -321,7 +325,7 @@ static int linked_ok(struct check *c, size_t line, const char *linked)
 		u = json_object_get(c->units, p);
 		kind = jd_snap_str(u, "kind");
 		ok = 0;
-		if (!jd_group_code_valid(p))
+		if (!jd_org_code_ok(p))
 			bad(c, JD_CSV_UNITS, line,
 			    "field 'linked': '%.40s' is not a unit code ([a-z0-9_-]{1,32})", p);
 		else if (n == LINKED_MAX)
@@ -336,7 +340,7 @@ static int linked_ok(struct check *c, size_t line, const char *linked)
 			    "field 'linked': unit '%s' is of kind %s; an office links agencies and "
 			    "townships",
 			    p, kind);
-		else if (!is_active(u))
+		else if (!jd_org_active(u))
 			bad(c, JD_CSV_UNITS, line, "field 'linked': unit '%s' is retired", p);
 		else
 			ok = 1;
@@ -385,11 +389,7 @@ static void check_unit(struct check *c, const struct jd_csv_row *row)
 	long long posts, leadership;
 	json_t *u;
 
-	if (*name == '\0') {
-		bad(c, JD_CSV_UNITS, row->line, "field 'name' must not be empty");
-		return;
-	}
-	if (longer_than(c, JD_CSV_UNITS, row->line, "name", name, NAME_MAX_LEN))
+	if (name_bad(c, JD_CSV_UNITS, row->line, name))
 		return;
 	if (!one_of(kind, unit_kinds, N_OF(unit_kinds))) {
 		bad(c, JD_CSV_UNITS, row->line,
@@ -433,12 +433,12 @@ static int unit_ok(struct check *c, int kind, size_t line, const char *field, co
 {
 	const json_t *u = json_object_get(c->units, code);
 
-	if (!jd_group_code_valid(code) || u == NULL) {
+	if (!jd_org_code_ok(code) || u == NULL) {
 		bad(c, kind, line, "field '%s': no unit '%.40s' in tenant %s", field, code,
 		    c->tenant);
 		return 0;
 	}
-	if (!retired_ok && !is_active(u)) {
+	if (!retired_ok && !jd_org_active(u)) {
 		bad(c, kind, line, "field '%s': unit '%s' is %s", field, code,
 		    jd_snap_str(u, "status"));
 		return 0;
@@ -457,11 +457,7 @@ static void check_person(struct check *c, const struct jd_csv_row *row)
 	char id[33];
 	json_t *p, *mine;
 
-	if (*name == '\0') {
-		bad(c, JD_CSV_PEOPLE, row->line, "field 'name' must not be empty");
-		return;
-	}
-	if (longer_than(c, JD_CSV_PEOPLE, row->line, "name", name, NAME_MAX_LEN))
+	if (name_bad(c, JD_CSV_PEOPLE, row->line, name))
 		return;
 	if (!one_of(post, post_names, N_OF(post_names))) {
 		bad(c, JD_CSV_PEOPLE, row->line,
@@ -553,7 +549,7 @@ static void claim_group_codes(struct check *c)
 		if (row->skip)
 			continue;
 		code = cell(c, JD_CSV_GROUPS, row, G_CODE);
-		if (!jd_group_code_valid(code))
+		if (!jd_org_code_ok(code))
 			bad(c, JD_CSV_GROUPS, row->line,
 			    "field 'code' must be 1..32 of a-z 0-9 _ -, not '%.40s'", code);
 		else if (json_object_get(lines, code) != NULL)

@@ -11,6 +11,7 @@
 
 #include "auth.h"
 #include "log.h"
+#include "org_codes.h"
 #include "org_date.h"
 #include "org_snapshot.h"
 #include "org_tenants.h"
@@ -22,11 +23,11 @@
 #include "tenant_keys.h"
 
 #define LIST_MAX      500
-#define UNIT_CODE_MAX 32
+#define UNIT_CODE_MAX JD_ORG_CODE_MAX
 #define ORG_NAME_MAX  128
 #define TIES_MAX      4000
 #define REASON_MAX    500
-#define ID_LEN	      32
+#define ID_LEN	      JD_ORG_PERSON_ID_LEN
 #define TIES_PERM     "org.ties.read"
 
 static const char *const post_names[] = {"leader", "head", "deputy", "cadre"};
@@ -51,29 +52,6 @@ static int post_valid(const char *s)
 		if (strcmp(s, post_names[i]) == 0)
 			return 1;
 	return 0;
-}
-
-static int unit_code_valid(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n == 0 || n > UNIT_CODE_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
-		      s[i] == '-'))
-			return 0;
-	return 1;
-}
-
-static int id_valid(const char *s)
-{
-	if (s == NULL || strlen(s) != ID_LEN)
-		return 0;
-	for (size_t i = 0; i < ID_LEN; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
 }
 
 /* ---- the context of one request --------------------------------------------------------- */
@@ -128,7 +106,7 @@ static void start(jd_req *req, int op, const char *id, int write, void (*next)(s
 		jd_reply_error(req, 404, "not_found", "no tenant '%.16s'", or_empty(tenant));
 		return;
 	}
-	if (op != OP_CREATE && op != OP_LIST && !id_valid(id)) {
+	if (op != OP_CREATE && op != OP_LIST && !jd_org_person_id_ok(id)) {
 		jd_reply_error(req, 404, "not_found", "no person '%.40s' in tenant %s",
 			       or_empty(id), tenant);
 		return;
@@ -486,7 +464,7 @@ static void create_person(jd_req *req, void *arg)
 	(void)arg;
 	if (name_post_check(req) != JD_OK) /* both required: the router checked they are there */
 		return;
-	if (!unit_code_valid(unit)) {
+	if (!jd_org_code_ok(unit)) {
 		jd_reply_error(req, 400, "invalid", "field 'unit': no unit '%.40s'",
 			       or_empty(unit));
 		return;
@@ -589,7 +567,7 @@ static void move_person(jd_req *req, void *arg)
 	(void)arg;
 	if (version_check(req) != JD_OK)
 		return;
-	if (!unit_code_valid(to)) {
+	if (!jd_org_code_ok(to)) {
 		jd_reply_error(req, 400, "invalid", "field 'to_unit': no unit '%.40s'",
 			       or_empty(to));
 		return;
@@ -960,7 +938,7 @@ static void list_people(jd_req *req, void *arg)
 	const char *unit = input_str(req, "unit");
 
 	(void)arg;
-	if (unit != NULL && *unit != '\0' && !unit_code_valid(unit)) {
+	if (unit != NULL && *unit != '\0' && !jd_org_code_ok(unit)) {
 		jd_reply_error(req, 400, "invalid", "field 'unit': no unit '%.40s'", unit);
 		return;
 	}

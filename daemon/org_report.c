@@ -11,6 +11,7 @@
 #include <jiandu/plugin.h>
 
 #include "auth.h"
+#include "org_codes.h"
 #include "org_snapshot.h"
 #include "org_staffing.h"
 
@@ -22,17 +23,6 @@ static const char *const group_kinds[] = {"task_force",	 "case_centre", "area",
 #define N_GROUP_KINDS (sizeof(group_kinds) / sizeof(group_kinds[0]))
 
 /* ---- small helpers ------------------------------------------------------------------ */
-
-/* num / den in percent, rounded half up to 2 decimals (no libm); null when den is 0. */
-static json_t *percent(long long num, long long den)
-{
-	long long hundredths;
-
-	if (den <= 0 || num < 0)
-		return json_null();
-	hundredths = (num * 20000 / den + 1) / 2;
-	return json_real((double)hundredths / 100.0);
-}
 
 /* Entries of a comma-separated list ("" is none). */
 static long long csv_count(const char *csv)
@@ -294,20 +284,20 @@ static int finish_sections(struct sections *s, int county)
 	long long moved = jd_snap_int(s->transfers, "posts_moved");
 
 	if (json_object_set_new(s->counties, "share",
-				percent(jd_snap_int(s->counties, "centralized"),
-					jd_snap_int(s->counties, "total"))) != 0 ||
+				jd_org_percent(jd_snap_int(s->counties, "centralized"),
+					       jd_snap_int(s->counties, "total"))) != 0 ||
 	    json_object_set(s->counties, "list", s->list) != 0 ||
 	    json_object_set_new(s->staffing, "rate",
-				percent(jd_snap_int(s->staffing, "filled"),
-					jd_snap_int(s->staffing, "posts"))) != 0 ||
+				jd_org_percent(jd_snap_int(s->staffing, "filled"),
+					       jd_snap_int(s->staffing, "posts"))) != 0 ||
 	    json_object_set_new(s->staffing, "agency_rate",
-				percent(jd_snap_int(s->staffing, "agency_filled"),
-					jd_snap_int(s->staffing, "agency_posts"))) != 0 ||
+				jd_org_percent(jd_snap_int(s->staffing, "agency_filled"),
+					       jd_snap_int(s->staffing, "agency_posts"))) != 0 ||
 	    json_object_set(s->breaches, "list", s->blist) != 0 ||
 	    /* moved out of agencies, of the agency posts there were: the document's 13% */
-	    json_object_set_new(s->transfers, "share",
-				percent(moved, jd_snap_int(s->staffing, "agency_posts") + moved)) !=
-		0 ||
+	    json_object_set_new(
+		s->transfers, "share",
+		jd_org_percent(moved, jd_snap_int(s->staffing, "agency_posts") + moved)) != 0 ||
 	    json_object_set(s->groups, "by_kind", s->by_kind) != 0)
 		return -1;
 	if (county && json_object_set(s->groups, "list", s->glist) != 0)

@@ -9,6 +9,7 @@
 
 #include "auth.h"
 #include "log.h"
+#include "org_codes.h"
 #include "org_group_model.h"
 #include "org_snapshot.h"
 #include "org_tenants.h"
@@ -40,16 +41,6 @@ static void ctx_free(struct rotate_ctx *c)
 	json_decref(c->texts);
 	free(c->ops);
 	free(c);
-}
-
-static int hex64(const char *s)
-{
-	if (s == NULL || strlen(s) != JD_ROTATION_DIGEST_HEX)
-		return 0;
-	for (size_t i = 0; i < JD_ROTATION_DIGEST_HEX; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
 }
 
 /* 409 with a message that may be longer than jd_reply_error's. */
@@ -323,7 +314,8 @@ static void rotate(jd_req *req, void *arg)
 			       JD_GROUP_YEAR_MIN, JD_GROUP_YEAR_MAX);
 		return;
 	}
-	if (confirm != NULL && *confirm != '\0' && !hex64(confirm)) {
+	if (confirm != NULL && *confirm != '\0' &&
+	    !jd_org_hex_ok(confirm, JD_ROTATION_DIGEST_HEX)) {
 		jd_reply_error(req, 400, "invalid",
 			       "field 'confirm' must be the digest a proposal answered (64 hex)");
 		return;

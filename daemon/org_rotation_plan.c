@@ -10,6 +10,7 @@
 
 #include <jiandu/plugin.h>
 
+#include "org_codes.h"
 #include "org_snapshot.h"
 
 #define REASON_MAX   600
@@ -61,13 +62,6 @@ struct rot {
 static int by_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int is_active(const json_t *o)
-{
-	const char *st = jd_snap_str(o, "status");
-
-	return *st == '\0' || strcmp(st, "active") == 0;
 }
 
 /* "a, b,c" -> ["a", "b", "c"] (trimmed, empty entries skipped), sorted when sort. */
@@ -211,7 +205,7 @@ static int load_groups(struct rot *r)
 		const json_t *g = json_object_get(r->groups, codes[i]);
 		struct agrp *a = &r->g[r->ng];
 
-		if (strcmp(jd_snap_str(g, "kind"), "area") != 0 || !is_active(g))
+		if (strcmp(jd_snap_str(g, "kind"), "area") != 0 || !jd_org_active(g))
 			continue;
 		if (jd_snap_int(g, "year") >= r->year) {
 			say(r,
@@ -242,8 +236,8 @@ static const char *other_group_led(const struct rot *r, const char **codes, size
 		const json_t *g = json_object_get(r->groups, codes[i]);
 		const char *kind = jd_snap_str(g, "kind");
 
-		if (is_active(g) && strcmp(kind, "area") != 0 && strcmp(kind, "sub_group") != 0 &&
-		    strcmp(jd_snap_str(g, "leader"), id) == 0)
+		if (jd_org_active(g) && strcmp(kind, "area") != 0 &&
+		    strcmp(kind, "sub_group") != 0 && strcmp(jd_snap_str(g, "leader"), id) == 0)
 			return codes[i];
 	}
 	return NULL;
@@ -262,7 +256,7 @@ static int load_candidates(struct rot *r)
 	for (size_t i = 0; i < n; i++) {
 		const json_t *p = json_object_get(r->people, ids[i]);
 
-		if (strcmp(jd_snap_str(p, "post"), "leader") != 0 || !is_active(p))
+		if (strcmp(jd_snap_str(p, "post"), "leader") != 0 || !jd_org_active(p))
 			continue;
 		r->c[r->nc++] = (struct cand){.id = ids[i],
 					      .p = p,
@@ -304,7 +298,7 @@ static int load_items(struct rot *r)
 			const json_t *p = json_object_get(r->people, id);
 			long other;
 
-			if (p == NULL || !is_active(p)) {
+			if (p == NULL || !jd_org_active(p)) {
 				if (json_array_append_new(r->dropped,
 							  json_pack("{s:s, s:s}", "person", id,
 								    "group", a->code)) != 0)

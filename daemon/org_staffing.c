@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "org_codes.h"
 #include "org_snapshot.h"
 
 /* The Tianjin rule (1正+1副+2干部): what every active agency has at least. */
@@ -22,28 +23,9 @@ struct unit_count {
 	long long filled, leadership, head, deputy, cadre;
 };
 
-/* num / den in percent, rounded half up to 2 decimals (no libm); null when den is 0. */
-static json_t *percent(long long num, long long den)
-{
-	long long hundredths;
-
-	if (den <= 0 || num < 0)
-		return json_null();
-	hundredths = (num * 20000 / den + 1) / 2;
-	return json_real((double)hundredths / 100.0);
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int is_active(const json_t *o)
-{
-	const char *s = jd_snap_str(o, "status");
-
-	/* written before "status" existed: active */
-	return *s == '\0' || strcmp(s, "active") == 0;
 }
 
 static int is_agency(const json_t *u)
@@ -79,7 +61,7 @@ static void count_people(const json_t *people, const char **codes, size_t n,
 		const char **hit;
 		struct unit_count *c;
 
-		if (!is_active(p))
+		if (!jd_org_active(p))
 			continue;
 		hit = bsearch(&unit, codes, n, sizeof(*codes), cmp_str);
 		if (hit == NULL)
@@ -137,7 +119,7 @@ static json_t *unit_row(const char *code, const json_t *u, const struct unit_cou
 			 (json_int_t)posts, "leadership_posts",
 			 (json_int_t)jd_snap_int(u, "leadership_posts"), "filled",
 			 (json_int_t)c->filled, "leadership_filled", (json_int_t)c->leadership,
-			 "rate", percent(c->filled, posts));
+			 "rate", jd_org_percent(c->filled, posts));
 }
 
 /* Posts a transfer takes out of agencies: + from an agency to another kind, - back. */
@@ -163,7 +145,8 @@ static json_t *transfers_of(const json_t *snap, long long agency_posts)
 	}
 	return json_pack("{s:I, s:I, s:I, s:o}", "count", (json_int_t)json_array_size(list),
 			 "posts_moved", (json_int_t)posts, "leadership_moved",
-			 (json_int_t)leadership, "share", percent(posts, agency_posts + posts));
+			 (json_int_t)leadership, "share",
+			 jd_org_percent(posts, agency_posts + posts));
 }
 
 /* Totals over active units; agencies apart. */
@@ -182,7 +165,7 @@ static int walk_units(const json_t *units, const char **codes, size_t n,
 		const json_t *u = json_object_get(units, codes[i]);
 		json_t *b;
 
-		if (!is_active(u))
+		if (!jd_org_active(u))
 			continue;
 		t->posts += jd_snap_int(u, "posts");
 		t->filled += counts[i].filled;
@@ -218,11 +201,11 @@ json_t *jd_org_staffing(const json_t *snap)
 		goto cleanup;
 	out = json_pack("{s:O, s:I, s:I, s:o, s:I, s:I, s:I, s:o, s:O, s:o*}", "units", rows,
 			"posts", (json_int_t)t.posts, "filled", (json_int_t)t.filled, "rate",
-			percent(t.filled, t.posts), "agencies", (json_int_t)t.agencies,
+			jd_org_percent(t.filled, t.posts), "agencies", (json_int_t)t.agencies,
 			"agency_posts", (json_int_t)t.agency_posts, "agency_filled",
 			(json_int_t)t.agency_filled, "agency_rate",
-			percent(t.agency_filled, t.agency_posts), "breaches", breaches, "transfers",
-			transfers_of(snap, t.agency_posts));
+			jd_org_percent(t.agency_filled, t.agency_posts), "breaches", breaches,
+			"transfers", transfers_of(snap, t.agency_posts));
 	if (out != NULL && json_object_get(out, "transfers") == NULL) {
 		json_decref(out);
 		out = NULL;

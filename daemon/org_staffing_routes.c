@@ -17,6 +17,7 @@
 #include <jiandu/plugin.h>
 
 #include "log.h"
+#include "org_codes.h"
 #include "org_date.h"
 #include "org_snapshot.h"
 #include "org_tenants.h"
@@ -25,7 +26,7 @@
 #include "server.h"
 #include "store.h"
 
-#define UNIT_CODE_MAX 32
+#define UNIT_CODE_MAX JD_ORG_CODE_MAX
 #define POSTS_MAX     10000 /* as a unit's approved posts (org_units.c) */
 #define REASON_MAX    500
 #define ID_LEN	      32
@@ -350,13 +351,7 @@ static void list_transfers(jd_req *req, void *arg)
 /* JD_OK, or 400 replied: the input's unit code is of the right form. */
 static int code_check(jd_req *req, const char *field, const char *s)
 {
-	size_t n = s ? strlen(s) : 0;
-	int ok = n > 0 && n <= UNIT_CODE_MAX;
-
-	for (size_t i = 0; ok && i < n; i++)
-		ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
-		     s[i] == '-';
-	if (ok)
+	if (jd_org_code_ok(s))
 		return JD_OK;
 	jd_reply_error(req, 400, "invalid", "field '%s': no unit '%.40s'", field, or_empty(s));
 	return JD_E_INVALID;

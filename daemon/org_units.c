@@ -9,6 +9,7 @@
 
 #include "auth.h"
 #include "log.h"
+#include "org_codes.h"
 #include "org_snapshot.h"
 #include "org_tenants.h"
 #include "request.h"
@@ -17,7 +18,7 @@
 #include "store.h"
 
 #define LIST_MAX      500
-#define UNIT_CODE_MAX 32
+#define UNIT_CODE_MAX JD_ORG_CODE_MAX
 #define ORG_NAME_MAX  128
 #define LINKED_MAX    100 /* units one office links */
 #define CSV_MAX	      2000
@@ -29,17 +30,6 @@ static const char *const kind_names[] = {"office", "agency", "township", "review
 #define N_KINDS (sizeof(kind_names) / sizeof(kind_names[0]))
 
 /* ---- helpers -------------------------------------------------------------------- */
-
-static int unit_code_valid(const char *s, size_t n)
-{
-	if (s == NULL || n == 0 || n > UNIT_CODE_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
-		      s[i] == '-'))
-			return 0;
-	return 1;
-}
 
 static int kind_valid(const char *s)
 {
@@ -80,7 +70,7 @@ static int split_linked(const char *csv, char *buf, size_t buflen, const char **
 		end = strchr(p, ',');
 		if (end != NULL)
 			*end = '\0';
-		if (!unit_code_valid(p, strlen(p))) {
+		if (!jd_org_code_ok(p)) {
 			snprintf(why, len,
 				 "field 'linked': '%.40s' is not a unit code ([a-z0-9_-]{1,32})",
 				 p);
@@ -151,7 +141,7 @@ static void start(jd_req *req, const char *code, int write, void (*next)(struct 
 		jd_reply_error(req, 404, "not_found", "no tenant '%.16s'", or_empty(tenant));
 		return;
 	}
-	if (code != NULL && !unit_code_valid(code, strlen(code))) {
+	if (code != NULL && !jd_org_code_ok(code)) {
 		if (create)
 			jd_reply_error(req, 400, "invalid",
 				       "field 'code' must be 1..32 of a-z 0-9 _ -, not '%.40s'",

@@ -202,3 +202,44 @@ for k in sys.argv[1].strip(".").split("."):
     if k: v = v[int(k)] if isinstance(v, list) else v.get(k)
 print(json.dumps(v) if isinstance(v,(dict,list)) else ("" if v is None else str(v).lower() if isinstance(v,bool) else v))' "$1"
 }
+
+# --- helpers shared by the org tests (t_org, t_people, t_groups, t_staffing, t_report, t_import)
+
+# jd_token_for USER: a new bearer token of USER, valid a day.
+jd_token_for() {
+	jd_ctl tokens create --user "$1" --ttl 1d --json | jd_json .token
+}
+
+# jd_bearer BODYFILE TOKEN PATH [curl args...]: the api with a bearer token;
+# prints the status code, the body in BODYFILE.
+jd_bearer() {
+	local out=$1 tok=$2 path=$3
+	shift 3
+	curl -s --cacert "$JD_DIR/tls/ca.crt" -H "Authorization: Bearer $tok" -o "$out" \
+		-w '%{http_code}' "$@" "$(jd_api_url "$path")"
+}
+
+# quiet CMD...: runs a command, keeping its output out of the test's.
+quiet() { "$@" >/dev/null; }
+
+# fails CMD...: runs a command that must fail; prints its output.
+fails() {
+	local out
+	if out=$("$@" 2>&1); then echo "UNEXPECTED SUCCESS: $out"; else echo "$out"; fi
+}
+
+# py EXPR <<<JSON: a Python expression over the parsed JSON `j` (a tuple: space-separated).
+py() {
+	python3 -c "import json,sys
+j=json.load(sys.stdin)
+r=($1)
+print(' '.join(map(str, r)) if isinstance(r, tuple) else r)"
+}
+
+# jd_no_sanitizer_report: after jd_stop, a failure when the daemon's log has a
+# sanitizer report (a sanitizer build); nothing otherwise.
+jd_no_sanitizer_report() {
+	if grep -q "Sanitizer" "$JD_DIR/jiandud.log"; then
+		not_ok "sanitizer report: $(grep -m3 -A8 Sanitizer "$JD_DIR/jiandud.log")"
+	fi
+}

@@ -11,19 +11,6 @@ jd_instance "$JD_TMP/i" --load example
 jd_start
 sock=$JD_DIR/data/redis.sock
 
-quiet() { "$@" >/dev/null; }
-fails() {
-	local out
-	if out=$("$@" 2>&1); then echo "UNEXPECTED SUCCESS: $out"; else echo "$out"; fi
-}
-# bearer TOKEN PATH [curl args...]: prints the status code, the body in $JD_TMP/b
-bearer() {
-	local tok=$1 path=$2
-	shift 2
-	curl -s --cacert "$JD_DIR/tls/ca.crt" -H "Authorization: Bearer $tok" -o "$JD_TMP/b" \
-		-w '%{http_code}' "$@" "$(jd_api_url "$path")"
-}
-token_for() { jd_ctl tokens create --user "$1" --ttl 1d --json | jd_json .token; }
 person() { # NAME POST UNIT: the new person's id
 	jd_ctl org people add --tenant 510681 --name "$1" --post "$2" --unit "$3" --start 2021-03-01 \
 		--json | jd_json .id
@@ -33,7 +20,7 @@ rev() { redis-cli -s "$sock" hget 'jd:{510681}:orgrev' _v; }
 note() { # TENANT TITLE [options]: the new note's id
 	jd_ctl example notes add --tenant "$1" --title "$2" "${@:3}" --json | jd_json .id
 }
-show_note() { bearer "$1" "/v1/example/notes/$2?tenant=${3:-510681}"; }
+show_note() { jd_bearer "$JD_TMP/b" "$1" "/v1/example/notes/$2?tenant=${3:-510681}"; }
 
 # --- a county with units and people (as t_people.sh)
 check "a province" quiet jd_ctl org tenants add --code 510000 --name 四川省 --level province
@@ -195,8 +182,8 @@ check "a staff user linked to 张三 (member of area ar1: of1, ag1, tw1)" quiet 
 	--id zs --roles staff --tenants 510681,510683 --units ag3 --person "510681/$zhang"
 check "a staff user linked to nobody, same units" quiet jd_ctl users add --id plain --roles staff \
 	--tenants 510681 --units ag3
-zs=$(token_for zs)
-plain=$(token_for plain)
+zs=$(jd_token_for zs)
+plain=$(jd_token_for plain)
 n_ag1=$(note 510681 n_ag1 --unit ag1)
 n_tw1=$(note 510681 n_tw1 --unit tw1)
 n_ag2=$(note 510681 n_ag2 --unit ag2)
@@ -212,7 +199,7 @@ equals "zs sees a note of the group ar1" "$(show_note "$zs" "$n_grp")" 200
 equals "zs: ag2 is in none of zs's groups: 404" "$(show_note "$zs" "$n_ag2")" 404
 equals "zs: ag1 of another county is not the area's: 404" "$(show_note "$zs" "$n_other" 510683)" 404
 equals "plain: ag1 is 404" "$(show_note "$plain" "$n_ag1")" 404
-bearer "$zs" "/v1/example/notes?tenant=510681" >/dev/null
+jd_bearer "$JD_TMP/b" "$zs" "/v1/example/notes?tenant=510681" >/dev/null
 equals "zs's list" \
 	"$(python3 -c 'import json,sys; print(",".join(sorted(n["title"] for n in json.load(open(sys.argv[1]))["notes"])))' "$JD_TMP/b")" \
 	"n_ag1,n_ag3,n_grp,n_tw1"
@@ -236,7 +223,7 @@ equals "zs again once the groups read" "$(show_note "$zs" "$n_ag3")" 200
 
 check "a user linked to 赵六 (of the retired sub-group sg1)" quiet jd_ctl users add --id zl \
 	--roles staff --tenants 510681 --person "510681/$zhao"
-zl=$(token_for zl)
+zl=$(jd_token_for zl)
 equals "a retired group gives nothing" "$(show_note "$zl" "$n_ag3")" 404
 check "a matter with 赵六 as member" quiet jd_ctl org groups add --tenant 510681 --code mt2 \
 	--kind matter --name 重点案件 --leader 王书记 --units ag2 --members 赵六
@@ -244,7 +231,5 @@ equals "zl sees the matter's unit ag2" "$(show_note "$zl" "$n_ag2")" 200
 
 jd_stop
 equals "jiandud stops cleanly" "$JD_EXIT" 0
-if grep -q "Sanitizer" "$JD_DIR/jiandud.log"; then
-	not_ok "sanitizer report: $(grep -m3 -A8 Sanitizer "$JD_DIR/jiandud.log")"
-fi
+jd_no_sanitizer_report
 jd_finish

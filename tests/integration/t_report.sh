@@ -10,28 +10,6 @@ source "$(dirname "$0")/lib.sh"
 jd_instance "$JD_TMP/i"
 jd_start
 
-# bearer BODYFILE TOKEN PATH [curl args...]: prints the status code
-bearer() {
-	local out=$1 tok=$2 path=$3
-	shift 3
-	curl -s --cacert "$JD_DIR/tls/ca.crt" -H "Authorization: Bearer $tok" -o "$out" \
-		-w '%{http_code}' "$@" "$(jd_api_url "$path")"
-}
-token_for() {
-	jd_ctl tokens create --user "$1" --ttl 1d --json | jd_json .token
-}
-quiet() { "$@" >/dev/null; }
-fails() {
-	local out
-	if out=$("$@" 2>&1); then echo "UNEXPECTED SUCCESS: $out"; else echo "$out"; fi
-}
-# py EXPR <<<JSON: a Python expression over the parsed JSON `j` (a tuple: space-separated)
-py() {
-	python3 -c "import json,sys
-j=json.load(sys.stdin)
-r=($1)
-print(' '.join(map(str, r)) if isinstance(r, tuple) else r)"
-}
 unit() { # unit COUNTY CODE NAME KIND POSTS
 	jd_ctl org units add --tenant "$1" --code "$2" --name "$3" --kind "$4" --posts "$5" \
 		--leadership_posts "$(($5 > 1 ? 2 : 0))" >/dev/null
@@ -186,24 +164,24 @@ jd_ctl users add --id mz_admin --roles tenant_admin --tenants 510683 >/dev/null
 jd_ctl users add --id gh_admin --roles tenant_admin --tenants 510681 >/dev/null
 jd_ctl users add --id sc_admin --roles tenant_admin --tenants 510000 >/dev/null
 jd_ctl users add --id gh_staff --roles staff --tenants 510681 >/dev/null
-mz=$(token_for mz_admin)
-gh=$(token_for gh_admin)
-sc=$(token_for sc_admin)
-st=$(token_for gh_staff)
+mz=$(jd_token_for mz_admin)
+gh=$(jd_token_for gh_admin)
+sc=$(jd_token_for sc_admin)
+st=$(jd_token_for gh_staff)
 equals "a tenant admin of another county is refused" \
-	"$(bearer "$JD_TMP/b" "$mz" "/v1/org/report?tenant=510681")" 403
+	"$(jd_bearer "$JD_TMP/b" "$mz" "/v1/org/report?tenant=510681")" 403
 contains "and told why" "$(cat "$JD_TMP/b")" "your own tenants"
 equals "nor may they read the province's roll-up" \
-	"$(bearer "$JD_TMP/b" "$mz" "/v1/org/report?tenant=510000")" 403
-equals "they read their own county's" "$(bearer "$JD_TMP/b" "$mz" "/v1/org/report?tenant=510683")" 200
+	"$(jd_bearer "$JD_TMP/b" "$mz" "/v1/org/report?tenant=510000")" 403
+equals "they read their own county's" "$(jd_bearer "$JD_TMP/b" "$mz" "/v1/org/report?tenant=510683")" 200
 equals "which is theirs alone" "$(py 'j["counties"]["total"], j["counties"]["list"][0]["name"]' <"$JD_TMP/b")" \
 	"1 绵竹市"
-equals "a county's tenant admin reads it" "$(bearer "$JD_TMP/b" "$gh" "/v1/org/report?tenant=510681")" 200
+equals "a county's tenant admin reads it" "$(jd_bearer "$JD_TMP/b" "$gh" "/v1/org/report?tenant=510681")" 200
 equals "a province's tenant admin reads a county under it" \
-	"$(bearer "$JD_TMP/b" "$sc" "/v1/org/report?tenant=510681")" 200
-equals "and the city between" "$(bearer "$JD_TMP/b" "$sc" "/v1/org/report?tenant=510600")" 200
-equals "staff of the county read its report" "$(bearer "$JD_TMP/b" "$st" "/v1/org/report?tenant=510681")" 200
-equals "but not the province's" "$(bearer "$JD_TMP/b" "$st" "/v1/org/report?tenant=510000")" 403
+	"$(jd_bearer "$JD_TMP/b" "$sc" "/v1/org/report?tenant=510681")" 200
+equals "and the city between" "$(jd_bearer "$JD_TMP/b" "$sc" "/v1/org/report?tenant=510600")" 200
+equals "staff of the county read its report" "$(jd_bearer "$JD_TMP/b" "$st" "/v1/org/report?tenant=510681")" 200
+equals "but not the province's" "$(jd_bearer "$JD_TMP/b" "$st" "/v1/org/report?tenant=510000")" 403
 
 # --- bad input
 out=$(fails jd_ctl org report --tenant 519999)
@@ -216,8 +194,6 @@ contains "the help says what --csv gives" "$(jd_ctl org report --help)" "one CSV
 
 jd_stop
 equals "jiandud stops cleanly (no sanitizer report in a sanitizer build)" "$JD_EXIT" 0
-if grep -q "Sanitizer" "$JD_DIR/jiandud.log"; then
-	not_ok "sanitizer report: $(grep -m3 -A8 Sanitizer "$JD_DIR/jiandud.log")"
-fi
+jd_no_sanitizer_report
 
 jd_finish

@@ -16,17 +16,11 @@ jd_set plugins load conflicts_probe
 jd_start
 sock=$JD_DIR/data/redis.sock
 
-quiet() { "$@" >/dev/null; }
-fails() {
-	local out
-	if out=$("$@" 2>&1); then echo "UNEXPECTED SUCCESS: $out"; else echo "$out"; fi
-}
 # bearer TOKEN PATH: prints the status code, the body in $JD_TMP/b
 bearer() {
 	curl -s --cacert "$JD_DIR/tls/ca.crt" -H "Authorization: Bearer $1" -o "$JD_TMP/b" \
 		-w '%{http_code}' "$(jd_api_url "$2")"
 }
-token_for() { jd_ctl tokens create --user "$1" --ttl 1d --json | jd_json .token; }
 rcli() { redis-cli -s "$sock" "$@"; }
 # person COUNTY NAME POST UNIT [TIES]: the new person's id
 person() {
@@ -114,16 +108,16 @@ jd_ctl users add --id sz_staff --roles staff --tenants 511002 >/dev/null
 jd_ctl users add --id sz_linked --roles staff --tenants 511002 --person "511002/$m1" >/dev/null
 jd_ctl users add --id sz_review --roles reviewer --tenants 511002 >/dev/null
 jd_ctl users add --id other_staff --roles staff --tenants 510681 >/dev/null
-equals "staff may check" "$(bearer "$(token_for sz_staff)" \
+equals "staff may check" "$(bearer "$(jd_token_for sz_staff)" \
 	"/v1/org/conflicts?tenant=511002&person=$m1&unit=ag1")" 200
-equals "a user id stands for its person" "$(bearer "$(token_for sz_staff)" \
+equals "a user id stands for its person" "$(bearer "$(jd_token_for sz_staff)" \
 	"/v1/org/conflicts?tenant=511002&person=sz_linked&unit=ag1")" 200
 contains "the linked person's reasons" "$(cat "$JD_TMP/b")" "works in ag1"
-equals "a user linked to nobody is 404" "$(bearer "$(token_for sz_staff)" \
+equals "a user linked to nobody is 404" "$(bearer "$(jd_token_for sz_staff)" \
 	"/v1/org/conflicts?tenant=511002&person=sz_review&unit=ag1")" 404
-equals "a reviewer may not" "$(bearer "$(token_for sz_review)" \
+equals "a reviewer may not" "$(bearer "$(jd_token_for sz_review)" \
 	"/v1/org/conflicts?tenant=511002&person=$m1&unit=ag1")" 403
-equals "another county's staff may not" "$(bearer "$(token_for other_staff)" \
+equals "another county's staff may not" "$(bearer "$(jd_token_for other_staff)" \
 	"/v1/org/conflicts?tenant=511002&person=$m1&unit=ag1")" 403
 
 # the host slot for plugins: the same reasons, the same audit, never the text

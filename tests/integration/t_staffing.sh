@@ -9,18 +9,6 @@ jd_instance "$JD_TMP/i"
 jd_start
 sock=$JD_DIR/data/redis.sock
 
-quiet() { "$@" >/dev/null; }
-fails() {
-	local out
-	if out=$("$@" 2>&1); then echo "UNEXPECTED SUCCESS: $out"; else echo "$out"; fi
-}
-# py EXPR <<<JSON: a Python expression over the parsed JSON `j` (a tuple: space-separated)
-py() {
-	python3 -c "import json,sys
-j=json.load(sys.stdin)
-r=($1)
-print(' '.join(map(str, r)) if isinstance(r, tuple) else r)"
-}
 staffing() { jd_ctl org staffing --tenant 510681 --json; }
 rev() { redis-cli -s "$sock" hget "jd:{510681}:orgrev" _v; }
 
@@ -178,8 +166,6 @@ contains "retirements are audited" "$(jd_ctl audit tail --tenant 510681 --json)"
 
 jd_stop
 equals "jiandud stops cleanly" "$JD_EXIT" 0
-if grep -q "Sanitizer" "$JD_DIR/jiandud.log"; then
-	not_ok "sanitizer report: $(grep -m3 -A8 Sanitizer "$JD_DIR/jiandud.log")"
-fi
+jd_no_sanitizer_report
 
 jd_finish
