@@ -345,6 +345,10 @@ static int parse_option(struct run *run, int argc, char **argv, int *i)
 		run->ctl->json = 1;
 		return CTL_OK;
 	}
+	if (fi < 0 && pi < 0 && strcmp(a, "--csv") == 0) {
+		run->ctl->csv = 1;
+		return CTL_OK;
+	}
 	if (fi < 0 && pi < 0)
 		return unknown_option(run, name, len);
 	v = option_value(fi >= 0 && is_bool(&run->r->fields[fi]), argc, argv, i, eq);
@@ -550,7 +554,10 @@ static int show(const struct ctl *ctl, json_t *answer)
 			puts("ok");
 		return CTL_OK;
 	}
-	rc = ctl->json ? out_json(stdout, answer) : out_result(stdout, answer);
+	if (ctl->csv)
+		rc = out_csv(stdout, answer);
+	else
+		rc = ctl->json ? out_json(stdout, answer) : out_result(stdout, answer);
 	return rc < 0 ? ctl_error(CTL_FAIL, "out of memory") : CTL_OK;
 }
 

@@ -30,6 +30,7 @@ struct ctl {
 	const char *cert;      /* --cert */
 	const char *key;       /* --key */
 	int json;	       /* --json */
+	int csv;	       /* --csv (catalog commands) */
 };
 
 struct command {

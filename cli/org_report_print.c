@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../daemon/org_csv.h"
 #include "output.h"
 
 enum fmt {
@@ -338,50 +339,32 @@ out:
 /* ---- CSV ----------------------------------------------------------------------------------- */
 
 /* RFC 4180: quoted when it holds a comma, a quote, a line break or edge spaces. */
-static void csv_cell(FILE *f, const char *s)
+static int csv_header(FILE *f, const struct col *cols, size_t ncols)
 {
-	size_t n = strlen(s);
-
-	if (strpbrk(s, ",\"\r\n") == NULL && (n == 0 || (s[0] != ' ' && s[n - 1] != ' '))) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-static void csv_header(FILE *f, const struct col *cols, size_t ncols)
-{
-	fputs("section", f);
-	for (size_t c = 0; c < ncols; c++) {
-		fputc(',', f);
-		csv_cell(f, cols[c].csv ? cols[c].csv : cols[c].key);
-	}
-	fputs("\r\n", f);
+	if (jd_csv_put(f, "section", ncols == 0) != 0)
+		return -1;
+	for (size_t c = 0; c < ncols; c++)
+		if (jd_csv_put(f, cols[c].csv ? cols[c].csv : cols[c].key, c + 1 == ncols) != 0)
+			return -1;
+	return 0;
 }
 
 static int csv_row(FILE *f, const char *section, const json_t *row, const struct col *cols,
 		   size_t ncols)
 {
-	csv_cell(f, section);
+	if (jd_csv_put(f, section, ncols == 0) != 0)
+		return -1;
 	for (size_t c = 0; c < ncols; c++) {
 		char *raw = cell(row, &cols[c], 1);
 		/* cleaned as for the terminal: CSV is often just looked at */
 		char *s = raw ? out_clean(raw) : NULL;
+		int rc = s ? jd_csv_put(f, s, c + 1 == ncols) : -1;
 
 		free(raw);
-		if (!s)
-			return -1;
-		fputc(',', f);
-		csv_cell(f, s);
 		free(s);
+		if (rc != 0)
+			return -1;
 	}
-	fputs("\r\n", f);
 	return 0;
 }
 
@@ -390,7 +373,8 @@ static int csv_table(FILE *f, const char *section, const json_t *rows, const str
 {
 	if (!first)
 		fputs("\r\n", f);
-	csv_header(f, cols, ncols);
+	if (csv_header(f, cols, ncols) != 0)
+		return -1;
 	for (size_t i = 0; i < json_array_size(rows); i++)
 		if (csv_row(f, section, json_array_get(rows, i), cols, ncols) < 0)
 			return -1;

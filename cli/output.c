@@ -7,6 +7,8 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "../daemon/org_csv.h"
+
 #define GAP 2
 
 struct table {
@@ -378,4 +380,52 @@ int out_result(FILE *f, const json_t *v)
 	fprintf(f, "%s\n", clean);
 	free(clean);
 	return 0;
+}
+
+static int csv_row(FILE *f, const json_t *cols, const json_t *row)
+{
+	size_t n = json_array_size(cols);
+
+	for (size_t c = 0; c < n; c++) {
+		char *s = row ? out_scalar(json_object_get(
+				    row, json_string_value(json_array_get(cols, c))))
+			      : strdup(json_string_value(json_array_get(cols, c)));
+		int rc = s ? jd_csv_put(f, strcmp(s, "-") == 0 && row ? "" : s, c + 1 == n) : -1;
+
+		free(s);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int out_csv(FILE *f, const json_t *v)
+{
+	const char *tkey = json_is_object(v) ? table_member(v) : NULL;
+	const json_t *rows = tkey ? json_object_get(v, tkey) : is_object_array(v) ? v : NULL;
+	json_t *cols;
+	int rc = 0;
+
+	if (rows == NULL) { /* key,value */
+		if (jd_csv_put(f, "key", 0) != 0 || jd_csv_put(f, "value", 1) != 0)
+			return -1;
+		for (void *it = json_object_iter((json_t *)v); rc == 0 && it;
+		     it = json_object_iter_next((json_t *)v, it)) {
+			char *s = out_scalar(json_object_iter_value(it));
+
+			rc = s && jd_csv_put(f, json_object_iter_key(it), 0) == 0 &&
+				     jd_csv_put(f, s, 1) == 0
+				 ? 0
+				 : -1;
+			free(s);
+		}
+		return rc;
+	}
+	if ((cols = union_keys(rows)) == NULL)
+		return -1;
+	rc = csv_row(f, cols, NULL);
+	for (size_t i = 0; rc == 0 && i < json_array_size(rows); i++)
+		rc = csv_row(f, cols, json_array_get(rows, i));
+	json_decref(cols);
+	return rc;
 }

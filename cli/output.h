@@ -42,5 +42,11 @@ int out_json(FILE *f, const json_t *v);
  * with the union of their keys as columns.  0, or -1 out of memory.
  */
 int out_result(FILE *f, const json_t *v);
+/*
+ * CSV (RFC 4180) of an answer's one array of objects (as out_result
+ * finds it), with the union of their keys as the header; an answer
+ * without one prints its members as key,value rows.  0, or -1.
+ */
+int out_csv(FILE *f, const json_t *v);
 
 #endif

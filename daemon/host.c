@@ -466,41 +466,6 @@ static struct org_call *org_call_new(void (*cb)(int, json_t *, void *), void *ar
 	return c;
 }
 
-/* Never the ties: a plugin asks org_conflicts, the core opens them. */
-static int host_org_read(jd_plugin_handle *self, const char *tenant,
-			 void (*cb)(int rc, json_t *org, void *arg), void *arg)
-{
-	struct org_call *c;
-	int rc;
-
-	if (self->srv->store == NULL)
-		return JD_E_UNAVAILABLE;
-	c = org_call_new(cb, arg);
-	if (c == NULL)
-		return cb ? JD_E_NOMEM : JD_E_INVALID;
-	rc = jd_org_snapshot_read(self->srv, tenant, 0, org_call_done, c);
-	if (rc != JD_OK)
-		free(c);
-	return rc;
-}
-
-static int host_org_tenants(jd_plugin_handle *self, const char *tenant,
-			    void (*cb)(int rc, json_t *tree, void *arg), void *arg)
-{
-	struct org_call *c;
-	int rc;
-
-	if (self->srv->store == NULL)
-		return JD_E_UNAVAILABLE;
-	c = org_call_new(cb, arg);
-	if (c == NULL)
-		return cb ? JD_E_NOMEM : JD_E_INVALID;
-	rc = jd_org_tree_read(self->srv, tenant, org_call_done, c);
-	if (rc != JD_OK)
-		free(c);
-	return rc;
-}
-
 /* The plugin's callback, from the core's answer (org_conflicts.c). */
 static void org_conflicts_done(const struct jd_org_conflict_answer *a, void *arg)
 {
@@ -510,6 +475,58 @@ static void org_conflicts_done(const struct jd_org_conflict_answer *a, void *arg
 
 	c->cb(rc, rc == JD_OK ? a->reasons : NULL, c->arg);
 	free(c);
+}
+
+/*
+ * Starts one core call on `in` (a tenant code, or a conflict query) whose
+ * callback gets c and frees it.  JD_OK, or an error and no callback.
+ */
+typedef int (*org_start)(struct jd_server *srv, const void *in, struct org_call *c);
+
+/* Never the ties: a plugin asks org_conflicts, the core opens them. */
+static int start_snapshot(struct jd_server *srv, const void *tenant, struct org_call *c)
+{
+	return jd_org_snapshot_read(srv, tenant, 0, org_call_done, c);
+}
+
+static int start_tree(struct jd_server *srv, const void *tenant, struct org_call *c)
+{
+	return jd_org_tree_read(srv, tenant, org_call_done, c);
+}
+
+static int start_conflicts(struct jd_server *srv, const void *q, struct org_call *c)
+{
+	return jd_org_conflicts_check(srv, q, org_conflicts_done, c);
+}
+
+/* One org call for a plugin: its callback wrapped, the wrapper freed after it ran. */
+static int host_org_call(jd_plugin_handle *self, org_start start, const void *in,
+			 void (*cb)(int rc, json_t *out, void *arg), void *arg)
+{
+	struct org_call *c;
+	int rc;
+
+	if (self->srv->store == NULL)
+		return JD_E_UNAVAILABLE;
+	c = org_call_new(cb, arg);
+	if (c == NULL)
+		return cb ? JD_E_NOMEM : JD_E_INVALID;
+	rc = start(self->srv, in, c);
+	if (rc != JD_OK)
+		free(c);
+	return rc;
+}
+
+static int host_org_read(jd_plugin_handle *self, const char *tenant,
+			 void (*cb)(int rc, json_t *org, void *arg), void *arg)
+{
+	return host_org_call(self, start_snapshot, tenant, cb, arg);
+}
+
+static int host_org_tenants(jd_plugin_handle *self, const char *tenant,
+			    void (*cb)(int rc, json_t *tree, void *arg), void *arg)
+{
+	return host_org_call(self, start_tree, tenant, cb, arg);
 }
 
 /* The core opens the ties; the audit entry names the plugin that asked. */
@@ -524,18 +541,14 @@ static int host_org_conflicts(jd_plugin_handle *self, const char *tenant, const 
 	    .employer = employer,
 	    .by = {self->name, "none", "", ""},
 	};
-	struct org_call *c;
-	int rc;
 
-	if (self->srv->store == NULL)
-		return JD_E_UNAVAILABLE;
-	c = org_call_new(cb, arg);
-	if (c == NULL)
-		return cb ? JD_E_NOMEM : JD_E_INVALID;
-	rc = jd_org_conflicts_check(self->srv, &q, org_conflicts_done, c);
-	if (rc != JD_OK)
-		free(c);
-	return rc;
+	/* the core copies q before it returns: the stack is enough */
+	return host_org_call(self, start_conflicts, &q, cb, arg);
+}
+
+static int host_tenant_readable(jd_req *req, const char *tenant, const char *parent)
+{
+	return req != NULL && jd_auth_tenant_readable(&req->principal, tenant, parent);
 }
 
 static const struct jd_host host = {
@@ -571,6 +584,7 @@ static const struct jd_host host = {
     .org_read = host_org_read,
     .org_conflicts = host_org_conflicts,
     .org_tenants = host_org_tenants,
+    .tenant_readable = host_tenant_readable,
 };
 
 const struct jd_host *jd_host_table(void)

@@ -347,7 +347,15 @@ struct jd_host {
 	 */
 	int (*org_tenants)(jd_plugin_handle *self, const char *tenant,
 			   void (*cb)(int rc, json_t *tree, void *arg), void *arg);
-	void *reserved[2];
+	/*
+	 * Whether the caller of req may read what is aggregated over `tenant`
+	 * (figures, the organization), `parent` being its parent or NULL: an
+	 * instance admin any tenant, anyone else when tenant or parent is among
+	 * their tenants.  The route's permission is checked before; records are
+	 * still record_visible's.  Returns 1 or 0.  NULL in an older host.
+	 */
+	int (*tenant_readable)(jd_req *req, const char *tenant, const char *parent);
+	void *reserved[1];
 };
 
 /* ---- The descriptor a plugin exports ----------------------------------- */

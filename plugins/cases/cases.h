@@ -1,0 +1,310 @@
+/*
+ * The cases plugin's own declarations, shared by its files.  Private to the
+ * plugin (built with -fvisibility=hidden); like every file of the plugin it
+ * includes <jiandu/plugin.h> and nothing else of jiandu's.
+ *
+ * Where things are (docs/cases.md has the records, states and figures):
+ *   cases.c         descriptor, config keys, route table, init/fini
+ *   ctx.c           one request's context: load a record, scope, replies
+ *   mut.c           a mutation under construction (owned strings)
+ *   dates.c         calendar dates: parse, order, buckets, previous year
+ *   states.c        the state machines of leads and cases (tables)
+ *   org.c           the county's organization (org_read, cached by revision)
+ *   lead.c          leads: create, show, list, reporter, shred
+ *   subjects.c      sealed subjects, blind indexes, repeat subjects
+ *   disposition.c   proposals and approvals on leads (the four ways)
+ *   case.c          filing a case (numbers), show, list
+ *   investigation.c plan, measures, conclusion (cases)
+ *   decision.c      decisions per person, the review plugin's events
+ *   recusal.c       handlers, conflict checks, overrides, declared recusal
+ *   deadlines.c     due dates per stage, overdue listing, the timer
+ *   counters.c      the figures kept in the same mutation as each change
+ *   stats.c         GET statistics (county, city or province roll-up)
+ *   recount.c       recomputes every counter from the records
+ *   batch.c         several reads at once, one callback after the last
+ */
+#ifndef CASES_H
+#define CASES_H
+
+#include <stddef.h>
+
+#include <jiandu/plugin.h>
+
+extern const struct jd_host *host;
+extern jd_plugin_handle *self;
+
+/* Permissions (daemon/auth.c grants them; docs/security.md lists them). */
+#define PERM_READ     "cases.read"
+#define PERM_WRITE    "cases.write"
+#define PERM_APPROVE  "cases.approve"
+#define PERM_REPORTER "cases.reporter.read"
+#define PERM_STATS    "cases.stats"
+#define PERM_ADMIN    "cases.admin"
+
+#define LIST_MAX 50 /* a listing answers at most this many records */
+
+/* ---- dates (dates.c) ------------------------------------------------------------ */
+
+/* A calendar date as days since 1970-01-01 (proleptic Gregorian). */
+typedef long jd_day;
+
+/* "YYYY-MM-DD" -> day; 0 on success, -1 when not a real date. */
+int day_parse(const char *s, jd_day *out);
+/* day -> "YYYY-MM-DD" (11 bytes) */
+void day_format(jd_day d, char out[11]);
+/* day -> "YYYYMMDD" / "YYYYMM" (counter buckets) */
+void day_bucket(jd_day d, char out[9]);
+void month_bucket(jd_day d, char out[7]);
+int day_year(jd_day d);
+/* YYYYMMDD as a number (deadline scores) */
+long day_number(jd_day d);
+jd_day day_from_number(long n);
+/* today, local time */
+jd_day day_today(void);
+/* the same day a year earlier (29 February -> 28 February) */
+jd_day day_year_before(jd_day d);
+/*
+ * The counter buckets covering [from, to]: whole months as "YYYYMM", the
+ * other days as "YYYYMMDD".  *out is a malloc'd array of malloc'd strings;
+ * returns the count or -1 (out of memory).
+ */
+int buckets_plan(jd_day from, jd_day to, char ***out);
+void buckets_free(char **b, int n);
+/*
+ * The event date of an input field: absent -> today; otherwise parsed and
+ * checked: not in the future, not before `not_before` (pass a negative to
+ * skip).  0, or -1 with a message naming the field in err.
+ */
+int date_input(const char *field, const char *value, jd_day not_before, const char *after_what,
+	       jd_day *out, char *err, size_t errlen);
+
+/* ---- state machines (states.c) ----------------------------------------------- */
+
+enum rec_kind { KIND_LEAD, KIND_CASE };
+
+struct transition {
+	const char *from;
+	const char *action;	 /* e.g. "dispose.talk_inquiry", "outcome.file", "extend" */
+	const char *to;		 /* NULL: stays (extend, measure) */
+	int approval;		 /* 1: proposed, then approved by a leader */
+	const char *disposition; /* a lead's way counted as disposed, or NULL */
+};
+
+/* The transition of `action` from `state`, or NULL. */
+const struct transition *transition_find(enum rec_kind k, const char *state, const char *action);
+/* "a, b (x, y), c": the actions allowed from state, for a 409. */
+void transitions_allowed(enum rec_kind k, const char *state, char *out, size_t len);
+/* 1 when no action leaves the state */
+int state_terminal(enum rec_kind k, const char *state);
+/* The config key of the stage deadline of a state ("" when none). */
+const char *state_deadline_key(enum rec_kind k, const char *state);
+int state_valid(enum rec_kind k, const char *state);
+
+/* ---- a mutation under construction (mut.c) ------------------------------------ */
+
+struct mut {
+	const char **set; /* field, value pairs, NULL-terminated on submit */
+	size_t nset, capset;
+	const char **del;
+	size_t ndel, capdel;
+	struct jd_op *ops;
+	size_t nops, capops;
+	char **owned;
+	size_t nowned, capowned;
+	int oom;
+};
+
+struct mut *mut_new(void);
+void mut_free(struct mut *m);
+void mut_set(struct mut *m, const char *field, const char *value);
+void mut_setf(struct mut *m, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void mut_del(struct mut *m, const char *field);
+void mut_op(struct mut *m, enum jd_op_kind kind, const char *key, const char *member,
+	    const char *value);
+/* Submits m (which stays the caller's to free); JD_OK: cb runs later. */
+int mut_submit(struct mut *m, const char *tenant, const char *record, long long expect,
+	       const char *idem, jd_req *req, const char *action, jd_mutate_cb cb, void *arg);
+
+/* ---- one request's context (ctx.c) --------------------------------------------- */
+
+struct ctx;
+typedef void (*ctx_step)(struct ctx *c);
+
+struct ctx {
+	jd_req *req;
+	enum rec_kind kind;
+	char tenant[65];
+	char id[65];
+	char record[80]; /* "lead:<id>" or "case:<no>" */
+	json_t *in;	 /* the validated input (borrowed from the request) */
+	json_t *rec;	 /* the record read: an object of its fields (owned) */
+	long long version;
+	json_t *org;	    /* the county's organization (owned), when read */
+	json_t *aux;	    /* a step's own data (owned) */
+	json_t *aux2;	    /* (owned) */
+	struct mut *m;	    /* the mutation being built (owned) */
+	ctx_step next;	    /* what runs after a read */
+	const char *action; /* the audit action of the mutation */
+	int tries;	    /* case numbers: allocation attempts */
+	long n;		    /* a step's number */
+	jd_day day;	    /* the event date of the step */
+	int late;	    /* the event date is before today: entered after the fact */
+	char to[24];	    /* the state after the change, for the reply */
+	const void *route;  /* the route's argument (e.g. the verb of a proposal) */
+};
+
+struct ctx *ctx_new(jd_req *req, enum rec_kind kind, const char *tenant, const char *id);
+void ctx_free(struct ctx *c);
+/* Replies rc (as reply_rc) and frees c. */
+void ctx_fail(struct ctx *c, int rc);
+/* Replies 400 with the formatted message and frees c. */
+void ctx_invalid(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Replies 409 with the message and frees c. */
+void ctx_conflict(struct ctx *c, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Replies status with body (stolen) and frees c. */
+void ctx_reply(struct ctx *c, int status, json_t *body);
+/* 404 as for an absent record (also for a hidden one) and frees c. */
+void ctx_not_found(struct ctx *c);
+/*
+ * Reads c's record (HGETALL) into c->rec and c->version; an absent record
+ * or one the caller may not see answers 404 (a hidden one is audited).
+ * Then runs next(c).
+ */
+void ctx_load(struct ctx *c, ctx_step next);
+/* Loads the tenant's key, then runs next(c) (seal, open, blind indexes). */
+void ctx_keys(struct ctx *c, ctx_step next);
+/* Reads the county's organization into c->org, then runs next(c). */
+void ctx_org(struct ctx *c, ctx_step next);
+/* The record's field as a string, "" when absent. */
+const char *rec_str(const struct ctx *c, const char *field);
+long long rec_int(const struct ctx *c, const char *field);
+/* The input's string (NULL when absent). */
+const char *in_str(const struct ctx *c, const char *name);
+/* The input's integer, def when absent. */
+long long in_int(const struct ctx *c, const char *name, long long def);
+int in_bool(const struct ctx *c, const char *name);
+/* "unit|groups|deny" of the record (the copy kept in "<plural>:scope"). */
+void scope_join(char *out, size_t len, const char *unit, const char *groups, const char *deny);
+void scope_split(const char *v, char unit[65], char groups[257], char deny[257]);
+/* Whether the caller sees a record of this scope; audited when target is not NULL. */
+int scope_visible(jd_req *req, const char *target, const char *tenant, const char *unit,
+		  const char *groups, const char *deny);
+/* "leads" or "cases": index key prefix; "lead" or "case": record type */
+const char *kind_plural(enum rec_kind k);
+const char *kind_type(enum rec_kind k);
+/* [A-Za-z0-9._-] (and ',' in a list); NULL or "" is valid */
+int ids_valid(const char *s, int list);
+/*
+ * The expected version of the input ("version", required >= 1), or
+ * replies 400 and returns -1.  Checks it against the record read: a
+ * mismatch replies 409 now (the store would refuse it anyway).
+ */
+int ctx_version(struct ctx *c);
+/* The mutation's callback for the common case: replies {id, version, state}. */
+void ctx_on_mutated(int rc, const struct jd_mutate_result *res, void *arg);
+/* Submits c->m on c's record with c->version; replies from ctx_on_mutated. */
+void ctx_submit(struct ctx *c, const char *action);
+/* The action name with ".backdated" appended when c->late. */
+const char *ctx_action(struct ctx *c, const char *action, char *buf, size_t len);
+/* A JSON object of the public fields of c->rec (no sealed or key fields). */
+json_t *rec_public(const struct ctx *c);
+/* The record's state moves: fields, indexes, deadline (deadlines.c). */
+void move_state(struct ctx *c, const char *from, const char *to, jd_day start);
+
+/* ---- organization (org.c) -------------------------------------------------------- */
+
+/*
+ * The county's organization (daemon/org_snapshot.h for the shape), cached
+ * per tenant by its revision.  cb gets JD_OK and a new reference, or an
+ * error and NULL.  JD_OK: cb runs later; otherwise it does not run.
+ */
+int org_get(const char *tenant, void (*cb)(int rc, json_t *org, void *arg), void *arg);
+void org_cache_clear(void);
+/* The unit of the organization: its object, NULL when absent. */
+json_t *org_unit(json_t *org, const char *code);
+/* "" when valid (active unit); otherwise why not, into err. */
+int org_unit_check(json_t *org, const char *field, const char *code, char *err, size_t len);
+/* The group's units (a csv copy in out) or -1 when no such group. */
+int org_group_units(json_t *org, const char *group, char *out, size_t len);
+/* The active agencies (codes) among units (csv; NULL: every unit). A new array. */
+json_t *org_agencies(json_t *org, const char *units);
+
+/* ---- counters (counters.c) ------------------------------------------------------- */
+
+/* Adds HINCRBYs of metric by `by` on day d for unit (tenant-wide and per unit). */
+void cnt_add(struct mut *m, const char *unit, const char *metric, jd_day d, long long by);
+/* The counter hash of the tenant, of a unit */
+#define CNT_TENANT "cnt:t"
+#define CNT_UNIT   "cnt:u:" /* + unit code */
+#define CNT_UNITS  "cnt:units"
+/* The metrics a lead's, a case's records make (recount.c and the writers share these). */
+void cnt_lead_received(struct mut *m, const char *unit, const char *source, jd_day d, int sign);
+void cnt_lead_disposed(struct mut *m, const char *unit, const char *way, jd_day d, int sign);
+void cnt_case_filed(struct mut *m, const char *unit, int self_handled, jd_day d, int sign);
+void cnt_decision(struct mut *m, const char *unit, const char *party, const char *gov,
+		  const char *form, jd_day d, int sign);
+
+/* ---- routes ------------------------------------------------------------------------ */
+
+/* lead.c */
+void lead_create(jd_req *req, void *arg);
+void lead_show(jd_req *req, void *arg);
+void lead_list(jd_req *req, void *arg);
+void lead_reporter(jd_req *req, void *arg);
+void lead_shred(jd_req *req, void *arg);
+/* subjects.c */
+void subject_add(jd_req *req, void *arg);
+void subjects_check(jd_req *req, void *arg);
+/* subjects.c, for lead.c and case.c */
+int subject_seal(struct ctx *c, json_t *subject, const char *field, char **sealed);
+int subject_index_ops(struct ctx *c, json_t *subject, const char *member);
+json_t *subject_from_input(struct ctx *c, const char *prefix, char *err, size_t len);
+int subjects_open(struct ctx *c, const char *prefix, json_t **out);
+void subjects_repeat(struct ctx *c, json_t *subjects, ctx_step next);
+/* disposition.c (leads) and investigation.c (cases): proposals and approvals */
+void rec_propose(jd_req *req, void *arg);
+void rec_approve(jd_req *req, void *arg);
+void rec_reject(jd_req *req, void *arg);
+void lead_reactivate(jd_req *req, void *arg);
+void rec_list(jd_req *req, enum rec_kind kind);
+/* A route's argument: the kind of record, and for a proposal its verb. */
+struct verb {
+	enum rec_kind kind;
+	const char *verb; /* "dispose", "outcome", "extend", "plan", "measure", "conclude" */
+	const char *arg;  /* the input field naming the action's argument, or NULL */
+};
+extern const struct verb verb_dispose, verb_outcome, verb_lead_extend, verb_plan, verb_measure,
+    verb_case_extend, verb_conclude, verb_lead, verb_case;
+/* what an approval does beyond the state (disposition.c) */
+void approve_effects(struct ctx *c, const struct transition *t, json_t *pending);
+/* case.c */
+void case_file(jd_req *req, void *arg);
+void case_show(jd_req *req, void *arg);
+void case_list(jd_req *req, void *arg);
+/* investigation.c */
+void investigation_effects(struct ctx *c, const struct transition *t, json_t *pending);
+int investigation_check(struct ctx *c, const char *action, json_t *pending);
+/* decision.c */
+void case_decide(jd_req *req, void *arg);
+int decision_subscribe(void);
+int review_loaded(void);
+/* recusal.c */
+void rec_assign(jd_req *req, void *arg);
+void rec_assign_override(jd_req *req, void *arg);
+void rec_recuse(jd_req *req, void *arg);
+void rec_recusal_decide(jd_req *req, void *arg);
+/* deadlines.c */
+void overdue_list(jd_req *req, void *arg);
+int deadlines_start(void);
+void deadlines_stop(void);
+void deadlines_note_tenant(const char *tenant);
+void deadlines_sweep(void);
+/* A stage's due date from its start (config days), or -1 when the state has none. */
+jd_day deadline_due(enum rec_kind k, const char *state, jd_day start);
+/* stats.c, recount.c */
+void stats_get(jd_req *req, void *arg);
+void recount_run(jd_req *req, void *arg);
+
+#endif

@@ -1,0 +1,375 @@
+/*
+ * Proposals and approvals (处置 and the steps after it), for leads and
+ * cases alike: staff (or a leader) propose an action the state machine
+ * allows from the record's state; the proposal waits in the record's
+ * "pending" field, and blocks every other proposal, until a leader
+ * approves it (the transition takes effect, dated by the approval) or
+ * rejects it.  An action the state machine does not allow answers 409
+ * naming the allowed ones.
+ *
+ * A lead's approved disposition is entered in its ledger ("disp.<n>" =
+ * "way|date") and counted (leads disposed, by way) in the same mutation.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cases.h"
+
+/* Route arguments (cases.c) */
+const struct verb verb_dispose = {KIND_LEAD, "dispose", "way"};
+const struct verb verb_outcome = {KIND_LEAD, "outcome", "outcome"};
+const struct verb verb_lead_extend = {KIND_LEAD, "extend", NULL};
+const struct verb verb_plan = {KIND_CASE, "plan", NULL};
+const struct verb verb_measure = {KIND_CASE, "measure", NULL};
+const struct verb verb_case_extend = {KIND_CASE, "extend", NULL};
+const struct verb verb_conclude = {KIND_CASE, "conclude", NULL};
+const struct verb verb_lead = {KIND_LEAD, "", NULL}; /* approve, reject, ... of a lead */
+const struct verb verb_case = {KIND_CASE, "", NULL};
+
+static void reply_illegal(struct ctx *c, const char *action)
+{
+	char allowed[400];
+
+	transitions_allowed(c->kind, rec_str(c, "state"), allowed, sizeof(allowed));
+	ctx_conflict(c, "illegal_transition", "%s %s is %s: '%s' is not allowed; allowed: %s",
+		     kind_type(c->kind), c->id, rec_str(c, "state"), action, allowed);
+}
+
+/* 409 when a proposal already waits; 0 when none does. */
+static int no_pending(struct ctx *c)
+{
+	json_t *p;
+
+	if (rec_str(c, "pending")[0] == '\0')
+		return 0;
+	p = json_loads(rec_str(c, "pending"), 0, NULL);
+	ctx_conflict(c, "awaiting_approval",
+		     "%s %s awaits a leader's approval of '%s' (proposed by %s); approve or "
+		     "reject it first",
+		     kind_type(c->kind), c->id, json_string_value(json_object_get(p, "action")),
+		     json_string_value(json_object_get(p, "by")));
+	json_decref(p);
+	return -1;
+}
+
+/* Seals the input field `name` (if given) into the record's field of the same name. */
+static int seal_input(struct ctx *c, const char *name)
+{
+	const char *v = in_str(c, name);
+	char *sealed;
+
+	if (v == NULL || v[0] == '\0')
+		return JD_OK;
+	sealed = host->seal(self, c->tenant, kind_type(c->kind), c->id, name, v);
+	if (sealed == NULL)
+		return errno == ENOMEM ? JD_E_NOMEM : JD_ERR;
+	mut_set(c->m, name, sealed);
+	free(sealed);
+	return JD_OK;
+}
+
+/* ---- propose ------------------------------------------------------------------------------- */
+
+static void propose_keyed(struct ctx *c)
+{
+	json_t *pending = c->aux;
+	char *text = json_dumps(pending, JSON_COMPACT);
+	const char *action = json_string_value(json_object_get(pending, "action"));
+	char a[96];
+	int rc = text ? JD_OK : JD_E_NOMEM;
+
+	/* the texts a step comes with are sealed where they will stay */
+	if (rc == JD_OK)
+		rc = seal_input(c, "report");
+	if (rc == JD_OK)
+		rc = seal_input(c, "plan");
+	if (rc != JD_OK) {
+		free(text);
+		ctx_fail(c, rc);
+		return;
+	}
+	mut_set(c->m, "pending", text);
+	free(text);
+	snprintf(c->to, sizeof(c->to), "%s", rec_str(c, "state"));
+	snprintf(a, sizeof(a), "cases.%s.propose.%s", kind_type(c->kind), action);
+	ctx_submit(c, a);
+}
+
+/* The proposal's arguments beyond the action, checked; 0 or -1 (replied). */
+static int propose_args(struct ctx *c, const struct verb *v, json_t *pending)
+{
+	if (strcmp(v->verb, "extend") == 0) {
+		long long days = in_int(c, "days", 0);
+		const char *reason = in_str(c, "reason");
+
+		if (days < 1 || days > 365) {
+			ctx_invalid(c, "field 'days' must be between 1 and 365");
+			return -1;
+		}
+		if (reason == NULL || reason[0] == '\0') {
+			ctx_invalid(c, "field 'reason' is required for an extension");
+			return -1;
+		}
+		json_object_set_new(pending, "days", json_integer(days));
+		json_object_set_new(pending, "reason", json_string(reason));
+		return 0;
+	}
+	if (strcmp(v->verb, "dispose") == 0 &&
+	    strcmp(in_str(c, "way"), "prelim_verification") == 0) {
+		const char *team = rec_str(c, "team");
+		int members = team[0] ? 1 : 0;
+
+		for (const char *p = team; *p; p++)
+			members += *p == ',';
+		if (members < 2) {
+			ctx_invalid(c, "a preliminary verification needs a team of at least two: "
+				       "assign one first (cases leads assign --team a,b)");
+			return -1;
+		}
+	}
+	if (strcmp(v->verb, "outcome") == 0 && strcmp(rec_str(c, "state"), "verifying") == 0 &&
+	    (in_str(c, "report") == NULL || in_str(c, "report")[0] == '\0')) {
+		ctx_invalid(c, "field 'report' is required: a verification ends with its report");
+		return -1;
+	}
+	if (c->kind == KIND_CASE && investigation_check(c, v->verb, pending) != 0)
+		return -1;
+	return 0;
+}
+
+static void propose_loaded(struct ctx *c)
+{
+	const struct verb *v = c->route;
+	char action[64];
+	const struct transition *t;
+	json_t *pending;
+
+	if (ctx_version(c) != 0 || no_pending(c) != 0)
+		return;
+	if (v->arg != NULL)
+		snprintf(action, sizeof(action), "%s.%.40s", v->verb, in_str(c, v->arg));
+	else
+		snprintf(action, sizeof(action), "%s", v->verb);
+	t = transition_find(c->kind, rec_str(c, "state"), action);
+	if (t == NULL || !t->approval) {
+		reply_illegal(c, action);
+		return;
+	}
+	pending = json_pack("{s:s, s:s, s:s}", "action", action, "by", host->req_principal(c->req),
+			    "from", rec_str(c, "state"));
+	if (pending == NULL) {
+		ctx_fail(c, JD_E_NOMEM);
+		return;
+	}
+	c->aux = pending;
+	if (propose_args(c, v, pending) != 0)
+		return;
+	ctx_keys(c, propose_keyed);
+}
+
+void rec_propose(jd_req *req, void *arg)
+{
+	const struct verb *v = arg;
+	struct ctx *c =
+	    ctx_new(req, v->kind, host->req_param(req, "tenant"), host->req_param(req, "id"));
+
+	if (c == NULL) {
+		host->reply_rc(req, JD_E_NOMEM, kind_type(v->kind));
+		return;
+	}
+	c->route = v;
+	ctx_load(c, propose_loaded);
+}
+
+/* ---- approve ------------------------------------------------------------------------------- */
+
+/* An approved extension moves the stage's deadline. */
+static void extend_deadline(struct ctx *c, long long days)
+{
+	char member[128], score[24], date[11];
+	jd_day due;
+
+	if (day_parse(rec_str(c, "due"), &due) != 0) {
+		mut_setf(c->m, "ext_days", "%lld", rec_int(c, "ext_days") + days);
+		return;
+	}
+	due += (jd_day)days;
+	day_format(due, date);
+	snprintf(member, sizeof(member), "%s:%s#%s", kind_type(c->kind), c->id,
+		 rec_str(c, "state"));
+	snprintf(score, sizeof(score), "%ld", day_number(due));
+	mut_op(c->m, JD_OP_ZADD, "deadlines", member, score);
+	mut_op(c->m, JD_OP_HDEL, "deadlines:sent", member, NULL);
+	mut_set(c->m, "due", date);
+	mut_setf(c->m, "ext_days", "%lld", rec_int(c, "ext_days") + days);
+}
+
+void approve_effects(struct ctx *c, const struct transition *t, json_t *pending)
+{
+	const char *action = t->action;
+	char date[11];
+
+	day_format(c->day, date);
+	if (strcmp(action, "extend") == 0)
+		extend_deadline(c, json_integer_value(json_object_get(pending, "days")));
+	if (strncmp(action, "outcome.", 8) == 0)
+		mut_set(c->m, "outcome", action + 8);
+	if (t->disposition != NULL) {
+		long long n = rec_int(c, "dispositions") + 1;
+		char field[32];
+
+		snprintf(field, sizeof(field), "disp.%lld", n);
+		mut_setf(c->m, field, "%s|%s", t->disposition, date);
+		mut_setf(c->m, "dispositions", "%lld", n);
+		mut_set(c->m, "way", t->disposition);
+		mut_set(c->m, "disposed", date);
+		cnt_lead_disposed(c->m, rec_str(c, "unit"), t->disposition, c->day, 1);
+	}
+	if (c->kind == KIND_CASE)
+		investigation_effects(c, t, pending);
+}
+
+static void on_approved(int rc, const struct jd_mutate_result *res, void *arg)
+{
+	struct ctx *c = arg;
+
+	if (rc == JD_OK && c->kind == KIND_CASE && strcmp(c->to, "concluded") == 0)
+		host->publish(self, "case.investigation_concluded",
+			      json_pack("{s:s, s:s, s:s, s:s, s:b}", "tenant", c->tenant, "case",
+					c->id, "lead", rec_str(c, "lead"), "unit",
+					rec_str(c, "unit"), "review_loaded", review_loaded()));
+	ctx_on_mutated(rc, res, arg);
+}
+
+static void approve_loaded(struct ctx *c)
+{
+	json_t *pending;
+	const struct transition *t;
+	jd_day since;
+	char err[200], a[128];
+	int rc;
+
+	if (ctx_version(c) != 0)
+		return;
+	if (rec_str(c, "pending")[0] == '\0') {
+		ctx_conflict(c, "nothing_pending", "%s %s awaits no approval", kind_type(c->kind),
+			     c->id);
+		return;
+	}
+	pending = json_loads(rec_str(c, "pending"), 0, NULL);
+	t = transition_find(c->kind, rec_str(c, "state"),
+			    json_string_value(json_object_get(pending, "action")));
+	if (t == NULL) {
+		json_decref(pending);
+		reply_illegal(c, "approve");
+		return;
+	}
+	if (day_parse(rec_str(c, "state_since"), &since) != 0)
+		since = -1;
+	if (date_input("date", in_str(c, "date"), since, "the record entered its state", &c->day,
+		       err, sizeof(err)) != 0) {
+		json_decref(pending);
+		ctx_invalid(c, "%s", err);
+		return;
+	}
+	c->late = c->day < day_today();
+	mut_del(c->m, "pending");
+	mut_set(c->m, "approved_by", host->req_principal(c->req));
+	if (t->to != NULL)
+		move_state(c, rec_str(c, "state"), t->to, c->day);
+	else
+		snprintf(c->to, sizeof(c->to), "%s", rec_str(c, "state"));
+	approve_effects(c, t, pending);
+	json_decref(pending);
+	snprintf(a, sizeof(a), "cases.%s.approve.%s", kind_type(c->kind), t->action);
+	rc = mut_submit(c->m, c->tenant, c->record, c->version, NULL, c->req,
+			ctx_action(c, a, err, sizeof(err)), on_approved, c);
+	if (rc != JD_OK)
+		ctx_fail(c, rc);
+}
+
+static void reject_loaded(struct ctx *c)
+{
+	if (ctx_version(c) != 0)
+		return;
+	if (rec_str(c, "pending")[0] == '\0') {
+		ctx_conflict(c, "nothing_pending", "%s %s awaits no approval", kind_type(c->kind),
+			     c->id);
+		return;
+	}
+	mut_del(c->m, "pending");
+	mut_set(c->m, "rejected", rec_str(c, "pending"));
+	mut_set(c->m, "rejected_by", host->req_principal(c->req));
+	mut_set(c->m, "rejected_reason", in_str(c, "reason") ? in_str(c, "reason") : "");
+	snprintf(c->to, sizeof(c->to), "%s", rec_str(c, "state"));
+	ctx_submit(c, kind_type(c->kind)[0] == 'l' ? "cases.lead.reject" : "cases.case.reject");
+}
+
+static void rec_route(jd_req *req, void *arg, ctx_step step)
+{
+	const struct verb *v = arg;
+	struct ctx *c =
+	    ctx_new(req, v->kind, host->req_param(req, "tenant"), host->req_param(req, "id"));
+
+	if (c == NULL) {
+		host->reply_rc(req, JD_E_NOMEM, kind_type(v->kind));
+		return;
+	}
+	ctx_load(c, step);
+}
+
+void rec_approve(jd_req *req, void *arg)
+{
+	rec_route(req, arg, approve_loaded);
+}
+
+void rec_reject(jd_req *req, void *arg)
+{
+	rec_route(req, arg, reject_loaded);
+}
+
+/* ---- POST /v1/cases/leads/{id}/reactivate ------------------------------------------------------
+ */
+
+static void reactivate_keyed(struct ctx *c)
+{
+	int rc = seal_input(c, "material");
+
+	if (rc != JD_OK) {
+		ctx_fail(c, rc);
+		return;
+	}
+	mut_setf(c->m, "reactivations", "%lld", rec_int(c, "reactivations") + 1);
+	move_state(c, "held", "registered", c->day);
+	ctx_submit(c, "cases.lead.reactivate");
+}
+
+static void reactivate_loaded(struct ctx *c)
+{
+	jd_day since;
+	char err[200];
+
+	if (ctx_version(c) != 0 || no_pending(c) != 0)
+		return;
+	if (transition_find(KIND_LEAD, rec_str(c, "state"), "reactivate") == NULL) {
+		reply_illegal(c, "reactivate");
+		return;
+	}
+	if (day_parse(rec_str(c, "state_since"), &since) != 0)
+		since = -1;
+	if (date_input("date", in_str(c, "date"), since, "the lead was put on hold", &c->day, err,
+		       sizeof(err)) != 0) {
+		ctx_invalid(c, "%s", err);
+		return;
+	}
+	c->late = c->day < day_today();
+	ctx_keys(c, reactivate_keyed);
+}
+
+void lead_reactivate(jd_req *req, void *arg)
+{
+	(void)arg;
+	rec_route(req, (void *)&verb_lead, reactivate_loaded);
+}
