@@ -33,10 +33,10 @@ static const char *const grants_tenant_admin[] = {
     "status.read", "users.*", "tokens.*", "org.read", "org.write", "org.conflicts", NULL};
 /* cases: named one by one, so cases.admin (recount) stays the instance admin's */
 static const char *const grants_leader[] = {
-    "status.read", "org.read",	    "org.conflicts",	   "cases.read",
-    "cases.write", "cases.approve", "cases.reporter.read", "supervision.*",
-    "review.read", "training.read", "example.*",	   "*.stats",
-    NULL};
+    "status.read",   "org.read",    "org.conflicts", "org.conflicts.employer",
+    "cases.read",    "cases.write", "cases.approve", "cases.reporter.read",
+    "supervision.*", "review.read", "training.read", "example.*",
+    "*.stats",	     NULL};
 static const char *const grants_staff[] = {"status.read",	"org.read",	 "org.conflicts",
 					   "cases.read",	"cases.write",	 "supervision.read",
 					   "supervision.write", "training.read", "example.read",

@@ -23,10 +23,12 @@
 #include "store.h"
 #include "tenant_keys.h"
 
-#define ID_LEN	      JD_ORG_PERSON_ID_LEN
-#define UNIT_CODE_MAX JD_ORG_CODE_MAX
-#define EMPLOYER_MAX  200
-#define REASON_MAX    600
+#define ID_LEN		   JD_ORG_PERSON_ID_LEN
+#define UNIT_CODE_MAX	   JD_ORG_CODE_MAX
+#define EMPLOYER_MAX	   200
+#define EMPLOYER_MIN_CHARS 2
+#define EMPLOYER_MIN_BYTES 4
+#define REASON_MAX	   600
 
 /* ---- text matching: trimmed, ASCII case-insensitive --------------------------------- */
 
@@ -92,6 +94,16 @@ static int csv_each(const char *csv, int (*fn)(const char *item, size_t len, voi
 		p = end ? end + 1 : NULL;
 	}
 	return 0;
+}
+
+int jd_org_employer_ok(const char *employer)
+{
+	size_t n, chars = 0;
+	const char *t = trimmed(employer ? employer : "", employer ? strlen(employer) : 0, &n);
+
+	for (size_t i = 0; i < n; i++)
+		chars += ((unsigned char)t[i] & 0xc0) != 0x80; /* UTF-8: not a continuation byte */
+	return chars >= EMPLOYER_MIN_CHARS && n >= EMPLOYER_MIN_BYTES;
 }
 
 /* ---- the reasons (pure) ------------------------------------------------------------------ */
@@ -238,7 +250,6 @@ int jd_org_conflict_reasons(const json_t *snap, const char *person, const struct
 			     .employer = employer ? employer : "",
 			     .reasons = reasons};
 	const json_t *ownu;
-	size_t n;
 
 	if (p == NULL || !json_is_array(reasons))
 		return -1;
@@ -249,8 +260,7 @@ int jd_org_conflict_reasons(const json_t *snap, const char *person, const struct
 		if (unit_reasons(&c, p, ownu, mask) < 0)
 			return -1;
 	}
-	(void)trimmed(c.employer, strlen(c.employer), &n);
-	if (n > 0 && employer_reasons(&c, p, ownu, mask) < 0)
+	if (jd_org_employer_ok(c.employer) && employer_reasons(&c, p, ownu, mask) < 0)
 		return -1;
 	return c.added;
 }
@@ -312,7 +322,7 @@ static int open_one(struct jd_server *srv, const char *tenant, const char *id, c
 	size_t len = 0;
 	int rc;
 
-	if (strlen(id) != ID_LEN)
+	if (id == NULL || strlen(id) != ID_LEN)
 		return JD_OK; /* not a person id: nothing of ours */
 	rc = jd_tenant_open(srv->tenant_keys, &ad, sealed, &plain, &len);
 	if (rc != JD_OK) /* names where, never the value */
@@ -344,7 +354,7 @@ int jd_org_ties_open(struct jd_server *srv, const json_t *snap, const char *tena
 		const char *pid = json_string_value(json_array_get(ids, i));
 		const char *s = json_string_value(json_object_get(sealed, pid ? pid : ""));
 
-		if (s != NULL && *s != '\0' && jd_org_ties_find(t, pid) == NULL)
+		if (pid != NULL && s != NULL && *s != '\0' && jd_org_ties_find(t, pid) == NULL)
 			rc = open_one(srv, tenant, pid, s, t);
 	}
 	if (rc != JD_OK) {
@@ -582,6 +592,8 @@ static int may_check(const struct jd_principal *p, const char *tenant)
 	return jd_auth_tenant_readable(p, tenant, NULL);
 }
 
+#define EMPLOYER_PERM "org.conflicts.employer"
+
 static void check_conflicts(jd_req *req, void *arg)
 {
 	const char *tenant = input_str(req, "tenant"), *who = input_str(req, "person");
@@ -607,9 +619,24 @@ static void check_conflicts(jd_req *req, void *arg)
 			       "the person against");
 		return;
 	}
+	if (n > 0 && !jd_org_employer_ok(employer)) {
+		jd_reply_error(req, 400, "invalid",
+			       "field 'employer' must name a body: at least %d characters and %d "
+			       "bytes (e.g. 教育局)",
+			       EMPLOYER_MIN_CHARS, EMPLOYER_MIN_BYTES);
+		return;
+	}
 	if (!may_check(&req->principal, tenant)) {
 		jd_reply_error(req, 403, "forbidden",
 			       "you may only check conflicts in your own tenants");
+		return;
+	}
+	/* any text matched against someone's sealed ties answers "do they contain it" */
+	if (n > 0 && !jd_auth_may(&req->principal, EMPLOYER_PERM)) {
+		jd_reply_error(req, 403, "forbidden",
+			       "field 'employer': checking free text against a person's declared "
+			       "ties needs %s (leaders); check a unit instead",
+			       EMPLOYER_PERM);
 		return;
 	}
 	q = (struct jd_org_conflict_query){

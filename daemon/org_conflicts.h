@@ -62,6 +62,16 @@ const struct jd_org_tie *jd_org_ties_find(const struct jd_org_ties *t, const cha
 int jd_org_conflict_reasons(const json_t *snap, const char *person, const struct jd_org_tie *tie,
 			    const char *unit, const char *employer, unsigned mask, json_t *reasons);
 
+/*
+ * Whether an employer (trimmed) is long enough to name a body: at least 2
+ * characters and 4 bytes ("教育局", "City Bank").  The employer is matched
+ * as a part of the declared ties' text, so each check answers "do the
+ * ties contain this?"; a shorter one would let a caller spell the ties
+ * out a character at a time.  jd_org_conflict_reasons ignores a shorter
+ * employer; the route refuses it.
+ */
+int jd_org_employer_ok(const char *employer);
+
 /* Who asked, for the audit entries of opened ties. */
 struct jd_org_actor {
 	const char *actor;  /* principal name, or the plugin's */

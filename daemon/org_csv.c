@@ -2,6 +2,7 @@
 #include "org_csv.h"
 
 #include <csv.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,34 @@ static void field_free(char *f)
 	if (f != NULL) {
 		explicit_bzero(f, strlen(f));
 		free(f);
+	}
+}
+
+/*
+ * libcsv's own buffer holds each field as it is read and grows by
+ * realloc, which would free the old copy of a long field (declared ties)
+ * unwiped: these move it by hand and wipe what they let go.
+ */
+static void *wiping_realloc(void *old, size_t n)
+{
+	void *p = malloc(n);
+	size_t had = old != NULL ? malloc_usable_size(old) : 0;
+
+	if (p == NULL)
+		return NULL; /* libcsv keeps old, and frees it with wiping_free */
+	if (old != NULL) {
+		memcpy(p, old, had < n ? had : n);
+		explicit_bzero(old, had);
+		free(old);
+	}
+	return p;
+}
+
+static void wiping_free(void *p)
+{
+	if (p != NULL) {
+		explicit_bzero(p, malloc_usable_size(p));
+		free(p);
 	}
 }
 
@@ -163,6 +192,8 @@ int jd_csv_parse(const char *text, size_t len, struct jd_csv *c)
 	memset(c, 0, sizeof(*c));
 	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
 		return fail(c, 0, "out of memory");
+	csv_set_realloc_func(&p, wiping_realloc);
+	csv_set_free_func(&p, wiping_free);
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		off = 3;
 	while (off < len && rc == 0 && !r.nomem) {
@@ -187,9 +218,7 @@ int jd_csv_parse(const char *text, size_t len, struct jd_csv *c)
 		rc = fail(c, r.line, "out of memory");
 	drop_fields(&r);
 	free(r.fields);
-	if (p.entry_buf != NULL) /* libcsv's copy of the last field */
-		explicit_bzero(p.entry_buf, p.entry_size);
-	csv_free(&p);
+	csv_free(&p); /* wiping_free: libcsv's copy of the last field goes wiped */
 	return rc;
 }
 

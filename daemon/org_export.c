@@ -9,6 +9,7 @@
 
 #include "org_codes.h"
 #include "org_csv.h"
+#include "org_group_model.h"
 #include "org_snapshot.h"
 #include "org_tenants.h"
 #include "request.h"
@@ -256,26 +257,31 @@ static int export_posts(const json_t *snap, json_t *result)
 
 /* ---- groups ------------------------------------------------------------------------------- */
 
-/* How an import finds person id: by name when no other active person has it, else by id. */
-static const char *person_label(const json_t *people, const char *id)
+/*
+ * How an import finds person id: by name when no other active person has
+ * it, else by id.  names: the people by name (jd_group_names_index), so a
+ * county's hundreds of members are not each checked against every person.
+ */
+static const char *person_label(const json_t *people, const json_t *names, const char *id)
 {
 	const json_t *p = json_object_get(people, id);
-	const char *name = jd_snap_str(p, "name"), *key;
-	json_t *other;
+	const char *name = jd_snap_str(p, "name");
+	const json_t *same = json_object_get(names, name);
 
 	if (p == NULL || !jd_org_active(p) || *name == '\0')
 		return id;
-	json_object_foreach((json_t *)people, key, other)
-	{
-		if (strcmp(key, id) != 0 && jd_org_active(other) &&
-		    strcmp(jd_snap_str(other, "name"), name) == 0)
+	for (size_t i = 0; i < json_array_size(same); i++) {
+		const char *key = json_string_value(json_array_get(same, i));
+
+		if (key != NULL && strcmp(key, id) != 0 &&
+		    jd_org_active(json_object_get(people, key)))
 			return id;
 	}
 	return name;
 }
 
 /* members "id,id" as "label;label", the active ones; malloc'd or NULL. */
-static char *member_list(const json_t *people, const char *csv)
+static char *member_list(const json_t *people, const json_t *names, const char *csv)
 {
 	char *ids = semi_list(csv, people), *out = NULL;
 	size_t len = 0;
@@ -288,7 +294,7 @@ static char *member_list(const json_t *people, const char *csv)
 		end = strchr(p, ';');
 		if (end != NULL)
 			*end = '\0';
-		fprintf(f, "%s%s", p == ids ? "" : ";", person_label(people, p));
+		fprintf(f, "%s%s", p == ids ? "" : ";", person_label(people, names, p));
 		if (end == NULL)
 			break;
 	}
@@ -314,7 +320,9 @@ static char *shares_text(const json_t *shares)
 		return NULL;
 	json_object_foreach((json_t *)shares, unit, what)
 	{
-		fprintf(f, "%s%s:%s", first ? "" : ";", unit, json_string_value(what));
+		const char *text = json_string_value(what);
+
+		fprintf(f, "%s%s:%s", first ? "" : ";", unit, text ? text : "");
 		first = 0;
 	}
 	if (fclose(f) != 0) {
@@ -324,20 +332,21 @@ static char *shares_text(const json_t *shares)
 	return out;
 }
 
-static void group_row(struct out *o, const json_t *snap, const char *code, const json_t *g)
+static void group_row(struct out *o, const json_t *snap, const json_t *names, const char *code,
+		      const json_t *g)
 {
 	const json_t *people = json_object_get(snap, "people");
 	const json_t *units = json_object_get(snap, "units");
 	const char *leader = jd_snap_str(g, "leader");
 	char *unit_list = semi_list(jd_snap_str(g, "units"), units);
-	char *members = member_list(people, jd_snap_str(g, "members"));
+	char *members = member_list(people, names, jd_snap_str(g, "members"));
 	char *rotation = semi_list(jd_snap_str(g, "rotation"), units);
 	char *shares = shares_text(json_object_get(g, "shares"));
 	char year[24];
 	const char *cells[] = {code,
 			       jd_snap_str(g, "name"),
 			       jd_snap_str(g, "kind"),
-			       *leader ? person_label(people, leader) : "",
+			       *leader ? person_label(people, names, leader) : "",
 			       unit_list,
 			       members,
 			       jd_snap_str(g, "parent"),
@@ -363,17 +372,19 @@ static void group_row(struct out *o, const json_t *snap, const char *code, const
 static int export_groups(const json_t *snap, json_t *result)
 {
 	const json_t *groups = json_object_get(snap, "groups");
+	json_t *names = jd_group_names_index(json_object_get(snap, "people"));
 	size_t n;
 	const char **codes = active_keys(groups, &n);
 	struct out o;
 	int rc = -1;
 
-	if (codes == NULL || out_open(&o, JD_CSV_GROUPS) != 0)
+	if (names == NULL || codes == NULL || out_open(&o, JD_CSV_GROUPS) != 0)
 		goto cleanup;
 	for (size_t i = 0; i < n; i++)
-		group_row(&o, snap, codes[i], json_object_get(groups, codes[i]));
+		group_row(&o, snap, names, codes[i], json_object_get(groups, codes[i]));
 	rc = out_close(&o, result, "groups");
 cleanup:
+	json_decref(names);
 	free(codes);
 	return rc;
 }

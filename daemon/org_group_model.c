@@ -192,11 +192,75 @@ int jd_person_link_parse(const char *s, char county[7], char id[33])
 /* What one check works on: the snapshot's parts and the message buffer. */
 struct check {
 	const json_t *people, *units, *groups;
+	const json_t *names; /* jd_group_names_index of people, or NULL */
 	const char *tenant;
 	const json_t *old;
 	char *why;
 	size_t len;
 };
+
+/* Who is named text, counted into the four: by the index, else by walking every person. */
+struct named {
+	const char *active, *any;
+	int n_active, n_any;
+};
+
+static void count_named(struct named *n, const char *key, const json_t *p)
+{
+	n->n_any++;
+	n->any = key;
+	if (jd_org_active(p)) {
+		n->n_active++;
+		n->active = key;
+	}
+}
+
+static void find_named(const struct check *c, const char *text, struct named *n)
+{
+	const char *key;
+	json_t *p;
+
+	*n = (struct named){0};
+	if (c->names != NULL) {
+		const json_t *ids = json_object_get(c->names, text);
+
+		for (size_t i = 0; i < json_array_size(ids); i++) {
+			key = json_string_value(json_array_get(ids, i));
+			p = json_object_get(c->people, key ? key : "");
+			if (p != NULL)
+				count_named(n, key, p);
+		}
+		return;
+	}
+	json_object_foreach((json_t *)c->people, key, p)
+	{
+		if (strcmp(jd_snap_str(p, "name"), text) == 0)
+			count_named(n, key, p);
+	}
+}
+
+json_t *jd_group_names_index(const json_t *people)
+{
+	json_t *idx = json_object(), *p;
+	const char *key;
+
+	json_object_foreach((json_t *)people, key, p)
+	{
+		const char *name = jd_snap_str(p, "name");
+		json_t *ids = idx ? json_object_get(idx, name) : NULL;
+
+		if (idx != NULL && ids == NULL) {
+			ids = json_array();
+			if (json_object_set_new(idx, name, ids) != 0) /* takes ids, NULL too */
+				ids = NULL;
+		}
+		if (ids == NULL || json_array_append_new(ids, json_string(key)) != 0) {
+			json_decref(idx);
+			return NULL;
+		}
+	}
+	return idx;
+}
 
 /*
  * The person text names: an id of the county, else the one active person
@@ -204,36 +268,24 @@ struct check {
  */
 static int resolve_person(struct check *c, const char *field, const char *text, const char **id)
 {
-	const char *key, *active = NULL, *any = NULL;
-	int n_active = 0, n_any = 0;
-	json_t *p;
+	struct named n;
 
 	if (json_object_get(c->people, text) != NULL) {
 		*id = text;
 		return JD_OK;
 	}
-	json_object_foreach((json_t *)c->people, key, p)
-	{
-		if (strcmp(jd_snap_str(p, "name"), text) != 0)
-			continue;
-		n_any++;
-		any = key;
-		if (jd_org_active(p)) {
-			n_active++;
-			active = key;
-		}
-	}
-	if (n_active == 1 || (n_active == 0 && n_any == 1)) {
-		*id = n_active == 1 ? active : any;
+	find_named(c, text, &n);
+	if (n.n_active == 1 || (n.n_active == 0 && n.n_any == 1)) {
+		*id = n.n_active == 1 ? n.active : n.any;
 		return JD_OK;
 	}
-	if (n_any == 0)
+	if (n.n_any == 0)
 		snprintf(c->why, c->len, "field '%s': no person '%.128s' in tenant %s", field, text,
 			 c->tenant);
 	else
 		snprintf(c->why, c->len,
 			 "field '%s': %d people are named '%.128s'; give the person's id", field,
-			 n_active > 0 ? n_active : n_any, text);
+			 n.n_active > 0 ? n.n_active : n.n_any, text);
 	return JD_E_INVALID;
 }
 
@@ -372,8 +424,8 @@ static int check_sub_group(struct check *c, const char *code, const char *kind, 
 	if (strcmp(kind, "sub_group") != 0) {
 		if (*parent != '\0' || *function != '\0') {
 			snprintf(c->why, c->len,
-				 "field '%s' is only for a sub_group (this group is a %s)",
-				 *parent ? "parent" : "function", kind);
+				 "field '%s' is only for a sub_group (this group is %s %s)",
+				 *parent ? "parent" : "function", article(kind), kind);
 			return JD_E_INVALID;
 		}
 		return JD_OK;
@@ -481,7 +533,8 @@ static int check_policy(struct check *c, const char *kind, const char *units, co
 
 	if (*policy != '\0' && strcmp(kind, "joint_group") != 0) {
 		snprintf(c->why, c->len,
-			 "field 'policy' is only for a joint_group (this group is a %s)", kind);
+			 "field 'policy' is only for a joint_group (this group is %s %s)",
+			 article(kind), kind);
 		return JD_E_INVALID;
 	}
 	if (!jd_group_policy_valid(policy)) {
@@ -558,7 +611,22 @@ static json_t *stored_group(const json_t *in, const char *kind, const char *lead
 int jd_group_check(const json_t *snap, const char *code, const json_t *in, const json_t *old,
 		   long long this_year, json_t **out, char *why, size_t len)
 {
+	json_t *names = jd_group_names_index(json_object_get(snap, "people"));
+	int rc = JD_E_NOMEM;
+
+	*out = NULL;
+	if (names != NULL)
+		rc = jd_group_check_indexed(snap, names, code, in, old, this_year, out, why, len);
+	json_decref(names);
+	return rc;
+}
+
+int jd_group_check_indexed(const json_t *snap, const json_t *names, const char *code,
+			   const json_t *in, const json_t *old, long long this_year, json_t **out,
+			   char *why, size_t len)
+{
 	struct check c = {.people = json_object_get(snap, "people"),
+			  .names = names,
 			  .units = json_object_get(snap, "units"),
 			  .groups = json_object_get(snap, "groups"),
 			  .tenant = jd_snap_str(snap, "tenant"),

@@ -55,6 +55,20 @@ int jd_group_check(const json_t *snap, const char *code, const json_t *in, const
 		   long long this_year, json_t **out, char *why, size_t len);
 
 /*
+ * The people of snap "people" by name, {name: [id, ...]}; NULL out of
+ * memory.  A group names up to 200 people, and a county may hold
+ * thousands: jd_group_check builds this once per group rather than walk
+ * every person for each name, and an import, which checks thousands of
+ * groups against the same people, builds it once and calls
+ * jd_group_check_indexed (the same answers).
+ */
+json_t *jd_group_names_index(const json_t *people);
+/* jd_group_check with names from jd_group_names_index over snap's people (NULL: walks them). */
+int jd_group_check_indexed(const json_t *snap, const json_t *names, const char *code,
+			   const json_t *in, const json_t *old, long long this_year, json_t **out,
+			   char *why, size_t len);
+
+/*
  * A user's link to an org person, "<county code>/<person id>": JD_OK
  * with county (6 digits) and id (32 hex) copied out, else JD_E_INVALID.
  */

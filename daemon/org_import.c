@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include <jiandu/plugin.h>
 
 #include "org_codes.h"
@@ -57,6 +59,7 @@ struct check {
 	const json_t *snap;
 	json_t *vsnap; /* snap with what this import adds: the later rows refer to it */
 	json_t *units, *people, *groups; /* vsnap's, owned by it */
+	json_t *names;			 /* people by name (jd_group_names_index), for the groups */
 	const char *tenant;
 	const char *today;
 	long long this_year;
@@ -659,7 +662,8 @@ static void check_group(struct check *c, const struct jd_csv_row *row)
 	in = group_input(c, row);
 	if (in == NULL)
 		return;
-	rc = jd_group_check(c->vsnap, code, in, NULL, c->this_year, &g, why, sizeof(why));
+	rc = jd_group_check_indexed(c->vsnap, c->names, code, in, NULL, c->this_year, &g, why,
+				    sizeof(why));
 	json_decref(in);
 	if (rc == JD_E_INVALID)
 		bad(c, JD_CSV_GROUPS, row->line, "%s", why);
@@ -735,6 +739,10 @@ int jd_import_check(const json_t *snap, const struct jd_import_text files[JD_CSV
 		check_rows(&c, JD_CSV_PEOPLE, check_person);
 		check_rows(&c, JD_CSV_POSTS, check_transfer);
 		claim_group_codes(&c);
+		/* every person the group rows may name is known by now: index them once */
+		if (c.usable[JD_CSV_GROUPS] && !c.nomem &&
+		    (c.names = jd_group_names_index(c.people)) == NULL)
+			c.nomem = 1;
 		check_rows(&c, JD_CSV_GROUPS, check_group);
 		rc = c.nomem ? JD_E_NOMEM : JD_OK;
 	}
@@ -753,12 +761,33 @@ int jd_import_check(const json_t *snap, const struct jd_import_text files[JD_CSV
 		jd_csv_free(&c.csv[k]);
 		json_decref(c.lines[k]);
 	}
+	json_decref(c.names);
 	json_decref(c.vsnap);
 	return rc;
 }
 
+/*
+ * The declared ties the import holds in the clear, wiped before they are
+ * freed: on a good import after they are sealed, on a bad one as soon as
+ * the check is done.
+ */
+static void wipe_ties(json_t *people)
+{
+	const char *id;
+	json_t *p;
+
+	json_object_foreach(people, id, p)
+	{
+		json_t *t = json_object_get(p, "ties");
+
+		if (json_is_string(t))
+			sodium_memzero((char *)json_string_value(t), json_string_length(t));
+	}
+}
+
 void jd_import_clear(struct jd_import *imp)
 {
+	wipe_ties(imp->people); /* NULL: nothing */
 	json_decref(imp->errors);
 	json_decref(imp->units);
 	json_decref(imp->people);

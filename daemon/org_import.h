@@ -63,6 +63,7 @@ struct jd_import {
  */
 int jd_import_check(const json_t *snap, const struct jd_import_text files[JD_CSV_KINDS],
 		    const char *today, void (*new_id)(char out[33]), struct jd_import *out);
+/* Frees what a check made, the people's ties in the clear wiped first; zeroes imp. */
 void jd_import_clear(struct jd_import *imp);
 
 int jd_org_import_register(struct jd_server *srv, char *err, size_t errlen);

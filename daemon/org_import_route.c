@@ -57,21 +57,6 @@ struct import_ctx {
 	int nomem;
 };
 
-/* Wipes the declared ties the import holds in the clear before they are freed. */
-static void wipe_ties(json_t *people)
-{
-	const char *id;
-	json_t *p;
-
-	json_object_foreach(people, id, p)
-	{
-		json_t *t = json_object_get(p, "ties");
-
-		if (json_is_string(t))
-			sodium_memzero((char *)json_string_value(t), json_string_length(t));
-	}
-}
-
 static void strs_free(struct import_ctx *c)
 {
 	for (size_t i = 0; i < c->n_strs; i++)
@@ -85,9 +70,7 @@ static void strs_free(struct import_ctx *c)
 
 static void ctx_free(struct import_ctx *c)
 {
-	if (c->imp.people != NULL)
-		wipe_ties(c->imp.people);
-	jd_import_clear(&c->imp);
+	jd_import_clear(&c->imp); /* wipes the ties in the clear */
 	json_decref(c->sealed);
 	strs_free(c);
 	free(c);

@@ -748,15 +748,18 @@ static void show_reply(struct person_ctx *p)
 	for (size_t i = 0; i + 1 < json_array_size(p->rec); i += 2) {
 		const char *k = json_string_value(json_array_get(p->rec, i));
 		const char *v = json_string_value(json_array_get(p->rec, i + 1));
+		int rc = 0;
 
 		if (k == NULL || v == NULL || strcmp(k, "ties") == 0)
 			continue;
 		if (strcmp(k, "_v") == 0)
-			json_object_set_new(out, "version", json_integer(atoll(v)));
+			rc = json_object_set_new(out, "version", json_integer(atoll(v)));
 		else if (strcmp(k, "new_cadre") == 0)
-			json_object_set_new(out, k, json_boolean(strcmp(v, "true") == 0));
+			rc = json_object_set_new(out, k, json_boolean(strcmp(v, "true") == 0));
 		else if (k[0] != '_')
-			json_object_set_new(out, k, json_string(v));
+			rc = json_object_set_new(out, k, json_string(v));
+		if (rc != 0) /* a reply missing a field would read as that field unset */
+			goto nomem;
 	}
 	for (size_t i = 0; i < json_array_size(p->moves); i++) {
 		const char *m = json_string_value(json_array_get(p->moves, i));

@@ -41,9 +41,22 @@ struct jd_server;
 #define JD_ROTATION_DIGEST_HEX 64
 
 /*
+ * What one plan weighs at most.  The plan runs on the event loop and its
+ * work grows with (members + leadership members) x member units and with
+ * members^2 x groups; a county has a few area groups and dozens of
+ * members, so these bound a hostile or mistaken import, not a real county
+ * (2000 members in 100 groups plan in well under a second).
+ */
+#define JD_ROTATION_GROUPS_MAX	100  /* active area groups */
+#define JD_ROTATION_MEMBERS_MAX 2000 /* their active members */
+#define JD_ROTATION_LEADERS_MAX 200  /* active people with post leader */
+#define JD_ROTATION_UNITS_MAX	1000 /* member units, summed over the area groups */
+
+/*
  * Pure.  JD_OK: *plan (the caller's).  JD_E_CONFLICT: no valid plan; why
  * says which constraint cannot be met and for whom.  JD_E_INVALID: the
- * year cannot be planned (why names field 'year').  JD_E_NOMEM.
+ * year cannot be planned (why names field 'year'), or the county is past
+ * one of the bounds above (why names field 'tenant').  JD_E_NOMEM.
  * ties: the opened ties of the leaders and members (may be NULL).
  */
 int jd_org_rotation_plan(const json_t *snap, int year, const struct jd_org_ties *ties,

@@ -52,6 +52,7 @@ struct rot {
 	unsigned char *lead_ok; /* ng x nc */
 	unsigned char *move_ok; /* ni x ng */
 	unsigned char *seen;	/* scratch: groups or candidates visited */
+	json_t *found;		/* scratch: one conflict check's reasons */
 	json_t *dropped;
 	char *why;
 	size_t len;
@@ -145,8 +146,8 @@ __attribute__((format(printf, 2, 3))) static void say(struct rot *r, const char 
 	va_start(ap, fmt);
 	n = vsnprintf(r->why + used, r->len - used - 3, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= r->len - used - 3)
-		strcat(r->why, "...");
+	if (n < 0 || (size_t)n >= r->len - used - 3) /* cut at len - 4: room for "..." */
+		memcpy(r->why + strlen(r->why), "...", 4);
 }
 
 /*
@@ -158,19 +159,19 @@ static int group_conflict(const struct rot *r, const char *person, size_t gi, un
 			  char *reason, size_t len)
 {
 	const struct jd_org_tie *tie = jd_org_ties_find(r->ties, person);
-	json_t *units = r->g[gi].units, *found = json_array();
+	json_t *units = r->g[gi].units, *found = r->found;
 	int rc = 0;
 
-	for (size_t u = 0; found != NULL && rc == 0 && u < json_array_size(units); u++) {
+	/* one scratch array for the millions of checks a large county makes */
+	if (json_array_clear(found) != 0)
+		return -1;
+	for (size_t u = 0; rc == 0 && u < json_array_size(units); u++) {
 		const char *unit = json_string_value(json_array_get(units, u));
 
 		rc = jd_org_conflict_reasons(r->snap, person, tie, unit, NULL, mask, found);
 	}
-	if (found == NULL)
-		return -1;
 	if (rc > 0 && reason != NULL)
 		snprintf(reason, len, "%s", json_string_value(json_array_get(found, 0)));
-	json_decref(found);
 	return rc < 0 ? -1 : rc > 0;
 }
 
@@ -188,6 +189,7 @@ static void rot_free(struct rot *r)
 	free(r->lead_ok);
 	free(r->move_ok);
 	free(r->seen);
+	json_decref(r->found);
 	json_decref(r->dropped);
 }
 
@@ -226,6 +228,48 @@ static int load_groups(struct rot *r)
 	}
 	free(codes);
 	return JD_OK;
+}
+
+/*
+ * JD_OK, or JD_E_INVALID naming field 'tenant' when the county is past a
+ * bound (org_rotation.h).  Counted on the loaded groups before anything
+ * that grows faster than the county is done.
+ */
+static int within_bounds(struct rot *r)
+{
+	const char *tenant = jd_snap_str(r->snap, "tenant"), *id;
+	size_t units = 0, members = 0, leaders = 0;
+	json_t *p;
+
+	for (size_t gi = 0; gi < r->ng; gi++) {
+		units += json_array_size(r->g[gi].units);
+		members += json_array_size(r->g[gi].members);
+	}
+	json_object_foreach((json_t *)r->people, id, p)
+	{
+		leaders += strcmp(jd_snap_str(p, "post"), "leader") == 0 && jd_org_active(p);
+	}
+	if (r->ng > JD_ROTATION_GROUPS_MAX)
+		say(r, "field 'tenant': %s has %zu active area groups; a rotation plans at most %d",
+		    tenant, r->ng, JD_ROTATION_GROUPS_MAX);
+	else if (members > JD_ROTATION_MEMBERS_MAX)
+		say(r,
+		    "field 'tenant': the area groups of %s have %zu members; a rotation plans at "
+		    "most %d",
+		    tenant, members, JD_ROTATION_MEMBERS_MAX);
+	else if (leaders > JD_ROTATION_LEADERS_MAX)
+		say(r,
+		    "field 'tenant': %s has %zu active leadership members; a rotation weighs at "
+		    "most %d",
+		    tenant, leaders, JD_ROTATION_LEADERS_MAX);
+	else if (units > JD_ROTATION_UNITS_MAX)
+		say(r,
+		    "field 'tenant': the area groups of %s have %zu member units in all; a "
+		    "rotation weighs at most %d",
+		    tenant, units, JD_ROTATION_UNITS_MAX);
+	else
+		return JD_OK;
+	return JD_E_INVALID;
 }
 
 /* Another active group (not area, not sub_group) that id leads: its code, or NULL. */
@@ -661,8 +705,15 @@ int jd_org_rotation_plan(const json_t *snap, int year, const struct jd_org_ties 
 		rc = JD_E_CONFLICT;
 		goto cleanup;
 	}
-	if ((rc = load_candidates(&r)) != JD_OK || (rc = load_items(&r)) != JD_OK ||
-	    (rc = fill_matrices(&r)) != JD_OK)
+	if ((rc = within_bounds(&r)) != JD_OK || (rc = load_candidates(&r)) != JD_OK ||
+	    (rc = load_items(&r)) != JD_OK)
+		goto cleanup;
+	r.found = json_array();
+	if (r.found == NULL) {
+		rc = JD_E_NOMEM;
+		goto cleanup;
+	}
+	if ((rc = fill_matrices(&r)) != JD_OK)
 		goto cleanup;
 	rc = match_leaders(&r);
 	members_rc = rc == JD_E_NOMEM ? rc : assign_members(&r);
@@ -708,10 +759,12 @@ static char *joined(const json_t *arr, const char *sep)
 	if (out == NULL)
 		return NULL;
 	out[0] = '\0';
-	for (size_t i = 0; i < json_array_size(arr); i++) {
-		if (i > 0)
-			strcat(out, sep);
-		strcat(out, json_string_value(json_array_get(arr, i)));
+	for (size_t i = 0, used = 0; i < json_array_size(arr); i++) {
+		const json_t *s = json_array_get(arr, i);
+
+		/* n counted every separator and string (a non-string as ""): this fits */
+		used += (size_t)snprintf(out + used, n - used, "%s%s", i ? sep : "",
+					 json_is_string(s) ? json_string_value(s) : "");
 	}
 	return out;
 }

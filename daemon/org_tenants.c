@@ -542,15 +542,20 @@ static void on_show(int rc, json_t *result, void *arg)
 	for (size_t i = 0; out && i + 1 < json_array_size(result); i += 2) {
 		const char *k = json_string_value(json_array_get(result, i));
 		const char *v = json_string_value(json_array_get(result, i + 1));
+		int set = 0;
 
 		if (k == NULL || v == NULL)
 			continue;
 		if (strcmp(k, "_v") == 0)
-			json_object_set_new(out, "version", json_integer(atoll(v)));
+			set = json_object_set_new(out, "version", json_integer(atoll(v)));
 		else if (strcmp(k, "centralized") == 0)
-			json_object_set_new(out, k, json_boolean(strcmp(v, "true") == 0));
+			set = json_object_set_new(out, k, json_boolean(strcmp(v, "true") == 0));
 		else if (k[0] != '_')
-			json_object_set_new(out, k, json_string(v));
+			set = json_object_set_new(out, k, json_string(v));
+		if (set != 0) { /* a reply missing a field would read as that field unset */
+			json_decref(out);
+			out = NULL;
+		}
 	}
 	if (out == NULL)
 		jd_reply_rc(r->req, JD_E_NOMEM, "tenant");

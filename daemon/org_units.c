@@ -554,15 +554,20 @@ static void show_now(struct unit_ctx *u)
 	for (size_t i = 0; out && i + 1 < json_array_size(u->rec); i += 2) {
 		const char *k = json_string_value(json_array_get(u->rec, i));
 		const char *v = json_string_value(json_array_get(u->rec, i + 1));
+		int rc = 0;
 
 		if (k == NULL || v == NULL)
 			continue;
 		if (strcmp(k, "_v") == 0)
-			json_object_set_new(out, "version", json_integer(atoll(v)));
+			rc = json_object_set_new(out, "version", json_integer(atoll(v)));
 		else if (strcmp(k, "posts") == 0 || strcmp(k, "leadership_posts") == 0)
-			json_object_set_new(out, k, json_integer(atoll(v)));
+			rc = json_object_set_new(out, k, json_integer(atoll(v)));
 		else if (k[0] != '_')
-			json_object_set_new(out, k, json_string(v));
+			rc = json_object_set_new(out, k, json_string(v));
+		if (rc != 0) { /* a reply missing a field would read as that field unset */
+			json_decref(out);
+			out = NULL;
+		}
 	}
 	if (out == NULL)
 		jd_reply_rc(u->req, JD_E_NOMEM, "unit");

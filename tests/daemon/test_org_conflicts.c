@@ -205,6 +205,42 @@ static void test_ties_find(void **state)
 	jd_org_ties_free(NULL);
 }
 
+/*
+ * The ties are matched by containing the employer: an employer too short
+ * to name a body would let a caller spell them out ("S", "SE", ...).
+ */
+static void test_short_employer(void **state)
+{
+	json_t *snap = snap_load(), *r;
+	struct jd_org_tie t = tie_of_p1();
+
+	(void)state;
+	assert_false(jd_org_employer_ok(NULL));
+	assert_false(jd_org_employer_ok(""));
+	assert_false(jd_org_employer_ok("S"));
+	assert_false(jd_org_employer_ok("  局 "));
+	assert_false(jd_org_employer_ok("SE"));
+	assert_false(jd_org_employer_ok("SEC"));
+	assert_true(jd_org_employer_ok("SECR"));
+	assert_true(jd_org_employer_ok("法院"));
+	assert_true(jd_org_employer_ok(" 教育局 "));
+	/* the ties hold "S" and "my": neither is an answer */
+	for (const char *const *e = (const char *const[]){"S", "my", " c ", "局", NULL}; *e; e++) {
+		r = reasons_of(snap, "p1", &t, NULL, *e, JD_CONFLICT_ALL);
+		assert_int_equal(json_array_size(r), 0);
+		json_decref(r);
+	}
+	/* nor does a short employer match a supervised name ("局" is in 财政局) */
+	r = reasons_of(snap, "p1", NULL, NULL, "局", JD_CONFLICT_ALL);
+	assert_int_equal(json_array_size(r), 0);
+	json_decref(r);
+	/* long enough: answered as before */
+	r = reasons_of(snap, "p1", &t, NULL, "city bank", JD_CONFLICT_ALL);
+	assert_true(has(r, "has a declared tie to the subject's employer"));
+	json_decref(r);
+	json_decref(snap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +249,7 @@ int main(void)
 	    cmocka_unit_test(test_declared_ties),
 	    cmocka_unit_test(test_both_and_no_repeat),
 	    cmocka_unit_test(test_ties_find),
+	    cmocka_unit_test(test_short_employer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

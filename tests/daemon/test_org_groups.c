@@ -215,7 +215,8 @@ static void test_policies(void **state)
 	(void)state;
 	in = proposal("area", "of1,ag1", L1, "");
 	set(in, "policy", "rotating");
-	expect_refused(snap, "a1", in, NULL, "field 'policy' is only for a joint_group");
+	expect_refused(snap, "a1", in, NULL,
+		       "field 'policy' is only for a joint_group (this group is an area)");
 	in = proposal("joint_group", "ag1,ag2,ag3", L1, "");
 	set(in, "policy", "rotating");
 	set(in, "rotation", "ag2,tw1,ag1");
@@ -447,6 +448,49 @@ static void test_qualified_scope(void **state)
 	assert_false(jd_auth_record_visible(&p, &in_a)); /* the tenant itself still decides */
 }
 
+/* The names index answers as walking every person does: unique, duplicate, retired. */
+static void test_names_index(void **state)
+{
+	json_t *snap = snapshot(), *people = json_object_get(snap, "people");
+	json_t *names = jd_group_names_index(people);
+	const char *const texts[] = {"王书记", "重名", "赵五", "无此人", L2};
+
+	(void)state;
+	assert_non_null(names);
+	assert_int_equal(json_array_size(json_object_get(names, "重名")), 2);
+	assert_int_equal(json_array_size(json_object_get(names, "张三")), 1);
+	/* an active 赵五 as well: the active one is meant */
+	json_object_set_new(people, "88888888888888888888888888888888",
+			    json_pack("{s:s, s:s}", "name", "赵五", "post", "cadre"));
+	json_decref(names);
+	names = jd_group_names_index(people);
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		char why[2][300] = {"", ""};
+		json_t *out[2] = {NULL, NULL};
+		int rc[2];
+
+		for (int k = 0; k < 2; k++) { /* 0: by the index, 1: walking the people */
+			json_t *in = proposal("area", "of1,ag1", L1, texts[i]);
+
+			rc[k] = jd_group_check_indexed(snap, k == 0 ? names : NULL, "a1", in, NULL,
+						       2026, &out[k], why[k], sizeof(why[k]));
+			json_decref(in);
+		}
+		assert_int_equal(rc[0], rc[1]);
+		assert_string_equal(why[0], why[1]);
+		if (rc[0] == JD_OK)
+			assert_string_equal(str(out[0], "members"), str(out[1], "members"));
+		json_decref(out[0]);
+		json_decref(out[1]);
+	}
+	json_decref(names);
+	/* and jd_group_check itself (which indexes) picks the active 赵五 */
+	names = expect_ok(snap, "a1", proposal("area", "of1,ag1", L1, "赵五"), NULL);
+	assert_string_equal(str(names, "members"), "88888888888888888888888888888888");
+	json_decref(names);
+	json_decref(snap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,7 +498,7 @@ int main(void)
 	    cmocka_unit_test(test_sub_groups),	    cmocka_unit_test(test_policies),
 	    cmocka_unit_test(test_shares_text),	    cmocka_unit_test(test_edit_keeps),
 	    cmocka_unit_test(test_person_link),	    cmocka_unit_test(test_scope),
-	    cmocka_unit_test(test_qualified_scope),
+	    cmocka_unit_test(test_qualified_scope), cmocka_unit_test(test_names_index),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -229,6 +230,66 @@ static void test_good_import(void **state)
 	    "教育");
 	json_decref(snap);
 	jd_import_clear(&imp);
+}
+
+/* The ties an import holds in the clear are wiped when it is cleared (after sealing, or when bad).
+ */
+static void test_clear_wipes_ties(void **state)
+{
+	json_t *snap = snapshot(), *ties;
+	struct jd_import imp;
+	const char *people = PEOPLE_HEADER "陈静,head,ag1,2021-03-01,false,表哥在教育局 SECRET\n";
+	size_t len;
+
+	(void)state;
+	run(snap, NULL, people, NULL, NULL, &imp);
+	assert_int_equal(imp.n_errors, 0);
+	ties = json_object_get(json_object_iter_value(json_object_iter(imp.people)), "ties");
+	assert_string_equal(json_string_value(ties), "表哥在教育局 SECRET");
+	len = json_string_length(ties);
+	json_incref(ties); /* kept past the clear, to look at its bytes */
+	jd_import_clear(&imp);
+	for (size_t i = 0; i < len; i++)
+		assert_int_equal(json_string_value(ties)[i], 0);
+	assert_null(imp.people);
+	json_decref(ties);
+	json_decref(snap);
+}
+
+/*
+ * Group rows name their members by name: thousands of people and hundreds
+ * of such rows are checked by looking names up, not by walking every
+ * person for each (which took minutes on the loop).
+ */
+static void test_many_named_members(void **state)
+{
+	json_t *snap = snapshot();
+	struct jd_import imp;
+	char *people = malloc(4000 * 40 + 64), *groups = malloc(300 * (200 * 12 + 80) + 128);
+	size_t p = 0, g = 0;
+
+	(void)state;
+	assert_non_null(people);
+	assert_non_null(groups);
+	p += (size_t)sprintf(people + p, "%s", PEOPLE_HEADER);
+	for (int i = 0; i < 4000; i++)
+		p += (size_t)sprintf(people + p, "人%d,cadre,ag1,2021-03-01,,\n", i);
+	g += (size_t)sprintf(groups + g, "%s", GROUPS_HEADER);
+	for (int r = 0; r < 300; r++) {
+		g += (size_t)sprintf(groups + g, "m%d,事项%d,matter,王建国,ag1,", r, r);
+		for (int m = 0; m < 200; m++)
+			g += (size_t)sprintf(groups + g, "%s人%d", m ? ";" : "", 3999 - m);
+		g += (size_t)sprintf(groups + g, ",,,,,,2024\n");
+	}
+	run(snap, NULL, people, NULL, groups, &imp);
+	dump_errors(&imp);
+	assert_int_equal(imp.n_errors, 0);
+	assert_int_equal(json_object_size(imp.people), 4000);
+	assert_int_equal(json_object_size(imp.groups), 300);
+	jd_import_clear(&imp);
+	free(people);
+	free(groups);
+	json_decref(snap);
 }
 
 static void test_good_import_values(void **state)
@@ -605,6 +666,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_csv_lines),	      cmocka_unit_test(test_csv_put),
 	    cmocka_unit_test(test_good_import),	      cmocka_unit_test(test_good_import_values),
+	    cmocka_unit_test(test_clear_wipes_ties),  cmocka_unit_test(test_many_named_members),
 	    cmocka_unit_test(test_unit_rules),	      cmocka_unit_test(test_people_and_posts_rules),
 	    cmocka_unit_test(test_group_rules),	      cmocka_unit_test(test_files),
 	    cmocka_unit_test(test_export_round_trip), cmocka_unit_test(test_export_same_names),

@@ -370,6 +370,52 @@ static void test_leader_of_another_group(void **state)
 	json_decref(snap);
 }
 
+/* A county past a bound is refused before any planning, naming the field and the bound. */
+static void test_bounds(void **state)
+{
+	json_t *snap = load(three_areas), *plan = NULL;
+	json_t *groups = json_object_get(snap, "groups"), *people = json_object_get(snap, "people");
+	char why[2048], code[32], *members;
+	size_t used = 0;
+
+	(void)state;
+	/* 1 + JD_ROTATION_GROUPS_MAX - 2 more: one area group too many */
+	for (int i = 0; i < JD_ROTATION_GROUPS_MAX - 2; i++) {
+		snprintf(code, sizeof(code), "more%03d", i);
+		json_object_set_new(groups, code,
+				    json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "name", code,
+					      "kind", "area", "leader", "l4", "year",
+					      (json_int_t)2026, "units", "ag1", "members", ""));
+	}
+	assert_int_equal(jd_org_rotation_plan(snap, 2027, NULL, &plan, why, sizeof(why)),
+			 JD_E_INVALID);
+	assert_null(plan);
+	assert_non_null(strstr(why, "field 'tenant'"));
+	assert_non_null(strstr(why, "active area groups; a rotation plans at most 100"));
+	json_decref(snap);
+
+	/* one member too many in all, all in area3 */
+	snap = load(three_areas);
+	people = json_object_get(snap, "people");
+	members = calloc(JD_ROTATION_MEMBERS_MAX + 1, 8);
+	assert_non_null(members);
+	for (int i = 0; i <= JD_ROTATION_MEMBERS_MAX - 7; i++) {
+		snprintf(code, sizeof(code), "x%d", i);
+		json_object_set_new(
+		    people, code,
+		    json_pack("{s:s, s:s, s:s}", "name", code, "post", "cadre", "unit", "ag5"));
+		used += (size_t)sprintf(members + used, "%s%s", used ? "," : "", code);
+	}
+	sprintf(members + used, ",m5,m6,m7");
+	json_object_set_new(json_object_get(json_object_get(snap, "groups"), "area3"), "members",
+			    json_string(members));
+	free(members);
+	assert_int_equal(jd_org_rotation_plan(snap, 2027, NULL, &plan, why, sizeof(why)),
+			 JD_E_INVALID);
+	assert_non_null(strstr(why, "field 'tenant': the area groups of 511011 have 2001 members"));
+	json_decref(snap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -380,6 +426,7 @@ int main(void)
 	    cmocka_unit_test(test_sizes_bound_the_moves),
 	    cmocka_unit_test(test_year_and_groups),
 	    cmocka_unit_test(test_leader_of_another_group),
+	    cmocka_unit_test(test_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -79,6 +79,11 @@ c=$(jd_ctl org conflicts --tenant 511002 --person "$m1" --employer " 县教育�
 equals "an employer the ties do not name (they hold 教育局 only)" "$(jd_json .conflict <<<"$c")" false
 c=$(jd_ctl org conflicts --tenant 511002 --person "$m1" --employer 教育局 --json)
 contains "the subject's employer in the ties" "$c" "has a declared tie to the subject's employer"
+# the ties are matched by containing the employer: one too short to name a body would spell them out
+out=$(fails jd_ctl org conflicts --tenant 511002 --person "$m1" --employer 表)
+contains "an employer of one character is refused" "$out" "field 'employer' must name a body"
+out=$(fails jd_ctl org conflicts --tenant 511002 --person "$m1" --unit ag1 --employer TIE)
+contains "and of three Latin letters, with a unit too" "$out" "field 'employer' must name a body"
 c=$(jd_ctl org conflicts --tenant 511002 --person "$m2" --employer 税务局 --json)
 contains "an agency and the unit it supervises" "$c" "is in ag2, which supervises 税务局"
 c=$(jd_ctl org conflicts --tenant 511002 --person "$m3" --unit ag5 --json)
@@ -115,6 +120,12 @@ equals "a user id stands for its person" "$(bearer "$(jd_token_for sz_staff)" \
 contains "the linked person's reasons" "$(cat "$JD_TMP/b")" "works in ag1"
 equals "a user linked to nobody is 404" "$(bearer "$(jd_token_for sz_staff)" \
 	"/v1/org/conflicts?tenant=511002&person=sz_review&unit=ag1")" 404
+equals "staff may not match free text against someone's ties" "$(bearer "$(jd_token_for sz_staff)" \
+	"/v1/org/conflicts?tenant=511002&person=$m1&employer=%E6%95%99%E8%82%B2%E5%B1%80")" 403
+contains "the refusal names the permission" "$(cat "$JD_TMP/b")" "org.conflicts.employer"
+jd_ctl users add --id sz_leader --roles leader --tenants 511002 >/dev/null
+equals "a leader may" "$(bearer "$(jd_token_for sz_leader)" \
+	"/v1/org/conflicts?tenant=511002&person=$m1&employer=%E6%95%99%E8%82%B2%E5%B1%80")" 200
 equals "a reviewer may not" "$(bearer "$(jd_token_for sz_review)" \
 	"/v1/org/conflicts?tenant=511002&person=$m1&unit=ag1")" 403
 equals "another county's staff may not" "$(bearer "$(jd_token_for other_staff)" \
