@@ -445,6 +445,14 @@ static const char *type_name(enum jd_field_type t)
 	}
 }
 
+/* "an integer", "a string": for messages. */
+static const char *type_phrase(enum jd_field_type t)
+{
+	return t == JD_FIELD_INTEGER   ? "an integer"
+	       : t == JD_FIELD_BOOLEAN ? "a boolean"
+				       : "a string";
+}
+
 static int check_value(const struct jd_field *f, json_t *v, char *err, size_t errlen)
 {
 	int ok = (f->type == JD_FIELD_STRING && json_is_string(v)) ||
@@ -452,7 +460,7 @@ static int check_value(const struct jd_field *f, json_t *v, char *err, size_t er
 		 (f->type == JD_FIELD_BOOLEAN && json_is_boolean(v));
 
 	if (!ok) {
-		snprintf(err, errlen, "field '%s' must be a %s", f->name, type_name(f->type));
+		snprintf(err, errlen, "field '%s' must be %s", f->name, type_phrase(f->type));
 		return JD_E_INVALID;
 	}
 	if (f->type == JD_FIELD_STRING && json_string_length(v) > f->max_len) {
@@ -544,8 +552,8 @@ int jd_fields_from_query(const struct jd_field *fields, const char *query, json_
 		}
 		v = typed_value(f, kv->value);
 		if (v == NULL) {
-			snprintf(err, errlen, "parameter '%s' must be a %s", f->name,
-				 type_name(f->type));
+			snprintf(err, errlen, "parameter '%s' must be %s", f->name,
+				 type_phrase(f->type));
 			goto done;
 		}
 		json_object_set_new(obj, f->name, v);

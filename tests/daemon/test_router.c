@@ -150,7 +150,7 @@ static void test_validation(void **state)
 	expect_invalid("{}", "missing required field 'tenant'");
 	expect_invalid("{\"tenant\":5}", "field 'tenant' must be a string");
 	expect_invalid("{\"tenant\":\"123456789\"}", "field 'tenant' is longer than 8 bytes");
-	expect_invalid("{\"tenant\":\"t\",\"count\":\"3\"}", "field 'count' must be a integer");
+	expect_invalid("{\"tenant\":\"t\",\"count\":\"3\"}", "field 'count' must be an integer");
 	expect_invalid("{\"tenant\":\"t\",\"extra\":1}", "unknown field 'extra'");
 	expect_invalid("[1]", "must be a JSON object");
 }
