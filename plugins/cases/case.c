@@ -199,12 +199,40 @@ static void file_next(struct ctx *c)
 		ctx_fail(c, rc);
 }
 
+/* Each entry of "persons" a subject's number, 1..n; 0, or -1 (replied). */
+static int persons_valid(struct ctx *c, const char *persons, size_t n)
+{
+	for (const char *p = persons; p != NULL && *p;) {
+		const char *end = strchr(p, ',');
+		size_t l = end ? (size_t)(end - p) : strlen(p);
+		char *stop;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(p, &stop, 10);
+		if (l == 0 || l > 6 || *p < '0' || *p > '9' || stop != p + l || errno != 0 ||
+		    v < 1 || v > n) {
+			ctx_invalid(
+			    c,
+			    "field 'persons': '%.*s' is not a subject of the lead; give their "
+			    "numbers (1..%zu), comma-separated",
+			    (int)(l < 16 ? l : 16), p, n);
+			return -1;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
 /* Marks the chosen subjects ("persons": "1,3"; absent: all). 0 or -1 (replied). */
 static int choose_persons(struct ctx *c)
 {
 	const char *persons = in_str(c, "persons");
 	size_t i, chosen = 0;
 	json_t *s;
+
+	if (persons_valid(c, persons, json_array_size(c->aux2)) != 0)
+		return -1;
 
 	json_array_foreach(c->aux2, i, s)
 	{
@@ -247,7 +275,9 @@ static void file_org(struct ctx *c)
 	char err[200], unit[65];
 
 	if (org_unit_check(c->org, "filing_unit", filing, err, sizeof(err)) != 0 ||
-	    org_unit_check(c->org, "handling_unit", handling, err, sizeof(err)) != 0) {
+	    org_unit_check(c->org, "handling_unit", handling, err, sizeof(err)) != 0 ||
+	    (in_str(c, "groups") != NULL &&
+	     org_groups_check(c->org, "groups", in_str(c, "groups"), err, sizeof(err)) != 0)) {
 		ctx_invalid(c, "%s", err);
 		return;
 	}
@@ -289,8 +319,8 @@ static void file_loaded(struct ctx *c)
 			     c->id, rec_str(c, "state"), allowed);
 		return;
 	}
-	if (!ids_valid(filing, 0) || !ids_valid(handling, 0) || !ids_valid(joint, 1) ||
-	    !ids_valid(groups, 1)) {
+	if (!ids_valid(filing, 0) || !ids_valid(handling, 0) || !csv_valid(joint, 64) ||
+	    !csv_valid(groups, 64)) {
 		ctx_invalid(c, "fields 'filing_unit', 'handling_unit', 'joint_units' and 'groups' "
 			       "take codes of [A-Za-z0-9._-], lists comma-separated");
 		return;

@@ -94,6 +94,11 @@ struct transition {
 const struct transition *transition_find(enum rec_kind k, const char *state, const char *action);
 /* "a, b (x, y), c": the actions allowed from state, for a 409. */
 void transitions_allowed(enum rec_kind k, const char *state, char *out, size_t len);
+/*
+ * Whether arg is an argument of verb from some state ("dispose" "close"),
+ * whatever the record's state; the verb's arguments ("a, b, c") into out.
+ */
+int action_arg_known(enum rec_kind k, const char *verb, const char *arg, char *out, size_t len);
 /* 1 when no action leaves the state */
 int state_terminal(enum rec_kind k, const char *state);
 /* The config key of the stage deadline of a state ("" when none). */
@@ -169,8 +174,8 @@ void ctx_reply(struct ctx *c, int status, json_t *body);
 void ctx_not_found(struct ctx *c);
 /*
  * Reads c's record (HGETALL) into c->rec and c->version; an absent record
- * or one the caller may not see answers 404 (a hidden one is audited).
- * Then runs next(c).
+ * or one the caller may not see answers 404 (a hidden one is audited); a
+ * request whose tenant is no tenant code 400.  Then runs next(c).
  */
 void ctx_load(struct ctx *c, ctx_step next);
 /* Loads the tenant's key, then runs next(c) (seal, open, blind indexes). */
@@ -185,9 +190,6 @@ const char *in_str(const struct ctx *c, const char *name);
 /* The input's integer, def when absent. */
 long long in_int(const struct ctx *c, const char *name, long long def);
 int in_bool(const struct ctx *c, const char *name);
-/* "unit|groups|deny" of the record (the copy kept in "<plural>:scope"). */
-void scope_join(char *out, size_t len, const char *unit, const char *groups, const char *deny);
-void scope_split(const char *v, char unit[65], char groups[257], char deny[257]);
 /* Whether the caller sees a record of this scope; audited when target is not NULL. */
 int scope_visible(jd_req *req, const char *target, const char *tenant, const char *unit,
 		  const char *groups, const char *deny);
@@ -196,10 +198,17 @@ const char *kind_plural(enum rec_kind k);
 const char *kind_type(enum rec_kind k);
 /* [A-Za-z0-9._-] (and ',' in a list); NULL or "" is valid */
 int ids_valid(const char *s, int list);
+/* A comma-separated list of codes of [A-Za-z0-9._-], none empty nor longer than max; NULL or "" is
+ * valid */
+int csv_valid(const char *s, size_t max);
+/* A tenant code as the store takes it: [A-Za-z0-9_-], 1..64 bytes */
+int tenant_valid(const char *t);
+/* 0, or replies 400 naming field 'tenant' (and frees c) when the request's tenant is not one */
+int ctx_tenant_check(struct ctx *c);
 /*
- * The expected version of the input ("version", required >= 1), or
- * replies 400 and returns -1.  Checks it against the record read: a
- * mismatch replies 409 now (the store would refuse it anyway).
+ * The version check of the input ("version": optional; when given, 1 or
+ * more, else 400).  Checks it against the record read: a mismatch replies
+ * 409 now (the store would refuse it anyway).  0, or -1 when it replied.
  */
 int ctx_version(struct ctx *c);
 /* The mutation's callback for the common case: replies {id, version, state}. */
@@ -226,6 +235,8 @@ void org_cache_clear(void);
 json_t *org_unit(json_t *org, const char *code);
 /* "" when valid (active unit); otherwise why not, into err. */
 int org_unit_check(json_t *org, const char *field, const char *code, char *err, size_t len);
+/* 0 when every group of csv is an active group of the county; otherwise -1, why into err. */
+int org_groups_check(json_t *org, const char *field, const char *csv, char *err, size_t len);
 /* The group's units (a csv copy in out) or -1 when no such group. */
 int org_group_units(json_t *org, const char *group, char *out, size_t len);
 /* The active agencies (codes) among units (csv; NULL: every unit). A new array. */

@@ -23,14 +23,57 @@ const char *kind_type(enum rec_kind k)
 	return k == KIND_LEAD ? "lead" : "case";
 }
 
+static int code_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+	       ch == '.' || ch == '_' || ch == '-';
+}
+
 int ids_valid(const char *s, int list)
 {
 	for (; s != NULL && *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-' ||
-		      (list && *s == ',')))
+		if (!code_char(*s) && !(list && *s == ','))
 			return 0;
 	return 1;
+}
+
+int csv_valid(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	if (s == NULL || *s == '\0')
+		return 1;
+	for (; *s; s++) {
+		if (*s == ',') {
+			if (n == 0)
+				return 0; /* an empty entry: ",a", "a,,b" */
+			n = 0;
+		} else if (!code_char(*s) || ++n > max) {
+			return 0;
+		}
+	}
+	return n > 0; /* not "a," */
+}
+
+/* The store's tenant codes (daemon/store.c): [A-Za-z0-9_-], 1..64 bytes. */
+int tenant_valid(const char *t)
+{
+	size_t n = 0;
+
+	for (; t != NULL && *t; t++, n++)
+		if (*t == '.' || !code_char(*t))
+			return 0;
+	return n >= 1 && n <= 64;
+}
+
+int ctx_tenant_check(struct ctx *c)
+{
+	const char *t = c->req ? host->req_param(c->req, "tenant") : c->tenant;
+
+	if (tenant_valid(t))
+		return 0;
+	ctx_invalid(c, "field 'tenant': a tenant code is 1 to 64 characters of [A-Za-z0-9_-]");
+	return -1;
 }
 
 struct ctx *ctx_new(jd_req *req, enum rec_kind kind, const char *tenant, const char *id)
@@ -113,24 +156,6 @@ void ctx_not_found(struct ctx *c)
 
 /* ---- scope ------------------------------------------------------------------- */
 
-void scope_join(char *out, size_t len, const char *unit, const char *groups, const char *deny)
-{
-	snprintf(out, len, "%.64s|%.256s|%.256s", unit ? unit : "", groups ? groups : "",
-		 deny ? deny : "");
-}
-
-void scope_split(const char *v, char unit[65], char groups[257], char deny[257])
-{
-	const char *a = v ? strchr(v, '|') : NULL, *b = a ? strchr(a + 1, '|') : NULL;
-
-	unit[0] = groups[0] = deny[0] = '\0';
-	if (a == NULL || b == NULL)
-		return;
-	snprintf(unit, 65, "%.*s", (int)(a - v < 64 ? a - v : 64), v);
-	snprintf(groups, 257, "%.*s", (int)(b - a - 1 < 256 ? b - a - 1 : 256), a + 1);
-	snprintf(deny, 257, "%.256s", b + 1);
-}
-
 int scope_visible(jd_req *req, const char *target, const char *tenant, const char *unit,
 		  const char *groups, const char *deny)
 {
@@ -208,6 +233,8 @@ void ctx_load(struct ctx *c, ctx_step next)
 	const char *argv[2] = {"HGETALL", c->record};
 	int rc;
 
+	if (ctx_tenant_check(c) != 0)
+		return;
 	if (c->id[0] == '\0' || !ids_valid(c->id, 0)) {
 		ctx_not_found(c);
 		return;
@@ -272,6 +299,10 @@ int ctx_version(struct ctx *c)
 {
 	long long v = in_int(c, "version", 0);
 
+	if (json_object_get(c->in, "version") != NULL && v < 1) {
+		ctx_invalid(c, "field 'version' must be the version you read (1 or more)");
+		return -1;
+	}
 	if (v != 0 && v != c->version) {
 		ctx_conflict(c, "conflict",
 			     "%s %s is at version %lld, not %lld: it changed since you read it",

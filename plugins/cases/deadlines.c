@@ -106,13 +106,16 @@ static void on_registered(int rc, const struct jd_mutate_result *res, void *arg)
 {
 	(void)res;
 	(void)arg;
-	if (rc != JD_OK)
+	if (rc != JD_OK) {
 		host->log(self, JD_LOG_WARN, "tenant registry not updated rc=%d", rc);
+		n_known = 0; /* forget what we noted: the next lead writes it again */
+	}
 }
 
 void deadlines_note_tenant(const char *tenant)
 {
 	const char *set[] = {tenant, "1", NULL};
+	int rc;
 
 	for (size_t i = 0; i < n_known; i++)
 		if (strcmp(known[i], tenant) == 0)
@@ -120,13 +123,15 @@ void deadlines_note_tenant(const char *tenant)
 	if (n_known < KNOWN_MAX)
 		snprintf(known[n_known++], 65, "%s", tenant);
 	/* idempotent: every worker may write it once */
-	host->store_mutate(self,
-			   &(const struct jd_mutation){.tenant = REGISTRY_TENANT,
-						       .record = REGISTRY_RECORD,
-						       .expect_version = JD_VERSION_ANY,
-						       .set = set,
-						       .action = "cases.registry.tenant"},
-			   on_registered, NULL);
+	rc = host->store_mutate(self,
+				&(const struct jd_mutation){.tenant = REGISTRY_TENANT,
+							    .record = REGISTRY_RECORD,
+							    .expect_version = JD_VERSION_ANY,
+							    .set = set,
+							    .action = "cases.registry.tenant"},
+				on_registered, NULL);
+	if (rc != JD_OK)
+		on_registered(rc, NULL, NULL);
 }
 
 /* ---- GET /v1/cases/overdue ------------------------------------------------------------ */
@@ -158,12 +163,14 @@ static void overdue_done(struct batch *b, void *arg)
 	for (size_t i = 0; b->rc == JD_OK && out && i < b->n; i++) {
 		json_t *r = json_array_get(b->results, i);
 		const char *m = json_string_value(json_array_get(o->items, 2 * i));
-		long due = atol(json_string_value(json_array_get(o->items, 2 * i + 1)));
+		const char *score = json_string_value(json_array_get(o->items, 2 * i + 1));
+		long due = score ? atol(score) : 0;
 		const char *stage, *state = json_string_value(json_array_get(r, 0));
 		char record[80], date[11];
 		jd_day d = day_from_number(due);
 
-		if (state == NULL || split_member(m, record, sizeof(record), &stage) != 0 ||
+		if (state == NULL || m == NULL ||
+		    split_member(m, record, sizeof(record), &stage) != 0 ||
 		    !scope_visible(c->req, NULL, c->tenant, json_string_value(json_array_get(r, 1)),
 				   json_string_value(json_array_get(r, 2)),
 				   json_string_value(json_array_get(r, 3))))
@@ -225,6 +232,10 @@ void overdue_list(jd_req *req, void *arg)
 		host->reply_rc(req, JD_E_NOMEM, "overdue");
 		return;
 	}
+	if (ctx_tenant_check(c) != 0) {
+		free(o);
+		return;
+	}
 	days = in_int(c, "days", config_days("near_days"));
 	if (days < 0 || days > 3650) {
 		free(o);
@@ -245,12 +256,28 @@ void overdue_list(jd_req *req, void *arg)
 
 static uint64_t timer_id;
 
+/*
+ * One tenant's sweep walks the due part of "deadlines" in pages (by rank,
+ * each read bounded), so deadlines long missed (and already notified) at
+ * the head of the set never hide the ones behind them.
+ */
+#define SWEEP_PAGE 500
+
 struct sweep {
 	char tenant[65];
-	json_t *items; /* [member, score, ...] */
+	json_t *items; /* [member, score, ...] of the page */
 	jd_day today;
 	int near;
+	long offset; /* rank of the page's first member */
 };
+
+static void sweep_page(struct sweep *s);
+
+static void sweep_free(struct sweep *s)
+{
+	json_decref(s->items);
+	free(s);
+}
 
 static void on_sent_recorded(int rc, const struct jd_mutate_result *res, void *arg)
 {
@@ -259,6 +286,37 @@ static void on_sent_recorded(int rc, const struct jd_mutate_result *res, void *a
 		host->log(self, JD_LOG_WARN, "deadline notices not recorded tenant=%s rc=%d",
 			  (char *)arg, rc);
 	free(arg);
+}
+
+/* Publishes the notice of one deadline; 0 when published. */
+static int notify(const struct sweep *s, const char *record, const char *stage, jd_day d)
+{
+	char date[11];
+	json_t *payload;
+	int rc;
+
+	day_format(d, date);
+	payload = json_pack("{s:s, s:s, s:s, s:s, s:I}", "tenant", s->tenant, "record", record,
+			    "stage", stage, "due", date, "days_left", (json_int_t)(d - s->today));
+	if (payload == NULL)
+		return -1;
+	rc = host->publish(self, d < s->today ? "deadline.missed" : "deadline.near", payload);
+	if (rc != JD_OK)
+		host->log(self, JD_LOG_WARN, "deadline notice not published tenant=%s rc=%d",
+			  s->tenant, rc);
+	return rc == JD_OK ? 0 : -1;
+}
+
+/* Records what was published in "deadlines:sent" (one mutation). */
+static void sent_record(const struct sweep *s, struct mut *m)
+{
+	char *t = strdup(s->tenant);
+	int rc = t ? mut_submit(m, s->tenant, SENT_KEY, JD_VERSION_ANY, NULL, NULL,
+				"cases.deadline.notify", on_sent_recorded, t)
+		   : JD_E_NOMEM;
+
+	if (rc != JD_OK)
+		on_sent_recorded(rc, NULL, t); /* logs, frees t */
 }
 
 /* sent: HMGET deadlines:sent <members> -> publish what was not sent for this due date */
@@ -270,35 +328,32 @@ static void on_sent(int rc, json_t *sent, void *arg)
 
 	for (size_t i = 0; rc == JD_OK && m != NULL && i < n; i++) {
 		const char *member = json_string_value(json_array_get(s->items, 2 * i));
-		long due = atol(json_string_value(json_array_get(s->items, 2 * i + 1)));
+		const char *score = json_string_value(json_array_get(s->items, 2 * i + 1));
+		long due = score ? atol(score) : 0;
 		jd_day d = day_from_number(due);
-		const char *kind = d < s->today ? "missed" : "near";
 		const char *was = json_string_value(json_array_get(sent, i));
-		char mark[40], record[80], date[11];
+		char mark[40], record[80];
 		const char *stage;
 
-		snprintf(mark, sizeof(mark), "%s:%ld", kind, due);
-		if (member == NULL || (was != NULL && strcmp(was, mark) == 0) ||
-		    split_member(member, record, sizeof(record), &stage) != 0)
+		snprintf(mark, sizeof(mark), "%s:%ld", d < s->today ? "missed" : "near", due);
+		if (member == NULL || score == NULL || (was != NULL && strcmp(was, mark) == 0) ||
+		    split_member(member, record, sizeof(record), &stage) != 0 ||
+		    notify(s, record, stage, d) != 0)
 			continue;
-		day_format(d, date);
-		host->publish(self, d < s->today ? "deadline.missed" : "deadline.near",
-			      json_pack("{s:s, s:s, s:s, s:s, s:I}", "tenant", s->tenant, "record",
-					record, "stage", stage, "due", date, "days_left",
-					(json_int_t)(d - s->today)));
 		mut_set(m, member, mark);
 		published++;
 	}
-	if (published > 0) {
-		char *t = strdup(s->tenant);
-
-		if (t == NULL || mut_submit(m, s->tenant, SENT_KEY, JD_VERSION_ANY, NULL, NULL,
-					    "cases.deadline.notify", on_sent_recorded, t) != JD_OK)
-			free(t);
-	}
+	if (published > 0)
+		sent_record(s, m);
 	mut_free(m);
+	if (rc != JD_OK || n < SWEEP_PAGE) {
+		sweep_free(s);
+		return;
+	}
 	json_decref(s->items);
-	free(s);
+	s->items = NULL;
+	s->offset += SWEEP_PAGE;
+	sweep_page(s);
 }
 
 static void on_due_range(int rc, json_t *result, void *arg)
@@ -308,36 +363,54 @@ static void on_due_range(int rc, json_t *result, void *arg)
 	const char **argv = NULL;
 
 	if (rc != JD_OK || n == 0 || (argv = calloc(n + 2, sizeof(*argv))) == NULL) {
-		free(s);
+		sweep_free(s);
 		return;
 	}
 	argv[0] = "HMGET";
 	argv[1] = SENT_KEY;
-	for (size_t i = 0; i < n; i++)
-		argv[2 + i] = json_string_value(json_array_get(result, 2 * i));
-	s->items = json_incref(result);
-	if (host->store_read(self, s->tenant, (int)n + 2, argv, on_sent, s) != JD_OK) {
-		json_decref(s->items);
-		free(s);
+	for (size_t i = 0; i < n; i++) {
+		const char *member = json_string_value(json_array_get(result, 2 * i));
+
+		argv[2 + i] = member ? member : "-";
 	}
+	s->items = json_incref(result);
+	rc = host->store_read(self, s->tenant, (int)n + 2, argv, on_sent, s);
 	free(argv);
+	if (rc != JD_OK) {
+		host->log(self, JD_LOG_WARN, "deadline sweep: notices not read tenant=%s rc=%d",
+			  s->tenant, rc);
+		sweep_free(s);
+	}
+}
+
+static void sweep_page(struct sweep *s)
+{
+	char max[24], offset[24], page[24];
+	const char *argv[] = {"ZRANGEBYSCORE", "deadlines", "-inf", max,
+			      "WITHSCORES",    "LIMIT",	    offset, page};
+	int rc;
+
+	snprintf(max, sizeof(max), "%ld", day_number(s->today + s->near));
+	snprintf(offset, sizeof(offset), "%ld", s->offset);
+	snprintf(page, sizeof(page), "%d", SWEEP_PAGE);
+	rc = host->store_read(self, s->tenant, 8, argv, on_due_range, s);
+	if (rc != JD_OK) {
+		host->log(self, JD_LOG_WARN, "deadline sweep: deadlines not read tenant=%s rc=%d",
+			  s->tenant, rc);
+		sweep_free(s);
+	}
 }
 
 static void sweep_tenant(const char *tenant, jd_day today, int near)
 {
 	struct sweep *s = calloc(1, sizeof(*s));
-	char max[24];
-	const char *argv[] = {"ZRANGEBYSCORE", "deadlines", "-inf", max,
-			      "WITHSCORES",    "LIMIT",	    "0",    "1000"};
 
 	if (s == NULL)
 		return;
 	snprintf(s->tenant, sizeof(s->tenant), "%s", tenant);
 	s->today = today;
 	s->near = near;
-	snprintf(max, sizeof(max), "%ld", day_number(today + near));
-	if (host->store_read(self, tenant, 8, argv, on_due_range, s) != JD_OK)
-		free(s);
+	sweep_page(s);
 }
 
 static void on_registry(int rc, json_t *result, void *arg)
@@ -349,7 +422,7 @@ static void on_registry(int rc, json_t *result, void *arg)
 	for (size_t i = 0; rc == JD_OK && i < json_array_size(result); i++) {
 		const char *t = json_string_value(json_array_get(result, i));
 
-		if (t != NULL && t[0] != '_')
+		if (t != NULL && t[0] != '_' && tenant_valid(t))
 			sweep_tenant(t, today, near);
 	}
 }
@@ -357,8 +430,10 @@ static void on_registry(int rc, json_t *result, void *arg)
 void deadlines_sweep(void)
 {
 	const char *argv[2] = {"HKEYS", REGISTRY_RECORD};
+	int rc = host->store_read(self, REGISTRY_TENANT, 2, argv, on_registry, NULL);
 
-	host->store_read(self, REGISTRY_TENANT, 2, argv, on_registry, NULL);
+	if (rc != JD_OK)
+		host->log(self, JD_LOG_WARN, "deadline sweep: tenants not read rc=%d", rc);
 }
 
 static void on_tick(void *arg)

@@ -248,8 +248,8 @@ static void on_review_event(const char *name, json_t *payload, void *arg)
 	const char *argv[2] = {"HGETALL", NULL};
 
 	(void)name;
-	if (tenant == NULL || no == NULL || !ids_valid(no, 0) ||
-	    (c = ctx_new(NULL, KIND_CASE, tenant, no)) == NULL)
+	if (!tenant_valid(tenant) || no == NULL || no[0] == '\0' || strlen(no) > 32 ||
+	    !ids_valid(no, 0) || (c = ctx_new(NULL, KIND_CASE, tenant, no)) == NULL)
 		return;
 	c->route = e;
 	argv[1] = c->record;

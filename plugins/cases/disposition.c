@@ -142,12 +142,18 @@ static int propose_args(struct ctx *c, const struct verb *v, json_t *pending)
 static void propose_loaded(struct ctx *c)
 {
 	const struct verb *v = c->route;
-	char action[64];
+	char action[64], known[200];
 	const struct transition *t;
 	json_t *pending;
 
 	if (ctx_version(c) != 0 || no_pending(c) != 0)
 		return;
+	if (v->arg != NULL &&
+	    !action_arg_known(c->kind, v->verb, in_str(c, v->arg), known, sizeof(known))) {
+		ctx_invalid(c, "field '%s': '%.40s' is not one of %s", v->arg,
+			    in_str(c, v->arg) ? in_str(c, v->arg) : "", known);
+		return;
+	}
 	if (v->arg != NULL)
 		snprintf(action, sizeof(action), "%s.%.40s", v->verb, in_str(c, v->arg));
 	else
@@ -231,15 +237,26 @@ void approve_effects(struct ctx *c, const struct transition *t, json_t *pending)
 		investigation_effects(c, t, pending);
 }
 
+/* The conclusion, for the review plugin; a failure is logged (the change is made). */
+static void publish_concluded(struct ctx *c)
+{
+	json_t *p = json_pack("{s:s, s:s, s:s, s:s, s:b}", "tenant", c->tenant, "case", c->id,
+			      "lead", rec_str(c, "lead"), "unit", rec_str(c, "unit"),
+			      "review_loaded", review_loaded());
+	int rc = p ? host->publish(self, "case.investigation_concluded", p) : JD_E_NOMEM;
+
+	if (rc != JD_OK)
+		host->log(self, JD_LOG_ERR,
+			  "case.investigation_concluded not published tenant=%s case=%s rc=%d",
+			  c->tenant, c->id, rc);
+}
+
 static void on_approved(int rc, const struct jd_mutate_result *res, void *arg)
 {
 	struct ctx *c = arg;
 
 	if (rc == JD_OK && c->kind == KIND_CASE && strcmp(c->to, "concluded") == 0)
-		host->publish(self, "case.investigation_concluded",
-			      json_pack("{s:s, s:s, s:s, s:s, s:b}", "tenant", c->tenant, "case",
-					c->id, "lead", rec_str(c, "lead"), "unit",
-					rec_str(c, "unit"), "review_loaded", review_loaded()));
+		publish_concluded(c);
 	ctx_on_mutated(rc, res, arg);
 }
 

@@ -55,6 +55,7 @@ static int seal_reporter(struct ctx *c)
 	const char *name = in_str(c, "reporter_name"), *contact = in_str(c, "reporter_contact");
 	json_t *r;
 	char *text, *rkey, *sealed = NULL;
+	int rc;
 
 	if ((name == NULL || !*name) && (contact == NULL || !*contact))
 		return JD_OK;
@@ -68,15 +69,17 @@ static int seal_reporter(struct ctx *c)
 	rkey = host->record_key_new(self, c->tenant, "lead", c->id);
 	if (rkey != NULL)
 		sealed = host->seal_rk(self, c->tenant, "lead", c->id, "reporter", rkey, text);
+	/* errno of the failed call, before free and bzero may touch it */
+	rc = sealed != NULL ? JD_OK : errno == ENOMEM ? JD_E_NOMEM : JD_ERR;
 	explicit_bzero(text, strlen(text));
 	free(text);
-	if (sealed != NULL) {
+	if (rc == JD_OK) {
 		mut_set(c->m, "rkey", rkey);
 		mut_set(c->m, "reporter", sealed);
 	}
 	free(rkey);
 	free(sealed);
-	return sealed != NULL ? JD_OK : errno == ENOMEM ? JD_E_NOMEM : JD_ERR;
+	return rc;
 }
 
 static int seal_allegation(struct ctx *c)
@@ -165,11 +168,26 @@ static void create_org(struct ctx *c)
 {
 	char err[200];
 
-	if (org_unit_check(c->org, "unit", in_str(c, "unit"), err, sizeof(err)) != 0) {
+	if (org_unit_check(c->org, "unit", in_str(c, "unit"), err, sizeof(err)) != 0 ||
+	    org_groups_check(c->org, "groups", in_str(c, "groups"), err, sizeof(err)) != 0) {
 		ctx_invalid(c, "%s", err);
 		return;
 	}
 	ctx_keys(c, create_keyed);
+}
+
+/* What the store takes in a key (daemon/store.c key_valid); absent is valid. */
+static int idem_valid(const char *k)
+{
+	if (k == NULL)
+		return 1;
+	if (*k == '\0')
+		return 0;
+	for (; *k; k++)
+		if ((unsigned char)*k <= 0x20 || (unsigned char)*k >= 0x7f || *k == '{' ||
+		    *k == '}')
+			return 0;
+	return 1;
 }
 
 /* Checks what needs no storage; 0, or -1 when it replied. */
@@ -179,6 +197,8 @@ static int create_input(struct ctx *c)
 	char err[200];
 	jd_day due;
 
+	if (ctx_tenant_check(c) != 0)
+		return -1;
 	if (!one_of(source, sources)) {
 		ctx_invalid(c,
 			    "field 'source': '%.32s' is not a source (letters_visits, "
@@ -194,9 +214,14 @@ static int create_input(struct ctx *c)
 			    handling);
 		return -1;
 	}
-	if (!ids_valid(in_str(c, "unit"), 0) || !ids_valid(in_str(c, "groups"), 1)) {
+	if (!ids_valid(in_str(c, "unit"), 0) || !csv_valid(in_str(c, "groups"), 64)) {
 		ctx_invalid(c, "fields 'unit' and 'groups' take codes of [A-Za-z0-9._-], groups "
 			       "comma-separated");
+		return -1;
+	}
+	if (!idem_valid(in_str(c, "idempotency_key"))) {
+		ctx_invalid(c, "field 'idempotency_key': 1 to 64 printable ASCII characters, no "
+			       "space and no braces");
 		return -1;
 	}
 	if (date_input("received", in_str(c, "received"), -1, NULL, &c->day, err, sizeof(err))) {
@@ -375,6 +400,8 @@ void rec_list(jd_req *req, enum rec_kind kind)
 		host->reply_rc(req, JD_E_NOMEM, kind_plural(kind));
 		return;
 	}
+	if (ctx_tenant_check(c) != 0)
+		return;
 	state = in_str(c, "state");
 	limit = in_int(c, "limit", LIST_MAX);
 	if (state != NULL && !state_valid(kind, state)) {

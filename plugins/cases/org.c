@@ -125,6 +125,14 @@ int org_get(const char *tenant, void (*cb)(int rc, json_t *org, void *arg), void
 	return rc;
 }
 
+/* The county's code, for messages */
+static const char *org_tenant(json_t *org)
+{
+	const char *t = json_string_value(json_object_get(org, "tenant"));
+
+	return t ? t : "?";
+}
+
 json_t *org_unit(json_t *org, const char *code)
 {
 	return code ? json_object_get(json_object_get(org, "units"), code) : NULL;
@@ -137,12 +145,40 @@ int org_unit_check(json_t *org, const char *field, const char *code, char *err, 
 
 	if (u == NULL) {
 		snprintf(err, len, "field '%s': no unit '%.64s' in tenant %s", field,
-			 code ? code : "", json_string_value(json_object_get(org, "tenant")));
+			 code ? code : "", org_tenant(org));
 		return -1;
 	}
 	if (status != NULL && strcmp(status, "active") != 0) {
 		snprintf(err, len, "field '%s': unit '%.64s' is %s", field, code, status);
 		return -1;
+	}
+	return 0;
+}
+
+int org_groups_check(json_t *org, const char *field, const char *csv, char *err, size_t len)
+{
+	json_t *groups = json_object_get(org, "groups");
+	char code[65];
+
+	for (const char *p = csv; p != NULL && *p;) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		json_t *g;
+		const char *status;
+
+		snprintf(code, sizeof(code), "%.*s", (int)(n < 64 ? n : 64), p);
+		g = json_object_get(groups, code);
+		status = json_string_value(json_object_get(g, "status"));
+		if (g == NULL) {
+			snprintf(err, len, "field '%s': no group '%s' in tenant %s", field, code,
+				 org_tenant(org));
+			return -1;
+		}
+		if (status != NULL && strcmp(status, "active") != 0) {
+			snprintf(err, len, "field '%s': group '%s' is %s", field, code, status);
+			return -1;
+		}
+		p = end ? end + 1 : NULL;
 	}
 	return 0;
 }

@@ -371,5 +371,10 @@ void recount_run(jd_req *req, void *arg)
 	}
 	r->c = c;
 	r->walking = KIND_LEAD;
+	if (ctx_tenant_check(c) != 0) {
+		r->c = NULL;
+		recount_free(r);
+		return;
+	}
 	next_page(r);
 }

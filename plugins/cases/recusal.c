@@ -59,14 +59,32 @@ static void add_reason(struct run *r, const char *who, const char *reason)
 {
 	json_t *list = json_object_get(r->reasons, who);
 
+	if (reason == NULL)
+		reason = "a conflict the check could not name";
 	if (list == NULL) {
 		list = json_array();
 		json_object_set_new(r->reasons, who, list);
 	}
-	for (size_t i = 0; i < json_array_size(list); i++)
-		if (strcmp(json_string_value(json_array_get(list, i)), reason) == 0)
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		const char *had = json_string_value(json_array_get(list, i));
+
+		if (had != NULL && strcmp(had, reason) == 0)
 			return;
+	}
 	json_array_append_new(list, json_string(reason));
+}
+
+/* Appends to out (len bytes, used so far in *used) what fits; *used stops at len - 1. */
+static void text_add(char *out, size_t len, size_t *used, const char *a, const char *b)
+{
+	int n;
+
+	if (*used + 1 >= len)
+		return;
+	n = snprintf(out + *used, len - *used, "%s%s", a, b ? b : "");
+	if (n < 0)
+		return;
+	*used += (size_t)n < len - *used ? (size_t)n : len - *used - 1;
 }
 
 /* "wang: works in ag1; has a declared tie to ag2. li: ..." */
@@ -82,13 +100,10 @@ static void reasons_text(json_t *reasons, char *out, size_t len)
 		size_t i;
 		json_t *r;
 
-		used += (size_t)snprintf(out + used, used < len ? len - used : 0,
-					 "%s%s: ", used ? ". " : "", who);
-		json_array_foreach(list, i, r) used +=
-		    (size_t)snprintf(out + used, used < len ? len - used : 0, "%s%s", i ? "; " : "",
-				     json_string_value(r));
-		if (used >= len)
-			break;
+		text_add(out, len, &used, used ? ". " : "", who);
+		text_add(out, len, &used, ": ", NULL);
+		json_array_foreach(list, i, r)
+		    text_add(out, len, &used, i ? "; " : "", json_string_value(r));
 	}
 }
 
@@ -192,22 +207,75 @@ static void check_one(struct run *r, const char *who, const char *employer)
 	r->pending++;
 }
 
+/* The entries of a comma-separated list (none empty: csv_valid checked it). */
+static size_t csv_count(const char *csv)
+{
+	size_t n = csv != NULL && *csv ? 1 : 0;
+
+	for (const char *p = csv; p != NULL && *p; p++)
+		n += *p == ',';
+	return n;
+}
+
+/* The subjects' employers (a new array of strings; NULL out of memory). */
+static json_t *employers_of(json_t *subjects)
+{
+	json_t *out = json_array(), *s;
+	size_t i;
+
+	json_array_foreach(subjects, i, s)
+	{
+		json_t *emp = json_object_get(s, "employer");
+
+		if (out != NULL && json_is_string(emp))
+			json_array_append(out, emp);
+	}
+	return out;
+}
+
+/* Checks who against the record's unit and each employer (or the unit alone). */
+static void check_person(struct run *r, const char *who, json_t *employers)
+{
+	size_t i;
+	json_t *emp;
+
+	if (json_array_size(employers) == 0)
+		check_one(r, who, NULL);
+	json_array_foreach(employers, i, emp) check_one(r, who, json_string_value(emp));
+}
+
 /* Every person to check, against the unit and each subject's employer. */
 static void assign_keyed(struct ctx *c)
 {
 	struct run *r = calloc(1, sizeof(*r));
-	json_t *subjects = NULL, *s;
+	json_t *subjects = NULL, *employers = NULL;
 	const char *people[2] = {in_str(c, "handler"), in_str(c, "team")};
+	size_t checks;
 	int rc = JD_E_NOMEM;
-	size_t i;
 
 	if (r == NULL || (r->reasons = json_object()) == NULL ||
 	    (rc = subjects_open(c, c->kind == KIND_LEAD ? "subject." : "person.", &subjects)) !=
-		JD_OK) {
+		JD_OK ||
+	    (employers = employers_of(subjects)) == NULL) {
 		if (r != NULL)
 			json_decref(r->reasons);
 		free(r);
-		ctx_fail(c, rc);
+		json_decref(subjects);
+		ctx_fail(c, rc != JD_OK ? rc : JD_E_NOMEM);
+		return;
+	}
+	json_decref(subjects);
+	/* every check is asked for: skipping some would clear a person unchecked */
+	checks = (csv_count(people[0]) + csv_count(people[1])) *
+		 (json_array_size(employers) ? json_array_size(employers) : 1);
+	if (checks > CHECKS_MAX) {
+		json_decref(employers);
+		json_decref(r->reasons);
+		free(r);
+		ctx_invalid(c,
+			    "fields 'handler' and 'team': %zu conflict checks (persons times the "
+			    "subjects' employers), at most %d in one assignment",
+			    checks, CHECKS_MAX);
 		return;
 	}
 	r->c = c;
@@ -217,25 +285,14 @@ static void assign_keyed(struct ctx *c)
 		for (const char *q = people[p]; q != NULL && *q;) {
 			const char *end = strchr(q, ',');
 			char who[65];
-			int checked = 0;
 
 			snprintf(who, sizeof(who), "%.*s", (int)(end ? end - q : (long)strlen(q)),
 				 q);
-			json_array_foreach(subjects, i, s)
-			{
-				const char *emp = json_string_value(json_object_get(s, "employer"));
-
-				if (emp != NULL && r->pending < CHECKS_MAX) {
-					check_one(r, who, emp);
-					checked = 1;
-				}
-			}
-			if (!checked)
-				check_one(r, who, NULL);
+			check_person(r, who, employers);
 			q = end ? end + 1 : NULL;
 		}
 	}
-	json_decref(subjects);
+	json_decref(employers);
 	if (--r->pending == 0)
 		run_finish(r);
 }
@@ -251,8 +308,9 @@ static void assign_loaded(struct ctx *c)
 		ctx_invalid(c, "give field 'handler' or field 'team' (or both)");
 		return;
 	}
-	if (!ids_valid(handler, 0) || !ids_valid(team, 1)) {
-		ctx_invalid(c, "fields 'handler' and 'team' take user ids, team comma-separated");
+	if (!ids_valid(handler, 0) || !csv_valid(team, 64)) {
+		ctx_invalid(c, "fields 'handler' and 'team' take user ids ([A-Za-z0-9._-], at most "
+			       "64 each), team comma-separated");
 		return;
 	}
 	if (state_terminal(c->kind, rec_str(c, "state"))) {
@@ -387,11 +445,10 @@ static void decide_loaded(struct ctx *c)
 	if (rec_str(c, field)[0] != '\0')
 		mut_del(c->m, field);
 	if (accept) {
-		if (!csv_names(rec_str(c, "deny"), who)) {
-			snprintf(list, sizeof(list), "%s%s%s", rec_str(c, "deny"),
+		/* never truncated: a deny list cut short would let the last one back in */
+		if (!csv_names(rec_str(c, "deny"), who))
+			mut_setf(c->m, "deny", "%s%s%s", rec_str(c, "deny"),
 				 rec_str(c, "deny")[0] ? "," : "", who);
-			mut_set(c->m, "deny", list);
-		}
 		if (strcmp(rec_str(c, "handler"), who) == 0)
 			mut_set(c->m, "handler", "");
 		csv_without(rec_str(c, "team"), who, list, sizeof(list));

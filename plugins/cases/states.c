@@ -150,6 +150,37 @@ void transitions_allowed(enum rec_kind k, const char *state, char *out, size_t l
 		snprintf(out, len, "none (%s is final)", state ? state : "?");
 }
 
+/* Whether the table lists t[i]'s action before row i (from another state). */
+static int listed_before(const struct transition *t, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(t[j].action, t[i].action) == 0)
+			return 1;
+	return 0;
+}
+
+int action_arg_known(enum rec_kind k, const char *verb, const char *arg, char *out, size_t len)
+{
+	size_t n, vlen = strlen(verb);
+	const struct transition *t = table_of(k, &n);
+	int known = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		const char *a = t[i].action;
+
+		if (strncmp(a, verb, vlen) != 0 || a[vlen] != '.')
+			continue;
+		known |= arg != NULL && strcmp(a + vlen + 1, arg) == 0;
+		if (listed_before(t, i))
+			continue;
+		if (out[0])
+			append(out, len, ", ");
+		append(out, len, a + vlen + 1);
+	}
+	return known;
+}
+
 int state_terminal(enum rec_kind k, const char *state)
 {
 	size_t n;

@@ -482,6 +482,8 @@ static int stats_input(struct stats *s)
 	struct ctx *c = s->c;
 	const char *compare = in_str(c, "compare");
 
+	if (ctx_tenant_check(c) != 0)
+		return -1;
 	if (day_parse(in_str(c, "from"), &s->from) != 0 || day_parse(in_str(c, "to"), &s->to)) {
 		ctx_invalid(c, "fields 'from' and 'to' must be dates YYYY-MM-DD");
 		return -1;

@@ -4,16 +4,21 @@
  * ("subject.<n>" of a lead, "person.<n>" of a case) under the tenant key.
  *
  * Repeat subjects: the blind index of the ID number and of the name
- * (record type "subject", so leads and cases share them) name the sets
- * "subj:idn:<blind>" and "subj:name:<blind>" of the records ("lead:<id>",
- * "case:<no>") that name such a person.  A permitted user learns that a
+ * (record type "subject", so leads and cases share them) name the sorted
+ * sets "subj:idn:<blind>:lead", "subj:idn:<blind>:case" and the same under
+ * "subj:name:" of the records ("lead:<id>", "case:<no>") that name such a
+ * person, scored by when they were indexed.  A permitted user learns that a
  * subject has earlier leads or cases without any plaintext in Redis and
- * without a plaintext search.
+ * without a plaintext search.  The sets grow with every record naming a
+ * common name, so a request never reads one whole: ZCARD for the counts,
+ * ZSCORE for the record's own membership, one bounded ZREVRANGE for the
+ * latest records named.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "batch.h"
 #include "cases.h"
@@ -58,7 +63,7 @@ int subject_seal(struct ctx *c, json_t *subject, const char *field, char **seale
 	return *sealed ? JD_OK : (errno == ENOMEM ? JD_E_NOMEM : JD_ERR);
 }
 
-/* "subj:<what>:<blind index of value>" */
+/* "subj:<what>:<blind index of value>" (the prefix of the per-kind sets) */
 static int index_key(struct ctx *c, const char *what, const char *value, char *out, size_t len)
 {
 	char blind[33];
@@ -70,22 +75,28 @@ static int index_key(struct ctx *c, const char *what, const char *value, char *o
 	return rc;
 }
 
+/* "<prefix>:lead" or "<prefix>:case" */
+static void kind_key(char *out, size_t len, const char *prefix, enum rec_kind k)
+{
+	snprintf(out, len, "%s:%s", prefix, kind_type(k));
+}
+
 int subject_index_ops(struct ctx *c, json_t *subject, const char *member)
 {
-	const char *idn = json_string_value(json_object_get(subject, "id_number"));
-	const char *name = json_string_value(json_object_get(subject, "name"));
-	char key[64];
+	static const char *const what[2] = {"idn", "name"};
+	const char *value[2] = {json_string_value(json_object_get(subject, "id_number")),
+				json_string_value(json_object_get(subject, "name"))};
+	char prefix[64], key[72], score[24];
 	int rc;
 
-	if (idn != NULL && idn[0] != '\0') {
-		if ((rc = index_key(c, "idn", idn, key, sizeof(key))) != JD_OK)
+	snprintf(score, sizeof(score), "%lld", (long long)time(NULL));
+	for (size_t i = 0; i < 2; i++) {
+		if (value[i] == NULL || value[i][0] == '\0')
+			continue;
+		if ((rc = index_key(c, what[i], value[i], prefix, sizeof(prefix))) != JD_OK)
 			return rc;
-		mut_op(c->m, JD_OP_SADD, key, member, NULL);
-	}
-	if (name != NULL && name[0] != '\0') {
-		if ((rc = index_key(c, "name", name, key, sizeof(key))) != JD_OK)
-			return rc;
-		mut_op(c->m, JD_OP_SADD, key, member, NULL);
+		kind_key(key, sizeof(key), prefix, c->kind);
+		mut_op(c->m, JD_OP_ZADD, key, member, score);
 	}
 	return JD_OK;
 }
@@ -127,22 +138,25 @@ int subjects_open(struct ctx *c, const char *prefix, json_t **out)
 
 /* ---- earlier leads and cases of the same person ------------------------------------ */
 
-/* {"leads": n, "cases": m} of the members of a set, leaving out `own` */
-static json_t *count_members(json_t *members, const char *own)
+/*
+ * Per subject and index (ID number, name), three reads: ZCARD of the lead
+ * set, ZCARD of the case set, ZSCORE of this record in its own kind's set
+ * (so the record does not count itself).  Slot of read j:
+ * ((subject * 2) + index) * 3 + j.
+ */
+#define REPEAT_READS 3
+
+/* {"leads": n, "cases": m} from the reads at slot, the record itself left out */
+static json_t *earlier_of(const struct ctx *c, json_t *results, size_t slot)
 {
-	json_int_t leads = 0, cases = 0;
+	json_int_t n[2] = {json_integer_value(json_array_get(results, slot)),
+			   json_integer_value(json_array_get(results, slot + 1))};
+	int own = json_is_string(json_array_get(results, slot + 2));
+	size_t mine = c->kind == KIND_LEAD ? 0 : 1; /* n[0] leads, n[1] cases */
 
-	for (size_t i = 0; i < json_array_size(members); i++) {
-		const char *m = json_string_value(json_array_get(members, i));
-
-		if (m == NULL || (own != NULL && strcmp(m, own) == 0))
-			continue;
-		if (strncmp(m, "lead:", 5) == 0)
-			leads++;
-		else
-			cases++;
-	}
-	return json_pack("{s:I, s:I}", "leads", leads, "cases", cases);
+	if (own && n[mine] > 0)
+		n[mine]--;
+	return json_pack("{s:I, s:I}", "leads", n[0], "cases", n[1]);
 }
 
 static void repeat_done(struct batch *b, void *arg)
@@ -152,13 +166,12 @@ static void repeat_done(struct batch *b, void *arg)
 
 	for (size_t i = 0; b->rc == JD_OK && i < json_array_size(c->aux2); i++) {
 		json_t *s = json_array_get(c->aux2, i);
-		json_t *idn = json_array_get(b->results, 2 * i);
-		json_t *name = json_array_get(b->results, 2 * i + 1);
+		size_t slot = 2 * i * REPEAT_READS;
 
 		json_object_set_new(s, "earlier",
 				    json_pack("{s:o, s:o}", "by_id_number",
-					      count_members(idn, c->record), "by_name",
-					      count_members(name, c->record)));
+					      earlier_of(c, b->results, slot), "by_name",
+					      earlier_of(c, b->results, slot + REPEAT_READS)));
 	}
 	rc = b->rc;
 	batch_free(b);
@@ -168,10 +181,25 @@ static void repeat_done(struct batch *b, void *arg)
 		c->next(c);
 }
 
+/* The three reads of one index of one subject, from slot */
+static void repeat_reads(struct ctx *c, struct batch *b, size_t slot, const char *prefix)
+{
+	char lead[72], cas[72], own[72];
+	const char *a1[2] = {"ZCARD", lead}, *a2[2] = {"ZCARD", cas};
+	const char *a3[3] = {"ZSCORE", own, c->record};
+
+	kind_key(lead, sizeof(lead), prefix, KIND_LEAD);
+	kind_key(cas, sizeof(cas), prefix, KIND_CASE);
+	kind_key(own, sizeof(own), prefix, c->kind);
+	batch_read(b, slot, c->tenant, 2, a1);
+	batch_read(b, slot + 1, c->tenant, 2, a2);
+	batch_read(b, slot + 2, c->tenant, 3, a3);
+}
+
 void subjects_repeat(struct ctx *c, json_t *subjects, ctx_step next)
 {
 	size_t n = json_array_size(subjects);
-	struct batch *b = batch_new(2 * n, repeat_done, c);
+	struct batch *b = batch_new(2 * n * REPEAT_READS, repeat_done, c);
 
 	if (b == NULL) {
 		ctx_fail(c, JD_E_NOMEM);
@@ -185,12 +213,11 @@ void subjects_repeat(struct ctx *c, json_t *subjects, ctx_step next)
 		const char *idn = json_string_value(json_object_get(s, "id_number"));
 		const char *name = json_string_value(json_object_get(s, "name"));
 		char k1[64], k2[64];
-		const char *a1[2] = {"SMEMBERS", k1}, *a2[2] = {"SMEMBERS", k2};
 
-		if (idn != NULL && index_key(c, "idn", idn, k1, sizeof(k1)) == JD_OK)
-			batch_read(b, 2 * i, c->tenant, 2, a1);
-		if (name != NULL && index_key(c, "name", name, k2, sizeof(k2)) == JD_OK)
-			batch_read(b, 2 * i + 1, c->tenant, 2, a2);
+		if (idn != NULL && idn[0] && index_key(c, "idn", idn, k1, sizeof(k1)) == JD_OK)
+			repeat_reads(c, b, 2 * i * REPEAT_READS, k1);
+		if (name != NULL && name[0] && index_key(c, "name", name, k2, sizeof(k2)) == JD_OK)
+			repeat_reads(c, b, (2 * i + 1) * REPEAT_READS, k2);
 	}
 	batch_go(b);
 }
@@ -256,11 +283,26 @@ void subject_add(jd_req *req, void *arg)
 
 /* ---- POST /v1/cases/subjects/check ------------------------------------------------------- */
 
-/* The records of a set the caller may see, at most REPEAT_SHOW, after one scope read each. */
+/*
+ * Per index (ID number, name): ZCARD of the lead and of the case set, and
+ * the latest REPEAT_SHOW of each (ZREVRANGE ... WITHSCORES); the latest
+ * REPEAT_SHOW of the two together are then read for scope (one HMGET
+ * each), and those the caller may see are named.
+ */
+#define CHECK_READS 4
+
 struct check {
 	struct ctx *c;
-	json_t *sets; /* [members of idn set, members of name set] */
+	json_t *shown;	/* per index: the records read for scope, latest first */
+	json_t *counts; /* per index: {"leads": n, "cases": m} */
 };
+
+static void check_free(struct check *k)
+{
+	json_decref(k->shown);
+	json_decref(k->counts);
+	free(k);
+}
 
 static void check_scoped(struct batch *b, void *arg)
 {
@@ -271,10 +313,10 @@ static void check_scoped(struct batch *b, void *arg)
 	static const char *const names[] = {"by_id_number", "by_name"};
 
 	for (size_t s = 0; b->rc == JD_OK && out != NULL && s < 2; s++) {
-		json_t *members = json_array_get(k->sets, s);
+		json_t *members = json_array_get(k->shown, s);
 		json_t *visible = json_array();
 
-		for (size_t i = 0; i < json_array_size(members) && i < REPEAT_SHOW; i++, slot++) {
+		for (size_t i = 0; i < json_array_size(members); i++, slot++) {
 			json_t *r = json_array_get(b->results, slot);
 
 			if (json_string_value(json_array_get(r, 0)) != NULL &&
@@ -285,7 +327,7 @@ static void check_scoped(struct batch *b, void *arg)
 				json_array_append(visible, json_array_get(members, i));
 		}
 		json_object_set_new(out, names[s],
-				    json_pack("{s:o, s:o}", "count", count_members(members, NULL),
+				    json_pack("{s:O, s:o}", "count", json_array_get(k->counts, s),
 					      "visible", visible));
 	}
 	if (b->rc != JD_OK) {
@@ -294,9 +336,25 @@ static void check_scoped(struct batch *b, void *arg)
 	} else {
 		ctx_reply(c, 200, out);
 	}
-	json_decref(k->sets);
-	free(k);
+	check_free(k);
 	batch_free(b);
+}
+
+/* The latest `max` members of two [member, score, ...] lists, each latest first. */
+static json_t *latest_of(json_t *a, json_t *b, size_t max)
+{
+	json_t *out = json_array();
+	size_t i = 0, j = 0, na = json_array_size(a) / 2, nb = json_array_size(b) / 2;
+
+	while (out != NULL && json_array_size(out) < max && (i < na || j < nb)) {
+		const char *sa = i < na ? json_string_value(json_array_get(a, 2 * i + 1)) : NULL;
+		const char *sb = j < nb ? json_string_value(json_array_get(b, 2 * j + 1)) : NULL;
+		int take_a = sb == NULL || (sa != NULL && atoll(sa) >= atoll(sb));
+
+		json_array_append(out,
+				  take_a ? json_array_get(a, 2 * i++) : json_array_get(b, 2 * j++));
+	}
+	return out;
 }
 
 static void check_sets(struct batch *b, void *arg)
@@ -306,61 +364,92 @@ static void check_sets(struct batch *b, void *arg)
 	size_t total = 0, slot = 0;
 	struct batch *b2;
 
-	if (b->rc != JD_OK) {
-		ctx_fail(c, b->rc);
-		free(k);
+	k->shown = json_array();
+	k->counts = json_array();
+	for (size_t s = 0; b->rc == JD_OK && k->shown && k->counts && s < 2; s++) {
+		json_t *r = b->results;
+		size_t at = s * CHECK_READS;
+
+		json_array_append_new(k->counts,
+				      json_pack("{s:I, s:I}", "leads",
+						json_integer_value(json_array_get(r, at)), "cases",
+						json_integer_value(json_array_get(r, at + 1))));
+		json_array_append_new(k->shown, latest_of(json_array_get(r, at + 2),
+							  json_array_get(r, at + 3), REPEAT_SHOW));
+		total += json_array_size(json_array_get(k->shown, s));
+	}
+	if (b->rc != JD_OK || json_array_size(k->counts) != 2 || json_array_size(k->shown) != 2 ||
+	    (b2 = batch_new(total, check_scoped, k)) == NULL) {
+		ctx_fail(c, b->rc != JD_OK ? b->rc : JD_E_NOMEM);
+		check_free(k);
 		batch_free(b);
 		return;
 	}
-	k->sets = json_incref(b->results);
 	batch_free(b);
 	for (size_t s = 0; s < 2; s++) {
-		size_t n = json_array_size(json_array_get(k->sets, s));
+		json_t *members = json_array_get(k->shown, s);
 
-		total += n < REPEAT_SHOW ? n : REPEAT_SHOW;
-	}
-	if ((b2 = batch_new(total, check_scoped, k)) == NULL) {
-		json_decref(k->sets);
-		free(k);
-		ctx_fail(c, JD_E_NOMEM);
-		return;
-	}
-	for (size_t s = 0; s < 2; s++) {
-		json_t *members = json_array_get(k->sets, s);
+		for (size_t i = 0; i < json_array_size(members); i++, slot++) {
+			const char *record = json_string_value(json_array_get(members, i));
+			const char *argv[6] = {"HMGET", record, "state", "unit", "groups", "deny"};
 
-		for (size_t i = 0; i < json_array_size(members) && i < REPEAT_SHOW; i++) {
-			const char *argv[6] = {
-			    "HMGET",  json_string_value(json_array_get(members, i)),
-			    "state",  "unit",
-			    "groups", "deny"};
-
-			if (argv[1] != NULL && strchr(argv[1], ':') != NULL &&
-			    ids_valid(strchr(argv[1], ':') + 1, 0))
+			if (record != NULL && strchr(record, ':') != NULL &&
+			    ids_valid(strchr(record, ':') + 1, 0))
 				batch_read(b2, slot, c->tenant, 6, argv);
-			slot++;
 		}
 	}
 	batch_go(b2);
 }
 
+/* The four reads of one index, from slot */
+static void check_reads(struct ctx *c, struct batch *b, size_t slot, const char *prefix)
+{
+	char lead[72], cas[72], last[16];
+	const char *a1[2] = {"ZCARD", lead}, *a2[2] = {"ZCARD", cas};
+	const char *a3[5] = {"ZREVRANGE", lead, "0", last, "WITHSCORES"};
+	const char *a4[5] = {"ZREVRANGE", cas, "0", last, "WITHSCORES"};
+
+	kind_key(lead, sizeof(lead), prefix, KIND_LEAD);
+	kind_key(cas, sizeof(cas), prefix, KIND_CASE);
+	snprintf(last, sizeof(last), "%d", REPEAT_SHOW - 1);
+	batch_read(b, slot, c->tenant, 2, a1);
+	batch_read(b, slot + 1, c->tenant, 2, a2);
+	batch_read(b, slot + 2, c->tenant, 5, a3);
+	batch_read(b, slot + 3, c->tenant, 5, a4);
+}
+
 static void check_keyed(struct ctx *c)
 {
-	const char *idn = in_str(c, "id_number"), *name = in_str(c, "name");
-	struct check *k = calloc(1, sizeof(*k));
-	struct batch *b = k ? batch_new(2, check_sets, k) : NULL;
-	char k1[64], k2[64];
-	const char *a1[2] = {"SMEMBERS", k1}, *a2[2] = {"SMEMBERS", k2};
+	static const char *const field[2] = {"id_number", "name"}, *const what[2] = {"idn", "name"};
+	char prefix[2][64] = {"", ""};
+	struct check *k;
+	struct batch *b;
 
+	for (size_t s = 0; s < 2; s++) {
+		const char *v = in_str(c, field[s]);
+		int rc = v != NULL && v[0] ? index_key(c, what[s], v, prefix[s], sizeof(prefix[s]))
+					   : JD_OK;
+
+		if (rc == JD_E_INVALID) {
+			ctx_invalid(c, "field '%s': no value to look for", field[s]);
+			return;
+		}
+		if (rc != JD_OK) {
+			ctx_fail(c, rc);
+			return;
+		}
+	}
+	k = calloc(1, sizeof(*k));
+	b = k ? batch_new(2 * CHECK_READS, check_sets, k) : NULL;
 	if (b == NULL) {
 		free(k);
 		ctx_fail(c, JD_E_NOMEM);
 		return;
 	}
 	k->c = c;
-	if (idn != NULL && idn[0] && index_key(c, "idn", idn, k1, sizeof(k1)) == JD_OK)
-		batch_read(b, 0, c->tenant, 2, a1);
-	if (name != NULL && name[0] && index_key(c, "name", name, k2, sizeof(k2)) == JD_OK)
-		batch_read(b, 1, c->tenant, 2, a2);
+	for (size_t s = 0; s < 2; s++)
+		if (prefix[s][0])
+			check_reads(c, b, s * CHECK_READS, prefix[s]);
 	batch_go(b);
 }
 
@@ -374,6 +463,8 @@ void subjects_check(jd_req *req, void *arg)
 		host->reply_rc(req, JD_E_NOMEM, "subjects");
 		return;
 	}
+	if (ctx_tenant_check(c) != 0)
+		return;
 	idn = in_str(c, "id_number");
 	name = in_str(c, "name");
 	if ((idn == NULL || idn[0] == '\0') && (name == NULL || name[0] == '\0')) {

@@ -107,8 +107,10 @@ contains "naming the allowed actions" "$(body)" "allowed: reactivate, extend"
 equals "new material reactivates it" "$(bearer "$S1" POST "/v1/cases/leads/$l3/reactivate" "{\"tenant\":\"$T\",\"material\":\"新材料\"}")" 200
 equals "registered again" "$(jd_json .state <"$JD_TMP/b")" registered
 equals "an approve with nothing pending: 409" "$(bearer "$L1" POST "/v1/cases/leads/$l3/approve" "{\"tenant\":\"$T\"}")" 409
-equals "an unknown way: 409 naming the ways" "$(bearer "$S1" POST "/v1/cases/leads/$l3/dispose" "{\"tenant\":\"$T\",\"way\":\"ignore\"}")" 409
-contains "the four ways" "$(body)" "dispose (talk_inquiry, prelim_verification, hold_pending, close)"
+equals "an unknown way: 400 naming the field" "$(bearer "$S1" POST "/v1/cases/leads/$l3/dispose" "{\"tenant\":\"$T\",\"way\":\"ignore\"}")" 400
+contains "and the four ways" "$(body)" "field 'way': 'ignore' is not one of talk_inquiry, prelim_verification, hold_pending, close"
+equals "an outcome before a disposition: 409" "$(bearer "$S1" POST "/v1/cases/leads/$l3/outcome" "{\"tenant\":\"$T\",\"outcome\":\"cleared\"}")" 409
+contains "naming the allowed actions" "$(body)" "dispose (talk_inquiry, prelim_verification, hold_pending, close)"
 quiet bearer "$S1" POST "/v1/cases/leads/$l3/dispose" "{\"tenant\":\"$T\",\"way\":\"talk_inquiry\"}"
 equals "talk inquiry approved" "$(bearer "$L1" POST "/v1/cases/leads/$l3/approve" "{\"tenant\":\"$T\"}")" 200
 equals "inquiring" "$(jd_json .state <"$JD_TMP/b")" inquiring

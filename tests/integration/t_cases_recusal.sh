@@ -68,7 +68,7 @@ equals "s2 learns there are three" "$(jd_json .by_id_number.count.leads <"$JD_TM
 equals "but sees only its unit's" "$(jd_json .by_id_number.visible <"$JD_TMP/b")" "[\"lead:$lead3\"]"
 if redis-cli -s "$sock" --scan | grep -q "$idn"; then not_ok "no key holds the ID number"; else ok "no key holds the ID number"; fi
 check "the index set is keyed by a blind index" bash -c \
-	"redis-cli -s '$sock' --scan --pattern 'jd:{$T}:subj:idn:*' | grep -Eq 'subj:idn:[0-9a-f]{32}$'"
+	"redis-cli -s '$sock' --scan --pattern 'jd:{$T}:subj:idn:*' | grep -Eq 'subj:idn:[0-9a-f]{32}:lead$'"
 
 # --- deadlines: overdue and near, and the timer's events
 late=$(add_lead "$S1" ag1 audit "\"received\":\"$(date -d '-45 days' +%F)\"")
