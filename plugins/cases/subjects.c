@@ -23,7 +23,9 @@
 #include "batch.h"
 #include "cases.h"
 
-#define REPEAT_SHOW 50 /* records named per answer, at most */
+#define REPEAT_SHOW  50		      /* records named per answer, at most */
+#define PREFIX_MAX   64		      /* "subj:<idn|name>:<32 hex>" */
+#define KIND_KEY_MAX (PREFIX_MAX + 8) /* and ":lead" or ":case" */
 
 static const char *const subject_parts[] = {"name", "id_number", "post", "employer"};
 
@@ -78,7 +80,11 @@ static int index_key(struct ctx *c, const char *what, const char *value, char *o
 /* "<prefix>:lead" or "<prefix>:case" */
 static void kind_key(char *out, size_t len, const char *prefix, enum rec_kind k)
 {
-	snprintf(out, len, "%s:%s", prefix, kind_type(k));
+	int n = snprintf(out, len, "%s:%s", prefix, kind_type(k));
+
+	if (n < 0 || (size_t)n >= len)
+		out[0] =
+		    '\0'; /* cannot happen (PREFIX_MAX); an empty key is refused by the store */
 }
 
 int subject_index_ops(struct ctx *c, json_t *subject, const char *member)
@@ -86,7 +92,7 @@ int subject_index_ops(struct ctx *c, json_t *subject, const char *member)
 	static const char *const what[2] = {"idn", "name"};
 	const char *value[2] = {json_string_value(json_object_get(subject, "id_number")),
 				json_string_value(json_object_get(subject, "name"))};
-	char prefix[64], key[72], score[24];
+	char prefix[PREFIX_MAX], key[KIND_KEY_MAX], score[24];
 	int rc;
 
 	snprintf(score, sizeof(score), "%lld", (long long)time(NULL));
@@ -184,7 +190,7 @@ static void repeat_done(struct batch *b, void *arg)
 /* The three reads of one index of one subject, from slot */
 static void repeat_reads(struct ctx *c, struct batch *b, size_t slot, const char *prefix)
 {
-	char lead[72], cas[72], own[72];
+	char lead[KIND_KEY_MAX], cas[KIND_KEY_MAX], own[KIND_KEY_MAX];
 	const char *a1[2] = {"ZCARD", lead}, *a2[2] = {"ZCARD", cas};
 	const char *a3[3] = {"ZSCORE", own, c->record};
 
@@ -212,7 +218,7 @@ void subjects_repeat(struct ctx *c, json_t *subjects, ctx_step next)
 		json_t *s = json_array_get(subjects, i);
 		const char *idn = json_string_value(json_object_get(s, "id_number"));
 		const char *name = json_string_value(json_object_get(s, "name"));
-		char k1[64], k2[64];
+		char k1[PREFIX_MAX], k2[PREFIX_MAX];
 
 		if (idn != NULL && idn[0] && index_key(c, "idn", idn, k1, sizeof(k1)) == JD_OK)
 			repeat_reads(c, b, 2 * i * REPEAT_READS, k1);
@@ -404,7 +410,7 @@ static void check_sets(struct batch *b, void *arg)
 /* The four reads of one index, from slot */
 static void check_reads(struct ctx *c, struct batch *b, size_t slot, const char *prefix)
 {
-	char lead[72], cas[72], last[16];
+	char lead[KIND_KEY_MAX], cas[KIND_KEY_MAX], last[16];
 	const char *a1[2] = {"ZCARD", lead}, *a2[2] = {"ZCARD", cas};
 	const char *a3[5] = {"ZREVRANGE", lead, "0", last, "WITHSCORES"};
 	const char *a4[5] = {"ZREVRANGE", cas, "0", last, "WITHSCORES"};
@@ -421,7 +427,7 @@ static void check_reads(struct ctx *c, struct batch *b, size_t slot, const char 
 static void check_keyed(struct ctx *c)
 {
 	static const char *const field[2] = {"id_number", "name"}, *const what[2] = {"idn", "name"};
-	char prefix[2][64] = {"", ""};
+	char prefix[2][PREFIX_MAX] = {"", ""};
 	struct check *k;
 	struct batch *b;
 
