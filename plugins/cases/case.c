@@ -22,22 +22,6 @@
 
 static void file_next(struct ctx *c);
 
-/* Whether the comma-separated csv names code. */
-static int csv_names(const char *csv, const char *code)
-{
-	size_t n = strlen(code);
-
-	for (const char *p = csv; p != NULL && *p;) {
-		const char *end = strchr(p, ',');
-		size_t l = end ? (size_t)(end - p) : strlen(p);
-
-		if (l == n && strncmp(p, code, n) == 0)
-			return 1;
-		p = end ? end + 1 : NULL;
-	}
-	return 0;
-}
-
 static void on_filed(int rc, const struct jd_mutate_result *res, void *arg)
 {
 	struct ctx *k = arg; /* the case's context; its aux holds the lead's */
@@ -349,15 +333,8 @@ static void file_loaded(struct ctx *c)
 
 void case_file(jd_req *req, void *arg)
 {
-	struct ctx *c =
-	    ctx_new(req, KIND_LEAD, host->req_param(req, "tenant"), host->req_param(req, "id"));
-
 	(void)arg;
-	if (c == NULL) {
-		host->reply_rc(req, JD_E_NOMEM, "lead");
-		return;
-	}
-	ctx_load(c, file_loaded);
+	ctx_route(req, KIND_LEAD, NULL, file_loaded);
 }
 
 /* ---- GET /v1/cases/cases/{id} -------------------------------------------------------------- */
@@ -439,15 +416,8 @@ static void case_show_loaded(struct ctx *c)
 
 void case_show(jd_req *req, void *arg)
 {
-	struct ctx *c =
-	    ctx_new(req, KIND_CASE, host->req_param(req, "tenant"), host->req_param(req, "id"));
-
 	(void)arg;
-	if (c == NULL) {
-		host->reply_rc(req, JD_E_NOMEM, "case");
-		return;
-	}
-	ctx_load(c, case_show_loaded);
+	ctx_route(req, KIND_CASE, NULL, case_show_loaded);
 }
 
 void case_list(jd_req *req, void *arg)

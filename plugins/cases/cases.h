@@ -178,6 +178,12 @@ void ctx_not_found(struct ctx *c);
  * request whose tenant is no tenant code 400.  Then runs next(c).
  */
 void ctx_load(struct ctx *c, ctx_step next);
+/*
+ * A route on one record (the path's {tenant} and {id}): a context of kind
+ * with route as its argument, loaded as ctx_load, then next(c).  Out of
+ * memory answers 500 naming the record type.
+ */
+void ctx_route(jd_req *req, enum rec_kind kind, const void *route, ctx_step next);
 /* Loads the tenant's key, then runs next(c) (seal, open, blind indexes). */
 void ctx_keys(struct ctx *c, ctx_step next);
 /* Reads the county's organization into c->org, then runs next(c). */
@@ -201,6 +207,8 @@ int ids_valid(const char *s, int list);
 /* A comma-separated list of codes of [A-Za-z0-9._-], none empty nor longer than max; NULL or "" is
  * valid */
 int csv_valid(const char *s, size_t max);
+/* Whether the comma-separated csv names code (NULL names nothing). */
+int csv_names(const char *csv, const char *code);
 /* A tenant code as the store takes it: [A-Za-z0-9_-], 1..64 bytes */
 int tenant_valid(const char *t);
 /* 0, or replies 400 naming field 'tenant' (and frees c) when the request's tenant is not one */

@@ -55,6 +55,22 @@ int csv_valid(const char *s, size_t max)
 	return n > 0; /* not "a," */
 }
 
+/* Whether the comma-separated csv names code. */
+int csv_names(const char *csv, const char *code)
+{
+	size_t n = strlen(code);
+
+	for (const char *p = csv; p != NULL && *p;) {
+		const char *end = strchr(p, ',');
+		size_t l = end ? (size_t)(end - p) : strlen(p);
+
+		if (l == n && strncmp(p, code, n) == 0)
+			return 1;
+		p = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
 /* The store's tenant codes (daemon/store.c): [A-Za-z0-9_-], 1..64 bytes. */
 int tenant_valid(const char *t)
 {
@@ -243,6 +259,19 @@ void ctx_load(struct ctx *c, ctx_step next)
 	rc = host->store_read(self, c->tenant, 2, argv, on_record, c);
 	if (rc != JD_OK)
 		ctx_fail(c, rc);
+}
+
+void ctx_route(jd_req *req, enum rec_kind kind, const void *route, ctx_step next)
+{
+	struct ctx *c =
+	    ctx_new(req, kind, host->req_param(req, "tenant"), host->req_param(req, "id"));
+
+	if (c == NULL) {
+		host->reply_rc(req, JD_E_NOMEM, kind_type(kind));
+		return;
+	}
+	c->route = route;
+	ctx_load(c, next);
 }
 
 static void on_keys(int rc, void *arg)

@@ -173,15 +173,8 @@ static void decide_loaded(struct ctx *c)
 
 void case_decide(jd_req *req, void *arg)
 {
-	struct ctx *c =
-	    ctx_new(req, KIND_CASE, host->req_param(req, "tenant"), host->req_param(req, "id"));
-
 	(void)arg;
-	if (c == NULL) {
-		host->reply_rc(req, JD_E_NOMEM, "case");
-		return;
-	}
-	ctx_load(c, decide_loaded);
+	ctx_route(req, KIND_CASE, NULL, decide_loaded);
 }
 
 /* ---- the review plugin's events ------------------------------------------------------------ */

@@ -178,15 +178,8 @@ static void propose_loaded(struct ctx *c)
 void rec_propose(jd_req *req, void *arg)
 {
 	const struct verb *v = arg;
-	struct ctx *c =
-	    ctx_new(req, v->kind, host->req_param(req, "tenant"), host->req_param(req, "id"));
 
-	if (c == NULL) {
-		host->reply_rc(req, JD_E_NOMEM, kind_type(v->kind));
-		return;
-	}
-	c->route = v;
-	ctx_load(c, propose_loaded);
+	ctx_route(req, v->kind, v, propose_loaded);
 }
 
 /* ---- approve ------------------------------------------------------------------------------- */
@@ -260,6 +253,19 @@ static void on_approved(int rc, const struct jd_mutate_result *res, void *arg)
 	ctx_on_mutated(rc, res, arg);
 }
 
+/* The version checked and something awaiting a decision: 0, or -1 when it replied (409). */
+static int awaits_check(struct ctx *c)
+{
+	if (ctx_version(c) != 0)
+		return -1;
+	if (rec_str(c, "pending")[0] == '\0') {
+		ctx_conflict(c, "nothing_pending", "%s %s awaits no approval", kind_type(c->kind),
+			     c->id);
+		return -1;
+	}
+	return 0;
+}
+
 static void approve_loaded(struct ctx *c)
 {
 	json_t *pending;
@@ -268,13 +274,8 @@ static void approve_loaded(struct ctx *c)
 	char err[200], a[128];
 	int rc;
 
-	if (ctx_version(c) != 0)
+	if (awaits_check(c) != 0)
 		return;
-	if (rec_str(c, "pending")[0] == '\0') {
-		ctx_conflict(c, "nothing_pending", "%s %s awaits no approval", kind_type(c->kind),
-			     c->id);
-		return;
-	}
 	pending = json_loads(rec_str(c, "pending"), 0, NULL);
 	t = transition_find(c->kind, rec_str(c, "state"),
 			    json_string_value(json_object_get(pending, "action")));
@@ -309,13 +310,8 @@ static void approve_loaded(struct ctx *c)
 
 static void reject_loaded(struct ctx *c)
 {
-	if (ctx_version(c) != 0)
+	if (awaits_check(c) != 0)
 		return;
-	if (rec_str(c, "pending")[0] == '\0') {
-		ctx_conflict(c, "nothing_pending", "%s %s awaits no approval", kind_type(c->kind),
-			     c->id);
-		return;
-	}
 	mut_del(c->m, "pending");
 	mut_set(c->m, "rejected", rec_str(c, "pending"));
 	mut_set(c->m, "rejected_by", host->req_principal(c->req));
@@ -324,27 +320,18 @@ static void reject_loaded(struct ctx *c)
 	ctx_submit(c, kind_type(c->kind)[0] == 'l' ? "cases.lead.reject" : "cases.case.reject");
 }
 
-static void rec_route(jd_req *req, void *arg, ctx_step step)
-{
-	const struct verb *v = arg;
-	struct ctx *c =
-	    ctx_new(req, v->kind, host->req_param(req, "tenant"), host->req_param(req, "id"));
-
-	if (c == NULL) {
-		host->reply_rc(req, JD_E_NOMEM, kind_type(v->kind));
-		return;
-	}
-	ctx_load(c, step);
-}
-
 void rec_approve(jd_req *req, void *arg)
 {
-	rec_route(req, arg, approve_loaded);
+	const struct verb *v = arg;
+
+	ctx_route(req, v->kind, NULL, approve_loaded);
 }
 
 void rec_reject(jd_req *req, void *arg)
 {
-	rec_route(req, arg, reject_loaded);
+	const struct verb *v = arg;
+
+	ctx_route(req, v->kind, NULL, reject_loaded);
 }
 
 /* ---- POST /v1/cases/leads/{id}/reactivate ------------------------------------------------------
@@ -388,5 +375,5 @@ static void reactivate_loaded(struct ctx *c)
 void lead_reactivate(jd_req *req, void *arg)
 {
 	(void)arg;
-	rec_route(req, (void *)&verb_lead, reactivate_loaded);
+	ctx_route(req, verb_lead.kind, NULL, reactivate_loaded);
 }

@@ -313,15 +313,8 @@ static void show_loaded(struct ctx *c)
 
 void lead_show(jd_req *req, void *arg)
 {
-	struct ctx *c =
-	    ctx_new(req, KIND_LEAD, host->req_param(req, "tenant"), host->req_param(req, "id"));
-
 	(void)arg;
-	if (c == NULL) {
-		host->reply_rc(req, JD_E_NOMEM, "lead");
-		return;
-	}
-	ctx_load(c, show_loaded);
+	ctx_route(req, KIND_LEAD, NULL, show_loaded);
 }
 
 /* ---- GET /v1/cases/leads ------------------------------------------------------------------ */
@@ -469,15 +462,8 @@ static void reporter_loaded(struct ctx *c)
 
 void lead_reporter(jd_req *req, void *arg)
 {
-	struct ctx *c =
-	    ctx_new(req, KIND_LEAD, host->req_param(req, "tenant"), host->req_param(req, "id"));
-
 	(void)arg;
-	if (c == NULL) {
-		host->reply_rc(req, JD_E_NOMEM, "lead");
-		return;
-	}
-	ctx_load(c, reporter_loaded);
+	ctx_route(req, KIND_LEAD, NULL, reporter_loaded);
 }
 
 /* ---- POST /v1/cases/leads/{id}/shred -------------------------------------------------------- */
@@ -502,13 +488,6 @@ static void shred_loaded(struct ctx *c)
 
 void lead_shred(jd_req *req, void *arg)
 {
-	struct ctx *c =
-	    ctx_new(req, KIND_LEAD, host->req_param(req, "tenant"), host->req_param(req, "id"));
-
 	(void)arg;
-	if (c == NULL) {
-		host->reply_rc(req, JD_E_NOMEM, "lead");
-		return;
-	}
-	ctx_load(c, shred_loaded);
+	ctx_route(req, KIND_LEAD, NULL, shred_loaded);
 }

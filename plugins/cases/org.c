@@ -194,22 +194,6 @@ int org_group_units(json_t *org, const char *group, char *out, size_t len)
 	return 0;
 }
 
-/* Whether the comma-separated csv names code. */
-static int csv_names(const char *csv, const char *code)
-{
-	size_t n = strlen(code);
-
-	for (const char *p = csv; p != NULL && *p;) {
-		const char *end = strchr(p, ',');
-		size_t l = end ? (size_t)(end - p) : strlen(p);
-
-		if (l == n && strncmp(p, code, n) == 0)
-			return 1;
-		p = end ? end + 1 : NULL;
-	}
-	return 0;
-}
-
 json_t *org_agencies(json_t *org, const char *units)
 {
 	json_t *out = json_array(), *u;

@@ -39,22 +39,6 @@ struct check {
 	char who[65];
 };
 
-/* Whether the comma-separated csv names s. */
-static int csv_names(const char *csv, const char *s)
-{
-	size_t n = strlen(s);
-
-	for (const char *p = csv; p != NULL && *p;) {
-		const char *end = strchr(p, ',');
-		size_t l = end ? (size_t)(end - p) : strlen(p);
-
-		if (l == n && strncmp(p, s, n) == 0)
-			return 1;
-		p = end ? end + 1 : NULL;
-	}
-	return 0;
-}
-
 static void add_reason(struct run *r, const char *who, const char *reason)
 {
 	json_t *list = json_object_get(r->reasons, who);
@@ -340,39 +324,32 @@ static void assign_loaded(struct ctx *c)
 	ctx_keys(c, assign_keyed);
 }
 
-static void route_load(jd_req *req, const struct verb *v, ctx_step step, const void *route)
+/* 1 when the daemon offers the organization's conflict check; otherwise answers 503. */
+static int conflicts_available(jd_req *req)
 {
-	struct ctx *c =
-	    ctx_new(req, v->kind, host->req_param(req, "tenant"), host->req_param(req, "id"));
-
-	if (c == NULL) {
-		host->reply_rc(req, JD_E_NOMEM, kind_type(v->kind));
-		return;
-	}
-	c->route = route;
-	ctx_load(c, step);
+	if (host->org_conflicts != NULL)
+		return 1;
+	host->reply_error(req, 503, "unavailable",
+			  "the organization's conflict check is not available in this daemon");
+	return 0;
 }
 
 void rec_assign(jd_req *req, void *arg)
 {
-	if (host->org_conflicts == NULL) {
-		host->reply_error(req, 503, "unavailable",
-				  "the organization's conflict check is "
-				  "not available in this daemon");
+	const struct verb *v = arg;
+
+	if (!conflicts_available(req))
 		return;
-	}
-	route_load(req, arg, assign_loaded, NULL);
+	ctx_route(req, v->kind, NULL, assign_loaded);
 }
 
 void rec_assign_override(jd_req *req, void *arg)
 {
-	if (host->org_conflicts == NULL) {
-		host->reply_error(req, 503, "unavailable",
-				  "the organization's conflict check is "
-				  "not available in this daemon");
+	const struct verb *v = arg;
+
+	if (!conflicts_available(req))
 		return;
-	}
-	route_load(req, arg, assign_loaded, arg); /* route != NULL: the override */
+	ctx_route(req, v->kind, v, assign_loaded); /* route != NULL: the override */
 }
 
 /* ---- declared recusal and the leader's decision ---------------------------------------------- */
@@ -464,10 +441,14 @@ static void decide_loaded(struct ctx *c)
 
 void rec_recuse(jd_req *req, void *arg)
 {
-	route_load(req, arg, recuse_loaded, NULL);
+	const struct verb *v = arg;
+
+	ctx_route(req, v->kind, NULL, recuse_loaded);
 }
 
 void rec_recusal_decide(jd_req *req, void *arg)
 {
-	route_load(req, arg, decide_loaded, NULL);
+	const struct verb *v = arg;
+
+	ctx_route(req, v->kind, NULL, decide_loaded);
 }

@@ -388,6 +388,17 @@ struct org_wait {
 	char code[65];
 };
 
+/* One county's organization is in (or the last request went out): after the last, go on. */
+static void orgs_settle(struct stats *s)
+{
+	if (--s->pending > 0)
+		return;
+	if (s->rc != JD_OK)
+		stats_fail(s, s->rc);
+	else
+		start_reads(s);
+}
+
 static void on_county_org(int rc, json_t *org, void *arg)
 {
 	struct org_wait *w = arg;
@@ -398,12 +409,7 @@ static void on_county_org(int rc, json_t *org, void *arg)
 	else if (s->rc == JD_OK)
 		s->rc = rc;
 	free(w);
-	if (--s->pending > 0)
-		return;
-	if (s->rc != JD_OK)
-		stats_fail(s, s->rc);
-	else
-		start_reads(s);
+	orgs_settle(s);
 }
 
 static void read_orgs(struct stats *s)
@@ -431,12 +437,7 @@ static void read_orgs(struct stats *s)
 		}
 		s->pending++;
 	}
-	if (--s->pending > 0)
-		return;
-	if (s->rc != JD_OK)
-		stats_fail(s, s->rc);
-	else
-		start_reads(s);
+	orgs_settle(s);
 }
 
 static void on_tree(int rc, json_t *tree, void *arg)

@@ -276,15 +276,8 @@ static void subject_add_loaded(struct ctx *c)
 
 void subject_add(jd_req *req, void *arg)
 {
-	struct ctx *c =
-	    ctx_new(req, KIND_LEAD, host->req_param(req, "tenant"), host->req_param(req, "id"));
-
 	(void)arg;
-	if (c == NULL) {
-		host->reply_rc(req, JD_E_NOMEM, "lead");
-		return;
-	}
-	ctx_load(c, subject_add_loaded);
+	ctx_route(req, KIND_LEAD, NULL, subject_add_loaded);
 }
 
 /* ---- POST /v1/cases/subjects/check ------------------------------------------------------- */
