@@ -97,7 +97,7 @@ static const char mutate_script[] =
     "local ops = dels + ndel\n"
     "local fv = ops + 3 * nops\n"
     "local want = {sadd = 'set', srem = 'set', zadd = 'zset', zrem = 'zset',\n"
-    "  hincrby = 'hash', hset = 'hash', hdel = 'hash', incrby = 'string'}\n"
+    "  hincrby = 'hash', hset = 'hash', hdel = 'hash', incrby = 'string', check = 'hash'}\n"
     "local function fail(msg) return redis.error_reply('ERR jd: ' .. msg) end\n"
     "local function is_int(s)\n"
     "  return s == '0' or (#s <= 20 and string.match(s, '^-?[1-9]%d*$') ~= nil)\n"
@@ -118,6 +118,10 @@ static const char mutate_script[] =
     "  if kind == 'hincrby' then old = redis.call('HGET', key, ARGV[o + 1])\n"
     "  elseif kind == 'incrby' then old = redis.call('GET', key) end\n"
     "  if old and not is_int(old) then return fail('a counter is not an integer') end\n"
+    "  if kind == 'check' and (tonumber(redis.call('HGET', key, '_v')) or 0) ~= "
+    "tonumber(ARGV[o + 2]) then\n"
+    "    return {cur, 2, ARGV[7]}\n"
+    "  end\n"
     "end\n"
     "if has_audit then\n"
     "  if planned[KEYS[3]] or planned[KEYS[4]] then return fail('an op uses an audit key') end\n"
@@ -204,7 +208,7 @@ static const char append_script[] =
 static const char *const op_names[] = {
     [JD_OP_SADD] = "sadd", [JD_OP_SREM] = "srem",	[JD_OP_ZADD] = "zadd",
     [JD_OP_ZREM] = "zrem", [JD_OP_HINCRBY] = "hincrby", [JD_OP_HSET] = "hset",
-    [JD_OP_HDEL] = "hdel", [JD_OP_INCRBY] = "incrby",
+    [JD_OP_HDEL] = "hdel", [JD_OP_INCRBY] = "incrby",	[JD_OP_CHECK] = "check",
 };
 
 static const char *const read_commands[] = {
@@ -356,9 +360,9 @@ static int count_fields(const char *const *list, size_t *nfields)
 
 static int op_valid(const struct jd_op *op, const char *record)
 {
-	int needs_member = op->kind != JD_OP_INCRBY;
-	int needs_int =
-	    op->kind == JD_OP_ZADD || op->kind == JD_OP_HINCRBY || op->kind == JD_OP_INCRBY;
+	int needs_member = op->kind != JD_OP_INCRBY && op->kind != JD_OP_CHECK;
+	int needs_int = op->kind == JD_OP_ZADD || op->kind == JD_OP_HINCRBY ||
+			op->kind == JD_OP_INCRBY || op->kind == JD_OP_CHECK;
 
 	if ((unsigned)op->kind >= sizeof(op_names) / sizeof(op_names[0]))
 		return 0;
@@ -369,6 +373,9 @@ static int op_valid(const struct jd_op *op, const char *record)
 	if (needs_int && !integer_valid(op->value))
 		return 0;
 	if (op->kind == JD_OP_HSET && op->value == NULL)
+		return 0;
+	/* the record has its own check (expect_version); versions are not negative */
+	if (op->kind == JD_OP_CHECK && (strcmp(op->key, record) == 0 || op->value[0] == '-'))
 		return 0;
 	/* an op must not reach the record's reserved fields either */
 	if (strcmp(op->key, record) == 0 && needs_member && op->member[0] == '_')

@@ -100,6 +100,14 @@ enum jd_op_kind {
 	JD_OP_HSET,    /* key field(member) value */
 	JD_OP_HDEL,    /* key field(member) */
 	JD_OP_INCRBY,  /* key by(value) */
+	/*
+	 * key: another record hash whose version ("_v") must equal value
+	 * (decimal; "0": the record must not exist), or the whole mutation
+	 * answers JD_E_CONFLICT and changes nothing; member unused.  For a
+	 * change validated against records it does not write (e.g. a case
+	 * filed from the lead's version read).
+	 */
+	JD_OP_CHECK,
 };
 
 struct jd_op {

@@ -325,6 +325,54 @@ static void test_ops_indexes_counters(void **state)
 	json_decref(rr.json);
 }
 
+/* JD_OP_CHECK: another record's version must be the one read, or nothing is written. */
+static void test_check_other_record(void **state)
+{
+	const char *lead[] = {"state", "to_file", NULL};
+	const char *kase[] = {"lead", "1", NULL};
+	struct jd_op at_v1[] = {{JD_OP_CHECK, "lead:1", NULL, "1"},
+				{JD_OP_SADD, "cases", "c1", NULL}};
+	struct jd_op absent[] = {{JD_OP_CHECK, "lead:9", NULL, "0"}};
+	struct jd_op self[] = {{JD_OP_CHECK, "case:1", NULL, "1"}};
+	struct jd_op negative[] = {{JD_OP_CHECK, "lead:1", NULL, "-1"}};
+	struct jd_mutation m = {
+	    .tenant = "t1", .record = "lead:1", .expect_version = JD_VERSION_NEW, .set = lead};
+	struct mres res;
+	struct rres rr = {0};
+
+	assert_int_equal(mutate(&m, &res), JD_OK);
+	m = (struct jd_mutation){.tenant = "t1",
+				 .record = "case:1",
+				 .expect_version = JD_VERSION_NEW,
+				 .set = kase,
+				 .ops = at_v1,
+				 .n_ops = 2};
+	at_v1[0].value = "2"; /* the lead moved on since it was read */
+	assert_int_equal(mutate(&m, &res), JD_E_CONFLICT);
+	assert_int_equal(read_int(&rr, "EXISTS", "case:1", NULL), 0);
+	assert_int_equal(read_int(&rr, "SCARD", "cases", NULL), 0);
+	at_v1[0].value = "1";
+	assert_int_equal(mutate(&m, &res), JD_OK);
+	assert_int_equal(read_int(&rr, "SISMEMBER", "cases", "c1"), 1);
+	assert_string_equal(read_str(&rr, "HGET", "lead:1", "_v"), "1"); /* checked, not bumped */
+	/* "0": must not exist */
+	m.record = "case:2";
+	m.ops = absent;
+	m.n_ops = 1;
+	assert_int_equal(mutate(&m, &res), JD_OK);
+	absent[0].key = "lead:1";
+	m.record = "case:3";
+	assert_int_equal(mutate(&m, &res), JD_E_CONFLICT);
+	/* not on the record itself (expect_version is its check), not negative */
+	m.record = "case:1";
+	m.expect_version = JD_VERSION_ANY;
+	m.ops = self;
+	assert_int_equal(mutate(&m, &res), JD_E_INVALID);
+	m.ops = negative;
+	assert_int_equal(mutate(&m, &res), JD_E_INVALID);
+	json_decref(rr.json);
+}
+
 /* Redis does not roll a script back: a doomed mutation must write nothing. */
 static void test_failed_mutation_applies_nothing(void **state)
 {
@@ -640,6 +688,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_update_versions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_idempotent_retry, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ops_indexes_counters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_check_other_record, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_failed_mutation_applies_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_noscript_fallback, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reads, setup, teardown),
