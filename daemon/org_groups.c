@@ -69,10 +69,12 @@ struct group_ctx {
 	int op;
 	char tenant[8];
 	char code[JD_GROUP_CODE_MAX + 1];
-	json_t *old;   /* edit, retire, show: the group as stored, in the snapshot's shape */
-	long long ver; /* its version */
-	json_t *ids;   /* list: the codes read */
-	json_t *out;   /* write: the group written, for the reply */
+	json_t *old;	  /* edit, retire, show: the group as stored, in the snapshot's shape */
+	long long ver;	  /* its version */
+	long long rev;	  /* the organization's revision checked against (org_snapshot.h) */
+	long long expect; /* write: the version expected of the group's record */
+	json_t *ids;	  /* list: the codes read */
+	json_t *out;	  /* write: the group written, for the reply */
 };
 
 static void ctx_free(struct group_ctx *g)
@@ -177,12 +179,18 @@ static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
 	if (rc == JD_OK) /* before the reply, which frees the request */
 		jd_notice(op_notes[g->op], "req=%s tenant=%s group=%s by=%s", g->req->id, g->tenant,
 			  g->code, g->req->principal.name);
-	if (rc == JD_E_CONFLICT && g->op == OP_CREATE)
+	/* the record's own version, or the organization's revision (the check op) */
+	if (rc == JD_E_CONFLICT && g->op == OP_CREATE && res->version > 0)
 		jd_reply_error(g->req, 409, "conflict", "group '%s' exists already in tenant %s",
 			       g->code, g->tenant);
-	else if (rc == JD_E_CONFLICT)
+	else if (rc == JD_E_CONFLICT && g->op != OP_CREATE && res->version != g->expect)
 		jd_reply_error(g->req, 409, "conflict",
 			       "group '%s' was changed since the version you read", g->code);
+	else if (rc == JD_E_CONFLICT)
+		jd_reply_error(g->req, 409, "conflict",
+			       "the organization of tenant %s changed while group '%s' was checked "
+			       "against it: try again",
+			       g->tenant, g->code);
 	else if (rc != JD_OK)
 		jd_reply_rc(g->req, rc, "group");
 	else
@@ -199,11 +207,13 @@ static int write_group(struct group_ctx *g, json_t *grp, long long version)
 	char *summary = json_dumps(grp, JSON_COMPACT);
 	char *shares = json_dumps(json_object_get(grp, "shares"), JSON_COMPACT);
 	char *leaders = json_dumps(json_object_get(grp, "leaders"), JSON_COMPACT);
-	struct jd_op ops[3];
+	struct jd_op ops[4];
 	size_t n = 0, n_ops = 0;
+	char rev[24];
 	int rc = JD_E_NOMEM;
 
 	g->out = grp;
+	g->expect = version;
 	if (summary == NULL || shares == NULL || leaders == NULL)
 		goto cleanup;
 	for (size_t i = 0; i < N_TEXT; i++) {
@@ -222,6 +232,9 @@ static int write_group(struct group_ctx *g, json_t *grp, long long version)
 	ops[n_ops++] = (struct jd_op){JD_OP_HSET, "groups:summary", g->code, summary};
 	if (g->op == OP_CREATE)
 		ops[n_ops++] = (struct jd_op){JD_OP_ZADD, "groups:by_code", g->code, "0"};
+	/* checked against the snapshot: it must still be the organization written to */
+	snprintf(rev, sizeof(rev), "%lld", g->rev);
+	ops[n_ops++] = (struct jd_op){JD_OP_CHECK, JD_ORG_REV_KEY, NULL, rev};
 	ops[n_ops++] = jd_org_rev_op();
 	rc = jd_store_mutate(g->req->srv->store,
 			     &(const struct jd_mutation){.tenant = g->tenant,
@@ -367,6 +380,8 @@ static void on_snapshot(int rc, json_t *snap, void *arg)
 
 	if (jd_org_snapshot_check(g->req, rc, snap, g->tenant, "groups") != JD_OK)
 		; /* replied */
+	else if ((g->rev = jd_snap_int(snap, "rev")) < 0)
+		jd_reply_rc(g->req, JD_ERR, "group"); /* a revision is never negative */
 	else if (g->op == OP_CREATE &&
 		 json_object_get(json_object_get(snap, "groups"), g->code) != NULL)
 		jd_reply_error(g->req, 409, "conflict", "group '%s' exists already in tenant %s",

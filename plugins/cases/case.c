@@ -29,6 +29,15 @@ static void on_filed(int rc, const struct jd_mutate_result *res, void *arg)
 	const char *no;
 
 	k->route = NULL;
+	if (rc == JD_E_CONFLICT && res != NULL && res->version == 0) {
+		/* the new case's number was free: the lead's own check failed */
+		ctx_free(k);
+		ctx_conflict(c, "conflict",
+			     "lead %s was changed while it was being filed: read it "
+			     "again and file it",
+			     c->id);
+		return;
+	}
 	if (rc == JD_E_CONFLICT && ++c->tries < FILE_TRIES) {
 		ctx_free(k);
 		file_next(c); /* the number was taken: read the counter again */
@@ -51,9 +60,12 @@ static void on_filed(int rc, const struct jd_mutate_result *res, void *arg)
 /* The lead's side of the filing, as ops of the case's mutation. */
 static void lead_ops(struct ctx *c, struct ctx *k)
 {
-	char member[128], score[24], date[11];
+	char member[128], score[24], date[11], version[24];
 
 	day_format(c->day, date);
+	/* filed from the lead as read: a recusal accepted meanwhile must reach the case */
+	snprintf(version, sizeof(version), "%lld", c->version);
+	mut_op(k->m, JD_OP_CHECK, c->record, NULL, version);
 	mut_op(k->m, JD_OP_HSET, c->record, "state", "filed");
 	mut_op(k->m, JD_OP_HSET, c->record, "state_since", date);
 	mut_op(k->m, JD_OP_HSET, c->record, "case", k->id);
