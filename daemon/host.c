@@ -207,31 +207,14 @@ static char *host_seal(jd_plugin_handle *self, const char *tenant, const char *r
  * and the outcome to the tenant's audit trail: fire and forget (the store
  * copies what it needs and logs a failure).  Never the value.
  */
-static void audit_sealed_read(const jd_req *req, const jd_plugin_handle *self, const char *tenant,
-			      const char *record_type, const char *record_id, const char *field,
-			      const char *outcome)
+static void audit_sealed_read(const jd_req *req, const char *tenant, const char *record_type,
+			      const char *record_id, const char *field, const char *outcome)
 {
-	struct jd_audit_event ev;
-	char target[256], t[80];
-	int rc;
+	char target[256];
 
-	if (self->srv->store == NULL)
-		return; /* shutting down */
 	snprintf(target, sizeof(target), "%.64s:%.64s#%.64s", record_type ? record_type : "-",
 		 record_id ? record_id : "-", field ? field : "-");
-	ev = (struct jd_audit_event){
-	    .actor = req->principal.name[0] ? req->principal.name : "-",
-	    .cred = jd_auth_cred_name(req->principal.cred),
-	    .source = req->source,
-	    .req = req->id,
-	    .action = "sealed.read",
-	    .target = target,
-	    .outcome = outcome,
-	};
-	rc = jd_store_audit_event(self->srv->store, tenant ? tenant : "", &ev, NULL, NULL);
-	if (rc != JD_OK)
-		jd_warn("audit: sealed read not appended", "req=%s plugin=%s tenant=%s rc=%d",
-			req->id, self->name, jd_log_quote(t, sizeof(t), tenant ? tenant : "-"), rc);
+	jd_req_audit(req, tenant, "sealed.read", target, outcome);
 }
 
 /*
@@ -257,7 +240,7 @@ static void note_sealed_read(const jd_req *req, const jd_plugin_handle *self,
 		  jd_log_quote(rt, sizeof(rt), record_type ? record_type : "-"),
 		  jd_log_quote(rid, sizeof(rid), record_id ? record_id : "-"),
 		  jd_log_quote(f, sizeof(f), field ? field : "-"));
-	audit_sealed_read(req, self, tenant, record_type, record_id, field, outcome);
+	audit_sealed_read(req, tenant, record_type, record_id, field, outcome);
 }
 
 /*
@@ -407,10 +390,8 @@ static int host_record_visible(jd_req *req, const char *target, const char *tena
 	const struct jd_record_scope scope = {
 	    .tenant = tenant, .unit = unit, .groups = groups, .deny = deny};
 	enum jd_record_access access;
-	struct jd_audit_event ev;
 	const char *outcome;
 	char principal[160], t[80], tg[160];
-	int rc;
 
 	if (req == NULL)
 		return 0;
@@ -425,21 +406,7 @@ static int host_record_visible(jd_req *req, const char *target, const char *tena
 		  jd_auth_cred_name(req->principal.cred),
 		  jd_log_quote(t, sizeof(t), tenant ? tenant : "-"),
 		  jd_log_quote(tg, sizeof(tg), target));
-	if (req->srv->store == NULL)
-		return 0; /* shutting down */
-	ev = (struct jd_audit_event){
-	    .actor = req->principal.name[0] ? req->principal.name : "-",
-	    .cred = jd_auth_cred_name(req->principal.cred),
-	    .source = req->source,
-	    .req = req->id,
-	    .action = "record.hidden",
-	    .target = target,
-	    .outcome = outcome,
-	};
-	rc = jd_store_audit_event(req->srv->store, tenant ? tenant : "", &ev, NULL, NULL);
-	if (rc != JD_OK)
-		jd_warn("audit: hidden record not appended", "req=%s tenant=%s rc=%d", req->id,
-			jd_log_quote(t, sizeof(t), tenant ? tenant : "-"), rc);
+	jd_req_audit(req, tenant, "record.hidden", target, outcome);
 	return 0;
 }
 

@@ -111,9 +111,7 @@ static void start(jd_req *req, int op, const char *id, int write, void (*next)(s
 			       or_empty(id), tenant);
 		return;
 	}
-	if (write && !jd_org_may_write(&req->principal, tenant)) {
-		jd_reply_error(req, 403, "forbidden",
-			       "you may only write the organization of your own tenants");
+	if (write && jd_org_write_check(req, tenant) != JD_OK) {
 		return;
 	}
 	p = calloc(1, sizeof(*p));
@@ -714,27 +712,13 @@ static void note_ties_read(struct person_ctx *p, const char *outcome)
 {
 	jd_req *req = p->req;
 	char target[64];
-	struct jd_audit_event ev;
-	int rc;
 
 	jd_notice("sealed field read",
 		  "outcome=%s req=%s principal=%s permission=%s tenant=%s record_type=person "
 		  "record_id=%s field=ties",
 		  outcome, req->id, req->principal.name, TIES_PERM, p->tenant, p->id);
 	snprintf(target, sizeof(target), "person:%s#ties", p->id);
-	ev = (struct jd_audit_event){
-	    .actor = req->principal.name[0] ? req->principal.name : "-",
-	    .cred = jd_auth_cred_name(req->principal.cred),
-	    .source = req->source,
-	    .req = req->id,
-	    .action = "sealed.read",
-	    .target = target,
-	    .outcome = outcome,
-	};
-	rc = jd_store_audit_event(req->srv->store, p->tenant, &ev, NULL, NULL);
-	if (rc != JD_OK)
-		jd_warn("audit: sealed read not appended", "req=%s tenant=%s rc=%d", req->id,
-			p->tenant, rc);
+	jd_req_audit(req, p->tenant, "sealed.read", target, outcome);
 }
 
 static void show_reply(struct person_ctx *p)

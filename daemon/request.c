@@ -258,29 +258,41 @@ static void refused_tenant(struct jd_req *req, char out[65])
  * audit_refusals.h; fire and forget: the store copies what it needs and
  * logs a failure, the reply does not wait.
  */
-static void audit_refusal(struct jd_req *req, int status)
+void jd_req_audit(const jd_req *req, const char *tenant, const char *action, const char *target,
+		  const char *outcome)
 {
-	const struct jd_route *r = &req->route->route;
 	struct jd_audit_event ev;
-	char tenant[65];
+	char t[80];
 	int rc;
 
-	if (req->srv->store == NULL || !jd_audit_refusal_admit(req->source, time(NULL)))
-		return;
-	refused_tenant(req, tenant);
+	if (req->srv->store == NULL)
+		return; /* shutting down */
 	ev = (struct jd_audit_event){
 	    .actor = req->principal.name[0] ? req->principal.name : "-",
 	    .cred = jd_auth_cred_name(req->principal.cred),
 	    .source = req->source,
 	    .req = req->id,
-	    .action = r->permission ? r->permission : "-",
-	    .target = req->path,
-	    .outcome = status == 403 ? "forbidden" : "denied",
+	    .action = action,
+	    .target = target,
+	    .outcome = outcome,
 	};
-	rc = jd_store_audit_event(req->srv->store, tenant, &ev, NULL, NULL);
+	rc = jd_store_audit_event(req->srv->store, tenant ? tenant : "", &ev, NULL, NULL);
 	if (rc != JD_OK)
-		jd_warn("audit: refusal not appended", "req=%s tenant=%s status=%d rc=%d", req->id,
-			tenant, status, rc);
+		jd_warn("audit: entry not appended", "req=%s tenant=%s action=%s outcome=%s rc=%d",
+			req->id, jd_log_quote(t, sizeof(t), tenant ? tenant : "-"),
+			action ? action : "-", outcome ? outcome : "-", rc);
+}
+
+static void audit_refusal(struct jd_req *req, int status)
+{
+	const struct jd_route *r = &req->route->route;
+	char tenant[65];
+
+	if (req->srv->store == NULL || !jd_audit_refusal_admit(req->source, time(NULL)))
+		return;
+	refused_tenant(req, tenant);
+	jd_req_audit(req, tenant, r->permission ? r->permission : "-", req->path,
+		     status == 403 ? "forbidden" : "denied");
 }
 
 static void on_authorized(void *arg, int rc, int status, const char *why)

@@ -31,6 +31,14 @@ struct jd_req {
 /* evhttp's generic callback for both listeners; arg is the jd_listener. */
 void jd_request_dispatch(struct evhttp_request *ev, void *arg);
 
+/*
+ * Appends one audit entry for req's caller (principal, credential,
+ * address, request id) to tenant's trail: action, target (never a value),
+ * outcome.  Fire and forget: the store copies what it needs; a failure is
+ * logged here.  Nothing when the daemon is shutting down.
+ */
+void jd_req_audit(const jd_req *req, const char *tenant, const char *action, const char *target,
+		  const char *outcome);
 void jd_reply_json(jd_req *req, int status, json_t *body);
 void jd_reply_error(jd_req *req, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
