@@ -109,9 +109,7 @@ static struct group_ctx *ctx_new(jd_req *req, int op, const char *code)
 				       tenant);
 		return NULL;
 	}
-	if (op <= OP_RETIRE && !jd_org_may_write(&req->principal, tenant)) {
-		jd_reply_error(req, 403, "forbidden",
-			       "you may only write the organization of your own tenants");
+	if (op <= OP_RETIRE && jd_org_write_check(req, tenant) != JD_OK) {
 		return NULL;
 	}
 	g = calloc(1, sizeof(*g));

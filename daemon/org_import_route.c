@@ -432,9 +432,7 @@ static void import_org(jd_req *req, void *arg)
 		jd_reply_error(req, 404, "not_found", "no tenant '%.16s'", tenant ? tenant : "");
 		return;
 	}
-	if (!jd_org_may_write(&req->principal, tenant)) {
-		jd_reply_error(req, 403, "forbidden",
-			       "you may only write the organization of your own tenants");
+	if (jd_org_write_check(req, tenant) != JD_OK) {
 		return;
 	}
 	for (int k = 0; k < JD_CSV_KINDS; k++)

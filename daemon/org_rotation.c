@@ -320,9 +320,7 @@ static void rotate(jd_req *req, void *arg)
 			       "field 'confirm' must be the digest a proposal answered (64 hex)");
 		return;
 	}
-	if (!jd_org_may_write(&req->principal, tenant)) {
-		jd_reply_error(req, 403, "forbidden",
-			       "you may only write the organization of your own tenants");
+	if (jd_org_write_check(req, tenant) != JD_OK) {
 		return;
 	}
 	c = calloc(1, sizeof(*c));

@@ -385,9 +385,7 @@ static void add_transfer(jd_req *req, void *arg)
 			       or_empty(input_str(req, "tenant")));
 		return;
 	}
-	if (!jd_org_may_write(&req->principal, input_str(req, "tenant"))) {
-		jd_reply_error(req, 403, "forbidden",
-			       "you may only write the organization of your own tenants");
+	if (jd_org_write_check(req, input_str(req, "tenant")) != JD_OK) {
 		return;
 	}
 	if (jd_org_date_check(req, "date", input_str(req, "date")) != JD_OK ||

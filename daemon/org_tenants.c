@@ -45,6 +45,15 @@ int jd_org_may_write(const struct jd_principal *caller, const char *code)
 	return jd_users_caller_may_manage(caller, code, 0);
 }
 
+int jd_org_write_check(jd_req *req, const char *code)
+{
+	if (jd_org_may_write(&req->principal, code))
+		return JD_OK;
+	jd_reply_error(req, 403, "forbidden",
+		       "you may only write the organization of your own tenants");
+	return JD_E_FORBIDDEN;
+}
+
 static int reply_out_of_scope(jd_req *req)
 {
 	jd_reply_error(req, 403, "forbidden",
@@ -397,9 +406,7 @@ static void create_tenant(jd_req *req, void *arg)
 			       parent);
 		return;
 	}
-	if (!jd_org_may_write(&req->principal, code)) {
-		jd_reply_error(req, 403, "forbidden",
-			       "you may only write the organization of your own tenants");
+	if (jd_org_write_check(req, code) != JD_OK) {
 		return;
 	}
 	w = calloc(1, sizeof(*w));
@@ -497,9 +504,7 @@ static void edit_tenant(jd_req *req, void *arg)
 		jd_reply_error(req, 400, "invalid", "field 'name' must not be empty");
 		return;
 	}
-	if (!jd_org_may_write(&req->principal, code)) {
-		jd_reply_error(req, 403, "forbidden",
-			       "you may only write the organization of your own tenants");
+	if (jd_org_write_check(req, code) != JD_OK) {
 		return;
 	}
 	w = calloc(1, sizeof(*w));

@@ -20,6 +20,8 @@ int jd_org_code_valid(const char *s);
 /* Whether the caller may write the organization of tenant `code`: admins any, tenant admins theirs.
  */
 int jd_org_may_write(const struct jd_principal *caller, const char *code);
+/* As jd_org_may_write for req's caller: JD_OK, or 403 replied and JD_E_FORBIDDEN. */
+int jd_org_write_check(jd_req *req, const char *code);
 /*
  * The check the county routes start with, on the HGETALL of "tenant:<code>"
  * (rc and result as the read gave them): JD_OK when it is a county whose

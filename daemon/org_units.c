@@ -151,9 +151,7 @@ static void start(jd_req *req, const char *code, int write, void (*next)(struct 
 				       tenant);
 		return;
 	}
-	if (write && !jd_org_may_write(&req->principal, tenant)) {
-		jd_reply_error(req, 403, "forbidden",
-			       "you may only write the organization of your own tenants");
+	if (write && jd_org_write_check(req, tenant) != JD_OK) {
 		return;
 	}
 	u = calloc(1, sizeof(*u));
