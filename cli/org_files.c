@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../daemon/org_csv.h"
+#include "lib/org_csv.h"
 #include "config.h"
 #include "files.h"
 #include "http.h"

@@ -1,6 +1,6 @@
 /*
  * jianductl org import / org export: a county's organization from and to
- * CSV files (daemon/org_import.h, daemon/org_export.h).
+ * CSV files (daemon/org/org_import.h, daemon/org/org_export.h).
  *
  *   jianductl org import --tenant T FILE.csv [FILE.csv ...]
  *     reads the files (any names: each is known by its header row), sends

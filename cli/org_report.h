@@ -1,6 +1,6 @@
 /*
  * jianductl org report --tenant T [--json | --csv]: the daemon's org report
- * (GET /v1/org/report, daemon/org_report.h) as aligned tables for a
+ * (GET /v1/org/report, daemon/org/org_report.h) as aligned tables for a
  * human, as JSON, or as CSV.  The route is in the daemon's catalog like
  * any other; this command takes it over because a report has sections a
  * generic rendering cannot show, and a CSV form.

@@ -1,5 +1,5 @@
 /*
- * jianductl org report: the report (daemon/org_report.h) for a human and
+ * jianductl org report: the report (daemon/org/org_report.h) for a human and
  * as CSV.  Both walk the same column lists, so a figure shows the same
  * way in either; widths come from output.c (CJK names count 2 columns).
  */
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../daemon/org_csv.h"
+#include "lib/org_csv.h"
 #include "output.h"
 
 enum fmt {

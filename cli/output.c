@@ -7,7 +7,7 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "../daemon/org_csv.h"
+#include "lib/org_csv.h"
 
 #define GAP 2
 

@@ -10,9 +10,9 @@
 
 #include <sodium.h>
 
-#include "config.h"
-#include "log.h"
-#include "server.h"
+#include "runtime/config.h"
+#include "runtime/log.h"
+#include "transport/server.h"
 
 #define DEFAULT_CONF "/etc/jiandu/jiandud.conf"
 

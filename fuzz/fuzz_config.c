@@ -6,7 +6,7 @@
 
 #include <jiandu/plugin.h>
 
-#include "config.h"
+#include "runtime/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "router.h"
+#include "transport/router.h"
 
 static void handler(jd_req *req, void *arg)
 {

@@ -10,8 +10,8 @@
 
 #include <jiandu/plugin.h>
 
-#include "audit.h"
-#include "seal.h"
+#include "audit/audit.h"
+#include "security/seal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

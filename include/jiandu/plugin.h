@@ -322,7 +322,7 @@ struct jd_host {
 	 *
 	 * org_read: a county's organization as one JSON object (units,
 	 * people, groups, staffing figures' inputs; never declared ties): see
-	 * daemon/org_snapshot.h for its shape.  JD_OK: cb runs exactly once,
+	 * daemon/org/org_snapshot.h for its shape.  JD_OK: cb runs exactly once,
 	 * later, with JD_OK and the object (borrowed for the call), or
 	 * JD_E_NOTFOUND (no such tenant), JD_E_INVALID (not a county),
 	 * JD_E_UNAVAILABLE, JD_E_TIMEOUT, JD_ERR and NULL.  Any other return:

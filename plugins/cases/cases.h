@@ -33,7 +33,7 @@
 extern const struct jd_host *host;
 extern jd_plugin_handle *self;
 
-/* Permissions (daemon/auth.c grants them; docs/security.md lists them). */
+/* Permissions (daemon/security/auth.c grants them; docs/security.md lists them). */
 #define PERM_READ     "cases.read"
 #define PERM_WRITE    "cases.write"
 #define PERM_APPROVE  "cases.approve"
@@ -233,7 +233,7 @@ void move_state(struct ctx *c, const char *from, const char *to, jd_day start);
 /* ---- organization (org.c) -------------------------------------------------------- */
 
 /*
- * The county's organization (daemon/org_snapshot.h for the shape), cached
+ * The county's organization (daemon/org/org_snapshot.h for the shape), cached
  * per tenant by its revision.  cb gets JD_OK and a new reference, or an
  * error and NULL.  JD_OK: cb runs later; otherwise it does not run.
  */

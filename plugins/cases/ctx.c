@@ -71,7 +71,7 @@ int csv_names(const char *csv, const char *code)
 	return 0;
 }
 
-/* The store's tenant codes (daemon/store.c): [A-Za-z0-9_-], 1..64 bytes. */
+/* The store's tenant codes (daemon/storage/store.c): [A-Za-z0-9_-], 1..64 bytes. */
 int tenant_valid(const char *t)
 {
 	size_t n = 0;

@@ -176,7 +176,7 @@ static void create_org(struct ctx *c)
 	ctx_keys(c, create_keyed);
 }
 
-/* What the store takes in a key (daemon/store.c key_valid); absent is valid. */
+/* What the store takes in a key (daemon/storage/store.c key_valid); absent is valid. */
 static int idem_valid(const char *k)
 {
 	if (k == NULL)

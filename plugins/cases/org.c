@@ -1,6 +1,6 @@
 /*
  * The county's organization (host->org_read; the shape is documented in
- * daemon/org_snapshot.h), for validating receiving and filing units, the
+ * daemon/org/org_snapshot.h), for validating receiving and filing units, the
  * agencies of the figures and the units of a group.  A snapshot is cached
  * per tenant with its revision: every org write bumps the county's
  * "orgrev" hash field "_v", so one HGET tells whether the cached copy is

@@ -28,7 +28,7 @@
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 
-#include "redis.h"
+#include "storage/redis.h"
 
 /* ---- The loop with a deadline ------------------------------------------- */
 

@@ -17,7 +17,7 @@
 
 #include <jiandu/plugin.h>
 
-#include "audit.h"
+#include "audit/audit.h"
 
 #define N_ENTRIES 20
 #define MAX_WORK  32

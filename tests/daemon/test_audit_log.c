@@ -21,12 +21,12 @@
 #include <hiredis/hiredis.h>
 #include <sodium.h>
 
-#include "audit.h"
-#include "audit_log.h"
-#include "log.h"
-#include "redis.h"
+#include "audit/audit.h"
+#include "audit/audit_log.h"
+#include "runtime/log.h"
+#include "storage/redis.h"
 #include "redis_harness.h"
-#include "store.h"
+#include "storage/store.h"
 
 /* ---- Fixture: one redis-server, two workers ------------------------------- */
 

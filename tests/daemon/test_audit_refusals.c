@@ -9,7 +9,7 @@
 
 #include <sodium.h>
 
-#include "audit_refusals.h"
+#include "audit/audit_refusals.h"
 
 static void test_per_source(void **state)
 {

@@ -12,9 +12,9 @@
 
 #include <jiandu/plugin.h>
 
-#include "auth.h"
-#include "ratelimit.h"
-#include "tokens.h"
+#include "security/auth.h"
+#include "security/ratelimit.h"
+#include "security/tokens.h"
 
 static void test_matrix(void **state)
 {

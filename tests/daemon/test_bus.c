@@ -9,7 +9,7 @@
 
 #include <event2/event.h>
 
-#include "bus.h"
+#include "host/bus.h"
 
 struct seen {
 	char log[256];

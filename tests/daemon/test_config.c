@@ -7,7 +7,7 @@
 
 #include <jiandu/plugin.h>
 
-#include "config.h"
+#include "runtime/config.h"
 #include "testutil.h"
 
 static int load_text(const char *text, struct jd_config **cfg, char *err, size_t errlen)

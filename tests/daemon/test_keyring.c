@@ -16,7 +16,7 @@
 
 #include <jiandu/plugin.h>
 
-#include "keyring.h"
+#include "security/keyring.h"
 #include "testutil.h"
 
 #define B64	      sodium_base64_VARIANT_ORIGINAL

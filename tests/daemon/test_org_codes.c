@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "org_codes.h"
+#include "org/org_codes.h"
 
 #define H32 "0123456789abcdef0123456789abcdef"
 

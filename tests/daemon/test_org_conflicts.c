@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "org_conflicts.h"
+#include "org/org_conflicts.h"
 
 /* of1 links ag1 and tw1; ag1 supervises 财政局 and 税务局; ag2 supervises 教育局. */
 static const char *const county =

@@ -12,8 +12,8 @@
 
 #include <jiandu/plugin.h>
 
-#include "auth.h"
-#include "org_group_model.h"
+#include "security/auth.h"
+#include "org/org_group_model.h"
 
 #define L1 "11111111111111111111111111111111" /* 王书记, leader */
 #define L2 "22222222222222222222222222222222" /* 刘副书记, leader */

@@ -17,9 +17,9 @@
 
 #include <jansson.h>
 
-#include "org_csv.h"
-#include "org_export.h"
-#include "org_import.h"
+#include "lib/org_csv.h"
+#include "org/org_export.h"
+#include "org/org_import.h"
 
 #define TODAY "2024-06-30"
 

@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "org_report.h"
+#include "org/org_report.h"
 
 /*
  * 广汉市: task force, 15 posts, 9 filled; ag2 lacks a deputy and a cadre; 2

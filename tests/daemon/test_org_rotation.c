@@ -12,7 +12,7 @@
 #include <jansson.h>
 #include <jiandu/plugin.h>
 
-#include "org_rotation.h"
+#include "org/org_rotation.h"
 
 /* ---- fixtures ---------------------------------------------------------------------------- */
 

@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "org_staffing.h"
+#include "org/org_staffing.h"
 
 static json_t *load(const char *text)
 {

@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "org_tree.h"
+#include "org/org_tree.h"
 
 static json_t *fixture(void)
 {

@@ -7,11 +7,11 @@
 
 #include <event2/event.h>
 
-#include "bus.h"
-#include "config.h"
-#include "plugins.h"
-#include "router.h"
-#include "server.h"
+#include "host/bus.h"
+#include "runtime/config.h"
+#include "host/plugins.h"
+#include "transport/router.h"
+#include "transport/server.h"
 #include "testutil.h"
 
 static int load(const char *list, const char *extra, struct jd_plugins **out, char *err,

@@ -26,8 +26,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include "log.h"
-#include "redis.h"
+#include "runtime/log.h"
+#include "storage/redis.h"
 #include "redis_harness.h"
 
 /* Every server here may be made to stall (DEBUG SLEEP). */

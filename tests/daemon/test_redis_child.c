@@ -20,10 +20,10 @@
 #include <cmocka.h>
 #include <event2/event.h>
 
-#include "log.h"
-#include "redis.h"
+#include "runtime/log.h"
+#include "storage/redis.h"
 #include "redis_harness.h"
-#include "redis_child.h"
+#include "storage/redis_child.h"
 
 struct fx {
 	struct event_base *base;

@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "router.h"
+#include "transport/router.h"
 
 static void handler(jd_req *req, void *arg)
 {

@@ -58,7 +58,7 @@
 
 #include <jiandu/plugin.h>
 
-#include "seal.h"
+#include "security/seal.h"
 
 #define KAT_FIELD	    "cd7589785987ad942e58e6bdd6ff628c19bdda6f73edfae4342d18592b913c81"
 #define KAT_BLIND	    "8e42dfcf5e7a97de96455e6931c2733bfbe92b5af0398038427cf188c7eb536d"

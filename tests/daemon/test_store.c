@@ -18,10 +18,10 @@
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 
-#include "log.h"
-#include "redis.h"
+#include "runtime/log.h"
+#include "storage/redis.h"
 #include "redis_harness.h"
-#include "store.h"
+#include "storage/store.h"
 
 /* ---- Fixture ------------------------------------------------------------ */
 

@@ -1,5 +1,5 @@
 /*
- * Tenant keys (daemon/tenant_keys.c) against a real redis-server started
+ * Tenant keys (daemon/security/tenant_keys.c) against a real redis-server started
  * here: creation on first use, the creation race between two workers, a
  * key wrapped under a master version the keyring lacks or refuses.
  */
@@ -21,13 +21,13 @@
 #include <hiredis/hiredis.h>
 #include <sodium.h>
 
-#include "keyring.h"
-#include "log.h"
-#include "redis.h"
+#include "security/keyring.h"
+#include "runtime/log.h"
+#include "storage/redis.h"
 #include "redis_harness.h"
-#include "seal.h"
-#include "store.h"
-#include "tenant_keys.h"
+#include "security/seal.h"
+#include "storage/store.h"
+#include "security/tenant_keys.h"
 
 /* ---- Keyrings ------------------------------------------------------------- */
 

@@ -1,0 +1,68 @@
+/*
+ * The audit trail's running state in jiandud: per tenant, the chain head
+ * (seq, chain) this process last knew, which store.c uses as the
+ * compare-and-set expectation of every appended entry, and the signed
+ * checkpoints made from those heads (every `cp_every` entries or
+ * `cp_interval_ms`, whichever comes first, for each tenant that had
+ * entries): RPUSHed to "jd:{<tenant>}:audit:checkpoints" and appended to a
+ * local file, so that a rewrite of Redis cannot also rewrite them.
+ */
+#ifndef JD_AUDIT_LOG_H
+#define JD_AUDIT_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit/audit.h"
+
+struct event_base;
+struct jd_redis;
+struct jd_audit_log;
+
+struct jd_audit_log_opts {
+	struct event_base *base;
+	struct jd_redis *redis;		/* for the checkpoints' RPUSH; may be NULL */
+	const unsigned char *audit_key; /* 32 bytes (jd_audit_key), copied */
+	const unsigned char *sign_sk;	/* 64 bytes, borrowed; NULL: no checkpoints */
+	const char *cp_path;		/* the local append-only file; NULL: none */
+	unsigned cp_every;		/* entries; 0: 100 */
+	unsigned cp_interval_ms;	/* 0: 60000 */
+};
+
+/* NULL when out of memory or the file cannot be opened (logged). */
+struct jd_audit_log *jd_audit_log_new(const struct jd_audit_log_opts *o);
+/* Call before jd_redis_free: RPUSHes in flight end with the connection. */
+void jd_audit_log_free(struct jd_audit_log *l);
+
+const unsigned char *jd_audit_log_key(const struct jd_audit_log *l);
+
+/* The head last known for tenant: seq 0 and 64 zeros when none is. */
+void jd_audit_log_head(struct jd_audit_log *l, const char *tenant, uint64_t *seq,
+		       char chain[JD_AUDIT_HEX]);
+/*
+ * A head learned from Redis (appended 0: a stale expectation was
+ * corrected) or made by an entry just appended (appended 1: counts toward
+ * the next checkpoint).  JD_OK, JD_E_INVALID, JD_E_NOMEM.
+ */
+int jd_audit_log_set_head(struct jd_audit_log *l, const char *tenant, uint64_t seq,
+			  const char *chain, int appended);
+
+/*
+ * One audited mutation or event (store.c) per tenant in flight per
+ * process, so that entries built here never race each other (other
+ * processes are what the compare-and-set is for).  acquire: 1 when w holds the tenant now, 0
+ * when queued behind the holder, JD_E_NOMEM.  release: the next waiter,
+ * which now holds the tenant, or NULL.
+ */
+struct jd_audit_waiter {
+	struct jd_audit_waiter *next;
+	/* called by the releaser on the waiter that now holds the tenant */
+	void (*start)(struct jd_audit_waiter *w);
+};
+int jd_audit_log_acquire(struct jd_audit_log *l, const char *tenant, struct jd_audit_waiter *w);
+struct jd_audit_waiter *jd_audit_log_release(struct jd_audit_log *l, const char *tenant);
+
+/* Signs and stores a checkpoint of every tenant with entries since its last one. */
+void jd_audit_log_checkpoint_all(struct jd_audit_log *l);
+
+#endif

@@ -1,0 +1,812 @@
+/*
+ * Audit routes.  verify is an administrative scan: it reads at most
+ * VERIFY_MAX entries of one tenant's stream in pages of PAGE entries
+ * (XRANGE), the checkpoints kept in Redis and those of the local file
+ * (read on the loop: a bounded, rare, administrative read), and answers
+ * jd_audit_verify's report: 200 when ok, 409 "audit_damaged" with the
+ * report next to the error otherwise, so that the CLI exits non-zero.
+ */
+#include "audit/audit_routes.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include <jiandu/plugin.h>
+
+#include "audit/audit.h"
+#include "audit/audit_log.h"
+#include "runtime/config.h"
+#include "security/keyring.h"
+#include "runtime/log.h"
+#include "transport/request.h"
+#include "transport/router.h"
+#include "transport/server.h"
+#include "storage/store.h"
+
+#define VERIFY_MAX   100000
+#define PAGE	     1000
+#define PAGE_TXT     "1000"
+#define CP_MAX	     100000
+#define CP_FILE_NAME "audit-checkpoints.log"
+#define TAIL_MAX     200
+
+/*
+ * The tag key derives from the audit signing key's seed (the first 32 bytes
+ * of the Ed25519 secret key), not from a master key: master keys rotate,
+ * and every old entry's tag must keep verifying after a rotation.
+ */
+static int audit_key_of(const struct jd_server *srv, unsigned char key[32])
+{
+	const unsigned char *sk = jd_keyring_sign_sk(srv->keyring);
+
+	if (sk == NULL)
+		return JD_ERR;
+	return jd_audit_key(key, sk);
+}
+
+static int cp_path(const struct jd_server *srv, char *out, size_t len)
+{
+	int n = snprintf(out, len, "%s/%s", srv->cfg->data_dir, CP_FILE_NAME);
+
+	return n > 0 && (size_t)n < len ? JD_OK : JD_E_INVALID;
+}
+
+int jd_audit_attach(struct jd_server *srv, char *err, size_t errlen)
+{
+	unsigned char key[32];
+	char path[4096];
+	struct jd_audit_log *l;
+	struct jd_audit_log_opts o = {0};
+
+	if (srv->keyring == NULL || srv->store == NULL)
+		return JD_OK;
+	if (audit_key_of(srv, key) != JD_OK || cp_path(srv, path, sizeof(path)) != JD_OK) {
+		snprintf(err, errlen, "audit: cannot derive the audit key");
+		return JD_ERR;
+	}
+	o.base = srv->base;
+	o.redis = srv->redis;
+	o.audit_key = key;
+	o.sign_sk = jd_keyring_sign_sk(srv->keyring);
+	o.cp_path = path;
+	l = jd_audit_log_new(&o);
+	sodium_memzero(key, sizeof(key));
+	if (l == NULL) {
+		snprintf(err, errlen, "audit: cannot open %s", path);
+		return JD_ERR;
+	}
+	jd_store_set_audit(srv->store, l);
+	return JD_OK;
+}
+
+/* ---- GET /v1/audit/verify ------------------------------------------------- */
+
+struct ventry {
+	const char *id;
+	const char **fv;
+	size_t *lens;
+	size_t n;
+};
+
+struct verify_ctx {
+	jd_req *req;
+	char tenant[65];
+	json_t *pages; /* the XRANGE results, kept: entries point into them */
+	struct ventry *v;
+	size_t n, cap;
+	char next[64]; /* "(" and the last id read */
+};
+
+static void verify_free(struct verify_ctx *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->v[i].fv);
+		free(c->v[i].lens);
+	}
+	free(c->v);
+	json_decref(c->pages);
+	free(c);
+}
+
+static int read_page(struct verify_ctx *c);
+
+/* One [id, [field, value, ...]] of an XRANGE reply. */
+static int add_entry(struct verify_ctx *c, json_t *item)
+{
+	json_t *id = json_array_get(item, 0), *fields = json_array_get(item, 1);
+	struct ventry *e;
+	size_t n;
+
+	if (!json_is_string(id) || !json_is_array(fields))
+		return JD_ERR;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 256;
+		struct ventry *nv = realloc(c->v, cap * sizeof(*nv));
+
+		if (nv == NULL)
+			return JD_E_NOMEM;
+		c->v = nv;
+		c->cap = cap;
+	}
+	n = json_array_size(fields);
+	e = &c->v[c->n];
+	e->id = json_string_value(id);
+	e->n = n;
+	e->fv = calloc(n + 1, sizeof(*e->fv));
+	e->lens = calloc(n + 1, sizeof(*e->lens));
+	if (e->fv == NULL || e->lens == NULL) {
+		free(e->fv);
+		free(e->lens);
+		return JD_E_NOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *s = json_array_get(fields, i);
+
+		e->fv[i] = json_is_string(s) ? json_string_value(s) : "";
+		e->lens[i] = json_is_string(s) ? json_string_length(s) : 0;
+	}
+	c->n++;
+	return JD_OK;
+}
+
+struct cp {
+	uint64_t seq;
+	char chain[JD_AUDIT_HEX];
+	int from_local;
+};
+
+static int cp_cmp(const void *a, const void *b)
+{
+	const struct cp *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Adds a checkpoint line; a bad one is reported in `bad`. */
+static int add_cp(struct cp **cps, size_t *n, size_t *cap, const unsigned char *pk,
+		  const char *tenant, const char *line, int local, json_t *bad)
+{
+	char t[65], chain[JD_AUDIT_HEX];
+	uint64_t seq;
+	long long when;
+	int rc = jd_audit_checkpoint_parse(pk, line, t, sizeof(t), &seq, chain, &when);
+
+	if (rc != JD_OK) {
+		if (local && rc == JD_E_INVALID)
+			return JD_OK; /* another tenant's line we cannot read is not ours to judge
+				       */
+		json_array_append_new(
+		    bad,
+		    json_pack("{s:s, s:s}", "source", local ? "local" : "redis", "detail",
+			      rc == JD_E_FORBIDDEN ? "signature does not verify" : "malformed"));
+		return JD_OK;
+	}
+	if (strcmp(t, tenant) != 0) {
+		if (!local)
+			json_array_append_new(bad,
+					      json_pack("{s:s, s:s}", "source", "redis", "detail",
+							"a checkpoint of another tenant"));
+		return JD_OK;
+	}
+	if (*n == *cap) {
+		size_t nc = *cap ? 2 * *cap : 64;
+		struct cp *p = realloc(*cps, nc * sizeof(*p));
+
+		if (p == NULL)
+			return JD_E_NOMEM;
+		*cps = p;
+		*cap = nc;
+	}
+	(*cps)[*n].seq = seq;
+	memcpy((*cps)[*n].chain, chain, JD_AUDIT_HEX);
+	(*cps)[*n].from_local = local;
+	(*n)++;
+	return JD_OK;
+}
+
+static int read_local_cps(const char *path, struct cp **cps, size_t *n, size_t *cap,
+			  const unsigned char *pk, const char *tenant, json_t *bad)
+{
+	char line[JD_AUDIT_CP_LINE + 2];
+	FILE *f = fopen(path, "re");
+	size_t count = 0;
+	int rc = JD_OK;
+
+	if (f == NULL)
+		return errno == ENOENT ? JD_OK : JD_ERR;
+	while (rc == JD_OK && count < CP_MAX && fgets(line, sizeof(line), f) != NULL) {
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			int ch;
+
+			while ((ch = fgetc(f)) != EOF && ch != '\n')
+				;
+			continue; /* longer than any checkpoint: not one */
+		}
+		count++;
+		rc = add_cp(cps, n, cap, pk, tenant, line, 1, bad);
+	}
+	if (ferror(f))
+		rc = JD_ERR;
+	fclose(f);
+	return rc;
+}
+
+/*
+ * Sorted by seq, one per seq: where the local file and Redis disagree,
+ * the local file wins and the disagreement is reported.
+ */
+static size_t merge_cps(struct cp *cps, size_t n, json_t *disagree)
+{
+	size_t out = 0;
+
+	if (n == 0)
+		return 0;
+	qsort(cps, n, sizeof(*cps), cp_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (out > 0 && cps[out - 1].seq == cps[i].seq) {
+			struct cp *keep = &cps[out - 1];
+
+			if (strcmp(keep->chain, cps[i].chain) != 0) {
+				json_array_append_new(
+				    disagree,
+				    json_pack(
+					"{s:I, s:s, s:s}", "seq", (json_int_t)keep->seq, "local",
+					keep->from_local ? keep->chain : cps[i].chain, "redis",
+					keep->from_local ? cps[i].chain : keep->chain));
+				if (!keep->from_local && cps[i].from_local)
+					*keep = cps[i];
+			} else if (cps[i].from_local) {
+				keep->from_local = 1;
+			}
+			continue;
+		}
+		cps[out++] = cps[i];
+	}
+	return out;
+}
+
+static void verify_finish(struct verify_ctx *c, json_t *cp_lines)
+{
+	struct jd_server *srv = c->req->srv;
+	unsigned char key[32];
+	char path[4096];
+	struct jd_audit_entry *es = NULL;
+	const char **ids = NULL, **cp_chain = NULL;
+	uint64_t *cp_seq = NULL;
+	struct cp *cps = NULL;
+	size_t ncp = 0, capcp = 0, nredis = 0;
+	json_t *report = NULL, *bad = json_array(), *disagree = json_array();
+	const unsigned char *pk = jd_keyring_sign_pk(srv->keyring);
+	int rc = JD_E_NOMEM;
+
+	if (bad == NULL || disagree == NULL)
+		goto cleanup;
+	for (size_t i = 0; i < json_array_size(cp_lines); i++) {
+		const char *line = json_string_value(json_array_get(cp_lines, i));
+
+		if (line == NULL)
+			continue;
+		if ((rc = add_cp(&cps, &ncp, &capcp, pk, c->tenant, line, 0, bad)) != JD_OK)
+			goto cleanup;
+		nredis++;
+	}
+	if ((rc = cp_path(srv, path, sizeof(path))) != JD_OK ||
+	    (rc = read_local_cps(path, &cps, &ncp, &capcp, pk, c->tenant, bad)) != JD_OK)
+		goto cleanup;
+	ncp = merge_cps(cps, ncp, disagree);
+	rc = JD_E_NOMEM;
+	es = calloc(c->n + 1, sizeof(*es));
+	ids = calloc(c->n + 1, sizeof(*ids));
+	cp_seq = calloc(ncp + 1, sizeof(*cp_seq));
+	cp_chain = calloc(ncp + 1, sizeof(*cp_chain));
+	if (es == NULL || ids == NULL || cp_seq == NULL || cp_chain == NULL)
+		goto cleanup;
+	for (size_t i = 0; i < c->n; i++) {
+		/* a malformed entry is still counted: verify never finds it valid */
+		(void)jd_audit_entry_from_fields(&es[i], c->v[i].fv, c->v[i].lens, c->v[i].n);
+		ids[i] = c->v[i].id;
+	}
+	for (size_t i = 0; i < ncp; i++) {
+		cp_seq[i] = cps[i].seq;
+		cp_chain[i] = cps[i].chain;
+	}
+	if ((rc = audit_key_of(srv, key)) != JD_OK)
+		goto cleanup;
+	report = jd_audit_verify(key, es, c->n, ids, cp_seq, cp_chain, ncp);
+	sodium_memzero(key, sizeof(key));
+	rc = JD_E_NOMEM;
+	if (report == NULL)
+		goto cleanup;
+	if (json_object_set_new(report, "tenant", json_string(c->tenant)) != 0 ||
+	    json_object_set_new(report, "truncated", json_boolean(c->n >= VERIFY_MAX)) != 0 ||
+	    json_object_set_new(report, "checkpoints_redis", json_integer((json_int_t)nredis)) !=
+		0 ||
+	    json_object_set(report, "bad_checkpoints", bad) != 0 ||
+	    json_object_set(report, "checkpoint_disagreements", disagree) != 0)
+		goto cleanup;
+	if (json_array_size(bad) > 0 || json_array_size(disagree) > 0)
+		json_object_set_new(report, "ok", json_false());
+	rc = JD_OK;
+cleanup:
+	if (rc != JD_OK) {
+		jd_reply_rc(c->req, rc, "audit");
+	} else if (json_is_true(json_object_get(report, "ok"))) {
+		jd_reply_json(c->req, 200, report);
+		report = NULL;
+	} else {
+		const char *summary = json_string_value(json_object_get(report, "summary"));
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "audit trail of '%s' damaged: %s%s", c->tenant,
+			 summary ? summary : "see the report",
+			 json_array_size(bad) || json_array_size(disagree)
+			     ? " (and bad or disagreeing checkpoints)"
+			     : "");
+		jd_reply_json(c->req, 409,
+			      json_pack("{s:{s:s, s:s, s:s}, s:o}", "error", "code",
+					"audit_damaged", "message", msg, "request_id", c->req->id,
+					"report", report));
+		report = NULL;
+	}
+	json_decref(report);
+	json_decref(bad);
+	json_decref(disagree);
+	free(es);
+	free(ids);
+	free(cp_seq);
+	free(cp_chain);
+	free(cps);
+	verify_free(c);
+}
+
+static void on_checkpoints(int rc, json_t *result, void *arg)
+{
+	struct verify_ctx *c = arg;
+
+	if (rc != JD_OK) {
+		jd_reply_rc(c->req, rc, "audit checkpoints");
+		verify_free(c);
+		return;
+	}
+	verify_finish(c, result);
+}
+
+static void on_page(int rc, json_t *result, void *arg)
+{
+	struct verify_ctx *c = arg;
+	const char *argv[] = {"LRANGE", "audit:checkpoints", "0", "99999"};
+	size_t got = json_array_size(result);
+
+	if (rc != JD_OK || !json_is_array(result) || json_array_append(c->pages, result) != 0) {
+		jd_reply_rc(c->req, rc != JD_OK ? rc : JD_ERR, "audit");
+		verify_free(c);
+		return;
+	}
+	for (size_t i = 0; i < got; i++) {
+		rc = add_entry(c, json_array_get(result, i));
+		if (rc != JD_OK) {
+			jd_reply_rc(c->req, rc, "audit");
+			verify_free(c);
+			return;
+		}
+	}
+	if (got == PAGE && c->n < VERIFY_MAX) {
+		snprintf(c->next, sizeof(c->next), "(%s", c->v[c->n - 1].id);
+		rc = read_page(c);
+	} else {
+		rc = jd_store_read(c->req->srv->store, c->tenant, 4, argv, on_checkpoints, c);
+	}
+	if (rc != JD_OK) {
+		jd_reply_rc(c->req, rc, "audit");
+		verify_free(c);
+	}
+}
+
+static int read_page(struct verify_ctx *c)
+{
+	const char *argv[] = {"XRANGE", "audit", c->next, "+", "COUNT", PAGE_TXT};
+
+	if (c->req->srv->store == NULL)
+		return JD_E_UNAVAILABLE;
+	return jd_store_read(c->req->srv->store, c->tenant, 6, argv, on_page, c);
+}
+
+static const char *tenant_param(jd_req *req)
+{
+	const char *t = json_string_value(json_object_get(req->input, "tenant"));
+
+	return t != NULL && jd_store_tenant_valid(t) ? t : NULL;
+}
+
+static void get_verify(jd_req *req, void *arg)
+{
+	const char *tenant = tenant_param(req);
+	struct verify_ctx *c;
+	int rc;
+
+	(void)arg;
+	if (tenant == NULL) {
+		jd_reply_error(req, 400, "invalid", "tenant: 1..64 of [A-Za-z0-9_-]");
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL || (c->pages = json_array()) == NULL) {
+		free(c);
+		jd_reply_rc(req, JD_E_NOMEM, "audit");
+		return;
+	}
+	c->req = req;
+	snprintf(c->tenant, sizeof(c->tenant), "%s", tenant);
+	snprintf(c->next, sizeof(c->next), "-");
+	rc = read_page(c);
+	if (rc != JD_OK) {
+		jd_reply_rc(req, rc, "audit");
+		verify_free(c);
+	}
+}
+
+/* ---- GET /v1/audit/tail ----------------------------------------------------- */
+
+/* One [id, [field, value, ...]] of an XRANGE/XREVRANGE reply as {"id", field: value, ...}. */
+static json_t *entry_json(json_t *item)
+{
+	json_t *fields = json_array_get(item, 1), *e = json_object();
+	size_t n = json_array_size(fields);
+
+	if (e == NULL || json_object_set(e, "id", json_array_get(item, 0)) != 0) {
+		json_decref(e);
+		return NULL;
+	}
+	for (size_t k = 0; k + 1 < n; k += 2) {
+		const char *name = json_string_value(json_array_get(fields, k));
+
+		if (name != NULL && json_object_set(e, name, json_array_get(fields, k + 1)) != 0) {
+			json_decref(e);
+			return NULL;
+		}
+	}
+	return e;
+}
+
+static void on_tail(int rc, json_t *result, void *arg)
+{
+	jd_req *req = arg;
+	json_t *out;
+	size_t i;
+	json_t *item;
+
+	if (rc != JD_OK) {
+		jd_reply_rc(req, rc, "audit");
+		return;
+	}
+	out = json_array();
+	if (out == NULL) {
+		jd_reply_rc(req, JD_E_NOMEM, "audit");
+		return;
+	}
+	json_array_foreach(result, i, item)
+	{
+		if (json_array_append_new(out, entry_json(item)) != 0) {
+			json_decref(out);
+			jd_reply_rc(req, JD_E_NOMEM, "audit");
+			return;
+		}
+	}
+	jd_reply_json(req, 200, json_pack("{s:o}", "entries", out));
+}
+
+static void get_tail(jd_req *req, void *arg)
+{
+	const char *tenant = tenant_param(req);
+	json_t *jc = json_object_get(req->input, "count");
+	json_int_t count = jc ? json_integer_value(jc) : 20;
+	char n[24];
+	const char *argv[] = {"XREVRANGE", "audit", "+", "-", "COUNT", n};
+	int rc;
+
+	(void)arg;
+	if (tenant == NULL) {
+		jd_reply_error(req, 400, "invalid", "tenant: 1..64 of [A-Za-z0-9_-]");
+		return;
+	}
+	if (count < 1 || count > TAIL_MAX) {
+		jd_reply_error(req, 400, "invalid", "count: 1..%d", TAIL_MAX);
+		return;
+	}
+	snprintf(n, sizeof(n), "%lld", (long long)count);
+	rc = jd_store_read(req->srv->store, tenant, 6, argv, on_tail, req);
+	if (rc != JD_OK)
+		jd_reply_rc(req, rc, "audit");
+}
+
+/* ---- GET /v1/audit/search --------------------------------------------------- */
+
+/*
+ * A bounded administrative scan: the newest entries backwards (XREVRANGE
+ * in pages of SEARCH_PAGE, down to `since` by the stream ids' time), at
+ * most SEARCH_SCAN_MAX entries read and SEARCH_MATCH_MAX returned, newest
+ * first.  Filters: actor, action and target match exactly, or by prefix
+ * when they end in '*'; an empty or missing filter matches everything.
+ */
+#define SEARCH_PAGE	 500
+#define SEARCH_PAGE_TXT	 "500"
+#define SEARCH_SCAN_MAX	 20000
+#define SEARCH_MATCH_MAX 200
+
+struct search_ctx {
+	jd_req *req; /* the filters point into its input */
+	char tenant[65];
+	const char *actor, *action, *target;
+	char end[32];  /* "-" or since in ms */
+	char next[64]; /* "+" or "(" and the last id read */
+	size_t scanned;
+	json_t *out;
+};
+
+static int filter_match(const char *filter, const char *value)
+{
+	size_t n;
+
+	if (filter == NULL || *filter == '\0')
+		return 1;
+	if (value == NULL)
+		return 0;
+	n = strlen(filter);
+	if (filter[n - 1] == '*')
+		return strncmp(filter, value, n - 1) == 0;
+	return strcmp(filter, value) == 0;
+}
+
+static const char *stream_field(json_t *fields, const char *name)
+{
+	for (size_t k = 0; k + 1 < json_array_size(fields); k += 2) {
+		const char *f = json_string_value(json_array_get(fields, k));
+
+		if (f != NULL && strcmp(f, name) == 0)
+			return json_string_value(json_array_get(fields, k + 1));
+	}
+	return NULL;
+}
+
+/* since: unix seconds, or RFC 3339 ("2026-11-27T17:30:00Z", fraction and offset allowed). */
+static int parse_since(const char *s, long long *ms)
+{
+	struct tm tm;
+	int y, mo, d, h, mi, sec, n = 0, frac = 0, digits = 0;
+	const char *p;
+	time_t t;
+
+	if (*s != '\0' && strspn(s, "0123456789") == strlen(s)) {
+		if (strlen(s) > 12)
+			return JD_E_INVALID;
+		*ms = strtoll(s, NULL, 10) * 1000;
+		return JD_OK;
+	}
+	if (sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
+	    n != 19 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+		return JD_E_INVALID;
+	p = s + n;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+			if (digits < 3)
+				frac = frac * 10 + (*p - '0');
+		if (digits == 0)
+			return JD_E_INVALID;
+		for (; digits < 3; digits++)
+			frac *= 10;
+	}
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return JD_E_INVALID;
+	if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
+		/* UTC */
+	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+		int oh, om;
+
+		if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2 || oh > 23 || om > 59)
+			return JD_E_INVALID;
+		t += (*p == '+' ? -1 : 1) * (time_t)(oh * 3600 + om * 60);
+	} else {
+		return JD_E_INVALID;
+	}
+	if (t < 0)
+		return JD_E_INVALID;
+	*ms = (long long)t * 1000 + frac;
+	return JD_OK;
+}
+
+static void search_free(struct search_ctx *c)
+{
+	json_decref(c->out);
+	free(c);
+}
+
+static int search_page(struct search_ctx *c);
+
+static void search_done(struct search_ctx *c, int truncated, int capped)
+{
+	json_t *body = json_pack("{s:O, s:I, s:b, s:b, s:I}", "entries", c->out, "scanned",
+				 (json_int_t)c->scanned, "truncated", truncated, "more_matches",
+				 capped, "scan_limit", (json_int_t)SEARCH_SCAN_MAX);
+
+	if (body == NULL)
+		jd_reply_rc(c->req, JD_E_NOMEM, "audit");
+	else
+		jd_reply_json(c->req, 200, body);
+	search_free(c);
+}
+
+static void on_search_page(int rc, json_t *result, void *arg)
+{
+	struct search_ctx *c = arg;
+	size_t got = json_array_size(result), i;
+	json_t *item;
+	const char *last = NULL;
+
+	if (rc != JD_OK || !json_is_array(result)) {
+		jd_reply_rc(c->req, rc != JD_OK ? rc : JD_ERR, "audit");
+		search_free(c);
+		return;
+	}
+	json_array_foreach(result, i, item)
+	{
+		json_t *fields = json_array_get(item, 1);
+
+		c->scanned++;
+		last = json_string_value(json_array_get(item, 0));
+		if (!filter_match(c->actor, stream_field(fields, "actor")) ||
+		    !filter_match(c->action, stream_field(fields, "action")) ||
+		    !filter_match(c->target, stream_field(fields, "target")))
+			continue;
+		if (json_array_size(c->out) >= SEARCH_MATCH_MAX) {
+			search_done(c, 0, 1);
+			return;
+		}
+		if (json_array_append_new(c->out, entry_json(item)) != 0) {
+			jd_reply_rc(c->req, JD_E_NOMEM, "audit");
+			search_free(c);
+			return;
+		}
+	}
+	if (got < SEARCH_PAGE || last == NULL) {
+		search_done(c, 0, 0);
+		return;
+	}
+	if (c->scanned >= SEARCH_SCAN_MAX) {
+		search_done(c, 1, 0);
+		return;
+	}
+	snprintf(c->next, sizeof(c->next), "(%s", last);
+	rc = search_page(c);
+	if (rc != JD_OK) {
+		jd_reply_rc(c->req, rc, "audit");
+		search_free(c);
+	}
+}
+
+static int search_page(struct search_ctx *c)
+{
+	const char *argv[] = {"XREVRANGE", "audit", c->next, c->end, "COUNT", SEARCH_PAGE_TXT};
+
+	if (c->req->srv->store == NULL)
+		return JD_E_UNAVAILABLE;
+	return jd_store_read(c->req->srv->store, c->tenant, 6, argv, on_search_page, c);
+}
+
+static const char *input_string(jd_req *req, const char *name)
+{
+	return json_string_value(json_object_get(req->input, name));
+}
+
+static void get_search(jd_req *req, void *arg)
+{
+	const char *tenant = tenant_param(req), *since = input_string(req, "since");
+	struct search_ctx *c;
+	long long ms = 0;
+	int rc;
+
+	(void)arg;
+	if (tenant == NULL) {
+		jd_reply_error(req, 400, "invalid", "tenant: 1..64 of [A-Za-z0-9_-]");
+		return;
+	}
+	if (since != NULL && *since != '\0' && parse_since(since, &ms) != JD_OK) {
+		jd_reply_error(req, 400, "invalid",
+			       "since: RFC 3339 (2026-01-31T12:00:00Z) or unix seconds");
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL || (c->out = json_array()) == NULL) {
+		free(c);
+		jd_reply_rc(req, JD_E_NOMEM, "audit");
+		return;
+	}
+	c->req = req;
+	snprintf(c->tenant, sizeof(c->tenant), "%s", tenant);
+	c->actor = input_string(req, "actor");
+	c->action = input_string(req, "action");
+	c->target = input_string(req, "target");
+	snprintf(c->next, sizeof(c->next), "+");
+	if (ms > 0)
+		snprintf(c->end, sizeof(c->end), "%lld", ms);
+	else
+		snprintf(c->end, sizeof(c->end), "-");
+	rc = search_page(c);
+	if (rc != JD_OK) {
+		jd_reply_rc(req, rc, "audit");
+		search_free(c);
+	}
+}
+
+/* ---- GET /v1/audit/pubkey --------------------------------------------------- */
+
+static void get_pubkey(jd_req *req, void *arg)
+{
+	const unsigned char *pk = jd_keyring_sign_pk(req->srv->keyring);
+	char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
+	char hex[65];
+
+	(void)arg;
+	if (pk == NULL) {
+		jd_reply_rc(req, JD_ERR, "audit");
+		return;
+	}
+	sodium_bin2base64(b64, sizeof(b64), pk, 32, sodium_base64_VARIANT_ORIGINAL);
+	sodium_bin2hex(hex, sizeof(hex), pk, 32);
+	jd_reply_json(
+	    req, 200,
+	    json_pack("{s:s, s:s, s:s}", "algorithm", "ed25519", "base64", b64, "hex", hex));
+}
+
+static const struct jd_field verify_fields[] = {
+    {"tenant", JD_FIELD_STRING, 1, 64, "tenant whose trail to verify", 0},
+    {NULL, 0, 0, 0, NULL, 0},
+};
+
+static const struct jd_field tail_fields[] = {
+    {"tenant", JD_FIELD_STRING, 1, 64, "tenant", 0},
+    {"count", JD_FIELD_INTEGER, 0, 0, "entries, newest first: 1..200 (default 20)", 0},
+    {NULL, 0, 0, 0, NULL, 0},
+};
+
+static const struct jd_field search_fields[] = {
+    {"tenant", JD_FIELD_STRING, 1, 64, "tenant", 0},
+    {"actor", JD_FIELD_STRING, 0, 128, "principal name (exact; a trailing * matches a prefix)", 0},
+    {"action", JD_FIELD_STRING, 0, 96, "action, e.g. sealed.read (exact or prefix*)", 0},
+    {"target", JD_FIELD_STRING, 0, 300, "record key, path or type:id#field (exact or prefix*)", 0},
+    {"since", JD_FIELD_STRING, 0, 40, "oldest time: RFC 3339 or unix seconds", 0},
+    {NULL, 0, 0, 0, NULL, 0},
+};
+
+static const struct jd_route audit_routes[] = {
+    {"GET", "/v1/audit/verify", "audit.verify",
+     "Verify a tenant's audit trail: chain, tags, checkpoints (administrative scan)",
+     "audit verify", verify_fields, 0, get_verify, NULL},
+    {"GET", "/v1/audit/tail", "audit.read", "The latest audit entries, newest first", "audit tail",
+     tail_fields, 0, get_tail, NULL},
+    {"GET", "/v1/audit/search", "audit.read",
+     "Search the newest audit entries by actor, action, target, since (bounded scan: 20000 "
+     "entries, 200 matches)",
+     "audit search", search_fields, 0, get_search, NULL},
+    {"GET", "/v1/audit/pubkey", "audit.read", "The Ed25519 key that verifies checkpoints",
+     "audit pubkey", NULL, JD_ROUTE_NO_STORE, get_pubkey, NULL},
+};
+
+int jd_audit_routes_register(struct jd_server *srv, char *err, size_t errlen)
+{
+	return jd_router_add_table(srv->router, audit_routes,
+				   sizeof(audit_routes) / sizeof(audit_routes[0]), "core", err,
+				   errlen);
+}

@@ -1,0 +1,488 @@
+/*
+ * POST /v1/org/import (org_import.h): the county's snapshot, the check of
+ * every row, the declared ties sealed under the tenant key, then every
+ * record, summary and index in one mutation on "orgrev" expected at the
+ * snapshot's revision.
+ */
+#include "org/org_import.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include <jiandu/plugin.h>
+
+#include "runtime/log.h"
+#include "org/org_date.h"
+#include "org/org_snapshot.h"
+#include "org/org_tenants.h"
+#include "transport/request.h"
+#include "transport/router.h"
+#include "security/seal.h"
+#include "transport/server.h"
+#include "storage/store.h"
+#include "security/tenant_keys.h"
+
+#define TEXT_MAX (64u << 20) /* per file; limits.max_body bounds the request first */
+#define OPS_MAX	 50000	     /* the store's limit of ops in one mutation */
+
+/*
+ * The record fields each kind's route writes, in the snapshot's names;
+ * the summary is the record in the snapshot's shape.  Booleans are
+ * stored "true"/"false", numbers in decimal.
+ */
+static const char *const unit_fields[] = {"name",   "kind",  "status",		 "supervised",
+					  "linked", "posts", "leadership_posts", NULL};
+static const char *const person_fields[] = {"name",	 "post",   "unit",   "start",
+					    "new_cadre", "status", "former", NULL};
+static const char *const group_fields[] = {"name",    "kind",	"status",   "leader", "units",
+					   "members", "parent", "function", "policy", "rotation",
+					   "year",    "shares", "leaders",  NULL};
+
+struct import_ctx {
+	jd_req *req;
+	char tenant[8];
+	long long rev;
+	struct jd_import imp;
+	json_t *sealed; /* person id -> sealed ties */
+	/* the mutation's strings, alive until it is queued */
+	char **strs;
+	size_t n_strs, cap_strs;
+	struct jd_op *ops;
+	size_t n_ops, cap_ops;
+	int nomem;
+};
+
+static void strs_free(struct import_ctx *c)
+{
+	for (size_t i = 0; i < c->n_strs; i++)
+		free(c->strs[i]);
+	free(c->strs);
+	free(c->ops);
+	c->strs = NULL;
+	c->ops = NULL;
+	c->n_strs = c->cap_strs = c->n_ops = c->cap_ops = 0;
+}
+
+static void ctx_free(struct import_ctx *c)
+{
+	jd_import_clear(&c->imp); /* wipes the ties in the clear */
+	json_decref(c->sealed);
+	strs_free(c);
+	free(c);
+}
+
+/* ---- building the mutation ------------------------------------------------------------------ */
+
+/* Keeps s (malloc'd, or NULL: out of memory) until the mutation is queued. */
+static const char *keep(struct import_ctx *c, char *s)
+{
+	if (s != NULL && c->n_strs == c->cap_strs) {
+		size_t cap = c->cap_strs ? c->cap_strs * 2 : 1024;
+		char **p = realloc(c->strs, cap * sizeof(*p));
+
+		if (p == NULL) {
+			free(s);
+			s = NULL;
+		} else {
+			c->strs = p;
+			c->cap_strs = cap;
+		}
+	}
+	if (s == NULL) {
+		c->nomem = 1;
+		return "";
+	}
+	c->strs[c->n_strs++] = s;
+	return s;
+}
+
+static const char *keepf(struct import_ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static const char *keepf(struct import_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return keep(c, n < 0 ? NULL : s);
+}
+
+static void op(struct import_ctx *c, enum jd_op_kind kind, const char *key, const char *member,
+	       const char *value)
+{
+	if (c->n_ops == c->cap_ops) {
+		size_t cap = c->cap_ops ? c->cap_ops * 2 : 1024;
+		struct jd_op *p = realloc(c->ops, cap * sizeof(*p));
+
+		if (p == NULL) {
+			c->nomem = 1;
+			return;
+		}
+		c->ops = p;
+		c->cap_ops = cap;
+	}
+	c->ops[c->n_ops++] = (struct jd_op){kind, key, member, value};
+}
+
+/* A record's field as stored: text as is, booleans "true"/"false", numbers and objects as JSON. */
+static const char *stored(struct import_ctx *c, const json_t *v)
+{
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_boolean(v))
+		return json_is_true(v) ? "true" : "false";
+	if (json_is_integer(v))
+		return keepf(c, "%lld", (long long)json_integer_value(v));
+	if (v == NULL)
+		return "";
+	return keep(c, json_dumps(v, JSON_COMPACT));
+}
+
+/*
+ * One new record: its fields (then "ties" when given, then "_v" 1, as a
+ * first write leaves it), its summary (JSON text) and its index entry.
+ * The values must live until the mutation is queued: obj is the import's.
+ */
+static void record_ops(struct import_ctx *c, const char *type, const char *id, const json_t *obj,
+		       const char *const *fields, const char *ties, const char *summary,
+		       const char *summaries, const char *index)
+{
+	const char *key = keepf(c, "%s:%s", type, id);
+
+	for (size_t i = 0; fields[i] != NULL; i++)
+		op(c, JD_OP_HSET, key, fields[i], stored(c, json_object_get(obj, fields[i])));
+	if (ties != NULL)
+		op(c, JD_OP_HSET, key, "ties", ties);
+	op(c, JD_OP_HSET, key, "_v", "1");
+	op(c, JD_OP_HSET, summaries, id, summary);
+	op(c, JD_OP_ZADD, index, id, "0");
+}
+
+/* The summary of obj: all of it but "ties" (the people route never puts them there). */
+static const char *summary_of(struct import_ctx *c, const json_t *obj)
+{
+	json_t *s = json_copy((json_t *)obj);
+	char *text = NULL;
+
+	if (s != NULL && (json_object_get(s, "ties") == NULL || json_object_del(s, "ties") == 0))
+		text = json_dumps(s, JSON_COMPACT);
+	json_decref(s);
+	return keep(c, text);
+}
+
+/* A person as the people route writes one: no ties declared, no "ties" field. */
+static void person_ops(struct import_ctx *c, const char *id, const json_t *p)
+{
+	const char *sealed = json_string_value(json_object_get(c->sealed, id));
+
+	record_ops(c, "person", id, p, person_fields, sealed, summary_of(c, p), "people:summary",
+		   "people:by_id");
+	if (sealed != NULL)
+		op(c, JD_OP_HSET, "people:ties", id, sealed);
+}
+
+static void transfer_ops(struct import_ctx *c, const json_t *t)
+{
+	long score = jd_org_date_score(jd_snap_str(t, "date"));
+
+	/* the member as the transfers route writes it: sorted keys */
+	op(c, JD_OP_ZADD, "transfers", keep(c, json_dumps(t, JSON_COMPACT | JSON_SORT_KEYS)),
+	   keepf(c, "%ld", score));
+}
+
+static int build_ops(struct import_ctx *c)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	json_object_foreach(c->imp.units, key, v)
+	{
+		record_ops(c, "unit", key, v, unit_fields, NULL, summary_of(c, v), "units:summary",
+			   "units:by_code");
+	}
+	json_object_foreach(c->imp.people, key, v)
+	{
+		person_ops(c, key, v);
+	}
+	json_array_foreach(c->imp.transfers, i, v)
+	{
+		transfer_ops(c, v);
+	}
+	json_object_foreach(c->imp.groups, key, v)
+	{
+		record_ops(c, "group", key, v, group_fields, NULL, summary_of(c, v),
+			   "groups:summary", "groups:by_code");
+	}
+	return c->nomem ? JD_E_NOMEM : JD_OK;
+}
+
+/* ---- the steps ----------------------------------------------------------------------------------
+ */
+
+static json_t *counts(const struct import_ctx *c)
+{
+	return json_pack("{s:I, s:I, s:I, s:I}", "units",
+			 (json_int_t)json_object_size(c->imp.units), "people",
+			 (json_int_t)json_object_size(c->imp.people), "posts",
+			 (json_int_t)json_array_size(c->imp.transfers), "groups",
+			 (json_int_t)json_object_size(c->imp.groups));
+}
+
+static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
+{
+	struct import_ctx *c = arg;
+
+	if (rc == JD_OK) {
+		jd_notice("organization imported",
+			  "req=%s tenant=%s units=%zu people=%zu posts=%zu groups=%zu by=%s",
+			  c->req->id, c->tenant, json_object_size(c->imp.units),
+			  json_object_size(c->imp.people), json_array_size(c->imp.transfers),
+			  json_object_size(c->imp.groups), c->req->principal.name);
+		jd_reply_json(c->req, 201,
+			      json_pack("{s:s, s:o, s:I}", "tenant", c->tenant, "imported",
+					counts(c), "rev", (json_int_t)res->version));
+	} else if (rc == JD_E_CONFLICT) {
+		jd_reply_error(c->req, 409, "conflict",
+			       "the organization of tenant %s changed while the import was "
+			       "checked; nothing was imported: run it again",
+			       c->tenant);
+	} else {
+		jd_reply_rc(c->req, rc, "import");
+	}
+	ctx_free(c);
+}
+
+static void write_all(struct import_ctx *c)
+{
+	int rc = build_ops(c);
+
+	if (rc == JD_OK && c->n_ops > OPS_MAX) {
+		jd_reply_error(c->req, 400, "invalid",
+			       "the import needs %zu writes and one step takes at most %d: split "
+			       "the files",
+			       c->n_ops, OPS_MAX);
+		ctx_free(c);
+		return;
+	}
+	if (rc == JD_OK)
+		rc = jd_store_mutate(c->req->srv->store,
+				     &(const struct jd_mutation){
+					 .tenant = c->tenant,
+					 .record = JD_ORG_REV_KEY,
+					 .expect_version = c->rev > 0 ? c->rev : JD_VERSION_NEW,
+					 .ops = c->ops,
+					 .n_ops = c->n_ops,
+					 .req = c->req,
+					 .action = "org.import"},
+				     on_written, c);
+	strs_free(c); /* the store copied what it queued */
+	if (rc != JD_OK) {
+		jd_reply_rc(c->req, rc, "import");
+		ctx_free(c);
+	}
+}
+
+/* Seals each declared tie as the people route does: record "person", field "ties". */
+static int seal_ties(struct import_ctx *c)
+{
+	const char *id;
+	json_t *p;
+
+	json_object_foreach(c->imp.people, id, p)
+	{
+		const char *ties = jd_snap_str(p, "ties");
+		const struct jd_seal_ad ad = {
+		    .tenant = c->tenant, .record_type = "person", .record_id = id, .field = "ties"};
+		char *sealed = NULL;
+		int rc;
+
+		if (*ties == '\0')
+			continue;
+		rc = jd_tenant_seal(c->req->srv->tenant_keys, &ad, ties, &sealed);
+		if (rc != JD_OK) { /* names where, never the value */
+			jd_warn("seal failed",
+				"req=%s tenant=%s record_type=person field=ties rc=%d", c->req->id,
+				c->tenant, rc);
+			return rc;
+		}
+		rc = json_object_set_new(c->sealed, id, json_string(sealed));
+		free(sealed);
+		if (rc != 0)
+			return JD_E_NOMEM;
+	}
+	return JD_OK;
+}
+
+static void on_keys(int rc, void *arg)
+{
+	struct import_ctx *c = arg;
+
+	if (rc == JD_OK)
+		rc = seal_ties(c);
+	if (rc != JD_OK) {
+		jd_warn("tenant key not loaded", "req=%s tenant=%s rc=%d", c->req->id, c->tenant,
+			rc);
+		jd_reply_rc(c->req, rc == JD_E_FORBIDDEN ? JD_ERR : rc, "import");
+		ctx_free(c);
+		return;
+	}
+	write_all(c);
+}
+
+static int any_ties(const json_t *people)
+{
+	const char *id;
+	json_t *p;
+
+	json_object_foreach((json_t *)people, id, p)
+	{
+		if (*jd_snap_str(p, "ties") != '\0')
+			return 1;
+	}
+	return 0;
+}
+
+static void reply_bad_rows(struct import_ctx *c)
+{
+	const struct jd_import *imp = &c->imp;
+	char msg[200];
+
+	snprintf(msg, sizeof(msg), "%zu bad row%s%s; nothing was imported", imp->n_errors,
+		 imp->n_errors == 1 ? "" : "s",
+		 imp->n_errors > JD_IMPORT_ERRORS_MAX ? " (the first 100 listed)" : "");
+	jd_reply_json(c->req, 400,
+		      json_pack("{s:{s:s, s:s, s:s, s:O, s:I}}", "error", "code", "invalid",
+				"message", msg, "request_id", c->req->id, "rows", imp->errors,
+				"count", (json_int_t)imp->n_errors));
+}
+
+static void today(char out[11])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (localtime_r(&now, &tm) == NULL || strftime(out, 11, "%Y-%m-%d", &tm) == 0)
+		snprintf(out, 11, "1900-01-01"); /* nothing dated passes rather than everything */
+}
+
+static void fresh_id(char out[33])
+{
+	unsigned char rnd[16];
+
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(out, 33, rnd, sizeof(rnd));
+}
+
+static void on_snapshot(int rc, json_t *snap, void *arg)
+{
+	struct import_ctx *c = arg;
+	struct jd_import_text files[JD_CSV_KINDS];
+	char day[11];
+
+	if (jd_org_snapshot_check(c->req, rc, snap, c->tenant, "units and people") != JD_OK)
+		goto done;
+	for (int k = 0; k < JD_CSV_KINDS; k++) {
+		json_t *v = json_object_get(c->req->input, jd_csv_kinds[k].name);
+
+		files[k] = (struct jd_import_text){json_string_value(v), json_string_length(v)};
+	}
+	today(day);
+	c->rev = jd_snap_int(snap, "rev");
+	rc = jd_import_check(snap, files, day, fresh_id, &c->imp);
+	if (rc != JD_OK) { /* memory */
+		jd_reply_rc(c->req, rc, "import");
+		goto done;
+	}
+	if (c->imp.n_errors > 0) {
+		reply_bad_rows(c);
+		goto done;
+	}
+	if (!any_ties(c->imp.people)) {
+		write_all(c);
+		return;
+	}
+	rc = c->req->srv->tenant_keys == NULL
+		 ? JD_E_UNAVAILABLE
+		 : jd_tenant_keys_ready(c->req->srv->tenant_keys, c->tenant, on_keys, c);
+	if (rc == JD_OK)
+		return;
+	jd_reply_rc(c->req, rc, "import");
+done:
+	ctx_free(c);
+}
+
+static void import_org(jd_req *req, void *arg)
+{
+	const char *tenant = json_string_value(json_object_get(req->input, "tenant"));
+	struct import_ctx *c;
+	int given = 0, rc;
+
+	(void)arg;
+	if (!jd_org_code_valid(tenant)) {
+		jd_reply_error(req, 404, "not_found", "no tenant '%.16s'", tenant ? tenant : "");
+		return;
+	}
+	if (jd_org_write_check(req, tenant) != JD_OK) {
+		return;
+	}
+	for (int k = 0; k < JD_CSV_KINDS; k++)
+		given += json_string_length(json_object_get(req->input, jd_csv_kinds[k].name)) > 0;
+	if (!given) {
+		jd_reply_error(req, 400, "invalid",
+			       "nothing to import: give at least one of the fields 'units', "
+			       "'people', 'posts', 'groups' (the CSV text of that file)");
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL || (c->sealed = json_object()) == NULL) {
+		free(c);
+		jd_reply_rc(req, JD_E_NOMEM, "import");
+		return;
+	}
+	c->req = req;
+	snprintf(c->tenant, sizeof(c->tenant), "%s", tenant);
+	rc = jd_org_snapshot_read(req->srv, tenant, 0, on_snapshot, c);
+	if (rc != JD_OK) {
+		jd_reply_rc(req, rc, "import");
+		ctx_free(c);
+	}
+}
+
+static const struct jd_field import_fields[] = {
+    {"tenant", JD_FIELD_STRING, 1, 6, "the county's code", 0},
+    {"units", JD_FIELD_STRING, 0, TEXT_MAX,
+     "units.csv: code,name,kind,supervised,linked,posts,leadership_posts", 0},
+    {"people", JD_FIELD_STRING, 0, TEXT_MAX,
+     "people.csv: name,post,unit,start,new_cadre,ties (ties sealed on import)", 1},
+    {"posts", JD_FIELD_STRING, 0, TEXT_MAX,
+     "posts.csv (post transfers): date,from,to,posts,leadership_posts,reason", 0},
+    {"groups", JD_FIELD_STRING, 0, TEXT_MAX,
+     "groups.csv: code,name,kind,leader,units,members,parent,function,policy,rotation,shares,"
+     "year",
+     0},
+    {NULL, 0, 0, 0, NULL, 0},
+};
+
+/* No CLI command from the catalog: jianductl's own "org import" reads the files. */
+static const struct jd_route import_routes[] = {
+    {"POST", "/v1/org/import", "org.write",
+     "Import a county's units, people, post transfers and groups from CSV, all or nothing", NULL,
+     import_fields, 0, import_org, NULL},
+};
+
+int jd_org_import_register(struct jd_server *srv, char *err, size_t errlen)
+{
+	return jd_router_add_table(srv->router, import_routes,
+				   sizeof(import_routes) / sizeof(import_routes[0]), "core", err,
+				   errlen);
+}

@@ -1,0 +1,515 @@
+#include "runtime/config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include <jiandu/plugin.h>
+
+#include "runtime/log.h"
+#include "storage/redis.h"
+
+enum opt_type { OPT_STRING, OPT_PATH, OPT_UINT, OPT_BOOL, OPT_LEVEL, OPT_HOSTPORT, OPT_REDIS_URL };
+
+struct opt {
+	const char *section;
+	const char *name;
+	enum opt_type type;
+	size_t offset;
+	const char *def;
+	unsigned min, max; /* OPT_UINT */
+	int live;	   /* changes on SIGHUP */
+};
+
+#define F(field) offsetof(struct jd_config, field)
+
+static const struct opt opts[] = {
+    {"server", "data_dir", OPT_PATH, F(data_dir), "data", 0, 0, 0},
+    {"server", "pid_file", OPT_PATH, F(pid_file), "jiandud.pid", 0, 0, 0},
+    {"server", "log_level", OPT_LEVEL, F(log_level), "info", 0, 0, 1},
+    {"server", "log_syslog", OPT_BOOL, F(log_syslog), "no", 0, 0, 0},
+    {"server", "shutdown_timeout_ms", OPT_UINT, F(shutdown_timeout_ms), "10000", 0, 600000, 1},
+    {"control", "listen", OPT_HOSTPORT, F(control_listen), "127.0.0.1:7443", 0, 0, 0},
+    {"api", "listen", OPT_HOSTPORT, F(api_listen), "127.0.0.1:8443", 0, 0, 0},
+    {"tls", "cert", OPT_PATH, F(tls_cert), "tls/server.crt", 0, 0, 1},
+    {"tls", "key", OPT_PATH, F(tls_key), "tls/server.key", 0, 0, 1},
+    {"tls", "ca", OPT_PATH, F(tls_ca), "tls/ca.crt", 0, 0, 1},
+    {"tls", "crl", OPT_PATH, F(tls_crl), "tls/ca.crl", 0, 0, 1},
+    {"limits", "max_body", OPT_UINT, F(max_body), "1048576", 64, 1u << 30, 1},
+    {"limits", "max_headers", OPT_UINT, F(max_headers), "16384", 1024, 1u << 20, 1},
+    {"limits", "max_uri", OPT_UINT, F(max_uri), "4096", 64, 1u << 16, 1},
+    {"limits", "idle_timeout", OPT_UINT, F(idle_timeout), "30", 1, 3600, 1},
+    {"limits", "request_timeout", OPT_UINT, F(request_timeout), "20", 1, 3600, 1},
+    {"limits", "max_connections", OPT_UINT, F(max_connections), "1024", 1, 1000000, 1},
+    {"redis", "url", OPT_REDIS_URL, F(redis_url), "", 0, 0, 0},
+    {"redis", "server", OPT_STRING, F(redis_server), "redis-server", 0, 0, 0},
+    {"redis", "command_timeout_ms", OPT_UINT, F(redis_command_timeout_ms), "2000", 10, 600000, 1},
+    {"redis", "connect_timeout_ms", OPT_UINT, F(redis_connect_timeout_ms), "1000", 10, 600000, 1},
+    {"redis", "backoff_min_ms", OPT_UINT, F(redis_backoff_min_ms), "50", 1, 600000, 1},
+    {"redis", "backoff_max_ms", OPT_UINT, F(redis_backoff_max_ms), "2000", 1, 600000, 1},
+    {"redis", "tls_ca", OPT_PATH, F(redis_tls_ca), "", 0, 0, 0},
+    {"redis", "tls_cert", OPT_PATH, F(redis_tls_cert), "", 0, 0, 0},
+    {"redis", "tls_key", OPT_PATH, F(redis_tls_key), "", 0, 0, 0},
+    {"plugins", "dir", OPT_PATH, F(plugins_dir), "plugins", 0, 0, 0},
+    {"plugins", "load", OPT_STRING, F(plugins_load), "", 0, 0, 0},
+    {"security", "keyring", OPT_PATH, F(keyring), "keyring", 0, 0, 0},
+    {"security", "min_key_version", OPT_UINT, F(min_key_version), "1", 1, 2147483647u, 0},
+};
+
+#define N_OPTS (sizeof(opts) / sizeof(opts[0]))
+
+struct parse_state {
+	struct jd_config *cfg;
+	char reason[256];
+	int failed; /* libinih goes on after an error: the first one is the one to report */
+	int seen[N_OPTS];
+};
+
+static char **str_slot(struct jd_config *cfg, const struct opt *o)
+{
+	return (char **)((char *)cfg + o->offset);
+}
+
+static unsigned *uint_slot(struct jd_config *cfg, const struct opt *o)
+{
+	return (unsigned *)((char *)cfg + o->offset);
+}
+
+static int *bool_slot(struct jd_config *cfg, const struct opt *o)
+{
+	return (int *)((char *)cfg + o->offset);
+}
+
+static const struct opt *find_opt(const char *section, const char *name)
+{
+	for (size_t i = 0; i < N_OPTS; i++)
+		if (strcmp(opts[i].section, section) == 0 && strcmp(opts[i].name, name) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+static int section_known(const char *section)
+{
+	for (size_t i = 0; i < N_OPTS; i++)
+		if (strcmp(opts[i].section, section) == 0)
+			return 1;
+	return 0;
+}
+
+static int parse_uint(const char *v, unsigned min, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long n;
+
+	if (*v < '0' || *v > '9')
+		return JD_E_INVALID;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < min || n > max)
+		return JD_E_INVALID;
+	*out = (unsigned)n;
+	return JD_OK;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+	if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "on") == 0) {
+		*out = 1;
+		return JD_OK;
+	}
+	if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "off") == 0) {
+		*out = 0;
+		return JD_OK;
+	}
+	return JD_E_INVALID;
+}
+
+int jd_config_split_hostport(const char *s, char *host, size_t hostlen, unsigned *port)
+{
+	const char *colon, *hs = s;
+	size_t hl;
+	unsigned p;
+
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+
+		if (close == NULL || close[1] != ':')
+			return JD_E_INVALID;
+		hs = s + 1;
+		hl = (size_t)(close - hs);
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL || memchr(s, ':', (size_t)(colon - s)) != NULL)
+			return JD_E_INVALID;
+		hl = (size_t)(colon - s);
+	}
+	if (hl == 0 || hl >= hostlen)
+		return JD_E_INVALID;
+	if (parse_uint(colon + 1, 0, 65535, &p) != JD_OK)
+		return JD_E_INVALID;
+	memcpy(host, hs, hl);
+	host[hl] = '\0';
+	*port = p;
+	return JD_OK;
+}
+
+static char *resolve_path(const struct jd_config *cfg, const char *v)
+{
+	char *out;
+
+	if (*v == '\0' || *v == '/' || cfg->dir == NULL)
+		return strdup(v);
+	if (asprintf(&out, "%s/%s", cfg->dir, v) < 0)
+		return NULL;
+	return out;
+}
+
+/* Parses one value into its slot; on failure fills reason. */
+static int set_value(struct parse_state *st, const struct opt *o, const char *v)
+{
+	struct jd_config *cfg = st->cfg;
+	char host[256];
+	unsigned port;
+	enum jd_log_level lvl;
+	char *s = NULL;
+
+	switch (o->type) {
+	case OPT_UINT:
+		if (parse_uint(v, o->min, o->max, uint_slot(cfg, o)) != JD_OK) {
+			snprintf(st->reason, sizeof(st->reason),
+				 "%s.%s: expected a whole number from %u to %u, got '%.64s'",
+				 o->section, o->name, o->min, o->max, v);
+			return JD_E_INVALID;
+		}
+		return JD_OK;
+	case OPT_BOOL:
+		if (parse_bool(v, bool_slot(cfg, o)) != JD_OK) {
+			snprintf(st->reason, sizeof(st->reason),
+				 "%s.%s: expected yes or no, got '%.64s'", o->section, o->name, v);
+			return JD_E_INVALID;
+		}
+		return JD_OK;
+	case OPT_LEVEL:
+		if (jd_log_level_parse(v, &lvl) != JD_OK) {
+			snprintf(st->reason, sizeof(st->reason),
+				 "%s.%s: expected debug, info, notice, warn or err, got '%.64s'",
+				 o->section, o->name, v);
+			return JD_E_INVALID;
+		}
+		s = strdup(v);
+		break;
+	case OPT_HOSTPORT:
+		if (jd_config_split_hostport(v, host, sizeof(host), &port) != JD_OK) {
+			snprintf(st->reason, sizeof(st->reason),
+				 "%s.%s: expected host:port or [v6]:port, got '%.64s'", o->section,
+				 o->name, v);
+			return JD_E_INVALID;
+		}
+		s = strdup(v);
+		break;
+	case OPT_REDIS_URL: {
+		char why[160];
+
+		if (*v != '\0' && jd_redis_url_check(v, why, sizeof(why)) != JD_OK) {
+			snprintf(st->reason, sizeof(st->reason), "%s.%s: %s", o->section, o->name,
+				 why);
+			return JD_E_INVALID;
+		}
+		s = strdup(v);
+		break;
+	}
+	case OPT_PATH:
+		s = resolve_path(cfg, v);
+		break;
+	case OPT_STRING:
+		s = strdup(v);
+		break;
+	}
+	if (s == NULL) {
+		snprintf(st->reason, sizeof(st->reason), "out of memory");
+		return JD_E_NOMEM;
+	}
+	free(*str_slot(cfg, o));
+	*str_slot(cfg, o) = s;
+	return JD_OK;
+}
+
+static int add_plugin_setting(struct parse_state *st, const char *plugin, const char *key,
+			      const char *value)
+{
+	struct jd_config *cfg = st->cfg;
+	struct jd_plugin_setting *ps, *n;
+
+	if (*plugin == '\0') {
+		snprintf(st->reason, sizeof(st->reason), "section [plugin.] names no plugin");
+		return JD_E_INVALID;
+	}
+	if (jd_config_plugin_value(cfg, plugin, key) != NULL) {
+		snprintf(st->reason, sizeof(st->reason), "plugin.%.32s.%.64s is set twice", plugin,
+			 key);
+		return JD_E_INVALID;
+	}
+	n = realloc(cfg->plugin_settings, (cfg->n_plugin_settings + 1) * sizeof(*n));
+	if (n == NULL)
+		return JD_E_NOMEM;
+	cfg->plugin_settings = n;
+	ps = &n[cfg->n_plugin_settings];
+	ps->plugin = strdup(plugin);
+	ps->key = strdup(key);
+	ps->value = strdup(value);
+	ps->line = 0;
+	cfg->n_plugin_settings++;
+	if (ps->plugin == NULL || ps->key == NULL || ps->value == NULL)
+		return JD_E_NOMEM;
+	return JD_OK;
+}
+
+/* One key = value line: 1 when it is good, 0 with st->reason set. */
+static int on_ini_line(struct parse_state *st, const char *section, const char *name,
+		       const char *value)
+{
+	const struct opt *o;
+
+	if (st->failed)
+		return 0;
+	if (strncmp(section, "plugin.", 7) == 0)
+		return add_plugin_setting(st, section + 7, name, value) == JD_OK;
+	o = find_opt(section, name);
+	if (o == NULL) {
+		if (section_known(section))
+			snprintf(st->reason, sizeof(st->reason), "unknown key '%.64s' in [%.64s]",
+				 name, section);
+		else
+			snprintf(st->reason, sizeof(st->reason), "unknown section [%.64s]",
+				 section);
+		return 0;
+	}
+	if (st->seen[o - opts]) {
+		snprintf(st->reason, sizeof(st->reason), "%s.%s is set twice", o->section, o->name);
+		return 0;
+	}
+	st->seen[o - opts] = 1;
+	return set_value(st, o, value) == JD_OK;
+}
+
+/*
+ * inih handler: returns 0 on a bad line (inih reports the first such line's
+ * number); inih keeps calling, so later lines are ignored once one failed.
+ */
+static int on_ini_entry(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *st = user;
+	int ok = on_ini_line(st, section, name, value);
+
+	if (!ok)
+		st->failed = 1;
+	return ok;
+}
+
+static int set_defaults(struct parse_state *st)
+{
+	for (size_t i = 0; i < N_OPTS; i++)
+		if (set_value(st, &opts[i], opts[i].def) != JD_OK)
+			return JD_ERR;
+	return JD_OK;
+}
+
+static char *dir_of(const char *path)
+{
+	char *abs = realpath(path, NULL), *slash;
+
+	if (abs == NULL)
+		return NULL;
+	slash = strrchr(abs, '/');
+	if (slash == abs)
+		slash[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	return abs;
+}
+
+static int check_coherence(const struct jd_config *cfg, char *reason, size_t len)
+{
+	if (cfg->redis_backoff_min_ms > cfg->redis_backoff_max_ms) {
+		snprintf(reason, len, "redis.backoff_min_ms is larger than redis.backoff_max_ms");
+		return JD_E_INVALID;
+	}
+	if (strcmp(cfg->control_listen, cfg->api_listen) == 0) {
+		snprintf(reason, len, "control.listen and api.listen are the same address");
+		return JD_E_INVALID;
+	}
+	return JD_OK;
+}
+
+int jd_config_load(const char *path, struct jd_config **out, char *err, size_t errlen)
+{
+	struct parse_state st;
+	struct jd_config *cfg;
+	int line, rc = JD_E_INVALID;
+
+	memset(&st, 0, sizeof(st));
+	cfg = calloc(1, sizeof(*cfg));
+	if (cfg == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return JD_E_NOMEM;
+	}
+	st.cfg = cfg;
+	cfg->path = strdup(path);
+	cfg->dir = dir_of(path);
+	if (cfg->path == NULL || cfg->dir == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (set_defaults(&st) != JD_OK) {
+		snprintf(err, errlen, "%s: bad built-in default: %s", path, st.reason);
+		goto fail;
+	}
+	line = ini_parse(path, on_ini_entry, &st);
+	if (line == -1) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (line != 0) {
+		snprintf(err, errlen, "%s:%d: %s", path, line,
+			 st.reason[0] ? st.reason : "syntax error");
+		goto fail;
+	}
+	if (check_coherence(cfg, st.reason, sizeof(st.reason)) != JD_OK) {
+		snprintf(err, errlen, "%s: %s", path, st.reason);
+		goto fail;
+	}
+	*out = cfg;
+	return JD_OK;
+fail:
+	jd_config_free(cfg);
+	return rc;
+}
+
+void jd_config_free(struct jd_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	for (size_t i = 0; i < N_OPTS; i++)
+		if (opts[i].type != OPT_UINT && opts[i].type != OPT_BOOL)
+			free(*str_slot(cfg, &opts[i]));
+	for (size_t i = 0; i < cfg->n_plugin_settings; i++) {
+		free(cfg->plugin_settings[i].plugin);
+		free(cfg->plugin_settings[i].key);
+		free(cfg->plugin_settings[i].value);
+	}
+	free(cfg->plugin_settings);
+	free(cfg->path);
+	free(cfg->dir);
+	free(cfg);
+}
+
+static int opt_equal(const struct jd_config *a, const struct jd_config *b, const struct opt *o)
+{
+	struct jd_config *ma = (struct jd_config *)a, *mb = (struct jd_config *)b;
+
+	switch (o->type) {
+	case OPT_UINT:
+		return *uint_slot(ma, o) == *uint_slot(mb, o);
+	case OPT_BOOL:
+		return *bool_slot(ma, o) == *bool_slot(mb, o);
+	default:
+		return strcmp(*str_slot(ma, o), *str_slot(mb, o)) == 0;
+	}
+}
+
+static void append_name(char *buf, size_t len, const struct opt *o)
+{
+	size_t used = strlen(buf);
+
+	if (used >= len)
+		return;
+	snprintf(buf + used, len - used, "%s%s.%s", used ? "," : "", o->section, o->name);
+}
+
+static int plugin_settings_equal(const struct jd_config *a, const struct jd_config *b)
+{
+	if (a->n_plugin_settings != b->n_plugin_settings)
+		return 0;
+	for (size_t i = 0; i < a->n_plugin_settings; i++) {
+		const struct jd_plugin_setting *x = &a->plugin_settings[i];
+		const char *v = jd_config_plugin_value(b, x->plugin, x->key);
+
+		if (v == NULL || strcmp(v, x->value) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+int jd_config_diff(const struct jd_config *a, const struct jd_config *b, char *live,
+		   size_t live_len, char *fixed, size_t fixed_len)
+{
+	int n = 0;
+
+	live[0] = fixed[0] = '\0';
+	for (size_t i = 0; i < N_OPTS; i++) {
+		if (opt_equal(a, b, &opts[i]))
+			continue;
+		n++;
+		if (opts[i].live)
+			append_name(live, live_len, &opts[i]);
+		else
+			append_name(fixed, fixed_len, &opts[i]);
+	}
+	if (!plugin_settings_equal(a, b)) {
+		static const struct opt plugin_opt = {"plugin", "*", OPT_STRING, 0, "", 0, 0, 0};
+
+		n++;
+		append_name(fixed, fixed_len, &plugin_opt);
+	}
+	return n;
+}
+
+static void swap_slot(struct jd_config *a, struct jd_config *b, const struct opt *o)
+{
+	if (o->type == OPT_UINT) {
+		unsigned t = *uint_slot(a, o);
+
+		*uint_slot(a, o) = *uint_slot(b, o);
+		*uint_slot(b, o) = t;
+	} else if (o->type == OPT_BOOL) {
+		int t = *bool_slot(a, o);
+
+		*bool_slot(a, o) = *bool_slot(b, o);
+		*bool_slot(b, o) = t;
+	} else {
+		char *t = *str_slot(a, o);
+
+		*str_slot(a, o) = *str_slot(b, o);
+		*str_slot(b, o) = t;
+	}
+}
+
+void jd_config_keep_fixed(struct jd_config *next, struct jd_config *cur)
+{
+	struct jd_plugin_setting *ps = next->plugin_settings;
+	size_t n = next->n_plugin_settings;
+
+	for (size_t i = 0; i < N_OPTS; i++)
+		if (!opts[i].live)
+			swap_slot(next, cur, &opts[i]);
+	next->plugin_settings = cur->plugin_settings;
+	next->n_plugin_settings = cur->n_plugin_settings;
+	cur->plugin_settings = ps;
+	cur->n_plugin_settings = n;
+}
+
+const char *jd_config_plugin_value(const struct jd_config *cfg, const char *plugin, const char *key)
+{
+	for (size_t i = 0; i < cfg->n_plugin_settings; i++) {
+		const struct jd_plugin_setting *ps = &cfg->plugin_settings[i];
+
+		if (strcmp(ps->plugin, plugin) == 0 && strcmp(ps->key, key) == 0)
+			return ps->value;
+	}
+	return NULL;
+}

@@ -1,0 +1,165 @@
+#include "runtime/metrics.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "audit/audit_refusals.h"
+#include "host/bus.h"
+#include "transport/listener.h"
+#include "storage/redis.h"
+#include "transport/server.h"
+
+#define N_BUCKETS (sizeof(jd_latency_buckets) / sizeof(jd_latency_buckets[0]))
+
+static struct jd_route_stats unmatched;
+
+struct jd_route_stats *jd_metrics_unmatched(void)
+{
+	return &unmatched;
+}
+
+void jd_metrics_observe(struct jd_route_stats *s, int status, double seconds)
+{
+	unsigned cls = (unsigned)status / 100;
+
+	if (cls >= 1 && cls <= 5)
+		s->by_status[cls]++;
+	s->count++;
+	s->seconds_sum += seconds;
+	for (size_t i = 0; i < N_BUCKETS; i++)
+		if (seconds <= jd_latency_buckets[i])
+			s->buckets[i]++;
+}
+
+static void route_labels(char *buf, size_t len, const struct jd_route_entry *e)
+{
+	if (e == NULL)
+		snprintf(buf, len, "method=\"\",route=\"unmatched\"");
+	else
+		snprintf(buf, len, "method=\"%s\",route=\"%s\"", e->route.method, e->route.path);
+}
+
+static void render_route(struct evbuffer *b, const struct jd_route_entry *e,
+			 const struct jd_route_stats *s)
+{
+	char labels[300];
+
+	if (s->count == 0)
+		return;
+	route_labels(labels, sizeof(labels), e);
+	for (unsigned c = 1; c <= 5; c++)
+		if (s->by_status[c])
+			evbuffer_add_printf(b,
+					    "jiandu_http_requests_total{%s,code=\"%uxx\"} %llu\n",
+					    labels, c, (unsigned long long)s->by_status[c]);
+	for (size_t i = 0; i < N_BUCKETS; i++)
+		evbuffer_add_printf(b,
+				    "jiandu_http_request_duration_seconds_bucket{%s,le=\"%g\"} "
+				    "%llu\n",
+				    labels, jd_latency_buckets[i],
+				    (unsigned long long)s->buckets[i]);
+	evbuffer_add_printf(b, "jiandu_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %llu\n",
+			    labels, (unsigned long long)s->count);
+	evbuffer_add_printf(b, "jiandu_http_request_duration_seconds_sum{%s} %.6f\n", labels,
+			    s->seconds_sum);
+	evbuffer_add_printf(b, "jiandu_http_request_duration_seconds_count{%s} %llu\n", labels,
+			    (unsigned long long)s->count);
+}
+
+static void render_http(struct evbuffer *b, struct jd_server *srv)
+{
+	evbuffer_add_printf(b, "# HELP jiandu_http_requests_total Requests by route and status "
+			       "class.\n# TYPE jiandu_http_requests_total counter\n");
+	evbuffer_add_printf(b, "# HELP jiandu_http_request_duration_seconds Time from dispatch "
+			       "to reply.\n# TYPE jiandu_http_request_duration_seconds "
+			       "histogram\n");
+	for (size_t i = 0; i < jd_router_count(srv->router); i++) {
+		struct jd_route_entry *e = jd_router_at(srv->router, i);
+
+		render_route(b, e, &e->stats);
+	}
+	render_route(b, NULL, &unmatched);
+	evbuffer_add_printf(b,
+			    "# HELP jiandu_http_requests_in_flight Requests not yet "
+			    "answered.\n# TYPE jiandu_http_requests_in_flight gauge\n"
+			    "jiandu_http_requests_in_flight %u\n",
+			    srv->in_flight);
+}
+
+static void render_listener(struct evbuffer *b, const struct jd_listener *l)
+{
+	if (l == NULL)
+		return;
+	evbuffer_add_printf(b, "jiandu_connections{listener=\"%s\"} %u\n", l->name, l->conns);
+	evbuffer_add_printf(b, "jiandu_connections_accepted_total{listener=\"%s\"} %llu\n", l->name,
+			    (unsigned long long)l->accepted);
+}
+
+static void render_redis(struct evbuffer *b, struct jd_server *srv)
+{
+	const struct jd_redis_stats *s;
+
+	if (srv->redis == NULL)
+		return;
+	s = jd_redis_stats(srv->redis);
+	evbuffer_add_printf(b,
+			    "# HELP jiandu_redis_up 1 when connected to Redis.\n"
+			    "# TYPE jiandu_redis_up gauge\njiandu_redis_up %d\n",
+			    jd_redis_state(srv->redis) == JD_REDIS_OK);
+	evbuffer_add_printf(b,
+			    "# HELP jiandu_redis_commands_total Redis round trips started.\n"
+			    "# TYPE jiandu_redis_commands_total counter\n"
+			    "jiandu_redis_commands_total %llu\n",
+			    (unsigned long long)s->commands);
+	evbuffer_add_printf(b,
+			    "# TYPE jiandu_redis_replies_total counter\n"
+			    "jiandu_redis_replies_total %llu\n"
+			    "# TYPE jiandu_redis_errors_total counter\n"
+			    "jiandu_redis_errors_total %llu\n"
+			    "# TYPE jiandu_redis_timeouts_total counter\n"
+			    "jiandu_redis_timeouts_total %llu\n"
+			    "# TYPE jiandu_redis_failed_total counter\n"
+			    "jiandu_redis_failed_total %llu\n"
+			    "# TYPE jiandu_redis_connects_total counter\n"
+			    "jiandu_redis_connects_total %llu\n",
+			    (unsigned long long)s->replies, (unsigned long long)s->errors,
+			    (unsigned long long)s->timeouts, (unsigned long long)s->failed,
+			    (unsigned long long)s->connects);
+}
+
+char *jd_metrics_render(struct jd_server *srv, size_t *len)
+{
+	struct evbuffer *b = evbuffer_new();
+	char *out = NULL;
+
+	if (b == NULL)
+		return NULL;
+	render_http(b, srv);
+	evbuffer_add_printf(b, "# HELP jiandu_connections Open connections.\n"
+			       "# TYPE jiandu_connections gauge\n"
+			       "# TYPE jiandu_connections_accepted_total counter\n");
+	render_listener(b, srv->control);
+	render_listener(b, srv->api);
+	render_redis(b, srv);
+	evbuffer_add_printf(b,
+			    "# TYPE jiandu_events_published_total counter\n"
+			    "jiandu_events_published_total %llu\n",
+			    jd_bus_published(srv->bus));
+	evbuffer_add_printf(b,
+			    "# HELP jiandu_audit_refusals_dropped_total Refused requests not "
+			    "audited: over the per-source or total cap a minute.\n"
+			    "# TYPE jiandu_audit_refusals_dropped_total counter\n"
+			    "jiandu_audit_refusals_dropped_total %llu\n",
+			    jd_audit_refusals_dropped());
+	*len = evbuffer_get_length(b);
+	out = malloc(*len + 1);
+	if (out != NULL) {
+		evbuffer_remove(b, out, *len);
+		out[*len] = '\0';
+	}
+	evbuffer_free(b);
+	return out;
+}

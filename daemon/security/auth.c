@@ -1,0 +1,563 @@
+#include "security/auth.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include <jiandu/plugin.h>
+
+#include "runtime/log.h"
+#include "org/org_group_model.h"
+#include "security/ratelimit.h"
+#include "storage/store.h"
+#include "transport/tls.h"
+#include "security/tokens.h"
+
+/* ---- roles and the permission matrix ------------------------------------ */
+
+struct role_def {
+	const char *name;
+	unsigned bit;
+	const char *const *grants; /* permission patterns: "x.read", "x.*", "*" */
+};
+
+static const char *const grants_admin[] = {"*", NULL};
+/* org.read and org.write, not "org.*": cadres' sealed ties (org.ties.read) are the instance admin's
+ */
+static const char *const grants_tenant_admin[] = {
+    "status.read", "users.*", "tokens.*", "org.read", "org.write", "org.conflicts", NULL};
+/* cases: named one by one, so cases.admin (recount) stays the instance admin's */
+static const char *const grants_leader[] = {
+    "status.read",   "org.read",    "org.conflicts", "org.conflicts.employer",
+    "cases.read",    "cases.write", "cases.approve", "cases.reporter.read",
+    "supervision.*", "review.read", "training.read", "example.*",
+    "*.stats",	     NULL};
+static const char *const grants_staff[] = {"status.read",	"org.read",	 "org.conflicts",
+					   "cases.read",	"cases.write",	 "supervision.read",
+					   "supervision.write", "training.read", "example.read",
+					   "example.write",	"*.stats",	 NULL};
+static const char *const grants_reviewer[] = {"status.read", "org.read", "review.*", "cases.read",
+					      NULL};
+static const char *const grants_trainer[] = {"status.read", "org.read", "training.*", NULL};
+static const char *const grants_auditor[] = {"status.read", "audit.*", NULL};
+static const char *const grants_viewer[] = {"status.read", "*.stats", NULL};
+
+static const struct role_def roles[] = {
+    {"admin", JD_ROLE_ADMIN, grants_admin},
+    {"tenant_admin", JD_ROLE_TENANT_ADMIN, grants_tenant_admin},
+    {"leader", JD_ROLE_LEADER, grants_leader},
+    {"staff", JD_ROLE_STAFF, grants_staff},
+    {"reviewer", JD_ROLE_REVIEWER, grants_reviewer},
+    {"trainer", JD_ROLE_TRAINER, grants_trainer},
+    {"auditor", JD_ROLE_AUDITOR, grants_auditor},
+    {"viewer", JD_ROLE_VIEWER, grants_viewer},
+};
+
+#define N_ROLES (sizeof(roles) / sizeof(roles[0]))
+
+/* "x.*" matches "x.anything"; "*.stats" matches "anything.stats"; "*" all. */
+static int pattern_matches(const char *pat, const char *perm)
+{
+	size_t pl = strlen(pat), l = strlen(perm);
+
+	if (strcmp(pat, "*") == 0 || strcmp(pat, perm) == 0)
+		return 1;
+	if (pl >= 2 && strcmp(pat + pl - 2, ".*") == 0)
+		return l > pl - 1 && strncmp(pat, perm, pl - 1) == 0;
+	if (pl >= 2 && strncmp(pat, "*.", 2) == 0)
+		return l > pl - 1 && strcmp(perm + l - (pl - 1), pat + 1) == 0;
+	return 0;
+}
+
+int jd_auth_roles_allow(unsigned r, const char *permission)
+{
+	for (size_t i = 0; i < N_ROLES; i++) {
+		if (!(r & roles[i].bit))
+			continue;
+		for (const char *const *g = roles[i].grants; *g; g++)
+			if (pattern_matches(*g, permission))
+				return 1;
+	}
+	return 0;
+}
+
+int jd_auth_may(const struct jd_principal *p, const char *permission)
+{
+	if (p == NULL || permission == NULL || *permission == '\0' || p->name[0] == '\0')
+		return 0;
+	return jd_auth_roles_allow(p->roles, permission);
+}
+
+int jd_auth_parse_roles(const char *csv, unsigned *out, char *err, size_t errlen)
+{
+	char *copy = strdup(csv), *save = NULL;
+	int rc = JD_OK;
+
+	if (copy == NULL)
+		return JD_E_NOMEM;
+	*out = 0;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		while (*t == ' ')
+			t++;
+		for (i = 0; i < N_ROLES && strcmp(roles[i].name, t) != 0; i++)
+			;
+		if (i == N_ROLES) {
+			snprintf(err, errlen,
+				 "unknown role '%.32s' (roles: admin, tenant_admin, "
+				 "leader, staff, reviewer, trainer, auditor, viewer)",
+				 t);
+			rc = JD_E_INVALID;
+			break;
+		}
+		*out |= roles[i].bit;
+	}
+	free(copy);
+	return rc;
+}
+
+void jd_auth_format_roles(unsigned r, char *out, size_t len)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < N_ROLES && used < len; i++)
+		if (r & roles[i].bit)
+			used += (size_t)snprintf(out + used, len - used, "%s%s", used ? "," : "",
+						 roles[i].name);
+}
+
+const char *jd_auth_cred_name(enum jd_cred c)
+{
+	switch (c) {
+	case JD_CRED_CERT:
+		return "cert";
+	case JD_CRED_TOKEN:
+		return "token";
+	default:
+		return "none";
+	}
+}
+
+int jd_auth_user_id_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > JD_USER_ID_MAX ||
+	    !(islower((unsigned char)*s) || isdigit((unsigned char)*s)))
+		return 0;
+	for (; *s; s++)
+		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '.' ||
+		      *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+/* ---- record scope ------------------------------------------------------------ */
+
+/*
+ * Whether the comma-separated csv holds item[0..len).  Spaces around an
+ * entry are ignored; an empty entry or item never matches.
+ */
+int jd_csv_has(const char *csv, const char *item, size_t len)
+{
+	const char *p = csv;
+
+	while (len > 0 && *item == ' ') {
+		item++;
+		len--;
+	}
+	while (len > 0 && item[len - 1] == ' ')
+		len--;
+	if (csv == NULL || len == 0)
+		return 0;
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		const char *q = p;
+
+		while (n > 0 && *q == ' ') {
+			q++;
+			n--;
+		}
+		while (n > 0 && q[n - 1] == ' ')
+			n--;
+		if (n == len && strncmp(q, item, len) == 0)
+			return 1;
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	return 0;
+}
+
+static int csv_has(const char *csv, const char *item)
+{
+	return item != NULL && jd_csv_has(csv, item, strlen(item));
+}
+
+/*
+ * Whether the scope list csv grants item[0..len) of a record of tenant:
+ * as a bare entry "x" (in every tenant of the principal's), or as
+ * "<tenant>/x", good in that tenant only.  Group membership adds the
+ * latter: unit and group codes are unique only within their county.
+ */
+static int scope_has(const char *csv, const char *tenant, const char *item, size_t len)
+{
+	char q[160];
+	int n;
+
+	if (item == NULL)
+		return 0;
+	if (jd_csv_has(csv, item, len))
+		return 1;
+	while (len > 0 && *item == ' ') {
+		item++;
+		len--;
+	}
+	while (len > 0 && item[len - 1] == ' ')
+		len--;
+	if (tenant == NULL || *tenant == '\0' || len == 0)
+		return 0;
+	n = snprintf(q, sizeof(q), "%s/%.*s", tenant, (int)len, item);
+	return n > 0 && (size_t)n < sizeof(q) && jd_csv_has(csv, q, (size_t)n);
+}
+
+/* Whether a record's groups (comma-separated) meet the scope list granted. */
+static int scope_meet(const char *groups, const char *tenant, const char *granted)
+{
+	const char *p = groups;
+
+	if (groups == NULL || granted == NULL)
+		return 0;
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		if (scope_has(granted, tenant, p, n))
+			return 1;
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	return 0;
+}
+
+int jd_auth_tenant_readable(const struct jd_principal *p, const char *code, const char *parent)
+{
+	if (p == NULL || p->name[0] == '\0' || code == NULL || *code == '\0')
+		return 0;
+	if (p->roles & JD_ROLE_ADMIN)
+		return 1;
+	return csv_has(p->tenants, code) ||
+	       (parent != NULL && *parent != '\0' && csv_has(p->tenants, parent));
+}
+
+enum jd_record_access jd_auth_record_access(const struct jd_principal *p,
+					    const struct jd_record_scope *s)
+{
+	if (p == NULL || s == NULL || p->name[0] == '\0')
+		return JD_RECORD_OUT_OF_SCOPE;
+	/* recusal wins over every role: a recused admin does not see it either */
+	if (csv_has(s->deny, p->name))
+		return JD_RECORD_DENIED_BY_LIST;
+	if (p->roles & JD_ROLE_ADMIN)
+		return JD_RECORD_VISIBLE;
+	if (!csv_has(p->tenants, s->tenant))
+		return JD_RECORD_OUT_OF_SCOPE;
+	if (p->roles & (JD_ROLE_LEADER | JD_ROLE_REVIEWER))
+		return JD_RECORD_VISIBLE;
+	if ((p->roles & (JD_ROLE_STAFF | JD_ROLE_TRAINER)) &&
+	    (scope_has(p->units, s->tenant, s->unit, s->unit ? strlen(s->unit) : 0) ||
+	     scope_meet(s->groups, s->tenant, p->groups)))
+		return JD_RECORD_VISIBLE;
+	return JD_RECORD_OUT_OF_SCOPE;
+}
+
+int jd_auth_record_visible(const struct jd_principal *p, const struct jd_record_scope *s)
+{
+	return jd_auth_record_access(p, s) == JD_RECORD_VISIBLE;
+}
+
+/* ---- one request's decision ------------------------------------------------- */
+
+struct pending {
+	struct jd_store *store;
+	const struct jd_route *route;
+	struct jd_principal *p;
+	jd_auth_done done;
+	void *arg;
+	char source[64];
+	char token_hash[65];
+	char county[7]; /* the user's org person "<county>/<person>", when linked */
+	char person[33];
+};
+
+static void finish(struct pending *x, int rc, int status, const char *why)
+{
+	x->done(x->arg, rc, status, why);
+	free(x);
+}
+
+/* A failed credential counts against the source and, when known, the identity. */
+static void refuse(struct pending *x, const char *identity, const char *why)
+{
+	time_t now = time(NULL);
+
+	jd_ratelimit_failure("ip", x->source, now);
+	if (identity != NULL && *identity)
+		jd_ratelimit_failure("id", identity, now);
+	finish(x, JD_E_FORBIDDEN, 401, why);
+}
+
+static void decide(struct pending *x)
+{
+	char why[200];
+
+	if (jd_auth_roles_allow(x->p->roles, x->route->permission)) {
+		finish(x, JD_OK, 200, NULL);
+		return;
+	}
+	snprintf(why, sizeof(why), "'%.64s' lacks the permission %.64s", x->p->name,
+		 x->route->permission);
+	finish(x, JD_E_FORBIDDEN, 403, why);
+}
+
+static void copy_field(char *dst, size_t len, json_t *arr, const char *name)
+{
+	const char *v = jd_hgetall_field(arr, name);
+
+	snprintf(dst, len, "%s", v ? v : "");
+}
+
+static void on_groups(int rc, json_t *result, void *arg)
+{
+	struct pending *x = arg;
+	size_t dropped;
+
+	if (rc != JD_OK) {
+		finish(x, rc, 503, "the user store is unavailable; retry later");
+		return;
+	}
+	dropped = jd_group_scope(result, x->county, x->person, x->p->units, sizeof(x->p->units),
+				 x->p->groups, sizeof(x->p->groups));
+	if (dropped > 0) /* the scope is narrower than the groups say, never wider */
+		jd_warn("group scope cut to fit", "user=%s county=%s person=%s dropped=%zu",
+			x->p->name, x->county, x->person, dropped);
+	decide(x);
+}
+
+/*
+ * Group membership feeds the scope (docs/security.md, "Record scope"): a
+ * user linked to an org person ("<county>/<person id>") also gets the
+ * member units and codes of that person's groups, qualified by the
+ * county.  One HGETALL of the county's "groups:summary", bounded by the
+ * number of groups of one county; skipped when the county is not among
+ * the user's tenants (it could grant nothing there).
+ */
+static void feed_groups(struct pending *x, const char *link)
+{
+	const char *argv[2] = {"HGETALL", "groups:summary"};
+	int rc;
+
+	if (link == NULL || *link == '\0') {
+		decide(x);
+		return;
+	}
+	if (jd_person_link_parse(link, x->county, x->person) != JD_OK) {
+		jd_warn("person link ignored: not <county>/<person id>", "user=%s", x->p->name);
+		decide(x);
+		return;
+	}
+	if (!csv_has(x->p->tenants, x->county)) {
+		decide(x);
+		return;
+	}
+	rc = jd_store_read(x->store, x->county, 2, argv, on_groups, x);
+	if (rc != JD_OK)
+		finish(x, rc, 503, "the user store is unavailable; retry later");
+}
+
+static void on_user(int rc, json_t *result, void *arg)
+{
+	struct pending *x = arg;
+	const char *status, *role_csv;
+	char err[160];
+
+	if (rc != JD_OK) {
+		finish(x, rc, 503, "the user store is unavailable; retry later");
+		return;
+	}
+	if (json_array_size(result) == 0) {
+		refuse(x, x->p->name, "no such user");
+		return;
+	}
+	status = jd_hgetall_field(result, "status");
+	if (status == NULL || strcmp(status, "active") != 0) {
+		refuse(x, x->p->name, "the user is suspended");
+		return;
+	}
+	role_csv = jd_hgetall_field(result, "roles");
+	if (jd_auth_parse_roles(role_csv ? role_csv : "", &x->p->roles, err, sizeof(err)) != JD_OK)
+		x->p->roles = 0; /* a role this version does not know grants nothing */
+	copy_field(x->p->tenants, sizeof(x->p->tenants), result, "tenants");
+	copy_field(x->p->units, sizeof(x->p->units), result, "units");
+	copy_field(x->p->groups, sizeof(x->p->groups), result, "groups");
+	feed_groups(x, jd_hgetall_field(result, "person"));
+}
+
+static void lookup_user(struct pending *x)
+{
+	char key[16 + sizeof(x->p->name)], why[120];
+	const char *argv[2] = {"HGETALL", key};
+	unsigned wait = jd_ratelimit_blocked("id", x->p->name, time(NULL));
+	int rc;
+
+	if (wait > 0) {
+		snprintf(why, sizeof(why),
+			 "too many failed authentications for this user; retry in %u s", wait);
+		finish(x, JD_E_FORBIDDEN, 429, why);
+		return;
+	}
+	snprintf(key, sizeof(key), "user:%s", x->p->name);
+	rc = jd_store_read(x->store, JD_SYSTEM_TENANT, 2, argv, on_user, x);
+	if (rc != JD_OK)
+		finish(x, rc, 503, "the user store is unavailable; retry later");
+}
+
+static void on_token(int rc, json_t *result, void *arg)
+{
+	struct pending *x = arg;
+	const char *user, *expires, *revoked, *hash;
+
+	if (rc != JD_OK) {
+		finish(x, rc, 503, "the token store is unavailable; retry later");
+		return;
+	}
+	user = jd_hgetall_field(result, "user");
+	expires = jd_hgetall_field(result, "expires");
+	revoked = jd_hgetall_field(result, "revoked");
+	hash = jd_hgetall_field(result, "hash");
+	/* the key already matched; compare again without leaking timing anyway */
+	if (user == NULL || hash == NULL || strlen(hash) != 64 ||
+	    sodium_memcmp(hash, x->token_hash, 64) != 0) {
+		refuse(x, NULL, "unknown bearer token");
+		return;
+	}
+	if (revoked != NULL && strcmp(revoked, "1") == 0) {
+		refuse(x, user, "the bearer token was revoked");
+		return;
+	}
+	if (expires == NULL || atoll(expires) <= (long long)time(NULL)) {
+		refuse(x, user, "the bearer token has expired");
+		return;
+	}
+	snprintf(x->p->name, sizeof(x->p->name), "%s", user);
+	copy_field(x->p->token_id, sizeof(x->p->token_id), result, "id");
+	x->p->cred = JD_CRED_TOKEN;
+	lookup_user(x);
+}
+
+static void resolve_token(struct pending *x, const char *header)
+{
+	char key[80];
+	const char *argv[2] = {"HGETALL", key};
+	const char *token = header + 7;
+	int rc;
+
+	while (*token == ' ')
+		token++;
+	if (jd_token_hash(token, x->token_hash) != JD_OK) {
+		refuse(x, NULL, "malformed bearer token");
+		return;
+	}
+	snprintf(key, sizeof(key), "token:%s", x->token_hash);
+	rc = jd_store_read(x->store, JD_SYSTEM_TENANT, 2, argv, on_token, x);
+	if (rc != JD_OK)
+		finish(x, rc, 503, "the token store is unavailable; retry later");
+}
+
+static void resolve_cert(struct pending *x, const struct jd_auth_input *in)
+{
+	char ou[64], why[160];
+	int rc = jd_tls_peer_identity(in->ssl, x->p->name, sizeof(x->p->name), ou, sizeof(ou));
+
+	if (rc != JD_OK) {
+		snprintf(why, sizeof(why), "client certificate refused: %s",
+			 jd_tls_peer_refusal(in->ssl));
+		x->p->name[0] = '\0';
+		refuse(x, NULL, why);
+		return;
+	}
+	x->p->cred = JD_CRED_CERT;
+	/* the instance administrator's certificate, made by `jianductl init` */
+	if (strcmp(ou, "admin") == 0) {
+		x->p->roles = JD_ROLE_ADMIN;
+		decide(x);
+		return;
+	}
+	if (!jd_auth_user_id_valid(x->p->name)) {
+		refuse(x, NULL, "the certificate's CN is not a user id");
+		return;
+	}
+	lookup_user(x);
+}
+
+static int has_peer_cert(SSL *ssl)
+{
+	X509 *peer = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
+
+	return peer != NULL;
+}
+
+void jd_auth_request(struct jd_store *store, const struct jd_auth_input *in, struct jd_principal *p,
+		     jd_auth_done done, void *arg)
+{
+	struct pending *x;
+	unsigned wait;
+	char why[120];
+
+	memset(p, 0, sizeof(*p));
+	if (in->route->flags & JD_ROUTE_NO_AUTH) {
+		done(arg, JD_OK, 200, NULL);
+		return;
+	}
+	/*
+	 * The address limit guards against guessing tokens; a certificate that
+	 * verified proves its key, so it is judged by its identity's limit only.
+	 */
+	wait = has_peer_cert(in->ssl) ? 0 : jd_ratelimit_blocked("ip", in->source, time(NULL));
+	if (wait > 0) {
+		snprintf(why, sizeof(why),
+			 "too many failed authentications from this address; retry in %u s", wait);
+		done(arg, JD_E_FORBIDDEN, 429, why);
+		return;
+	}
+	x = calloc(1, sizeof(*x));
+	if (x == NULL) {
+		done(arg, JD_E_NOMEM, 503, "out of memory");
+		return;
+	}
+	x->store = store;
+	x->route = in->route;
+	x->p = p;
+	x->done = done;
+	x->arg = arg;
+	snprintf(x->source, sizeof(x->source), "%s", in->source ? in->source : "-");
+	if (has_peer_cert(in->ssl))
+		resolve_cert(x, in);
+	else if (in->authorization == NULL)
+		refuse(x, NULL, "no credential: present a client certificate or a bearer token");
+	else if (strncasecmp(in->authorization, "Bearer ", 7) != 0)
+		refuse(x, NULL, "unsupported Authorization scheme: use Bearer");
+	else if (store == NULL)
+		finish(x, JD_E_UNAVAILABLE, 503, "the token store is unavailable; retry later");
+	else
+		resolve_token(x, in->authorization);
+}

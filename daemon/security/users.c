@@ -1,0 +1,570 @@
+/* Users and their roles and scope: /v1/users.  Records live in the system tenant. */
+#include "security/users.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jiandu/plugin.h>
+
+#include "security/auth.h"
+#include "runtime/log.h"
+#include "org/org_group_model.h"
+#include "transport/request.h"
+#include "transport/router.h"
+#include "transport/server.h"
+#include "storage/store.h"
+
+#define LIST_MAX 200
+
+/* ---- reading one user ------------------------------------------------------ */
+
+struct fetch_ctx {
+	jd_user_cb cb;
+	void *arg;
+	char id[JD_USER_ID_MAX + 1];
+};
+
+static const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+static void on_fetched(int rc, json_t *result, void *arg)
+{
+	struct fetch_ctx *f = arg;
+	struct jd_user_view u;
+	char err[160];
+
+	if (rc != JD_OK || json_array_size(result) == 0) {
+		f->cb(rc, NULL, f->arg);
+		free(f);
+		return;
+	}
+	u.id = f->id;
+	u.display_name = or_empty(jd_hgetall_field(result, "display_name"));
+	u.roles_csv = or_empty(jd_hgetall_field(result, "roles"));
+	u.tenants = or_empty(jd_hgetall_field(result, "tenants"));
+	u.status = or_empty(jd_hgetall_field(result, "status"));
+	if (jd_auth_parse_roles(u.roles_csv, &u.roles, err, sizeof(err)) != JD_OK)
+		u.roles = 0;
+	f->cb(JD_OK, &u, f->arg);
+	free(f);
+}
+
+int jd_users_fetch(struct jd_store *store, const char *id, jd_user_cb cb, void *arg)
+{
+	struct fetch_ctx *f;
+	char key[16 + JD_USER_ID_MAX];
+	const char *argv[2] = {"HGETALL", key};
+	int rc;
+
+	if (store == NULL)
+		return JD_E_UNAVAILABLE;
+	if (!jd_auth_user_id_valid(id))
+		return JD_E_INVALID;
+	f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return JD_E_NOMEM;
+	f->cb = cb;
+	f->arg = arg;
+	snprintf(f->id, sizeof(f->id), "%s", id);
+	snprintf(key, sizeof(key), "user:%s", id);
+	rc = jd_store_read(store, JD_SYSTEM_TENANT, 2, argv, on_fetched, f);
+	if (rc != JD_OK)
+		free(f);
+	return rc;
+}
+
+/* ---- scope ------------------------------------------------------------------- */
+
+int jd_users_caller_may_manage(const struct jd_principal *caller, const char *tenants_csv,
+			       unsigned roles)
+{
+	const char *p = tenants_csv;
+
+	if (caller->roles & JD_ROLE_ADMIN)
+		return 1;
+	if (!(caller->roles & JD_ROLE_TENANT_ADMIN) || (roles & JD_ROLE_ADMIN) || *p == '\0')
+		return 0;
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		if (!jd_csv_has(caller->tenants, p, n))
+			return 0;
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	return 1;
+}
+
+int jd_users_summary_managed(const struct jd_principal *caller, const char *summary)
+{
+	char buf[600], *roles, *tenants, *p;
+	unsigned bits = 0;
+	char err[160];
+
+	if (summary == NULL)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", summary);
+	roles = buf; /* roles|status|tenants|display */
+	p = strchr(roles, '|');
+	if (p == NULL)
+		return 0;
+	*p = '\0';
+	p = strchr(p + 1, '|');
+	if (p == NULL)
+		return 0;
+	tenants = p + 1;
+	p = strchr(tenants, '|');
+	if (p != NULL)
+		*p = '\0';
+	if (jd_auth_parse_roles(roles, &bits, err, sizeof(err)) != JD_OK)
+		bits = JD_ROLE_ADMIN; /* unknown roles: only an admin manages them */
+	return jd_users_caller_may_manage(caller, tenants, bits);
+}
+
+/* Comma-separated tenant ids, each valid: JD_OK or JD_E_INVALID. */
+static int tenants_valid(const char *csv)
+{
+	char buf[256], *save = NULL;
+
+	if (strlen(csv) >= sizeof(buf))
+		return JD_E_INVALID;
+	snprintf(buf, sizeof(buf), "%s", csv);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		if (!jd_store_tenant_valid(t) || strcmp(t, JD_SYSTEM_TENANT) == 0)
+			return JD_E_INVALID;
+	return JD_OK;
+}
+
+/* ---- POST /v1/users and PATCH /v1/users/{id} ----------------------------------- */
+
+struct write_ctx {
+	jd_req *req;
+	char id[JD_USER_ID_MAX + 1];
+	int create;
+};
+
+static const char *const user_fields[] = {"display_name", "roles",  "tenants", "units",
+					  "groups",	  "person", "status"};
+
+#define N_USER_FIELDS (sizeof(user_fields) / sizeof(user_fields[0]))
+
+static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
+{
+	struct write_ctx *w = arg;
+
+	if (rc == JD_OK) /* before the reply, which frees the request */
+		jd_notice(w->create ? "user created" : "user changed", "req=%s user=%s by=%s",
+			  w->req->id, w->id, w->req->principal.name);
+	if (rc == JD_E_CONFLICT)
+		jd_reply_error(w->req, 409, "conflict",
+			       w->create ? "user '%s' exists already"
+					 : "user '%s' was changed since the version you read",
+			       w->id);
+	else if (rc != JD_OK)
+		jd_reply_rc(w->req, rc, "user");
+	else
+		jd_reply_json(
+		    w->req, w->create ? 201 : 200,
+		    json_pack("{s:s, s:I}", "id", w->id, "version", (json_int_t)res->version));
+	free(w);
+}
+
+/* Checks the input's roles, tenants and status; fills roles. */
+static int check_user_input(jd_req *req, unsigned *roles, char *why, size_t len)
+{
+	const char *r = json_string_value(json_object_get(req->input, "roles"));
+	const char *t = json_string_value(json_object_get(req->input, "tenants"));
+	const char *st = json_string_value(json_object_get(req->input, "status"));
+	const char *pl = json_string_value(json_object_get(req->input, "person"));
+	char county[7], person[33];
+
+	*roles = 0;
+	if (r != NULL && jd_auth_parse_roles(r, roles, why, len) != JD_OK)
+		return JD_E_INVALID;
+	if (t != NULL && tenants_valid(t) != JD_OK) {
+		snprintf(why, len, "field 'tenants' must be comma-separated tenant ids");
+		return JD_E_INVALID;
+	}
+	if (st != NULL && strcmp(st, "active") != 0 && strcmp(st, "suspended") != 0) {
+		snprintf(why, len, "field 'status' must be active or suspended");
+		return JD_E_INVALID;
+	}
+	if (pl != NULL && *pl != '\0' && jd_person_link_parse(pl, county, person) != JD_OK) {
+		snprintf(why, len, "field 'person' must be <county code>/<person id>, not '%.64s'",
+			 pl);
+		return JD_E_INVALID;
+	}
+	return JD_OK;
+}
+
+static int write_user(struct write_ctx *w, long long version, const char *tenants,
+		      const char *roles, const char *status, const char *display)
+{
+	const char *set[2 * N_USER_FIELDS + 3];
+	char record[16 + JD_USER_ID_MAX], summary[600];
+	size_t n = 0;
+	struct jd_op ops[2] = {
+	    {JD_OP_HSET, "users:summary", w->id, summary},
+	    {JD_OP_ZADD, "users:by_id", w->id, "0"},
+	};
+
+	for (size_t i = 0; i < N_USER_FIELDS; i++) {
+		json_t *v = json_object_get(w->req->input, user_fields[i]);
+
+		if (v == NULL)
+			continue;
+		set[n++] = user_fields[i];
+		set[n++] = json_string_value(v);
+	}
+	if (w->create) {
+		set[n++] = "status";
+		set[n++] = "active";
+	}
+	set[n] = NULL;
+	snprintf(record, sizeof(record), "user:%s", w->id);
+	snprintf(summary, sizeof(summary), "%s|%s|%s|%s", roles, status, tenants, display);
+	return jd_store_mutate(
+	    w->req->srv->store,
+	    &(const struct jd_mutation){.tenant = JD_SYSTEM_TENANT,
+					.record = record,
+					.expect_version = version,
+					.set = set,
+					.ops = ops,
+					.n_ops = w->create ? 2 : 1,
+					.req = w->req,
+					.action = w->create ? "users.create" : "users.update"},
+	    on_written, w);
+}
+
+static const char *input_or(jd_req *req, const char *name, const char *def)
+{
+	const char *v = json_string_value(json_object_get(req->input, name));
+
+	return v ? v : def;
+}
+
+static void create_user(jd_req *req, void *arg)
+{
+	const char *id = json_string_value(json_object_get(req->input, "id"));
+	const char *tenants = input_or(req, "tenants", "");
+	struct write_ctx *w;
+	unsigned roles;
+	char why[200];
+	int rc;
+
+	(void)arg;
+	if (!jd_auth_user_id_valid(id)) {
+		jd_reply_error(req, 400, "invalid",
+			       "field 'id' must be 1..64 of a-z 0-9 . _ - (the certificate CN)");
+		return;
+	}
+	if (check_user_input(req, &roles, why, sizeof(why)) != JD_OK) {
+		jd_reply_error(req, 400, "invalid", "%s", why);
+		return;
+	}
+	if (json_object_get(req->input, "status") != NULL) {
+		jd_reply_error(req, 400, "invalid", "a new user is active; change status later");
+		return;
+	}
+	if (!jd_users_caller_may_manage(&req->principal, tenants, roles)) {
+		jd_reply_error(req, 403, "forbidden",
+			       "you may only create users within your own tenants, and no admin");
+		return;
+	}
+	w = calloc(1, sizeof(*w));
+	if (w == NULL) {
+		jd_reply_rc(req, JD_E_NOMEM, "user");
+		return;
+	}
+	w->req = req;
+	w->create = 1;
+	snprintf(w->id, sizeof(w->id), "%s", id);
+	rc = write_user(w, JD_VERSION_NEW, tenants, input_or(req, "roles", ""), "active",
+			input_or(req, "display_name", ""));
+	if (rc != JD_OK) {
+		jd_reply_rc(req, rc, "user");
+		free(w);
+	}
+}
+
+static void on_edit_fetched(int rc, const struct jd_user_view *u, void *arg)
+{
+	struct write_ctx *w = arg;
+	jd_req *req = w->req;
+	unsigned new_roles;
+	char why[200];
+	const char *tenants, *roles;
+
+	if (rc != JD_OK || u == NULL ||
+	    !jd_users_caller_may_manage(&req->principal, u->tenants, u->roles)) {
+		if (rc != JD_OK)
+			jd_reply_rc(req, rc, "user");
+		else /* out of scope: as if it did not exist */
+			jd_reply_error(req, 404, "not_found", "no user '%s'", w->id);
+		free(w);
+		return;
+	}
+	tenants = input_or(req, "tenants", u->tenants);
+	roles = input_or(req, "roles", u->roles_csv);
+	if (jd_auth_parse_roles(roles, &new_roles, why, sizeof(why)) != JD_OK ||
+	    !jd_users_caller_may_manage(&req->principal, tenants, new_roles)) {
+		jd_reply_error(req, 403, "forbidden",
+			       "you may only give users your own tenants, and no admin");
+		free(w);
+		return;
+	}
+	rc = write_user(w, json_integer_value(json_object_get(req->input, "version")), tenants,
+			roles, input_or(req, "status", u->status),
+			input_or(req, "display_name", u->display_name));
+	if (rc != JD_OK) {
+		jd_reply_rc(req, rc, "user");
+		free(w);
+	}
+}
+
+static void edit_user(jd_req *req, void *arg)
+{
+	const char *id = jd_params_get(&req->params, "id");
+	struct write_ctx *w;
+	unsigned roles;
+	char why[200];
+	int rc;
+
+	(void)arg;
+	if (check_user_input(req, &roles, why, sizeof(why)) != JD_OK) {
+		jd_reply_error(req, 400, "invalid", "%s", why);
+		return;
+	}
+	if (json_integer_value(json_object_get(req->input, "version")) < 1) {
+		jd_reply_error(req, 400, "invalid", "field 'version' must be at least 1");
+		return;
+	}
+	w = calloc(1, sizeof(*w));
+	if (w == NULL) {
+		jd_reply_rc(req, JD_E_NOMEM, "user");
+		return;
+	}
+	w->req = req;
+	snprintf(w->id, sizeof(w->id), "%s", id);
+	rc = jd_users_fetch(req->srv->store, id, on_edit_fetched, w);
+	if (rc != JD_OK) {
+		if (rc == JD_E_INVALID)
+			jd_reply_error(req, 404, "not_found", "no user '%.64s'", id);
+		else
+			jd_reply_rc(req, rc, "user");
+		free(w);
+	}
+}
+
+/* ---- GET /v1/users/{id} and GET /v1/users ------------------------------------- */
+
+struct read_ctx {
+	jd_req *req;
+	json_t *ids;
+};
+
+static void on_show(int rc, json_t *result, void *arg)
+{
+	struct read_ctx *r = arg;
+	const char *id = jd_params_get(&r->req->params, "id");
+	const char *tenants = jd_hgetall_field(result, "tenants"),
+		   *roles_csv = jd_hgetall_field(result, "roles");
+	unsigned roles = 0;
+	char err[160];
+	json_t *out;
+
+	if (rc != JD_OK) {
+		jd_reply_rc(r->req, rc, "user");
+		free(r);
+		return;
+	}
+	if (roles_csv != NULL)
+		jd_auth_parse_roles(roles_csv, &roles, err, sizeof(err));
+	if (json_array_size(result) == 0 ||
+	    !jd_users_caller_may_manage(&r->req->principal, or_empty(tenants), roles)) {
+		jd_reply_error(r->req, 404, "not_found", "no user '%s'", id);
+		free(r);
+		return;
+	}
+	out = json_pack("{s:s}", "id", id);
+	for (size_t i = 0; out && i + 1 < json_array_size(result); i += 2) {
+		const char *k = json_string_value(json_array_get(result, i));
+		const char *v = json_string_value(json_array_get(result, i + 1));
+
+		if (k == NULL || v == NULL)
+			continue;
+		if (strcmp(k, "_v") == 0)
+			json_object_set_new(out, "version", json_integer(atoll(v)));
+		else if (k[0] != '_')
+			json_object_set_new(out, k, json_string(v));
+	}
+	jd_reply_json(r->req, 200, out);
+	free(r);
+}
+
+static void show_user(jd_req *req, void *arg)
+{
+	const char *id = jd_params_get(&req->params, "id");
+	char key[16 + JD_USER_ID_MAX];
+	const char *argv[2] = {"HGETALL", key};
+	struct read_ctx *r;
+	int rc;
+
+	(void)arg;
+	if (!jd_auth_user_id_valid(id)) {
+		jd_reply_error(req, 404, "not_found", "no user '%.64s'", id);
+		return;
+	}
+	r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		jd_reply_rc(req, JD_E_NOMEM, "user");
+		return;
+	}
+	r->req = req;
+	snprintf(key, sizeof(key), "user:%s", id);
+	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 2, argv, on_show, r);
+	if (rc != JD_OK) {
+		jd_reply_rc(req, rc, "user");
+		free(r);
+	}
+}
+
+static json_t *summary_json(const char *id, const char *s)
+{
+	char buf[600], *f[4] = {"", "", "", ""}, *p;
+	int n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", s ? s : "");
+	p = buf;
+	/* fields may be empty: split by hand rather than with strtok */
+	for (f[n++] = p; *p && n < 4; p++)
+		if (*p == '|') {
+			*p = '\0';
+			f[n++] = p + 1;
+		}
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "roles", f[0], "status", f[1],
+			 "tenants", f[2], "display_name", f[3]);
+}
+
+static void on_summaries(int rc, json_t *result, void *arg)
+{
+	struct read_ctx *r = arg;
+	json_t *out = json_array();
+
+	if (rc != JD_OK) {
+		jd_reply_rc(r->req, rc, "users");
+	} else {
+		for (size_t i = 0; out && i < json_array_size(r->ids); i++) {
+			const char *id = json_string_value(json_array_get(r->ids, i));
+			json_t *u = summary_json(id, json_string_value(json_array_get(result, i)));
+			unsigned roles = 0;
+			char err[160];
+
+			jd_auth_parse_roles(json_string_value(json_object_get(u, "roles")), &roles,
+					    err, sizeof(err));
+			if (jd_users_caller_may_manage(
+				&r->req->principal,
+				json_string_value(json_object_get(u, "tenants")), roles))
+				json_array_append(out, u);
+			json_decref(u);
+		}
+		jd_reply_json(r->req, 200, json_pack("{s:O}", "users", out));
+	}
+	json_decref(out);
+	json_decref(r->ids);
+	free(r);
+}
+
+static void on_ids(int rc, json_t *result, void *arg)
+{
+	struct read_ctx *r = arg;
+	const char *argv[2 + LIST_MAX] = {"HMGET", "users:summary"};
+	size_t n = json_array_size(result);
+
+	if (rc != JD_OK || n == 0) {
+		if (rc != JD_OK)
+			jd_reply_rc(r->req, rc, "users");
+		else
+			jd_reply_json(r->req, 200, json_pack("{s:[]}", "users"));
+		free(r);
+		return;
+	}
+	r->ids = json_incref(result);
+	for (size_t i = 0; i < n && i < LIST_MAX; i++)
+		argv[2 + i] = json_string_value(json_array_get(result, i));
+	rc = jd_store_read(r->req->srv->store, JD_SYSTEM_TENANT,
+			   (int)(2 + (n < LIST_MAX ? n : LIST_MAX)), argv, on_summaries, r);
+	if (rc != JD_OK) {
+		jd_reply_rc(r->req, rc, "users");
+		json_decref(r->ids);
+		free(r);
+	}
+}
+
+static void list_users(jd_req *req, void *arg)
+{
+	const char *argv[] = {"ZRANGE", "users:by_id", "0", "199"};
+	struct read_ctx *r = calloc(1, sizeof(*r));
+	int rc;
+
+	(void)arg;
+	if (r == NULL) {
+		jd_reply_rc(req, JD_E_NOMEM, "users");
+		return;
+	}
+	r->req = req;
+	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 4, argv, on_ids, r);
+	if (rc != JD_OK) {
+		jd_reply_rc(req, rc, "users");
+		free(r);
+	}
+}
+
+static const struct jd_field create_fields[] = {
+    {"id", JD_FIELD_STRING, 1, JD_USER_ID_MAX, "user id: the CN of their certificate", 0},
+    {"display_name", JD_FIELD_STRING, 0, 128, "name shown to people", 0},
+    {"roles", JD_FIELD_STRING, 1, 128,
+     "comma-separated: admin, tenant_admin, leader, staff, reviewer, trainer, auditor, viewer", 0},
+    {"tenants", JD_FIELD_STRING, 0, 250, "scope: comma-separated tenant ids", 0},
+    {"units", JD_FIELD_STRING, 0, 500, "scope: comma-separated unit ids", 0},
+    {"groups", JD_FIELD_STRING, 0, 250, "scope: comma-separated group ids", 0},
+    {"person", JD_FIELD_STRING, 0, 64,
+     "the org person this user is, <county code>/<person id>: their groups widen the scope", 0},
+    {NULL, 0, 0, 0, NULL, 0},
+};
+
+static const struct jd_field edit_fields[] = {
+    {"version", JD_FIELD_INTEGER, 1, 0, "the version you read (optimistic check)", 0},
+    {"display_name", JD_FIELD_STRING, 0, 128, "name shown to people", 0},
+    {"roles", JD_FIELD_STRING, 0, 128, "comma-separated roles", 0},
+    {"tenants", JD_FIELD_STRING, 0, 250, "scope: comma-separated tenant ids", 0},
+    {"units", JD_FIELD_STRING, 0, 500, "scope: comma-separated unit ids", 0},
+    {"groups", JD_FIELD_STRING, 0, 250, "scope: comma-separated group ids", 0},
+    {"person", JD_FIELD_STRING, 0, 64,
+     "the org person this user is, <county code>/<person id> (empty: none)", 0},
+    {"status", JD_FIELD_STRING, 0, 16, "active or suspended (suspended: refused at once)", 0},
+    {NULL, 0, 0, 0, NULL, 0},
+};
+
+static const struct jd_route user_routes[] = {
+    {"POST", "/v1/users", "users.write", "Add a user with roles and scope", "users add",
+     create_fields, 0, create_user, NULL},
+    {"GET", "/v1/users", "users.read", "List users (the first 200 by id, within your scope)",
+     "users list", NULL, 0, list_users, NULL},
+    {"GET", "/v1/users/{id}", "users.read", "Show a user", "users show", NULL, 0, show_user, NULL},
+    {"PATCH", "/v1/users/{id}", "users.write", "Change a user's roles, scope or status",
+     "users edit", edit_fields, 0, edit_user, NULL},
+};
+
+int jd_users_register(struct jd_server *srv, char *err, size_t errlen)
+{
+	return jd_router_add_table(srv->router, user_routes,
+				   sizeof(user_routes) / sizeof(user_routes[0]), "core", err,
+				   errlen);
+}

@@ -1,0 +1,1375 @@
+/*
+ * The store primitive: one Lua script applies a whole mutation (version
+ * check, idempotency key, record fields, indexes, counters) atomically.
+ *
+ * The script is loaded with SCRIPT LOAD on every new connection and called
+ * with EVALSHA; its SHA-1 is computed here, so EVALSHA never waits for the
+ * SCRIPT LOAD reply.  If the server lost its script cache (SCRIPT FLUSH, a
+ * restart that our on_connect hook did not see yet), the reply is NOSCRIPT
+ * and the same call is sent once more as EVAL with the whole body.
+ *
+ * Redis never rolls a script back: a command that fails half-way leaves
+ * the earlier writes in place.  So the script checks every key's type (and
+ * that counters hold integers) before its first write.
+ */
+#include "storage/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+#include <sodium.h>
+
+#include "audit/audit.h"
+#include "audit/audit_log.h"
+#include "security/auth.h"
+#include "runtime/log.h"
+#include "storage/redis.h"
+#include "transport/request.h"
+
+#define TENANT_MAX 64
+#define KEY_MAX	   200
+/* "jd:{" tenant "}:" "idem:" key NUL */
+#define FULL_KEY_MAX  (4 + TENANT_MAX + 2 + 5 + KEY_MAX + 1)
+#define IDEM_PREFIX   "idem:"
+#define AUDIT_KEY     "audit" /* "audit" and "audit:*" are the store's own */
+#define IDEM_TTL_S    86400
+#define MAX_FIELDS    1024
+#define MAX_OPS	      50000 /* an org import writes a county in one step */
+#define MAX_READ_ARGS 1024
+
+/* The script's answer: {version, outcome, relative record key}. */
+#define OUTCOME_APPLIED	 0
+#define OUTCOME_REPLAYED 1
+#define OUTCOME_CONFLICT 2
+#define OUTCOME_STALE	 3 /* audit: {actual head seq, 3, actual head chain} */
+#define AUDIT_TRIES	 5 /* sends of one mutation against a moving chain head */
+#define AUDIT_NKEYS	 4 /* record, idempotency, audit stream, audit head */
+#define AUDIT_SYSTEM	 "system"
+
+/*
+ * KEYS[1] the record hash, KEYS[2] the idempotency key (the record again
+ * when there is none: ARGV[2] says which), KEYS[3] the tenant's audit
+ * stream and KEYS[4] its head "seq chain" (the record again when the
+ * mutation is not audited: ARGV[8] says which), KEYS[5+i] the key of op i.
+ * ARGV: expected version, has_idem, idem TTL, nset, ndel, nops, the
+ * record's relative key, has_audit, the audit head jiandud expects (seq,
+ * chain), then nset field/value pairs, ndel fields, nops (kind, member,
+ * value) triples and, when audited, the entry's 13 field/value pairs.  The
+ * idempotency key keeps "version record" so that a retry learns which
+ * record the first call wrote.
+ *
+ * Audit: every precondition (idempotency, version, key types, counters,
+ * and the chain head equal to the one expected) is checked before the
+ * first write; a stale head returns {actual seq, 3, actual chain} and
+ * writes nothing.  A replay or a conflict appends nothing: nothing changed,
+ * and the entry of the call that made the change is already there.  The
+ * head key makes the compare O(1); when it is missing (a tenant written
+ * before auditing, or the key deleted) the stream's last entry is the head.
+ */
+static const char mutate_script[] =
+    "local rec = KEYS[1]\n"
+    "local expect = tonumber(ARGV[1])\n"
+    "local has_idem = ARGV[2] == '1'\n"
+    "local has_audit = ARGV[8] == '1'\n"
+    "if has_idem then\n"
+    "  local seen = redis.call('GET', KEYS[2])\n"
+    "  if seen then\n"
+    "    local sv, srec = string.match(seen, '^(%d+) (.*)$')\n"
+    "    return {tonumber(sv), 1, srec}\n"
+    "  end\n"
+    "end\n"
+    "local t = redis.call('TYPE', rec)['ok']\n"
+    "if t ~= 'none' and t ~= 'hash' then\n"
+    "  return redis.error_reply('ERR jd: the record is not a hash')\n"
+    "end\n"
+    "local cur = tonumber(redis.call('HGET', rec, '_v')) or 0\n"
+    "if expect == 0 then\n"
+    "  if redis.call('EXISTS', rec) == 1 then return {cur, 2, ARGV[7]} end\n"
+    "elseif expect > 0 and cur ~= expect then\n"
+    "  return {cur, 2, ARGV[7]}\n"
+    "end\n"
+    "local nset, ndel, nops = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])\n"
+    "local sets = 11\n"
+    "local dels = sets + 2 * nset\n"
+    "local ops = dels + ndel\n"
+    "local fv = ops + 3 * nops\n"
+    "local want = {sadd = 'set', srem = 'set', zadd = 'zset', zrem = 'zset',\n"
+    "  hincrby = 'hash', hset = 'hash', hdel = 'hash', incrby = 'string', check = 'hash'}\n"
+    "local function fail(msg) return redis.error_reply('ERR jd: ' .. msg) end\n"
+    "local function is_int(s)\n"
+    "  return s == '0' or (#s <= 20 and string.match(s, '^-?[1-9]%d*$') ~= nil)\n"
+    "end\n"
+    "local planned = {[rec] = 'hash'}\n"
+    "for i = 0, nops - 1 do\n"
+    "  local o = ops + 3 * i\n"
+    "  local kind, key = ARGV[o], KEYS[5 + i]\n"
+    "  local w = want[kind]\n"
+    "  if not w then return fail('unknown op') end\n"
+    "  if planned[key] and planned[key] ~= w then\n"
+    "    return fail('two ops use one key as different types')\n"
+    "  end\n"
+    "  planned[key] = w\n"
+    "  local kt = redis.call('TYPE', key)['ok']\n"
+    "  if kt ~= 'none' and kt ~= w then return fail('an op key holds another type') end\n"
+    "  local old\n"
+    "  if kind == 'hincrby' then old = redis.call('HGET', key, ARGV[o + 1])\n"
+    "  elseif kind == 'incrby' then old = redis.call('GET', key) end\n"
+    "  if old and not is_int(old) then return fail('a counter is not an integer') end\n"
+    "  if kind == 'check' and (tonumber(redis.call('HGET', key, '_v')) or 0) ~= "
+    "tonumber(ARGV[o + 2]) then\n"
+    "    return {cur, 2, ARGV[7]}\n"
+    "  end\n"
+    "end\n"
+    "if has_audit then\n"
+    "  if planned[KEYS[3]] or planned[KEYS[4]] then return fail('an op uses an audit key') end\n"
+    "  local st = redis.call('TYPE', KEYS[3])['ok']\n"
+    "  if st ~= 'none' and st ~= 'stream' then return fail('the audit stream is not a stream') "
+    "end\n"
+    "  local ht = redis.call('TYPE', KEYS[4])['ok']\n"
+    "  if ht ~= 'none' and ht ~= 'string' then return fail('the audit head is not a string') end\n"
+    "  local hseq, hchain = 0, string.rep('0', 64)\n"
+    "  local head = redis.call('GET', KEYS[4])\n"
+    "  if head then\n"
+    "    local a, b = string.match(head, '^(%d+) (%x+)$')\n"
+    "    if not a then return fail('the audit head is malformed') end\n"
+    "    hseq, hchain = tonumber(a), b\n"
+    "  elseif st == 'stream' then\n"
+    "    local last = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)\n"
+    "    if #last == 1 then\n"
+    "      local f = last[1][2]\n"
+    "      for j = 1, #f - 1, 2 do\n"
+    "        if f[j] == 'seq' then hseq = tonumber(f[j + 1]) or -1\n"
+    "        elseif f[j] == 'chain' then hchain = f[j + 1] end\n"
+    "      end\n"
+    "    end\n"
+    "  end\n"
+    "  if hseq ~= tonumber(ARGV[9]) or hchain ~= ARGV[10] then return {hseq, 3, hchain} end\n"
+    "end\n"
+    "if nset > 0 then redis.call('HSET', rec, unpack(ARGV, sets, dels - 1)) end\n"
+    "if ndel > 0 then redis.call('HDEL', rec, unpack(ARGV, dels, ops - 1)) end\n"
+    "for i = 0, nops - 1 do\n"
+    "  local o = ops + 3 * i\n"
+    "  local kind, key, m, v = ARGV[o], KEYS[5 + i], ARGV[o + 1], ARGV[o + 2]\n"
+    "  if kind == 'sadd' then redis.call('SADD', key, m)\n"
+    "  elseif kind == 'srem' then redis.call('SREM', key, m)\n"
+    "  elseif kind == 'zadd' then redis.call('ZADD', key, v, m)\n"
+    "  elseif kind == 'zrem' then redis.call('ZREM', key, m)\n"
+    "  elseif kind == 'hincrby' then redis.call('HINCRBY', key, m, v)\n"
+    "  elseif kind == 'hset' then redis.call('HSET', key, m, v)\n"
+    "  elseif kind == 'hdel' then redis.call('HDEL', key, m)\n"
+    "  elseif kind == 'incrby' then redis.call('INCRBY', key, v) end\n"
+    "end\n"
+    "local v = redis.call('HINCRBY', rec, '_v', 1)\n"
+    "if has_idem then redis.call('SET', KEYS[2], v .. ' ' .. ARGV[7], 'EX', ARGV[3]) end\n"
+    "if has_audit then\n"
+    "  redis.call('XADD', KEYS[3], '*', unpack(ARGV, fv, fv + 25))\n"
+    "  redis.call('SET', KEYS[4], ARGV[fv + 1] .. ' ' .. ARGV[fv + 23])\n"
+    "end\n"
+    "return {v, 0, ARGV[7]}\n";
+
+/*
+ * An audited event that changes no record (jd_store_audit_event): the
+ * audit part of mutate_script alone.  KEYS[1] the tenant's audit stream,
+ * KEYS[2] its head; ARGV[1], ARGV[2] the head jiandud expects (seq,
+ * chain), ARGV[3..28] the entry's 13 field/value pairs.  Answers like
+ * mutate_script: {seq, 0, ""} appended, {actual seq, 3, actual chain} a
+ * stale head (nothing written).
+ */
+static const char append_script[] =
+    "local function fail(msg) return redis.error_reply('ERR jd: ' .. msg) end\n"
+    "local st = redis.call('TYPE', KEYS[1])['ok']\n"
+    "if st ~= 'none' and st ~= 'stream' then return fail('the audit stream is not a stream') end\n"
+    "local ht = redis.call('TYPE', KEYS[2])['ok']\n"
+    "if ht ~= 'none' and ht ~= 'string' then return fail('the audit head is not a string') end\n"
+    "local hseq, hchain = 0, string.rep('0', 64)\n"
+    "local head = redis.call('GET', KEYS[2])\n"
+    "if head then\n"
+    "  local a, b = string.match(head, '^(%d+) (%x+)$')\n"
+    "  if not a then return fail('the audit head is malformed') end\n"
+    "  hseq, hchain = tonumber(a), b\n"
+    "elseif st == 'stream' then\n"
+    "  local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)\n"
+    "  if #last == 1 then\n"
+    "    local f = last[1][2]\n"
+    "    for j = 1, #f - 1, 2 do\n"
+    "      if f[j] == 'seq' then hseq = tonumber(f[j + 1]) or -1\n"
+    "      elseif f[j] == 'chain' then hchain = f[j + 1] end\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "if hseq ~= tonumber(ARGV[1]) or hchain ~= ARGV[2] then return {hseq, 3, hchain} end\n"
+    "redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3, 28))\n"
+    "redis.call('SET', KEYS[2], ARGV[4] .. ' ' .. ARGV[26])\n"
+    "return {hseq + 1, 0, ''}\n";
+
+static const char *const op_names[] = {
+    [JD_OP_SADD] = "sadd", [JD_OP_SREM] = "srem",	[JD_OP_ZADD] = "zadd",
+    [JD_OP_ZREM] = "zrem", [JD_OP_HINCRBY] = "hincrby", [JD_OP_HSET] = "hset",
+    [JD_OP_HDEL] = "hdel", [JD_OP_INCRBY] = "incrby",	[JD_OP_CHECK] = "check",
+};
+
+static const char *const read_commands[] = {
+    "GET",	 "HGET",      "HGETALL", "HMGET",  "HEXISTS",	    "HLEN",	 "HKEYS",
+    "SMEMBERS",	 "SISMEMBER", "SCARD",	 "ZRANGE", "ZRANGEBYSCORE", "ZREVRANGE", "ZREVRANGEBYSCORE",
+    "ZCARD",	 "ZSCORE",    "ZRANK",	 "EXISTS", "LRANGE",	    "LLEN",	 "XRANGE",
+    "XREVRANGE", "XLEN",      "TYPE",	 "TTL",
+};
+
+struct jd_store {
+	struct jd_redis *r;
+	struct jd_audit_log *audit; /* NULL: mutations are not audited */
+	char sha[41];
+	char sha_append[41]; /* append_script's */
+	unsigned pending;    /* our commands in flight: freeing waits for them */
+	unsigned loads;	     /* SCRIPT LOADs in flight */
+	int freed;
+};
+
+struct mutate_ctx {
+	struct jd_audit_waiter w; /* first: the queue of a tenant's audited mutations */
+	struct jd_store *s;
+	jd_mutate_cb cb;
+	void *arg;
+	int retried;
+	int argc;
+	const char **argv;
+	size_t *lens;
+	/* audited mutations only */
+	int audited;
+	int tries;
+	int i_head; /* argv index of the expected head's seq (chain follows) */
+	int i_fv;   /* argv index of the entry's first field name */
+	char tenant[TENANT_MAX + 1];
+	struct jd_audit_entry e;
+	char seq_txt[JD_AUDIT_SEQ_TXT];
+	char head_seq[JD_AUDIT_SEQ_TXT];
+	char head_chain[JD_AUDIT_HEX];
+	char time[40];
+	char digest[JD_AUDIT_HEX];
+};
+
+struct read_ctx {
+	struct jd_store *s;
+	jd_read_cb cb;
+	void *arg;
+};
+
+/* ---- Validation ---------------------------------------------------------- */
+
+int jd_store_tenant_valid(const char *tenant)
+{
+	size_t n;
+
+	if (tenant == NULL)
+		return 0;
+	n = strlen(tenant);
+	if (n == 0 || n > TENANT_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = tenant[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* 1..200 printable characters, no space, no braces (they would change the hash tag). */
+static int key_valid(const char *key)
+{
+	size_t n;
+
+	if (key == NULL)
+		return 0;
+	n = strlen(key);
+	if (n == 0 || n > KEY_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)key[i];
+
+		if (c <= 0x20 || c >= 0x7f || c == '{' || c == '}')
+			return 0;
+	}
+	return 1;
+}
+
+/* Keys a caller may write: idempotency keys are ours. */
+static int writable_key_valid(const char *key)
+{
+	size_t n = strlen(AUDIT_KEY);
+
+	return key_valid(key) && strncmp(key, IDEM_PREFIX, strlen(IDEM_PREFIX)) != 0 &&
+	       !(strncmp(key, AUDIT_KEY, n) == 0 && (key[n] == '\0' || key[n] == ':'));
+}
+
+/* Record fields starting with "_" (the version "_v") are reserved. */
+static int field_valid(const char *field)
+{
+	return field != NULL && field[0] != '\0' && field[0] != '_';
+}
+
+/* What Redis's INCRBY, HINCRBY and ZADD accept: no sign "+", no leading zero. */
+static int integer_valid(const char *s)
+{
+	const char *p = s;
+	size_t n;
+
+	if (s == NULL)
+		return 0;
+	if (*p == '-')
+		p++;
+	n = strlen(p);
+	if (n == 0 || n > 19 || (p[0] == '0' && (n > 1 || p != s)))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+	}
+	if (n == 19 && strcmp(p, p == s ? "9223372036854775807" : "9223372036854775808") > 0)
+		return 0;
+	return 1;
+}
+
+static int count_pairs(const char *const *list, size_t *npairs)
+{
+	size_t n = 0;
+
+	for (; list != NULL && list[2 * n] != NULL; n++) {
+		if (!field_valid(list[2 * n]) || list[2 * n + 1] == NULL || n == MAX_FIELDS)
+			return JD_E_INVALID;
+	}
+	*npairs = n;
+	return JD_OK;
+}
+
+static int count_fields(const char *const *list, size_t *nfields)
+{
+	size_t n = 0;
+
+	for (; list != NULL && list[n] != NULL; n++) {
+		if (!field_valid(list[n]) || n == MAX_FIELDS)
+			return JD_E_INVALID;
+	}
+	*nfields = n;
+	return JD_OK;
+}
+
+static int op_valid(const struct jd_op *op, const char *record)
+{
+	int needs_member = op->kind != JD_OP_INCRBY && op->kind != JD_OP_CHECK;
+	int needs_int = op->kind == JD_OP_ZADD || op->kind == JD_OP_HINCRBY ||
+			op->kind == JD_OP_INCRBY || op->kind == JD_OP_CHECK;
+
+	if ((unsigned)op->kind >= sizeof(op_names) / sizeof(op_names[0]))
+		return 0;
+	if (!writable_key_valid(op->key))
+		return 0;
+	if (needs_member && op->member == NULL)
+		return 0;
+	if (needs_int && !integer_valid(op->value))
+		return 0;
+	if (op->kind == JD_OP_HSET && op->value == NULL)
+		return 0;
+	/* the record has its own check (expect_version); versions are not negative */
+	if (op->kind == JD_OP_CHECK && (strcmp(op->key, record) == 0 || op->value[0] == '-'))
+		return 0;
+	/* an op must not reach the record's reserved fields either */
+	if (strcmp(op->key, record) == 0 && needs_member && op->member[0] == '_')
+		return 0;
+	return 1;
+}
+
+static int mutation_check(const struct jd_mutation *m, size_t *nset, size_t *ndel)
+{
+	if (m == NULL || !jd_store_tenant_valid(m->tenant) || !writable_key_valid(m->record))
+		return JD_E_INVALID;
+	if (m->expect_version < JD_VERSION_ANY)
+		return JD_E_INVALID;
+	if (m->idempotency_key != NULL && !key_valid(m->idempotency_key))
+		return JD_E_INVALID;
+	if (count_pairs(m->set, nset) != JD_OK || count_fields(m->del, ndel) != JD_OK)
+		return JD_E_INVALID;
+	if (m->n_ops > MAX_OPS || (m->n_ops > 0 && m->ops == NULL))
+		return JD_E_INVALID;
+	for (size_t i = 0; i < m->n_ops; i++) {
+		if (!op_valid(&m->ops[i], m->record))
+			return JD_E_INVALID;
+	}
+	return JD_OK;
+}
+
+/* ---- Building the EVALSHA argument vector -------------------------------- */
+
+/*
+ * Run twice: once with argv == NULL to count, once to fill the single
+ * allocation that holds the argument strings.  The copies outlive the
+ * caller's mutation because a NOSCRIPT reply sends them again.
+ */
+struct argv_builder {
+	const char **argv;
+	size_t *lens;
+	char *p;
+	int argc;
+	size_t bytes;
+};
+
+static void emit(struct argv_builder *b, const char *s, size_t n)
+{
+	if (b->argv != NULL) {
+		memcpy(b->p, s, n);
+		b->p[n] = '\0';
+		b->argv[b->argc] = b->p;
+		b->lens[b->argc] = n;
+		b->p += n + 1;
+	}
+	b->argc++;
+	b->bytes += n + 1;
+}
+
+static void emit_str(struct argv_builder *b, const char *s)
+{
+	emit(b, s, strlen(s));
+}
+
+static void emit_num(struct argv_builder *b, long long v)
+{
+	char buf[24];
+	int n = snprintf(buf, sizeof(buf), "%lld", v);
+
+	emit(b, buf, (size_t)n);
+}
+
+static void emit_key(struct argv_builder *b, const char *tenant, const char *prefix,
+		     const char *rel)
+{
+	char buf[FULL_KEY_MAX];
+	int n = snprintf(buf, sizeof(buf), "jd:{%s}:%s%s", tenant, prefix, rel);
+
+	emit(b, buf, (size_t)n);
+}
+
+/* The audit part of a mutation: the expected head and the entry's fields. */
+struct audit_args {
+	const char *head_seq;
+	const char *head_chain;
+	const char *fv[2 * JD_AUDIT_NFIELDS];
+	int i_head, i_fv; /* filled by build_mutation */
+};
+
+static void build_mutation(struct argv_builder *b, const struct jd_mutation *m, size_t nset,
+			   size_t ndel, const char *sha, struct audit_args *a)
+{
+	const char *t = m->tenant;
+
+	emit_str(b, "EVALSHA");
+	emit_str(b, sha);
+	emit_num(b, AUDIT_NKEYS + (long long)m->n_ops);
+	emit_key(b, t, "", m->record);
+	if (m->idempotency_key != NULL)
+		emit_key(b, t, IDEM_PREFIX, m->idempotency_key);
+	else
+		emit_key(b, t, "", m->record);
+	if (a != NULL) {
+		emit_key(b, t, "", AUDIT_KEY);
+		emit_key(b, t, "", AUDIT_KEY ":head");
+	} else {
+		emit_key(b, t, "", m->record);
+		emit_key(b, t, "", m->record);
+	}
+	for (size_t i = 0; i < m->n_ops; i++)
+		emit_key(b, t, "", m->ops[i].key);
+	emit_num(b, m->expect_version);
+	emit_str(b, m->idempotency_key != NULL ? "1" : "0");
+	emit_num(b, IDEM_TTL_S);
+	emit_num(b, (long long)nset);
+	emit_num(b, (long long)ndel);
+	emit_num(b, (long long)m->n_ops);
+	emit_str(b, m->record);
+	emit_str(b, a != NULL ? "1" : "0");
+	if (a != NULL)
+		a->i_head = b->argc;
+	emit_str(b, a != NULL ? a->head_seq : "0");
+	emit_str(b, a != NULL ? a->head_chain : "");
+	for (size_t i = 0; i < 2 * nset; i++)
+		emit_str(b, m->set[i]);
+	for (size_t i = 0; i < ndel; i++)
+		emit_str(b, m->del[i]);
+	for (size_t i = 0; i < m->n_ops; i++) {
+		const struct jd_op *op = &m->ops[i];
+
+		emit_str(b, op_names[op->kind]);
+		emit_str(b, op->member ? op->member : "");
+		emit_str(b, op->value ? op->value : "");
+	}
+	if (a == NULL)
+		return;
+	a->i_fv = b->argc;
+	for (size_t i = 0; i < 2 * JD_AUDIT_NFIELDS; i++)
+		emit_str(b, a->fv[i]);
+}
+
+static struct mutate_ctx *mutate_ctx_new(const struct jd_store *s, const struct jd_mutation *m,
+					 size_t nset, size_t ndel, struct audit_args *a)
+{
+	struct argv_builder b = {0};
+	struct mutate_ctx *x;
+	char *mem;
+
+	build_mutation(&b, m, nset, ndel, s->sha, a);
+	mem = malloc(sizeof(*x) + (size_t)b.argc * (sizeof(char *) + sizeof(size_t)) + b.bytes);
+	if (mem == NULL)
+		return NULL;
+	x = (struct mutate_ctx *)mem;
+	memset(x, 0, sizeof(*x));
+	x->argv = (const char **)(mem + sizeof(*x));
+	x->lens = (size_t *)(x->argv + b.argc);
+	x->argc = b.argc;
+	b = (struct argv_builder){
+	    .argv = x->argv, .lens = x->lens, .p = (char *)(x->lens + x->argc)};
+	build_mutation(&b, m, nset, ndel, s->sha, a);
+	return x;
+}
+
+/* ---- The audit entry ------------------------------------------------------ */
+
+static void digest_put(crypto_hash_sha256_state *st, const void *p, size_t n)
+{
+	unsigned char len[4] = {(unsigned char)(n >> 24), (unsigned char)(n >> 16),
+				(unsigned char)(n >> 8), (unsigned char)n};
+
+	crypto_hash_sha256_update(st, len, sizeof(len));
+	crypto_hash_sha256_update(st, p, n);
+}
+
+static void digest_str(crypto_hash_sha256_state *st, const char *s)
+{
+	digest_put(st, s ? s : "", s ? strlen(s) : 0);
+}
+
+/* Values enter as their BLAKE2b-256: a sealed field's ciphertext, never a plaintext. */
+static void digest_value(crypto_hash_sha256_state *st, const char *v)
+{
+	unsigned char h[32];
+
+	crypto_generichash(h, sizeof(h), (const unsigned char *)(v ? v : ""), v ? strlen(v) : 0,
+			   NULL, 0);
+	digest_put(st, h, sizeof(h));
+}
+
+/*
+ * The change's digest: SHA-256 over "jd-change-v1", the record key, the
+ * set fields (name, BLAKE2b of the value), the deleted names and the ops
+ * (kind, key, member, BLAKE2b of the value), each length-prefixed and the
+ * lists preceded by their counts.
+ */
+static void change_digest(const struct jd_mutation *m, size_t nset, size_t ndel,
+			  char out[JD_AUDIT_HEX])
+{
+	crypto_hash_sha256_state st;
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char n[24];
+
+	crypto_hash_sha256_init(&st);
+	digest_str(&st, "jd-change-v1");
+	digest_str(&st, m->record);
+	snprintf(n, sizeof(n), "%zu", nset);
+	digest_str(&st, n);
+	for (size_t i = 0; i < nset; i++) {
+		digest_str(&st, m->set[2 * i]);
+		digest_value(&st, m->set[2 * i + 1]);
+	}
+	snprintf(n, sizeof(n), "%zu", ndel);
+	digest_str(&st, n);
+	for (size_t i = 0; i < ndel; i++)
+		digest_str(&st, m->del[i]);
+	snprintf(n, sizeof(n), "%zu", m->n_ops);
+	digest_str(&st, n);
+	for (size_t i = 0; i < m->n_ops; i++) {
+		digest_str(&st, op_names[m->ops[i].kind]);
+		digest_str(&st, m->ops[i].key);
+		digest_str(&st, m->ops[i].member);
+		digest_value(&st, m->ops[i].value);
+	}
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2hex(out, JD_AUDIT_HEX, h, sizeof(h));
+}
+
+/* RFC 3339, UTC, milliseconds. */
+static int now_rfc3339(char *out, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	char base[32];
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || gmtime_r(&ts.tv_sec, &tm) == NULL ||
+	    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		return JD_ERR;
+	if (snprintf(out, len, "%.24s.%03dZ", base, (int)(ts.tv_nsec / 1000000L) % 1000) >=
+	    (int)len)
+		return JD_ERR;
+	return JD_OK;
+}
+
+/* The variable parts of an entry: the head it chains on, its seq and time. */
+struct entry_stamp {
+	char seq_txt[JD_AUDIT_SEQ_TXT];
+	char head_seq[JD_AUDIT_SEQ_TXT];
+	char head_chain[JD_AUDIT_HEX];
+	char time[40];
+};
+
+/*
+ * Builds e on the head this process knows for tenant (seq + 1, prev = its
+ * chain), stamps the time and seals it; the texts go to the caller's
+ * buffers (head_seq, head_chain, seq_txt, tbuf of 40 bytes).
+ */
+static int stamp_entry(struct jd_audit_log *l, const char *tenant, struct jd_audit_entry *e,
+		       char *head_seq, char *head_chain, char *seq_txt, char *tbuf)
+{
+	uint64_t head;
+
+	jd_audit_log_head(l, tenant, &head, head_chain);
+	if (head >= JD_AUDIT_SEQ_MAX)
+		return JD_ERR;
+	snprintf(head_seq, JD_AUDIT_SEQ_TXT, "%llu", (unsigned long long)head);
+	e->seq = head + 1;
+	snprintf(seq_txt, JD_AUDIT_SEQ_TXT, "%llu", (unsigned long long)e->seq);
+	memcpy(e->prev, head_chain, JD_AUDIT_HEX);
+	if (now_rfc3339(tbuf, 40) != JD_OK)
+		return JD_ERR;
+	e->time = tbuf;
+	return jd_audit_seal_entry(jd_audit_log_key(l), e);
+}
+
+/*
+ * Builds the entry on the head this process knows (seq + 1, prev = its
+ * chain), stamps the time and seals it.  When the argv exists, points its
+ * variable slots at the ctx's buffers.
+ */
+static int audit_prepare(struct mutate_ctx *x)
+{
+	int rc = stamp_entry(x->s->audit, x->tenant, &x->e, x->head_seq, x->head_chain, x->seq_txt,
+			     x->time);
+
+	if (rc != JD_OK)
+		return rc;
+	if (x->argv != NULL) {
+		const struct {
+			int i;
+			const char *v;
+		} slots[] = {
+		    {x->i_head, x->head_seq},  {x->i_head + 1, x->head_chain},
+		    {x->i_fv + 1, x->seq_txt}, {x->i_fv + 3, x->time},
+		    {x->i_fv + 21, x->e.prev}, {x->i_fv + 23, x->e.chain},
+		    {x->i_fv + 25, x->e.tag},
+		};
+
+		for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
+			x->argv[slots[i].i] = slots[i].v;
+			x->lens[slots[i].i] = strlen(slots[i].v);
+		}
+	}
+	return JD_OK;
+}
+
+/*
+ * Fills x->e from the mutation (text fields borrowed from m and its
+ * request until the argv copies them) and seals it.
+ */
+static int audit_entry_init(struct mutate_ctx *x, const struct jd_mutation *m, size_t nset,
+			    size_t ndel)
+{
+	const struct jd_req *req = m->req;
+
+	snprintf(x->tenant, sizeof(x->tenant), "%s", m->tenant);
+	change_digest(m, nset, ndel, x->digest);
+	x->e = (struct jd_audit_entry){
+	    .actor = req ? req->principal.name : AUDIT_SYSTEM,
+	    .cred = req ? jd_auth_cred_name(req->principal.cred) : "none",
+	    .source = req ? req->source : "",
+	    .action = m->action ? m->action : "store.mutate",
+	    .target = m->record,
+	    .req = req ? req->id : "",
+	    .outcome = "ok",
+	    .digest = x->digest,
+	};
+	if (x->e.actor == NULL)
+		x->e.actor = "";
+	return audit_prepare(x);
+}
+
+/* After the argv holds copies: the entry's fixed text fields point at them. */
+static void audit_entry_rebase(struct mutate_ctx *x)
+{
+	const char **v = x->argv + x->i_fv;
+
+	x->e.actor = v[5];
+	x->e.cred = v[7];
+	x->e.source = v[9];
+	x->e.action = v[11];
+	x->e.target = v[13];
+	x->e.req = v[15];
+	x->e.outcome = v[17];
+	x->e.digest = v[19];
+}
+
+/* ---- Script loading ---------------------------------------------------------- */
+
+static void store_release(struct jd_store *s)
+{
+	if (--s->pending == 0 && s->freed) {
+		jd_audit_log_free(s->audit);
+		free(s);
+	}
+}
+
+static void log_error_reply(enum jd_log_level level, const char *msg, const redisReply *reply)
+{
+	char q[512];
+
+	jd_log(level, msg, "err=%s", jd_log_quote(q, sizeof(q), reply->str ? reply->str : ""));
+}
+
+static void script_loaded(int rc, redisReply *reply, void *arg)
+{
+	struct jd_store *s = arg;
+
+	s->loads--;
+	if (rc != JD_OK)
+		jd_warn("store: SCRIPT LOAD got no answer", "rc=%d", rc);
+	else if (reply->type == REDIS_REPLY_ERROR)
+		log_error_reply(JD_LOG_ERR, "store: SCRIPT LOAD failed", reply);
+	else if (reply->type != REDIS_REPLY_STRING || reply->len != 40 ||
+		 (memcmp(reply->str, s->sha, 40) != 0 &&
+		  memcmp(reply->str, s->sha_append, 40) != 0))
+		jd_err("store: SCRIPT LOAD returned an unexpected digest", NULL);
+	store_release(s);
+}
+
+/* always: on a new connection; otherwise only if no load is already on its way */
+static void script_load(struct jd_store *s, int always)
+{
+	const char *const scripts[] = {mutate_script, append_script};
+
+	if (!always && s->loads > 0)
+		return;
+	for (size_t i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
+		const char *argv[] = {"SCRIPT", "LOAD", scripts[i]};
+		int rc = jd_redis_command(s->r, 3, argv, NULL, script_loaded, s);
+
+		if (rc != JD_OK) {
+			jd_warn("store: cannot send SCRIPT LOAD", "rc=%d", rc);
+			return;
+		}
+		s->pending++;
+		s->loads++;
+	}
+}
+
+static void on_redis_connect(struct jd_redis *r, void *arg)
+{
+	script_load(arg, 1);
+}
+
+static int script_sha1(const char *script, char out[41])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (EVP_Digest(script, strlen(script), md, &n, EVP_sha1(), NULL) != 1 || n != 20)
+		return JD_ERR;
+	for (unsigned i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return JD_OK;
+}
+
+/* ---- Mutations ------------------------------------------------------------ */
+
+#define MUTATE_RETRYING 1
+#define MUTATE_STALE	2
+
+static int mutate_outcome(const redisReply *reply, struct jd_mutate_result *res)
+{
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
+	    reply->element[0]->type != REDIS_REPLY_INTEGER ||
+	    reply->element[1]->type != REDIS_REPLY_INTEGER ||
+	    reply->element[2]->type != REDIS_REPLY_STRING) {
+		jd_err("store: unexpected reply to a mutation", "type=%d", reply->type);
+		return JD_ERR;
+	}
+	res->version = reply->element[0]->integer;
+	res->record = reply->element[2]->str;
+	switch (reply->element[1]->integer) {
+	case OUTCOME_APPLIED:
+		return JD_OK;
+	case OUTCOME_REPLAYED:
+		res->replayed = 1;
+		return JD_OK;
+	case OUTCOME_CONFLICT:
+		return JD_E_CONFLICT;
+	case OUTCOME_STALE:
+		return MUTATE_STALE;
+	}
+	jd_err("store: unexpected mutation outcome", "outcome=%lld", reply->element[1]->integer);
+	return JD_ERR;
+}
+
+static void mutate_reply(int rc, redisReply *reply, void *arg);
+
+/* The script cache was flushed: resend as EVAL (once) and load it again. */
+static int handle_noscript(struct mutate_ctx *x)
+{
+	int rc;
+
+	x->retried = 1;
+	x->argv[0] = "EVAL";
+	x->lens[0] = 4;
+	x->argv[1] = mutate_script;
+	x->lens[1] = strlen(mutate_script);
+	rc = jd_redis_command(x->s->r, x->argc, x->argv, x->lens, mutate_reply, x);
+	if (rc != JD_OK)
+		return rc;
+	if (x->s->loads == 0)
+		jd_info("store: script missing on the server: sent as EVAL, loading it again",
+			NULL);
+	script_load(x->s, 0);
+	return MUTATE_RETRYING;
+}
+
+static int mutate_result(struct mutate_ctx *x, const redisReply *reply,
+			 struct jd_mutate_result *res)
+{
+	if (reply->type != REDIS_REPLY_ERROR)
+		return mutate_outcome(reply, res);
+	if (!x->retried && strncmp(reply->str, "NOSCRIPT", 8) == 0)
+		return handle_noscript(x);
+	log_error_reply(JD_LOG_ERR, "store: mutation failed", reply);
+	return JD_ERR;
+}
+
+/*
+ * The chain head moved under us (another worker appended, or this is our
+ * first entry for the tenant): adopt the head the script saw, rebuild and
+ * reseal the entry on it and send again, at most AUDIT_TRIES times in all.
+ */
+static int handle_stale(struct mutate_ctx *x, const struct jd_mutate_result *res)
+{
+	int rc;
+
+	if (++x->tries >= AUDIT_TRIES) {
+		jd_err("store: the audit chain head kept moving; mutation dropped",
+		       "tenant=%s tries=%d", x->tenant, x->tries);
+		return JD_ERR;
+	}
+	if (res->version < 0 ||
+	    jd_audit_log_set_head(x->s->audit, x->tenant, (uint64_t)res->version, res->record, 0) !=
+		JD_OK) {
+		jd_err("store: the audit head in Redis is malformed", "tenant=%s", x->tenant);
+		return JD_ERR;
+	}
+	jd_debug("store: the audit head moved; entry rebuilt", "tenant=%s head=%lld try=%d",
+		 x->tenant, res->version, x->tries + 1);
+	rc = audit_prepare(x);
+	if (rc != JD_OK)
+		return rc;
+	rc = jd_redis_command(x->s->r, x->argc, x->argv, x->lens, mutate_reply, x);
+	return rc == JD_OK ? MUTATE_RETRYING : rc;
+}
+
+static void mutate_finish(struct mutate_ctx *x, int rc, const struct jd_mutate_result *res);
+
+/* Sends a queued audited mutation that now holds its tenant; on failure, finishes it. */
+static void mutate_start_waiter(struct jd_audit_waiter *w)
+{
+	struct mutate_ctx *x = (struct mutate_ctx *)w; /* w is its first member */
+	int rc = audit_prepare(x);
+
+	if (rc == JD_OK)
+		rc = jd_redis_command(x->s->r, x->argc, x->argv, x->lens, mutate_reply, x);
+	if (rc != JD_OK)
+		mutate_finish(x, rc, NULL);
+}
+
+static void mutate_finish(struct mutate_ctx *x, int rc, const struct jd_mutate_result *res)
+{
+	struct jd_store *s = x->s;
+	struct jd_audit_waiter *next = NULL;
+
+	if (x->audited) {
+		if (rc == JD_OK && res != NULL && !res->replayed &&
+		    jd_audit_log_set_head(s->audit, x->tenant, x->e.seq, x->e.chain, 1) != JD_OK)
+			jd_err("store: cannot remember the audit head", "tenant=%s", x->tenant);
+		next = jd_audit_log_release(s->audit, x->tenant);
+	}
+	x->cb(rc, rc == JD_OK || rc == JD_E_CONFLICT ? res : NULL, x->arg);
+	free(x);
+	if (next != NULL)
+		next->start(next);
+	store_release(s);
+}
+
+static void mutate_reply(int rc, redisReply *reply, void *arg)
+{
+	struct mutate_ctx *x = arg;
+	struct jd_mutate_result res = {0, 0, NULL};
+
+	if (rc == JD_OK)
+		rc = mutate_result(x, reply, &res);
+	if (rc == MUTATE_STALE)
+		rc = x->audited ? handle_stale(x, &res) : JD_ERR;
+	if (rc == MUTATE_RETRYING)
+		return;
+	mutate_finish(x, rc, &res);
+}
+
+/* x held its tenant but was never sent: pass the tenant on. */
+static void audit_drop(struct jd_store *s, struct mutate_ctx *x)
+{
+	struct jd_audit_waiter *next = jd_audit_log_release(s->audit, x->tenant);
+
+	if (next != NULL)
+		next->start(next);
+}
+
+int jd_store_mutate(struct jd_store *s, const struct jd_mutation *m, jd_mutate_cb cb, void *arg)
+{
+	struct mutate_ctx *x = NULL, tmp;
+	struct audit_args a, *ap = NULL;
+	size_t nset = 0, ndel = 0;
+	int rc, now = 1;
+
+	if (s == NULL || cb == NULL)
+		return JD_E_INVALID;
+	rc = mutation_check(m, &nset, &ndel);
+	if (rc != JD_OK)
+		return rc;
+	if (s->audit != NULL) {
+		/* the entry, built first on a ctx of the stack: its size sets the argv's */
+		memset(&tmp, 0, sizeof(tmp));
+		tmp.s = s;
+		rc = audit_entry_init(&tmp, m, nset, ndel);
+		if (rc != JD_OK)
+			return rc;
+		memset(&a, 0, sizeof(a));
+		a.head_seq = tmp.head_seq;
+		a.head_chain = tmp.head_chain;
+		(void)jd_audit_entry_to_fields(&tmp.e, tmp.seq_txt, a.fv);
+		ap = &a;
+	}
+	x = mutate_ctx_new(s, m, nset, ndel, ap);
+	if (x == NULL)
+		return JD_E_NOMEM;
+	x->s = s;
+	x->cb = cb;
+	x->arg = arg;
+	if (ap != NULL) {
+		struct jd_audit_waiter w = x->w;
+		const char **argv = x->argv;
+		size_t *lens = x->lens;
+		int argc = x->argc;
+
+		*x = tmp;
+		x->w = w;
+		x->cb = cb;
+		x->arg = arg;
+		x->argv = argv;
+		x->lens = lens;
+		x->argc = argc;
+		x->audited = 1;
+		x->w.start = mutate_start_waiter;
+		x->i_head = a.i_head;
+		x->i_fv = a.i_fv;
+		audit_entry_rebase(x);
+		rc = jd_audit_log_acquire(s->audit, x->tenant, &x->w);
+		if (rc < 0)
+			goto fail;
+		now = rc;
+		/* repoint the variable slots at x's own buffers (and rebuild on the newest head) */
+		if (now && (rc = audit_prepare(x)) != JD_OK) {
+			audit_drop(s, x);
+			goto fail;
+		}
+	}
+	if (now) {
+		rc = jd_redis_command(s->r, x->argc, x->argv, x->lens, mutate_reply, x);
+		if (rc != JD_OK) {
+			if (x->audited)
+				audit_drop(s, x);
+			goto fail;
+		}
+	}
+	s->pending++;
+	return JD_OK;
+fail:
+	free(x);
+	return rc;
+}
+
+/* ---- Audited events ------------------------------------------------------- */
+
+#define EVENT_ARGC (3 + 2 + 2 + 2 * JD_AUDIT_NFIELDS) /* EVALSHA sha 2 keys head entry */
+
+struct event_ctx {
+	struct jd_audit_waiter w; /* first: the queue of the tenant's audited work */
+	struct jd_store *s;
+	jd_audit_event_cb cb;
+	void *arg;
+	int retried; /* sent as EVAL after NOSCRIPT */
+	int tries;
+	char tenant[TENANT_MAX + 1];
+	char stream[FULL_KEY_MAX];
+	char head[FULL_KEY_MAX];
+	struct jd_audit_entry e;
+	struct entry_stamp st;
+	char digest[JD_AUDIT_HEX];
+	char actor[130], cred[16], source[64], req[48], action[100], target[300], outcome[32];
+	const char *argv[EVENT_ARGC];
+	size_t lens[EVENT_ARGC];
+};
+
+/* SHA-256 over "jd-event-v1", action, target and outcome, each length-prefixed. */
+static void event_digest(struct event_ctx *x)
+{
+	crypto_hash_sha256_state st;
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256_init(&st);
+	digest_str(&st, "jd-event-v1");
+	digest_str(&st, x->action);
+	digest_str(&st, x->target);
+	digest_str(&st, x->outcome);
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2hex(x->digest, sizeof(x->digest), h, sizeof(h));
+}
+
+static void event_reply(int rc, redisReply *reply, void *arg);
+
+/* Builds the entry on the head this process knows and sends it. */
+static int event_send(struct event_ctx *x)
+{
+	const char *fv[2 * JD_AUDIT_NFIELDS];
+	int argc = 0;
+	int rc = stamp_entry(x->s->audit, x->tenant, &x->e, x->st.head_seq, x->st.head_chain,
+			     x->st.seq_txt, x->st.time);
+
+	if (rc != JD_OK)
+		return rc;
+	(void)jd_audit_entry_to_fields(&x->e, x->st.seq_txt, fv);
+	x->argv[argc++] = x->retried ? "EVAL" : "EVALSHA";
+	x->argv[argc++] = x->retried ? append_script : x->s->sha_append;
+	x->argv[argc++] = "2";
+	x->argv[argc++] = x->stream;
+	x->argv[argc++] = x->head;
+	x->argv[argc++] = x->st.head_seq;
+	x->argv[argc++] = x->st.head_chain;
+	for (size_t i = 0; i < 2 * JD_AUDIT_NFIELDS; i++)
+		x->argv[argc++] = fv[i];
+	for (int i = 0; i < argc; i++)
+		x->lens[i] = strlen(x->argv[i]);
+	return jd_redis_command(x->s->r, argc, x->argv, x->lens, event_reply, x);
+}
+
+static void event_finish(struct event_ctx *x, int rc)
+{
+	struct jd_store *s = x->s;
+	struct jd_audit_waiter *next;
+	char q[160];
+
+	if (rc == JD_OK &&
+	    jd_audit_log_set_head(s->audit, x->tenant, x->e.seq, x->e.chain, 1) != JD_OK)
+		jd_err("store: cannot remember the audit head", "tenant=%s", x->tenant);
+	if (rc != JD_OK)
+		jd_warn("audit: event not appended", "tenant=%s action=%s rc=%d", x->tenant,
+			jd_log_quote(q, sizeof(q), x->action), rc);
+	next = jd_audit_log_release(s->audit, x->tenant);
+	if (x->cb != NULL)
+		x->cb(rc, x->arg);
+	free(x);
+	if (next != NULL)
+		next->start(next);
+	store_release(s);
+}
+
+static void event_reply(int rc, redisReply *reply, void *arg)
+{
+	struct event_ctx *x = arg;
+	struct jd_mutate_result res = {0, 0, NULL};
+
+	if (rc == JD_OK && reply->type == REDIS_REPLY_ERROR) {
+		if (!x->retried && reply->str != NULL && strncmp(reply->str, "NOSCRIPT", 8) == 0) {
+			x->retried = 1;
+			script_load(x->s, 0);
+			rc = event_send(x);
+			if (rc == JD_OK)
+				return;
+		} else {
+			log_error_reply(JD_LOG_ERR, "store: audit event failed", reply);
+			rc = JD_ERR;
+		}
+	} else if (rc == JD_OK) {
+		rc = mutate_outcome(reply, &res);
+	}
+	if (rc == MUTATE_STALE) {
+		if (++x->tries >= AUDIT_TRIES) {
+			jd_err("store: the audit chain head kept moving; event dropped",
+			       "tenant=%s tries=%d", x->tenant, x->tries);
+			rc = JD_ERR;
+		} else if (res.version < 0 ||
+			   jd_audit_log_set_head(x->s->audit, x->tenant, (uint64_t)res.version,
+						 res.record, 0) != JD_OK) {
+			jd_err("store: the audit head in Redis is malformed", "tenant=%s",
+			       x->tenant);
+			rc = JD_ERR;
+		} else if ((rc = event_send(x)) == JD_OK) {
+			return;
+		}
+	}
+	event_finish(x, rc);
+}
+
+/* A queued event that now holds its tenant: send it; on failure, finish it. */
+static void event_start_waiter(struct jd_audit_waiter *w)
+{
+	struct event_ctx *x = (struct event_ctx *)w; /* w is its first member */
+	int rc = event_send(x);
+
+	if (rc != JD_OK)
+		event_finish(x, rc);
+}
+
+int jd_store_audit_event(struct jd_store *s, const char *tenant, const struct jd_audit_event *ev,
+			 jd_audit_event_cb cb, void *arg)
+{
+	struct event_ctx *x;
+	struct jd_audit_waiter *next;
+	int rc;
+
+	if (s == NULL || ev == NULL || tenant == NULL || !jd_store_tenant_valid(tenant))
+		return JD_E_INVALID;
+	if (s->audit == NULL)
+		return JD_OK; /* no keyring: nothing is audited */
+	if (jd_redis_state(s->r) != JD_REDIS_OK)
+		return JD_E_UNAVAILABLE;
+	x = calloc(1, sizeof(*x));
+	if (x == NULL)
+		return JD_E_NOMEM;
+	x->s = s;
+	x->cb = cb;
+	x->arg = arg;
+	x->w.start = event_start_waiter;
+	snprintf(x->tenant, sizeof(x->tenant), "%s", tenant);
+	snprintf(x->stream, sizeof(x->stream), "jd:{%s}:%s", tenant, AUDIT_KEY);
+	snprintf(x->head, sizeof(x->head), "jd:{%s}:%s:head", tenant, AUDIT_KEY);
+	snprintf(x->actor, sizeof(x->actor), "%s", ev->actor ? ev->actor : "");
+	snprintf(x->cred, sizeof(x->cred), "%s", ev->cred ? ev->cred : "");
+	snprintf(x->source, sizeof(x->source), "%s", ev->source ? ev->source : "");
+	snprintf(x->req, sizeof(x->req), "%s", ev->req ? ev->req : "");
+	snprintf(x->action, sizeof(x->action), "%s", ev->action ? ev->action : "");
+	snprintf(x->target, sizeof(x->target), "%s", ev->target ? ev->target : "");
+	snprintf(x->outcome, sizeof(x->outcome), "%s", ev->outcome ? ev->outcome : "");
+	event_digest(x);
+	x->e = (struct jd_audit_entry){
+	    .actor = x->actor,
+	    .cred = x->cred,
+	    .source = x->source,
+	    .action = x->action,
+	    .target = x->target,
+	    .req = x->req,
+	    .outcome = x->outcome,
+	    .digest = x->digest,
+	};
+	rc = jd_audit_log_acquire(s->audit, x->tenant, &x->w);
+	if (rc < 0) {
+		free(x);
+		return rc;
+	}
+	if (rc == 1 && (rc = event_send(x)) != JD_OK) {
+		/* held the tenant but never sent: pass the tenant on */
+		next = jd_audit_log_release(s->audit, x->tenant);
+		free(x);
+		if (next != NULL)
+			next->start(next);
+		return rc;
+	}
+	s->pending++;
+	return JD_OK;
+}
+
+/* ---- Reads ---------------------------------------------------------------- */
+
+static int read_command_allowed(int argc, const char *cmd)
+{
+	for (size_t i = 0; i < sizeof(read_commands) / sizeof(read_commands[0]); i++) {
+		if (strcasecmp(cmd, read_commands[i]) == 0)
+			/* EXISTS takes several keys: only the first would be prefixed */
+			return strcasecmp(cmd, "EXISTS") != 0 || argc == 2;
+	}
+	return 0;
+}
+
+static int reply_to_json(const redisReply *reply, json_t **out)
+{
+	json_t *a;
+
+	switch (reply->type) {
+	case REDIS_REPLY_STRING:
+	case REDIS_REPLY_STATUS:
+		/* NULL when the value is not UTF-8: JSON cannot carry it */
+		*out = json_stringn(reply->str, reply->len);
+		return *out ? JD_OK : JD_ERR;
+	case REDIS_REPLY_INTEGER:
+		*out = json_integer(reply->integer);
+		return *out ? JD_OK : JD_E_NOMEM;
+	case REDIS_REPLY_NIL:
+		*out = json_null();
+		return JD_OK;
+	case REDIS_REPLY_ARRAY:
+		a = json_array();
+		if (a == NULL)
+			return JD_E_NOMEM;
+		for (size_t i = 0; i < reply->elements; i++) {
+			json_t *e;
+			int rc = reply_to_json(reply->element[i], &e);
+
+			if (rc != JD_OK || json_array_append_new(a, e) != 0) {
+				json_decref(a);
+				return rc != JD_OK ? rc : JD_E_NOMEM;
+			}
+		}
+		*out = a;
+		return JD_OK;
+	case REDIS_REPLY_ERROR:
+		log_error_reply(JD_LOG_WARN, "store: read failed", reply);
+		return JD_ERR;
+	}
+	return JD_ERR;
+}
+
+static void read_reply(int rc, redisReply *reply, void *arg)
+{
+	struct read_ctx *x = arg;
+	struct jd_store *s = x->s;
+	json_t *result = NULL;
+
+	if (rc == JD_OK)
+		rc = reply_to_json(reply, &result);
+	x->cb(rc, rc == JD_OK ? result : NULL, x->arg);
+	json_decref(result);
+	free(x);
+	store_release(s);
+}
+
+static int send_read(struct jd_store *s, int argc, const char **argv, jd_read_cb cb, void *arg)
+{
+	struct read_ctx *x = malloc(sizeof(*x));
+	int rc;
+
+	if (x == NULL)
+		return JD_E_NOMEM;
+	x->s = s;
+	x->cb = cb;
+	x->arg = arg;
+	rc = jd_redis_command(s->r, argc, argv, NULL, read_reply, x);
+	if (rc != JD_OK) {
+		free(x);
+		return rc;
+	}
+	s->pending++;
+	return JD_OK;
+}
+
+int jd_store_read(struct jd_store *s, const char *tenant, int argc, const char **argv,
+		  jd_read_cb cb, void *arg)
+{
+	char key[FULL_KEY_MAX];
+	const char **args;
+	int rc;
+
+	if (s == NULL || cb == NULL || argv == NULL || argc < 2 || argc > MAX_READ_ARGS ||
+	    !jd_store_tenant_valid(tenant))
+		return JD_E_INVALID;
+	for (int i = 0; i < argc; i++) {
+		if (argv[i] == NULL)
+			return JD_E_INVALID;
+	}
+	if (!read_command_allowed(argc, argv[0]) || !key_valid(argv[1]))
+		return JD_E_INVALID;
+	args = malloc(sizeof(*args) * (size_t)argc);
+	if (args == NULL)
+		return JD_E_NOMEM;
+	snprintf(key, sizeof(key), "jd:{%s}:%s", tenant, argv[1]);
+	args[0] = argv[0];
+	args[1] = key;
+	for (int i = 2; i < argc; i++)
+		args[i] = argv[i];
+	rc = send_read(s, argc, args, cb, arg);
+	free(args);
+	return rc;
+}
+
+int jd_store_ping(struct jd_store *s, jd_read_cb cb, void *arg)
+{
+	const char *argv[] = {"PING"};
+
+	if (s == NULL || cb == NULL)
+		return JD_E_INVALID;
+	return send_read(s, 1, argv, cb, arg);
+}
+
+/* ---- Life cycle ------------------------------------------------------------- */
+
+struct jd_store *jd_store_new(struct jd_redis *r)
+{
+	struct jd_store *s;
+
+	if (r == NULL)
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->r = r;
+	if (script_sha1(mutate_script, s->sha) != JD_OK ||
+	    script_sha1(append_script, s->sha_append) != JD_OK) {
+		jd_err("store: cannot hash the mutation script", NULL);
+		free(s);
+		return NULL;
+	}
+	jd_redis_on_connect(r, on_redis_connect, s);
+	if (jd_redis_state(r) == JD_REDIS_OK)
+		script_load(s, 1);
+	return s;
+}
+
+void jd_store_set_audit(struct jd_store *s, struct jd_audit_log *audit)
+{
+	if (s->audit != NULL && s->audit != audit)
+		jd_audit_log_free(s->audit);
+	s->audit = audit;
+}
+
+void jd_store_free(struct jd_store *s)
+{
+	if (s == NULL)
+		return;
+	jd_redis_on_connect(s->r, NULL, NULL);
+	s->freed = 1;
+	if (s->pending == 0) {
+		jd_audit_log_free(s->audit);
+		free(s);
+	}
+}
+
+const char *jd_hgetall_field(json_t *arr, const char *name)
+{
+	for (size_t i = 0; i + 1 < json_array_size(arr); i += 2) {
+		const char *k = json_string_value(json_array_get(arr, i));
+
+		if (k != NULL && strcmp(k, name) == 0)
+			return json_string_value(json_array_get(arr, i + 1));
+	}
+	return NULL;
+}

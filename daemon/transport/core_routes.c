@@ -1,0 +1,154 @@
+/* The core's own routes: health, status, plugins, the catalog, OpenAPI, metrics, reload. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime/config.h"
+#include "transport/listener.h"
+#include "runtime/log.h"
+#include "runtime/metrics.h"
+#include "host/plugins.h"
+#include "storage/redis.h"
+#include "transport/request.h"
+#include "transport/router.h"
+#include "transport/server.h"
+
+static const char *redis_state(struct jd_server *srv)
+{
+	return srv->redis ? jd_redis_state_name(jd_redis_state(srv->redis)) : "down";
+}
+
+static int redis_ok(struct jd_server *srv)
+{
+	return srv->redis && jd_redis_state(srv->redis) == JD_REDIS_OK;
+}
+
+static void get_healthz(jd_req *req, void *arg)
+{
+	struct jd_server *srv = arg;
+	int ok = redis_ok(srv) && !srv->draining;
+
+	jd_reply_json(
+	    req, ok ? 200 : 503,
+	    json_pack("{s:s, s:s}", "status", ok ? "ok" : "degraded", "redis", redis_state(srv)));
+}
+
+static json_t *plugins_json(struct jd_server *srv)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr && srv->plugins && i < srv->plugins->n; i++) {
+		const struct jd_plugin *d = srv->plugins->list[i]->desc;
+		json_t *req = json_array();
+
+		for (const char *const *r = d->requires; req && r && *r; r++)
+			json_array_append_new(req, json_string(*r));
+		json_array_append_new(
+		    arr, json_pack("{s:s, s:s, s:s, s:o}", "name", d->name, "version", d->version,
+				   "summary", d->summary ? d->summary : "", "requires", req));
+	}
+	return arr;
+}
+
+static void get_status(jd_req *req, void *arg)
+{
+	struct jd_server *srv = arg;
+	json_t *body = json_pack(
+	    "{s:s, s:I, s:i, s:o, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:i, s:i}, s:i, s:I, s:b}",
+	    "version", JD_VERSION, "uptime_s", (json_int_t)(time(NULL) - srv->started), "pid",
+	    (int)getpid(), "plugins", plugins_json(srv), "redis", "state", redis_state(srv), "mode",
+	    srv->redis_child ? "managed" : "external", "listeners", "control", srv->control->addr,
+	    "api", srv->api->addr, "connections", "control", (int)srv->control->conns, "api",
+	    (int)srv->api->conns, "requests_in_flight", (int)srv->in_flight, "requests_total",
+	    (json_int_t)srv->requests, "draining", srv->draining);
+
+	jd_reply_json(req, 200, body);
+}
+
+static void get_plugins(jd_req *req, void *arg)
+{
+	jd_reply_json(req, 200, json_pack("{s:o}", "plugins", plugins_json(arg)));
+}
+
+static void get_routes(jd_req *req, void *arg)
+{
+	struct jd_server *srv = arg;
+
+	jd_reply_json(req, 200, jd_router_catalog(srv->router));
+}
+
+static void get_openapi(jd_req *req, void *arg)
+{
+	struct jd_server *srv = arg;
+
+	jd_reply_json(req, 200, jd_router_openapi(srv->router, JD_VERSION));
+}
+
+static void get_metrics(jd_req *req, void *arg)
+{
+	size_t len = 0;
+	char *text = jd_metrics_render(arg, &len);
+
+	if (text == NULL) {
+		jd_reply_rc(req, JD_E_NOMEM, "metrics");
+		return;
+	}
+	jd_reply_text(req, 200, "text/plain; version=0.0.4", text, len);
+	free(text);
+}
+
+static json_t *split_names(const char *list)
+{
+	json_t *arr = json_array();
+	char *copy = strdup(list), *save = NULL;
+
+	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save))
+		json_array_append_new(arr, json_string(t));
+	free(copy);
+	return arr;
+}
+
+static void post_reload(jd_req *req, void *arg)
+{
+	char changed[1024], err[512];
+
+	if (jd_server_reload(arg, changed, sizeof(changed), err, sizeof(err)) != JD_OK) {
+		jd_reply_error(req, 400, "bad_config", "reload refused, old config kept: %s", err);
+		return;
+	}
+	jd_reply_json(req, 200,
+		      json_pack("{s:b, s:o}", "reloaded", 1, "changed", split_names(changed)));
+}
+
+static const struct jd_route core_routes[] = {
+    {"GET", "/healthz", "health.read", "Liveness and storage health (no credential needed)", NULL,
+     NULL, JD_ROUTE_NO_AUTH | JD_ROUTE_NO_STORE, get_healthz, NULL},
+    {"GET", "/v1/status", "status.read", "Version, uptime, plugins, Redis, listeners", NULL, NULL,
+     JD_ROUTE_NO_STORE, get_status, NULL},
+    {"GET", "/v1/plugins", "status.read", "Loaded plugins, in start-up order", NULL, NULL,
+     JD_ROUTE_NO_STORE, get_plugins, NULL},
+    {"GET", "/v1/routes", "status.read", "The route catalog (drives the CLI)", NULL, NULL,
+     JD_ROUTE_NO_STORE, get_routes, NULL},
+    {"GET", "/v1/openapi.json", "status.read", "OpenAPI 3.1 description of the loaded routes",
+     "openapi", NULL, JD_ROUTE_NO_STORE, get_openapi, NULL},
+    {"GET", "/metrics", "metrics.read", "Prometheus metrics", NULL, NULL,
+     JD_ROUTE_NO_STORE | JD_ROUTE_CONTROL_ONLY, get_metrics, NULL},
+    {"POST", "/v1/reload", "admin.reload", "Reload certificates and live settings", NULL, NULL,
+     JD_ROUTE_NO_STORE | JD_ROUTE_CONTROL_ONLY, post_reload, NULL},
+};
+
+int jd_core_routes_register(struct jd_server *srv, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < sizeof(core_routes) / sizeof(core_routes[0]); i++) {
+		struct jd_route r = core_routes[i];
+		int rc;
+
+		r.arg = srv;
+		rc = jd_router_add(srv->router, &r, "core", err, errlen);
+		if (rc != JD_OK)
+			return rc;
+	}
+	return JD_OK;
+}

@@ -1,0 +1,329 @@
+#include "transport/listener.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <arpa/inet.h>
+
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/listener.h>
+#include <openssl/err.h>
+
+#include <jiandu/plugin.h>
+
+#include "runtime/config.h"
+#include "runtime/log.h"
+#include "transport/request.h"
+#include "transport/server.h"
+
+static int conn_index = -1;
+
+static void resume_if_room(struct jd_listener *l)
+{
+	if (l->closed || !l->paused || l->conns >= l->max_conns || l->bound == NULL)
+		return;
+	evconnlistener_enable(evhttp_bound_socket_get_listener(l->bound));
+	l->paused = 0;
+	jd_info("accepting again", "listener=%s connections=%u", l->name, l->conns);
+}
+
+static void unlink_conn(struct jd_conn *c)
+{
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else if (c->l != NULL)
+		c->l->conn_list = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	c->next = c->prev = NULL;
+}
+
+/* Runs when OpenSSL frees a connection's SSL: the connection is gone. */
+static void on_ssl_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+	struct jd_conn *c = ptr;
+	struct jd_listener *l;
+
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	if (c == NULL)
+		return;
+	l = c->l;
+	unlink_conn(c);
+	if (c->deadline != NULL)
+		event_free(c->deadline);
+	free(c);
+	if (l == NULL)
+		return;
+	l->conns--;
+	resume_if_room(l);
+}
+
+static int ensure_conn_index(void)
+{
+	if (conn_index < 0)
+		conn_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, on_ssl_free);
+	return conn_index >= 0 ? JD_OK : JD_ERR;
+}
+
+struct jd_conn *jd_listener_conn_of(struct evhttp_request *ev)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(ev);
+	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+
+	return ssl ? SSL_get_ex_data(ssl, conn_index) : NULL;
+}
+
+/*
+ * evhttp's idle timeout restarts with every byte, so a client trickling a
+ * handshake or a header would hold its slot for ever.  Each connection must
+ * complete a request within request_timeout of opening or of its last one;
+ * otherwise the socket is shut down and evhttp frees the connection.
+ */
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct jd_conn *c = arg;
+	evutil_socket_t sock;
+
+	(void)fd;
+	(void)what;
+	if (c->pending > 0 || c->dispatched != c->dispatched_seen) {
+		c->dispatched_seen = c->dispatched;
+		return;
+	}
+	sock = bufferevent_getfd(c->bev);
+	jd_debug("closing a connection that sent no complete request in time", "listener=%s",
+		 c->l ? c->l->name : "-");
+	if (sock >= 0)
+		shutdown(sock, SHUT_RDWR);
+	event_del(c->deadline);
+}
+
+static struct jd_conn *conn_new(struct jd_listener *l, struct bufferevent *bev)
+{
+	struct timeval tv = {(time_t)l->request_timeout, 0};
+	struct jd_conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->l = l;
+	c->bev = bev;
+	c->deadline = event_new(l->srv->base, -1, EV_PERSIST, on_deadline, c);
+	if (c->deadline == NULL || event_add(c->deadline, &tv) != 0) {
+		if (c->deadline != NULL)
+			event_free(c->deadline);
+		free(c);
+		return NULL;
+	}
+	c->next = l->conn_list;
+	if (c->next != NULL)
+		c->next->prev = c;
+	l->conn_list = c;
+	return c;
+}
+
+static void pause_if_full(struct jd_listener *l)
+{
+	if (l->conns < l->max_conns || l->paused || l->bound == NULL)
+		return;
+	evconnlistener_disable(evhttp_bound_socket_get_listener(l->bound));
+	l->paused = 1;
+	jd_warn("connection limit reached; accepting paused", "listener=%s connections=%u", l->name,
+		l->conns);
+}
+
+/* evhttp asks for each accepted connection's bufferevent: a TLS one. */
+static struct bufferevent *make_tls_bev(struct event_base *base, void *arg)
+{
+	struct jd_listener *l = arg;
+	struct bufferevent *bev;
+	struct jd_conn *conn;
+	SSL *ssl;
+
+	ERR_clear_error();
+	ssl = SSL_new(l->ctx);
+	if (ssl == NULL)
+		return NULL;
+	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+					     BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	if (bev == NULL) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	/* libevent 2.1.12 never sends close_notify; a peer's bare EOF is a normal close. */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	conn = conn_new(l, bev);
+	if (conn == NULL) {
+		bufferevent_free(bev); /* frees ssl too */
+		return NULL;
+	}
+	SSL_set_ex_data(ssl, conn_index, conn);
+	l->conns++;
+	l->accepted++;
+	pause_if_full(l);
+	return bev;
+}
+
+static int bind_socket(struct jd_listener *l, const char *listen, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	int sslen = sizeof(ss), one = 1;
+	struct evconnlistener *lev;
+	char host[256];
+	unsigned port;
+	evutil_socket_t fd;
+
+	if (jd_config_split_hostport(listen, host, sizeof(host), &port) != JD_OK)
+		goto bad;
+	snprintf(l->addr, sizeof(l->addr), strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port);
+	if (evutil_parse_sockaddr_port(l->addr, (struct sockaddr *)&ss, &sslen) != 0)
+		goto bad;
+	lev = evconnlistener_new_bind(l->srv->base, NULL, NULL,
+				      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC |
+					  LEV_OPT_REUSEABLE,
+				      1024, (struct sockaddr *)&ss, sslen);
+	if (lev == NULL) {
+		snprintf(err, errlen, "%s.listen %s: cannot bind: %s", l->name, listen,
+			 evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		return JD_E_INVALID;
+	}
+	fd = evconnlistener_get_fd(lev);
+	/* Accepted sockets inherit it: without it evhttp's split TLS records wait ~40 ms. */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+		jd_warn("cannot set TCP_NODELAY", "listener=%s", l->name);
+	l->bound = evhttp_bind_listener(l->http, lev);
+	if (l->bound == NULL) {
+		evconnlistener_free(lev);
+		snprintf(err, errlen, "%s.listen %s: cannot serve", l->name, listen);
+		return JD_ERR;
+	}
+	sslen = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, (socklen_t *)&sslen) == 0) {
+		char ip[INET6_ADDRSTRLEN];
+
+		if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+			inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
+			snprintf(l->addr, sizeof(l->addr), "[%s]:%u", ip, ntohs(s6->sin6_port));
+		} else {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+			inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
+			snprintf(l->addr, sizeof(l->addr), "%s:%u", ip, ntohs(s4->sin_port));
+		}
+	}
+	return JD_OK;
+bad:
+	snprintf(err, errlen, "%s.listen: bad address '%s'", l->name, listen);
+	return JD_E_INVALID;
+}
+
+struct jd_listener *jd_listener_new(struct jd_server *srv, const char *name, int control,
+				    const char *listen, SSL_CTX *ctx, char *err, size_t errlen)
+{
+	struct jd_listener *l;
+
+	if (ensure_conn_index() != JD_OK) {
+		snprintf(err, errlen, "cannot allocate TLS ex_data index");
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	l = calloc(1, sizeof(*l));
+	if (l == NULL) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	l->srv = srv;
+	l->name = name;
+	l->control = control;
+	l->ctx = ctx;
+	l->http = evhttp_new(srv->base);
+	if (l->http == NULL) {
+		snprintf(err, errlen, "%s: cannot create HTTP server", name);
+		goto fail;
+	}
+	evhttp_set_bevcb(l->http, make_tls_bev, l);
+	evhttp_set_gencb(l->http, jd_request_dispatch, l);
+	evhttp_set_allowed_methods(l->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+						EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE);
+	evhttp_set_default_content_type(l->http, "application/json");
+	jd_listener_apply_limits(l, srv->cfg);
+	if (bind_socket(l, listen, err, errlen) != JD_OK)
+		goto fail;
+	jd_info("listening", "listener=%s addr=%s client_cert=%s", name, l->addr,
+		control ? "required" : "optional");
+	return l;
+fail:
+	jd_listener_free(l);
+	return NULL;
+}
+
+void jd_listener_apply_limits(struct jd_listener *l, const struct jd_config *cfg)
+{
+	evhttp_set_max_body_size(l->http, (ev_ssize_t)cfg->max_body);
+	evhttp_set_max_headers_size(l->http, (ev_ssize_t)cfg->max_headers);
+	evhttp_set_timeout(l->http, (int)cfg->idle_timeout);
+	l->max_conns = cfg->max_connections;
+	l->request_timeout = cfg->request_timeout;
+	pause_if_full(l);
+	resume_if_room(l);
+}
+
+void jd_listener_set_ctx(struct jd_listener *l, SSL_CTX *ctx)
+{
+	/* Connections hold their own reference: the old context lives until they close. */
+	SSL_CTX_free(l->ctx);
+	l->ctx = ctx;
+}
+
+void jd_listener_stop_accepting(struct jd_listener *l)
+{
+	if (l == NULL || l->bound == NULL)
+		return;
+	evhttp_del_accept_socket(l->http, l->bound);
+	l->bound = NULL;
+	l->paused = 0;
+}
+
+void jd_listener_close(struct jd_listener *l)
+{
+	if (l == NULL || l->closed)
+		return;
+	l->closed = 1;
+	l->bound = NULL;
+	if (l->http != NULL)
+		evhttp_free(l->http); /* some connections go now, the rest in event_base_free */
+	l->http = NULL;
+	for (struct jd_conn *c = l->conn_list; c != NULL; c = c->next) {
+		if (c->deadline != NULL)
+			event_free(c->deadline);
+		c->deadline = NULL;
+	}
+}
+
+void jd_listener_free(struct jd_listener *l)
+{
+	if (l == NULL)
+		return;
+	jd_listener_close(l);
+	while (l->conn_list != NULL) { /* not freed by libevent yet: they outlive us */
+		struct jd_conn *c = l->conn_list;
+
+		unlink_conn(c);
+		c->l = NULL;
+	}
+	SSL_CTX_free(l->ctx);
+	free(l);
+}

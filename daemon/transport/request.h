@@ -1,0 +1,49 @@
+/* One request's life: dispatch from evhttp, authentication, input, reply. */
+#ifndef JD_REQUEST_H
+#define JD_REQUEST_H
+
+#include <time.h>
+#include <jansson.h>
+#include <jiandu/plugin.h>
+
+#include "security/auth.h"
+#include "transport/router.h"
+
+struct evhttp_request;
+struct jd_server;
+struct jd_listener;
+
+struct jd_req {
+	struct jd_server *srv;
+	struct jd_listener *listener;
+	struct evhttp_request *ev;
+	struct jd_route_entry *route; /* NULL before a route matched */
+	struct jd_params params;
+	json_t *input;
+	struct jd_principal principal;
+	struct timespec start;
+	char id[40];
+	char path[128];	   /* for the access log: path only, never the query */
+	char source[64];   /* the client's address */
+	const char *query; /* the raw query string, owned by evhttp's request */
+};
+
+/* evhttp's generic callback for both listeners; arg is the jd_listener. */
+void jd_request_dispatch(struct evhttp_request *ev, void *arg);
+
+/*
+ * Appends one audit entry for req's caller (principal, credential,
+ * address, request id) to tenant's trail: action, target (never a value),
+ * outcome.  Fire and forget: the store copies what it needs; a failure is
+ * logged here.  Nothing when the daemon is shutting down.
+ */
+void jd_req_audit(const jd_req *req, const char *tenant, const char *action, const char *target,
+		  const char *outcome);
+void jd_reply_json(jd_req *req, int status, json_t *body);
+void jd_reply_error(jd_req *req, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void jd_reply_rc(jd_req *req, int rc, const char *what);
+/* Sends a text body (metrics). */
+void jd_reply_text(jd_req *req, int status, const char *content_type, const char *text, size_t len);
+
+#endif
