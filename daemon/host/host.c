@@ -17,6 +17,7 @@
 #include "host/plugins.h"
 #include "transport/request.h"
 #include "transport/router.h"
+#include "security/permissions.h"
 #include "security/seal.h"
 #include "transport/server.h"
 #include "storage/store.h"
@@ -42,6 +43,32 @@ static const char *host_config_get(jd_plugin_handle *self, const char *key, cons
 	return v ? v : def;
 }
 
+/*
+ * A route may name a permission the core or this plugin declared: not an
+ * undeclared one (nobody but the admin would hold it), nor another
+ * plugin's (its roles were chosen for that plugin's records).
+ */
+static int route_permission_ok(jd_plugin_handle *self, const struct jd_route *route)
+{
+	const char *owner = jd_perms_owner(route->permission);
+
+	if (owner != NULL && (strcmp(owner, JD_PERMS_CORE) == 0 || strcmp(owner, self->name) == 0))
+		return 1;
+	snprintf(self->refusal, sizeof(self->refusal),
+		 "route %s %s: permission '%.64s' is declared by neither the core nor plugin '%s'",
+		 route->method ? route->method : "-", route->path,
+		 route->permission ? route->permission : "(none)", self->name);
+	return 0;
+}
+
+static void log_refusal(jd_plugin_handle *self, const char *why)
+{
+	char q[400];
+
+	jd_err("plugin route refused", "plugin=%s reason=%s", self->name,
+	       jd_log_quote(q, sizeof(q), why));
+}
+
 static int host_route_add(jd_plugin_handle *self, const struct jd_route *route)
 {
 	char prefix[64], err[256];
@@ -54,13 +81,13 @@ static int host_route_add(jd_plugin_handle *self, const struct jd_route *route)
 		       self->name, prefix);
 		return JD_E_INVALID;
 	}
-	rc = jd_router_add(self->srv->router, route, self->name, err, sizeof(err));
-	if (rc != JD_OK) {
-		char q[300];
-
-		jd_err("plugin route refused", "plugin=%s reason=%s", self->name,
-		       jd_log_quote(q, sizeof(q), err));
+	if (!route_permission_ok(self, route)) {
+		log_refusal(self, self->refusal);
+		return JD_E_INVALID;
 	}
+	rc = jd_router_add(self->srv->router, route, self->name, err, sizeof(err));
+	if (rc != JD_OK)
+		log_refusal(self, err);
 	return rc;
 }
 

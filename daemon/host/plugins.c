@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "host/bus.h"
+#include "host/plugin_abi.h"
 #include "runtime/config.h"
 #include "runtime/log.h"
+#include "security/permissions.h"
 #include "transport/router.h"
 #include "transport/server.h"
 #include "host/timers.h"
@@ -86,21 +88,8 @@ static int check_descriptor(struct jd_plugin_handle *h, char *err, size_t errlen
 {
 	const struct jd_plugin *d = h->desc;
 
-	if (d->magic != JD_PLUGIN_MAGIC) {
-		snprintf(err, errlen,
-			 "plugin '%s': %s has a bad descriptor magic (not a jiandu "
-			 "plugin, or corrupt)",
-			 h->name, h->path);
+	if (jd_plugin_abi_check(d, h->name, h->path, err, errlen) != JD_OK)
 		return JD_E_INVALID;
-	}
-	if (d->abi_major != JD_ABI_MAJOR || d->abi_minor > JD_ABI_MINOR) {
-		snprintf(err, errlen,
-			 "plugin '%s': built for plugin ABI %u.%u, this jiandud "
-			 "provides %u.%u",
-			 h->name, d->abi_major, d->abi_minor, (unsigned)JD_ABI_MAJOR,
-			 (unsigned)JD_ABI_MINOR);
-		return JD_E_INVALID;
-	}
 	if (d->name == NULL || strcmp(d->name, h->name) != 0) {
 		snprintf(err, errlen, "plugin '%s': %s declares the name '%s'", h->name, h->path,
 			 d->name ? d->name : "(none)");
@@ -111,7 +100,7 @@ static int check_descriptor(struct jd_plugin_handle *h, char *err, size_t errlen
 			 h->name);
 		return JD_E_INVALID;
 	}
-	return JD_OK;
+	return jd_perms_check(h->name, d->permissions, err, errlen);
 }
 
 static int open_plugin(const char *dir, const char *name, struct jd_plugin_handle **out, char *err,
@@ -263,9 +252,15 @@ static int init_all(struct jd_plugin_handle **hs, size_t n, const struct jd_host
 	for (size_t i = 0; i < n; i++) {
 		int rc = hs[i]->desc->init(host, hs[i]);
 
-		if (rc != JD_OK) {
-			snprintf(err, errlen, "plugin '%s': init failed (rc %d); see its log lines",
-				 hs[i]->name, rc);
+		/* a refused permission stops start-up even if init went on without the route */
+		if (hs[i]->refusal[0] != '\0' || rc != JD_OK) {
+			if (hs[i]->refusal[0] != '\0')
+				snprintf(err, errlen, "plugin '%s': %s", hs[i]->name,
+					 hs[i]->refusal);
+			else
+				snprintf(err, errlen,
+					 "plugin '%s': init failed (rc %d); see its log lines",
+					 hs[i]->name, rc);
 			jd_router_remove_owner(hs[i]->srv->router, hs[i]->name);
 			jd_bus_unsubscribe_owner(hs[i]->srv->bus, hs[i]);
 			jd_timer_cancel_all(&hs[i]->timers);
@@ -278,6 +273,21 @@ static int init_all(struct jd_plugin_handle **hs, size_t n, const struct jd_host
 			hs[i]->desc->version);
 	}
 	return JD_OK;
+}
+
+/* Merges every plugin's permissions into the role matrix, before any route names one. */
+static int declare_all(struct jd_plugin_handle **hs, size_t n, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++)
+		if (jd_perms_declare(hs[i]->name, hs[i]->desc->permissions, err, errlen) != JD_OK)
+			return JD_E_INVALID;
+	return JD_OK;
+}
+
+static void forget_permissions(struct jd_plugin_handle **hs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		jd_perms_remove_owner(hs[i]->name);
 }
 
 /* Opens and checks every plugin of the load list, in dependency order; nothing runs yet. */
@@ -333,13 +343,15 @@ int jd_plugins_load(struct jd_server *srv, const struct jd_config *cfg, const st
 		rc = JD_E_NOMEM;
 		goto fail;
 	}
-	if ((rc = init_all(hs, n, host, err, errlen)) != JD_OK)
+	if ((rc = declare_all(hs, n, err, errlen)) != JD_OK ||
+	    (rc = init_all(hs, n, host, err, errlen)) != JD_OK)
 		goto fail;
 	memcpy(ps->list, hs, n * sizeof(*hs));
 	ps->n = n;
 	*out = ps;
 	return JD_OK;
 fail:
+	forget_permissions(hs, n);
 	free_list(hs, n);
 	if (ps != NULL)
 		free(ps->list);
@@ -353,6 +365,7 @@ void jd_plugins_unload(struct jd_plugins *ps)
 		return;
 	for (size_t i = ps->n; i-- > 0;)
 		fini_one(ps->list[i]);
+	forget_permissions(ps->list, ps->n);
 	free_list(ps->list, ps->n);
 	free(ps->list);
 	free(ps);

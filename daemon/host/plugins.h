@@ -1,7 +1,9 @@
 /*
  * The plugin loader: dlopen each plugin named in [plugins] load, check its
- * descriptor (magic, ABI, name), its dependencies and its config keys
- * before any init runs, then init in dependency order; fini in reverse.
+ * descriptor (magic, ABI and layout, name, declared permissions), its
+ * dependencies and its config keys before any init runs, merge its
+ * permissions into the role matrix, then init in dependency order; fini
+ * in reverse.
  */
 #ifndef JD_PLUGINS_H
 #define JD_PLUGINS_H
@@ -21,6 +23,7 @@ struct jd_plugin_handle {
 	char *path;
 	int initialized;
 	struct jd_timer *timers; /* live timers, cancelled at fini */
+	char refusal[320];	 /* a route refused for its permission: start-up stops */
 };
 
 struct jd_plugins {

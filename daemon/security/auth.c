@@ -13,77 +13,81 @@
 
 #include "runtime/log.h"
 #include "org/org_group_model.h"
+#include "security/permissions.h"
 #include "security/ratelimit.h"
 #include "storage/store.h"
 #include "transport/tls.h"
 #include "security/tokens.h"
 
-/* ---- roles and the permission matrix ------------------------------------ */
+/* ---- roles and the core's permissions ----------------------------------------- */
 
 struct role_def {
 	const char *name;
 	unsigned bit;
-	const char *const *grants; /* permission patterns: "x.read", "x.*", "*" */
 };
 
-static const char *const grants_admin[] = {"*", NULL};
-/* org.read and org.write, not "org.*": cadres' sealed ties (org.ties.read) are the instance admin's
+/*
+ * The built-in roles.  What each holds is declared per permission: the
+ * core's below, each plugin's in its descriptor (security/permissions.c
+ * merges them).  The admin holds every permission ("*"), declared or not.
  */
-static const char *const grants_tenant_admin[] = {
-    "status.read", "users.*", "tokens.*", "org.read", "org.write", "org.conflicts", NULL};
-/* cases: named one by one, so cases.admin (recount) stays the instance admin's */
-static const char *const grants_leader[] = {
-    "status.read",   "org.read",    "org.conflicts", "org.conflicts.employer",
-    "cases.read",    "cases.write", "cases.approve", "cases.reporter.read",
-    "supervision.*", "review.read", "training.read", "example.*",
-    "*.stats",	     NULL};
-static const char *const grants_staff[] = {"status.read",	"org.read",	 "org.conflicts",
-					   "cases.read",	"cases.write",	 "supervision.read",
-					   "supervision.write", "training.read", "example.read",
-					   "example.write",	"*.stats",	 NULL};
-static const char *const grants_reviewer[] = {"status.read", "org.read", "review.*", "cases.read",
-					      NULL};
-static const char *const grants_trainer[] = {"status.read", "org.read", "training.*", NULL};
-static const char *const grants_auditor[] = {"status.read", "audit.*", NULL};
-static const char *const grants_viewer[] = {"status.read", "*.stats", NULL};
-
 static const struct role_def roles[] = {
-    {"admin", JD_ROLE_ADMIN, grants_admin},
-    {"tenant_admin", JD_ROLE_TENANT_ADMIN, grants_tenant_admin},
-    {"leader", JD_ROLE_LEADER, grants_leader},
-    {"staff", JD_ROLE_STAFF, grants_staff},
-    {"reviewer", JD_ROLE_REVIEWER, grants_reviewer},
-    {"trainer", JD_ROLE_TRAINER, grants_trainer},
-    {"auditor", JD_ROLE_AUDITOR, grants_auditor},
-    {"viewer", JD_ROLE_VIEWER, grants_viewer},
+    {"admin", JD_ROLE_ADMIN},	    {"tenant_admin", JD_ROLE_TENANT_ADMIN},
+    {"leader", JD_ROLE_LEADER},	    {"staff", JD_ROLE_STAFF},
+    {"reviewer", JD_ROLE_REVIEWER}, {"trainer", JD_ROLE_TRAINER},
+    {"auditor", JD_ROLE_AUDITOR},   {"viewer", JD_ROLE_VIEWER},
 };
 
-#define N_ROLES (sizeof(roles) / sizeof(roles[0]))
+#define N_ROLES	    (sizeof(roles) / sizeof(roles[0]))
+#define EVERY_ROLE  "tenant_admin,leader,staff,reviewer,trainer,auditor,viewer"
+#define ORG_READERS "tenant_admin,leader,staff,reviewer,trainer"
 
-/* "x.*" matches "x.anything"; "*.stats" matches "anything.stats"; "*" all. */
-static int pattern_matches(const char *pat, const char *perm)
+/* What the core's routes and checks name; "": the instance admin only. */
+static const struct jd_permission core_permissions[] = {
+    {"health.read", "Liveness and storage health (no credential needed)", EVERY_ROLE},
+    {"status.read", "Status, plugins, the route catalog, roles, OpenAPI", EVERY_ROLE},
+    {"metrics.read", "Prometheus metrics (control listener)", ""},
+    {"admin.reload", "Reload certificates and live settings (control listener)", ""},
+    {"keys.admin", "Re-wrap tenant keys, show what each master key protects", ""},
+    {"users.read", "List and show users within one's scope", "tenant_admin"},
+    {"users.write", "Add users, change their roles, scope or status", "tenant_admin"},
+    {"tokens.read", "List bearer tokens (never the tokens)", "tenant_admin"},
+    {"tokens.write", "Create and revoke bearer tokens", "tenant_admin"},
+    {"org.read", "Read the organization: tenants, units, people, groups, staffing", ORG_READERS},
+    {"org.write", "Change the organization: tenants, units, people, groups, import",
+     "tenant_admin"},
+    {"org.ties.read", "Open a cadre's sealed declared ties", ""},
+    {"org.conflicts", "Check a person against a unit for conflicts (reasons only)",
+     "tenant_admin,leader,staff"},
+    {"org.conflicts.employer", "Check a person against a free-text employer", "leader"},
+    {"audit.read", "Read and search the audit trail", "auditor"},
+    {"audit.verify", "Verify the audit trail's hash chain and checkpoints", "auditor"},
+    {NULL, NULL, NULL},
+};
+
+const struct jd_permission *jd_auth_core_permissions(void)
 {
-	size_t pl = strlen(pat), l = strlen(perm);
+	return core_permissions;
+}
 
-	if (strcmp(pat, "*") == 0 || strcmp(pat, perm) == 0)
-		return 1;
-	if (pl >= 2 && strcmp(pat + pl - 2, ".*") == 0)
-		return l > pl - 1 && strncmp(pat, perm, pl - 1) == 0;
-	if (pl >= 2 && strncmp(pat, "*.", 2) == 0)
-		return l > pl - 1 && strcmp(perm + l - (pl - 1), pat + 1) == 0;
-	return 0;
+size_t jd_auth_role_count(void)
+{
+	return N_ROLES;
+}
+
+const char *jd_auth_role_at(size_t i, unsigned *bit)
+{
+	*bit = roles[i].bit;
+	return roles[i].name;
 }
 
 int jd_auth_roles_allow(unsigned r, const char *permission)
 {
-	for (size_t i = 0; i < N_ROLES; i++) {
-		if (!(r & roles[i].bit))
-			continue;
-		for (const char *const *g = roles[i].grants; *g; g++)
-			if (pattern_matches(*g, permission))
-				return 1;
-	}
-	return 0;
+	if (permission == NULL || *permission == '\0' || r == 0)
+		return 0;
+	if (r & JD_ROLE_ADMIN)
+		return 1;
+	return (jd_perms_roles(permission) & r) != 0;
 }
 
 int jd_auth_may(const struct jd_principal *p, const char *permission)

@@ -40,6 +40,7 @@ struct jd_principal {
 
 struct jd_route;
 struct jd_store;
+struct jd_permission;
 
 struct jd_auth_input {
 	const struct jd_route *route;
@@ -60,8 +61,16 @@ typedef void (*jd_auth_done)(void *arg, int rc, int status, const char *why);
 void jd_auth_request(struct jd_store *store, const struct jd_auth_input *in, struct jd_principal *p,
 		     jd_auth_done done, void *arg);
 
-/* Whether roles grant `permission` (the matrix in auth.c and docs/security.md). */
+/*
+ * Whether roles grant `permission`: the admin any, another role when the
+ * permission's declaration names it (security/permissions.h).
+ */
 int jd_auth_roles_allow(unsigned roles, const char *permission);
+/* The core's own permissions, name == NULL ends (merged into the matrix first). */
+const struct jd_permission *jd_auth_core_permissions(void);
+/* The built-in roles, in order: name and bit of the i-th (i < jd_auth_role_count()). */
+size_t jd_auth_role_count(void);
+const char *jd_auth_role_at(size_t i, unsigned *bit);
 /* Whether an authenticated principal may do `permission` (e.g. open a sealed field). */
 int jd_auth_may(const struct jd_principal *p, const char *permission);
 /*

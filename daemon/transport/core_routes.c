@@ -1,4 +1,4 @@
-/* The core's own routes: health, status, plugins, the catalog, OpenAPI, metrics, reload. */
+/* The core's own routes: health, status, plugins, the catalog, roles, OpenAPI, metrics, reload. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +9,7 @@
 #include "transport/listener.h"
 #include "runtime/log.h"
 #include "runtime/metrics.h"
+#include "security/permissions.h"
 #include "host/plugins.h"
 #include "storage/redis.h"
 #include "transport/request.h"
@@ -79,6 +80,18 @@ static void get_routes(jd_req *req, void *arg)
 	jd_reply_json(req, 200, jd_router_catalog(srv->router));
 }
 
+static void get_roles(jd_req *req, void *arg)
+{
+	json_t *m = jd_perms_matrix();
+
+	(void)arg;
+	if (m == NULL) {
+		jd_reply_rc(req, JD_E_NOMEM, "roles");
+		return;
+	}
+	jd_reply_json(req, 200, m);
+}
+
 static void get_openapi(jd_req *req, void *arg)
 {
 	struct jd_server *srv = arg;
@@ -131,6 +144,9 @@ static const struct jd_route core_routes[] = {
      JD_ROUTE_NO_STORE, get_plugins, NULL},
     {"GET", "/v1/routes", "status.read", "The route catalog (drives the CLI)", NULL, NULL,
      JD_ROUTE_NO_STORE, get_routes, NULL},
+    {"GET", "/v1/roles", "status.read",
+     "Roles and the permissions each holds: the core's and the loaded plugins'", "roles", NULL,
+     JD_ROUTE_NO_STORE, get_roles, NULL},
     {"GET", "/v1/openapi.json", "status.read", "OpenAPI 3.1 description of the loaded routes",
      "openapi", NULL, JD_ROUTE_NO_STORE, get_openapi, NULL},
     {"GET", "/metrics", "metrics.read", "Prometheus metrics", NULL, NULL,

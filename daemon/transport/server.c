@@ -17,6 +17,7 @@
 #include "runtime/config.h"
 #include "security/keyring.h"
 #include "security/keys_routes.h"
+#include "security/permissions.h"
 #include "transport/listener.h"
 #include "runtime/log.h"
 #include "org/org_conflicts.h"
@@ -213,6 +214,24 @@ static int start_signals(struct jd_server *srv)
 	return JD_OK;
 }
 
+/* Every core route names a permission of the core's table (security/auth.c). */
+static int check_core_permissions(struct jd_server *srv, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < jd_router_count(srv->router); i++) {
+		const struct jd_route *r = &jd_router_at(srv->router, i)->route;
+		const char *owner = jd_perms_owner(r->permission);
+
+		if (owner == NULL || strcmp(owner, JD_PERMS_CORE) != 0) {
+			snprintf(err, errlen,
+				 "core route %s %s: permission '%s' is not in the core's table "
+				 "(daemon/security/auth.c)",
+				 r->method, r->path, r->permission);
+			return JD_ERR;
+		}
+	}
+	return JD_OK;
+}
+
 static int start_core(struct jd_server *srv, char *err, size_t errlen)
 {
 	srv->base = event_base_new();
@@ -239,9 +258,10 @@ static int start_core(struct jd_server *srv, char *err, size_t errlen)
 	    jd_org_groups_register(srv, err, errlen) != JD_OK ||
 	    jd_org_conflicts_register(srv, err, errlen) != JD_OK ||
 	    jd_org_rotation_register(srv, err, errlen) != JD_OK ||
-	    jd_org_report_register(srv, err, errlen) != JD_OK)
+	    jd_org_report_register(srv, err, errlen) != JD_OK ||
+	    jd_core_routes_register(srv, err, errlen) != JD_OK)
 		return JD_ERR;
-	return jd_core_routes_register(srv, err, errlen);
+	return check_core_permissions(srv, err, errlen);
 }
 
 int jd_server_start(struct jd_server *srv, struct jd_config *cfg)

@@ -11,6 +11,20 @@
  *
  * Return codes, everywhere: JD_OK (0) on success, a negative JD_E* value on
  * failure.
+ *
+ * The ABI version (docs/plugins.md, "The ABI version"):
+ * - appending a slot at the end of struct jd_host bumps JD_ABI_MINOR: a
+ *   plugin built against an older minor still loads (it checks host->size
+ *   before using a newer slot);
+ * - any other change to a struct a plugin fills or reads (jd_plugin,
+ *   jd_route, jd_field, jd_mutation, jd_op, jd_mutate_result,
+ *   jd_permission, jd_config_key, or a jd_host slot before the end) or to
+ *   a callback's signature bumps JD_ABI_MAJOR and resets the minor to 0.
+ * Besides the version, the descriptor carries the sizes of those structs
+ * as the plugin was compiled (struct jd_layout, put in by
+ * JD_PLUGIN_DEFINE); the loader refuses a plugin whose sizes differ from
+ * its own, naming both, so a forgotten bump is caught at load, not as a
+ * crash.
  */
 #ifndef JIANDU_PLUGIN_H
 #define JIANDU_PLUGIN_H
@@ -24,7 +38,7 @@ extern "C" {
 #endif
 
 #define JD_PLUGIN_MAGIC 0x4a44504cu /* "JDPL" */
-#define JD_ABI_MAJOR	1
+#define JD_ABI_MAJOR	2
 #define JD_ABI_MINOR	0
 
 enum jd_rc {
@@ -321,9 +335,9 @@ struct jd_host {
 	 * older than these slots.
 	 *
 	 * org_read: a county's organization as one JSON object (units,
-	 * people, groups, staffing figures' inputs; never declared ties): see
-	 * daemon/org/org_snapshot.h for its shape.  JD_OK: cb runs exactly once,
-	 * later, with JD_OK and the object (borrowed for the call), or
+	 * people, groups, staffing figures' inputs; never declared ties): its
+	 * shape is in docs/plugins.md, "The organization".  JD_OK: cb runs
+	 * exactly once, later, with JD_OK and the object (borrowed for the call), or
 	 * JD_E_NOTFOUND (no such tenant), JD_E_INVALID (not a county),
 	 * JD_E_UNAVAILABLE, JD_E_TIMEOUT, JD_ERR and NULL.  Any other return:
 	 * cb does not run.
@@ -374,17 +388,61 @@ struct jd_config_key {
 	const char *description;
 };
 
+/* ---- Permissions a plugin declares ------------------------------------- */
+
+/*
+ * One permission a plugin defines (docs/plugins.md, "Permissions").  The
+ * host merges the plugin's table into the role matrix at load; a route
+ * or a sealed-field open may then name it.  The core's own permissions
+ * are declared the same way (daemon/security/auth.c).
+ */
+struct jd_permission {
+	const char *name;    /* "<plugin name>.<what>", e.g. "cases.approve"; [a-z0-9_.] */
+	const char *summary; /* one line, shown by GET /v1/roles and jianductl roles */
+	/*
+	 * The built-in roles that hold it, comma-separated: "leader,staff";
+	 * NULL or "": the instance admin only (who holds every permission).
+	 * Roles: admin, tenant_admin, leader, staff, reviewer, trainer,
+	 * auditor, viewer (docs/security.md).
+	 */
+	const char *roles;
+};
+
+/* ---- The layout signature ------------------------------------------------ */
+
+/*
+ * The sizes of the structs a plugin and the host share, as the plugin was
+ * compiled.  The loader compares them with its own (jd_host's with its
+ * size at the plugin's minor) and refuses a mismatch, naming both.
+ */
+struct jd_layout {
+	uint32_t plugin, host, route, field, mutation, op, mutate_result, permission, config_key;
+};
+
+#define JD_LAYOUT                                                                                  \
+	{                                                                                          \
+		.plugin = sizeof(struct jd_plugin), .host = sizeof(struct jd_host),                \
+		.route = sizeof(struct jd_route), .field = sizeof(struct jd_field),                \
+		.mutation = sizeof(struct jd_mutation), .op = sizeof(struct jd_op),                \
+		.mutate_result = sizeof(struct jd_mutate_result),                                  \
+		.permission = sizeof(struct jd_permission),                                        \
+		.config_key = sizeof(struct jd_config_key),                                        \
+	}
+
 struct jd_plugin {
-	/* these three must stay first: they protect the rest */
+	/* these four must stay first: they protect the rest */
 	uint32_t magic;
 	uint32_t abi_major;
 	uint32_t abi_minor;
+	struct jd_layout layout;
 
 	const char *name;
 	const char *version;
 	const char *summary;
 	const char *const *requires;	    /* plugin names, NULL-terminated; may be NULL */
 	const struct jd_config_key *config; /* keys of [plugin.<name>], name == NULL ends */
+	/* the permissions it defines, name == NULL ends; may be NULL (no routes) */
+	const struct jd_permission *permissions;
 	int (*init)(const struct jd_host *host, jd_plugin_handle *self);
 	void (*fini)(void);
 	void *reserved[4];
@@ -397,6 +455,7 @@ struct jd_plugin {
 	const struct jd_plugin jd_plugin = {.magic = JD_PLUGIN_MAGIC,                              \
 					    .abi_major = JD_ABI_MAJOR,                             \
 					    .abi_minor = JD_ABI_MINOR,                             \
+					    .layout = JD_LAYOUT,                                   \
 					    __VA_ARGS__}
 
 #ifdef __cplusplus

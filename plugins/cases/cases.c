@@ -324,6 +324,21 @@ static void cases_fini(void)
 	org_cache_clear();
 }
 
+/* Who holds what by default (docs/cases.md, "Permissions"); the admin holds all. */
+static const struct jd_permission permissions[] = {
+    {PERM_READ, "Leads and cases in scope, their sealed subjects and allegation",
+     "leader,staff,reviewer"},
+    {PERM_WRITE, "Register, propose, file, assign, declare a recusal", "leader,staff"},
+    {PERM_APPROVE,
+     "Approve or reject proposals, decide, override a conflict check, decide recusals, "
+     "shred a reporter",
+     "leader"},
+    {PERM_REPORTER, "Open a reporter's identity (every open audited)", "leader"},
+    {PERM_STATS, "The figures for a range, a county or a roll-up", "leader,staff,viewer"},
+    {PERM_ADMIN, "Recount every counter from the records", ""},
+    {NULL, NULL, NULL},
+};
+
 static const struct jd_config_key config_keys[] = {
     {"disposition_days", "30", "days to dispose of a registered lead"},
     {"talk_inquiry_days", "30", "days for a talk or letter inquiry"},
@@ -343,4 +358,5 @@ static const struct jd_config_key config_keys[] = {
 JD_PLUGIN_DEFINE(.name = "cases", .version = "0.1.0",
 		 .summary = "Problem leads to filed cases, investigations and decisions, with the "
 			    "figures leaders report",
-		 .requires = NULL, .config = config_keys, .init = cases_init, .fini = cases_fini);
+		 .requires = NULL, .config = config_keys, .permissions = permissions,
+		 .init = cases_init, .fini = cases_fini);

@@ -117,6 +117,13 @@ static void example_fini(void)
 	notes_created_seen = 0;
 }
 
+/* The permissions the routes above name, and the built-in roles that hold them. */
+static const struct jd_permission permissions[] = {
+    {"example.read", "Read notes in scope and say hello", "leader,staff"},
+    {"example.write", "Add, change and purge notes", "leader,staff"},
+    {NULL, NULL, NULL},
+};
+
 static const struct jd_config_key config_keys[] = {
     {"greeting", "hello", "what GET /v1/example/hello says"},
     {NULL, NULL, NULL},
@@ -124,4 +131,5 @@ static const struct jd_config_key config_keys[] = {
 
 JD_PLUGIN_DEFINE(.name = "example", .version = "0.1.0",
 		 .summary = "Notes per tenant: the template for plugin authors", .requires = NULL,
-		 .config = config_keys, .init = example_init, .fini = example_fini);
+		 .config = config_keys, .permissions = permissions, .init = example_init,
+		 .fini = example_fini);

@@ -13,31 +13,127 @@
 #include <jiandu/plugin.h>
 
 #include "security/auth.h"
+#include "security/permissions.h"
 #include "security/ratelimit.h"
 #include "security/tokens.h"
 
+/* As a domain plugin would declare them (the cases plugin's defaults). */
+static const struct jd_permission cases_perms[] = {
+    {"cases.read", "read", "leader,staff,reviewer"},
+    {"cases.write", "write", "leader,staff"},
+    {"cases.approve", "approve", "leader"},
+    {"cases.stats", "figures", "leader,staff,viewer"},
+    {NULL, NULL, NULL},
+};
+
+static const struct jd_permission review_perms[] = {
+    {"review.decide", "decide", "reviewer"},
+    {NULL, NULL, NULL},
+};
+
 static void test_matrix(void **state)
 {
+	char err[300];
+
 	(void)state;
-	assert_true(jd_auth_roles_allow(JD_ROLE_ADMIN, "anything.at_all"));
-	assert_true(jd_auth_roles_allow(JD_ROLE_STAFF, "cases.write"));
-	assert_false(jd_auth_roles_allow(JD_ROLE_STAFF, "cases.approve"));
-	assert_false(jd_auth_roles_allow(JD_ROLE_STAFF, "users.read"));
-	assert_false(jd_auth_roles_allow(JD_ROLE_STAFF, "audit.read"));
-	assert_true(jd_auth_roles_allow(JD_ROLE_LEADER, "cases.approve"));
-	assert_true(jd_auth_roles_allow(JD_ROLE_AUDITOR, "audit.read"));
-	assert_false(jd_auth_roles_allow(JD_ROLE_AUDITOR, "cases.read"));
-	assert_true(jd_auth_roles_allow(JD_ROLE_VIEWER, "cases.stats"));
-	assert_false(jd_auth_roles_allow(JD_ROLE_VIEWER, "cases.read"));
-	assert_false(jd_auth_roles_allow(JD_ROLE_VIEWER, "stats")); /* "*.stats" needs a prefix */
+	/* the core's own permissions need no declaration by anyone */
 	assert_true(jd_auth_roles_allow(JD_ROLE_TENANT_ADMIN, "users.write"));
 	assert_true(jd_auth_roles_allow(JD_ROLE_TENANT_ADMIN, "org.write"));
 	assert_false(jd_auth_roles_allow(JD_ROLE_TENANT_ADMIN, "org.ties.read"));
-	assert_false(jd_auth_roles_allow(JD_ROLE_TENANT_ADMIN, "cases.read"));
 	assert_false(jd_auth_roles_allow(JD_ROLE_TENANT_ADMIN, "metrics.read"));
-	assert_true(jd_auth_roles_allow(JD_ROLE_REVIEWER | JD_ROLE_VIEWER, "review.decide"));
+	assert_false(jd_auth_roles_allow(JD_ROLE_STAFF, "users.read"));
+	assert_false(jd_auth_roles_allow(JD_ROLE_STAFF, "audit.read"));
+	assert_true(jd_auth_roles_allow(JD_ROLE_AUDITOR, "audit.read"));
 	assert_false(jd_auth_roles_allow(0, "status.read"));
-	assert_false(jd_auth_roles_allow(JD_ROLE_STAFF, "cases")); /* "cases.*" needs a suffix */
+	/* a plugin's, only once declared */
+	assert_false(jd_auth_roles_allow(JD_ROLE_STAFF, "cases.write"));
+	assert_int_equal(jd_perms_declare("cases", cases_perms, err, sizeof(err)), JD_OK);
+	assert_int_equal(jd_perms_declare("review", review_perms, err, sizeof(err)), JD_OK);
+	assert_string_equal(jd_perms_owner("cases.read"), "cases");
+	assert_string_equal(jd_perms_owner("status.read"), JD_PERMS_CORE);
+	assert_null(jd_perms_owner("cases.nothing"));
+	assert_true(jd_auth_roles_allow(JD_ROLE_ADMIN, "anything.at_all"));
+	assert_true(jd_auth_roles_allow(JD_ROLE_STAFF, "cases.write"));
+	assert_false(jd_auth_roles_allow(JD_ROLE_STAFF, "cases.approve"));
+	assert_true(jd_auth_roles_allow(JD_ROLE_LEADER, "cases.approve"));
+	assert_false(jd_auth_roles_allow(JD_ROLE_AUDITOR, "cases.read"));
+	assert_true(jd_auth_roles_allow(JD_ROLE_VIEWER, "cases.stats"));
+	assert_false(jd_auth_roles_allow(JD_ROLE_VIEWER, "cases.read"));
+	assert_false(jd_auth_roles_allow(JD_ROLE_VIEWER, "stats"));
+	assert_false(jd_auth_roles_allow(JD_ROLE_TENANT_ADMIN, "cases.read"));
+	assert_true(jd_auth_roles_allow(JD_ROLE_REVIEWER | JD_ROLE_VIEWER, "review.decide"));
+	assert_false(jd_auth_roles_allow(JD_ROLE_LEADER, "review.decide"));
+	assert_false(jd_auth_roles_allow(JD_ROLE_STAFF, "cases"));
+	/* unloaded: gone from the matrix */
+	jd_perms_remove_owner("review");
+	assert_false(jd_auth_roles_allow(JD_ROLE_REVIEWER, "review.decide"));
+	assert_true(jd_auth_roles_allow(JD_ROLE_REVIEWER, "cases.read"));
+	jd_perms_remove_owner("cases");
+	assert_false(jd_auth_roles_allow(JD_ROLE_STAFF, "cases.write"));
+}
+
+static void expect_refused(const char *owner, const struct jd_permission *t, const char *want)
+{
+	char err[300] = "";
+
+	assert_int_equal(jd_perms_declare(owner, t, err, sizeof(err)), JD_E_INVALID);
+	if (strstr(err, want) == NULL)
+		fail_msg("'%s' does not contain '%s'", err, want);
+	assert_null(jd_perms_owner(t[0].name)); /* nothing of a refused table stays */
+}
+
+static void test_declare_refused(void **state)
+{
+	static const struct jd_permission other_prefix[] = {{"cases.read", "r", "staff"},
+							    {NULL, NULL, NULL}};
+	static const struct jd_permission bad_role[] = {{"probe.read", "r", "staff,boss"},
+							{NULL, NULL, NULL}};
+	static const struct jd_permission twice[] = {
+	    {"probe.read", "r", "staff"}, {"probe.read", "r", "leader"}, {NULL, NULL, NULL}};
+	static const struct jd_permission no_summary[] = {{"probe.read", "", "staff"},
+							  {NULL, NULL, NULL}};
+	static const struct jd_permission bad_name[] = {{"probe.Read", "r", "staff"},
+							{NULL, NULL, NULL}};
+	static const struct jd_permission wildcard[] = {{"probe.*", "r", "staff"},
+							{NULL, NULL, NULL}};
+	static const struct jd_permission core_owned[] = {{"org.shadow", "r", "staff"},
+							  {NULL, NULL, NULL}};
+
+	(void)state;
+	expect_refused("probe", other_prefix,
+		       "plugin 'probe': permission 'cases.read' is outside its prefix 'probe.'");
+	expect_refused("probe", bad_role, "permission 'probe.read': unknown role 'boss'");
+	expect_refused("probe", twice, "permission 'probe.read' is declared twice");
+	expect_refused("probe", no_summary, "permission 'probe.read' has no summary");
+	expect_refused("probe", bad_name, "is not a name of [a-z0-9_] segments");
+	expect_refused("probe", wildcard, "is not a name of [a-z0-9_] segments");
+	expect_refused("org", core_owned, "the permission prefix 'org.' is the core's");
+}
+
+static void test_matrix_json(void **state)
+{
+	static const struct jd_permission probe[] = {{"probe.read", "read probes", "auditor"},
+						     {NULL, NULL, NULL}};
+	char err[300];
+	json_t *m, *rows, *last;
+
+	(void)state;
+	assert_int_equal(jd_perms_declare("probe", probe, err, sizeof(err)), JD_OK);
+	m = jd_perms_matrix();
+	assert_non_null(m);
+	rows = json_object_get(m, "permissions");
+	assert_true(json_array_size(rows) > 10);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(rows, 0), "declared_by")), "core");
+	last = json_array_get(rows, json_array_size(rows) - 1);
+	assert_string_equal(json_string_value(json_object_get(last, "permission")), "probe.read");
+	assert_string_equal(json_string_value(json_object_get(last, "declared_by")), "probe");
+	assert_string_equal(json_string_value(json_object_get(last, "summary")), "read probes");
+	assert_true(json_is_true(json_object_get(last, "admin")));
+	assert_true(json_is_true(json_object_get(last, "auditor")));
+	assert_true(json_is_false(json_object_get(last, "leader")));
+	json_decref(m);
+	jd_perms_remove_owner("probe");
 }
 
 static void test_roles_text(void **state)
@@ -241,9 +337,10 @@ static void test_record_scope(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_matrix),    cmocka_unit_test(test_roles_text),
-	    cmocka_unit_test(test_user_ids),  cmocka_unit_test(test_tokens),
-	    cmocka_unit_test(test_ratelimit), cmocka_unit_test(test_record_scope),
+	    cmocka_unit_test(test_matrix),	cmocka_unit_test(test_declare_refused),
+	    cmocka_unit_test(test_matrix_json), cmocka_unit_test(test_roles_text),
+	    cmocka_unit_test(test_user_ids),	cmocka_unit_test(test_tokens),
+	    cmocka_unit_test(test_ratelimit),	cmocka_unit_test(test_record_scope),
 	};
 
 	if (sodium_init() < 0)

@@ -10,6 +10,8 @@
 #include "host/bus.h"
 #include "runtime/config.h"
 #include "host/plugins.h"
+#include "security/auth.h"
+#include "security/permissions.h"
 #include "transport/router.h"
 #include "transport/server.h"
 #include "testutil.h"
@@ -72,8 +74,60 @@ static void test_abi_mismatch(void **state)
 {
 	(void)state;
 	expect_failure("bad_abi", NULL,
-		       "plugin 'bad_abi': built for plugin ABI 2.0, this jiandud "
-		       "provides 1.0");
+		       "plugin 'bad_abi': built for plugin ABI 3.0, this jiandud "
+		       "provides 2.0");
+}
+
+static void test_layout_mismatch(void **state)
+{
+	char want[200];
+
+	(void)state;
+	/* both signatures, the plugin's (one pointer less in jd_mutation) and ours */
+	snprintf(want, sizeof(want), "mutation=%zu", sizeof(struct jd_mutation) - sizeof(void *));
+	expect_failure("bad_layout", NULL, "plugin 'bad_layout': layout signature plugin=");
+	expect_failure("bad_layout", NULL, want);
+	snprintf(want, sizeof(want), "differs from this jiandud's plugin=%zu host=%zu",
+		 sizeof(struct jd_plugin), sizeof(struct jd_host));
+	expect_failure("bad_layout", NULL, want);
+}
+
+static void test_foreign_permission(void **state)
+{
+	(void)state;
+	expect_failure("perm_foreign", NULL,
+		       "plugin 'perm_foreign': permission 'cases.approve' is outside its prefix "
+		       "'perm_foreign.'");
+	assert_null(jd_perms_owner("perm_foreign.read"));
+}
+
+static void test_undeclared_permission(void **state)
+{
+	(void)state;
+	/* init went on as if the route were added: start-up stops all the same */
+	expect_failure("order_first,perm_undeclared", NULL,
+		       "plugin 'perm_undeclared': route POST /v1/perm_undeclared/x: permission "
+		       "'perm_undeclared.write' is declared by neither the core nor plugin "
+		       "'perm_undeclared'");
+	assert_null(jd_perms_owner("perm_undeclared.read"));
+}
+
+static void test_permissions_follow_the_plugin(void **state)
+{
+	struct jd_server srv;
+	struct jd_plugins *ps = NULL;
+	char err[512] = "";
+
+	(void)state;
+	setup_server(&srv);
+	assert_null(jd_perms_owner("perm_probe.read"));
+	assert_int_equal(load("perm_probe", NULL, &ps, err, sizeof(err), &srv), JD_OK);
+	assert_string_equal(jd_perms_owner("perm_probe.read"), "perm_probe");
+	assert_int_equal(jd_perms_roles("perm_probe.read"), JD_ROLE_AUDITOR | JD_ROLE_VIEWER);
+	assert_int_equal(jd_router_count(srv.router), 2);
+	jd_plugins_unload(ps);
+	assert_null(jd_perms_owner("perm_probe.read"));
+	teardown_server(&srv);
 }
 
 static void test_bad_magic(void **state)
@@ -163,11 +217,20 @@ static void test_empty_list(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_abi_mismatch),       cmocka_unit_test(test_bad_magic),
-	    cmocka_unit_test(test_no_descriptor),      cmocka_unit_test(test_missing_file),
-	    cmocka_unit_test(test_missing_dependency), cmocka_unit_test(test_init_failure),
-	    cmocka_unit_test(test_bad_names),	       cmocka_unit_test(test_unknown_plugin_key),
-	    cmocka_unit_test(test_dependency_order),   cmocka_unit_test(test_empty_list),
+	    cmocka_unit_test(test_abi_mismatch),
+	    cmocka_unit_test(test_layout_mismatch),
+	    cmocka_unit_test(test_foreign_permission),
+	    cmocka_unit_test(test_undeclared_permission),
+	    cmocka_unit_test(test_permissions_follow_the_plugin),
+	    cmocka_unit_test(test_bad_magic),
+	    cmocka_unit_test(test_no_descriptor),
+	    cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_missing_dependency),
+	    cmocka_unit_test(test_init_failure),
+	    cmocka_unit_test(test_bad_names),
+	    cmocka_unit_test(test_unknown_plugin_key),
+	    cmocka_unit_test(test_dependency_order),
+	    cmocka_unit_test(test_empty_list),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,7 +9,7 @@ expect_refusal() {
 	local load=$1 want=$2 out rc
 	jd_set plugins load "$load"
 	out=$("$JIANDUD" -t -c "$JD_DIR/jiandud.conf" 2>&1) && rc=0 || rc=$?
-	if [ "$load" = init_fails ]; then
+	if [ "$load" = init_fails ] || [ "$load" = perm_undeclared ]; then
 		equals "load=$load: jiandud -t passes (init runs only at start)" "$rc" 0
 	else
 		equals "load=$load: jiandud -t fails" "$rc" 1
@@ -19,7 +19,13 @@ expect_refusal() {
 	equals "load=$load: start-up stops" "$rc" 1
 	contains "load=$load: says why" "$out" "$want"
 }
-expect_refusal bad_abi "plugin 'bad_abi': built for plugin ABI 2.0"
+expect_refusal bad_abi "plugin 'bad_abi': built for plugin ABI 3.0, this jiandud provides 2.0"
+expect_refusal bad_layout "plugin 'bad_layout': layout signature plugin="
+jd_set plugins load bad_layout
+contains "bad_layout: names this jiandud's signature too" \
+	"$("$JIANDUD" -t -c "$JD_DIR/jiandud.conf" 2>&1)" "differs from this jiandud's plugin="
+expect_refusal perm_foreign "plugin 'perm_foreign': permission 'cases.approve' is outside its prefix 'perm_foreign.'"
+expect_refusal perm_undeclared "plugin 'perm_undeclared': route POST /v1/perm_undeclared/x: permission 'perm_undeclared.write' is declared by neither the core nor plugin 'perm_undeclared'"
 expect_refusal needs_missing "plugin 'needs_missing' requires plugin 'nonexistent'"
 expect_refusal init_fails "plugin 'init_fails': init failed"
 expect_refusal no_descriptor "exports no 'jd_plugin' descriptor"

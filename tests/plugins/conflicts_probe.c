@@ -67,5 +67,11 @@ static int init(const struct jd_host *h, jd_plugin_handle *s)
 	return h->route_add(s, &route);
 }
 
+static const struct jd_permission permissions[] = {
+    {"conflicts_probe.read", "Ask org_conflicts", NULL},
+    {NULL, NULL, NULL},
+};
+
 JD_PLUGIN_DEFINE(.name = "conflicts_probe", .version = "0.0.1",
-		 .summary = "test: the org_conflicts host slot", .init = init);
+		 .summary = "test: the org_conflicts host slot", .permissions = permissions,
+		 .init = init);

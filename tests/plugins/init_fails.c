@@ -8,7 +8,7 @@ static void never(jd_req *req, void *arg)
 }
 
 static const struct jd_route route = {
-    "GET", "/v1/init_fails/x", "x.read", "never served", NULL, NULL, 0, never, NULL};
+    "GET", "/v1/init_fails/x", "init_fails.read", "never served", NULL, NULL, 0, never, NULL};
 
 static int init(const struct jd_host *h, jd_plugin_handle *s)
 {
@@ -17,4 +17,10 @@ static int init(const struct jd_host *h, jd_plugin_handle *s)
 	return JD_ERR;
 }
 
-JD_PLUGIN_DEFINE(.name = "init_fails", .version = "0.0.1", .init = init);
+static const struct jd_permission permissions[] = {
+    {"init_fails.read", "Never served", NULL},
+    {NULL, NULL, NULL},
+};
+
+JD_PLUGIN_DEFINE(.name = "init_fails", .version = "0.0.1", .permissions = permissions,
+		 .init = init);

@@ -74,5 +74,10 @@ static void fini(void)
 	host->timer_cancel(self, warmup);
 }
 
+static const struct jd_permission permissions[] = {
+    {"slow.read", "Wait, then answer", NULL},
+    {NULL, NULL, NULL},
+};
+
 JD_PLUGIN_DEFINE(.name = "slow", .version = "0.0.1", .summary = "test: delayed answers",
-		 .init = init, .fini = fini);
+		 .permissions = permissions, .init = init, .fini = fini);
