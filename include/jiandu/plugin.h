@@ -394,7 +394,8 @@ struct jd_config_key {
  * One permission a plugin defines (docs/plugins.md, "Permissions").  The
  * host merges the plugin's table into the role matrix at load; a route
  * or a sealed-field open may then name it.  The core's own permissions
- * are declared the same way (daemon/security/auth.c).
+ * are declared the same way (docs/security.md, "Roles and the permission
+ * matrix").
  */
 struct jd_permission {
 	const char *name;    /* "<plugin name>.<what>", e.g. "cases.approve"; [a-z0-9_.] */
