@@ -246,6 +246,19 @@ static void fini_one(struct jd_plugin_handle *h)
 	jd_info("plugin stopped", "plugin=%s", h->name);
 }
 
+/* Undoes what a plugin whose start failed left: its fini if its init succeeded. */
+static void abandon(struct jd_plugin_handle *h, int init_rc)
+{
+	if (init_rc == JD_OK) {
+		h->initialized = 1;
+		fini_one(h);
+		return;
+	}
+	jd_router_remove_owner(h->srv->router, h->name);
+	jd_bus_unsubscribe_owner(h->srv->bus, h);
+	jd_timer_cancel_all(&h->timers);
+}
+
 static int init_all(struct jd_plugin_handle **hs, size_t n, const struct jd_host *host, char *err,
 		    size_t errlen)
 {
@@ -253,17 +266,13 @@ static int init_all(struct jd_plugin_handle **hs, size_t n, const struct jd_host
 		int rc = hs[i]->desc->init(host, hs[i]);
 
 		/* a refused permission stops start-up even if init went on without the route */
+		if (hs[i]->refusal[0] != '\0')
+			snprintf(err, errlen, "plugin '%s': %s", hs[i]->name, hs[i]->refusal);
+		else if (rc != JD_OK)
+			snprintf(err, errlen, "plugin '%s': init failed (rc %d); see its log lines",
+				 hs[i]->name, rc);
 		if (hs[i]->refusal[0] != '\0' || rc != JD_OK) {
-			if (hs[i]->refusal[0] != '\0')
-				snprintf(err, errlen, "plugin '%s': %s", hs[i]->name,
-					 hs[i]->refusal);
-			else
-				snprintf(err, errlen,
-					 "plugin '%s': init failed (rc %d); see its log lines",
-					 hs[i]->name, rc);
-			jd_router_remove_owner(hs[i]->srv->router, hs[i]->name);
-			jd_bus_unsubscribe_owner(hs[i]->srv->bus, hs[i]);
-			jd_timer_cancel_all(&hs[i]->timers);
+			abandon(hs[i], rc);
 			while (i-- > 0)
 				fini_one(hs[i]);
 			return JD_ERR;
