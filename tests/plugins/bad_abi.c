@@ -1,12 +1,7 @@
 /* Test plugin: built for a plugin ABI this jiandud does not speak. */
 #include <jiandu/plugin.h>
 
-static int init(const struct jd_host *h, jd_plugin_handle *s)
-{
-	(void)h;
-	(void)s;
-	return JD_OK;
-}
+#include "noop_init.h"
 
 __attribute__((visibility("default"))) const struct jd_plugin jd_plugin = {
     .magic = JD_PLUGIN_MAGIC,
@@ -14,5 +9,5 @@ __attribute__((visibility("default"))) const struct jd_plugin jd_plugin = {
     .abi_minor = 0,
     .name = "bad_abi",
     .version = "0.0.1",
-    .init = init,
+    .init = noop_init,
 };

@@ -6,12 +6,7 @@
  */
 #include <jiandu/plugin.h>
 
-static int init(const struct jd_host *h, jd_plugin_handle *s)
-{
-	(void)h;
-	(void)s;
-	return JD_OK;
-}
+#include "noop_init.h"
 
 __attribute__((visibility("default"))) const struct jd_plugin jd_plugin = {
     .magic = JD_PLUGIN_MAGIC,
@@ -31,5 +26,5 @@ __attribute__((visibility("default"))) const struct jd_plugin jd_plugin = {
 	},
     .name = "bad_layout",
     .version = "0.0.1",
-    .init = init,
+    .init = noop_init,
 };

@@ -1,12 +1,7 @@
 /* Test plugin: declares a permission under another plugin's prefix; refused at load. */
 #include <jiandu/plugin.h>
 
-static int init(const struct jd_host *h, jd_plugin_handle *s)
-{
-	(void)h;
-	(void)s;
-	return JD_OK;
-}
+#include "noop_init.h"
 
 static const struct jd_permission permissions[] = {
     {"perm_foreign.read", "its own: fine", "staff"},
@@ -16,4 +11,4 @@ static const struct jd_permission permissions[] = {
 
 JD_PLUGIN_DEFINE(.name = "perm_foreign", .version = "0.0.1",
 		 .summary = "test: declares a permission of another prefix",
-		 .permissions = permissions, .init = init);
+		 .permissions = permissions, .init = noop_init);
