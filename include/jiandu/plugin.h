@@ -163,6 +163,75 @@ typedef void (*jd_read_cb)(int rc, json_t *result, void *arg);
 typedef void (*jd_event_cb)(const char *name, json_t *payload, void *arg);
 typedef void (*jd_timer_cb)(void *arg);
 
+/* ---- Domain services: the types (docs/plugins.md "Domain services") -------- */
+
+/*
+ * What every domain plugin needs, written once in the host: a mutation
+ * builder, calendar dates, counters bucketed by day and month, and the
+ * statistics over them.  The plugin declares its tables as data; the
+ * host does the machinery.
+ */
+
+/* A calendar date as days since 1970-01-01 (proleptic Gregorian, local time). */
+typedef long jd_day;
+
+/*
+ * A mutation under construction (mut_* slots): fields set and deleted,
+ * ops appended, every string copied and owned by it.  Out of memory is
+ * remembered and reported once, by mut_submit.
+ */
+struct jd_mut;
+
+/*
+ * A plugin's counters: per event, HINCRBY of "<metric>|YYYYMMDD" and
+ * "<metric>|YYYYMM" on the tenant's hash "<prefix>:t" and on the unit's
+ * "<prefix>:u:<unit>", and SADD of the unit to "<prefix>:units".
+ */
+struct jd_counters {
+	const char *prefix;	    /* e.g. "cnt"; distinct per plugin */
+	const char *const *metrics; /* what a statistics query reads; NULL-terminated */
+};
+
+/*
+ * A statistics query: the counters' metrics summed over [from, to] (and
+ * the same range a year earlier), over a county or the counties a city or
+ * province rolls up (org_tenants), optionally one unit or one group of a
+ * county.  Field names in error messages are the route's input fields
+ * "tenant", "from", "to", "compare", "unit", "group".
+ */
+struct jd_stats_query {
+	jd_req *req;	    /* the caller: who may read what (tenant_readable, record scope) */
+	const char *tenant; /* a county, city or province */
+	const char *from;   /* "YYYY-MM-DD" */
+	const char *to;	    /* "YYYY-MM-DD", on or after from */
+	const char *compare;	    /* NULL, "none" or "previous-year" */
+	const char *unit;	    /* NULL or a unit code (a county only) */
+	const char *group;	    /* NULL or a group code (a county only; its units summed) */
+	const struct jd_counters *counters;
+	/*
+	 * NULL, or a metric: also count the active agencies (of the unit or
+	 * group when filtered) whose metric is above 0 in the range.
+	 */
+	const char *agencies_with;
+};
+
+struct jd_stats_result {
+	size_t counties; /* how many counties were summed */
+	jd_day from, to, prev_from, prev_to;
+	int compare;		     /* 1: the previous year's figures were read */
+	const long long (*sum)[2];   /* per metric: [0] the range, [1] the year before */
+	long long agencies_total;    /* active agencies in the filter (today's) */
+	long long agencies_with[2];  /* of which with agencies_with > 0: range, year before */
+};
+
+/*
+ * rc JD_OK with r; JD_E_INVALID with a message naming the field (reply
+ * 400 with it); or JD_E_UNAVAILABLE, JD_E_TIMEOUT, JD_E_NOMEM, JD_ERR (r
+ * and message NULL).  Both are borrowed for the call.
+ */
+typedef void (*jd_stats_cb)(int rc, const struct jd_stats_result *r, const char *message,
+			    void *arg);
+
 /* ---- The host table -------------------------------------------------- */
 
 struct jd_host {
@@ -364,6 +433,62 @@ struct jd_host {
 	 */
 	int (*tenant_readable)(jd_req *req, const char *tenant, const char *parent);
 	void *reserved[1];
+
+	/* ==== Domain services (docs/plugins.md "Domain services") ==============
+	 * NULL in a host older than these slots (check host->size).
+	 */
+
+	/* -- mutation builder: NULL out of memory; mut_free(NULL) does nothing */
+	struct jd_mut *(*mut_new)(void);
+	void (*mut_free)(struct jd_mut *m);
+	void (*mut_set)(struct jd_mut *m, const char *field, const char *value);
+	void (*mut_setf)(struct jd_mut *m, const char *field, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+	void (*mut_del)(struct jd_mut *m, const char *field);
+	void (*mut_op)(struct jd_mut *m, enum jd_op_kind kind, const char *key, const char *member,
+		       const char *value);
+	/* marks m failed (a step's own allocation failed): mut_submit answers JD_E_NOMEM */
+	void (*mut_fail)(struct jd_mut *m);
+	/* m's ops so far (n of them), e.g. to sum a scratch mutation's counters */
+	const struct jd_op *(*mut_ops)(const struct jd_mut *m, size_t *n);
+	/*
+	 * Submits m with what: tenant, record, expect_version, idempotency_key,
+	 * req, action (its set, del, ops and n_ops are ignored: m's are used).
+	 * m stays the caller's to free (at once is fine).  Returns as
+	 * store_mutate; JD_E_NOMEM when m ran out of memory.
+	 */
+	int (*mut_submit)(jd_plugin_handle *self, struct jd_mut *m, const struct jd_mutation *what,
+			  jd_mutate_cb cb, void *arg);
+
+	/* -- calendar dates, exchanged as "YYYY-MM-DD" */
+	/* JD_OK, or JD_E_INVALID when not a real date (1949..9999) */
+	int (*day_parse)(const char *s, jd_day *out);
+	void (*day_format)(jd_day d, char out[11]);
+	jd_day (*day_today)(void); /* local time */
+	int (*day_year)(jd_day d);
+	long (*day_number)(jd_day d); /* YYYYMMDD as a number: a sorted set's score */
+	jd_day (*day_from_number)(long yyyymmdd);
+	/*
+	 * An event's date from input field `field` (value NULL: today): not
+	 * in the future, not before not_before (negative: no bound), which
+	 * the message calls after_what ("the case was filed").  JD_OK, or
+	 * JD_E_INVALID with a message naming the field in err.
+	 */
+	int (*date_input)(const char *field, const char *value, jd_day not_before,
+			  const char *after_what, jd_day *out, char *err, size_t errlen);
+
+	/* -- counters (struct jd_counters), added to m: by (+1, -1) on day d */
+	void (*counter_add)(struct jd_mut *m, const struct jd_counters *c, const char *unit,
+			    const char *metric, jd_day d, long long by);
+	/*
+	 * The statistics query (struct jd_stats_query).  JD_OK: cb runs
+	 * exactly once, later.  JD_E_INVALID (bad input) or JD_E_FORBIDDEN
+	 * (the caller may not read these figures) with a message in err: cb
+	 * does not run; nor on any other return.
+	 */
+	int (*stats_query)(jd_plugin_handle *self, const struct jd_stats_query *q, jd_stats_cb cb,
+			   void *arg, char *err, size_t errlen);
+	/* ==== end of domain services ========================================== */
 };
 
 /* ---- The descriptor a plugin exports ----------------------------------- */

@@ -104,7 +104,7 @@ struct ctx *ctx_new(jd_req *req, enum rec_kind kind, const char *tenant, const c
 	snprintf(c->tenant, sizeof(c->tenant), "%s", tenant ? tenant : "");
 	snprintf(c->id, sizeof(c->id), "%s", id ? id : "");
 	snprintf(c->record, sizeof(c->record), "%s:%s", kind_type(kind), c->id);
-	c->m = mut_new();
+	c->m = host->mut_new();
 	if (c->m == NULL) {
 		free(c);
 		return NULL;
@@ -120,7 +120,7 @@ void ctx_free(struct ctx *c)
 	json_decref(c->org);
 	json_decref(c->aux);
 	json_decref(c->aux2);
-	mut_free(c->m);
+	host->mut_free(c->m);
 	free(c);
 }
 
@@ -368,8 +368,14 @@ const char *ctx_action(struct ctx *c, const char *action, char *buf, size_t len)
 void ctx_submit(struct ctx *c, const char *action)
 {
 	char a[96];
-	int rc = mut_submit(c->m, c->tenant, c->record, c->version, NULL, c->req,
-			    ctx_action(c, action, a, sizeof(a)), ctx_on_mutated, c);
+	int rc = host->mut_submit(
+	    self, c->m,
+	    &(const struct jd_mutation){.tenant = c->tenant,
+					.record = c->record,
+					.expect_version = c->version,
+					.req = c->req,
+					.action = ctx_action(c, action, a, sizeof(a))},
+	    ctx_on_mutated, c);
 
 	if (rc != JD_OK)
 		ctx_fail(c, rc);

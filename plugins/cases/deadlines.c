@@ -65,34 +65,34 @@ void move_state(struct ctx *c, const char *from, const char *to, jd_day start)
 	char key[64], member[128], score[24], date[11];
 	jd_day due;
 
-	day_format(start, date);
-	mut_set(c->m, "state", to);
-	mut_set(c->m, "state_since", date);
+	host->day_format(start, date);
+	host->mut_set(c->m, "state", to);
+	host->mut_set(c->m, "state_since", date);
 	snprintf(c->to, sizeof(c->to), "%s", to);
 	if (from != NULL && from[0] != '\0') {
 		snprintf(key, sizeof(key), "%s:state:%s", kind_plural(c->kind), from);
-		mut_op(c->m, JD_OP_ZREM, key, c->id, NULL);
+		host->mut_op(c->m, JD_OP_ZREM, key, c->id, NULL);
 		member_of(c, from, member, sizeof(member));
-		mut_op(c->m, JD_OP_ZREM, "deadlines", member, NULL);
-		mut_op(c->m, JD_OP_HDEL, SENT_KEY, member, NULL);
+		host->mut_op(c->m, JD_OP_ZREM, "deadlines", member, NULL);
+		host->mut_op(c->m, JD_OP_HDEL, SENT_KEY, member, NULL);
 	}
 	snprintf(key, sizeof(key), "%s:state:%s", kind_plural(c->kind), to);
-	snprintf(score, sizeof(score), "%ld", day_number(start));
-	mut_op(c->m, JD_OP_ZADD, key, c->id, score);
+	snprintf(score, sizeof(score), "%ld", host->day_number(start));
+	host->mut_op(c->m, JD_OP_ZADD, key, c->id, score);
 	due = deadline_due(c->kind, to, start);
 	if (due >= 0) {
 		member_of(c, to, member, sizeof(member));
-		snprintf(score, sizeof(score), "%ld", day_number(due));
-		mut_op(c->m, JD_OP_ZADD, "deadlines", member, score);
-		day_format(due, date);
-		mut_set(c->m, "due", date);
+		snprintf(score, sizeof(score), "%ld", host->day_number(due));
+		host->mut_op(c->m, JD_OP_ZADD, "deadlines", member, score);
+		host->day_format(due, date);
+		host->mut_set(c->m, "due", date);
 	} else {
-		mut_set(c->m, "due", "");
+		host->mut_set(c->m, "due", "");
 	}
 	if (c->kind == KIND_LEAD && state_terminal(KIND_LEAD, to)) {
 		snprintf(member, sizeof(member), "lead:%s#transfer", c->id);
-		mut_op(c->m, JD_OP_ZREM, "deadlines", member, NULL);
-		mut_op(c->m, JD_OP_HDEL, SENT_KEY, member, NULL);
+		host->mut_op(c->m, JD_OP_ZREM, "deadlines", member, NULL);
+		host->mut_op(c->m, JD_OP_HDEL, SENT_KEY, member, NULL);
 	}
 }
 
@@ -167,7 +167,7 @@ static void overdue_done(struct batch *b, void *arg)
 		long due = score ? atol(score) : 0;
 		const char *stage, *state = json_string_value(json_array_get(r, 0));
 		char record[80], date[11];
-		jd_day d = day_from_number(due);
+		jd_day d = host->day_from_number(due);
 
 		if (state == NULL || m == NULL ||
 		    split_member(m, record, sizeof(record), &stage) != 0 ||
@@ -175,7 +175,7 @@ static void overdue_done(struct batch *b, void *arg)
 				   json_string_value(json_array_get(r, 2)),
 				   json_string_value(json_array_get(r, 3))))
 			continue;
-		day_format(d, date);
+		host->day_format(d, date);
 		json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:I, s:b}", "record",
 						     record, "stage", stage, "state", state, "due",
 						     date, "days_left", (json_int_t)(d - o->today),
@@ -243,8 +243,8 @@ void overdue_list(jd_req *req, void *arg)
 		return;
 	}
 	o->c = c;
-	o->today = day_today();
-	snprintf(max, sizeof(max), "%ld", day_number(o->today + (jd_day)days));
+	o->today = host->day_today();
+	snprintf(max, sizeof(max), "%ld", host->day_number(o->today + (jd_day)days));
 	rc = host->store_read(self, c->tenant, 8, argv, on_overdue_range, o);
 	if (rc != JD_OK) {
 		free(o);
@@ -295,7 +295,7 @@ static int notify(const struct sweep *s, const char *record, const char *stage, 
 	json_t *payload;
 	int rc;
 
-	day_format(d, date);
+	host->day_format(d, date);
 	payload = json_pack("{s:s, s:s, s:s, s:s, s:I}", "tenant", s->tenant, "record", record,
 			    "stage", stage, "due", date, "days_left", (json_int_t)(d - s->today));
 	if (payload == NULL)
@@ -308,12 +308,17 @@ static int notify(const struct sweep *s, const char *record, const char *stage, 
 }
 
 /* Records what was published in "deadlines:sent" (one mutation). */
-static void sent_record(const struct sweep *s, struct mut *m)
+static void sent_record(const struct sweep *s, struct jd_mut *m)
 {
 	char *t = strdup(s->tenant);
-	int rc = t ? mut_submit(m, s->tenant, SENT_KEY, JD_VERSION_ANY, NULL, NULL,
-				"cases.deadline.notify", on_sent_recorded, t)
-		   : JD_E_NOMEM;
+	int rc =
+	    t ? host->mut_submit(self, m,
+				 &(const struct jd_mutation){.tenant = s->tenant,
+							     .record = SENT_KEY,
+							     .expect_version = JD_VERSION_ANY,
+							     .action = "cases.deadline.notify"},
+				 on_sent_recorded, t)
+	      : JD_E_NOMEM;
 
 	if (rc != JD_OK)
 		on_sent_recorded(rc, NULL, t); /* logs, frees t */
@@ -323,14 +328,14 @@ static void sent_record(const struct sweep *s, struct mut *m)
 static void on_sent(int rc, json_t *sent, void *arg)
 {
 	struct sweep *s = arg;
-	struct mut *m = mut_new();
+	struct jd_mut *m = host->mut_new();
 	size_t n = json_array_size(s->items) / 2, published = 0;
 
 	for (size_t i = 0; rc == JD_OK && m != NULL && i < n; i++) {
 		const char *member = json_string_value(json_array_get(s->items, 2 * i));
 		const char *score = json_string_value(json_array_get(s->items, 2 * i + 1));
 		long due = score ? atol(score) : 0;
-		jd_day d = day_from_number(due);
+		jd_day d = host->day_from_number(due);
 		const char *was = json_string_value(json_array_get(sent, i));
 		char mark[40], record[80];
 		const char *stage;
@@ -340,12 +345,12 @@ static void on_sent(int rc, json_t *sent, void *arg)
 		    split_member(member, record, sizeof(record), &stage) != 0 ||
 		    notify(s, record, stage, d) != 0)
 			continue;
-		mut_set(m, member, mark);
+		host->mut_set(m, member, mark);
 		published++;
 	}
 	if (published > 0)
 		sent_record(s, m);
-	mut_free(m);
+	host->mut_free(m);
 	if (rc != JD_OK || n < SWEEP_PAGE) {
 		sweep_free(s);
 		return;
@@ -390,7 +395,7 @@ static void sweep_page(struct sweep *s)
 			      "WITHSCORES",    "LIMIT",	    offset, page};
 	int rc;
 
-	snprintf(max, sizeof(max), "%ld", day_number(s->today + s->near));
+	snprintf(max, sizeof(max), "%ld", host->day_number(s->today + s->near));
 	snprintf(offset, sizeof(offset), "%ld", s->offset);
 	snprintf(page, sizeof(page), "%d", SWEEP_PAGE);
 	rc = host->store_read(self, s->tenant, 8, argv, on_due_range, s);
@@ -415,7 +420,7 @@ static void sweep_tenant(const char *tenant, jd_day today, int near)
 
 static void on_registry(int rc, json_t *result, void *arg)
 {
-	jd_day today = day_today();
+	jd_day today = host->day_today();
 	int near = config_days("near_days");
 
 	(void)arg;

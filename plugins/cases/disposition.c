@@ -65,7 +65,7 @@ static int seal_input(struct ctx *c, const char *name)
 	sealed = host->seal(self, c->tenant, kind_type(c->kind), c->id, name, v);
 	if (sealed == NULL)
 		return errno == ENOMEM ? JD_E_NOMEM : JD_ERR;
-	mut_set(c->m, name, sealed);
+	host->mut_set(c->m, name, sealed);
 	free(sealed);
 	return JD_OK;
 }
@@ -90,7 +90,7 @@ static void propose_keyed(struct ctx *c)
 		ctx_fail(c, rc);
 		return;
 	}
-	mut_set(c->m, "pending", text);
+	host->mut_set(c->m, "pending", text);
 	free(text);
 	snprintf(c->to, sizeof(c->to), "%s", rec_str(c, "state"));
 	snprintf(a, sizeof(a), "cases.%s.propose.%s", kind_type(c->kind), action);
@@ -190,19 +190,19 @@ static void extend_deadline(struct ctx *c, long long days)
 	char member[128], score[24], date[11];
 	jd_day due;
 
-	if (day_parse(rec_str(c, "due"), &due) != 0) {
-		mut_setf(c->m, "ext_days", "%lld", rec_int(c, "ext_days") + days);
+	if (host->day_parse(rec_str(c, "due"), &due) != 0) {
+		host->mut_setf(c->m, "ext_days", "%lld", rec_int(c, "ext_days") + days);
 		return;
 	}
 	due += (jd_day)days;
-	day_format(due, date);
+	host->day_format(due, date);
 	snprintf(member, sizeof(member), "%s:%s#%s", kind_type(c->kind), c->id,
 		 rec_str(c, "state"));
-	snprintf(score, sizeof(score), "%ld", day_number(due));
-	mut_op(c->m, JD_OP_ZADD, "deadlines", member, score);
-	mut_op(c->m, JD_OP_HDEL, "deadlines:sent", member, NULL);
-	mut_set(c->m, "due", date);
-	mut_setf(c->m, "ext_days", "%lld", rec_int(c, "ext_days") + days);
+	snprintf(score, sizeof(score), "%ld", host->day_number(due));
+	host->mut_op(c->m, JD_OP_ZADD, "deadlines", member, score);
+	host->mut_op(c->m, JD_OP_HDEL, "deadlines:sent", member, NULL);
+	host->mut_set(c->m, "due", date);
+	host->mut_setf(c->m, "ext_days", "%lld", rec_int(c, "ext_days") + days);
 }
 
 void approve_effects(struct ctx *c, const struct transition *t, json_t *pending)
@@ -210,20 +210,20 @@ void approve_effects(struct ctx *c, const struct transition *t, json_t *pending)
 	const char *action = t->action;
 	char date[11];
 
-	day_format(c->day, date);
+	host->day_format(c->day, date);
 	if (strcmp(action, "extend") == 0)
 		extend_deadline(c, json_integer_value(json_object_get(pending, "days")));
 	if (strncmp(action, "outcome.", 8) == 0)
-		mut_set(c->m, "outcome", action + 8);
+		host->mut_set(c->m, "outcome", action + 8);
 	if (t->disposition != NULL) {
 		long long n = rec_int(c, "dispositions") + 1;
 		char field[32];
 
 		snprintf(field, sizeof(field), "disp.%lld", n);
-		mut_setf(c->m, field, "%s|%s", t->disposition, date);
-		mut_setf(c->m, "dispositions", "%lld", n);
-		mut_set(c->m, "way", t->disposition);
-		mut_set(c->m, "disposed", date);
+		host->mut_setf(c->m, field, "%s|%s", t->disposition, date);
+		host->mut_setf(c->m, "dispositions", "%lld", n);
+		host->mut_set(c->m, "way", t->disposition);
+		host->mut_set(c->m, "disposed", date);
 		cnt_lead_disposed(c->m, rec_str(c, "unit"), t->disposition, c->day, 1);
 	}
 	if (c->kind == KIND_CASE)
@@ -284,17 +284,17 @@ static void approve_loaded(struct ctx *c)
 		reply_illegal(c, "approve");
 		return;
 	}
-	if (day_parse(rec_str(c, "state_since"), &since) != 0)
+	if (host->day_parse(rec_str(c, "state_since"), &since) != 0)
 		since = -1;
-	if (date_input("date", in_str(c, "date"), since, "the record entered its state", &c->day,
-		       err, sizeof(err)) != 0) {
+	if (host->date_input("date", in_str(c, "date"), since, "the record entered its state",
+			     &c->day, err, sizeof(err)) != 0) {
 		json_decref(pending);
 		ctx_invalid(c, "%s", err);
 		return;
 	}
-	c->late = c->day < day_today();
-	mut_del(c->m, "pending");
-	mut_set(c->m, "approved_by", host->req_principal(c->req));
+	c->late = c->day < host->day_today();
+	host->mut_del(c->m, "pending");
+	host->mut_set(c->m, "approved_by", host->req_principal(c->req));
 	if (t->to != NULL)
 		move_state(c, rec_str(c, "state"), t->to, c->day);
 	else
@@ -302,8 +302,14 @@ static void approve_loaded(struct ctx *c)
 	approve_effects(c, t, pending);
 	json_decref(pending);
 	snprintf(a, sizeof(a), "cases.%s.approve.%s", kind_type(c->kind), t->action);
-	rc = mut_submit(c->m, c->tenant, c->record, c->version, NULL, c->req,
-			ctx_action(c, a, err, sizeof(err)), on_approved, c);
+	rc = host->mut_submit(
+	    self, c->m,
+	    &(const struct jd_mutation){.tenant = c->tenant,
+					.record = c->record,
+					.expect_version = c->version,
+					.req = c->req,
+					.action = ctx_action(c, a, err, sizeof(err))},
+	    on_approved, c);
 	if (rc != JD_OK)
 		ctx_fail(c, rc);
 }
@@ -312,10 +318,10 @@ static void reject_loaded(struct ctx *c)
 {
 	if (awaits_check(c) != 0)
 		return;
-	mut_del(c->m, "pending");
-	mut_set(c->m, "rejected", rec_str(c, "pending"));
-	mut_set(c->m, "rejected_by", host->req_principal(c->req));
-	mut_set(c->m, "rejected_reason", in_str(c, "reason") ? in_str(c, "reason") : "");
+	host->mut_del(c->m, "pending");
+	host->mut_set(c->m, "rejected", rec_str(c, "pending"));
+	host->mut_set(c->m, "rejected_by", host->req_principal(c->req));
+	host->mut_set(c->m, "rejected_reason", in_str(c, "reason") ? in_str(c, "reason") : "");
 	snprintf(c->to, sizeof(c->to), "%s", rec_str(c, "state"));
 	ctx_submit(c, kind_type(c->kind)[0] == 'l' ? "cases.lead.reject" : "cases.case.reject");
 }
@@ -345,7 +351,7 @@ static void reactivate_keyed(struct ctx *c)
 		ctx_fail(c, rc);
 		return;
 	}
-	mut_setf(c->m, "reactivations", "%lld", rec_int(c, "reactivations") + 1);
+	host->mut_setf(c->m, "reactivations", "%lld", rec_int(c, "reactivations") + 1);
 	move_state(c, "held", "registered", c->day);
 	ctx_submit(c, "cases.lead.reactivate");
 }
@@ -361,14 +367,14 @@ static void reactivate_loaded(struct ctx *c)
 		reply_illegal(c, "reactivate");
 		return;
 	}
-	if (day_parse(rec_str(c, "state_since"), &since) != 0)
+	if (host->day_parse(rec_str(c, "state_since"), &since) != 0)
 		since = -1;
-	if (date_input("date", in_str(c, "date"), since, "the lead was put on hold", &c->day, err,
-		       sizeof(err)) != 0) {
+	if (host->date_input("date", in_str(c, "date"), since, "the lead was put on hold", &c->day,
+			     err, sizeof(err)) != 0) {
 		ctx_invalid(c, "%s", err);
 		return;
 	}
-	c->late = c->day < day_today();
+	c->late = c->day < host->day_today();
 	ctx_keys(c, reactivate_keyed);
 }
 

@@ -45,10 +45,13 @@ static void recount_fail(struct recount *r, int rc)
 }
 
 /* Adds the scratch mutation's HINCRBY ops to the expected counters, then empties it. */
-static void fold(struct recount *r, struct mut *m)
+static void fold(struct recount *r, struct jd_mut *m)
 {
-	for (size_t i = 0; i < m->nops; i++) {
-		const struct jd_op *op = &m->ops[i];
+	size_t nops;
+	const struct jd_op *ops = host->mut_ops(m, &nops);
+
+	for (size_t i = 0; i < nops; i++) {
+		const struct jd_op *op = &ops[i];
 		json_t *h;
 		long long v;
 
@@ -73,13 +76,13 @@ static const char *field(json_t *arr, const char *name)
 	return "";
 }
 
-static void lead_counters(struct mut *m, json_t *rec)
+static void lead_counters(struct jd_mut *m, json_t *rec)
 {
 	const char *unit = field(rec, "unit");
 	long long n = atoll(field(rec, "dispositions"));
 	jd_day d;
 
-	if (day_parse(field(rec, "received"), &d) == 0)
+	if (host->day_parse(field(rec, "received"), &d) == 0)
 		cnt_lead_received(m, unit, field(rec, "source"), d, 1);
 	for (long long i = 1; i <= n; i++) {
 		char f[32], way[48];
@@ -88,20 +91,20 @@ static void lead_counters(struct mut *m, json_t *rec)
 		snprintf(f, sizeof(f), "disp.%lld", i);
 		v = field(rec, f);
 		bar = strchr(v, '|');
-		if (bar == NULL || day_parse(bar + 1, &d) != 0)
+		if (bar == NULL || host->day_parse(bar + 1, &d) != 0)
 			continue;
 		snprintf(way, sizeof(way), "%.*s", (int)(bar - v), v);
 		cnt_lead_disposed(m, unit, way, d, 1);
 	}
 }
 
-static void case_counters(struct mut *m, json_t *rec)
+static void case_counters(struct jd_mut *m, json_t *rec)
 {
 	const char *unit = field(rec, "filing_unit");
 	long long n = atoll(field(rec, "persons"));
 	jd_day d;
 
-	if (day_parse(field(rec, "filed"), &d) == 0)
+	if (host->day_parse(field(rec, "filed"), &d) == 0)
 		cnt_case_filed(m, unit, strcmp(field(rec, "self_handled"), "1") == 0, d, 1);
 	for (long long i = 1; i <= n; i++) {
 		char f[32];
@@ -110,7 +113,7 @@ static void case_counters(struct mut *m, json_t *rec)
 		snprintf(f, sizeof(f), "decision.%lld", i);
 		dec = json_loads(field(rec, f), 0, NULL);
 		if (dec != NULL &&
-		    day_parse(json_string_value(json_object_get(dec, "date")), &d) == 0)
+		    host->day_parse(json_string_value(json_object_get(dec, "date")), &d) == 0)
 			cnt_decision(m, unit, json_string_value(json_object_get(dec, "party")),
 				     json_string_value(json_object_get(dec, "government")),
 				     json_string_value(json_object_get(dec, "form")), d, 1);
@@ -124,13 +127,13 @@ static void read_counters(struct recount *r);
 static void page_done(struct batch *b, void *arg)
 {
 	struct recount *r = arg;
-	struct mut *m = mut_new();
+	struct jd_mut *m = host->mut_new();
 
 	if (b->rc != JD_OK || m == NULL) {
 		int rc = b->rc != JD_OK ? b->rc : JD_E_NOMEM;
 
 		batch_free(b);
-		mut_free(m);
+		host->mut_free(m);
 		recount_fail(r, rc);
 		return;
 	}
@@ -146,7 +149,7 @@ static void page_done(struct batch *b, void *arg)
 		r->records[r->walking]++;
 	}
 	fold(r, m);
-	mut_free(m);
+	host->mut_free(m);
 	batch_free(b);
 	r->page++;
 	next_page(r);
@@ -218,8 +221,8 @@ static void on_fixed(int rc, const struct jd_mutate_result *res, void *arg)
 }
 
 /* One drift entry; adds the correcting op when fixing. */
-static void drift(struct recount *r, json_t *shown, struct mut *fix, long long *n, const char *key,
-		  const char *f, long long want, long long have)
+static void drift(struct recount *r, json_t *shown, struct jd_mut *fix, long long *n,
+		  const char *key, const char *f, long long want, long long have)
 {
 	char delta[24];
 
@@ -231,7 +234,7 @@ static void drift(struct recount *r, json_t *shown, struct mut *fix, long long *
 						       "actual", (json_int_t)have));
 	snprintf(delta, sizeof(delta), "%lld", want - have);
 	if (fix != NULL)
-		mut_op(fix, JD_OP_HINCRBY, key, f, delta);
+		host->mut_op(fix, JD_OP_HINCRBY, key, f, delta);
 	(void)r;
 }
 
@@ -239,8 +242,9 @@ static void counters_done(struct batch *b, void *arg)
 {
 	struct recount *r = arg;
 	json_t *actual = json_object(), *shown = json_array(), *h, *keys = r->ids;
-	struct mut *fix = in_bool(r->c, "fix") ? mut_new() : NULL;
+	struct jd_mut *fix = in_bool(r->c, "fix") ? host->mut_new() : NULL;
 	long long n = 0, checked = 0;
+	size_t nops;
 	const char *key, *f;
 	json_t *v;
 	size_t i;
@@ -259,7 +263,7 @@ static void counters_done(struct batch *b, void *arg)
 
 		json_decref(actual);
 		json_decref(shown);
-		mut_free(fix);
+		host->mut_free(fix);
 		batch_free(b);
 		recount_fail(r, rc);
 		return;
@@ -287,23 +291,28 @@ static void counters_done(struct batch *b, void *arg)
 		      "counters_checked", (json_int_t)checked, "drift", (json_int_t)n, "drifted",
 		      shown, "fixed", 0);
 	if (fix == NULL || n == 0 || r->ids == NULL) {
-		mut_free(fix);
+		host->mut_free(fix);
 		ctx_reply(r->c, 200, json_incref(r->ids));
 		recount_free(r);
 		return;
 	}
-	if (fix->nops > FIX_OPS_MAX) {
-		mut_free(fix);
+	if ((host->mut_ops(fix, &nops), nops) > FIX_OPS_MAX) {
+		host->mut_free(fix);
 		ctx_invalid(r->c, "%lld counters drifted: too many to fix in one step", n);
 		recount_free(r);
 		return;
 	}
-	mut_setf(fix, "drift", "%lld", n);
-	mut_set(fix, "by", host->req_principal(r->c->req));
-	if (mut_submit(fix, r->c->tenant, "recount:last", JD_VERSION_ANY, NULL, r->c->req,
-		       "cases.recount.fix", on_fixed, r) != JD_OK)
+	host->mut_setf(fix, "drift", "%lld", n);
+	host->mut_set(fix, "by", host->req_principal(r->c->req));
+	if (host->mut_submit(self, fix,
+			     &(const struct jd_mutation){.tenant = r->c->tenant,
+							 .record = "recount:last",
+							 .expect_version = JD_VERSION_ANY,
+							 .req = r->c->req,
+							 .action = "cases.recount.fix"},
+			     on_fixed, r) != JD_OK)
 		recount_fail(r, JD_ERR);
-	mut_free(fix);
+	host->mut_free(fix);
 }
 
 static void on_units(int rc, json_t *units, void *arg)
