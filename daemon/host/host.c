@@ -24,7 +24,9 @@
 #include "host/timers.h"
 #include "services/svc_counters.h"
 #include "services/svc_dates.h"
+#include "services/svc_machine.h"
 #include "services/svc_mut.h"
+#include "services/svc_proposal.h"
 #include "services/svc_stats.h"
 
 __attribute__((format(printf, 3, 4))) static void
@@ -597,6 +599,16 @@ static const struct jd_host host = {
     .date_input = jd_date_input,
     .counter_add = jd_counter_add,
     .stats_query = host_stats_query,
+    .machine_find = jd_machine_find,
+    .machine_step = jd_machine_step,
+    .machine_allowed = jd_machine_allowed,
+    .machine_state = jd_machine_state,
+    .machine_terminal = jd_machine_terminal,
+    .proposal_open = jd_proposal_open,
+    .proposal_put = jd_proposal_put,
+    .proposal_approve = jd_proposal_approve,
+    .proposal_reject = jd_proposal_reject,
+    .proposal_none = jd_proposal_none,
 };
 
 const struct jd_host *jd_host_table(void)

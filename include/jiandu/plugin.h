@@ -232,6 +232,43 @@ struct jd_stats_result {
 typedef void (*jd_stats_cb)(int rc, const struct jd_stats_result *r, const char *message,
 			    void *arg);
 
+/*
+ * A record's state machine, declared as data: its states and the actions
+ * allowed from each.  Action "verb" or "verb.arg" (e.g. "dispose.close"):
+ * a route proposes a verb and takes the arg from an input field.
+ */
+struct jd_state {
+	const char *name;	  /* NULL ends the table */
+	const char *deadline_key; /* config key of the stage's days (a deadline); NULL or "": none */
+	int deadline_days;	  /* its default */
+};
+
+struct jd_transition {
+	const char *from;   /* NULL ends the table */
+	const char *action; /* "verb" or "verb.arg" */
+	const char *to;	    /* NULL: stays (e.g. an extension) */
+	int approval;	    /* 1: proposed, then approved (or rejected) by a leader */
+	const char *tag;    /* the plugin's own mark for the step (e.g. what it counts), or NULL */
+};
+
+struct jd_machine {
+	const char *type;   /* record type: record key "<type>:<id>", e.g. "lead" */
+	const char *plural; /* index prefix, e.g. "leads": "leads:state:<state>" */
+	const struct jd_state *states;
+	const struct jd_transition *transitions;
+};
+
+/*
+ * Why a step was refused, for the reply: reply_error(req, status, code,
+ * "%s", message).  code: "invalid" (400: a field), "illegal_transition",
+ * "awaiting_approval", "nothing_pending" (409).
+ */
+struct jd_refusal {
+	int status;
+	const char *code;
+	char message[400];
+};
+
 /* ---- The host table -------------------------------------------------- */
 
 struct jd_host {
@@ -488,6 +525,62 @@ struct jd_host {
 	 */
 	int (*stats_query)(jd_plugin_handle *self, const struct jd_stats_query *q, jd_stats_cb cb,
 			   void *arg, char *err, size_t errlen);
+
+	/* -- state machines (struct jd_machine): lookups in the plugin's tables */
+	/* the transition of `action` from `state`, or NULL */
+	const struct jd_transition *(*machine_find)(const struct jd_machine *m, const char *state,
+						    const char *action);
+	/*
+	 * As machine_find; NULL with r filled (409 illegal_transition: "<type>
+	 * <id> is <state>: '<action>' is not allowed; allowed: a (x, y), b")
+	 */
+	const struct jd_transition *(*machine_step)(const struct jd_machine *m, const char *id,
+						    const char *state, const char *action,
+						    struct jd_refusal *r);
+	/* "a (x, y), b": the actions allowed from state; "none (<state> is final)" */
+	void (*machine_allowed)(const struct jd_machine *m, const char *state, char *out,
+				size_t len);
+	/* the state's row, or NULL when no such state */
+	const struct jd_state *(*machine_state)(const struct jd_machine *m, const char *state);
+	/* 1 when no action leaves the state */
+	int (*machine_terminal)(const struct jd_machine *m, const char *state);
+
+	/*
+	 * -- proposals: an action with `approval` waits in the record's field
+	 * "pending" ({"action", "by", "from", ...the plugin's arguments}) and
+	 * blocks every other proposal until a leader approves or rejects it.
+	 * rec: the record's fields as a JSON object ("state", "state_since",
+	 * "pending"); id: the record's id, for messages.
+	 *
+	 * proposal_open: JD_OK and *pending (a new object to add arguments to,
+	 * then proposal_put) when `verb` (with `arg` read from input field
+	 * arg_field, or arg_field NULL) may be proposed now; otherwise
+	 * JD_E_CONFLICT or JD_E_INVALID with r filled.
+	 */
+	int (*proposal_open)(const struct jd_machine *m, const json_t *rec, const char *id,
+			     const char *verb, const char *arg_field, const char *arg, jd_req *req,
+			     json_t **pending, struct jd_refusal *r);
+	/* sets field "pending" of mut to the proposal (stays the caller's) */
+	void (*proposal_put)(struct jd_mut *mut, const json_t *pending);
+	/*
+	 * A leader approves: JD_OK with *t the transition, *pending the
+	 * proposal (a new reference) and *day the approval's date (input
+	 * `date`: today when NULL, not before the record entered its state),
+	 * and mut holding the deletion of "pending" and "approved_by"; the
+	 * plugin then moves the state (t->to) and adds its own effects.
+	 * Otherwise JD_E_CONFLICT or JD_E_INVALID with r filled.
+	 */
+	int (*proposal_approve)(const struct jd_machine *m, const json_t *rec, const char *id,
+				const char *date, jd_req *req, struct jd_mut *mut,
+				const struct jd_transition **t, json_t **pending, jd_day *day,
+				struct jd_refusal *r);
+	/* A leader rejects: mut gets "pending" deleted, "rejected", "rejected_by", "rejected_reason". */
+	int (*proposal_reject)(const struct jd_machine *m, const json_t *rec, const char *id,
+			       const char *reason, jd_req *req, struct jd_mut *mut,
+			       struct jd_refusal *r);
+	/* 0 when nothing waits; otherwise 409 awaiting_approval in r and -1 */
+	int (*proposal_none)(const struct jd_machine *m, const json_t *rec, const char *id,
+			     struct jd_refusal *r);
 	/* ==== end of domain services ========================================== */
 };
 

@@ -314,8 +314,8 @@ static void file_loaded(struct ctx *c)
 				    "filed", "self_handled", 0, "replayed", 1));
 		return;
 	}
-	if (transition_find(KIND_LEAD, rec_str(c, "state"), "file") == NULL) {
-		transitions_allowed(KIND_LEAD, rec_str(c, "state"), allowed, sizeof(allowed));
+	if (host->machine_find(&lead_machine, rec_str(c, "state"), "file") == NULL) {
+		host->machine_allowed(&lead_machine, rec_str(c, "state"), allowed, sizeof(allowed));
 		ctx_conflict(c, "illegal_transition",
 			     "lead %s is %s: 'file' is allowed only once its verification ended "
 			     "in 'file' and a leader approved it; allowed: %s",

@@ -6,7 +6,7 @@
  * Where things are (docs/cases.md has the records, states and figures):
  *   cases.c         descriptor, config keys, route table, init/fini
  *   ctx.c           one request's context: load a record, scope, replies
- *   states.c        the state machines of leads and cases (tables)
+ *   states.c        the state machines of leads and cases (data for the host)
  *   org.c           the county's organization (org_read, cached by revision)
  *   lead.c          leads: create, show, list, reporter, shred
  *   subjects.c      sealed subjects, blind indexes, repeat subjects
@@ -41,32 +41,12 @@ extern jd_plugin_handle *self;
 
 #define LIST_MAX 50 /* a listing answers at most this many records */
 
-/* ---- state machines (states.c) ----------------------------------------------- */
+/* ---- state machines (states.c: tables; the host's machine does the rest) --------------- */
 
 enum rec_kind { KIND_LEAD, KIND_CASE };
 
-struct transition {
-	const char *from;
-	const char *action;	 /* e.g. "dispose.talk_inquiry", "outcome.file", "extend" */
-	const char *to;		 /* NULL: stays (extend, measure) */
-	int approval;		 /* 1: proposed, then approved by a leader */
-	const char *disposition; /* a lead's way counted as disposed, or NULL */
-};
-
-/* The transition of `action` from `state`, or NULL. */
-const struct transition *transition_find(enum rec_kind k, const char *state, const char *action);
-/* "a, b (x, y), c": the actions allowed from state, for a 409. */
-void transitions_allowed(enum rec_kind k, const char *state, char *out, size_t len);
-/*
- * Whether arg is an argument of verb from some state ("dispose" "close"),
- * whatever the record's state; the verb's arguments ("a, b, c") into out.
- */
-int action_arg_known(enum rec_kind k, const char *verb, const char *arg, char *out, size_t len);
-/* 1 when no action leaves the state */
-int state_terminal(enum rec_kind k, const char *state);
-/* The config key of the stage deadline of a state ("" when none). */
-const char *state_deadline_key(enum rec_kind k, const char *state);
-int state_valid(enum rec_kind k, const char *state);
+extern const struct jd_machine lead_machine, case_machine;
+const struct jd_machine *machine_of(enum rec_kind k);
 
 /* ---- one request's context (ctx.c) --------------------------------------------- */
 
@@ -105,6 +85,8 @@ void ctx_invalid(struct ctx *c, const char *fmt, ...) __attribute__((format(prin
 /* Replies 409 with the message and frees c. */
 void ctx_conflict(struct ctx *c, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Replies the host's refusal (status, code, message) and frees c. */
+void ctx_refused(struct ctx *c, const struct jd_refusal *r);
 /* Replies status with body (stolen) and frees c. */
 void ctx_reply(struct ctx *c, int status, json_t *body);
 /* 404 as for an absent record (also for a hidden one) and frees c. */
@@ -229,13 +211,13 @@ struct verb {
 extern const struct verb verb_dispose, verb_outcome, verb_lead_extend, verb_plan, verb_measure,
     verb_case_extend, verb_conclude, verb_lead, verb_case;
 /* what an approval does beyond the state (disposition.c) */
-void approve_effects(struct ctx *c, const struct transition *t, json_t *pending);
+void approve_effects(struct ctx *c, const struct jd_transition *t, json_t *pending);
 /* case.c */
 void case_file(jd_req *req, void *arg);
 void case_show(jd_req *req, void *arg);
 void case_list(jd_req *req, void *arg);
 /* investigation.c */
-void investigation_effects(struct ctx *c, const struct transition *t, json_t *pending);
+void investigation_effects(struct ctx *c, const struct jd_transition *t, json_t *pending);
 int investigation_check(struct ctx *c, const char *action, json_t *pending);
 /* decision.c */
 void case_decide(jd_req *req, void *arg);

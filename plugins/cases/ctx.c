@@ -142,6 +142,12 @@ void ctx_invalid(struct ctx *c, const char *fmt, ...)
 	ctx_free(c);
 }
 
+void ctx_refused(struct ctx *c, const struct jd_refusal *r)
+{
+	host->reply_error(c->req, r->status, r->code, "%s", r->message);
+	ctx_free(c);
+}
+
 void ctx_conflict(struct ctx *c, const char *code, const char *fmt, ...)
 {
 	char msg[400];

@@ -48,7 +48,8 @@ static int config_days(const char *key)
 
 jd_day deadline_due(enum rec_kind k, const char *state, jd_day start)
 {
-	const char *key = state_deadline_key(k, state);
+	const struct jd_state *st = host->machine_state(machine_of(k), state);
+	const char *key = st ? st->deadline_key : NULL;
 
 	if (key == NULL || key[0] == '\0')
 		return -1;
@@ -89,7 +90,7 @@ void move_state(struct ctx *c, const char *from, const char *to, jd_day start)
 	} else {
 		host->mut_set(c->m, "due", "");
 	}
-	if (c->kind == KIND_LEAD && state_terminal(KIND_LEAD, to)) {
+	if (c->kind == KIND_LEAD && host->machine_terminal(&lead_machine, to)) {
 		snprintf(member, sizeof(member), "lead:%s#transfer", c->id);
 		host->mut_op(c->m, JD_OP_ZREM, "deadlines", member, NULL);
 		host->mut_op(c->m, JD_OP_HDEL, SENT_KEY, member, NULL);

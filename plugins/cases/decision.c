@@ -112,8 +112,8 @@ static int decide_allowed(struct ctx *c)
 			     c->id);
 		return 0;
 	}
-	if (transition_find(KIND_CASE, state, "decide") == NULL) {
-		transitions_allowed(KIND_CASE, state, allowed, sizeof(allowed));
+	if (host->machine_find(&case_machine, state, "decide") == NULL) {
+		host->machine_allowed(&case_machine, state, allowed, sizeof(allowed));
 		ctx_conflict(c, "illegal_transition",
 			     "case %s is %s: 'decide' is not allowed; allowed: %s", c->id, state,
 			     allowed);
@@ -204,7 +204,7 @@ static void on_event_record(int rc, json_t *result, void *arg)
 {
 	struct ctx *c = arg;
 	const struct review_event *e = c->route;
-	const struct transition *t;
+	const struct jd_transition *t;
 	char a[64];
 
 	if (rc != JD_OK || json_array_size(result) == 0) {
@@ -218,7 +218,7 @@ static void on_event_record(int rc, json_t *result, void *arg)
 		json_object_set(c->rec, json_string_value(json_array_get(result, i)),
 				json_array_get(result, i + 1));
 	c->version = rec_int(c, "_v");
-	t = transition_find(KIND_CASE, rec_str(c, "state"), e->action);
+	t = host->machine_find(&case_machine, rec_str(c, "state"), e->action);
 	if (t == NULL) {
 		host->log(self, JD_LOG_WARN, "%s: case %s is %s; ignored", e->event, c->id,
 			  rec_str(c, "state"));

@@ -38,7 +38,7 @@ int investigation_check(struct ctx *c, const char *verb, json_t *pending)
 	return 0;
 }
 
-void investigation_effects(struct ctx *c, const struct transition *t, json_t *pending)
+void investigation_effects(struct ctx *c, const struct jd_transition *t, json_t *pending)
 {
 	char date[11];
 

@@ -404,7 +404,7 @@ void rec_list(jd_req *req, enum rec_kind kind)
 		return;
 	state = in_str(c, "state");
 	limit = in_int(c, "limit", LIST_MAX);
-	if (state != NULL && !state_valid(kind, state)) {
+	if (state != NULL && !(host->machine_state(machine_of(kind), state) != NULL)) {
 		ctx_invalid(c, "field 'state': '%.32s' is not a state of a %s", state,
 			    kind_type(kind));
 		return;

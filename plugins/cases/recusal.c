@@ -297,7 +297,7 @@ static void assign_loaded(struct ctx *c)
 			       "64 each), team comma-separated");
 		return;
 	}
-	if (state_terminal(c->kind, rec_str(c, "state"))) {
+	if (host->machine_terminal(machine_of(c->kind), rec_str(c, "state"))) {
 		ctx_conflict(c, "illegal_transition", "%s %s is %s: nobody can be assigned",
 			     kind_type(c->kind), c->id, rec_str(c, "state"));
 		return;

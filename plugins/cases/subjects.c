@@ -262,7 +262,7 @@ static void subject_add_loaded(struct ctx *c)
 {
 	if (ctx_version(c) != 0)
 		return;
-	if (state_terminal(KIND_LEAD, rec_str(c, "state"))) {
+	if (host->machine_terminal(&lead_machine, rec_str(c, "state"))) {
 		ctx_conflict(c, "illegal_transition", "lead %s is %s: no subject can be added",
 			     c->id, rec_str(c, "state"));
 		return;

@@ -1,7 +1,8 @@
 /*
  * The domain services' pure parts (daemon/services/): calendar dates
  * (parsing, order, counter buckets, the year before, event dates checked
- * against the record's history).
+ * against the record's history) and state machines declared as data (the
+ * cases plugin's tables, compiled in: they are data and need no host).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,9 @@
 #include <cmocka.h>
 
 #include "services/svc_dates.h"
+#include "services/svc_machine.h"
+
+#include "../../plugins/cases/states.c"
 
 static void dates_parse(void **state)
 {
@@ -104,13 +108,70 @@ static void dates_input(void **state)
 	    jd_date_input("date", "2026-01-10", before, "received", &d, err, sizeof(err)), 0);
 }
 
+/* A state's deadline key, "" when it has none. */
+static const char *deadline_key(const struct jd_machine *m, const char *state)
+{
+	const struct jd_state *s = jd_machine_state(m, state);
+
+	return s && s->deadline_key ? s->deadline_key : "";
+}
+
+static void states_lead(void **state)
+{
+	const struct jd_transition *t;
+	char allowed[300];
+
+	(void)state;
+	t = jd_machine_find(&lead_machine, "registered", "dispose.talk_inquiry");
+	assert_non_null(t);
+	assert_string_equal(t->to, "inquiring");
+	assert_true(t->approval);
+	assert_string_equal(t->tag, "talk_inquiry");
+	t = jd_machine_find(&lead_machine, "inquiring", "outcome.escalate");
+	assert_string_equal(t->to, "verifying");
+	assert_string_equal(t->tag, "prelim_verification");
+	assert_null(jd_machine_find(&lead_machine, "closed", "dispose.close"));
+	assert_null(jd_machine_find(&lead_machine, "registered", "file"));
+	assert_false(jd_machine_find(&lead_machine, "held", "reactivate")->approval);
+	jd_machine_allowed(&lead_machine, "registered", allowed, sizeof(allowed));
+	assert_string_equal(
+	    allowed, "dispose (talk_inquiry, prelim_verification, hold_pending, close), extend");
+	jd_machine_allowed(&lead_machine, "verifying", allowed, sizeof(allowed));
+	assert_string_equal(allowed, "outcome (file, close, hold), extend");
+	jd_machine_allowed(&lead_machine, "closed", allowed, sizeof(allowed));
+	assert_string_equal(allowed, "none (closed is final)");
+	jd_machine_allowed(&lead_machine, "registered", allowed, 12); /* cut, never overrun */
+	assert_int_equal(strlen(allowed), 11);
+	assert_true(jd_machine_terminal(&lead_machine, "filed"));
+	assert_false(jd_machine_terminal(&lead_machine, "to_file"));
+	assert_string_equal(deadline_key(&lead_machine, "verifying"), "verification_days");
+	assert_string_equal(deadline_key(&lead_machine, "closed"), "");
+	assert_true(jd_machine_state(&lead_machine, "held") != NULL);
+	assert_false(jd_machine_state(&lead_machine, "decided") != NULL);
+}
+
+static void states_case(void **state)
+{
+	char allowed[300];
+
+	(void)state;
+	assert_string_equal(jd_machine_find(&case_machine, "filed", "plan")->to, "investigating");
+	assert_null(jd_machine_find(&case_machine, "filed", "measure"));
+	assert_null(jd_machine_find(&case_machine, "investigating", "measure")->to);
+	assert_string_equal(jd_machine_find(&case_machine, "in_review", "review.return")->to,
+			    "investigating");
+	jd_machine_allowed(&case_machine, "investigating", allowed, sizeof(allowed));
+	assert_string_equal(allowed, "measure, extend, conclude");
+	assert_true(jd_machine_terminal(&case_machine, "decided"));
+	assert_string_equal(deadline_key(&case_machine, "investigating"), "investigation_days");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(dates_parse),
-	    cmocka_unit_test(dates_year_before),
-	    cmocka_unit_test(dates_buckets),
-	    cmocka_unit_test(dates_input),
+	    cmocka_unit_test(dates_parse),   cmocka_unit_test(dates_year_before),
+	    cmocka_unit_test(dates_buckets), cmocka_unit_test(dates_input),
+	    cmocka_unit_test(states_lead),   cmocka_unit_test(states_case),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
