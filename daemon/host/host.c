@@ -24,10 +24,12 @@
 #include "host/timers.h"
 #include "services/svc_counters.h"
 #include "services/svc_dates.h"
+#include "services/svc_deadlines.h"
 #include "services/svc_machine.h"
 #include "services/svc_mut.h"
 #include "services/svc_proposal.h"
 #include "services/svc_stats.h"
+#include "services/svc_sweep.h"
 
 __attribute__((format(printf, 3, 4))) static void
 host_log(jd_plugin_handle *self, enum jd_log_level level, const char *fmt, ...)
@@ -609,6 +611,15 @@ static const struct jd_host host = {
     .proposal_approve = jd_proposal_approve,
     .proposal_reject = jd_proposal_reject,
     .proposal_none = jd_proposal_none,
+    .machine_move = jd_machine_move,
+    .deadline_due = jd_deadline_due,
+    .deadline_put = jd_deadline_put,
+    .deadline_drop = jd_deadline_drop,
+    .deadline_extend = jd_deadline_extend,
+    .sweeper_start = jd_sweeper_start,
+    .sweeper_note_tenant = jd_sweeper_note_tenant,
+    .sweeper_run = jd_sweeper_run,
+    .sweeper_stop = jd_sweeper_stop,
 };
 
 const struct jd_host *jd_host_table(void)

@@ -251,12 +251,38 @@ struct jd_transition {
 	const char *tag;    /* the plugin's own mark for the step (e.g. what it counts), or NULL */
 };
 
+/*
+ * A plugin's deadlines: the sorted set `index` of each tenant holds
+ * "<type>:<id>#<stage>" scored by the due date (YYYYMMDD), changed in the
+ * same mutation as the record (machine_move, deadline_put, deadline_drop,
+ * deadline_extend).  The host's sweep (sweeper_start) publishes
+ * event_near / event_missed {tenant, record, stage, due, days_left} once
+ * per deadline and due date, remembered in the hash `sent`, for every
+ * tenant noted (sweeper_note_tenant, kept in the hash "registry:tenants"
+ * of tenant "_<plugin name>").
+ */
+struct jd_deadline_conf {
+	const char *index;	  /* e.g. "deadlines" */
+	const char *sent;	  /* e.g. "deadlines:sent" */
+	const char *near_key;	  /* config key: days before the due date that count as near */
+	int near_days;		  /* its default */
+	const char *interval_key; /* config key: seconds between sweeps (1..86400) */
+	int interval_s;		  /* its default */
+	const char *event_near;	  /* e.g. "deadline.near" */
+	const char *event_missed; /* e.g. "deadline.missed" */
+	const char *notify_action; /* audit action of recording the notices sent */
+};
+
 struct jd_machine {
 	const char *type;   /* record type: record key "<type>:<id>", e.g. "lead" */
 	const char *plural; /* index prefix, e.g. "leads": "leads:state:<state>" */
 	const struct jd_state *states;
 	const struct jd_transition *transitions;
+	const struct jd_deadline_conf *deadlines; /* NULL: no state has a deadline */
 };
+
+/* A running deadline sweep (sweeper_start). */
+struct jd_sweeper;
 
 /*
  * Why a step was refused, for the reply: reply_error(req, status, code,
@@ -581,6 +607,45 @@ struct jd_host {
 	/* 0 when nothing waits; otherwise 409 awaiting_approval in r and -1 */
 	int (*proposal_none)(const struct jd_machine *m, const json_t *rec, const char *id,
 			     struct jd_refusal *r);
+
+	/*
+	 * -- deadlines (struct jd_deadline_conf, the machine's `deadlines`).
+	 * machine_move: the record `id` moves from `from` (NULL or "": a new
+	 * record) to `to` on day start: fields "state", "state_since", "due"
+	 * (the stage's due date, or ""), the state indexes
+	 * "<plural>:state:<state>" (scored YYYYMMDD) and the deadline of the
+	 * old stage dropped, the new one's put (its days: the state's config
+	 * key, default deadline_days).
+	 */
+	void (*machine_move)(jd_plugin_handle *self, const struct jd_machine *m, struct jd_mut *mut,
+			     const char *id, const char *from, const char *to, jd_day start);
+	/* the stage's due date from its start (config days), or -1 when the state has none */
+	jd_day (*deadline_due)(jd_plugin_handle *self, const struct jd_machine *m,
+			       const char *state, jd_day start);
+	/* "<type>:<id>#<stage>" due on `due` (a notice already sent for it is forgotten) */
+	void (*deadline_put)(const struct jd_machine *m, struct jd_mut *mut, const char *id,
+			     const char *stage, jd_day due);
+	void (*deadline_drop)(const struct jd_machine *m, struct jd_mut *mut, const char *id,
+			      const char *stage);
+	/*
+	 * An approved extension of the record's stage (rec: its fields "state",
+	 * "due", "ext_days") by `days`: the deadline and "due" move, "ext_days"
+	 * grows.
+	 */
+	void (*deadline_extend)(const struct jd_machine *m, struct jd_mut *mut, const json_t *rec,
+				const char *id, long long days);
+	/*
+	 * The sweep: a timer every conf->interval_key seconds.  NULL (logged)
+	 * on a bad interval or out of memory.  Stop it in fini (the handle is
+	 * freed then).
+	 */
+	struct jd_sweeper *(*sweeper_start)(jd_plugin_handle *self,
+					    const struct jd_deadline_conf *conf);
+	/* notes that tenant has records with deadlines (once per process) */
+	void (*sweeper_note_tenant)(struct jd_sweeper *s, const char *tenant);
+	/* sweeps now (as the timer does) */
+	void (*sweeper_run)(struct jd_sweeper *s);
+	void (*sweeper_stop)(struct jd_sweeper *s);
 	/* ==== end of domain services ========================================== */
 };
 

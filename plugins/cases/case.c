@@ -60,7 +60,7 @@ static void on_filed(int rc, const struct jd_mutate_result *res, void *arg)
 /* The lead's side of the filing, as ops of the case's mutation. */
 static void lead_ops(struct ctx *c, struct ctx *k)
 {
-	char member[128], score[24], date[11], version[24];
+	char score[24], date[11], version[24];
 
 	host->day_format(c->day, date);
 	/* filed from the lead as read: a recusal accepted meanwhile must reach the case */
@@ -75,11 +75,8 @@ static void lead_ops(struct ctx *c, struct ctx *k)
 	host->mut_op(k->m, JD_OP_ZREM, "leads:state:to_file", c->id, NULL);
 	snprintf(score, sizeof(score), "%ld", host->day_number(c->day));
 	host->mut_op(k->m, JD_OP_ZADD, "leads:state:filed", c->id, score);
-	snprintf(member, sizeof(member), "lead:%s#to_file", c->id);
-	host->mut_op(k->m, JD_OP_ZREM, "deadlines", member, NULL);
-	host->mut_op(k->m, JD_OP_HDEL, "deadlines:sent", member, NULL);
-	snprintf(member, sizeof(member), "lead:%s#transfer", c->id);
-	host->mut_op(k->m, JD_OP_ZREM, "deadlines", member, NULL);
+	host->deadline_drop(&lead_machine, k->m, c->id, "to_file");
+	host->deadline_drop(&lead_machine, k->m, c->id, "transfer");
 }
 
 /* The persons: the lead's subjects chosen, sealed again for the case (seals bind the record). */

@@ -46,6 +46,8 @@ extern jd_plugin_handle *self;
 enum rec_kind { KIND_LEAD, KIND_CASE };
 
 extern const struct jd_machine lead_machine, case_machine;
+/* Their deadlines (states.c; deadlines.c uses them) */
+extern const struct jd_deadline_conf cases_deadlines;
 const struct jd_machine *machine_of(enum rec_kind k);
 
 /* ---- one request's context (ctx.c) --------------------------------------------- */

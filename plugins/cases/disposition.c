@@ -155,27 +155,6 @@ void rec_propose(jd_req *req, void *arg)
 
 /* ---- approve ------------------------------------------------------------------------------- */
 
-/* An approved extension moves the stage's deadline. */
-static void extend_deadline(struct ctx *c, long long days)
-{
-	char member[128], score[24], date[11];
-	jd_day due;
-
-	if (host->day_parse(rec_str(c, "due"), &due) != 0) {
-		host->mut_setf(c->m, "ext_days", "%lld", rec_int(c, "ext_days") + days);
-		return;
-	}
-	due += (jd_day)days;
-	host->day_format(due, date);
-	snprintf(member, sizeof(member), "%s:%s#%s", kind_type(c->kind), c->id,
-		 rec_str(c, "state"));
-	snprintf(score, sizeof(score), "%ld", host->day_number(due));
-	host->mut_op(c->m, JD_OP_ZADD, "deadlines", member, score);
-	host->mut_op(c->m, JD_OP_HDEL, "deadlines:sent", member, NULL);
-	host->mut_set(c->m, "due", date);
-	host->mut_setf(c->m, "ext_days", "%lld", rec_int(c, "ext_days") + days);
-}
-
 void approve_effects(struct ctx *c, const struct jd_transition *t, json_t *pending)
 {
 	const char *action = t->action;
@@ -183,7 +162,8 @@ void approve_effects(struct ctx *c, const struct jd_transition *t, json_t *pendi
 
 	host->day_format(c->day, date);
 	if (strcmp(action, "extend") == 0)
-		extend_deadline(c, json_integer_value(json_object_get(pending, "days")));
+		host->deadline_extend(machine_of(c->kind), c->m, c->rec, c->id,
+				      json_integer_value(json_object_get(pending, "days")));
 	if (strncmp(action, "outcome.", 8) == 0)
 		host->mut_set(c->m, "outcome", action + 8);
 	if (t->tag != NULL) {

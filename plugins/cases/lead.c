@@ -97,7 +97,7 @@ static int seal_allegation(struct ctx *c)
 static void lead_fields(struct ctx *c)
 {
 	const char *handling = in_str(c, "handling");
-	char date[11], score[24], member[128];
+	char date[11];
 	jd_day due;
 
 	host->day_format(c->day, date);
@@ -117,9 +117,7 @@ static void lead_fields(struct ctx *c)
 	if (handling != NULL && strcmp(handling, "transfer") == 0 &&
 	    host->day_parse(in_str(c, "transfer_due"), &due) == 0) {
 		host->mut_set(c->m, "transfer_due", in_str(c, "transfer_due"));
-		snprintf(member, sizeof(member), "lead:%s#transfer", c->id);
-		snprintf(score, sizeof(score), "%ld", host->day_number(due));
-		host->mut_op(c->m, JD_OP_ZADD, "deadlines", member, score);
+		host->deadline_put(&lead_machine, c->m, c->id, "transfer", due);
 	}
 }
 

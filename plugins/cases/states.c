@@ -73,8 +73,21 @@ static const struct jd_state case_states[] = {
     {NULL, NULL, 0},
 };
 
-const struct jd_machine lead_machine = {"lead", "leads", lead_states, lead_table};
-const struct jd_machine case_machine = {"case", "cases", case_states, case_table};
+/* The stages' deadlines: one index per tenant for leads and cases (deadlines.c). */
+const struct jd_deadline_conf cases_deadlines = {
+    .index = "deadlines",
+    .sent = "deadlines:sent",
+    .near_key = "near_days",
+    .near_days = 7,
+    .interval_key = "check_interval_s",
+    .interval_s = 3600,
+    .event_near = "deadline.near",
+    .event_missed = "deadline.missed",
+    .notify_action = "cases.deadline.notify",
+};
+
+const struct jd_machine lead_machine = {"lead", "leads", lead_states, lead_table, &cases_deadlines};
+const struct jd_machine case_machine = {"case", "cases", case_states, case_table, &cases_deadlines};
 
 const struct jd_machine *machine_of(enum rec_kind k)
 {
