@@ -28,6 +28,7 @@
 #include "services/svc_machine.h"
 #include "services/svc_mut.h"
 #include "services/svc_proposal.h"
+#include "services/svc_recount.h"
 #include "services/svc_stats.h"
 #include "services/svc_sweep.h"
 
@@ -620,6 +621,7 @@ static const struct jd_host host = {
     .sweeper_note_tenant = jd_sweeper_note_tenant,
     .sweeper_run = jd_sweeper_run,
     .sweeper_stop = jd_sweeper_stop,
+    .recount_run = jd_recount_run,
 };
 
 const struct jd_host *jd_host_table(void)

@@ -295,6 +295,37 @@ struct jd_refusal {
 	char message[400];
 };
 
+/*
+ * A paged recount of a plugin's counters (recount_run): the host walks
+ * each index (a sorted set of ids, e.g. "leads:all") in pages of 500 by
+ * rank, reads each record "<type>:<id>" and calls derive, which adds to m
+ * (counter_add) what the record counts, exactly as the writers do.  Then
+ * it compares the sums with every counter hash field by field and reports
+ * the drift; with fix, corrects it in one audited mutation of the record
+ * `record` (fields "drift", "by").
+ */
+struct jd_recount_walk {
+	const char *index; /* NULL ends the table */
+	const char *type;  /* record key "<type>:<id>" */
+	const char *count; /* the answer's member counting the records walked, e.g. "leads" */
+	/* rec: the record's fields as a JSON object (borrowed) */
+	void (*derive)(struct jd_mut *m, const json_t *rec);
+};
+
+struct jd_recount {
+	const struct jd_counters *counters;
+	const struct jd_recount_walk *walks;
+	const char *record;	/* e.g. "recount:last" */
+	const char *fix_action; /* audit action of the fix */
+};
+
+/*
+ * rc JD_OK with the answer {tenant, <count>..., counters_checked, drift,
+ * drifted: [{counter, field, expected, actual}] (the first 50), fixed}
+ * (borrowed for the call); JD_E_INVALID with a message; or an error.
+ */
+typedef void (*jd_recount_cb)(int rc, json_t *answer, const char *message, void *arg);
+
 /* ---- The host table -------------------------------------------------- */
 
 struct jd_host {
@@ -646,6 +677,16 @@ struct jd_host {
 	/* sweeps now (as the timer does) */
 	void (*sweeper_run)(struct jd_sweeper *s);
 	void (*sweeper_stop)(struct jd_sweeper *s);
+
+	/*
+	 * -- recount (struct jd_recount) of tenant for the caller of req
+	 * (principal recorded by a fix).  JD_OK: cb runs exactly once, later.
+	 * Otherwise cb does not run (JD_E_INVALID: bad tenant or declaration).
+	 * Run it while the tenant is quiet: a change made during the walk shows
+	 * as drift.
+	 */
+	int (*recount_run)(jd_plugin_handle *self, const struct jd_recount *r, jd_req *req,
+			   const char *tenant, int fix, jd_recount_cb cb, void *arg);
 	/* ==== end of domain services ========================================== */
 };
 

@@ -18,7 +18,7 @@
  *   deadlines.c     due dates per stage, overdue listing, the timer
  *   counters.c      the figures kept in the same mutation as each change
  *   stats.c         GET statistics: the figures from the host's stats_query
- *   recount.c       recomputes every counter from the records
+ *   recount.c       what each record counts, for the host's recount
  *   batch.c         several reads at once, one callback after the last
  */
 #ifndef CASES_H
@@ -171,9 +171,6 @@ int org_groups_check(json_t *org, const char *field, const char *csv, char *err,
 
 /* The plugin's counters: hashes "cnt:t", "cnt:u:<unit>", set "cnt:units" (docs/cases.md). */
 extern const struct jd_counters cases_counters;
-#define CNT_TENANT "cnt:t"
-#define CNT_UNIT   "cnt:u:" /* + unit code */
-#define CNT_UNITS  "cnt:units"
 /* The metrics a lead's, a case's records make (recount.c and the writers share these). */
 void cnt_lead_received(struct jd_mut *m, const char *unit, const char *source, jd_day d, int sign);
 void cnt_lead_disposed(struct jd_mut *m, const char *unit, const char *way, jd_day d, int sign);
