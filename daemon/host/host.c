@@ -619,6 +619,7 @@ static const struct jd_host host = {
     .deadline_extend = jd_deadline_extend,
     .sweeper_start = jd_sweeper_start,
     .sweeper_note_tenant = jd_sweeper_note_tenant,
+    .deadline_list = jd_deadline_list,
     .sweeper_run = jd_sweeper_run,
     .sweeper_stop = jd_sweeper_stop,
     .recount_run = jd_recount_run,

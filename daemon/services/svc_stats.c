@@ -157,22 +157,6 @@ done:
 	return rc;
 }
 
-/* Whether the comma-separated csv names code. */
-static int csv_names(const char *csv, const char *code)
-{
-	size_t n = strlen(code);
-
-	for (const char *p = csv; p != NULL && *p;) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		if (len == n && strncmp(p, code, n) == 0)
-			return 1;
-		p = end ? end + 1 : NULL;
-	}
-	return 0;
-}
-
 /* The units of the filter, as a csv ("" for the unit's own), or NULL when no such group. */
 static const char *filter_units(struct stats *s, json_t *org)
 {
@@ -245,7 +229,7 @@ static int read_agencies(struct stats *s, const char *county, json_t *org)
 
 		if (strcmp(jd_snap_str(u, "kind"), "agency") != 0 ||
 		    (status[0] != '\0' && strcmp(status, "active") != 0) ||
-		    (units != NULL && !csv_names(units, code)))
+		    (units != NULL && !jd_csv_has(units, code, strlen(code))))
 			continue;
 		s->ag_total++;
 		jd_counter_key_unit(s->cnt, code, key, sizeof(key));
@@ -381,30 +365,12 @@ static void on_tree(int rc, json_t *tree, void *arg)
 /* ---- the query --------------------------------------------------------------------------------
  */
 
-static int code_char(char c, int dot)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '-' || (dot && c == '.');
-}
-
 /* [A-Za-z0-9._-]*; NULL is valid */
 static int code_valid(const char *s)
 {
 	for (; s != NULL && *s; s++)
-		if (!code_char(*s, 1))
-			return 0;
-	return 1;
-}
-
-/* [A-Za-z0-9_-], 1..64 bytes */
-static int tenant_valid(const char *t)
-{
-	size_t n = t ? strlen(t) : 0;
-
-	if (n == 0 || n > 64)
-		return 0;
-	for (; *t; t++)
-		if (!code_char(*t, 0))
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
 			return 0;
 	return 1;
 }
@@ -415,7 +381,7 @@ static int query_check(const struct jd_stats_query *q, jd_day *from, jd_day *to,
 {
 	const char *msg = NULL;
 
-	if (!tenant_valid(q->tenant))
+	if (!jd_store_tenant_valid(q->tenant))
 		msg = "field 'tenant': a tenant code is 1 to 64 characters of [A-Za-z0-9_-]";
 	else if (jd_day_parse(q->from, from) != JD_OK || jd_day_parse(q->to, to) != JD_OK)
 		msg = "fields 'from' and 'to' must be dates YYYY-MM-DD";

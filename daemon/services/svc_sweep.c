@@ -251,6 +251,70 @@ static void sweep_page(struct sweep *s)
 	}
 }
 
+/* ---- the due listing
+ * ----------------------------------------------------------------------------- */
+
+#define LIST_MAX "200"
+
+struct listing {
+	void (*cb)(int rc, json_t *items, void *arg);
+	void *arg;
+	jd_day today;
+};
+
+static void on_listed(int rc, json_t *result, void *arg)
+{
+	struct listing *l = arg;
+	json_t *out = rc == JD_OK ? json_array() : NULL;
+
+	for (size_t i = 0; out != NULL && i + 1 < json_array_size(result); i += 2) {
+		const char *m = json_string_value(json_array_get(result, i));
+		const char *score = json_string_value(json_array_get(result, i + 1));
+		jd_day d = jd_day_from_number(score ? atol(score) : 0);
+		const char *stage;
+		char record[160], date[11];
+
+		if (m == NULL || split_member(m, record, sizeof(record), &stage) != 0)
+			continue;
+		jd_day_format(d, date);
+		json_array_append_new(out,
+				      json_pack("{s:s, s:s, s:s, s:I, s:b}", "record", record,
+						"stage", stage, "due", date, "days_left",
+						(json_int_t)(d - l->today), "late", d < l->today));
+	}
+	if (rc == JD_OK && out == NULL)
+		rc = JD_E_NOMEM;
+	l->cb(rc, out, l->arg);
+	json_decref(out);
+	free(l);
+}
+
+int jd_deadline_list(jd_plugin_handle *self, const struct jd_deadline_conf *conf,
+		     const char *tenant, int days, void (*cb)(int rc, json_t *items, void *arg),
+		     void *arg)
+{
+	char max[24];
+	const char *argv[] = {
+	    "ZRANGEBYSCORE", conf ? conf->index : "", "-inf", max, "WITHSCORES", "LIMIT", "0",
+	    LIST_MAX};
+	struct listing *l;
+	int rc;
+
+	if (self == NULL || conf == NULL || conf->index == NULL || cb == NULL || days < 0 ||
+	    !jd_store_tenant_valid(tenant) || tenant[0] == '_')
+		return JD_E_INVALID;
+	if (self->srv->store == NULL)
+		return JD_E_UNAVAILABLE;
+	if ((l = malloc(sizeof(*l))) == NULL)
+		return JD_E_NOMEM;
+	*l = (struct listing){cb, arg, jd_day_today()};
+	snprintf(max, sizeof(max), "%ld", jd_day_number(l->today + (jd_day)days));
+	rc = jd_store_read(self->srv->store, tenant, 8, argv, on_listed, l);
+	if (rc != JD_OK)
+		free(l);
+	return rc;
+}
+
 /* ---- every tenant of the registry --------------------------------------------------------------
  */
 

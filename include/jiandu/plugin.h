@@ -674,6 +674,16 @@ struct jd_host {
 					    const struct jd_deadline_conf *conf);
 	/* notes that tenant has records with deadlines (once per process) */
 	void (*sweeper_note_tenant)(struct jd_sweeper *s, const char *tenant);
+	/*
+	 * The deadlines of tenant due within `days` from today, late ones
+	 * included, earliest first, at most 200: cb gets JD_OK and an array of
+	 * {record, stage, due, days_left, late} (borrowed for the call), or an
+	 * error and NULL.  JD_OK: cb runs exactly once, later; otherwise it
+	 * does not run.  The plugin checks each record's scope before showing it.
+	 */
+	int (*deadline_list)(jd_plugin_handle *self, const struct jd_deadline_conf *conf,
+			     const char *tenant, int days,
+			     void (*cb)(int rc, json_t *items, void *arg), void *arg);
 	/* sweeps now (as the timer does) */
 	void (*sweeper_run)(struct jd_sweeper *s);
 	void (*sweeper_stop)(struct jd_sweeper *s);

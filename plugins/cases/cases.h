@@ -144,6 +144,8 @@ int ctx_version(struct ctx *c);
 void ctx_on_mutated(int rc, const struct jd_mutate_result *res, void *arg);
 /* Submits c->m on c's record with c->version; replies from ctx_on_mutated. */
 void ctx_submit(struct ctx *c, const char *action);
+/* As ctx_submit, answered by cb (which gets c; it ends with ctx_on_mutated or its own reply). */
+void ctx_submit_cb(struct ctx *c, const char *action, jd_mutate_cb cb);
 /* The action name with ".backdated" appended when c->late. */
 const char *ctx_action(struct ctx *c, const char *action, char *buf, size_t len);
 /* A JSON object of the public fields of c->rec (no sealed or key fields). */

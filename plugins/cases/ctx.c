@@ -371,9 +371,9 @@ const char *ctx_action(struct ctx *c, const char *action, char *buf, size_t len)
 	return buf;
 }
 
-void ctx_submit(struct ctx *c, const char *action)
+void ctx_submit_cb(struct ctx *c, const char *action, jd_mutate_cb cb)
 {
-	char a[96];
+	char a[128];
 	int rc = host->mut_submit(
 	    self, c->m,
 	    &(const struct jd_mutation){.tenant = c->tenant,
@@ -381,10 +381,15 @@ void ctx_submit(struct ctx *c, const char *action)
 					.expect_version = c->version,
 					.req = c->req,
 					.action = ctx_action(c, action, a, sizeof(a))},
-	    ctx_on_mutated, c);
+	    cb, c);
 
 	if (rc != JD_OK)
 		ctx_fail(c, rc);
+}
+
+void ctx_submit(struct ctx *c, const char *action)
+{
+	ctx_submit_cb(c, action, ctx_on_mutated);
 }
 
 /* Fields never shown as they are: sealed values, the wrapped record key, ledgers. */

@@ -19,8 +19,6 @@
 #include "batch.h"
 #include "cases.h"
 
-#define OVERDUE_MAX "200"
-
 static struct jd_sweeper *sweeper;
 
 jd_day deadline_due(enum rec_kind k, const char *state, jd_day start)
@@ -52,79 +50,65 @@ static int near_days(void)
 
 struct overdue {
 	struct ctx *c;
-	json_t *items; /* [member, score, ...] */
-	jd_day today;
+	json_t *items; /* the host's listing: [{record, stage, due, days_left, late}] */
 };
-
-/* "lead:<id>#stage" -> record "lead:<id>", stage */
-static int split_member(const char *m, char *record, size_t rlen, const char **stage)
-{
-	const char *hash = strchr(m, '#');
-
-	if (hash == NULL || (size_t)(hash - m) >= rlen)
-		return -1;
-	snprintf(record, rlen, "%.*s", (int)(hash - m), m);
-	*stage = hash + 1;
-	return 0;
-}
 
 static void overdue_done(struct batch *b, void *arg)
 {
 	struct overdue *o = arg;
 	struct ctx *c = o->c;
-	json_t *out = json_array();
+	json_t *out = json_array(), *it;
+	size_t i;
 
-	for (size_t i = 0; b->rc == JD_OK && out && i < b->n; i++) {
+	json_array_foreach(o->items, i, it)
+	{
 		json_t *r = json_array_get(b->results, i);
-		const char *m = json_string_value(json_array_get(o->items, 2 * i));
-		const char *score = json_string_value(json_array_get(o->items, 2 * i + 1));
-		long due = score ? atol(score) : 0;
-		const char *stage, *state = json_string_value(json_array_get(r, 0));
-		char record[80], date[11];
-		jd_day d = host->day_from_number(due);
+		const char *state = json_string_value(json_array_get(r, 0));
 
-		if (state == NULL || m == NULL ||
-		    split_member(m, record, sizeof(record), &stage) != 0 ||
+		if (b->rc != JD_OK || out == NULL || state == NULL ||
 		    !scope_visible(c->req, NULL, c->tenant, json_string_value(json_array_get(r, 1)),
 				   json_string_value(json_array_get(r, 2)),
 				   json_string_value(json_array_get(r, 3))))
 			continue;
-		host->day_format(d, date);
-		json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:I, s:b}", "record",
-						     record, "stage", stage, "state", state, "due",
-						     date, "days_left", (json_int_t)(d - o->today),
-						     "late", d < o->today));
+		json_array_append_new(out, json_pack("{s:O, s:O, s:s, s:O, s:O, s:O}", "record",
+						     json_object_get(it, "record"), "stage",
+						     json_object_get(it, "stage"), "state", state,
+						     "due", json_object_get(it, "due"), "days_left",
+						     json_object_get(it, "days_left"), "late",
+						     json_object_get(it, "late")));
 	}
-	if (b->rc != JD_OK)
+	if (b->rc != JD_OK) {
 		ctx_fail(c, b->rc);
-	else
-		ctx_reply(c, 200, out ? json_pack("{s:o}", "overdue", out) : NULL);
-	if (b->rc != JD_OK)
 		json_decref(out);
+	} else {
+		ctx_reply(c, 200, out ? json_pack("{s:o}", "overdue", out) : NULL);
+	}
 	json_decref(o->items);
 	free(o);
 	batch_free(b);
 }
 
-static void on_overdue_range(int rc, json_t *result, void *arg)
+/* The host's listing: one read per record for its state and scope. */
+static void on_listed(int rc, json_t *items, void *arg)
 {
 	struct overdue *o = arg;
-	size_t n = json_array_size(result) / 2;
 	struct batch *b;
+	json_t *it;
+	size_t i;
 
-	if (rc != JD_OK || (b = batch_new(n, overdue_done, o)) == NULL) {
+	if (rc != JD_OK || (b = batch_new(json_array_size(items), overdue_done, o)) == NULL) {
 		ctx_fail(o->c, rc != JD_OK ? rc : JD_E_NOMEM);
 		free(o);
 		return;
 	}
-	o->items = json_incref(result);
-	for (size_t i = 0; i < n; i++) {
-		const char *stage, *m = json_string_value(json_array_get(result, 2 * i));
-		char record[80];
-		const char *argv[6] = {"HMGET", record, "state", "unit", "groups", "deny"};
+	o->items = json_incref(items);
+	json_array_foreach(items, i, it)
+	{
+		const char *argv[6] = {"HMGET",	 json_string_value(json_object_get(it, "record")),
+				       "state",	 "unit",
+				       "groups", "deny"};
 
-		if (m != NULL && split_member(m, record, sizeof(record), &stage) == 0)
-			batch_read(b, i, o->c->tenant, 6, argv);
+		batch_read(b, i, o->c->tenant, 6, argv);
 	}
 	batch_go(b);
 }
@@ -133,9 +117,6 @@ void overdue_list(jd_req *req, void *arg)
 {
 	struct ctx *c = ctx_new(req, KIND_LEAD, host->req_param(req, "tenant"), "");
 	struct overdue *o;
-	char max[24];
-	const char *argv[] = {"ZRANGEBYSCORE", "deadlines", "-inf", max,
-			      "WITHSCORES",    "LIMIT",	    "0",    OVERDUE_MAX};
 	long long days;
 	int rc;
 
@@ -157,9 +138,7 @@ void overdue_list(jd_req *req, void *arg)
 		return;
 	}
 	o->c = c;
-	o->today = host->day_today();
-	snprintf(max, sizeof(max), "%ld", host->day_number(o->today + (jd_day)days));
-	rc = host->store_read(self, c->tenant, 8, argv, on_overdue_range, o);
+	rc = host->deadline_list(self, &cases_deadlines, c->tenant, (int)days, on_listed, o);
 	if (rc != JD_OK) {
 		free(o);
 		ctx_fail(c, rc);

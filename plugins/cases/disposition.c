@@ -209,7 +209,7 @@ static void approve_loaded(struct ctx *c)
 	json_t *pending;
 	const struct jd_transition *t;
 	struct jd_refusal r;
-	char err[200], a[128];
+	char a[128];
 	int rc;
 
 	if (ctx_version(c) != 0)
@@ -220,6 +220,10 @@ static void approve_loaded(struct ctx *c)
 		ctx_refused(c, &r);
 		return;
 	}
+	if (rc != JD_OK) {
+		ctx_fail(c, rc);
+		return;
+	}
 	c->late = c->day < host->day_today();
 	if (t->to != NULL)
 		move_state(c, rec_str(c, "state"), t->to, c->day);
@@ -228,16 +232,7 @@ static void approve_loaded(struct ctx *c)
 	approve_effects(c, t, pending);
 	json_decref(pending);
 	snprintf(a, sizeof(a), "cases.%s.approve.%s", kind_type(c->kind), t->action);
-	rc = host->mut_submit(
-	    self, c->m,
-	    &(const struct jd_mutation){.tenant = c->tenant,
-					.record = c->record,
-					.expect_version = c->version,
-					.req = c->req,
-					.action = ctx_action(c, a, err, sizeof(err))},
-	    on_approved, c);
-	if (rc != JD_OK)
-		ctx_fail(c, rc);
+	ctx_submit_cb(c, a, on_approved);
 }
 
 static void reject_loaded(struct ctx *c)

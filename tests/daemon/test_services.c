@@ -2,7 +2,9 @@
  * The domain services' pure parts (daemon/services/): calendar dates
  * (parsing, order, counter buckets, the year before, event dates checked
  * against the record's history) and state machines declared as data (the
- * cases plugin's tables, compiled in: they are data and need no host).
+ * cases plugin's tables, compiled in: they are data and need no host),
+ * the mutation builder, the counters and deadlines a step adds to its
+ * mutation, and proposals.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,8 +14,12 @@
 
 #include <cmocka.h>
 
+#include "services/svc_counters.h"
 #include "services/svc_dates.h"
+#include "services/svc_deadlines.h"
 #include "services/svc_machine.h"
+#include "services/svc_mut.h"
+#include "services/svc_proposal.h"
 
 #include "../../plugins/cases/states.c"
 
@@ -166,12 +172,186 @@ static void states_case(void **state)
 	assert_string_equal(deadline_key(&case_machine, "investigating"), "investigation_days");
 }
 
+/* Whether m holds op (kind, key, member, value); value NULL matches any. */
+static int has_op(struct jd_mut *m, enum jd_op_kind kind, const char *key, const char *member,
+		  const char *value)
+{
+	size_t n;
+	const struct jd_op *ops = jd_mut_ops(m, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (ops[i].kind == kind && strcmp(ops[i].key, key) == 0 &&
+		    (member == NULL || (ops[i].member && strcmp(ops[i].member, member) == 0)) &&
+		    (value == NULL || (ops[i].value && strcmp(ops[i].value, value) == 0)))
+			return 1;
+	return 0;
+}
+
+/* The value m sets field to, or NULL. */
+static const char *set_of(struct jd_mut *m, const char *field)
+{
+	struct jd_mutation w = {0};
+
+	if (jd_mut_fill(m, &w) != JD_OK)
+		return NULL;
+	for (size_t i = 0; w.set[i] != NULL; i += 2)
+		if (strcmp(w.set[i], field) == 0)
+			return w.set[i + 1];
+	return NULL;
+}
+
+static void mut_builder(void **state)
+{
+	struct jd_mut *m = jd_mut_new();
+	struct jd_mutation w = {0};
+	char tmp[16];
+
+	(void)state;
+	assert_non_null(m);
+	snprintf(tmp, sizeof(tmp), "v%d", 1);
+	jd_mut_set(m, "a", tmp);
+	tmp[0] = 'x'; /* the builder copied it */
+	jd_mut_setf(m, "b", "%d-%s", 2, "x");
+	jd_mut_del(m, "c");
+	jd_mut_op(m, JD_OP_SADD, "idx", "m1", NULL);
+	assert_int_equal(jd_mut_fill(m, &w), JD_OK);
+	assert_string_equal(w.set[0], "a");
+	assert_string_equal(w.set[1], "v1");
+	assert_string_equal(w.set[3], "2-x");
+	assert_null(w.set[4]);
+	assert_string_equal(w.del[0], "c");
+	assert_null(w.del[1]);
+	assert_int_equal(w.n_ops, 1);
+	jd_mut_fail(m);
+	assert_int_equal(jd_mut_fill(m, &w), JD_E_NOMEM);
+	jd_mut_free(m);
+	jd_mut_free(NULL);
+}
+
+static void counters_buckets(void **state)
+{
+	static const char *const metrics[] = {"received", NULL};
+	const struct jd_counters c = {"cnt", metrics};
+	struct jd_mut *m = jd_mut_new();
+	jd_day d;
+	size_t n;
+
+	(void)state;
+	jd_day_parse("2026-03-05", &d);
+	jd_counter_add(m, &c, "ag1", "received", d, 1);
+	assert_true(has_op(m, JD_OP_HINCRBY, "cnt:t", "received|20260305", "1"));
+	assert_true(has_op(m, JD_OP_HINCRBY, "cnt:t", "received|202603", "1"));
+	assert_true(has_op(m, JD_OP_HINCRBY, "cnt:u:ag1", "received|20260305", "1"));
+	assert_true(has_op(m, JD_OP_HINCRBY, "cnt:u:ag1", "received|202603", "1"));
+	assert_true(has_op(m, JD_OP_SADD, "cnt:units", "ag1", NULL));
+	jd_mut_ops(m, &n);
+	assert_int_equal(n, 5);
+	jd_counter_add(m, &c, "", "received", d, -1); /* no unit: the tenant's only */
+	jd_mut_ops(m, &n);
+	assert_int_equal(n, 7);
+	jd_mut_free(m);
+}
+
+static void deadlines_move(void **state)
+{
+	struct jd_mut *m = jd_mut_new();
+	json_t *rec;
+	jd_day d;
+
+	(void)state;
+	jd_day_parse("2026-03-05", &d);
+	/* no config: the state's default days (talk inquiry: 30) */
+	assert_int_equal(jd_deadline_due(NULL, &lead_machine, "inquiring", d), d + 30);
+	assert_int_equal(jd_deadline_due(NULL, &lead_machine, "closed", d), -1);
+	jd_machine_move(NULL, &lead_machine, m, "L1", "registered", "inquiring", d);
+	assert_string_equal(set_of(m, "state"), "inquiring");
+	assert_string_equal(set_of(m, "state_since"), "2026-03-05");
+	assert_string_equal(set_of(m, "due"), "2026-04-04");
+	assert_true(has_op(m, JD_OP_ZREM, "leads:state:registered", "L1", NULL));
+	assert_true(has_op(m, JD_OP_ZREM, "deadlines", "lead:L1#registered", NULL));
+	assert_true(has_op(m, JD_OP_HDEL, "deadlines:sent", "lead:L1#registered", NULL));
+	assert_true(has_op(m, JD_OP_ZADD, "leads:state:inquiring", "L1", "20260305"));
+	assert_true(has_op(m, JD_OP_ZADD, "deadlines", "lead:L1#inquiring", "20260404"));
+	jd_mut_free(m);
+
+	m = jd_mut_new();
+	jd_machine_move(NULL, &lead_machine, m, "L1", "inquiring", "concluded", d);
+	assert_string_equal(set_of(m, "due"), ""); /* a final state has no deadline */
+	jd_mut_free(m);
+
+	m = jd_mut_new();
+	rec = json_pack("{s:s, s:s, s:s}", "state", "verifying", "due", "2026-03-10", "ext_days",
+			"5");
+	jd_deadline_extend(&lead_machine, m, rec, "L1", 10);
+	assert_string_equal(set_of(m, "due"), "2026-03-20");
+	assert_string_equal(set_of(m, "ext_days"), "15");
+	assert_true(has_op(m, JD_OP_ZADD, "deadlines", "lead:L1#verifying", "20260320"));
+	assert_true(has_op(m, JD_OP_HDEL, "deadlines:sent", "lead:L1#verifying", NULL));
+	json_decref(rec);
+	jd_mut_free(m);
+}
+
+static void proposals(void **state)
+{
+	json_t *rec = json_pack("{s:s, s:s}", "state", "registered", "state_since", "2026-01-10");
+	json_t *pending = NULL;
+	const struct jd_transition *t;
+	struct jd_refusal r;
+	struct jd_mut *m = jd_mut_new();
+	jd_day day;
+
+	(void)state;
+	assert_int_equal(jd_proposal_open(&lead_machine, rec, "L1", "dispose", "way", "bogus", NULL,
+					  &pending, &r),
+			 JD_E_INVALID);
+	assert_int_equal(r.status, 400);
+	assert_non_null(strstr(r.message, "field 'way': 'bogus' is not one of talk_inquiry, "
+					  "prelim_verification, hold_pending, close"));
+	assert_int_equal(jd_proposal_open(&lead_machine, rec, "L1", "outcome", "outcome", "file",
+					  NULL, &pending, &r),
+			 JD_E_CONFLICT);
+	assert_string_equal(r.code, "illegal_transition");
+	assert_non_null(strstr(r.message, "lead L1 is registered: 'outcome.file' is not allowed; "
+					  "allowed: dispose (talk_inquiry, prelim_verification, "
+					  "hold_pending, close), extend"));
+	assert_int_equal(jd_proposal_reject(&lead_machine, rec, "L1", NULL, NULL, m, &r),
+			 JD_E_CONFLICT);
+	assert_string_equal(r.code, "nothing_pending");
+	assert_int_equal(jd_proposal_open(&lead_machine, rec, "L1", "dispose", "way", "close", NULL,
+					  &pending, &r),
+			 JD_OK);
+	assert_string_equal(json_string_value(json_object_get(pending, "action")), "dispose.close");
+	assert_string_equal(json_string_value(json_object_get(pending, "from")), "registered");
+	jd_proposal_put(m, pending);
+	json_object_set_new(rec, "pending", json_string(set_of(m, "pending")));
+	json_decref(pending);
+	assert_int_equal(
+	    jd_proposal_open(&lead_machine, rec, "L1", "extend", NULL, NULL, NULL, &pending, &r),
+	    JD_E_CONFLICT);
+	assert_string_equal(r.code, "awaiting_approval");
+	assert_int_equal(jd_proposal_approve(&lead_machine, rec, "L1", "2026-01-09", NULL, m, &t,
+					     &pending, &day, &r),
+			 JD_E_INVALID);
+	assert_non_null(strstr(r.message, "is before the record entered its state (2026-01-10)"));
+	assert_int_equal(jd_proposal_approve(&lead_machine, rec, "L1", "2026-01-11", NULL, m, &t,
+					     &pending, &day, &r),
+			 JD_OK);
+	assert_string_equal(t->to, "closed");
+	assert_string_equal(t->tag, "close");
+	assert_string_equal(json_string_value(json_object_get(pending, "action")), "dispose.close");
+	json_decref(pending);
+	json_decref(rec);
+	jd_mut_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(dates_parse),   cmocka_unit_test(dates_year_before),
-	    cmocka_unit_test(dates_buckets), cmocka_unit_test(dates_input),
-	    cmocka_unit_test(states_lead),   cmocka_unit_test(states_case),
+	    cmocka_unit_test(dates_parse),    cmocka_unit_test(dates_year_before),
+	    cmocka_unit_test(dates_buckets),  cmocka_unit_test(dates_input),
+	    cmocka_unit_test(states_lead),    cmocka_unit_test(states_case),
+	    cmocka_unit_test(mut_builder),    cmocka_unit_test(counters_buckets),
+	    cmocka_unit_test(deadlines_move), cmocka_unit_test(proposals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
