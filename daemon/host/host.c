@@ -23,6 +23,15 @@
 #include "storage/store.h"
 #include "security/tenant_keys.h"
 #include "host/timers.h"
+#include "services/svc_counters.h"
+#include "services/svc_dates.h"
+#include "services/svc_deadlines.h"
+#include "services/svc_machine.h"
+#include "services/svc_mut.h"
+#include "services/svc_proposal.h"
+#include "services/svc_recount.h"
+#include "services/svc_stats.h"
+#include "services/svc_sweep.h"
 
 __attribute__((format(printf, 3, 4))) static void
 host_log(jd_plugin_handle *self, enum jd_log_level level, const char *fmt, ...)
@@ -545,6 +554,28 @@ static int host_tenant_readable(jd_req *req, const char *tenant, const char *par
 	return req != NULL && jd_auth_tenant_readable(&req->principal, tenant, parent);
 }
 
+/* ---- Domain services (daemon/services/) ------------------------------------------ */
+
+static int host_mut_submit(jd_plugin_handle *self, struct jd_mut *m, const struct jd_mutation *what,
+			   jd_mutate_cb cb, void *arg)
+{
+	struct jd_mutation c;
+	int rc;
+
+	if (what == NULL)
+		return JD_E_INVALID;
+	c = *what;
+	if ((rc = jd_mut_fill(m, &c)) != JD_OK)
+		return rc;
+	return host_store_mutate(self, &c, cb, arg);
+}
+
+static int host_stats_query(jd_plugin_handle *self, const struct jd_stats_query *q, jd_stats_cb cb,
+			    void *arg, char *err, size_t errlen)
+{
+	return jd_stats_query(self->srv, q, cb, arg, err, errlen);
+}
+
 static const struct jd_host host = {
     .abi_major = JD_ABI_MAJOR,
     .abi_minor = JD_ABI_MINOR,
@@ -579,6 +610,46 @@ static const struct jd_host host = {
     .org_conflicts = host_org_conflicts,
     .org_tenants = host_org_tenants,
     .tenant_readable = host_tenant_readable,
+    /* ---- domain services (daemon/services/) ---- */
+    .mut_new = jd_mut_new,
+    .mut_free = jd_mut_free,
+    .mut_set = jd_mut_set,
+    .mut_setf = jd_mut_setf,
+    .mut_del = jd_mut_del,
+    .mut_op = jd_mut_op,
+    .mut_fail = jd_mut_fail,
+    .mut_ops = jd_mut_ops,
+    .mut_submit = host_mut_submit,
+    .day_parse = jd_day_parse,
+    .day_format = jd_day_format,
+    .day_today = jd_day_today,
+    .day_year = jd_day_year,
+    .day_number = jd_day_number,
+    .day_from_number = jd_day_from_number,
+    .date_input = jd_date_input,
+    .counter_add = jd_counter_add,
+    .stats_query = host_stats_query,
+    .machine_find = jd_machine_find,
+    .machine_step = jd_machine_step,
+    .machine_allowed = jd_machine_allowed,
+    .machine_state = jd_machine_state,
+    .machine_terminal = jd_machine_terminal,
+    .proposal_open = jd_proposal_open,
+    .proposal_put = jd_proposal_put,
+    .proposal_approve = jd_proposal_approve,
+    .proposal_reject = jd_proposal_reject,
+    .proposal_none = jd_proposal_none,
+    .machine_move = jd_machine_move,
+    .deadline_due = jd_deadline_due,
+    .deadline_put = jd_deadline_put,
+    .deadline_drop = jd_deadline_drop,
+    .deadline_extend = jd_deadline_extend,
+    .sweeper_start = jd_sweeper_start,
+    .sweeper_note_tenant = jd_sweeper_note_tenant,
+    .deadline_list = jd_deadline_list,
+    .sweeper_run = jd_sweeper_run,
+    .sweeper_stop = jd_sweeper_stop,
+    .recount_run = jd_recount_run,
 };
 
 const struct jd_host *jd_host_table(void)

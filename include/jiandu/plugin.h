@@ -177,6 +177,169 @@ typedef void (*jd_read_cb)(int rc, json_t *result, void *arg);
 typedef void (*jd_event_cb)(const char *name, json_t *payload, void *arg);
 typedef void (*jd_timer_cb)(void *arg);
 
+/* ---- Domain services: the types (docs/plugins.md "Domain services") -------- */
+
+/*
+ * What every domain plugin needs, written once in the host: a mutation
+ * builder, calendar dates, counters bucketed by day and month, and the
+ * statistics over them.  The plugin declares its tables as data; the
+ * host does the machinery.
+ */
+
+/* A calendar date as days since 1970-01-01 (proleptic Gregorian, local time). */
+typedef long jd_day;
+
+/*
+ * A mutation under construction (mut_* slots): fields set and deleted,
+ * ops appended, every string copied and owned by it.  Out of memory is
+ * remembered and reported once, by mut_submit.
+ */
+struct jd_mut;
+
+/*
+ * A plugin's counters: per event, HINCRBY of "<metric>|YYYYMMDD" and
+ * "<metric>|YYYYMM" on the tenant's hash "<prefix>:t" and on the unit's
+ * "<prefix>:u:<unit>", and SADD of the unit to "<prefix>:units".
+ */
+struct jd_counters {
+	const char *prefix;	    /* e.g. "cnt"; distinct per plugin */
+	const char *const *metrics; /* what a statistics query reads; NULL-terminated */
+};
+
+/*
+ * A statistics query: the counters' metrics summed over [from, to] (and
+ * the same range a year earlier), over a county or the counties a city or
+ * province rolls up (org_tenants), optionally one unit or one group of a
+ * county.  Field names in error messages are the route's input fields
+ * "tenant", "from", "to", "compare", "unit", "group".
+ */
+struct jd_stats_query {
+	jd_req *req;	    /* the caller: who may read what (tenant_readable, record scope) */
+	const char *tenant; /* a county, city or province */
+	const char *from;   /* "YYYY-MM-DD" */
+	const char *to;	    /* "YYYY-MM-DD", on or after from */
+	const char *compare;	    /* NULL, "none" or "previous-year" */
+	const char *unit;	    /* NULL or a unit code (a county only) */
+	const char *group;	    /* NULL or a group code (a county only; its units summed) */
+	const struct jd_counters *counters;
+	/*
+	 * NULL, or a metric: also count the active agencies (of the unit or
+	 * group when filtered) whose metric is above 0 in the range.
+	 */
+	const char *agencies_with;
+};
+
+struct jd_stats_result {
+	size_t counties; /* how many counties were summed */
+	jd_day from, to, prev_from, prev_to;
+	int compare;		     /* 1: the previous year's figures were read */
+	const long long (*sum)[2];   /* per metric: [0] the range, [1] the year before */
+	long long agencies_total;    /* active agencies in the filter (today's) */
+	long long agencies_with[2];  /* of which with agencies_with > 0: range, year before */
+};
+
+/*
+ * rc JD_OK with r; JD_E_INVALID with a message naming the field (reply
+ * 400 with it); or JD_E_UNAVAILABLE, JD_E_TIMEOUT, JD_E_NOMEM, JD_ERR (r
+ * and message NULL).  Both are borrowed for the call.
+ */
+typedef void (*jd_stats_cb)(int rc, const struct jd_stats_result *r, const char *message,
+			    void *arg);
+
+/*
+ * A record's state machine, declared as data: its states and the actions
+ * allowed from each.  Action "verb" or "verb.arg" (e.g. "dispose.close"):
+ * a route proposes a verb and takes the arg from an input field.
+ */
+struct jd_state {
+	const char *name;	  /* NULL ends the table */
+	const char *deadline_key; /* config key of the stage's days (a deadline); NULL or "": none */
+	int deadline_days;	  /* its default */
+};
+
+struct jd_transition {
+	const char *from;   /* NULL ends the table */
+	const char *action; /* "verb" or "verb.arg" */
+	const char *to;	    /* NULL: stays (e.g. an extension) */
+	int approval;	    /* 1: proposed, then approved (or rejected) by a leader */
+	const char *tag;    /* the plugin's own mark for the step (e.g. what it counts), or NULL */
+};
+
+/*
+ * A plugin's deadlines: the sorted set `index` of each tenant holds
+ * "<type>:<id>#<stage>" scored by the due date (YYYYMMDD), changed in the
+ * same mutation as the record (machine_move, deadline_put, deadline_drop,
+ * deadline_extend).  The host's sweep (sweeper_start) publishes
+ * event_near / event_missed {tenant, record, stage, due, days_left} once
+ * per deadline and due date, remembered in the hash `sent`, for every
+ * tenant noted (sweeper_note_tenant, kept in the hash "registry:tenants"
+ * of tenant "_<plugin name>").
+ */
+struct jd_deadline_conf {
+	const char *index;	  /* e.g. "deadlines" */
+	const char *sent;	  /* e.g. "deadlines:sent" */
+	const char *near_key;	  /* config key: days before the due date that count as near */
+	int near_days;		  /* its default */
+	const char *interval_key; /* config key: seconds between sweeps (1..86400) */
+	int interval_s;		  /* its default */
+	const char *event_near;	  /* e.g. "deadline.near" */
+	const char *event_missed; /* e.g. "deadline.missed" */
+	const char *notify_action; /* audit action of recording the notices sent */
+};
+
+struct jd_machine {
+	const char *type;   /* record type: record key "<type>:<id>", e.g. "lead" */
+	const char *plural; /* index prefix, e.g. "leads": "leads:state:<state>" */
+	const struct jd_state *states;
+	const struct jd_transition *transitions;
+	const struct jd_deadline_conf *deadlines; /* NULL: no state has a deadline */
+};
+
+/* A running deadline sweep (sweeper_start). */
+struct jd_sweeper;
+
+/*
+ * Why a step was refused, for the reply: reply_error(req, status, code,
+ * "%s", message).  code: "invalid" (400: a field), "illegal_transition",
+ * "awaiting_approval", "nothing_pending" (409).
+ */
+struct jd_refusal {
+	int status;
+	const char *code;
+	char message[400];
+};
+
+/*
+ * A paged recount of a plugin's counters (recount_run): the host walks
+ * each index (a sorted set of ids, e.g. "leads:all") in pages of 500 by
+ * rank, reads each record "<type>:<id>" and calls derive, which adds to m
+ * (counter_add) what the record counts, exactly as the writers do.  Then
+ * it compares the sums with every counter hash field by field and reports
+ * the drift; with fix, corrects it in one audited mutation of the record
+ * `record` (fields "drift", "by").
+ */
+struct jd_recount_walk {
+	const char *index; /* NULL ends the table */
+	const char *type;  /* record key "<type>:<id>" */
+	const char *count; /* the answer's member counting the records walked, e.g. "leads" */
+	/* rec: the record's fields as a JSON object (borrowed) */
+	void (*derive)(struct jd_mut *m, const json_t *rec);
+};
+
+struct jd_recount {
+	const struct jd_counters *counters;
+	const struct jd_recount_walk *walks;
+	const char *record;	/* e.g. "recount:last" */
+	const char *fix_action; /* audit action of the fix */
+};
+
+/*
+ * rc JD_OK with the answer {tenant, <count>..., counters_checked, drift,
+ * drifted: [{counter, field, expected, actual}] (the first 50), fixed}
+ * (borrowed for the call); JD_E_INVALID with a message; or an error.
+ */
+typedef void (*jd_recount_cb)(int rc, json_t *answer, const char *message, void *arg);
+
 /* ---- The host table -------------------------------------------------- */
 
 struct jd_host {
@@ -378,6 +541,177 @@ struct jd_host {
 	 */
 	int (*tenant_readable)(jd_req *req, const char *tenant, const char *parent);
 	void *reserved[1];
+
+	/* ==== Domain services (docs/plugins.md "Domain services") ==============
+	 * NULL in a host older than these slots (check host->size).
+	 */
+
+	/* -- mutation builder: NULL out of memory; mut_free(NULL) does nothing */
+	struct jd_mut *(*mut_new)(void);
+	void (*mut_free)(struct jd_mut *m);
+	void (*mut_set)(struct jd_mut *m, const char *field, const char *value);
+	void (*mut_setf)(struct jd_mut *m, const char *field, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+	void (*mut_del)(struct jd_mut *m, const char *field);
+	void (*mut_op)(struct jd_mut *m, enum jd_op_kind kind, const char *key, const char *member,
+		       const char *value);
+	/* marks m failed (a step's own allocation failed): mut_submit answers JD_E_NOMEM */
+	void (*mut_fail)(struct jd_mut *m);
+	/* m's ops so far (n of them), e.g. to sum a scratch mutation's counters */
+	const struct jd_op *(*mut_ops)(const struct jd_mut *m, size_t *n);
+	/*
+	 * Submits m with what: tenant, record, expect_version, idempotency_key,
+	 * req, action (its set, del, ops and n_ops are ignored: m's are used).
+	 * m stays the caller's to free (at once is fine).  Returns as
+	 * store_mutate; JD_E_NOMEM when m ran out of memory.
+	 */
+	int (*mut_submit)(jd_plugin_handle *self, struct jd_mut *m, const struct jd_mutation *what,
+			  jd_mutate_cb cb, void *arg);
+
+	/* -- calendar dates, exchanged as "YYYY-MM-DD" */
+	/* JD_OK, or JD_E_INVALID when not a real date (1949..9999) */
+	int (*day_parse)(const char *s, jd_day *out);
+	void (*day_format)(jd_day d, char out[11]);
+	jd_day (*day_today)(void); /* local time */
+	int (*day_year)(jd_day d);
+	long (*day_number)(jd_day d); /* YYYYMMDD as a number: a sorted set's score */
+	jd_day (*day_from_number)(long yyyymmdd);
+	/*
+	 * An event's date from input field `field` (value NULL: today): not
+	 * in the future, not before not_before (negative: no bound), which
+	 * the message calls after_what ("the case was filed").  JD_OK, or
+	 * JD_E_INVALID with a message naming the field in err.
+	 */
+	int (*date_input)(const char *field, const char *value, jd_day not_before,
+			  const char *after_what, jd_day *out, char *err, size_t errlen);
+
+	/* -- counters (struct jd_counters), added to m: by (+1, -1) on day d */
+	void (*counter_add)(struct jd_mut *m, const struct jd_counters *c, const char *unit,
+			    const char *metric, jd_day d, long long by);
+	/*
+	 * The statistics query (struct jd_stats_query).  JD_OK: cb runs
+	 * exactly once, later.  JD_E_INVALID (bad input) or JD_E_FORBIDDEN
+	 * (the caller may not read these figures) with a message in err: cb
+	 * does not run; nor on any other return.
+	 */
+	int (*stats_query)(jd_plugin_handle *self, const struct jd_stats_query *q, jd_stats_cb cb,
+			   void *arg, char *err, size_t errlen);
+
+	/* -- state machines (struct jd_machine): lookups in the plugin's tables */
+	/* the transition of `action` from `state`, or NULL */
+	const struct jd_transition *(*machine_find)(const struct jd_machine *m, const char *state,
+						    const char *action);
+	/*
+	 * As machine_find; NULL with r filled (409 illegal_transition: "<type>
+	 * <id> is <state>: '<action>' is not allowed; allowed: a (x, y), b")
+	 */
+	const struct jd_transition *(*machine_step)(const struct jd_machine *m, const char *id,
+						    const char *state, const char *action,
+						    struct jd_refusal *r);
+	/* "a (x, y), b": the actions allowed from state; "none (<state> is final)" */
+	void (*machine_allowed)(const struct jd_machine *m, const char *state, char *out,
+				size_t len);
+	/* the state's row, or NULL when no such state */
+	const struct jd_state *(*machine_state)(const struct jd_machine *m, const char *state);
+	/* 1 when no action leaves the state */
+	int (*machine_terminal)(const struct jd_machine *m, const char *state);
+
+	/*
+	 * -- proposals: an action with `approval` waits in the record's field
+	 * "pending" ({"action", "by", "from", ...the plugin's arguments}) and
+	 * blocks every other proposal until a leader approves or rejects it.
+	 * rec: the record's fields as a JSON object ("state", "state_since",
+	 * "pending"); id: the record's id, for messages.
+	 *
+	 * proposal_open: JD_OK and *pending (a new object to add arguments to,
+	 * then proposal_put) when `verb` (with `arg` read from input field
+	 * arg_field, or arg_field NULL) may be proposed now; otherwise
+	 * JD_E_CONFLICT or JD_E_INVALID with r filled.
+	 */
+	int (*proposal_open)(const struct jd_machine *m, const json_t *rec, const char *id,
+			     const char *verb, const char *arg_field, const char *arg, jd_req *req,
+			     json_t **pending, struct jd_refusal *r);
+	/* sets field "pending" of mut to the proposal (stays the caller's) */
+	void (*proposal_put)(struct jd_mut *mut, const json_t *pending);
+	/*
+	 * A leader approves: JD_OK with *t the transition, *pending the
+	 * proposal (a new reference) and *day the approval's date (input
+	 * `date`: today when NULL, not before the record entered its state),
+	 * and mut holding the deletion of "pending" and "approved_by"; the
+	 * plugin then moves the state (t->to) and adds its own effects.
+	 * Otherwise JD_E_CONFLICT or JD_E_INVALID with r filled.
+	 */
+	int (*proposal_approve)(const struct jd_machine *m, const json_t *rec, const char *id,
+				const char *date, jd_req *req, struct jd_mut *mut,
+				const struct jd_transition **t, json_t **pending, jd_day *day,
+				struct jd_refusal *r);
+	/* A leader rejects: mut gets "pending" deleted, "rejected", "rejected_by", "rejected_reason". */
+	int (*proposal_reject)(const struct jd_machine *m, const json_t *rec, const char *id,
+			       const char *reason, jd_req *req, struct jd_mut *mut,
+			       struct jd_refusal *r);
+	/* 0 when nothing waits; otherwise 409 awaiting_approval in r and -1 */
+	int (*proposal_none)(const struct jd_machine *m, const json_t *rec, const char *id,
+			     struct jd_refusal *r);
+
+	/*
+	 * -- deadlines (struct jd_deadline_conf, the machine's `deadlines`).
+	 * machine_move: the record `id` moves from `from` (NULL or "": a new
+	 * record) to `to` on day start: fields "state", "state_since", "due"
+	 * (the stage's due date, or ""), the state indexes
+	 * "<plural>:state:<state>" (scored YYYYMMDD) and the deadline of the
+	 * old stage dropped, the new one's put (its days: the state's config
+	 * key, default deadline_days).
+	 */
+	void (*machine_move)(jd_plugin_handle *self, const struct jd_machine *m, struct jd_mut *mut,
+			     const char *id, const char *from, const char *to, jd_day start);
+	/* the stage's due date from its start (config days), or -1 when the state has none */
+	jd_day (*deadline_due)(jd_plugin_handle *self, const struct jd_machine *m,
+			       const char *state, jd_day start);
+	/* "<type>:<id>#<stage>" due on `due` (a notice already sent for it is forgotten) */
+	void (*deadline_put)(const struct jd_machine *m, struct jd_mut *mut, const char *id,
+			     const char *stage, jd_day due);
+	void (*deadline_drop)(const struct jd_machine *m, struct jd_mut *mut, const char *id,
+			      const char *stage);
+	/*
+	 * An approved extension of the record's stage (rec: its fields "state",
+	 * "due", "ext_days") by `days`: the deadline and "due" move, "ext_days"
+	 * grows.
+	 */
+	void (*deadline_extend)(const struct jd_machine *m, struct jd_mut *mut, const json_t *rec,
+				const char *id, long long days);
+	/*
+	 * The sweep: a timer every conf->interval_key seconds.  NULL (logged)
+	 * on a bad interval or out of memory.  Stop it in fini (the handle is
+	 * freed then).
+	 */
+	struct jd_sweeper *(*sweeper_start)(jd_plugin_handle *self,
+					    const struct jd_deadline_conf *conf);
+	/* notes that tenant has records with deadlines (once per process) */
+	void (*sweeper_note_tenant)(struct jd_sweeper *s, const char *tenant);
+	/*
+	 * The deadlines of tenant due within `days` from today, late ones
+	 * included, earliest first, at most 200: cb gets JD_OK and an array of
+	 * {record, stage, due, days_left, late} (borrowed for the call), or an
+	 * error and NULL.  JD_OK: cb runs exactly once, later; otherwise it
+	 * does not run.  The plugin checks each record's scope before showing it.
+	 */
+	int (*deadline_list)(jd_plugin_handle *self, const struct jd_deadline_conf *conf,
+			     const char *tenant, int days,
+			     void (*cb)(int rc, json_t *items, void *arg), void *arg);
+	/* sweeps now (as the timer does) */
+	void (*sweeper_run)(struct jd_sweeper *s);
+	void (*sweeper_stop)(struct jd_sweeper *s);
+
+	/*
+	 * -- recount (struct jd_recount) of tenant for the caller of req
+	 * (principal recorded by a fix).  JD_OK: cb runs exactly once, later.
+	 * Otherwise cb does not run (JD_E_INVALID: bad tenant or declaration).
+	 * Run it while the tenant is quiet: a change made during the walk shows
+	 * as drift.
+	 */
+	int (*recount_run)(jd_plugin_handle *self, const struct jd_recount *r, jd_req *req,
+			   const char *tenant, int fix, jd_recount_cb cb, void *arg);
+	/* ==== end of domain services ========================================== */
 };
 
 /* ---- The descriptor a plugin exports ----------------------------------- */

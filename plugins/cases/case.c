@@ -60,26 +60,23 @@ static void on_filed(int rc, const struct jd_mutate_result *res, void *arg)
 /* The lead's side of the filing, as ops of the case's mutation. */
 static void lead_ops(struct ctx *c, struct ctx *k)
 {
-	char member[128], score[24], date[11], version[24];
+	char score[24], date[11], version[24];
 
-	day_format(c->day, date);
+	host->day_format(c->day, date);
 	/* filed from the lead as read: a recusal accepted meanwhile must reach the case */
 	snprintf(version, sizeof(version), "%lld", c->version);
-	mut_op(k->m, JD_OP_CHECK, c->record, NULL, version);
-	mut_op(k->m, JD_OP_HSET, c->record, "state", "filed");
-	mut_op(k->m, JD_OP_HSET, c->record, "state_since", date);
-	mut_op(k->m, JD_OP_HSET, c->record, "case", k->id);
-	mut_op(k->m, JD_OP_HSET, c->record, "due", "");
+	host->mut_op(k->m, JD_OP_CHECK, c->record, NULL, version);
+	host->mut_op(k->m, JD_OP_HSET, c->record, "state", "filed");
+	host->mut_op(k->m, JD_OP_HSET, c->record, "state_since", date);
+	host->mut_op(k->m, JD_OP_HSET, c->record, "case", k->id);
+	host->mut_op(k->m, JD_OP_HSET, c->record, "due", "");
 	/* the lead's version moves too: a change prepared on the lead before is refused */
-	mut_op(k->m, JD_OP_HINCRBY, c->record, "_v", "1");
-	mut_op(k->m, JD_OP_ZREM, "leads:state:to_file", c->id, NULL);
-	snprintf(score, sizeof(score), "%ld", day_number(c->day));
-	mut_op(k->m, JD_OP_ZADD, "leads:state:filed", c->id, score);
-	snprintf(member, sizeof(member), "lead:%s#to_file", c->id);
-	mut_op(k->m, JD_OP_ZREM, "deadlines", member, NULL);
-	mut_op(k->m, JD_OP_HDEL, "deadlines:sent", member, NULL);
-	snprintf(member, sizeof(member), "lead:%s#transfer", c->id);
-	mut_op(k->m, JD_OP_ZREM, "deadlines", member, NULL);
+	host->mut_op(k->m, JD_OP_HINCRBY, c->record, "_v", "1");
+	host->mut_op(k->m, JD_OP_ZREM, "leads:state:to_file", c->id, NULL);
+	snprintf(score, sizeof(score), "%ld", host->day_number(c->day));
+	host->mut_op(k->m, JD_OP_ZADD, "leads:state:filed", c->id, score);
+	host->deadline_drop(&lead_machine, k->m, c->id, "to_file");
+	host->deadline_drop(&lead_machine, k->m, c->id, "transfer");
 }
 
 /* The persons: the lead's subjects chosen, sealed again for the case (seals bind the record). */
@@ -108,10 +105,10 @@ static int persons_ops(struct ctx *c, struct ctx *k)
 			free(sealed);
 			return rc;
 		}
-		mut_set(k->m, field, sealed);
+		host->mut_set(k->m, field, sealed);
 		free(sealed);
 	}
-	mut_setf(k->m, "persons", "%lld", n);
+	host->mut_setf(k->m, "persons", "%lld", n);
 	return JD_OK;
 }
 
@@ -123,27 +120,27 @@ static int case_fields(struct ctx *c, struct ctx *k, long seq)
 	int self_handled = json_is_true(json_object_get(f, "self"));
 	char date[11], score[24], year[8];
 
-	day_format(c->day, date);
-	snprintf(year, sizeof(year), "%d", day_year(c->day));
-	mut_set(k->m, "lead", c->id);
-	mut_set(k->m, "filing_unit", filing);
-	mut_set(k->m, "handling_unit", handling);
-	mut_set(k->m, "joint_units", json_string_value(json_object_get(f, "joint_units")));
-	mut_set(k->m, "self_handled", self_handled ? "1" : "0");
-	mut_set(k->m, "unit", handling);
-	mut_set(k->m, "groups", json_string_value(json_object_get(f, "groups")));
-	mut_set(k->m, "deny", rec_str(c, "deny"));
-	mut_set(k->m, "handler", rec_str(c, "handler"));
-	mut_set(k->m, "team", rec_str(c, "team"));
-	mut_set(k->m, "filed", date);
-	mut_set(k->m, "year", year);
-	mut_setf(k->m, "seq", "%ld", seq);
-	mut_set(k->m, "decided", "0");
-	mut_set(k->m, "created_by", host->req_principal(c->req));
-	mut_set(k->m, "late", c->late ? "1" : "0");
-	mut_op(k->m, JD_OP_HSET, "cases:seq", year, k->id + 5);
+	host->day_format(c->day, date);
+	snprintf(year, sizeof(year), "%d", host->day_year(c->day));
+	host->mut_set(k->m, "lead", c->id);
+	host->mut_set(k->m, "filing_unit", filing);
+	host->mut_set(k->m, "handling_unit", handling);
+	host->mut_set(k->m, "joint_units", json_string_value(json_object_get(f, "joint_units")));
+	host->mut_set(k->m, "self_handled", self_handled ? "1" : "0");
+	host->mut_set(k->m, "unit", handling);
+	host->mut_set(k->m, "groups", json_string_value(json_object_get(f, "groups")));
+	host->mut_set(k->m, "deny", rec_str(c, "deny"));
+	host->mut_set(k->m, "handler", rec_str(c, "handler"));
+	host->mut_set(k->m, "team", rec_str(c, "team"));
+	host->mut_set(k->m, "filed", date);
+	host->mut_set(k->m, "year", year);
+	host->mut_setf(k->m, "seq", "%ld", seq);
+	host->mut_set(k->m, "decided", "0");
+	host->mut_set(k->m, "created_by", host->req_principal(c->req));
+	host->mut_set(k->m, "late", c->late ? "1" : "0");
+	host->mut_op(k->m, JD_OP_HSET, "cases:seq", year, k->id + 5);
 	snprintf(score, sizeof(score), "%lld", (long long)time(NULL));
-	mut_op(k->m, JD_OP_ZADD, "cases:all", k->id, score);
+	host->mut_op(k->m, JD_OP_ZADD, "cases:all", k->id, score);
 	move_state(k, NULL, "filed", c->day);
 	cnt_case_filed(k->m, filing, self_handled, c->day, 1);
 	lead_ops(c, k);
@@ -166,7 +163,7 @@ static void on_seq(int rc, json_t *result, void *arg)
 			     c->tenant);
 		return;
 	}
-	snprintf(no, sizeof(no), "%04d-%04ld", day_year(c->day), seq);
+	snprintf(no, sizeof(no), "%04d-%04ld", host->day_year(c->day), seq);
 	if ((k = ctx_new(c->req, KIND_CASE, c->tenant, no)) == NULL) {
 		ctx_fail(c, JD_E_NOMEM);
 		return;
@@ -175,8 +172,15 @@ static void on_seq(int rc, json_t *result, void *arg)
 	rc = case_fields(c, k, seq);
 	snprintf(idem, sizeof(idem), "cases.file:%s", c->id);
 	if (rc == JD_OK)
-		rc = mut_submit(k->m, c->tenant, k->record, JD_VERSION_NEW, idem, c->req,
-				ctx_action(c, "cases.case.file", a, sizeof(a)), on_filed, k);
+		rc = host->mut_submit(self, k->m,
+				      &(const struct jd_mutation){
+					  .tenant = c->tenant,
+					  .record = k->record,
+					  .expect_version = JD_VERSION_NEW,
+					  .idempotency_key = idem,
+					  .req = c->req,
+					  .action = ctx_action(c, "cases.case.file", a, sizeof(a))},
+				      on_filed, k);
 	if (rc != JD_OK) {
 		ctx_free(k);
 		ctx_fail(c, rc);
@@ -189,7 +193,7 @@ static void file_next(struct ctx *c)
 	const char *argv[3] = {"HGET", "cases:seq", year};
 	int rc;
 
-	snprintf(year, sizeof(year), "%d", day_year(c->day));
+	snprintf(year, sizeof(year), "%d", host->day_year(c->day));
 	rc = host->store_read(self, c->tenant, 3, argv, on_seq, c);
 	if (rc != JD_OK)
 		ctx_fail(c, rc);
@@ -307,8 +311,8 @@ static void file_loaded(struct ctx *c)
 				    "filed", "self_handled", 0, "replayed", 1));
 		return;
 	}
-	if (transition_find(KIND_LEAD, rec_str(c, "state"), "file") == NULL) {
-		transitions_allowed(KIND_LEAD, rec_str(c, "state"), allowed, sizeof(allowed));
+	if (host->machine_find(&lead_machine, rec_str(c, "state"), "file") == NULL) {
+		host->machine_allowed(&lead_machine, rec_str(c, "state"), allowed, sizeof(allowed));
 		ctx_conflict(c, "illegal_transition",
 			     "lead %s is %s: 'file' is allowed only once its verification ended "
 			     "in 'file' and a leader approved it; allowed: %s",
@@ -321,14 +325,14 @@ static void file_loaded(struct ctx *c)
 			       "take codes of [A-Za-z0-9._-], lists comma-separated");
 		return;
 	}
-	if (day_parse(rec_str(c, "state_since"), &since) != 0)
+	if (host->day_parse(rec_str(c, "state_since"), &since) != 0)
 		since = -1;
-	if (date_input("date", in_str(c, "date"), since, "the filing was approved", &c->day, err,
-		       sizeof(err)) != 0) {
+	if (host->date_input("date", in_str(c, "date"), since, "the filing was approved", &c->day,
+			     err, sizeof(err)) != 0) {
 		ctx_invalid(c, "%s", err);
 		return;
 	}
-	c->late = c->day < day_today();
+	c->late = c->day < host->day_today();
 	filing = filing && *filing ? filing : rec_str(c, "unit");
 	handling = handling && *handling ? handling : filing;
 	/* self-handled (自办): the filing unit handles it alone */

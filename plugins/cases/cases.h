@@ -6,9 +6,7 @@
  * Where things are (docs/cases.md has the records, states and figures):
  *   cases.c         descriptor, config keys, route table, init/fini
  *   ctx.c           one request's context: load a record, scope, replies
- *   mut.c           a mutation under construction (owned strings)
- *   dates.c         calendar dates: parse, order, buckets, previous year
- *   states.c        the state machines of leads and cases (tables)
+ *   states.c        the state machines of leads and cases (data for the host)
  *   org.c           the county's organization (org_read, cached by revision)
  *   lead.c          leads: create, show, list, reporter, shred
  *   subjects.c      sealed subjects, blind indexes, repeat subjects
@@ -19,8 +17,8 @@
  *   recusal.c       handlers, conflict checks, overrides, declared recusal
  *   deadlines.c     due dates per stage, overdue listing, the timer
  *   counters.c      the figures kept in the same mutation as each change
- *   stats.c         GET statistics (county, city or province roll-up)
- *   recount.c       recomputes every counter from the records
+ *   stats.c         GET statistics: the figures from the host's stats_query
+ *   recount.c       what each record counts, for the host's recount
  *   batch.c         several reads at once, one callback after the last
  */
 #ifndef CASES_H
@@ -43,93 +41,14 @@ extern jd_plugin_handle *self;
 
 #define LIST_MAX 50 /* a listing answers at most this many records */
 
-/* ---- dates (dates.c) ------------------------------------------------------------ */
-
-/* A calendar date as days since 1970-01-01 (proleptic Gregorian). */
-typedef long jd_day;
-
-/* "YYYY-MM-DD" -> day; 0 on success, -1 when not a real date. */
-int day_parse(const char *s, jd_day *out);
-/* day -> "YYYY-MM-DD" (11 bytes) */
-void day_format(jd_day d, char out[11]);
-/* day -> "YYYYMMDD" / "YYYYMM" (counter buckets) */
-void day_bucket(jd_day d, char out[9]);
-void month_bucket(jd_day d, char out[7]);
-int day_year(jd_day d);
-/* YYYYMMDD as a number (deadline scores) */
-long day_number(jd_day d);
-jd_day day_from_number(long n);
-/* today, local time */
-jd_day day_today(void);
-/* the same day a year earlier (29 February -> 28 February) */
-jd_day day_year_before(jd_day d);
-/*
- * The counter buckets covering [from, to]: whole months as "YYYYMM", the
- * other days as "YYYYMMDD".  *out is a malloc'd array of malloc'd strings;
- * returns the count or -1 (out of memory).
- */
-int buckets_plan(jd_day from, jd_day to, char ***out);
-void buckets_free(char **b, int n);
-/*
- * The event date of an input field: absent -> today; otherwise parsed and
- * checked: not in the future, not before `not_before` (pass a negative to
- * skip).  0, or -1 with a message naming the field in err.
- */
-int date_input(const char *field, const char *value, jd_day not_before, const char *after_what,
-	       jd_day *out, char *err, size_t errlen);
-
-/* ---- state machines (states.c) ----------------------------------------------- */
+/* ---- state machines (states.c: tables; the host's machine does the rest) --------------- */
 
 enum rec_kind { KIND_LEAD, KIND_CASE };
 
-struct transition {
-	const char *from;
-	const char *action;	 /* e.g. "dispose.talk_inquiry", "outcome.file", "extend" */
-	const char *to;		 /* NULL: stays (extend, measure) */
-	int approval;		 /* 1: proposed, then approved by a leader */
-	const char *disposition; /* a lead's way counted as disposed, or NULL */
-};
-
-/* The transition of `action` from `state`, or NULL. */
-const struct transition *transition_find(enum rec_kind k, const char *state, const char *action);
-/* "a, b (x, y), c": the actions allowed from state, for a 409. */
-void transitions_allowed(enum rec_kind k, const char *state, char *out, size_t len);
-/*
- * Whether arg is an argument of verb from some state ("dispose" "close"),
- * whatever the record's state; the verb's arguments ("a, b, c") into out.
- */
-int action_arg_known(enum rec_kind k, const char *verb, const char *arg, char *out, size_t len);
-/* 1 when no action leaves the state */
-int state_terminal(enum rec_kind k, const char *state);
-/* The config key of the stage deadline of a state ("" when none). */
-const char *state_deadline_key(enum rec_kind k, const char *state);
-int state_valid(enum rec_kind k, const char *state);
-
-/* ---- a mutation under construction (mut.c) ------------------------------------ */
-
-struct mut {
-	const char **set; /* field, value pairs, NULL-terminated on submit */
-	size_t nset, capset;
-	const char **del;
-	size_t ndel, capdel;
-	struct jd_op *ops;
-	size_t nops, capops;
-	char **owned;
-	size_t nowned, capowned;
-	int oom;
-};
-
-struct mut *mut_new(void);
-void mut_free(struct mut *m);
-void mut_set(struct mut *m, const char *field, const char *value);
-void mut_setf(struct mut *m, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-void mut_del(struct mut *m, const char *field);
-void mut_op(struct mut *m, enum jd_op_kind kind, const char *key, const char *member,
-	    const char *value);
-/* Submits m (which stays the caller's to free); JD_OK: cb runs later. */
-int mut_submit(struct mut *m, const char *tenant, const char *record, long long expect,
-	       const char *idem, jd_req *req, const char *action, jd_mutate_cb cb, void *arg);
+extern const struct jd_machine lead_machine, case_machine;
+/* Their deadlines (states.c; deadlines.c uses them) */
+extern const struct jd_deadline_conf cases_deadlines;
+const struct jd_machine *machine_of(enum rec_kind k);
 
 /* ---- one request's context (ctx.c) --------------------------------------------- */
 
@@ -148,7 +67,7 @@ struct ctx {
 	json_t *org;	    /* the county's organization (owned), when read */
 	json_t *aux;	    /* a step's own data (owned) */
 	json_t *aux2;	    /* (owned) */
-	struct mut *m;	    /* the mutation being built (owned) */
+	struct jd_mut *m;   /* the mutation being built (owned) */
 	ctx_step next;	    /* what runs after a read */
 	const char *action; /* the audit action of the mutation */
 	int tries;	    /* case numbers: allocation attempts */
@@ -168,6 +87,8 @@ void ctx_invalid(struct ctx *c, const char *fmt, ...) __attribute__((format(prin
 /* Replies 409 with the message and frees c. */
 void ctx_conflict(struct ctx *c, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Replies the host's refusal (status, code, message) and frees c. */
+void ctx_refused(struct ctx *c, const struct jd_refusal *r);
 /* Replies status with body (stolen) and frees c. */
 void ctx_reply(struct ctx *c, int status, json_t *body);
 /* 404 as for an absent record (also for a hidden one) and frees c. */
@@ -223,6 +144,8 @@ int ctx_version(struct ctx *c);
 void ctx_on_mutated(int rc, const struct jd_mutate_result *res, void *arg);
 /* Submits c->m on c's record with c->version; replies from ctx_on_mutated. */
 void ctx_submit(struct ctx *c, const char *action);
+/* As ctx_submit, answered by cb (which gets c; it ends with ctx_on_mutated or its own reply). */
+void ctx_submit_cb(struct ctx *c, const char *action, jd_mutate_cb cb);
 /* The action name with ".backdated" appended when c->late. */
 const char *ctx_action(struct ctx *c, const char *action, char *buf, size_t len);
 /* A JSON object of the public fields of c->rec (no sealed or key fields). */
@@ -245,24 +168,16 @@ json_t *org_unit(json_t *org, const char *code);
 int org_unit_check(json_t *org, const char *field, const char *code, char *err, size_t len);
 /* 0 when every group of csv is an active group of the county; otherwise -1, why into err. */
 int org_groups_check(json_t *org, const char *field, const char *csv, char *err, size_t len);
-/* The group's units (a csv copy in out) or -1 when no such group. */
-int org_group_units(json_t *org, const char *group, char *out, size_t len);
-/* The active agencies (codes) among units (csv; NULL: every unit). A new array. */
-json_t *org_agencies(json_t *org, const char *units);
 
-/* ---- counters (counters.c) ------------------------------------------------------- */
+/* ---- counters (counters.c; the host keeps them: counter_add, stats_query) -------------- */
 
-/* Adds HINCRBYs of metric by `by` on day d for unit (tenant-wide and per unit). */
-void cnt_add(struct mut *m, const char *unit, const char *metric, jd_day d, long long by);
-/* The counter hash of the tenant, of a unit */
-#define CNT_TENANT "cnt:t"
-#define CNT_UNIT   "cnt:u:" /* + unit code */
-#define CNT_UNITS  "cnt:units"
+/* The plugin's counters: hashes "cnt:t", "cnt:u:<unit>", set "cnt:units" (docs/cases.md). */
+extern const struct jd_counters cases_counters;
 /* The metrics a lead's, a case's records make (recount.c and the writers share these). */
-void cnt_lead_received(struct mut *m, const char *unit, const char *source, jd_day d, int sign);
-void cnt_lead_disposed(struct mut *m, const char *unit, const char *way, jd_day d, int sign);
-void cnt_case_filed(struct mut *m, const char *unit, int self_handled, jd_day d, int sign);
-void cnt_decision(struct mut *m, const char *unit, const char *party, const char *gov,
+void cnt_lead_received(struct jd_mut *m, const char *unit, const char *source, jd_day d, int sign);
+void cnt_lead_disposed(struct jd_mut *m, const char *unit, const char *way, jd_day d, int sign);
+void cnt_case_filed(struct jd_mut *m, const char *unit, int self_handled, jd_day d, int sign);
+void cnt_decision(struct jd_mut *m, const char *unit, const char *party, const char *gov,
 		  const char *form, jd_day d, int sign);
 
 /* ---- routes ------------------------------------------------------------------------ */
@@ -297,13 +212,13 @@ struct verb {
 extern const struct verb verb_dispose, verb_outcome, verb_lead_extend, verb_plan, verb_measure,
     verb_case_extend, verb_conclude, verb_lead, verb_case;
 /* what an approval does beyond the state (disposition.c) */
-void approve_effects(struct ctx *c, const struct transition *t, json_t *pending);
+void approve_effects(struct ctx *c, const struct jd_transition *t, json_t *pending);
 /* case.c */
 void case_file(jd_req *req, void *arg);
 void case_show(jd_req *req, void *arg);
 void case_list(jd_req *req, void *arg);
 /* investigation.c */
-void investigation_effects(struct ctx *c, const struct transition *t, json_t *pending);
+void investigation_effects(struct ctx *c, const struct jd_transition *t, json_t *pending);
 int investigation_check(struct ctx *c, const char *action, json_t *pending);
 /* decision.c */
 void case_decide(jd_req *req, void *arg);

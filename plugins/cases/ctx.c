@@ -104,7 +104,7 @@ struct ctx *ctx_new(jd_req *req, enum rec_kind kind, const char *tenant, const c
 	snprintf(c->tenant, sizeof(c->tenant), "%s", tenant ? tenant : "");
 	snprintf(c->id, sizeof(c->id), "%s", id ? id : "");
 	snprintf(c->record, sizeof(c->record), "%s:%s", kind_type(kind), c->id);
-	c->m = mut_new();
+	c->m = host->mut_new();
 	if (c->m == NULL) {
 		free(c);
 		return NULL;
@@ -120,7 +120,7 @@ void ctx_free(struct ctx *c)
 	json_decref(c->org);
 	json_decref(c->aux);
 	json_decref(c->aux2);
-	mut_free(c->m);
+	host->mut_free(c->m);
 	free(c);
 }
 
@@ -139,6 +139,12 @@ void ctx_invalid(struct ctx *c, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	host->reply_error(c->req, 400, "invalid", "%s", msg);
+	ctx_free(c);
+}
+
+void ctx_refused(struct ctx *c, const struct jd_refusal *r)
+{
+	host->reply_error(c->req, r->status, r->code, "%s", r->message);
 	ctx_free(c);
 }
 
@@ -365,14 +371,25 @@ const char *ctx_action(struct ctx *c, const char *action, char *buf, size_t len)
 	return buf;
 }
 
-void ctx_submit(struct ctx *c, const char *action)
+void ctx_submit_cb(struct ctx *c, const char *action, jd_mutate_cb cb)
 {
-	char a[96];
-	int rc = mut_submit(c->m, c->tenant, c->record, c->version, NULL, c->req,
-			    ctx_action(c, action, a, sizeof(a)), ctx_on_mutated, c);
+	char a[128];
+	int rc = host->mut_submit(
+	    self, c->m,
+	    &(const struct jd_mutation){.tenant = c->tenant,
+					.record = c->record,
+					.expect_version = c->version,
+					.req = c->req,
+					.action = ctx_action(c, action, a, sizeof(a))},
+	    cb, c);
 
 	if (rc != JD_OK)
 		ctx_fail(c, rc);
+}
+
+void ctx_submit(struct ctx *c, const char *action)
+{
+	ctx_submit_cb(c, action, ctx_on_mutated);
 }
 
 /* Fields never shown as they are: sealed values, the wrapped record key, ledgers. */

@@ -112,8 +112,8 @@ static int decide_allowed(struct ctx *c)
 			     c->id);
 		return 0;
 	}
-	if (transition_find(KIND_CASE, state, "decide") == NULL) {
-		transitions_allowed(KIND_CASE, state, allowed, sizeof(allowed));
+	if (host->machine_find(&case_machine, state, "decide") == NULL) {
+		host->machine_allowed(&case_machine, state, allowed, sizeof(allowed));
 		ctx_conflict(c, "illegal_transition",
 			     "case %s is %s: 'decide' is not allowed; allowed: %s", c->id, state,
 			     allowed);
@@ -143,15 +143,15 @@ static void decide_loaded(struct ctx *c)
 			     person, c->id);
 		return;
 	}
-	if (day_parse(rec_str(c, "state_since"), &since) != 0)
+	if (host->day_parse(rec_str(c, "state_since"), &since) != 0)
 		since = -1;
-	if (date_input("date", in_str(c, "date"), since, "the investigation was concluded", &c->day,
-		       err, sizeof(err)) != 0) {
+	if (host->date_input("date", in_str(c, "date"), since, "the investigation was concluded",
+			     &c->day, err, sizeof(err)) != 0) {
 		ctx_invalid(c, "%s", err);
 		return;
 	}
-	c->late = c->day < day_today();
-	day_format(c->day, date);
+	c->late = c->day < host->day_today();
+	host->day_format(c->day, date);
 	d = json_pack("{s:s, s:s, s:s, s:s, s:s}", "party", party, "government", gov, "form", form,
 		      "date", date, "by", host->req_principal(c->req));
 	text = d ? json_dumps(d, JSON_COMPACT) : NULL;
@@ -160,9 +160,9 @@ static void decide_loaded(struct ctx *c)
 		ctx_fail(c, JD_E_NOMEM);
 		return;
 	}
-	mut_set(c->m, field, text);
+	host->mut_set(c->m, field, text);
 	free(text);
-	mut_setf(c->m, "decided", "%lld", rec_int(c, "decided") + 1);
+	host->mut_setf(c->m, "decided", "%lld", rec_int(c, "decided") + 1);
 	cnt_decision(c->m, rec_str(c, "filing_unit"), party, gov, form, c->day, 1);
 	if (rec_int(c, "decided") + 1 >= persons)
 		move_state(c, rec_str(c, "state"), "decided", c->day);
@@ -204,7 +204,7 @@ static void on_event_record(int rc, json_t *result, void *arg)
 {
 	struct ctx *c = arg;
 	const struct review_event *e = c->route;
-	const struct transition *t;
+	const struct jd_transition *t;
 	char a[64];
 
 	if (rc != JD_OK || json_array_size(result) == 0) {
@@ -218,17 +218,21 @@ static void on_event_record(int rc, json_t *result, void *arg)
 		json_object_set(c->rec, json_string_value(json_array_get(result, i)),
 				json_array_get(result, i + 1));
 	c->version = rec_int(c, "_v");
-	t = transition_find(KIND_CASE, rec_str(c, "state"), e->action);
+	t = host->machine_find(&case_machine, rec_str(c, "state"), e->action);
 	if (t == NULL) {
 		host->log(self, JD_LOG_WARN, "%s: case %s is %s; ignored", e->event, c->id,
 			  rec_str(c, "state"));
 		ctx_free(c);
 		return;
 	}
-	move_state(c, rec_str(c, "state"), t->to, day_today());
+	move_state(c, rec_str(c, "state"), t->to, host->day_today());
 	snprintf(a, sizeof(a), "cases.case.%s", e->action);
-	if (mut_submit(c->m, c->tenant, c->record, c->version, NULL, NULL, a, on_event_applied,
-		       c) != JD_OK)
+	if (host->mut_submit(self, c->m,
+			     &(const struct jd_mutation){.tenant = c->tenant,
+							 .record = c->record,
+							 .expect_version = c->version,
+							 .action = a},
+			     on_event_applied, c) != JD_OK)
 		ctx_free(c);
 }
 

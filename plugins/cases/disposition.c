@@ -28,29 +28,14 @@ const struct verb verb_conclude = {KIND_CASE, "conclude", NULL};
 const struct verb verb_lead = {KIND_LEAD, "", NULL}; /* approve, reject, ... of a lead */
 const struct verb verb_case = {KIND_CASE, "", NULL};
 
-static void reply_illegal(struct ctx *c, const char *action)
-{
-	char allowed[400];
-
-	transitions_allowed(c->kind, rec_str(c, "state"), allowed, sizeof(allowed));
-	ctx_conflict(c, "illegal_transition", "%s %s is %s: '%s' is not allowed; allowed: %s",
-		     kind_type(c->kind), c->id, rec_str(c, "state"), action, allowed);
-}
-
 /* 409 when a proposal already waits; 0 when none does. */
 static int no_pending(struct ctx *c)
 {
-	json_t *p;
+	struct jd_refusal r;
 
-	if (rec_str(c, "pending")[0] == '\0')
+	if (host->proposal_none(machine_of(c->kind), c->rec, c->id, &r) == 0)
 		return 0;
-	p = json_loads(rec_str(c, "pending"), 0, NULL);
-	ctx_conflict(c, "awaiting_approval",
-		     "%s %s awaits a leader's approval of '%s' (proposed by %s); approve or "
-		     "reject it first",
-		     kind_type(c->kind), c->id, json_string_value(json_object_get(p, "action")),
-		     json_string_value(json_object_get(p, "by")));
-	json_decref(p);
+	ctx_refused(c, &r);
 	return -1;
 }
 
@@ -65,7 +50,7 @@ static int seal_input(struct ctx *c, const char *name)
 	sealed = host->seal(self, c->tenant, kind_type(c->kind), c->id, name, v);
 	if (sealed == NULL)
 		return errno == ENOMEM ? JD_E_NOMEM : JD_ERR;
-	mut_set(c->m, name, sealed);
+	host->mut_set(c->m, name, sealed);
 	free(sealed);
 	return JD_OK;
 }
@@ -75,10 +60,9 @@ static int seal_input(struct ctx *c, const char *name)
 static void propose_keyed(struct ctx *c)
 {
 	json_t *pending = c->aux;
-	char *text = json_dumps(pending, JSON_COMPACT);
 	const char *action = json_string_value(json_object_get(pending, "action"));
 	char a[96];
-	int rc = text ? JD_OK : JD_E_NOMEM;
+	int rc = JD_OK;
 
 	/* the texts a step comes with are sealed where they will stay */
 	if (rc == JD_OK)
@@ -86,12 +70,10 @@ static void propose_keyed(struct ctx *c)
 	if (rc == JD_OK)
 		rc = seal_input(c, "plan");
 	if (rc != JD_OK) {
-		free(text);
 		ctx_fail(c, rc);
 		return;
 	}
-	mut_set(c->m, "pending", text);
-	free(text);
+	host->proposal_put(c->m, pending);
 	snprintf(c->to, sizeof(c->to), "%s", rec_str(c, "state"));
 	snprintf(a, sizeof(a), "cases.%s.propose.%s", kind_type(c->kind), action);
 	ctx_submit(c, a);
@@ -142,31 +124,20 @@ static int propose_args(struct ctx *c, const struct verb *v, json_t *pending)
 static void propose_loaded(struct ctx *c)
 {
 	const struct verb *v = c->route;
-	char action[64], known[200];
-	const struct transition *t;
+	struct jd_refusal r;
 	json_t *pending;
+	int rc;
 
-	if (ctx_version(c) != 0 || no_pending(c) != 0)
+	if (ctx_version(c) != 0)
 		return;
-	if (v->arg != NULL &&
-	    !action_arg_known(c->kind, v->verb, in_str(c, v->arg), known, sizeof(known))) {
-		ctx_invalid(c, "field '%s': '%.40s' is not one of %s", v->arg,
-			    in_str(c, v->arg) ? in_str(c, v->arg) : "", known);
-		return;
-	}
-	if (v->arg != NULL)
-		snprintf(action, sizeof(action), "%s.%.40s", v->verb, in_str(c, v->arg));
-	else
-		snprintf(action, sizeof(action), "%s", v->verb);
-	t = transition_find(c->kind, rec_str(c, "state"), action);
-	if (t == NULL || !t->approval) {
-		reply_illegal(c, action);
+	rc = host->proposal_open(machine_of(c->kind), c->rec, c->id, v->verb, v->arg,
+				 v->arg ? in_str(c, v->arg) : NULL, c->req, &pending, &r);
+	if (rc == JD_E_CONFLICT || rc == JD_E_INVALID) {
+		ctx_refused(c, &r);
 		return;
 	}
-	pending = json_pack("{s:s, s:s, s:s}", "action", action, "by", host->req_principal(c->req),
-			    "from", rec_str(c, "state"));
-	if (pending == NULL) {
-		ctx_fail(c, JD_E_NOMEM);
+	if (rc != JD_OK) {
+		ctx_fail(c, rc);
 		return;
 	}
 	c->aux = pending;
@@ -184,47 +155,27 @@ void rec_propose(jd_req *req, void *arg)
 
 /* ---- approve ------------------------------------------------------------------------------- */
 
-/* An approved extension moves the stage's deadline. */
-static void extend_deadline(struct ctx *c, long long days)
-{
-	char member[128], score[24], date[11];
-	jd_day due;
-
-	if (day_parse(rec_str(c, "due"), &due) != 0) {
-		mut_setf(c->m, "ext_days", "%lld", rec_int(c, "ext_days") + days);
-		return;
-	}
-	due += (jd_day)days;
-	day_format(due, date);
-	snprintf(member, sizeof(member), "%s:%s#%s", kind_type(c->kind), c->id,
-		 rec_str(c, "state"));
-	snprintf(score, sizeof(score), "%ld", day_number(due));
-	mut_op(c->m, JD_OP_ZADD, "deadlines", member, score);
-	mut_op(c->m, JD_OP_HDEL, "deadlines:sent", member, NULL);
-	mut_set(c->m, "due", date);
-	mut_setf(c->m, "ext_days", "%lld", rec_int(c, "ext_days") + days);
-}
-
-void approve_effects(struct ctx *c, const struct transition *t, json_t *pending)
+void approve_effects(struct ctx *c, const struct jd_transition *t, json_t *pending)
 {
 	const char *action = t->action;
 	char date[11];
 
-	day_format(c->day, date);
+	host->day_format(c->day, date);
 	if (strcmp(action, "extend") == 0)
-		extend_deadline(c, json_integer_value(json_object_get(pending, "days")));
+		host->deadline_extend(machine_of(c->kind), c->m, c->rec, c->id,
+				      json_integer_value(json_object_get(pending, "days")));
 	if (strncmp(action, "outcome.", 8) == 0)
-		mut_set(c->m, "outcome", action + 8);
-	if (t->disposition != NULL) {
+		host->mut_set(c->m, "outcome", action + 8);
+	if (t->tag != NULL) {
 		long long n = rec_int(c, "dispositions") + 1;
 		char field[32];
 
 		snprintf(field, sizeof(field), "disp.%lld", n);
-		mut_setf(c->m, field, "%s|%s", t->disposition, date);
-		mut_setf(c->m, "dispositions", "%lld", n);
-		mut_set(c->m, "way", t->disposition);
-		mut_set(c->m, "disposed", date);
-		cnt_lead_disposed(c->m, rec_str(c, "unit"), t->disposition, c->day, 1);
+		host->mut_setf(c->m, field, "%s|%s", t->tag, date);
+		host->mut_setf(c->m, "dispositions", "%lld", n);
+		host->mut_set(c->m, "way", t->tag);
+		host->mut_set(c->m, "disposed", date);
+		cnt_lead_disposed(c->m, rec_str(c, "unit"), t->tag, c->day, 1);
 	}
 	if (c->kind == KIND_CASE)
 		investigation_effects(c, t, pending);
@@ -253,48 +204,27 @@ static void on_approved(int rc, const struct jd_mutate_result *res, void *arg)
 	ctx_on_mutated(rc, res, arg);
 }
 
-/* The version checked and something awaiting a decision: 0, or -1 when it replied (409). */
-static int awaits_check(struct ctx *c)
-{
-	if (ctx_version(c) != 0)
-		return -1;
-	if (rec_str(c, "pending")[0] == '\0') {
-		ctx_conflict(c, "nothing_pending", "%s %s awaits no approval", kind_type(c->kind),
-			     c->id);
-		return -1;
-	}
-	return 0;
-}
-
 static void approve_loaded(struct ctx *c)
 {
 	json_t *pending;
-	const struct transition *t;
-	jd_day since;
-	char err[200], a[128];
+	const struct jd_transition *t;
+	struct jd_refusal r;
+	char a[128];
 	int rc;
 
-	if (awaits_check(c) != 0)
+	if (ctx_version(c) != 0)
 		return;
-	pending = json_loads(rec_str(c, "pending"), 0, NULL);
-	t = transition_find(c->kind, rec_str(c, "state"),
-			    json_string_value(json_object_get(pending, "action")));
-	if (t == NULL) {
-		json_decref(pending);
-		reply_illegal(c, "approve");
+	rc = host->proposal_approve(machine_of(c->kind), c->rec, c->id, in_str(c, "date"), c->req,
+				    c->m, &t, &pending, &c->day, &r);
+	if (rc == JD_E_CONFLICT || rc == JD_E_INVALID) {
+		ctx_refused(c, &r);
 		return;
 	}
-	if (day_parse(rec_str(c, "state_since"), &since) != 0)
-		since = -1;
-	if (date_input("date", in_str(c, "date"), since, "the record entered its state", &c->day,
-		       err, sizeof(err)) != 0) {
-		json_decref(pending);
-		ctx_invalid(c, "%s", err);
+	if (rc != JD_OK) {
+		ctx_fail(c, rc);
 		return;
 	}
-	c->late = c->day < day_today();
-	mut_del(c->m, "pending");
-	mut_set(c->m, "approved_by", host->req_principal(c->req));
+	c->late = c->day < host->day_today();
 	if (t->to != NULL)
 		move_state(c, rec_str(c, "state"), t->to, c->day);
 	else
@@ -302,20 +232,20 @@ static void approve_loaded(struct ctx *c)
 	approve_effects(c, t, pending);
 	json_decref(pending);
 	snprintf(a, sizeof(a), "cases.%s.approve.%s", kind_type(c->kind), t->action);
-	rc = mut_submit(c->m, c->tenant, c->record, c->version, NULL, c->req,
-			ctx_action(c, a, err, sizeof(err)), on_approved, c);
-	if (rc != JD_OK)
-		ctx_fail(c, rc);
+	ctx_submit_cb(c, a, on_approved);
 }
 
 static void reject_loaded(struct ctx *c)
 {
-	if (awaits_check(c) != 0)
+	struct jd_refusal r;
+
+	if (ctx_version(c) != 0)
 		return;
-	mut_del(c->m, "pending");
-	mut_set(c->m, "rejected", rec_str(c, "pending"));
-	mut_set(c->m, "rejected_by", host->req_principal(c->req));
-	mut_set(c->m, "rejected_reason", in_str(c, "reason") ? in_str(c, "reason") : "");
+	if (host->proposal_reject(machine_of(c->kind), c->rec, c->id, in_str(c, "reason"), c->req,
+				  c->m, &r) != JD_OK) {
+		ctx_refused(c, &r);
+		return;
+	}
 	snprintf(c->to, sizeof(c->to), "%s", rec_str(c, "state"));
 	ctx_submit(c, kind_type(c->kind)[0] == 'l' ? "cases.lead.reject" : "cases.case.reject");
 }
@@ -345,30 +275,32 @@ static void reactivate_keyed(struct ctx *c)
 		ctx_fail(c, rc);
 		return;
 	}
-	mut_setf(c->m, "reactivations", "%lld", rec_int(c, "reactivations") + 1);
+	host->mut_setf(c->m, "reactivations", "%lld", rec_int(c, "reactivations") + 1);
 	move_state(c, "held", "registered", c->day);
 	ctx_submit(c, "cases.lead.reactivate");
 }
 
 static void reactivate_loaded(struct ctx *c)
 {
+	struct jd_refusal r;
 	jd_day since;
 	char err[200];
 
 	if (ctx_version(c) != 0 || no_pending(c) != 0)
 		return;
-	if (transition_find(KIND_LEAD, rec_str(c, "state"), "reactivate") == NULL) {
-		reply_illegal(c, "reactivate");
+	if (host->machine_step(&lead_machine, c->id, rec_str(c, "state"), "reactivate", &r) ==
+	    NULL) {
+		ctx_refused(c, &r);
 		return;
 	}
-	if (day_parse(rec_str(c, "state_since"), &since) != 0)
+	if (host->day_parse(rec_str(c, "state_since"), &since) != 0)
 		since = -1;
-	if (date_input("date", in_str(c, "date"), since, "the lead was put on hold", &c->day, err,
-		       sizeof(err)) != 0) {
+	if (host->date_input("date", in_str(c, "date"), since, "the lead was put on hold", &c->day,
+			     err, sizeof(err)) != 0) {
 		ctx_invalid(c, "%s", err);
 		return;
 	}
-	c->late = c->day < day_today();
+	c->late = c->day < host->day_today();
 	ctx_keys(c, reactivate_keyed);
 }
 

@@ -25,28 +25,28 @@ int investigation_check(struct ctx *c, const char *verb, json_t *pending)
 			       "freezing, detention)");
 		return -1;
 	}
-	if (day_parse(rec_str(c, "filed"), &filed) != 0)
+	if (host->day_parse(rec_str(c, "filed"), &filed) != 0)
 		filed = -1;
-	if (date_input("date", in_str(c, "date"), filed, "the case was filed", &d, err,
-		       sizeof(err)) != 0) {
+	if (host->date_input("date", in_str(c, "date"), filed, "the case was filed", &d, err,
+			     sizeof(err)) != 0) {
 		ctx_invalid(c, "%s", err);
 		return -1;
 	}
-	day_format(d, err);
+	host->day_format(d, err);
 	json_object_set_new(pending, "kind", json_string(kind));
 	json_object_set_new(pending, "date", json_string(err));
 	return 0;
 }
 
-void investigation_effects(struct ctx *c, const struct transition *t, json_t *pending)
+void investigation_effects(struct ctx *c, const struct jd_transition *t, json_t *pending)
 {
 	char date[11];
 
-	day_format(c->day, date);
+	host->day_format(c->day, date);
 	if (strcmp(t->action, "plan") == 0) {
-		mut_set(c->m, "plan_approved", date);
+		host->mut_set(c->m, "plan_approved", date);
 	} else if (strcmp(t->action, "conclude") == 0) {
-		mut_set(c->m, "concluded", date);
+		host->mut_set(c->m, "concluded", date);
 	} else if (strcmp(t->action, "measure") == 0) {
 		long long n = rec_int(c, "measures") + 1;
 		char field[32];
@@ -58,10 +58,10 @@ void investigation_effects(struct ctx *c, const struct transition *t, json_t *pe
 
 		snprintf(field, sizeof(field), "measure.%lld", n);
 		if (text != NULL) {
-			mut_set(c->m, field, text);
-			mut_setf(c->m, "measures", "%lld", n);
+			host->mut_set(c->m, field, text);
+			host->mut_setf(c->m, "measures", "%lld", n);
 		} else {
-			c->m->oom = 1;
+			host->mut_fail(c->m);
 		}
 		free(text);
 		json_decref(e);

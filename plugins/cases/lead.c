@@ -74,8 +74,8 @@ static int seal_reporter(struct ctx *c)
 	explicit_bzero(text, strlen(text));
 	free(text);
 	if (rc == JD_OK) {
-		mut_set(c->m, "rkey", rkey);
-		mut_set(c->m, "reporter", sealed);
+		host->mut_set(c->m, "rkey", rkey);
+		host->mut_set(c->m, "reporter", sealed);
 	}
 	free(rkey);
 	free(sealed);
@@ -89,7 +89,7 @@ static int seal_allegation(struct ctx *c)
 
 	if (sealed == NULL)
 		return errno == ENOMEM ? JD_E_NOMEM : JD_ERR;
-	mut_set(c->m, "allegation", sealed);
+	host->mut_set(c->m, "allegation", sealed);
 	free(sealed);
 	return JD_OK;
 }
@@ -97,29 +97,27 @@ static int seal_allegation(struct ctx *c)
 static void lead_fields(struct ctx *c)
 {
 	const char *handling = in_str(c, "handling");
-	char date[11], score[24], member[128];
+	char date[11];
 	jd_day due;
 
-	day_format(c->day, date);
-	mut_set(c->m, "source", in_str(c, "source"));
-	mut_set(c->m, "unit", in_str(c, "unit"));
-	mut_set(c->m, "groups", in_str(c, "groups") ? in_str(c, "groups") : "");
-	mut_set(c->m, "deny", "");
-	mut_set(c->m, "handling", handling ? handling : "self");
-	mut_set(c->m, "received", date);
-	mut_set(c->m, "created_by", host->req_principal(c->req));
-	mut_setf(c->m, "created_at", "%lld", (long long)time(NULL));
-	mut_set(c->m, "late", c->late ? "1" : "0");
-	mut_set(c->m, "subjects", "1");
-	mut_set(c->m, "dispositions", "0");
+	host->day_format(c->day, date);
+	host->mut_set(c->m, "source", in_str(c, "source"));
+	host->mut_set(c->m, "unit", in_str(c, "unit"));
+	host->mut_set(c->m, "groups", in_str(c, "groups") ? in_str(c, "groups") : "");
+	host->mut_set(c->m, "deny", "");
+	host->mut_set(c->m, "handling", handling ? handling : "self");
+	host->mut_set(c->m, "received", date);
+	host->mut_set(c->m, "created_by", host->req_principal(c->req));
+	host->mut_setf(c->m, "created_at", "%lld", (long long)time(NULL));
+	host->mut_set(c->m, "late", c->late ? "1" : "0");
+	host->mut_set(c->m, "subjects", "1");
+	host->mut_set(c->m, "dispositions", "0");
 	if (in_str(c, "transfer_to") != NULL)
-		mut_set(c->m, "transfer_to", in_str(c, "transfer_to"));
+		host->mut_set(c->m, "transfer_to", in_str(c, "transfer_to"));
 	if (handling != NULL && strcmp(handling, "transfer") == 0 &&
-	    day_parse(in_str(c, "transfer_due"), &due) == 0) {
-		mut_set(c->m, "transfer_due", in_str(c, "transfer_due"));
-		snprintf(member, sizeof(member), "lead:%s#transfer", c->id);
-		snprintf(score, sizeof(score), "%ld", day_number(due));
-		mut_op(c->m, JD_OP_ZADD, "deadlines", member, score);
+	    host->day_parse(in_str(c, "transfer_due"), &due) == 0) {
+		host->mut_set(c->m, "transfer_due", in_str(c, "transfer_due"));
+		host->deadline_put(&lead_machine, c->m, c->id, "transfer", due);
 	}
 }
 
@@ -139,7 +137,7 @@ static void create_keyed(struct ctx *c)
 		rc = subject_index_ops(c, s, c->record);
 	json_decref(s);
 	if (rc == JD_OK) {
-		mut_set(c->m, "subject.1", sealed);
+		host->mut_set(c->m, "subject.1", sealed);
 		rc = seal_allegation(c);
 	}
 	free(sealed);
@@ -152,14 +150,20 @@ static void create_keyed(struct ctx *c)
 	lead_fields(c);
 	/* the index for recount and listings: creation order */
 	snprintf(score, sizeof(score), "%lld", (long long)time(NULL));
-	mut_op(c->m, JD_OP_ZADD, "leads:all", c->id, score);
+	host->mut_op(c->m, JD_OP_ZADD, "leads:all", c->id, score);
 	move_state(c, NULL, "registered", c->day);
 	cnt_lead_received(c->m, in_str(c, "unit"), in_str(c, "source"), c->day, 1);
 	if (in_str(c, "idempotency_key") != NULL)
 		snprintf(idem, sizeof(idem), "cases.lead:%s", in_str(c, "idempotency_key"));
-	rc = mut_submit(c->m, c->tenant, c->record, JD_VERSION_NEW,
-			in_str(c, "idempotency_key") ? idem : NULL, c->req,
-			ctx_action(c, "cases.lead.create", a, sizeof(a)), on_lead_created, c);
+	rc = host->mut_submit(self, c->m,
+			      &(const struct jd_mutation){
+				  .tenant = c->tenant,
+				  .record = c->record,
+				  .expect_version = JD_VERSION_NEW,
+				  .idempotency_key = in_str(c, "idempotency_key") ? idem : NULL,
+				  .req = c->req,
+				  .action = ctx_action(c, "cases.lead.create", a, sizeof(a))},
+			      on_lead_created, c);
 	if (rc != JD_OK)
 		ctx_fail(c, rc);
 }
@@ -224,13 +228,14 @@ static int create_input(struct ctx *c)
 			       "space and no braces");
 		return -1;
 	}
-	if (date_input("received", in_str(c, "received"), -1, NULL, &c->day, err, sizeof(err))) {
+	if (host->date_input("received", in_str(c, "received"), -1, NULL, &c->day, err,
+			     sizeof(err))) {
 		ctx_invalid(c, "%s", err);
 		return -1;
 	}
-	c->late = c->day < day_today();
+	c->late = c->day < host->day_today();
 	if (handling != NULL && strcmp(handling, "transfer") == 0 &&
-	    (day_parse(in_str(c, "transfer_due"), &due) != 0 || due < c->day)) {
+	    (host->day_parse(in_str(c, "transfer_due"), &due) != 0 || due < c->day)) {
 		ctx_invalid(c, "field 'transfer_due': a transferred lead needs the date its reply "
 			       "is due (YYYY-MM-DD, not before the date received)");
 		return -1;
@@ -397,7 +402,7 @@ void rec_list(jd_req *req, enum rec_kind kind)
 		return;
 	state = in_str(c, "state");
 	limit = in_int(c, "limit", LIST_MAX);
-	if (state != NULL && !state_valid(kind, state)) {
+	if (state != NULL && !(host->machine_state(machine_of(kind), state) != NULL)) {
 		ctx_invalid(c, "field 'state': '%.32s' is not a state of a %s", state,
 			    kind_type(kind));
 		return;
@@ -480,9 +485,9 @@ static void shred_loaded(struct ctx *c)
 		return;
 	}
 	snprintf(when, sizeof(when), "%lld", (long long)time(NULL));
-	mut_del(c->m, "rkey");
-	mut_del(c->m, "reporter");
-	mut_set(c->m, "shredded", when);
+	host->mut_del(c->m, "rkey");
+	host->mut_del(c->m, "reporter");
+	host->mut_set(c->m, "shredded", when);
 	ctx_submit(c, "cases.lead.reporter.shred");
 }
 

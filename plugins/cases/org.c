@@ -182,35 +182,3 @@ int org_groups_check(json_t *org, const char *field, const char *csv, char *err,
 	}
 	return 0;
 }
-
-int org_group_units(json_t *org, const char *group, char *out, size_t len)
-{
-	json_t *g = group ? json_object_get(json_object_get(org, "groups"), group) : NULL;
-	const char *units = json_string_value(json_object_get(g, "units"));
-
-	if (g == NULL)
-		return -1;
-	snprintf(out, len, "%s", units ? units : "");
-	return 0;
-}
-
-json_t *org_agencies(json_t *org, const char *units)
-{
-	json_t *out = json_array(), *u;
-	const char *code;
-
-	if (out == NULL)
-		return NULL;
-	json_object_foreach(json_object_get(org, "units"), code, u)
-	{
-		const char *kind = json_string_value(json_object_get(u, "kind"));
-		const char *status = json_string_value(json_object_get(u, "status"));
-
-		if (kind == NULL || strcmp(kind, "agency") != 0 ||
-		    (status != NULL && strcmp(status, "active") != 0) ||
-		    (units != NULL && !csv_names(units, code)))
-			continue;
-		json_array_append_new(out, json_string(code));
-	}
-	return out;
-}

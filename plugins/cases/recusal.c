@@ -98,27 +98,27 @@ static void assign_apply(struct run *r)
 	char a[96];
 
 	if (handler != NULL)
-		mut_set(c->m, "handler", handler);
+		host->mut_set(c->m, "handler", handler);
 	if (team != NULL)
-		mut_set(c->m, "team", team);
+		host->mut_set(c->m, "team", team);
 	if (r->override) {
 		long long n = rec_int(c, "overrides") + 1;
 		char field[32], date[11];
 		json_t *o;
 		char *text;
 
-		day_format(day_today(), date);
+		host->day_format(host->day_today(), date);
 		o = json_pack("{s:O, s:s, s:s, s:s}", "reasons", r->reasons, "reason",
 			      in_str(c, "reason"), "by", host->req_principal(c->req), "date", date);
 		text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 		json_decref(o);
 		snprintf(field, sizeof(field), "override.%lld", n);
 		if (text == NULL)
-			c->m->oom = 1;
+			host->mut_fail(c->m);
 		else
-			mut_set(c->m, field, text);
+			host->mut_set(c->m, field, text);
 		free(text);
-		mut_setf(c->m, "overrides", "%lld", n);
+		host->mut_setf(c->m, "overrides", "%lld", n);
 	}
 	snprintf(c->to, sizeof(c->to), "%s", rec_str(c, "state"));
 	snprintf(a, sizeof(a), "cases.%s.assign%s", kind_type(c->kind),
@@ -297,7 +297,7 @@ static void assign_loaded(struct ctx *c)
 			       "64 each), team comma-separated");
 		return;
 	}
-	if (state_terminal(c->kind, rec_str(c, "state"))) {
+	if (host->machine_terminal(machine_of(c->kind), rec_str(c, "state"))) {
 		ctx_conflict(c, "illegal_transition", "%s %s is %s: nobody can be assigned",
 			     kind_type(c->kind), c->id, rec_str(c, "state"));
 		return;
@@ -367,7 +367,7 @@ static void recuse_loaded(struct ctx *c)
 		ctx_invalid(c, "field 'reason' is required");
 		return;
 	}
-	day_format(day_today(), date);
+	host->day_format(host->day_today(), date);
 	o = json_pack("{s:s, s:s}", "reason", reason, "date", date);
 	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
@@ -376,7 +376,7 @@ static void recuse_loaded(struct ctx *c)
 		return;
 	}
 	snprintf(field, sizeof(field), "recusal.%.64s", who);
-	mut_set(c->m, field, text);
+	host->mut_set(c->m, field, text);
 	free(text);
 	snprintf(c->to, sizeof(c->to), "%s", rec_str(c, "state"));
 	ctx_submit(c, c->kind == KIND_LEAD ? "cases.lead.recusal.declare"
@@ -420,19 +420,19 @@ static void decide_loaded(struct ctx *c)
 		return;
 	}
 	if (rec_str(c, field)[0] != '\0')
-		mut_del(c->m, field);
+		host->mut_del(c->m, field);
 	if (accept) {
 		/* never truncated: a deny list cut short would let the last one back in */
 		if (!csv_names(rec_str(c, "deny"), who))
-			mut_setf(c->m, "deny", "%s%s%s", rec_str(c, "deny"),
-				 rec_str(c, "deny")[0] ? "," : "", who);
+			host->mut_setf(c->m, "deny", "%s%s%s", rec_str(c, "deny"),
+				       rec_str(c, "deny")[0] ? "," : "", who);
 		if (strcmp(rec_str(c, "handler"), who) == 0)
-			mut_set(c->m, "handler", "");
+			host->mut_set(c->m, "handler", "");
 		csv_without(rec_str(c, "team"), who, list, sizeof(list));
-		mut_set(c->m, "team", list);
+		host->mut_set(c->m, "team", list);
 	}
-	mut_setf(c->m, "recusal_decided", "%s:%s:%s", who, accept ? "accepted" : "refused",
-		 host->req_principal(c->req));
+	host->mut_setf(c->m, "recusal_decided", "%s:%s:%s", who, accept ? "accepted" : "refused",
+		       host->req_principal(c->req));
 	snprintf(c->to, sizeof(c->to), "%s", rec_str(c, "state"));
 	snprintf(a, sizeof(a), "cases.%s.recusal.%s", kind_type(c->kind),
 		 accept ? "accept" : "refuse");

@@ -102,7 +102,7 @@ int subject_index_ops(struct ctx *c, json_t *subject, const char *member)
 		if ((rc = index_key(c, what[i], value[i], prefix, sizeof(prefix))) != JD_OK)
 			return rc;
 		kind_key(key, sizeof(key), prefix, c->kind);
-		mut_op(c->m, JD_OP_ZADD, key, member, score);
+		host->mut_op(c->m, JD_OP_ZADD, key, member, score);
 	}
 	return JD_OK;
 }
@@ -252,8 +252,8 @@ static void subject_add_keyed(struct ctx *c)
 		ctx_fail(c, rc);
 		return;
 	}
-	mut_set(c->m, field, sealed);
-	mut_setf(c->m, "subjects", "%lld", n);
+	host->mut_set(c->m, field, sealed);
+	host->mut_setf(c->m, "subjects", "%lld", n);
 	free(sealed);
 	ctx_submit(c, "cases.lead.subject.add");
 }
@@ -262,7 +262,7 @@ static void subject_add_loaded(struct ctx *c)
 {
 	if (ctx_version(c) != 0)
 		return;
-	if (state_terminal(KIND_LEAD, rec_str(c, "state"))) {
+	if (host->machine_terminal(&lead_machine, rec_str(c, "state"))) {
 		ctx_conflict(c, "illegal_transition", "lead %s is %s: no subject can be added",
 			     c->id, rec_str(c, "state"));
 		return;

@@ -1,15 +1,13 @@
 /*
- * Calendar dates.  Event dates (received, disposed, filed, decided) are
- * calendar days in the commission's local time, exchanged as "YYYY-MM-DD"
- * and counted as days since 1970-01-01, so ordering and adding days are
- * integer operations.  Counter buckets are "YYYYMMDD" and "YYYYMM".
+ * Calendar dates (svc_dates.h).  Event dates are calendar days in the
+ * commission's local time; a date before 1949 is refused as a typo.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "cases.h"
+#include "services/svc_dates.h"
 
 /* Howard Hinnant's days_from_civil: exact for the proleptic Gregorian calendar. */
 static jd_day from_civil(long y, unsigned m, unsigned d)
@@ -49,25 +47,25 @@ static unsigned month_days(long y, unsigned m)
 	return m == 2 && leap ? 29 : days[m - 1];
 }
 
-int day_parse(const char *s, jd_day *out)
+int jd_day_parse(const char *s, jd_day *out)
 {
 	unsigned y, m, d;
 
 	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return -1;
+		return JD_E_INVALID;
 	for (int i = 0; i < 10; i++)
 		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return -1;
+			return JD_E_INVALID;
 	y = (unsigned)atoi(s);
 	m = (unsigned)atoi(s + 5);
 	d = (unsigned)atoi(s + 8);
 	if (y < 1949 || y > 9999 || m < 1 || m > 12 || d < 1 || d > month_days((long)y, m))
-		return -1;
+		return JD_E_INVALID;
 	*out = from_civil((long)y, m, d);
-	return 0;
+	return JD_OK;
 }
 
-void day_format(jd_day day, char out[11])
+void jd_day_format(jd_day day, char out[11])
 {
 	long y;
 	unsigned m, d;
@@ -76,7 +74,7 @@ void day_format(jd_day day, char out[11])
 	snprintf(out, 11, "%04ld-%02u-%02u", labs(y % 10000), m % 100, d % 100);
 }
 
-void day_bucket(jd_day day, char out[9])
+void jd_day_bucket(jd_day day, char out[9])
 {
 	long y;
 	unsigned m, d;
@@ -85,7 +83,7 @@ void day_bucket(jd_day day, char out[9])
 	snprintf(out, 9, "%04ld%02u%02u", labs(y % 10000), m % 100, d % 100);
 }
 
-void month_bucket(jd_day day, char out[7])
+void jd_month_bucket(jd_day day, char out[7])
 {
 	long y;
 	unsigned m, d;
@@ -94,7 +92,7 @@ void month_bucket(jd_day day, char out[7])
 	snprintf(out, 7, "%04ld%02u", labs(y % 10000), m % 100);
 }
 
-int day_year(jd_day day)
+int jd_day_year(jd_day day)
 {
 	long y;
 	unsigned m, d;
@@ -103,7 +101,7 @@ int day_year(jd_day day)
 	return (int)y;
 }
 
-long day_number(jd_day day)
+long jd_day_number(jd_day day)
 {
 	long y;
 	unsigned m, d;
@@ -112,12 +110,12 @@ long day_number(jd_day day)
 	return y * 10000 + (long)m * 100 + (long)d;
 }
 
-jd_day day_from_number(long n)
+jd_day jd_day_from_number(long n)
 {
 	return from_civil(n / 10000, (unsigned)(n / 100 % 100), (unsigned)(n % 100));
 }
 
-jd_day day_today(void)
+jd_day jd_day_today(void)
 {
 	time_t now = time(NULL);
 	struct tm tm;
@@ -127,7 +125,7 @@ jd_day day_today(void)
 	return from_civil(tm.tm_year + 1900L, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
 }
 
-jd_day day_year_before(jd_day day)
+jd_day jd_day_year_before(jd_day day)
 {
 	long y;
 	unsigned m, d;
@@ -155,7 +153,7 @@ static int push(char ***b, int *n, int *cap, const char *s)
 	return 0;
 }
 
-int buckets_plan(jd_day from, jd_day to, char ***out)
+int jd_buckets_plan(jd_day from, jd_day to, char ***out)
 {
 	char **b = NULL;
 	int n = 0, cap = 0;
@@ -168,14 +166,14 @@ int buckets_plan(jd_day from, jd_day to, char ***out)
 
 		to_civil(d, &y, &m, &dd);
 		if (dd == 1 && d + (jd_day)month_days(y, m) - 1 <= to) {
-			month_bucket(d, s);
+			jd_month_bucket(d, s);
 			d += (jd_day)month_days(y, m);
 		} else {
-			day_bucket(d, s);
+			jd_day_bucket(d, s);
 			d++;
 		}
 		if (push(&b, &n, &cap, s) != 0) {
-			buckets_free(b, n);
+			jd_buckets_free(b, n);
 			return -1;
 		}
 	}
@@ -183,34 +181,34 @@ int buckets_plan(jd_day from, jd_day to, char ***out)
 	return n;
 }
 
-void buckets_free(char **b, int n)
+void jd_buckets_free(char **b, int n)
 {
 	for (int i = 0; i < n; i++)
 		free(b[i]);
 	free(b);
 }
 
-int date_input(const char *field, const char *value, jd_day not_before, const char *after_what,
-	       jd_day *out, char *err, size_t errlen)
+int jd_date_input(const char *field, const char *value, jd_day not_before, const char *after_what,
+		  jd_day *out, char *err, size_t errlen)
 {
-	jd_day today = day_today(), d = today;
+	jd_day today = jd_day_today(), d = today;
 	char s[11];
 
-	if (value != NULL && day_parse(value, &d) != 0) {
+	if (value != NULL && jd_day_parse(value, &d) != 0) {
 		snprintf(err, errlen, "field '%s' must be a date YYYY-MM-DD (got '%.32s')", field,
 			 value);
-		return -1;
+		return JD_E_INVALID;
 	}
 	if (d > today) {
 		snprintf(err, errlen, "field '%s': %.32s is in the future", field, value);
-		return -1;
+		return JD_E_INVALID;
 	}
 	if (not_before >= 0 && d < not_before) {
-		day_format(not_before, s);
+		jd_day_format(not_before, s);
 		snprintf(err, errlen, "field '%s': %.32s is before %s (%s)", field,
 			 value ? value : "today", after_what ? after_what : "the previous step", s);
-		return -1;
+		return JD_E_INVALID;
 	}
 	*out = d;
-	return 0;
+	return JD_OK;
 }

@@ -1,22 +1,17 @@
-/*
- * A mutation under construction: the record's fields, deletions and the
- * ops (indexes, counters) that move with them, every string copied, so a
- * step can add to it from formatted temporaries.  Out of memory is
- * remembered and reported once, by mut_submit.
- */
+/* The mutation builder (svc_mut.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cases.h"
+#include "services/svc_mut.h"
 
-struct mut *mut_new(void)
+struct jd_mut *jd_mut_new(void)
 {
-	return calloc(1, sizeof(struct mut));
+	return calloc(1, sizeof(struct jd_mut));
 }
 
-void mut_free(struct mut *m)
+void jd_mut_free(struct jd_mut *m)
 {
 	if (m == NULL)
 		return;
@@ -49,7 +44,7 @@ static int grow(void **arr, size_t *cap, size_t n, size_t extra, size_t elem)
 }
 
 /* A copy of s owned by m (NULL stays NULL). */
-static const char *own(struct mut *m, const char *s)
+static const char *own(struct jd_mut *m, const char *s)
 {
 	char *c;
 
@@ -64,7 +59,7 @@ static const char *own(struct mut *m, const char *s)
 	return c;
 }
 
-void mut_set(struct mut *m, const char *field, const char *value)
+void jd_mut_set(struct jd_mut *m, const char *field, const char *value)
 {
 	const char *f = own(m, field), *v = own(m, value);
 
@@ -78,7 +73,7 @@ void mut_set(struct mut *m, const char *field, const char *value)
 	m->set[m->nset++] = v;
 }
 
-void mut_setf(struct mut *m, const char *field, const char *fmt, ...)
+void jd_mut_setf(struct jd_mut *m, const char *field, const char *fmt, ...)
 {
 	char *v = NULL;
 	va_list ap;
@@ -91,11 +86,11 @@ void mut_setf(struct mut *m, const char *field, const char *fmt, ...)
 		m->oom = 1;
 		return;
 	}
-	mut_set(m, field, v);
+	jd_mut_set(m, field, v);
 	free(v);
 }
 
-void mut_del(struct mut *m, const char *field)
+void jd_mut_del(struct jd_mut *m, const char *field)
 {
 	const char *f = own(m, field);
 
@@ -108,8 +103,8 @@ void mut_del(struct mut *m, const char *field)
 	m->del[m->ndel++] = f;
 }
 
-void mut_op(struct mut *m, enum jd_op_kind kind, const char *key, const char *member,
-	    const char *value)
+void jd_mut_op(struct jd_mut *m, enum jd_op_kind kind, const char *key, const char *member,
+	       const char *value)
 {
 	struct jd_op op = {kind, own(m, key), own(m, member), own(m, value)};
 
@@ -122,27 +117,31 @@ void mut_op(struct mut *m, enum jd_op_kind kind, const char *key, const char *me
 	m->ops[m->nops++] = op;
 }
 
-int mut_submit(struct mut *m, const char *tenant, const char *record, long long expect,
-	       const char *idem, jd_req *req, const char *action, jd_mutate_cb cb, void *arg)
+void jd_mut_fail(struct jd_mut *m)
 {
-	const char *none[] = {NULL};
+	if (m != NULL)
+		m->oom = 1;
+}
 
-	if (m->oom)
+const struct jd_op *jd_mut_ops(const struct jd_mut *m, size_t *n)
+{
+	*n = m ? m->nops : 0;
+	return m ? m->ops : NULL;
+}
+
+int jd_mut_fill(struct jd_mut *m, struct jd_mutation *out)
+{
+	static const char *const none[] = {NULL};
+
+	if (m == NULL || m->oom)
 		return JD_E_NOMEM;
 	if (m->set)
 		m->set[m->nset] = NULL; /* grow left room for it */
 	if (m->del)
 		m->del[m->ndel] = NULL;
-	return host->store_mutate(self,
-				  &(const struct jd_mutation){.tenant = tenant,
-							      .record = record,
-							      .expect_version = expect,
-							      .idempotency_key = idem,
-							      .set = m->set ? m->set : none,
-							      .del = m->del ? m->del : NULL,
-							      .ops = m->ops,
-							      .n_ops = m->nops,
-							      .req = req,
-							      .action = action},
-				  cb, arg);
+	out->set = m->set ? m->set : none;
+	out->del = m->del;
+	out->ops = m->ops;
+	out->n_ops = m->nops;
+	return JD_OK;
 }

@@ -1,0 +1,42 @@
+/*
+ * The mutation builder behind the host's mut_* slots: a mutation under
+ * construction (record fields set and deleted, ops appended), every string
+ * copied, so a step can add to it from formatted temporaries.  Out of
+ * memory is remembered and reported once, when the mutation is made.
+ */
+#ifndef JD_SVC_MUT_H
+#define JD_SVC_MUT_H
+
+#include <stddef.h>
+
+#include <jiandu/plugin.h>
+
+struct jd_mut {
+	const char **set; /* field, value pairs, NULL-terminated by jd_mut_fill */
+	size_t nset, capset;
+	const char **del;
+	size_t ndel, capdel;
+	struct jd_op *ops;
+	size_t nops, capops;
+	char **owned;
+	size_t nowned, capowned;
+	int oom;
+};
+
+struct jd_mut *jd_mut_new(void);
+void jd_mut_free(struct jd_mut *m);
+void jd_mut_set(struct jd_mut *m, const char *field, const char *value);
+void jd_mut_setf(struct jd_mut *m, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void jd_mut_del(struct jd_mut *m, const char *field);
+void jd_mut_op(struct jd_mut *m, enum jd_op_kind kind, const char *key, const char *member,
+	       const char *value);
+void jd_mut_fail(struct jd_mut *m);
+const struct jd_op *jd_mut_ops(const struct jd_mut *m, size_t *n);
+/*
+ * Points out's set, del, ops and n_ops at m's (valid while m lives and is
+ * not changed).  JD_OK, or JD_E_NOMEM when m ran out of memory.
+ */
+int jd_mut_fill(struct jd_mut *m, struct jd_mutation *out);
+
+#endif

@@ -1,0 +1,18 @@
+/*
+ * The paged recount behind the host's recount_run slot (struct
+ * jd_recount): every counter of a plugin recomputed from its records and
+ * compared with what the counter hashes hold.  It walks the declared
+ * indexes by rank (no SCAN), reads each page's records together, and
+ * derives their counters through the plugin's own derive (the writers'
+ * functions) into a scratch mutation whose HINCRBY ops are summed instead
+ * of applied.  Counters are compared as they are when read.
+ */
+#ifndef JD_SVC_RECOUNT_H
+#define JD_SVC_RECOUNT_H
+
+#include <jiandu/plugin.h>
+
+int jd_recount_run(jd_plugin_handle *self, const struct jd_recount *r, jd_req *req,
+		   const char *tenant, int fix, jd_recount_cb cb, void *arg);
+
+#endif
