@@ -552,6 +552,8 @@ static const struct jd_host host = {
     .org_conflicts = host_org_conflicts,
     .org_tenants = host_org_tenants,
     .tenant_readable = host_tenant_readable,
+    /* listing: request-owned memory */
+    .req_ctx = jd_req_ctx,
 };
 
 const struct jd_host *jd_host_table(void)

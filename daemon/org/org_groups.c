@@ -77,12 +77,14 @@ struct group_ctx {
 	json_t *out;	  /* write: the group written, for the reply */
 };
 
-static void ctx_free(struct group_ctx *g)
+/* Runs when the request is finished: what the context holds. */
+static void ctx_dtor(void *ptr)
 {
+	struct group_ctx *g = ptr;
+
 	json_decref(g->old);
 	json_decref(g->ids);
 	json_decref(g->out);
-	free(g);
 }
 
 /*
@@ -109,10 +111,9 @@ static struct group_ctx *ctx_new(jd_req *req, int op, const char *code)
 				       tenant);
 		return NULL;
 	}
-	if (op <= OP_RETIRE && jd_org_write_check(req, tenant) != JD_OK) {
+	if (op <= OP_RETIRE && jd_org_write_check(req, tenant) != JD_OK)
 		return NULL;
-	}
-	g = calloc(1, sizeof(*g));
+	g = jd_req_ctx(req, sizeof(*g), ctx_dtor);
 	if (g == NULL) {
 		jd_reply_rc(req, JD_E_NOMEM, "group");
 		return NULL;
@@ -194,7 +195,6 @@ static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
 	else
 		jd_reply_json(g->req, g->op == OP_CREATE ? 201 : 200,
 			      reply_of(g, g->out, res->version));
-	ctx_free(g);
 }
 
 /* Writes grp (the group to store; the context takes it) as the record and its summary. */
@@ -309,22 +309,18 @@ static void check_and_write(struct group_ctx *g, const json_t *snap)
 			jd_reply_error(g->req, 400, "invalid", "%s", why);
 		else
 			jd_reply_rc(g->req, JD_E_NOMEM, "group");
-		ctx_free(g);
 		return;
 	}
 	rc = jd_group_check(snap, g->code, in, g->old, this_year(), &grp, why, sizeof(why));
 	json_decref(in);
 	if (rc == JD_E_INVALID) {
 		jd_reply_error(g->req, 400, "invalid", "%s", why);
-		ctx_free(g);
 		return;
 	}
 	if (rc == JD_OK)
 		rc = write_group(g, grp, version);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(g->req, rc, "group");
-		ctx_free(g);
-	}
 }
 
 /* A group with active sub-groups is not retired under them: "a,b" of them, or "". */
@@ -359,17 +355,14 @@ static void retire_now(struct group_ctx *g, const json_t *snap)
 			       "group '%s' has active sub-groups (%s): retire them first", g->code,
 			       children);
 		json_decref(grp);
-		ctx_free(g);
 		return;
 	}
 	if (grp != NULL && json_object_set_new(grp, "status", json_string("retired")) == 0)
 		rc = write_group(g, grp, version);
 	else
 		json_decref(grp);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(g->req, rc, "group");
-		ctx_free(g);
-	}
 }
 
 static void on_snapshot(int rc, json_t *snap, void *arg)
@@ -391,7 +384,6 @@ static void on_snapshot(int rc, json_t *snap, void *arg)
 		check_and_write(g, snap);
 		return;
 	}
-	ctx_free(g);
 }
 
 /* Reads the county (the snapshot borrowed for the call), then validates and writes. */
@@ -399,10 +391,8 @@ static void with_snapshot(struct group_ctx *g)
 {
 	int rc = jd_org_snapshot_read(g->req->srv, g->tenant, 0, on_snapshot, g);
 
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(g->req, rc, "group");
-		ctx_free(g);
-	}
 }
 
 /* ---- reading one group (show, and before an edit or a retirement) ------------------------ */
@@ -414,32 +404,29 @@ static void on_record(int rc, json_t *result, void *arg)
 
 	if (rc != JD_OK) {
 		jd_reply_rc(g->req, rc, "group");
-		goto done;
+		return;
 	}
 	if (json_array_size(result) == 0) {
 		jd_reply_error(g->req, 404, "not_found", "no group '%s' in tenant %s", g->code,
 			       g->tenant);
-		goto done;
+		return;
 	}
 	g->old = group_of_record(result);
 	g->ver = v ? atoll(v) : 0;
 	if (g->old == NULL) {
 		jd_reply_rc(g->req, JD_E_NOMEM, "group");
-		goto done;
+		return;
 	}
 	if (g->op == OP_SHOW) {
 		jd_reply_json(g->req, 200, reply_of(g, g->old, g->ver));
-		goto done;
+		return;
 	}
 	if (strcmp(jd_snap_str(g->old, "status"), "retired") == 0) {
 		jd_reply_error(g->req, 409, "conflict", "group '%s' is retired%s", g->code,
 			       g->op == OP_RETIRE ? " already" : "");
-		goto done;
+		return;
 	}
 	with_snapshot(g);
-	return;
-done:
-	ctx_free(g);
 }
 
 static void fetch_group(struct group_ctx *g)
@@ -450,10 +437,8 @@ static void fetch_group(struct group_ctx *g)
 
 	snprintf(key, sizeof(key), "group:%s", g->code);
 	rc = jd_store_read(g->req->srv->store, g->tenant, 2, argv, on_record, g);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(g->req, rc, "group");
-		ctx_free(g);
-	}
 }
 
 /* ---- the write routes ---------------------------------------------------------------------- */
@@ -547,7 +532,6 @@ static void on_summaries(int rc, json_t *result, void *arg)
 	jd_reply_json(g->req, 200, json_pack("{s:s, s:O}", "tenant", g->tenant, "groups", out));
 cleanup:
 	json_decref(out);
-	ctx_free(g);
 }
 
 static void on_codes(int rc, json_t *result, void *arg)
@@ -562,7 +546,6 @@ static void on_codes(int rc, json_t *result, void *arg)
 		else
 			jd_reply_json(g->req, 200,
 				      json_pack("{s:s, s:[]}", "tenant", g->tenant, "groups"));
-		ctx_free(g);
 		return;
 	}
 	if (n > LIST_MAX)
@@ -571,10 +554,8 @@ static void on_codes(int rc, json_t *result, void *arg)
 	for (size_t i = 0; i < n; i++)
 		argv[2 + i] = json_string_value(json_array_get(result, i));
 	rc = jd_store_read(g->req->srv->store, g->tenant, (int)(2 + n), argv, on_summaries, g);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(g->req, rc, "groups");
-		ctx_free(g);
-	}
 }
 
 static void on_tenant(int rc, json_t *result, void *arg)
@@ -588,7 +569,6 @@ static void on_tenant(int rc, json_t *result, void *arg)
 		jd_reply_rc(g->req, rc, "groups");
 	else
 		return;
-	ctx_free(g);
 }
 
 static void list_groups(jd_req *req, void *arg)
@@ -609,10 +589,8 @@ static void list_groups(jd_req *req, void *arg)
 		return;
 	snprintf(key, sizeof(key), "tenant:%s", g->tenant);
 	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 2, argv, on_tenant, g);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "groups");
-		ctx_free(g);
-	}
 }
 
 /* ---- routes -------------------------------------------------------------------------------- */

@@ -237,7 +237,6 @@ static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
 		jd_reply_json(
 		    w->req, w->create ? 201 : 200,
 		    json_pack("{s:s, s:I}", "code", w->code, "version", (json_int_t)res->version));
-	free(w);
 }
 
 /*
@@ -327,11 +326,11 @@ static void on_parent(int rc, json_t *result, void *arg)
 
 	if (rc != JD_OK) {
 		jd_reply_rc(req, rc, "tenant");
-		goto fail;
+		return;
 	}
 	if (json_array_size(result) == 0) {
 		jd_reply_error(req, 400, "invalid", "field 'parent': no tenant '%s'", w->parent);
-		goto fail;
+		return;
 	}
 	plevel = level_of(jd_hgetall_field(result, "level"));
 	if (plevel != w->level - 1) {
@@ -340,16 +339,11 @@ static void on_parent(int rc, json_t *result, void *arg)
 			       "be a %s",
 			       w->parent, plevel >= 0 ? level_names[plevel] : "?",
 			       level_names[w->level], level_names[w->level - 1]);
-		goto fail;
+		return;
 	}
 	rc = write_new(w);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "tenant");
-		goto fail;
-	}
-	return;
-fail:
-	free(w);
 }
 
 static void create_tenant(jd_req *req, void *arg)
@@ -406,10 +400,9 @@ static void create_tenant(jd_req *req, void *arg)
 			       parent);
 		return;
 	}
-	if (jd_org_write_check(req, code) != JD_OK) {
+	if (jd_org_write_check(req, code) != JD_OK)
 		return;
-	}
-	w = calloc(1, sizeof(*w));
+	w = jd_req_ctx(req, sizeof(*w), NULL);
 	if (w == NULL) {
 		jd_reply_rc(req, JD_E_NOMEM, "tenant");
 		return;
@@ -425,10 +418,8 @@ static void create_tenant(jd_req *req, void *arg)
 		snprintf(key, sizeof(key), "tenant:%s", parent);
 		rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 2, argv, on_parent, w);
 	}
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "tenant");
-		free(w);
-	}
 }
 
 static void on_edit_fetched(int rc, json_t *result, void *arg)
@@ -442,21 +433,21 @@ static void on_edit_fetched(int rc, json_t *result, void *arg)
 
 	if (rc != JD_OK) {
 		jd_reply_rc(req, rc, "tenant");
-		goto fail;
+		return;
 	}
 	if (json_array_size(result) == 0) {
 		jd_reply_error(req, 404, "not_found", "no tenant '%s'", w->code);
-		goto fail;
+		return;
 	}
 	w->level = level_of(jd_hgetall_field(result, "level"));
 	if (w->level < 0) {
 		jd_reply_rc(req, JD_ERR, "tenant");
-		goto fail;
+		return;
 	}
 	snprintf(w->parent, sizeof(w->parent), "%s", or_empty(jd_hgetall_field(result, "parent")));
 	if (check_county_fields(req, w->level, why, sizeof(why)) != JD_OK) {
 		jd_reply_error(req, 400, "invalid", "%s", why);
-		goto fail;
+		return;
 	}
 	centralized = c != NULL
 			  ? json_is_true(c)
@@ -466,7 +457,7 @@ static void on_edit_fetched(int rc, json_t *result, void *arg)
 	if (*since != '\0' && !centralized) {
 		jd_reply_error(req, 400, "invalid",
 			       "field 'centralized_since' needs centralized true");
-		goto fail;
+		return;
 	}
 	rc = write_tenant(w, json_integer_value(json_object_get(req->input, "version")),
 			  input_str(req, "name") ? input_str(req, "name")
@@ -474,13 +465,8 @@ static void on_edit_fetched(int rc, json_t *result, void *arg)
 			  centralized, since,
 			  input_str(req, "modes") ? input_str(req, "modes")
 						  : or_empty(jd_hgetall_field(result, "modes")));
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "tenant");
-		goto fail;
-	}
-	return;
-fail:
-	free(w);
 }
 
 static void edit_tenant(jd_req *req, void *arg)
@@ -504,10 +490,9 @@ static void edit_tenant(jd_req *req, void *arg)
 		jd_reply_error(req, 400, "invalid", "field 'name' must not be empty");
 		return;
 	}
-	if (jd_org_write_check(req, code) != JD_OK) {
+	if (jd_org_write_check(req, code) != JD_OK)
 		return;
-	}
-	w = calloc(1, sizeof(*w));
+	w = jd_req_ctx(req, sizeof(*w), NULL);
 	if (w == NULL) {
 		jd_reply_rc(req, JD_E_NOMEM, "tenant");
 		return;
@@ -516,10 +501,8 @@ static void edit_tenant(jd_req *req, void *arg)
 	snprintf(w->code, sizeof(w->code), "%s", code);
 	snprintf(key, sizeof(key), "tenant:%s", code);
 	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 2, argv, on_edit_fetched, w);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "tenant");
-		free(w);
-	}
 }
 
 /* ---- reading ---------------------------------------------------------------------- */
@@ -529,19 +512,26 @@ struct read_ctx {
 	json_t *ids;
 };
 
+static void read_ctx_dtor(void *ptr)
+{
+	struct read_ctx *r = ptr;
+
+	json_decref(r->ids);
+}
+
 static void on_show(int rc, json_t *result, void *arg)
 {
-	struct read_ctx *r = arg;
-	const char *code = jd_params_get(&r->req->params, "code");
+	jd_req *req = arg;
+	const char *code = jd_params_get(&req->params, "code");
 	json_t *out = NULL;
 
 	if (rc != JD_OK) {
-		jd_reply_rc(r->req, rc, "tenant");
-		goto cleanup;
+		jd_reply_rc(req, rc, "tenant");
+		return;
 	}
 	if (json_array_size(result) == 0) {
-		jd_reply_error(r->req, 404, "not_found", "no tenant '%s'", code);
-		goto cleanup;
+		jd_reply_error(req, 404, "not_found", "no tenant '%s'", code);
+		return;
 	}
 	out = json_pack("{s:s}", "code", code);
 	for (size_t i = 0; out && i + 1 < json_array_size(result); i += 2) {
@@ -563,11 +553,9 @@ static void on_show(int rc, json_t *result, void *arg)
 		}
 	}
 	if (out == NULL)
-		jd_reply_rc(r->req, JD_E_NOMEM, "tenant");
+		jd_reply_rc(req, JD_E_NOMEM, "tenant");
 	else
-		jd_reply_json(r->req, 200, out);
-cleanup:
-	free(r);
+		jd_reply_json(req, 200, out);
 }
 
 static void show_tenant(jd_req *req, void *arg)
@@ -575,7 +563,6 @@ static void show_tenant(jd_req *req, void *arg)
 	const char *code = jd_params_get(&req->params, "code");
 	char key[16];
 	const char *argv[2] = {"HGETALL", key};
-	struct read_ctx *r;
 	int rc;
 
 	(void)arg;
@@ -583,18 +570,10 @@ static void show_tenant(jd_req *req, void *arg)
 		jd_reply_error(req, 404, "not_found", "no tenant '%.16s'", or_empty(code));
 		return;
 	}
-	r = calloc(1, sizeof(*r));
-	if (r == NULL) {
-		jd_reply_rc(req, JD_E_NOMEM, "tenant");
-		return;
-	}
-	r->req = req;
 	snprintf(key, sizeof(key), "tenant:%s", code);
-	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 2, argv, on_show, r);
-	if (rc != JD_OK) {
+	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 2, argv, on_show, req);
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "tenant");
-		free(r);
-	}
 }
 
 static void on_summaries(int rc, json_t *result, void *arg)
@@ -627,8 +606,6 @@ static void on_summaries(int rc, json_t *result, void *arg)
 	jd_reply_json(r->req, 200, json_pack("{s:O}", "tenants", out));
 cleanup:
 	json_decref(out);
-	json_decref(r->ids);
-	free(r);
 }
 
 static void on_ids(int rc, json_t *result, void *arg)
@@ -642,7 +619,6 @@ static void on_ids(int rc, json_t *result, void *arg)
 			jd_reply_rc(r->req, rc, "tenants");
 		else
 			jd_reply_json(r->req, 200, json_pack("{s:[]}", "tenants"));
-		free(r);
 		return;
 	}
 	if (n > LIST_MAX)
@@ -654,15 +630,13 @@ static void on_ids(int rc, json_t *result, void *arg)
 			   r);
 	if (rc != JD_OK) {
 		jd_reply_rc(r->req, rc, "tenants");
-		json_decref(r->ids);
-		free(r);
 	}
 }
 
 static void list_tenants(jd_req *req, void *arg)
 {
 	const char *argv[] = {"ZRANGE", "tenants:by_code", "0", "499"};
-	struct read_ctx *r = calloc(1, sizeof(*r));
+	struct read_ctx *r = jd_req_ctx(req, sizeof(*r), read_ctx_dtor);
 	int rc;
 
 	(void)arg;
@@ -672,10 +646,8 @@ static void list_tenants(jd_req *req, void *arg)
 	}
 	r->req = req;
 	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 4, argv, on_ids, r);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "tenants");
-		free(r);
-	}
 }
 
 /* ---- routes ------------------------------------------------------------------------- */

@@ -105,21 +105,21 @@ struct unit_ctx {
 	int create, retire;
 };
 
-static void ctx_free(struct unit_ctx *u)
+/* Runs when the request is finished: what the context holds. */
+static void ctx_dtor(void *ptr)
 {
+	struct unit_ctx *u = ptr;
+
 	json_decref(u->rec);
 	json_decref(u->ids);
-	free(u);
 }
 
 static void on_tenant(int rc, json_t *result, void *arg)
 {
 	struct unit_ctx *u = arg;
 
-	if (jd_org_county_check(u->req, rc, result, u->tenant, "units") != JD_OK) {
-		ctx_free(u);
+	if (jd_org_county_check(u->req, rc, result, u->tenant, "units") != JD_OK)
 		return;
-	}
 	u->next(u); /* replies or passes u on */
 }
 
@@ -151,10 +151,9 @@ static void start(jd_req *req, const char *code, int write, void (*next)(struct 
 				       tenant);
 		return;
 	}
-	if (write && jd_org_write_check(req, tenant) != JD_OK) {
+	if (write && jd_org_write_check(req, tenant) != JD_OK)
 		return;
-	}
-	u = calloc(1, sizeof(*u));
+	u = jd_req_ctx(req, sizeof(*u), ctx_dtor);
 	if (u == NULL) {
 		jd_reply_rc(req, JD_E_NOMEM, "unit");
 		return;
@@ -167,10 +166,8 @@ static void start(jd_req *req, const char *code, int write, void (*next)(struct 
 	snprintf(u->code, sizeof(u->code), "%s", or_empty(code));
 	snprintf(key, sizeof(key), "tenant:%s", tenant);
 	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 2, argv, on_tenant, u);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "unit");
-		ctx_free(u);
-	}
 }
 
 /* Reads the unit into u->rec, then calls then(u); 404 when absent. */
@@ -185,10 +182,8 @@ static void fetch_unit(struct unit_ctx *u, void (*then)(struct unit_ctx *))
 	u->next = then;
 	snprintf(key, sizeof(key), "unit:%s", u->code);
 	rc = jd_store_read(u->req->srv->store, u->tenant, 2, argv, on_unit, u);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(u->req, rc, "unit");
-		ctx_free(u);
-	}
 }
 
 static void on_unit(int rc, json_t *result, void *arg)
@@ -197,13 +192,11 @@ static void on_unit(int rc, json_t *result, void *arg)
 
 	if (rc != JD_OK) {
 		jd_reply_rc(u->req, rc, "unit");
-		ctx_free(u);
 		return;
 	}
 	if (json_array_size(result) == 0) {
 		jd_reply_error(u->req, 404, "not_found", "no unit '%s' in tenant %s", u->code,
 			       u->tenant);
-		ctx_free(u);
 		return;
 	}
 	u->rec = json_incref(result);
@@ -238,7 +231,6 @@ static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
 			      json_pack("{s:s, s:s, s:s, s:I}", "tenant", u->tenant, "code",
 					u->code, "status", u->retire ? "retired" : "active",
 					"version", (json_int_t)res->version));
-	ctx_free(u);
 }
 
 /* What a unit write stores, in its record and its summary. */
@@ -330,10 +322,8 @@ static void write_now(struct unit_ctx *u)
 	};
 	int rc = write_unit(u, version, &v);
 
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(u->req, rc, "unit");
-		ctx_free(u);
-	}
 }
 
 /* JD_OK, or 400 replied: the approved posts as they will be after the write. */
@@ -368,12 +358,12 @@ static void on_linked(int rc, json_t *result, void *arg)
 
 	if (rc != JD_OK) {
 		jd_reply_rc(u->req, rc, "unit");
-		goto fail;
+		return;
 	}
 	if (split_linked(input_str(u->req, "linked"), buf, sizeof(buf), codes, &n, why,
 			 sizeof(why)) != JD_OK) {
 		jd_reply_error(u->req, 400, "invalid", "%s", why);
-		goto fail;
+		return;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const char *s = json_string_value(json_array_get(result, i));
@@ -400,12 +390,9 @@ static void on_linked(int rc, json_t *result, void *arg)
 			bad = 0;
 		json_decref(sum);
 		if (bad)
-			goto fail;
+			return;
 	}
 	write_now(u);
-	return;
-fail:
-	ctx_free(u);
 }
 
 /* Checks the kind-dependent fields, then the linked units, then writes. */
@@ -421,25 +408,25 @@ static void check_and_write(struct unit_ctx *u)
 
 	if (!u->create && strcmp(value_of(u, "status"), "retired") == 0) {
 		jd_reply_error(req, 409, "conflict", "unit '%s' is retired", u->code);
-		goto fail;
+		return;
 	}
 	if (name != NULL && *name == '\0') {
 		jd_reply_error(req, 400, "invalid", "field 'name' must not be empty");
-		goto fail;
+		return;
 	}
 	if (posts_check(u) != JD_OK)
-		goto fail;
+		return;
 	if (input_str(req, "supervised") != NULL && strcmp(u->kind, "agency") != 0) {
 		jd_reply_error(req, 400, "invalid",
 			       "field 'supervised' is only for an agency (this unit is of kind %s)",
 			       u->kind);
-		goto fail;
+		return;
 	}
 	if (linked != NULL && strcmp(u->kind, "office") != 0) {
 		jd_reply_error(req, 400, "invalid",
 			       "field 'linked' is only for an office (this unit is of kind %s)",
 			       u->kind);
-		goto fail;
+		return;
 	}
 	if (linked == NULL) {
 		write_now(u);
@@ -447,20 +434,15 @@ static void check_and_write(struct unit_ctx *u)
 	}
 	if (split_linked(linked, buf, sizeof(buf), argv + 2, &n, why, sizeof(why)) != JD_OK) {
 		jd_reply_error(req, 400, "invalid", "%s", why);
-		goto fail;
+		return;
 	}
 	if (n == 0) {
 		write_now(u);
 		return;
 	}
 	rc = jd_store_read(req->srv->store, u->tenant, (int)(2 + n), argv, on_linked, u);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "unit");
-		goto fail;
-	}
-	return;
-fail:
-	ctx_free(u);
 }
 
 static void create_next(struct unit_ctx *u)
@@ -508,7 +490,6 @@ static void retire_now(struct unit_ctx *u)
 
 	if (strcmp(or_empty(jd_hgetall_field(u->rec, "status")), "retired") == 0) {
 		jd_reply_error(u->req, 409, "conflict", "unit '%s' is retired already", u->code);
-		ctx_free(u);
 		return;
 	}
 	rc = write_unit(u, version,
@@ -520,10 +501,8 @@ static void retire_now(struct unit_ctx *u)
 			    .posts = int_of(u, "posts"),
 			    .leadership = int_of(u, "leadership_posts"),
 			});
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(u->req, rc, "unit");
-		ctx_free(u);
-	}
 }
 
 static void retire_fetch(struct unit_ctx *u)
@@ -571,7 +550,6 @@ static void show_now(struct unit_ctx *u)
 		jd_reply_rc(u->req, JD_E_NOMEM, "unit");
 	else
 		jd_reply_json(u->req, 200, out);
-	ctx_free(u);
 }
 
 static void show_fetch(struct unit_ctx *u)
@@ -615,7 +593,6 @@ static void on_summaries(int rc, json_t *result, void *arg)
 	jd_reply_json(u->req, 200, json_pack("{s:s, s:O}", "tenant", u->tenant, "units", out));
 cleanup:
 	json_decref(out);
-	ctx_free(u);
 }
 
 static void on_ids(int rc, json_t *result, void *arg)
@@ -630,7 +607,6 @@ static void on_ids(int rc, json_t *result, void *arg)
 		else
 			jd_reply_json(u->req, 200,
 				      json_pack("{s:s, s:[]}", "tenant", u->tenant, "units"));
-		ctx_free(u);
 		return;
 	}
 	if (n > LIST_MAX)
@@ -639,10 +615,8 @@ static void on_ids(int rc, json_t *result, void *arg)
 	for (size_t i = 0; i < n; i++)
 		argv[2 + i] = json_string_value(json_array_get(result, i));
 	rc = jd_store_read(u->req->srv->store, u->tenant, (int)(2 + n), argv, on_summaries, u);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(u->req, rc, "units");
-		ctx_free(u);
-	}
 }
 
 static void list_now(struct unit_ctx *u)
@@ -650,10 +624,8 @@ static void list_now(struct unit_ctx *u)
 	const char *argv[] = {"ZRANGE", "units:by_code", "0", "499"};
 	int rc = jd_store_read(u->req->srv->store, u->tenant, 4, argv, on_ids, u);
 
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(u->req, rc, "units");
-		ctx_free(u);
-	}
 }
 
 static void list_units(jd_req *req, void *arg)

@@ -114,10 +114,12 @@ struct create_ctx {
 	long long expires;
 };
 
-static void create_ctx_free(struct create_ctx *c)
+/* The token is shown once: wiped with the request. */
+static void create_ctx_wipe(void *ptr)
 {
+	struct create_ctx *c = ptr;
+
 	sodium_memzero(c->token, sizeof(c->token));
-	free(c);
 }
 
 static void on_token_stored(int rc, const struct jd_mutate_result *res, void *arg)
@@ -135,7 +137,6 @@ static void on_token_stored(int rc, const struct jd_mutate_result *res, void *ar
 					"user", c->user, "expires", (json_int_t)c->expires, "note",
 					"shown once: store it now"));
 	}
-	create_ctx_free(c);
 }
 
 static int store_token(struct create_ctx *c)
@@ -192,12 +193,9 @@ static void on_token_user(int rc, const struct jd_user_view *u, void *arg)
 			       "a token for '%s' would carry roles you do not hold", c->user);
 	} else if (strcmp(u->status, "active") != 0) {
 		jd_reply_error(c->req, 409, "conflict", "user '%s' is suspended", c->user);
-	} else if ((rc = store_token(c)) == JD_OK) {
-		return;
-	} else {
+	} else if ((rc = store_token(c)) != JD_OK) {
 		jd_reply_rc(c->req, rc, "token");
 	}
-	create_ctx_free(c);
 }
 
 static void create_token(jd_req *req, void *arg)
@@ -209,7 +207,7 @@ static void create_token(jd_req *req, void *arg)
 	unsigned char rnd[16];
 
 	(void)arg;
-	c = calloc(1, sizeof(*c));
+	c = jd_req_ctx(req, sizeof(*c), create_ctx_wipe);
 	if (c == NULL) {
 		jd_reply_rc(req, JD_E_NOMEM, "token");
 		return;
@@ -222,7 +220,6 @@ static void create_token(jd_req *req, void *arg)
 				   ? "field 'user' is not a user id"
 				   : "field 'ttl' must be like 30d, 12h or 90m (1 minute to "
 				     "365 days)");
-		free(c);
 		return;
 	}
 	snprintf(c->user, sizeof(c->user), "%s", user);
@@ -233,10 +230,8 @@ static void create_token(jd_req *req, void *arg)
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(c->id, sizeof(c->id), rnd, sizeof(rnd));
 	if (jd_token_new(c->token, c->hash) != JD_OK ||
-	    jd_users_fetch(req->srv->store, c->user, on_token_user, c) != JD_OK) {
+	    jd_users_fetch(req->srv->store, c->user, on_token_user, c) != JD_OK)
 		jd_reply_rc(req, JD_E_UNAVAILABLE, "token");
-		create_ctx_free(c);
-	}
 }
 
 /* ---- GET /v1/tokens -------------------------------------------------------- */
@@ -438,7 +433,6 @@ static void on_revoked(int rc, const struct jd_mutate_result *res, void *arg)
 			  r->req->principal.name);
 		jd_reply_json(r->req, 200, json_pack("{s:s, s:b}", "id", r->id, "revoked", 1));
 	}
-	free(r);
 }
 
 static void on_revoke_owner(int rc, const struct jd_user_view *u, void *arg)
@@ -449,13 +443,11 @@ static void on_revoke_owner(int rc, const struct jd_user_view *u, void *arg)
 
 	if (rc != JD_OK) {
 		jd_reply_rc(r->req, rc, "token");
-		free(r);
 		return;
 	}
 	/* a token of a user outside the caller's scope: as if it did not exist */
 	if (u == NULL || !jd_users_caller_may_manage(&r->req->principal, u->tenants, u->roles)) {
 		jd_reply_error(r->req, 404, "not_found", "no token '%s'", r->id);
-		free(r);
 		return;
 	}
 	rc = jd_store_mutate(r->req->srv->store,
@@ -468,10 +460,8 @@ static void on_revoke_owner(int rc, const struct jd_user_view *u, void *arg)
 							 .req = r->req,
 							 .action = "tokens.revoke"},
 			     on_revoked, r);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(r->req, rc, "token");
-		free(r);
-	}
 }
 
 static void on_revoke_lookup(int rc, json_t *result, void *arg)
@@ -484,7 +474,6 @@ static void on_revoke_lookup(int rc, json_t *result, void *arg)
 			jd_reply_rc(r->req, rc, "token");
 		else
 			jd_reply_error(r->req, 404, "not_found", "no token '%s'", r->id);
-		free(r);
 		return;
 	}
 	snprintf(r->record, sizeof(r->record), "token:%s", f[5]);
@@ -493,10 +482,8 @@ static void on_revoke_lookup(int rc, json_t *result, void *arg)
 	rc = jd_users_fetch(r->req->srv->store, r->user, on_revoke_owner, r);
 	if (rc == JD_E_INVALID) /* a malformed owner in the summary */
 		rc = JD_ERR;
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(r->req, rc, "token");
-		free(r);
-	}
 }
 
 static void revoke_token(jd_req *req, void *arg)
@@ -511,18 +498,15 @@ static void revoke_token(jd_req *req, void *arg)
 		jd_reply_error(req, 404, "not_found", "no token '%.40s'", id);
 		return;
 	}
-	r = calloc(1, sizeof(*r));
-	if (r == NULL) {
-		jd_reply_rc(req, JD_E_NOMEM, "token");
-		return;
+	r = jd_req_ctx(req, sizeof(*r), NULL);
+	rc = r ? JD_OK : JD_E_NOMEM;
+	if (rc == JD_OK) {
+		r->req = req;
+		snprintf(r->id, sizeof(r->id), "%s", id);
+		rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 3, argv, on_revoke_lookup, r);
 	}
-	r->req = req;
-	snprintf(r->id, sizeof(r->id), "%s", id);
-	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 3, argv, on_revoke_lookup, r);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "token");
-		free(r);
-	}
 }
 
 static const struct jd_field create_fields[] = {

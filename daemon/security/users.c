@@ -172,7 +172,6 @@ static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
 		jd_reply_json(
 		    w->req, w->create ? 201 : 200,
 		    json_pack("{s:s, s:I}", "id", w->id, "version", (json_int_t)res->version));
-	free(w);
 }
 
 /* Checks the input's roles, tenants and status; fills roles. */
@@ -277,20 +276,17 @@ static void create_user(jd_req *req, void *arg)
 			       "you may only create users within your own tenants, and no admin");
 		return;
 	}
-	w = calloc(1, sizeof(*w));
-	if (w == NULL) {
-		jd_reply_rc(req, JD_E_NOMEM, "user");
-		return;
+	w = jd_req_ctx(req, sizeof(*w), NULL);
+	rc = w ? JD_OK : JD_E_NOMEM;
+	if (rc == JD_OK) {
+		w->req = req;
+		w->create = 1;
+		snprintf(w->id, sizeof(w->id), "%s", id);
+		rc = write_user(w, JD_VERSION_NEW, tenants, input_or(req, "roles", ""), "active",
+				input_or(req, "display_name", ""));
 	}
-	w->req = req;
-	w->create = 1;
-	snprintf(w->id, sizeof(w->id), "%s", id);
-	rc = write_user(w, JD_VERSION_NEW, tenants, input_or(req, "roles", ""), "active",
-			input_or(req, "display_name", ""));
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "user");
-		free(w);
-	}
 }
 
 static void on_edit_fetched(int rc, const struct jd_user_view *u, void *arg)
@@ -307,7 +303,6 @@ static void on_edit_fetched(int rc, const struct jd_user_view *u, void *arg)
 			jd_reply_rc(req, rc, "user");
 		else /* out of scope: as if it did not exist */
 			jd_reply_error(req, 404, "not_found", "no user '%s'", w->id);
-		free(w);
 		return;
 	}
 	tenants = input_or(req, "tenants", u->tenants);
@@ -316,16 +311,13 @@ static void on_edit_fetched(int rc, const struct jd_user_view *u, void *arg)
 	    !jd_users_caller_may_manage(&req->principal, tenants, new_roles)) {
 		jd_reply_error(req, 403, "forbidden",
 			       "you may only give users your own tenants, and no admin");
-		free(w);
 		return;
 	}
 	rc = write_user(w, json_integer_value(json_object_get(req->input, "version")), tenants,
 			roles, input_or(req, "status", u->status),
 			input_or(req, "display_name", u->display_name));
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "user");
-		free(w);
-	}
 }
 
 static void edit_user(jd_req *req, void *arg)
@@ -345,21 +337,17 @@ static void edit_user(jd_req *req, void *arg)
 		jd_reply_error(req, 400, "invalid", "field 'version' must be at least 1");
 		return;
 	}
-	w = calloc(1, sizeof(*w));
-	if (w == NULL) {
-		jd_reply_rc(req, JD_E_NOMEM, "user");
-		return;
+	w = jd_req_ctx(req, sizeof(*w), NULL);
+	rc = w ? JD_OK : JD_E_NOMEM;
+	if (rc == JD_OK) {
+		w->req = req;
+		snprintf(w->id, sizeof(w->id), "%s", id);
+		rc = jd_users_fetch(req->srv->store, id, on_edit_fetched, w);
 	}
-	w->req = req;
-	snprintf(w->id, sizeof(w->id), "%s", id);
-	rc = jd_users_fetch(req->srv->store, id, on_edit_fetched, w);
-	if (rc != JD_OK) {
-		if (rc == JD_E_INVALID)
-			jd_reply_error(req, 404, "not_found", "no user '%.64s'", id);
-		else
-			jd_reply_rc(req, rc, "user");
-		free(w);
-	}
+	if (rc == JD_E_INVALID)
+		jd_reply_error(req, 404, "not_found", "no user '%.64s'", id);
+	else if (rc != JD_OK)
+		jd_reply_rc(req, rc, "user");
 }
 
 /* ---- GET /v1/users/{id} and GET /v1/users ------------------------------------- */
@@ -371,8 +359,8 @@ struct read_ctx {
 
 static void on_show(int rc, json_t *result, void *arg)
 {
-	struct read_ctx *r = arg;
-	const char *id = jd_params_get(&r->req->params, "id");
+	jd_req *req = arg;
+	const char *id = jd_params_get(&req->params, "id");
 	const char *tenants = jd_hgetall_field(result, "tenants"),
 		   *roles_csv = jd_hgetall_field(result, "roles");
 	unsigned roles = 0;
@@ -380,16 +368,14 @@ static void on_show(int rc, json_t *result, void *arg)
 	json_t *out;
 
 	if (rc != JD_OK) {
-		jd_reply_rc(r->req, rc, "user");
-		free(r);
+		jd_reply_rc(req, rc, "user");
 		return;
 	}
 	if (roles_csv != NULL)
 		jd_auth_parse_roles(roles_csv, &roles, err, sizeof(err));
 	if (json_array_size(result) == 0 ||
-	    !jd_users_caller_may_manage(&r->req->principal, or_empty(tenants), roles)) {
-		jd_reply_error(r->req, 404, "not_found", "no user '%s'", id);
-		free(r);
+	    !jd_users_caller_may_manage(&req->principal, or_empty(tenants), roles)) {
+		jd_reply_error(req, 404, "not_found", "no user '%s'", id);
 		return;
 	}
 	out = json_pack("{s:s}", "id", id);
@@ -404,8 +390,7 @@ static void on_show(int rc, json_t *result, void *arg)
 		else if (k[0] != '_')
 			json_object_set_new(out, k, json_string(v));
 	}
-	jd_reply_json(r->req, 200, out);
-	free(r);
+	jd_reply_json(req, 200, out);
 }
 
 static void show_user(jd_req *req, void *arg)
@@ -413,7 +398,6 @@ static void show_user(jd_req *req, void *arg)
 	const char *id = jd_params_get(&req->params, "id");
 	char key[16 + JD_USER_ID_MAX];
 	const char *argv[2] = {"HGETALL", key};
-	struct read_ctx *r;
 	int rc;
 
 	(void)arg;
@@ -421,18 +405,10 @@ static void show_user(jd_req *req, void *arg)
 		jd_reply_error(req, 404, "not_found", "no user '%.64s'", id);
 		return;
 	}
-	r = calloc(1, sizeof(*r));
-	if (r == NULL) {
-		jd_reply_rc(req, JD_E_NOMEM, "user");
-		return;
-	}
-	r->req = req;
 	snprintf(key, sizeof(key), "user:%s", id);
-	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 2, argv, on_show, r);
-	if (rc != JD_OK) {
+	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 2, argv, on_show, req);
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "user");
-		free(r);
-	}
 }
 
 static json_t *summary_json(const char *id, const char *s)
