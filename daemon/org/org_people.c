@@ -15,6 +15,7 @@
 #include "org/org_date.h"
 #include "org/org_snapshot.h"
 #include "org/org_tenants.h"
+#include "transport/req_list.h"
 #include "transport/request.h"
 #include "transport/router.h"
 #include "security/seal.h"
@@ -22,7 +23,7 @@
 #include "storage/store.h"
 #include "security/tenant_keys.h"
 
-#define LIST_MAX      500
+#define LIST_DEFAULT  500 /* people per page unless asked */
 #define UNIT_CODE_MAX JD_ORG_CODE_MAX
 #define ORG_NAME_MAX  128
 #define TIES_MAX      4000
@@ -66,7 +67,6 @@ struct person_ctx {
 	char unit[UNIT_CODE_MAX + 1]; /* create: the unit; move: to_unit; list: the filter */
 	void (*next)(struct person_ctx *p);
 	json_t *rec;   /* the person's HGETALL */
-	json_t *ids;   /* list: the ids read */
 	json_t *moves; /* show: the moves read */
 };
 
@@ -76,7 +76,6 @@ static void ctx_dtor(void *ptr)
 	struct person_ctx *p = ptr;
 
 	json_decref(p->rec);
-	json_decref(p->ids);
 	json_decref(p->moves);
 }
 
@@ -817,76 +816,17 @@ static void show_person(jd_req *req, void *arg)
 	start(req, OP_SHOW, jd_params_get(&req->params, "id"), 0, show_fetch);
 }
 
-static void on_summaries(int rc, json_t *result, void *arg)
-{
-	struct person_ctx *p = arg;
-	json_t *out = json_array();
-
-	if (rc != JD_OK || out == NULL) {
-		jd_reply_rc(p->req, rc != JD_OK ? rc : JD_E_NOMEM, "people");
-		goto cleanup;
-	}
-	for (size_t i = 0; i < json_array_size(p->ids) && i < LIST_MAX; i++) {
-		const char *s = json_string_value(json_array_get(result, i));
-		json_t *sum = s ? json_loads(s, 0, NULL) : NULL;
-		const char *unit = json_string_value(json_object_get(sum, "unit"));
-		json_t *t;
-
-		if (sum == NULL)
-			continue;
-		if (p->unit[0] != '\0' && (unit == NULL || strcmp(unit, p->unit) != 0)) {
-			json_decref(sum);
-			continue;
-		}
-		t = json_pack("{s:O}", "id", json_array_get(p->ids, i)); /* id first */
-		if (t == NULL || json_object_update(t, sum) != 0 ||
-		    json_array_append(out, t) != 0) {
-			json_decref(t);
-			json_decref(sum);
-			jd_reply_rc(p->req, JD_E_NOMEM, "people");
-			goto cleanup;
-		}
-		json_decref(t);
-		json_decref(sum);
-	}
-	jd_reply_json(p->req, 200, json_pack("{s:s, s:O}", "tenant", p->tenant, "people", out));
-cleanup:
-	json_decref(out);
-}
-
-static void on_ids(int rc, json_t *result, void *arg)
-{
-	struct person_ctx *p = arg;
-	const char *argv[2 + LIST_MAX] = {"HMGET", "people:summary"};
-	size_t n = json_array_size(result);
-
-	if (rc != JD_OK || n == 0) {
-		if (rc != JD_OK)
-			jd_reply_rc(p->req, rc, "people");
-		else
-			jd_reply_json(p->req, 200,
-				      json_pack("{s:s, s:[]}", "tenant", p->tenant, "people"));
-		return;
-	}
-	if (n > LIST_MAX)
-		n = LIST_MAX;
-	p->ids = json_incref(result);
-	for (size_t i = 0; i < n; i++)
-		argv[2 + i] = json_string_value(json_array_get(result, i));
-	rc = jd_store_read(p->req->srv->store, p->tenant, (int)(2 + n), argv, on_summaries, p);
-	if (rc != JD_OK)
-		jd_reply_rc(p->req, rc, "people");
-}
-
 static void list_now(struct person_ctx *p)
 {
-	const char *argv[] = {"ZRANGE", "people:by_id", "0", "499"};
-	int rc;
+	struct jd_listing spec = {
+	    .tenant = p->tenant,
+	    .index = "people:by_id",
+	    .summaries = "people:summary",
+	};
+	struct jd_listing_match in_unit = {.id_name = "id", .field = "unit"};
 
-	snprintf(p->unit, sizeof(p->unit), "%s", or_empty(input_str(p->req, "unit")));
-	rc = jd_store_read(p->req->srv->store, p->tenant, 4, argv, on_ids, p);
-	if (rc != JD_OK)
-		jd_reply_rc(p->req, rc, "people");
+	snprintf(in_unit.value, sizeof(in_unit.value), "%s", or_empty(input_str(p->req, "unit")));
+	jd_reply_listing(p->req, &spec, &in_unit, "people", p->tenant, LIST_DEFAULT);
 }
 
 static void list_people(jd_req *req, void *arg)
@@ -946,6 +886,7 @@ static const struct jd_field retire_fields[] = {
 static const struct jd_field list_fields[] = {
     {"tenant", JD_FIELD_STRING, 1, 6, "the county's code", 0},
     {"unit", JD_FIELD_STRING, 0, UNIT_CODE_MAX, "only the people of this unit", 0},
+    JD_LIST_FIELDS,
     {NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -957,7 +898,7 @@ static const struct jd_field tenant_only[] = {
 static const struct jd_route people_routes[] = {
     {"POST", "/v1/org/people", "org.write", "Add a person (cadre) to a county", "org people add",
      create_fields, 0, create_person, NULL},
-    {"GET", "/v1/org/people", "org.read", "List a county's people (the first 500), without ties",
+    {"GET", "/v1/org/people", "org.read", "List a county's people, a page at a time, without ties",
      "org people list", list_fields, 0, list_people, NULL},
     {"GET", "/v1/org/people/{id}", "org.read",
      "Show a person with their moves (ties with org.ties.read)", "org people show", tenant_only, 0,

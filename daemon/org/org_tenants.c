@@ -10,13 +10,14 @@
 
 #include "security/auth.h"
 #include "runtime/log.h"
+#include "transport/req_list.h"
 #include "transport/request.h"
 #include "transport/router.h"
 #include "transport/server.h"
 #include "storage/store.h"
 #include "security/users.h"
 
-#define LIST_MAX     500
+#define LIST_DEFAULT 500 /* tenants per page unless asked */
 #define CODE_LEN     6
 #define ORG_NAME_MAX 128
 #define MODES_MAX    64
@@ -507,18 +508,6 @@ static void edit_tenant(jd_req *req, void *arg)
 
 /* ---- reading ---------------------------------------------------------------------- */
 
-struct read_ctx {
-	jd_req *req;
-	json_t *ids;
-};
-
-static void read_ctx_dtor(void *ptr)
-{
-	struct read_ctx *r = ptr;
-
-	json_decref(r->ids);
-}
-
 static void on_show(int rc, json_t *result, void *arg)
 {
 	jd_req *req = arg;
@@ -576,78 +565,17 @@ static void show_tenant(jd_req *req, void *arg)
 		jd_reply_rc(req, rc, "tenant");
 }
 
-static void on_summaries(int rc, json_t *result, void *arg)
-{
-	struct read_ctx *r = arg;
-	json_t *out = json_array();
-
-	if (rc != JD_OK || out == NULL) {
-		jd_reply_rc(r->req, rc != JD_OK ? rc : JD_E_NOMEM, "tenants");
-		goto cleanup;
-	}
-	for (size_t i = 0; i < json_array_size(r->ids); i++) {
-		const char *s = json_string_value(json_array_get(result, i));
-		json_t *sum = s ? json_loads(s, 0, NULL) : NULL;
-		json_t *t;
-
-		if (sum == NULL)
-			continue;
-		t = json_pack("{s:O}", "code", json_array_get(r->ids, i)); /* code first */
-		if (t == NULL || json_object_update(t, sum) != 0 ||
-		    json_array_append(out, t) != 0) {
-			json_decref(t);
-			json_decref(sum);
-			jd_reply_rc(r->req, JD_E_NOMEM, "tenants");
-			goto cleanup;
-		}
-		json_decref(t);
-		json_decref(sum);
-	}
-	jd_reply_json(r->req, 200, json_pack("{s:O}", "tenants", out));
-cleanup:
-	json_decref(out);
-}
-
-static void on_ids(int rc, json_t *result, void *arg)
-{
-	struct read_ctx *r = arg;
-	const char *argv[2 + LIST_MAX] = {"HMGET", "tenants:summary"};
-	size_t n = json_array_size(result);
-
-	if (rc != JD_OK || n == 0) {
-		if (rc != JD_OK)
-			jd_reply_rc(r->req, rc, "tenants");
-		else
-			jd_reply_json(r->req, 200, json_pack("{s:[]}", "tenants"));
-		return;
-	}
-	if (n > LIST_MAX)
-		n = LIST_MAX;
-	r->ids = json_incref(result);
-	for (size_t i = 0; i < n; i++)
-		argv[2 + i] = json_string_value(json_array_get(result, i));
-	rc = jd_store_read(r->req->srv->store, JD_SYSTEM_TENANT, (int)(2 + n), argv, on_summaries,
-			   r);
-	if (rc != JD_OK) {
-		jd_reply_rc(r->req, rc, "tenants");
-	}
-}
-
 static void list_tenants(jd_req *req, void *arg)
 {
-	const char *argv[] = {"ZRANGE", "tenants:by_code", "0", "499"};
-	struct read_ctx *r = jd_req_ctx(req, sizeof(*r), read_ctx_dtor);
-	int rc;
+	struct jd_listing spec = {
+	    .tenant = JD_SYSTEM_TENANT,
+	    .index = "tenants:by_code",
+	    .summaries = "tenants:summary",
+	};
+	const struct jd_listing_match by_code = {.id_name = "code"};
 
 	(void)arg;
-	if (r == NULL) {
-		jd_reply_rc(req, JD_E_NOMEM, "tenants");
-		return;
-	}
-	r->req = req;
-	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 4, argv, on_ids, r);
-	if (rc != JD_OK)
-		jd_reply_rc(req, rc, "tenants");
+	jd_reply_listing(req, &spec, &by_code, "tenants", NULL, LIST_DEFAULT);
 }
 
 /* ---- routes ------------------------------------------------------------------------- */
@@ -676,11 +604,16 @@ static const struct jd_field edit_fields[] = {
     {NULL, 0, 0, 0, NULL, 0},
 };
 
+static const struct jd_field list_fields[] = {
+    JD_LIST_FIELDS,
+    {NULL, 0, 0, 0, NULL, 0},
+};
+
 static const struct jd_route tenant_routes[] = {
     {"POST", "/v1/org/tenants", "org.write", "Add a tenant (province, city or county)",
      "org tenants add", create_fields, 0, create_tenant, NULL},
-    {"GET", "/v1/org/tenants", "org.read", "List tenants (the first 500 by code)",
-     "org tenants list", NULL, 0, list_tenants, NULL},
+    {"GET", "/v1/org/tenants", "org.read", "List tenants by code, a page at a time",
+     "org tenants list", list_fields, 0, list_tenants, NULL},
     {"GET", "/v1/org/tenants/{code}", "org.read", "Show a tenant", "org tenants show", NULL, 0,
      show_tenant, NULL},
     {"PATCH", "/v1/org/tenants/{code}", "org.write",

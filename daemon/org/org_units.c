@@ -12,12 +12,13 @@
 #include "org/org_codes.h"
 #include "org/org_snapshot.h"
 #include "org/org_tenants.h"
+#include "transport/req_list.h"
 #include "transport/request.h"
 #include "transport/router.h"
 #include "transport/server.h"
 #include "storage/store.h"
 
-#define LIST_MAX      500
+#define LIST_DEFAULT  500 /* units per page unless asked */
 #define UNIT_CODE_MAX JD_ORG_CODE_MAX
 #define ORG_NAME_MAX  128
 #define LINKED_MAX    100 /* units one office links */
@@ -100,7 +101,6 @@ struct unit_ctx {
 	char code[UNIT_CODE_MAX + 1];
 	void (*next)(struct unit_ctx *u);
 	json_t *rec; /* the unit's HGETALL, once read */
-	json_t *ids; /* list: the codes read */
 	char kind[32];
 	int create, retire;
 };
@@ -111,7 +111,6 @@ static void ctx_dtor(void *ptr)
 	struct unit_ctx *u = ptr;
 
 	json_decref(u->rec);
-	json_decref(u->ids);
 }
 
 static void on_tenant(int rc, json_t *result, void *arg)
@@ -563,69 +562,16 @@ static void show_unit(jd_req *req, void *arg)
 	start(req, jd_params_get(&req->params, "code"), 0, show_fetch, 0, 0);
 }
 
-static void on_summaries(int rc, json_t *result, void *arg)
-{
-	struct unit_ctx *u = arg;
-	json_t *out = json_array();
-
-	if (rc != JD_OK || out == NULL) {
-		jd_reply_rc(u->req, rc != JD_OK ? rc : JD_E_NOMEM, "units");
-		goto cleanup;
-	}
-	for (size_t i = 0; i < json_array_size(u->ids); i++) {
-		const char *s = json_string_value(json_array_get(result, i));
-		json_t *sum = s ? json_loads(s, 0, NULL) : NULL;
-		json_t *t;
-
-		if (sum == NULL)
-			continue;
-		t = json_pack("{s:O}", "code", json_array_get(u->ids, i)); /* code first */
-		if (t == NULL || json_object_update(t, sum) != 0 ||
-		    json_array_append(out, t) != 0) {
-			json_decref(t);
-			json_decref(sum);
-			jd_reply_rc(u->req, JD_E_NOMEM, "units");
-			goto cleanup;
-		}
-		json_decref(t);
-		json_decref(sum);
-	}
-	jd_reply_json(u->req, 200, json_pack("{s:s, s:O}", "tenant", u->tenant, "units", out));
-cleanup:
-	json_decref(out);
-}
-
-static void on_ids(int rc, json_t *result, void *arg)
-{
-	struct unit_ctx *u = arg;
-	const char *argv[2 + LIST_MAX] = {"HMGET", "units:summary"};
-	size_t n = json_array_size(result);
-
-	if (rc != JD_OK || n == 0) {
-		if (rc != JD_OK)
-			jd_reply_rc(u->req, rc, "units");
-		else
-			jd_reply_json(u->req, 200,
-				      json_pack("{s:s, s:[]}", "tenant", u->tenant, "units"));
-		return;
-	}
-	if (n > LIST_MAX)
-		n = LIST_MAX;
-	u->ids = json_incref(result);
-	for (size_t i = 0; i < n; i++)
-		argv[2 + i] = json_string_value(json_array_get(result, i));
-	rc = jd_store_read(u->req->srv->store, u->tenant, (int)(2 + n), argv, on_summaries, u);
-	if (rc != JD_OK)
-		jd_reply_rc(u->req, rc, "units");
-}
-
 static void list_now(struct unit_ctx *u)
 {
-	const char *argv[] = {"ZRANGE", "units:by_code", "0", "499"};
-	int rc = jd_store_read(u->req->srv->store, u->tenant, 4, argv, on_ids, u);
+	struct jd_listing spec = {
+	    .tenant = u->tenant,
+	    .index = "units:by_code",
+	    .summaries = "units:summary",
+	};
+	const struct jd_listing_match by_code = {.id_name = "code"};
 
-	if (rc != JD_OK)
-		jd_reply_rc(u->req, rc, "units");
+	jd_reply_listing(u->req, &spec, &by_code, "units", u->tenant, LIST_DEFAULT);
 }
 
 static void list_units(jd_req *req, void *arg)
@@ -677,11 +623,17 @@ static const struct jd_field tenant_only[] = {
     {NULL, 0, 0, 0, NULL, 0},
 };
 
+static const struct jd_field list_fields[] = {
+    {"tenant", JD_FIELD_STRING, 1, 6, "the county's code", 0},
+    JD_LIST_FIELDS,
+    {NULL, 0, 0, 0, NULL, 0},
+};
+
 static const struct jd_route unit_routes[] = {
     {"POST", "/v1/org/units", "org.write", "Add a unit to a county", "org units add", create_fields,
      0, create_unit, NULL},
-    {"GET", "/v1/org/units", "org.read", "List a county's units (the first 500 by code)",
-     "org units list", tenant_only, 0, list_units, NULL},
+    {"GET", "/v1/org/units", "org.read", "List a county's units by code, a page at a time",
+     "org units list", list_fields, 0, list_units, NULL},
     {"GET", "/v1/org/units/{code}", "org.read", "Show a unit", "org units show", tenant_only, 0,
      show_unit, NULL},
     {"PATCH", "/v1/org/units/{code}", "org.write",

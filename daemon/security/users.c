@@ -11,12 +11,13 @@
 #include "security/auth.h"
 #include "runtime/log.h"
 #include "org/org_group_model.h"
+#include "transport/req_list.h"
 #include "transport/request.h"
 #include "transport/router.h"
 #include "transport/server.h"
 #include "storage/store.h"
 
-#define LIST_MAX 200
+#define LIST_DEFAULT 200 /* users per page unless asked */
 
 /* ---- reading one user ------------------------------------------------------ */
 
@@ -352,11 +353,6 @@ static void edit_user(jd_req *req, void *arg)
 
 /* ---- GET /v1/users/{id} and GET /v1/users ------------------------------------- */
 
-struct read_ctx {
-	jd_req *req;
-	json_t *ids;
-};
-
 static void on_show(int rc, json_t *result, void *arg)
 {
 	jd_req *req = arg;
@@ -428,78 +424,41 @@ static json_t *summary_json(const char *id, const char *s)
 			 "tenants", f[2], "display_name", f[3]);
 }
 
-static void on_summaries(int rc, json_t *result, void *arg)
+/* A user of users:summary, kept when the caller manages them. */
+static int user_item(void *arg, const char *id, const char *summary, const char *joined,
+		     json_t **item)
 {
-	struct read_ctx *r = arg;
-	json_t *out = json_array();
+	jd_req *req = arg;
+	json_t *u = summary_json(id, summary);
+	unsigned roles = 0;
+	char err[160];
 
-	if (rc != JD_OK) {
-		jd_reply_rc(r->req, rc, "users");
-	} else {
-		for (size_t i = 0; out && i < json_array_size(r->ids); i++) {
-			const char *id = json_string_value(json_array_get(r->ids, i));
-			json_t *u = summary_json(id, json_string_value(json_array_get(result, i)));
-			unsigned roles = 0;
-			char err[160];
-
-			jd_auth_parse_roles(json_string_value(json_object_get(u, "roles")), &roles,
-					    err, sizeof(err));
-			if (jd_users_caller_may_manage(
-				&r->req->principal,
-				json_string_value(json_object_get(u, "tenants")), roles))
-				json_array_append(out, u);
-			json_decref(u);
-		}
-		jd_reply_json(r->req, 200, json_pack("{s:O}", "users", out));
-	}
-	json_decref(out);
-	json_decref(r->ids);
-	free(r);
-}
-
-static void on_ids(int rc, json_t *result, void *arg)
-{
-	struct read_ctx *r = arg;
-	const char *argv[2 + LIST_MAX] = {"HMGET", "users:summary"};
-	size_t n = json_array_size(result);
-
-	if (rc != JD_OK || n == 0) {
-		if (rc != JD_OK)
-			jd_reply_rc(r->req, rc, "users");
-		else
-			jd_reply_json(r->req, 200, json_pack("{s:[]}", "users"));
-		free(r);
-		return;
-	}
-	r->ids = json_incref(result);
-	for (size_t i = 0; i < n && i < LIST_MAX; i++)
-		argv[2 + i] = json_string_value(json_array_get(result, i));
-	rc = jd_store_read(r->req->srv->store, JD_SYSTEM_TENANT,
-			   (int)(2 + (n < LIST_MAX ? n : LIST_MAX)), argv, on_summaries, r);
-	if (rc != JD_OK) {
-		jd_reply_rc(r->req, rc, "users");
-		json_decref(r->ids);
-		free(r);
-	}
+	(void)joined;
+	*item = NULL;
+	if (u == NULL)
+		return JD_E_NOMEM;
+	jd_auth_parse_roles(json_string_value(json_object_get(u, "roles")), &roles, err,
+			    sizeof(err));
+	if (jd_users_caller_may_manage(&req->principal,
+				       json_string_value(json_object_get(u, "tenants")), roles))
+		*item = u;
+	else
+		json_decref(u);
+	return JD_OK;
 }
 
 static void list_users(jd_req *req, void *arg)
 {
-	const char *argv[] = {"ZRANGE", "users:by_id", "0", "199"};
-	struct read_ctx *r = calloc(1, sizeof(*r));
-	int rc;
+	struct jd_listing spec = {
+	    .tenant = JD_SYSTEM_TENANT,
+	    .index = "users:by_id",
+	    .summaries = "users:summary",
+	    .item = user_item,
+	    .arg = req,
+	};
 
 	(void)arg;
-	if (r == NULL) {
-		jd_reply_rc(req, JD_E_NOMEM, "users");
-		return;
-	}
-	r->req = req;
-	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 4, argv, on_ids, r);
-	if (rc != JD_OK) {
-		jd_reply_rc(req, rc, "users");
-		free(r);
-	}
+	jd_reply_listing(req, &spec, NULL, "users", NULL, LIST_DEFAULT);
 }
 
 static const struct jd_field create_fields[] = {
@@ -528,11 +487,16 @@ static const struct jd_field edit_fields[] = {
     {NULL, 0, 0, 0, NULL, 0},
 };
 
+static const struct jd_field list_fields[] = {
+    JD_LIST_FIELDS,
+    {NULL, 0, 0, 0, NULL, 0},
+};
+
 static const struct jd_route user_routes[] = {
     {"POST", "/v1/users", "users.write", "Add a user with roles and scope", "users add",
      create_fields, 0, create_user, NULL},
-    {"GET", "/v1/users", "users.read", "List users (the first 200 by id, within your scope)",
-     "users list", NULL, 0, list_users, NULL},
+    {"GET", "/v1/users", "users.read", "List users by id, within your scope, a page at a time",
+     "users list", list_fields, 0, list_users, NULL},
     {"GET", "/v1/users/{id}", "users.read", "Show a user", "users show", NULL, 0, show_user, NULL},
     {"PATCH", "/v1/users/{id}", "users.write", "Change a user's roles, scope or status",
      "users edit", edit_fields, 0, edit_user, NULL},
