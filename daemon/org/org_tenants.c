@@ -347,6 +347,23 @@ static void on_parent(int rc, json_t *result, void *arg)
 		jd_reply_rc(req, rc, "tenant");
 }
 
+/* The context of a write of tenant code, after the write scope check; NULL: replied. */
+static struct write_ctx *write_ctx_new(jd_req *req, const char *code)
+{
+	struct write_ctx *w;
+
+	if (jd_org_write_check(req, code) != JD_OK)
+		return NULL;
+	w = jd_req_ctx(req, sizeof(*w), NULL);
+	if (w == NULL) {
+		jd_reply_rc(req, JD_E_NOMEM, "tenant");
+		return NULL;
+	}
+	w->req = req;
+	snprintf(w->code, sizeof(w->code), "%s", code);
+	return w;
+}
+
 static void create_tenant(jd_req *req, void *arg)
 {
 	const char *code = input_str(req, "code"), *parent = input_str(req, "parent");
@@ -401,17 +418,11 @@ static void create_tenant(jd_req *req, void *arg)
 			       parent);
 		return;
 	}
-	if (jd_org_write_check(req, code) != JD_OK)
+	w = write_ctx_new(req, code);
+	if (w == NULL)
 		return;
-	w = jd_req_ctx(req, sizeof(*w), NULL);
-	if (w == NULL) {
-		jd_reply_rc(req, JD_E_NOMEM, "tenant");
-		return;
-	}
-	w->req = req;
 	w->create = 1;
 	w->level = level;
-	snprintf(w->code, sizeof(w->code), "%s", code);
 	if (level == LEVEL_PROVINCE) {
 		rc = write_new(w);
 	} else {
@@ -491,15 +502,9 @@ static void edit_tenant(jd_req *req, void *arg)
 		jd_reply_error(req, 400, "invalid", "field 'name' must not be empty");
 		return;
 	}
-	if (jd_org_write_check(req, code) != JD_OK)
+	w = write_ctx_new(req, code);
+	if (w == NULL)
 		return;
-	w = jd_req_ctx(req, sizeof(*w), NULL);
-	if (w == NULL) {
-		jd_reply_rc(req, JD_E_NOMEM, "tenant");
-		return;
-	}
-	w->req = req;
-	snprintf(w->code, sizeof(w->code), "%s", code);
 	snprintf(key, sizeof(key), "tenant:%s", code);
 	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 2, argv, on_edit_fetched, w);
 	if (rc != JD_OK)
