@@ -4,7 +4,10 @@
  * id from a second hash (a join, e.g. a token's owner), then a filter that
  * makes each kept item.  Batches are read until the page is full or the
  * index is exhausted, so a filtered (scoped) listing is not cut short by a
- * fixed cap; the page answers a cursor for the next one.
+ * fixed cap; the page answers a cursor for the next one.  A cursor is the
+ * rank in the index where the next page starts (opaque to clients): ids
+ * added or removed before it between two pages shift the next page by as
+ * many, as with any offset paging; nothing is read twice within a page.
  */
 #ifndef JD_LISTING_H
 #define JD_LISTING_H
