@@ -33,12 +33,24 @@ struct ctl {
 	int csv;	       /* --csv (catalog commands) */
 };
 
+/*
+ * One command of jianductl's table (main.c), tmux's cmd_entry: its name
+ * (one or more words, "org report"), usage, summary and what runs it, with
+ * argv[0] the name's last word and then the arguments.
+ */
 struct command {
 	const char *name;
 	const char *usage; /* arguments after the name */
 	const char *summary;
 	int (*run)(struct ctl *ctl, const struct command *self, int argc, char **argv);
+	unsigned flags; /* CMD_* */
 };
+
+/*
+ * The daemon's route under that name, run here (a rendering of its own,
+ * files read or written): its help and listing stay the catalog's.
+ */
+#define CMD_CATALOG 1u
 
 /* Fills *err and returns code. */
 int ctl_fail(struct ctl_err *err, int code, const char *fmt, ...)

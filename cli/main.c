@@ -25,17 +25,23 @@ static int cmd_keys(struct ctl *ctl, const struct command *self, int argc, char 
 
 static const struct command commands[] = {
     {"init", INIT_USAGE, "Set up a new instance in DIR: CA, certificates, keyring, configs.",
-     cmd_init},
-    {"status", "", "Show the daemon's version, uptime, plugins, Redis and listeners.", cmd_status},
-    {"plugins", "", "List the loaded plugins.", cmd_plugins},
-    {"routes", "", "List the daemon's routes and their permissions.", cmd_routes},
-    {"reload", "", "Reload the daemon's configuration and TLS files.", cmd_reload},
+     cmd_init, 0},
+    {"status", "", "Show the daemon's version, uptime, plugins, Redis and listeners.", cmd_status,
+     0},
+    {"plugins", "", "List the loaded plugins.", cmd_plugins, 0},
+    {"routes", "", "List the daemon's routes and their permissions.", cmd_routes, 0},
+    {"reload", "", "Reload the daemon's configuration and TLS files.", cmd_reload, 0},
     {"certs", CERTS_USAGE, "Issue, list and revoke client certificates of the instance CA.",
-     cmd_certs},
+     cmd_certs, 0},
     {"keys", KEYS_USAGE,
      "Rotate the master key (local), re-wrap tenant keys and show what each version protects.",
-     cmd_keys},
-    {"help", "[COMMAND]", "Show the commands, or how to use one.", cmd_help},
+     cmd_keys, 0},
+    {"help", "[COMMAND]", "Show the commands, or how to use one.", cmd_help, 0},
+    /* catalog routes with their own rendering (sections, --csv) */
+    {ORG_REPORT_COMMAND, "", "", cmd_org_report, CMD_CATALOG},
+    /* routes without catalog commands: these read and write files */
+    {ORG_IMPORT_COMMAND, "", "", cmd_org_import, CMD_CATALOG},
+    {ORG_EXPORT_COMMAND, "", "", cmd_org_export, CMD_CATALOG},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -54,12 +60,42 @@ static const char options_help[] =
     "\n"
     "exit status: 0 ok, 1 refused or failed, 2 usage, 3 cannot connect or TLS failed\n";
 
-static const struct command *find_command(const char *name)
+/* How many words of argv name spells (all of them), or 0. */
+static int name_words(const char *name, int argc, char **argv)
 {
-	for (size_t i = 0; i < N_COMMANDS; i++)
-		if (strcmp(commands[i].name, name) == 0)
-			return &commands[i];
-	return NULL;
+	int k = 0;
+
+	for (const char *p = name; *p; k++) {
+		size_t n = strcspn(p, " ");
+
+		if (k >= argc || strlen(argv[k]) != n || strncmp(argv[k], p, n) != 0)
+			return 0;
+		p += n + (p[n] == ' ');
+	}
+	return k;
+}
+
+/* The command argv starts with (its words in *words), the longest name first. */
+static const struct command *find_command(int argc, char **argv, int *words)
+{
+	const struct command *best = NULL;
+
+	*words = 0;
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		int k = name_words(commands[i].name, argc, argv);
+
+		if (k > *words) {
+			*words = k;
+			best = &commands[i];
+		}
+	}
+	return best;
+}
+
+/* A command that is the CLI's own: listed, helped and suggested as built-in. */
+static int builtin(const struct command *cmd)
+{
+	return !(cmd->flags & CMD_CATALOG);
 }
 
 static void list_builtins(FILE *f)
@@ -70,7 +106,7 @@ static void list_builtins(FILE *f)
 		table_indent(t, 2);
 	for (size_t i = 0; t && i < N_COMMANDS; i++) {
 		const char *cells[2] = {commands[i].name, commands[i].summary};
-		if (table_add(t, cells) < 0)
+		if (builtin(&commands[i]) && table_add(t, cells) < 0)
 			break;
 	}
 	if (t)
@@ -86,7 +122,8 @@ static int fetch_catalog(const struct ctl *ctl, struct catalog *cat, struct ctl_
 	if (rc != CTL_OK)
 		return rc;
 	for (size_t i = 0; i < N_COMMANDS; i++)
-		catalog_hide(cat, commands[i].name);
+		if (builtin(&commands[i]))
+			catalog_hide(cat, commands[i].name);
 	return CTL_OK;
 }
 
@@ -147,11 +184,12 @@ static int help_catalog(struct ctl *ctl, int argc, char **argv)
 static int cmd_help(struct ctl *ctl, const struct command *self, int argc, char **argv)
 {
 	const struct command *cmd;
+	int words;
 
 	if (argc == 1)
 		return help_all(ctl);
-	cmd = argc == 2 ? find_command(argv[1]) : NULL;
-	if (cmd) {
+	cmd = find_command(argc - 1, argv + 1, &words);
+	if (cmd && builtin(cmd) && words == argc - 1) {
 		ctl_command_help(cmd, stdout);
 		return CTL_OK;
 	}
@@ -163,15 +201,16 @@ static int cmd_help(struct ctl *ctl, const struct command *self, int argc, char 
 static int suggest(const struct catalog *cat, int argc, char **argv, const char **best,
 		   size_t *typed)
 {
-	size_t n = N_COMMANDS + (cat ? cat->ncommands : 0);
-	const char **cands = calloc(n, sizeof *cands);
+	size_t n = 0;
+	const char **cands = calloc(N_COMMANDS + (cat ? cat->ncommands : 0), sizeof *cands);
 
 	if (!cands)
 		return ctl_error(CTL_FAIL, "out of memory");
 	for (size_t i = 0; i < N_COMMANDS; i++)
-		cands[i] = commands[i].name;
-	for (size_t i = N_COMMANDS; i < n; i++)
-		cands[i] = cat->commands[i - N_COMMANDS];
+		if (builtin(&commands[i]))
+			cands[n++] = commands[i].name;
+	for (size_t i = 0; cat && i < cat->ncommands; i++)
+		cands[n++] = cat->commands[i];
 	*best = suggest_command(argc, argv, cands, n, typed);
 	free(cands);
 	return CTL_OK;
@@ -320,7 +359,7 @@ static int run(int argc, char **argv)
 {
 	struct ctl ctl;
 	const struct command *cmd;
-	int rc;
+	int rc, words;
 
 	memset(&ctl, 0, sizeof ctl);
 	rc = parse_global(&ctl, argc, argv);
@@ -338,17 +377,9 @@ static int run(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	cmd = find_command(argv[0]);
+	cmd = find_command(argc, argv, &words);
 	if (cmd)
-		return cmd->run(&ctl, cmd, argc, argv);
-	/* a catalog route with its own rendering (sections, --csv) */
-	if (argc >= 2 && strcmp(argv[0], "org") == 0 && strcmp(argv[1], "report") == 0)
-		return cmd_org_report(&ctl, argc - 2, argv + 2);
-	/* routes without catalog commands: these read and write files */
-	if (argc >= 2 && strcmp(argv[0], "org") == 0 && strcmp(argv[1], "import") == 0)
-		return cmd_org_import(&ctl, argc - 2, argv + 2);
-	if (argc >= 2 && strcmp(argv[0], "org") == 0 && strcmp(argv[1], "export") == 0)
-		return cmd_org_export(&ctl, argc - 2, argv + 2);
+		return cmd->run(&ctl, cmd, argc - words + 1, argv + words - 1);
 	return run_catalog(&ctl, argc, argv);
 }
 

@@ -281,7 +281,7 @@ static int print_imported(const json_t *ans)
 	return CTL_OK;
 }
 
-int cmd_org_import(struct ctl *ctl, int argc, char **argv)
+static int run_org_import(struct ctl *ctl, int argc, char **argv)
 {
 	struct args a = {0};
 	const char *paths[JD_CSV_KINDS] = {0};
@@ -361,7 +361,7 @@ static int write_files(const struct args *a, const json_t *ans)
 	return CTL_OK;
 }
 
-int cmd_org_export(struct ctl *ctl, int argc, char **argv)
+static int run_org_export(struct ctl *ctl, int argc, char **argv)
 {
 	struct args a = {0};
 	json_t *ans = NULL;
@@ -385,4 +385,16 @@ out:
 	json_decref(ans);
 	free(a.files);
 	return rc < 0 ? CTL_OK : rc;
+}
+
+int cmd_org_import(struct ctl *ctl, const struct command *self, int argc, char **argv)
+{
+	(void)self;
+	return run_org_import(ctl, argc - 1, argv + 1);
+}
+
+int cmd_org_export(struct ctl *ctl, const struct command *self, int argc, char **argv)
+{
+	(void)self;
+	return run_org_export(ctl, argc - 1, argv + 1);
 }

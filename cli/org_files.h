@@ -21,8 +21,8 @@
 #define ORG_IMPORT_COMMAND "org import"
 #define ORG_EXPORT_COMMAND "org export"
 
-/* argv: the words after "org import" / "org export". */
-int cmd_org_import(struct ctl *ctl, int argc, char **argv);
-int cmd_org_export(struct ctl *ctl, int argc, char **argv);
+/* Commands of the table (ctl.h): argv[0] is "import" / "export". */
+int cmd_org_import(struct ctl *ctl, const struct command *self, int argc, char **argv);
+int cmd_org_export(struct ctl *ctl, const struct command *self, int argc, char **argv);
 
 #endif

@@ -99,7 +99,7 @@ static int print_json(const json_t *report)
 	return fputc('\n', stdout) == EOF ? -1 : 0;
 }
 
-int cmd_org_report(struct ctl *ctl, int argc, char **argv)
+static int run_org_report(struct ctl *ctl, int argc, char **argv)
 {
 	const char *tenant = NULL;
 	json_t *report = NULL;
@@ -119,4 +119,10 @@ int cmd_org_report(struct ctl *ctl, int argc, char **argv)
 	}
 	json_decref(report);
 	return rc;
+}
+
+int cmd_org_report(struct ctl *ctl, const struct command *self, int argc, char **argv)
+{
+	(void)self;
+	return run_org_report(ctl, argc - 1, argv + 1);
 }

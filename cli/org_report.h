@@ -15,8 +15,8 @@
 
 #define ORG_REPORT_COMMAND "org report"
 
-/* argv: the words after "org report". */
-int cmd_org_report(struct ctl *ctl, int argc, char **argv);
+/* A command of the table (ctl.h): argv[0] is "report". */
+int cmd_org_report(struct ctl *ctl, const struct command *self, int argc, char **argv);
 
 /* The report for a human: the summary lines, then a table per section. 0, or -1. */
 int org_report_print(FILE *f, const json_t *report);

@@ -102,15 +102,17 @@ struct verify_ctx {
 	char next[64]; /* "(" and the last id read */
 };
 
-static void verify_free(struct verify_ctx *c)
+/* Runs when the request is finished: what the context holds. */
+static void verify_dtor(void *ptr)
 {
+	struct verify_ctx *c = ptr;
+
 	for (size_t i = 0; i < c->n; i++) {
 		free(c->v[i].fv);
 		free(c->v[i].lens);
 	}
 	free(c->v);
 	json_decref(c->pages);
-	free(c);
 }
 
 static int read_page(struct verify_ctx *c);
@@ -361,7 +363,6 @@ cleanup:
 	free(cp_seq);
 	free(cp_chain);
 	free(cps);
-	verify_free(c);
 }
 
 static void on_checkpoints(int rc, json_t *result, void *arg)
@@ -370,7 +371,6 @@ static void on_checkpoints(int rc, json_t *result, void *arg)
 
 	if (rc != JD_OK) {
 		jd_reply_rc(c->req, rc, "audit checkpoints");
-		verify_free(c);
 		return;
 	}
 	verify_finish(c, result);
@@ -384,14 +384,12 @@ static void on_page(int rc, json_t *result, void *arg)
 
 	if (rc != JD_OK || !json_is_array(result) || json_array_append(c->pages, result) != 0) {
 		jd_reply_rc(c->req, rc != JD_OK ? rc : JD_ERR, "audit");
-		verify_free(c);
 		return;
 	}
 	for (size_t i = 0; i < got; i++) {
 		rc = add_entry(c, json_array_get(result, i));
 		if (rc != JD_OK) {
 			jd_reply_rc(c->req, rc, "audit");
-			verify_free(c);
 			return;
 		}
 	}
@@ -401,10 +399,8 @@ static void on_page(int rc, json_t *result, void *arg)
 	} else {
 		rc = jd_store_read(c->req->srv->store, c->tenant, 4, argv, on_checkpoints, c);
 	}
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(c->req, rc, "audit");
-		verify_free(c);
-	}
 }
 
 static int read_page(struct verify_ctx *c)
@@ -434,9 +430,8 @@ static void get_verify(jd_req *req, void *arg)
 		jd_reply_error(req, 400, "invalid", "tenant: 1..64 of [A-Za-z0-9_-]");
 		return;
 	}
-	c = calloc(1, sizeof(*c));
+	c = jd_req_ctx(req, sizeof(*c), verify_dtor);
 	if (c == NULL || (c->pages = json_array()) == NULL) {
-		free(c);
 		jd_reply_rc(req, JD_E_NOMEM, "audit");
 		return;
 	}
@@ -444,10 +439,8 @@ static void get_verify(jd_req *req, void *arg)
 	snprintf(c->tenant, sizeof(c->tenant), "%s", tenant);
 	snprintf(c->next, sizeof(c->next), "-");
 	rc = read_page(c);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "audit");
-		verify_free(c);
-	}
 }
 
 /* ---- GET /v1/audit/tail ----------------------------------------------------- */
@@ -627,10 +620,12 @@ static int parse_since(const char *s, long long *ms)
 	return JD_OK;
 }
 
-static void search_free(struct search_ctx *c)
+/* Runs when the request is finished: what the context holds. */
+static void search_dtor(void *ptr)
 {
+	struct search_ctx *c = ptr;
+
 	json_decref(c->out);
-	free(c);
 }
 
 static int search_page(struct search_ctx *c);
@@ -645,7 +640,6 @@ static void search_done(struct search_ctx *c, int truncated, int capped)
 		jd_reply_rc(c->req, JD_E_NOMEM, "audit");
 	else
 		jd_reply_json(c->req, 200, body);
-	search_free(c);
 }
 
 static void on_search_page(int rc, json_t *result, void *arg)
@@ -657,7 +651,6 @@ static void on_search_page(int rc, json_t *result, void *arg)
 
 	if (rc != JD_OK || !json_is_array(result)) {
 		jd_reply_rc(c->req, rc != JD_OK ? rc : JD_ERR, "audit");
-		search_free(c);
 		return;
 	}
 	json_array_foreach(result, i, item)
@@ -676,7 +669,6 @@ static void on_search_page(int rc, json_t *result, void *arg)
 		}
 		if (json_array_append_new(c->out, entry_json(item)) != 0) {
 			jd_reply_rc(c->req, JD_E_NOMEM, "audit");
-			search_free(c);
 			return;
 		}
 	}
@@ -690,10 +682,8 @@ static void on_search_page(int rc, json_t *result, void *arg)
 	}
 	snprintf(c->next, sizeof(c->next), "(%s", last);
 	rc = search_page(c);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(c->req, rc, "audit");
-		search_free(c);
-	}
 }
 
 static int search_page(struct search_ctx *c)
@@ -727,9 +717,8 @@ static void get_search(jd_req *req, void *arg)
 			       "since: RFC 3339 (2026-01-31T12:00:00Z) or unix seconds");
 		return;
 	}
-	c = calloc(1, sizeof(*c));
+	c = jd_req_ctx(req, sizeof(*c), search_dtor);
 	if (c == NULL || (c->out = json_array()) == NULL) {
-		free(c);
 		jd_reply_rc(req, JD_E_NOMEM, "audit");
 		return;
 	}
@@ -744,10 +733,8 @@ static void get_search(jd_req *req, void *arg)
 	else
 		snprintf(c->end, sizeof(c->end), "-");
 	rc = search_page(c);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "audit");
-		search_free(c);
-	}
 }
 
 /* ---- GET /v1/audit/pubkey --------------------------------------------------- */

@@ -650,6 +650,8 @@ static const struct jd_host host = {
     .sweeper_run = jd_sweeper_run,
     .sweeper_stop = jd_sweeper_stop,
     .recount_run = jd_recount_run,
+    /* listing: request-owned memory */
+    .req_ctx = jd_req_ctx,
 };
 
 const struct jd_host *jd_host_table(void)

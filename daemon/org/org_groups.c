@@ -14,12 +14,13 @@
 #include "org/org_group_model.h"
 #include "org/org_snapshot.h"
 #include "org/org_tenants.h"
+#include "transport/req_list.h"
 #include "transport/request.h"
 #include "transport/router.h"
 #include "transport/server.h"
 #include "storage/store.h"
 
-#define LIST_MAX     500
+#define LIST_DEFAULT 500 /* groups per page unless asked */
 #define ORG_NAME_MAX 128
 #define UNITS_CSV    (JD_GROUP_UNITS_MAX * (JD_GROUP_CODE_MAX + 1))
 #define MEMBERS_CSV  8000
@@ -73,16 +74,16 @@ struct group_ctx {
 	long long ver;	  /* its version */
 	long long rev;	  /* the organization's revision checked against (org_snapshot.h) */
 	long long expect; /* write: the version expected of the group's record */
-	json_t *ids;	  /* list: the codes read */
 	json_t *out;	  /* write: the group written, for the reply */
 };
 
-static void ctx_free(struct group_ctx *g)
+/* Runs when the request is finished: what the context holds. */
+static void ctx_dtor(void *ptr)
 {
+	struct group_ctx *g = ptr;
+
 	json_decref(g->old);
-	json_decref(g->ids);
 	json_decref(g->out);
-	free(g);
 }
 
 /*
@@ -109,10 +110,9 @@ static struct group_ctx *ctx_new(jd_req *req, int op, const char *code)
 				       tenant);
 		return NULL;
 	}
-	if (op <= OP_RETIRE && jd_org_write_check(req, tenant) != JD_OK) {
+	if (op <= OP_RETIRE && jd_org_write_check(req, tenant) != JD_OK)
 		return NULL;
-	}
-	g = calloc(1, sizeof(*g));
+	g = jd_req_ctx(req, sizeof(*g), ctx_dtor);
 	if (g == NULL) {
 		jd_reply_rc(req, JD_E_NOMEM, "group");
 		return NULL;
@@ -194,7 +194,6 @@ static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
 	else
 		jd_reply_json(g->req, g->op == OP_CREATE ? 201 : 200,
 			      reply_of(g, g->out, res->version));
-	ctx_free(g);
 }
 
 /* Writes grp (the group to store; the context takes it) as the record and its summary. */
@@ -309,22 +308,18 @@ static void check_and_write(struct group_ctx *g, const json_t *snap)
 			jd_reply_error(g->req, 400, "invalid", "%s", why);
 		else
 			jd_reply_rc(g->req, JD_E_NOMEM, "group");
-		ctx_free(g);
 		return;
 	}
 	rc = jd_group_check(snap, g->code, in, g->old, this_year(), &grp, why, sizeof(why));
 	json_decref(in);
 	if (rc == JD_E_INVALID) {
 		jd_reply_error(g->req, 400, "invalid", "%s", why);
-		ctx_free(g);
 		return;
 	}
 	if (rc == JD_OK)
 		rc = write_group(g, grp, version);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(g->req, rc, "group");
-		ctx_free(g);
-	}
 }
 
 /* A group with active sub-groups is not retired under them: "a,b" of them, or "". */
@@ -359,17 +354,14 @@ static void retire_now(struct group_ctx *g, const json_t *snap)
 			       "group '%s' has active sub-groups (%s): retire them first", g->code,
 			       children);
 		json_decref(grp);
-		ctx_free(g);
 		return;
 	}
 	if (grp != NULL && json_object_set_new(grp, "status", json_string("retired")) == 0)
 		rc = write_group(g, grp, version);
 	else
 		json_decref(grp);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(g->req, rc, "group");
-		ctx_free(g);
-	}
 }
 
 static void on_snapshot(int rc, json_t *snap, void *arg)
@@ -391,7 +383,6 @@ static void on_snapshot(int rc, json_t *snap, void *arg)
 		check_and_write(g, snap);
 		return;
 	}
-	ctx_free(g);
 }
 
 /* Reads the county (the snapshot borrowed for the call), then validates and writes. */
@@ -399,10 +390,8 @@ static void with_snapshot(struct group_ctx *g)
 {
 	int rc = jd_org_snapshot_read(g->req->srv, g->tenant, 0, on_snapshot, g);
 
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(g->req, rc, "group");
-		ctx_free(g);
-	}
 }
 
 /* ---- reading one group (show, and before an edit or a retirement) ------------------------ */
@@ -414,32 +403,29 @@ static void on_record(int rc, json_t *result, void *arg)
 
 	if (rc != JD_OK) {
 		jd_reply_rc(g->req, rc, "group");
-		goto done;
+		return;
 	}
 	if (json_array_size(result) == 0) {
 		jd_reply_error(g->req, 404, "not_found", "no group '%s' in tenant %s", g->code,
 			       g->tenant);
-		goto done;
+		return;
 	}
 	g->old = group_of_record(result);
 	g->ver = v ? atoll(v) : 0;
 	if (g->old == NULL) {
 		jd_reply_rc(g->req, JD_E_NOMEM, "group");
-		goto done;
+		return;
 	}
 	if (g->op == OP_SHOW) {
 		jd_reply_json(g->req, 200, reply_of(g, g->old, g->ver));
-		goto done;
+		return;
 	}
 	if (strcmp(jd_snap_str(g->old, "status"), "retired") == 0) {
 		jd_reply_error(g->req, 409, "conflict", "group '%s' is retired%s", g->code,
 			       g->op == OP_RETIRE ? " already" : "");
-		goto done;
+		return;
 	}
 	with_snapshot(g);
-	return;
-done:
-	ctx_free(g);
 }
 
 static void fetch_group(struct group_ctx *g)
@@ -450,10 +436,8 @@ static void fetch_group(struct group_ctx *g)
 
 	snprintf(key, sizeof(key), "group:%s", g->code);
 	rc = jd_store_read(g->req->srv->store, g->tenant, 2, argv, on_record, g);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(g->req, rc, "group");
-		ctx_free(g);
-	}
 }
 
 /* ---- the write routes ---------------------------------------------------------------------- */
@@ -515,80 +499,25 @@ static void show_group(jd_req *req, void *arg)
 
 /* ---- listing ---------------------------------------------------------------------------- */
 
-static void on_summaries(int rc, json_t *result, void *arg)
+static void list_now(struct group_ctx *g)
 {
-	struct group_ctx *g = arg;
-	const char *kind = or_empty(input_str(g->req, "kind"));
-	json_t *out = json_array();
+	struct jd_listing spec = {
+	    .tenant = g->tenant,
+	    .index = "groups:by_code",
+	    .summaries = "groups:summary",
+	};
+	struct jd_listing_match of_kind = {.id_name = "code", .field = "kind"};
 
-	if (rc != JD_OK || out == NULL) {
-		jd_reply_rc(g->req, rc != JD_OK ? rc : JD_E_NOMEM, "groups");
-		goto cleanup;
-	}
-	for (size_t i = 0; i < json_array_size(g->ids); i++) {
-		const char *s = json_string_value(json_array_get(result, i));
-		json_t *sum = s ? json_loads(s, 0, NULL) : NULL;
-		json_t *t = NULL;
-
-		if (!json_is_object(sum) ||
-		    (*kind != '\0' && strcmp(jd_snap_str(sum, "kind"), kind) != 0)) {
-			json_decref(sum);
-			continue;
-		}
-		t = json_pack("{s:O}", "code", json_array_get(g->ids, i)); /* code first */
-		rc = t == NULL || json_object_update(t, sum) != 0 || json_array_append(out, t) != 0;
-		json_decref(t);
-		json_decref(sum);
-		if (rc != 0) {
-			jd_reply_rc(g->req, JD_E_NOMEM, "groups");
-			goto cleanup;
-		}
-	}
-	jd_reply_json(g->req, 200, json_pack("{s:s, s:O}", "tenant", g->tenant, "groups", out));
-cleanup:
-	json_decref(out);
-	ctx_free(g);
-}
-
-static void on_codes(int rc, json_t *result, void *arg)
-{
-	struct group_ctx *g = arg;
-	const char *argv[2 + LIST_MAX] = {"HMGET", "groups:summary"};
-	size_t n = json_array_size(result);
-
-	if (rc != JD_OK || n == 0) {
-		if (rc != JD_OK)
-			jd_reply_rc(g->req, rc, "groups");
-		else
-			jd_reply_json(g->req, 200,
-				      json_pack("{s:s, s:[]}", "tenant", g->tenant, "groups"));
-		ctx_free(g);
-		return;
-	}
-	if (n > LIST_MAX)
-		n = LIST_MAX;
-	g->ids = json_incref(result);
-	for (size_t i = 0; i < n; i++)
-		argv[2 + i] = json_string_value(json_array_get(result, i));
-	rc = jd_store_read(g->req->srv->store, g->tenant, (int)(2 + n), argv, on_summaries, g);
-	if (rc != JD_OK) {
-		jd_reply_rc(g->req, rc, "groups");
-		ctx_free(g);
-	}
+	snprintf(of_kind.value, sizeof(of_kind.value), "%s", or_empty(input_str(g->req, "kind")));
+	jd_reply_listing(g->req, &spec, &of_kind, "groups", g->tenant, LIST_DEFAULT);
 }
 
 static void on_tenant(int rc, json_t *result, void *arg)
 {
 	struct group_ctx *g = arg;
-	const char *argv[] = {"ZRANGE", "groups:by_code", "0", "499"};
 
-	if (jd_org_county_check(g->req, rc, result, g->tenant, "groups") != JD_OK)
-		; /* replied */
-	else if ((rc = jd_store_read(g->req->srv->store, g->tenant, 4, argv, on_codes, g)) != JD_OK)
-		jd_reply_rc(g->req, rc, "groups");
-	else
-		return;
-	ctx_free(g);
+	if (jd_org_county_check(g->req, rc, result, g->tenant, "groups") == JD_OK)
+		list_now(g);
 }
 
 static void list_groups(jd_req *req, void *arg)
@@ -609,10 +538,8 @@ static void list_groups(jd_req *req, void *arg)
 		return;
 	snprintf(key, sizeof(key), "tenant:%s", g->tenant);
 	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 2, argv, on_tenant, g);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "groups");
-		ctx_free(g);
-	}
 }
 
 /* ---- routes -------------------------------------------------------------------------------- */
@@ -667,6 +594,7 @@ static const struct jd_field retire_fields[] = {
 static const struct jd_field list_fields[] = {
     {"tenant", JD_FIELD_STRING, 1, 6, "the county's code", 0},
     {"kind", JD_FIELD_STRING, 0, 16, "only the groups of this kind", 0},
+    JD_LIST_FIELDS,
     {NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -679,7 +607,7 @@ static const struct jd_route group_routes[] = {
     {"POST", "/v1/org/groups", "org.write",
      "Add a group (task force, case centre, area, joint group, 1+N matter, sub-group)",
      "org groups add", create_fields, 0, create_group, NULL},
-    {"GET", "/v1/org/groups", "org.read", "List a county's groups (the first 500 by code)",
+    {"GET", "/v1/org/groups", "org.read", "List a county's groups by code, a page at a time",
      "org groups list", list_fields, 0, list_groups, NULL},
     {"GET", "/v1/org/groups/{code}", "org.read", "Show a group with its leader history",
      "org groups show", tenant_only, 0, show_group, NULL},

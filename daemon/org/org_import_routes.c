@@ -68,12 +68,14 @@ static void strs_free(struct import_ctx *c)
 	c->n_strs = c->cap_strs = c->n_ops = c->cap_ops = 0;
 }
 
-static void ctx_free(struct import_ctx *c)
+/* Runs when the request is finished: what the context holds. */
+static void ctx_dtor(void *ptr)
 {
+	struct import_ctx *c = ptr;
+
 	jd_import_clear(&c->imp); /* wipes the ties in the clear */
 	json_decref(c->sealed);
 	strs_free(c);
-	free(c);
 }
 
 /* ---- building the mutation ------------------------------------------------------------------ */
@@ -259,7 +261,6 @@ static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
 	} else {
 		jd_reply_rc(c->req, rc, "import");
 	}
-	ctx_free(c);
 }
 
 static void write_all(struct import_ctx *c)
@@ -271,7 +272,6 @@ static void write_all(struct import_ctx *c)
 			       "the import needs %zu writes and one step takes at most %d: split "
 			       "the files",
 			       c->n_ops, OPS_MAX);
-		ctx_free(c);
 		return;
 	}
 	if (rc == JD_OK)
@@ -286,10 +286,8 @@ static void write_all(struct import_ctx *c)
 					 .action = "org.import"},
 				     on_written, c);
 	strs_free(c); /* the store copied what it queued */
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(c->req, rc, "import");
-		ctx_free(c);
-	}
 }
 
 /* Seals each declared tie as the people route does: record "person", field "ties". */
@@ -333,7 +331,6 @@ static void on_keys(int rc, void *arg)
 		jd_warn("tenant key not loaded", "req=%s tenant=%s rc=%d", c->req->id, c->tenant,
 			rc);
 		jd_reply_rc(c->req, rc == JD_E_FORBIDDEN ? JD_ERR : rc, "import");
-		ctx_free(c);
 		return;
 	}
 	write_all(c);
@@ -390,7 +387,7 @@ static void on_snapshot(int rc, json_t *snap, void *arg)
 	char day[11];
 
 	if (jd_org_snapshot_check(c->req, rc, snap, c->tenant, "units and people") != JD_OK)
-		goto done;
+		return; /* replied */
 	for (int k = 0; k < JD_CSV_KINDS; k++) {
 		json_t *v = json_object_get(c->req->input, jd_csv_kinds[k].name);
 
@@ -401,11 +398,11 @@ static void on_snapshot(int rc, json_t *snap, void *arg)
 	rc = jd_import_check(snap, files, day, fresh_id, &c->imp);
 	if (rc != JD_OK) { /* memory */
 		jd_reply_rc(c->req, rc, "import");
-		goto done;
+		return;
 	}
 	if (c->imp.n_errors > 0) {
 		reply_bad_rows(c);
-		goto done;
+		return;
 	}
 	if (!any_ties(c->imp.people)) {
 		write_all(c);
@@ -414,11 +411,8 @@ static void on_snapshot(int rc, json_t *snap, void *arg)
 	rc = c->req->srv->tenant_keys == NULL
 		 ? JD_E_UNAVAILABLE
 		 : jd_tenant_keys_ready(c->req->srv->tenant_keys, c->tenant, on_keys, c);
-	if (rc == JD_OK)
-		return;
-	jd_reply_rc(c->req, rc, "import");
-done:
-	ctx_free(c);
+	if (rc != JD_OK)
+		jd_reply_rc(c->req, rc, "import");
 }
 
 static void import_org(jd_req *req, void *arg)
@@ -432,9 +426,8 @@ static void import_org(jd_req *req, void *arg)
 		jd_reply_error(req, 404, "not_found", "no tenant '%.16s'", tenant ? tenant : "");
 		return;
 	}
-	if (jd_org_write_check(req, tenant) != JD_OK) {
+	if (jd_org_write_check(req, tenant) != JD_OK)
 		return;
-	}
 	for (int k = 0; k < JD_CSV_KINDS; k++)
 		given += json_string_length(json_object_get(req->input, jd_csv_kinds[k].name)) > 0;
 	if (!given) {
@@ -443,19 +436,16 @@ static void import_org(jd_req *req, void *arg)
 			       "'people', 'posts', 'groups' (the CSV text of that file)");
 		return;
 	}
-	c = calloc(1, sizeof(*c));
+	c = jd_req_ctx(req, sizeof(*c), ctx_dtor);
 	if (c == NULL || (c->sealed = json_object()) == NULL) {
-		free(c);
 		jd_reply_rc(req, JD_E_NOMEM, "import");
 		return;
 	}
 	c->req = req;
 	snprintf(c->tenant, sizeof(c->tenant), "%s", tenant);
 	rc = jd_org_snapshot_read(req->srv, tenant, 0, on_snapshot, c);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "import");
-		ctx_free(c);
-	}
 }
 
 static const struct jd_field import_fields[] = {

@@ -15,6 +15,7 @@
 #include "org/org_date.h"
 #include "org/org_snapshot.h"
 #include "org/org_tenants.h"
+#include "transport/req_list.h"
 #include "transport/request.h"
 #include "transport/router.h"
 #include "security/seal.h"
@@ -22,7 +23,7 @@
 #include "storage/store.h"
 #include "security/tenant_keys.h"
 
-#define LIST_MAX      500
+#define LIST_DEFAULT  500 /* people per page unless asked */
 #define UNIT_CODE_MAX JD_ORG_CODE_MAX
 #define ORG_NAME_MAX  128
 #define TIES_MAX      4000
@@ -66,26 +67,24 @@ struct person_ctx {
 	char unit[UNIT_CODE_MAX + 1]; /* create: the unit; move: to_unit; list: the filter */
 	void (*next)(struct person_ctx *p);
 	json_t *rec;   /* the person's HGETALL */
-	json_t *ids;   /* list: the ids read */
 	json_t *moves; /* show: the moves read */
 };
 
-static void ctx_free(struct person_ctx *p)
+/* Runs when the request is finished: what the context holds. */
+static void ctx_dtor(void *ptr)
 {
+	struct person_ctx *p = ptr;
+
 	json_decref(p->rec);
-	json_decref(p->ids);
 	json_decref(p->moves);
-	free(p);
 }
 
 static void on_tenant(int rc, json_t *result, void *arg)
 {
 	struct person_ctx *p = arg;
 
-	if (jd_org_county_check(p->req, rc, result, p->tenant, "people") != JD_OK) {
-		ctx_free(p);
+	if (jd_org_county_check(p->req, rc, result, p->tenant, "people") != JD_OK)
 		return;
-	}
 	p->next(p);
 }
 
@@ -111,10 +110,9 @@ static void start(jd_req *req, int op, const char *id, int write, void (*next)(s
 			       or_empty(id), tenant);
 		return;
 	}
-	if (write && jd_org_write_check(req, tenant) != JD_OK) {
+	if (write && jd_org_write_check(req, tenant) != JD_OK)
 		return;
-	}
-	p = calloc(1, sizeof(*p));
+	p = jd_req_ctx(req, sizeof(*p), ctx_dtor);
 	if (p == NULL) {
 		jd_reply_rc(req, JD_E_NOMEM, "person");
 		return;
@@ -127,10 +125,8 @@ static void start(jd_req *req, int op, const char *id, int write, void (*next)(s
 		snprintf(p->id, sizeof(p->id), "%s", id);
 	snprintf(key, sizeof(key), "tenant:%s", tenant);
 	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 2, argv, on_tenant, p);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "person");
-		ctx_free(p);
-	}
 }
 
 /* Reads the person into p->rec, then calls then(p); 404 when absent. */
@@ -140,13 +136,11 @@ static void on_person(int rc, json_t *result, void *arg)
 
 	if (rc != JD_OK) {
 		jd_reply_rc(p->req, rc, "person");
-		ctx_free(p);
 		return;
 	}
 	if (json_array_size(result) == 0) {
 		jd_reply_error(p->req, 404, "not_found", "no person '%s' in tenant %s", p->id,
 			       p->tenant);
-		ctx_free(p);
 		return;
 	}
 	p->rec = json_incref(result);
@@ -162,10 +156,8 @@ static void fetch_person(struct person_ctx *p, void (*then)(struct person_ctx *)
 	p->next = then;
 	snprintf(key, sizeof(key), "person:%s", p->id);
 	rc = jd_store_read(p->req->srv->store, p->tenant, 2, argv, on_person, p);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(p->req, rc, "person");
-		ctx_free(p);
-	}
 }
 
 /* Checks that p->unit is an active unit of the tenant, then calls then(p). */
@@ -196,7 +188,6 @@ static void on_unit_summary(int rc, json_t *result, void *arg)
 	return;
 fail:
 	json_decref(sum);
-	ctx_free(p);
 }
 
 static void check_unit(struct person_ctx *p, void (*then)(struct person_ctx *))
@@ -206,10 +197,8 @@ static void check_unit(struct person_ctx *p, void (*then)(struct person_ctx *))
 
 	p->next = then;
 	rc = jd_store_read(p->req->srv->store, p->tenant, 3, argv, on_unit_summary, p);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(p->req, rc, "person");
-		ctx_free(p);
-	}
 }
 
 /* Loads the tenant key, then calls p->next(p). */
@@ -221,7 +210,6 @@ static void on_keys(int rc, void *arg)
 		jd_warn("tenant key not loaded", "req=%s tenant=%s rc=%d", p->req->id, p->tenant,
 			rc);
 		jd_reply_rc(p->req, rc == JD_E_FORBIDDEN ? JD_ERR : rc, "person");
-		ctx_free(p);
 		return;
 	}
 	p->next(p);
@@ -234,10 +222,8 @@ static void with_keys(struct person_ctx *p, void (*then)(struct person_ctx *))
 	p->next = then;
 	if (p->req->srv->tenant_keys != NULL)
 		rc = jd_tenant_keys_ready(p->req->srv->tenant_keys, p->tenant, on_keys, p);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(p->req, rc, "person");
-		ctx_free(p);
-	}
 }
 
 /* ---- writing ------------------------------------------------------------------------- */
@@ -269,7 +255,6 @@ static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
 					p->id, "unit", p->unit, "status",
 					p->op == OP_RETIRE ? "retired" : "active", "version",
 					(json_int_t)res->version));
-	ctx_free(p);
 }
 
 /* A person as people:summary keeps it: never the ties. */
@@ -312,7 +297,7 @@ static char *summary_of(const struct person_values *v)
 /*
  * Sends one write of person p: the record's set/del, its summary from v,
  * the organization's revision and the extra ops.  JD_OK: on_written
- * replies and frees p.  Values are copied by the store.
+ * replies.  Values are copied by the store.
  */
 static int submit(struct person_ctx *p, long long version, const char *const *set,
 		  const char *const *del, const struct person_values *v, const struct jd_op *extra,
@@ -359,13 +344,11 @@ static int seal_ties(struct person_ctx *p, const char *ties, char **sealed)
 	return rc;
 }
 
-/* Replies rc and frees p when the write was not sent. */
+/* Replies rc when the write was not sent. */
 static void sent(struct person_ctx *p, int rc)
 {
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(p->req, rc, "person");
-		ctx_free(p);
-	}
 }
 
 /* JD_OK, or 409 replied: a retired person's record no longer changes. */
@@ -377,7 +360,6 @@ static int active_check(struct person_ctx *p)
 	if (strcmp(v.status, "active") == 0)
 		return JD_OK;
 	jd_reply_error(p->req, 409, "conflict", "person '%s' is retired", p->id);
-	ctx_free(p);
 	return JD_E_CONFLICT;
 }
 
@@ -531,13 +513,11 @@ static void move_check(struct person_ctx *p)
 	if (strcmp(from, p->unit) == 0) {
 		jd_reply_error(p->req, 400, "invalid",
 			       "field 'to_unit': the person is in unit '%s'", from);
-		ctx_free(p);
 		return;
 	}
 	if (jd_org_date_score(date) < jd_org_date_score(since)) {
 		jd_reply_error(p->req, 400, "invalid",
 			       "field 'date': %s is before the person's start %s", date, since);
-		ctx_free(p);
 		return;
 	}
 	check_unit(p, move_write);
@@ -675,13 +655,11 @@ static void retire_write(struct person_ctx *p)
 	snprintf(p->unit, sizeof(p->unit), "%s", v.unit);
 	if (strcmp(v.status, "active") != 0) {
 		jd_reply_error(req, 409, "conflict", "person '%s' is retired already", p->id);
-		ctx_free(p);
 		return;
 	}
 	if (jd_org_date_score(date) < jd_org_date_score(v.start)) {
 		jd_reply_error(req, 400, "invalid",
 			       "field 'date': %s is before the person's start %s", date, v.start);
-		ctx_free(p);
 		return;
 	}
 	v.status = "retired";
@@ -796,7 +774,6 @@ nomem:
 cleanup:
 	json_decref(out);
 	json_decref(moves);
-	ctx_free(p);
 }
 
 static void on_moves(int rc, json_t *result, void *arg)
@@ -805,7 +782,6 @@ static void on_moves(int rc, json_t *result, void *arg)
 
 	if (rc != JD_OK) {
 		jd_reply_rc(p->req, rc, "person");
-		ctx_free(p);
 		return;
 	}
 	p->moves = json_incref(result);
@@ -825,10 +801,8 @@ static void show_moves(struct person_ctx *p)
 
 	snprintf(key, sizeof(key), "person:%s:moves", p->id);
 	rc = jd_store_read(p->req->srv->store, p->tenant, 4, argv, on_moves, p);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(p->req, rc, "person");
-		ctx_free(p);
-	}
 }
 
 static void show_fetch(struct person_ctx *p)
@@ -842,82 +816,17 @@ static void show_person(jd_req *req, void *arg)
 	start(req, OP_SHOW, jd_params_get(&req->params, "id"), 0, show_fetch);
 }
 
-static void on_summaries(int rc, json_t *result, void *arg)
-{
-	struct person_ctx *p = arg;
-	json_t *out = json_array();
-
-	if (rc != JD_OK || out == NULL) {
-		jd_reply_rc(p->req, rc != JD_OK ? rc : JD_E_NOMEM, "people");
-		goto cleanup;
-	}
-	for (size_t i = 0; i < json_array_size(p->ids) && i < LIST_MAX; i++) {
-		const char *s = json_string_value(json_array_get(result, i));
-		json_t *sum = s ? json_loads(s, 0, NULL) : NULL;
-		const char *unit = json_string_value(json_object_get(sum, "unit"));
-		json_t *t;
-
-		if (sum == NULL)
-			continue;
-		if (p->unit[0] != '\0' && (unit == NULL || strcmp(unit, p->unit) != 0)) {
-			json_decref(sum);
-			continue;
-		}
-		t = json_pack("{s:O}", "id", json_array_get(p->ids, i)); /* id first */
-		if (t == NULL || json_object_update(t, sum) != 0 ||
-		    json_array_append(out, t) != 0) {
-			json_decref(t);
-			json_decref(sum);
-			jd_reply_rc(p->req, JD_E_NOMEM, "people");
-			goto cleanup;
-		}
-		json_decref(t);
-		json_decref(sum);
-	}
-	jd_reply_json(p->req, 200, json_pack("{s:s, s:O}", "tenant", p->tenant, "people", out));
-cleanup:
-	json_decref(out);
-	ctx_free(p);
-}
-
-static void on_ids(int rc, json_t *result, void *arg)
-{
-	struct person_ctx *p = arg;
-	const char *argv[2 + LIST_MAX] = {"HMGET", "people:summary"};
-	size_t n = json_array_size(result);
-
-	if (rc != JD_OK || n == 0) {
-		if (rc != JD_OK)
-			jd_reply_rc(p->req, rc, "people");
-		else
-			jd_reply_json(p->req, 200,
-				      json_pack("{s:s, s:[]}", "tenant", p->tenant, "people"));
-		ctx_free(p);
-		return;
-	}
-	if (n > LIST_MAX)
-		n = LIST_MAX;
-	p->ids = json_incref(result);
-	for (size_t i = 0; i < n; i++)
-		argv[2 + i] = json_string_value(json_array_get(result, i));
-	rc = jd_store_read(p->req->srv->store, p->tenant, (int)(2 + n), argv, on_summaries, p);
-	if (rc != JD_OK) {
-		jd_reply_rc(p->req, rc, "people");
-		ctx_free(p);
-	}
-}
-
 static void list_now(struct person_ctx *p)
 {
-	const char *argv[] = {"ZRANGE", "people:by_id", "0", "499"};
-	int rc;
+	struct jd_listing spec = {
+	    .tenant = p->tenant,
+	    .index = "people:by_id",
+	    .summaries = "people:summary",
+	};
+	struct jd_listing_match in_unit = {.id_name = "id", .field = "unit"};
 
-	snprintf(p->unit, sizeof(p->unit), "%s", or_empty(input_str(p->req, "unit")));
-	rc = jd_store_read(p->req->srv->store, p->tenant, 4, argv, on_ids, p);
-	if (rc != JD_OK) {
-		jd_reply_rc(p->req, rc, "people");
-		ctx_free(p);
-	}
+	snprintf(in_unit.value, sizeof(in_unit.value), "%s", or_empty(input_str(p->req, "unit")));
+	jd_reply_listing(p->req, &spec, &in_unit, "people", p->tenant, LIST_DEFAULT);
 }
 
 static void list_people(jd_req *req, void *arg)
@@ -977,6 +886,7 @@ static const struct jd_field retire_fields[] = {
 static const struct jd_field list_fields[] = {
     {"tenant", JD_FIELD_STRING, 1, 6, "the county's code", 0},
     {"unit", JD_FIELD_STRING, 0, UNIT_CODE_MAX, "only the people of this unit", 0},
+    JD_LIST_FIELDS,
     {NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -988,7 +898,7 @@ static const struct jd_field tenant_only[] = {
 static const struct jd_route people_routes[] = {
     {"POST", "/v1/org/people", "org.write", "Add a person (cadre) to a county", "org people add",
      create_fields, 0, create_person, NULL},
-    {"GET", "/v1/org/people", "org.read", "List a county's people (the first 500), without ties",
+    {"GET", "/v1/org/people", "org.read", "List a county's people, a page at a time, without ties",
      "org people list", list_fields, 0, list_people, NULL},
     {"GET", "/v1/org/people/{id}", "org.read",
      "Show a person with their moves (ties with org.ties.read)", "org people show", tenant_only, 0,

@@ -41,14 +41,16 @@ struct slot {
 	size_t i;
 };
 
-static void ctx_free(struct report_ctx *r)
+/* Runs when the request is finished: what the context holds. */
+static void ctx_dtor(void *ptr)
 {
+	struct report_ctx *r = ptr;
+
 	for (size_t i = 0; r->figures != NULL && i < r->n; i++)
 		json_decref(r->figures[i]);
 	free(r->figures);
 	json_decref(r->scope);
 	json_decref(r->counties);
-	free(r);
 }
 
 static const char *or_empty(const char *s)
@@ -74,7 +76,6 @@ static void reply_report(struct report_ctx *r)
 		jd_reply_rc(r->req, JD_E_NOMEM, "report");
 	else
 		jd_reply_json(r->req, 200, report);
-	ctx_free(r);
 }
 
 /* ---- the counties' snapshots, a bounded number at a time ----------------------------------- */
@@ -109,7 +110,6 @@ static void pump(struct report_ctx *r)
 		return;
 	if (r->rc != JD_OK) {
 		jd_reply_rc(r->req, r->rc, "report");
-		ctx_free(r);
 		return;
 	}
 	reply_report(r);
@@ -143,13 +143,11 @@ static void read_counties(struct report_ctx *r)
 		jd_reply_error(r->req, 400, "invalid",
 			       "tenant '%s' rolls up %zu counties; a report covers at most %d",
 			       r->code, r->n, COUNTIES_MAX);
-		ctx_free(r);
 		return;
 	}
 	r->figures = calloc(r->n ? r->n : 1, sizeof(*r->figures));
 	if (r->figures == NULL) {
 		jd_reply_rc(r->req, JD_E_NOMEM, "report");
-		ctx_free(r);
 		return;
 	}
 	pump(r);
@@ -167,7 +165,6 @@ static void refuse(struct report_ctx *r)
 	jd_reply_error(r->req, 403, "forbidden",
 		       "you may only read the organization of your own tenants and those under "
 		       "them");
-	ctx_free(r);
 }
 
 /* The grandparent of a county (its province), from the city's summary. */
@@ -182,7 +179,6 @@ static void on_city(int rc, json_t *result, void *arg)
 	json_decref(city);
 	if (rc != JD_OK) {
 		jd_reply_rc(r->req, rc, "report");
-		ctx_free(r);
 	} else if (!ok) {
 		refuse(r);
 	} else {
@@ -204,10 +200,8 @@ static void check_scope(struct report_ctx *r, const char *level, const char *par
 		return;
 	}
 	rc = jd_store_read(r->req->srv->store, JD_SYSTEM_TENANT, 3, argv, on_city, r);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(r->req, rc, "report");
-		ctx_free(r);
-	}
 }
 
 /* ---- the request ---------------------------------------------------------------------------- */
@@ -220,12 +214,10 @@ static void on_tree(int rc, json_t *tree, void *arg)
 
 	if (rc == JD_E_NOTFOUND) {
 		jd_reply_error(r->req, 404, "not_found", "no tenant '%s'", r->code);
-		ctx_free(r);
 		return;
 	}
 	if (rc != JD_OK) {
 		jd_reply_rc(r->req, rc, "report");
-		ctx_free(r);
 		return;
 	}
 	r->scope = json_pack("{s:s, s:s?, s:s}", "code", r->code, "name",
@@ -233,7 +225,6 @@ static void on_tree(int rc, json_t *tree, void *arg)
 	r->counties = json_incref(json_object_get(tree, "counties"));
 	if (r->scope == NULL || !json_is_array(r->counties)) {
 		jd_reply_rc(r->req, JD_E_NOMEM, "report");
-		ctx_free(r);
 		return;
 	}
 	check_scope(r, level, parent);
@@ -253,7 +244,7 @@ static void org_report(jd_req *req, void *arg)
 			       or_empty(tenant));
 		return;
 	}
-	r = calloc(1, sizeof(*r));
+	r = jd_req_ctx(req, sizeof(*r), ctx_dtor);
 	if (r == NULL) {
 		jd_reply_rc(req, JD_E_NOMEM, "report");
 		return;
@@ -261,10 +252,8 @@ static void org_report(jd_req *req, void *arg)
 	r->req = req;
 	snprintf(r->code, sizeof(r->code), "%s", tenant);
 	rc = jd_org_tree_read(req->srv, tenant, on_tree, r);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "report");
-		free(r);
-	}
 }
 
 static const struct jd_field report_fields[] = {

@@ -34,13 +34,15 @@ struct rotate_ctx {
 	struct jd_op *ops;
 };
 
-static void ctx_free(struct rotate_ctx *c)
+/* Runs when the request is finished: what the context holds. */
+static void ctx_dtor(void *ptr)
 {
+	struct rotate_ctx *c = ptr;
+
 	json_decref(c->snap);
 	json_decref(c->plan);
 	json_decref(c->texts);
 	free(c->ops);
-	free(c);
 }
 
 /* 409 with a message that may be longer than jd_reply_error's. */
@@ -96,7 +98,6 @@ static void on_applied(int rc, const struct jd_mutate_result *res, void *arg)
 		jd_reply_rc(c->req, rc, "rotation");
 	else
 		reply_plan(c, 1, res->version);
-	ctx_free(c);
 }
 
 /* Keeps text alive in c->texts until the mutation answers; NULL out of memory. */
@@ -181,7 +182,6 @@ static void apply(struct rotate_ctx *c)
 fail:
 	json_decref(after);
 	jd_reply_rc(c->req, rc, "rotation");
-	ctx_free(c);
 }
 
 /* ---- planning ------------------------------------------------------------------------------ */
@@ -205,10 +205,9 @@ static void plan_with(struct rotate_ctx *c, const struct jd_org_ties *ties)
 		jd_reply_error(c->req, 409, "conflict",
 			       "the organization changed since the proposal: propose again");
 	} else {
-		apply(c); /* replies and frees c */
+		apply(c); /* replies */
 		return;
 	}
-	ctx_free(c);
 }
 
 /* Whose ties the plan weighs: the active leadership members and the area groups' members. */
@@ -267,7 +266,6 @@ static void on_keys(int rc, void *arg)
 			rc);
 		jd_reply_rc(c->req, rc == JD_E_FORBIDDEN || rc == JD_E_NOTFOUND ? JD_ERR : rc,
 			    "rotation");
-		ctx_free(c);
 		return;
 	}
 	plan_with(c, ties);
@@ -278,10 +276,8 @@ static void on_snapshot(int rc, json_t *snap, void *arg)
 {
 	struct rotate_ctx *c = arg;
 
-	if (jd_org_snapshot_check(c->req, rc, snap, c->tenant, "groups") != JD_OK) {
-		ctx_free(c);
+	if (jd_org_snapshot_check(c->req, rc, snap, c->tenant, "groups") != JD_OK)
 		return;
-	}
 	c->snap = json_incref(snap); /* the reader frees its reference after this call */
 	if (json_object_size(json_object_get(snap, "ties")) == 0) {
 		plan_with(c, NULL);
@@ -290,10 +286,8 @@ static void on_snapshot(int rc, json_t *snap, void *arg)
 	rc = c->req->srv->tenant_keys
 		 ? jd_tenant_keys_ready(c->req->srv->tenant_keys, c->tenant, on_keys, c)
 		 : JD_E_UNAVAILABLE;
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(c->req, rc, "rotation");
-		ctx_free(c);
-	}
 }
 
 static void rotate(jd_req *req, void *arg)
@@ -320,10 +314,9 @@ static void rotate(jd_req *req, void *arg)
 			       "field 'confirm' must be the digest a proposal answered (64 hex)");
 		return;
 	}
-	if (jd_org_write_check(req, tenant) != JD_OK) {
+	if (jd_org_write_check(req, tenant) != JD_OK)
 		return;
-	}
-	c = calloc(1, sizeof(*c));
+	c = jd_req_ctx(req, sizeof(*c), ctx_dtor);
 	if (c == NULL) {
 		jd_reply_rc(req, JD_E_NOMEM, "rotation");
 		return;
@@ -333,10 +326,8 @@ static void rotate(jd_req *req, void *arg)
 	snprintf(c->tenant, sizeof(c->tenant), "%s", tenant);
 	snprintf(c->confirm, sizeof(c->confirm), "%s", confirm ? confirm : "");
 	rc = jd_org_snapshot_read(req->srv, c->tenant, JD_SNAP_TIES, on_snapshot, c);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "rotation");
-		ctx_free(c);
-	}
 }
 
 static const struct jd_field rotate_fields[] = {

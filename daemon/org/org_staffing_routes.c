@@ -53,10 +53,12 @@ static const char *or_empty(const char *s)
 	return s ? s : "";
 }
 
-static void ctx_free(struct staff_ctx *c)
+/* Runs when the request is finished: what the context holds. */
+static void ctx_dtor(void *ptr)
 {
+	struct staff_ctx *c = ptr;
+
 	json_decref(c->texts);
-	free(c);
 }
 
 /* Keeps text (malloc'd, taken over) alive in c->texts; NULL when text is NULL or on failure. */
@@ -116,7 +118,6 @@ static void on_transferred(int rc, const struct jd_mutate_result *res, void *arg
 					(json_int_t)c->posts, "leadership_posts",
 					(json_int_t)c->leadership, "rev",
 					(json_int_t)res->version));
-	ctx_free(c);
 }
 
 /* The unit's summary with its approved posts changed by sign * the transfer's. */
@@ -223,7 +224,6 @@ static void transfer_write(struct staff_ctx *c, const json_t *snap)
 		return;
 fail:
 	jd_reply_rc(c->req, rc, "transfer");
-	ctx_free(c);
 }
 
 /* JD_OK, or 400 replied: field names an active unit of the county. */
@@ -280,10 +280,9 @@ static void transfer_check(struct staff_ctx *c, const json_t *snap)
 {
 	if (unit_check(c, snap, "from", c->from) != JD_OK ||
 	    unit_check(c, snap, "to", c->to) != JD_OK || posts_check(c, snap) != JD_OK) {
-		ctx_free(c);
 		return;
 	}
-	transfer_write(c, snap); /* replies and frees c */
+	transfer_write(c, snap); /* replies */
 }
 
 /* ---- the snapshot, then each route's part ---------------------------------------------------- */
@@ -295,13 +294,12 @@ static void on_snapshot(int rc, json_t *snap, void *arg)
 	if (jd_org_snapshot_check(c->req, rc, snap, c->tenant, "posts") != JD_OK)
 		; /* replied */
 	else if (c->op == OP_TRANSFER) {
-		transfer_check(c, snap); /* replies and frees c */
+		transfer_check(c, snap); /* replies */
 		return;
 	} else if (c->op == OP_LIST)
 		reply_transfers(c, snap);
 	else
 		reply_staffing(c, snap);
-	ctx_free(c);
 }
 
 /* Reads the county (its snapshot borrowed for the callback), then goes on by c->op. */
@@ -312,22 +310,19 @@ static void start(jd_req *req, int op, struct staff_ctx *c)
 
 	if (!jd_org_code_valid(tenant)) {
 		jd_reply_error(req, 404, "not_found", "no tenant '%.16s'", or_empty(tenant));
-		ctx_free(c);
 		return;
 	}
 	c->req = req;
 	c->op = op;
 	snprintf(c->tenant, sizeof(c->tenant), "%s", tenant);
 	rc = jd_org_snapshot_read(req->srv, c->tenant, 0, on_snapshot, c);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "staffing");
-		ctx_free(c);
-	}
 }
 
 static void new_ctx(jd_req *req, int op)
 {
-	struct staff_ctx *c = calloc(1, sizeof(*c));
+	struct staff_ctx *c = jd_req_ctx(req, sizeof(*c), ctx_dtor);
 
 	if (c == NULL) {
 		jd_reply_rc(req, JD_E_NOMEM, "staffing");
@@ -385,9 +380,8 @@ static void add_transfer(jd_req *req, void *arg)
 			       or_empty(input_str(req, "tenant")));
 		return;
 	}
-	if (jd_org_write_check(req, input_str(req, "tenant")) != JD_OK) {
+	if (jd_org_write_check(req, input_str(req, "tenant")) != JD_OK)
 		return;
-	}
 	if (jd_org_date_check(req, "date", input_str(req, "date")) != JD_OK ||
 	    code_check(req, "from", from) != JD_OK || code_check(req, "to", to) != JD_OK ||
 	    counts_check(req, posts, leadership) != JD_OK)
@@ -397,7 +391,7 @@ static void add_transfer(jd_req *req, void *arg)
 			       from);
 		return;
 	}
-	c = calloc(1, sizeof(*c));
+	c = jd_req_ctx(req, sizeof(*c), ctx_dtor);
 	if (c == NULL) {
 		jd_reply_rc(req, JD_E_NOMEM, "transfer");
 		return;

@@ -10,13 +10,14 @@
 
 #include "security/auth.h"
 #include "runtime/log.h"
+#include "transport/req_list.h"
 #include "transport/request.h"
 #include "transport/router.h"
 #include "transport/server.h"
 #include "storage/store.h"
 #include "security/users.h"
 
-#define LIST_MAX     500
+#define LIST_DEFAULT 500 /* tenants per page unless asked */
 #define CODE_LEN     6
 #define ORG_NAME_MAX 128
 #define MODES_MAX    64
@@ -237,7 +238,6 @@ static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
 		jd_reply_json(
 		    w->req, w->create ? 201 : 200,
 		    json_pack("{s:s, s:I}", "code", w->code, "version", (json_int_t)res->version));
-	free(w);
 }
 
 /*
@@ -327,11 +327,11 @@ static void on_parent(int rc, json_t *result, void *arg)
 
 	if (rc != JD_OK) {
 		jd_reply_rc(req, rc, "tenant");
-		goto fail;
+		return;
 	}
 	if (json_array_size(result) == 0) {
 		jd_reply_error(req, 400, "invalid", "field 'parent': no tenant '%s'", w->parent);
-		goto fail;
+		return;
 	}
 	plevel = level_of(jd_hgetall_field(result, "level"));
 	if (plevel != w->level - 1) {
@@ -340,16 +340,28 @@ static void on_parent(int rc, json_t *result, void *arg)
 			       "be a %s",
 			       w->parent, plevel >= 0 ? level_names[plevel] : "?",
 			       level_names[w->level], level_names[w->level - 1]);
-		goto fail;
+		return;
 	}
 	rc = write_new(w);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "tenant");
-		goto fail;
+}
+
+/* The context of a write of tenant code, after the write scope check; NULL: replied. */
+static struct write_ctx *write_ctx_new(jd_req *req, const char *code)
+{
+	struct write_ctx *w;
+
+	if (jd_org_write_check(req, code) != JD_OK)
+		return NULL;
+	w = jd_req_ctx(req, sizeof(*w), NULL);
+	if (w == NULL) {
+		jd_reply_rc(req, JD_E_NOMEM, "tenant");
+		return NULL;
 	}
-	return;
-fail:
-	free(w);
+	w->req = req;
+	snprintf(w->code, sizeof(w->code), "%s", code);
+	return w;
 }
 
 static void create_tenant(jd_req *req, void *arg)
@@ -406,18 +418,11 @@ static void create_tenant(jd_req *req, void *arg)
 			       parent);
 		return;
 	}
-	if (jd_org_write_check(req, code) != JD_OK) {
+	w = write_ctx_new(req, code);
+	if (w == NULL)
 		return;
-	}
-	w = calloc(1, sizeof(*w));
-	if (w == NULL) {
-		jd_reply_rc(req, JD_E_NOMEM, "tenant");
-		return;
-	}
-	w->req = req;
 	w->create = 1;
 	w->level = level;
-	snprintf(w->code, sizeof(w->code), "%s", code);
 	if (level == LEVEL_PROVINCE) {
 		rc = write_new(w);
 	} else {
@@ -425,10 +430,8 @@ static void create_tenant(jd_req *req, void *arg)
 		snprintf(key, sizeof(key), "tenant:%s", parent);
 		rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 2, argv, on_parent, w);
 	}
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "tenant");
-		free(w);
-	}
 }
 
 static void on_edit_fetched(int rc, json_t *result, void *arg)
@@ -442,21 +445,21 @@ static void on_edit_fetched(int rc, json_t *result, void *arg)
 
 	if (rc != JD_OK) {
 		jd_reply_rc(req, rc, "tenant");
-		goto fail;
+		return;
 	}
 	if (json_array_size(result) == 0) {
 		jd_reply_error(req, 404, "not_found", "no tenant '%s'", w->code);
-		goto fail;
+		return;
 	}
 	w->level = level_of(jd_hgetall_field(result, "level"));
 	if (w->level < 0) {
 		jd_reply_rc(req, JD_ERR, "tenant");
-		goto fail;
+		return;
 	}
 	snprintf(w->parent, sizeof(w->parent), "%s", or_empty(jd_hgetall_field(result, "parent")));
 	if (check_county_fields(req, w->level, why, sizeof(why)) != JD_OK) {
 		jd_reply_error(req, 400, "invalid", "%s", why);
-		goto fail;
+		return;
 	}
 	centralized = c != NULL
 			  ? json_is_true(c)
@@ -466,7 +469,7 @@ static void on_edit_fetched(int rc, json_t *result, void *arg)
 	if (*since != '\0' && !centralized) {
 		jd_reply_error(req, 400, "invalid",
 			       "field 'centralized_since' needs centralized true");
-		goto fail;
+		return;
 	}
 	rc = write_tenant(w, json_integer_value(json_object_get(req->input, "version")),
 			  input_str(req, "name") ? input_str(req, "name")
@@ -474,13 +477,8 @@ static void on_edit_fetched(int rc, json_t *result, void *arg)
 			  centralized, since,
 			  input_str(req, "modes") ? input_str(req, "modes")
 						  : or_empty(jd_hgetall_field(result, "modes")));
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "tenant");
-		goto fail;
-	}
-	return;
-fail:
-	free(w);
 }
 
 static void edit_tenant(jd_req *req, void *arg)
@@ -504,44 +502,30 @@ static void edit_tenant(jd_req *req, void *arg)
 		jd_reply_error(req, 400, "invalid", "field 'name' must not be empty");
 		return;
 	}
-	if (jd_org_write_check(req, code) != JD_OK) {
+	w = write_ctx_new(req, code);
+	if (w == NULL)
 		return;
-	}
-	w = calloc(1, sizeof(*w));
-	if (w == NULL) {
-		jd_reply_rc(req, JD_E_NOMEM, "tenant");
-		return;
-	}
-	w->req = req;
-	snprintf(w->code, sizeof(w->code), "%s", code);
 	snprintf(key, sizeof(key), "tenant:%s", code);
 	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 2, argv, on_edit_fetched, w);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "tenant");
-		free(w);
-	}
 }
 
 /* ---- reading ---------------------------------------------------------------------- */
 
-struct read_ctx {
-	jd_req *req;
-	json_t *ids;
-};
-
 static void on_show(int rc, json_t *result, void *arg)
 {
-	struct read_ctx *r = arg;
-	const char *code = jd_params_get(&r->req->params, "code");
+	jd_req *req = arg;
+	const char *code = jd_params_get(&req->params, "code");
 	json_t *out = NULL;
 
 	if (rc != JD_OK) {
-		jd_reply_rc(r->req, rc, "tenant");
-		goto cleanup;
+		jd_reply_rc(req, rc, "tenant");
+		return;
 	}
 	if (json_array_size(result) == 0) {
-		jd_reply_error(r->req, 404, "not_found", "no tenant '%s'", code);
-		goto cleanup;
+		jd_reply_error(req, 404, "not_found", "no tenant '%s'", code);
+		return;
 	}
 	out = json_pack("{s:s}", "code", code);
 	for (size_t i = 0; out && i + 1 < json_array_size(result); i += 2) {
@@ -563,11 +547,9 @@ static void on_show(int rc, json_t *result, void *arg)
 		}
 	}
 	if (out == NULL)
-		jd_reply_rc(r->req, JD_E_NOMEM, "tenant");
+		jd_reply_rc(req, JD_E_NOMEM, "tenant");
 	else
-		jd_reply_json(r->req, 200, out);
-cleanup:
-	free(r);
+		jd_reply_json(req, 200, out);
 }
 
 static void show_tenant(jd_req *req, void *arg)
@@ -575,7 +557,6 @@ static void show_tenant(jd_req *req, void *arg)
 	const char *code = jd_params_get(&req->params, "code");
 	char key[16];
 	const char *argv[2] = {"HGETALL", key};
-	struct read_ctx *r;
 	int rc;
 
 	(void)arg;
@@ -583,99 +564,23 @@ static void show_tenant(jd_req *req, void *arg)
 		jd_reply_error(req, 404, "not_found", "no tenant '%.16s'", or_empty(code));
 		return;
 	}
-	r = calloc(1, sizeof(*r));
-	if (r == NULL) {
-		jd_reply_rc(req, JD_E_NOMEM, "tenant");
-		return;
-	}
-	r->req = req;
 	snprintf(key, sizeof(key), "tenant:%s", code);
-	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 2, argv, on_show, r);
-	if (rc != JD_OK) {
+	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 2, argv, on_show, req);
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "tenant");
-		free(r);
-	}
-}
-
-static void on_summaries(int rc, json_t *result, void *arg)
-{
-	struct read_ctx *r = arg;
-	json_t *out = json_array();
-
-	if (rc != JD_OK || out == NULL) {
-		jd_reply_rc(r->req, rc != JD_OK ? rc : JD_E_NOMEM, "tenants");
-		goto cleanup;
-	}
-	for (size_t i = 0; i < json_array_size(r->ids); i++) {
-		const char *s = json_string_value(json_array_get(result, i));
-		json_t *sum = s ? json_loads(s, 0, NULL) : NULL;
-		json_t *t;
-
-		if (sum == NULL)
-			continue;
-		t = json_pack("{s:O}", "code", json_array_get(r->ids, i)); /* code first */
-		if (t == NULL || json_object_update(t, sum) != 0 ||
-		    json_array_append(out, t) != 0) {
-			json_decref(t);
-			json_decref(sum);
-			jd_reply_rc(r->req, JD_E_NOMEM, "tenants");
-			goto cleanup;
-		}
-		json_decref(t);
-		json_decref(sum);
-	}
-	jd_reply_json(r->req, 200, json_pack("{s:O}", "tenants", out));
-cleanup:
-	json_decref(out);
-	json_decref(r->ids);
-	free(r);
-}
-
-static void on_ids(int rc, json_t *result, void *arg)
-{
-	struct read_ctx *r = arg;
-	const char *argv[2 + LIST_MAX] = {"HMGET", "tenants:summary"};
-	size_t n = json_array_size(result);
-
-	if (rc != JD_OK || n == 0) {
-		if (rc != JD_OK)
-			jd_reply_rc(r->req, rc, "tenants");
-		else
-			jd_reply_json(r->req, 200, json_pack("{s:[]}", "tenants"));
-		free(r);
-		return;
-	}
-	if (n > LIST_MAX)
-		n = LIST_MAX;
-	r->ids = json_incref(result);
-	for (size_t i = 0; i < n; i++)
-		argv[2 + i] = json_string_value(json_array_get(result, i));
-	rc = jd_store_read(r->req->srv->store, JD_SYSTEM_TENANT, (int)(2 + n), argv, on_summaries,
-			   r);
-	if (rc != JD_OK) {
-		jd_reply_rc(r->req, rc, "tenants");
-		json_decref(r->ids);
-		free(r);
-	}
 }
 
 static void list_tenants(jd_req *req, void *arg)
 {
-	const char *argv[] = {"ZRANGE", "tenants:by_code", "0", "499"};
-	struct read_ctx *r = calloc(1, sizeof(*r));
-	int rc;
+	struct jd_listing spec = {
+	    .tenant = JD_SYSTEM_TENANT,
+	    .index = "tenants:by_code",
+	    .summaries = "tenants:summary",
+	};
+	const struct jd_listing_match by_code = {.id_name = "code"};
 
 	(void)arg;
-	if (r == NULL) {
-		jd_reply_rc(req, JD_E_NOMEM, "tenants");
-		return;
-	}
-	r->req = req;
-	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 4, argv, on_ids, r);
-	if (rc != JD_OK) {
-		jd_reply_rc(req, rc, "tenants");
-		free(r);
-	}
+	jd_reply_listing(req, &spec, &by_code, "tenants", NULL, LIST_DEFAULT);
 }
 
 /* ---- routes ------------------------------------------------------------------------- */
@@ -704,11 +609,16 @@ static const struct jd_field edit_fields[] = {
     {NULL, 0, 0, 0, NULL, 0},
 };
 
+static const struct jd_field list_fields[] = {
+    JD_LIST_FIELDS,
+    {NULL, 0, 0, 0, NULL, 0},
+};
+
 static const struct jd_route tenant_routes[] = {
     {"POST", "/v1/org/tenants", "org.write", "Add a tenant (province, city or county)",
      "org tenants add", create_fields, 0, create_tenant, NULL},
-    {"GET", "/v1/org/tenants", "org.read", "List tenants (the first 500 by code)",
-     "org tenants list", NULL, 0, list_tenants, NULL},
+    {"GET", "/v1/org/tenants", "org.read", "List tenants by code, a page at a time",
+     "org tenants list", list_fields, 0, list_tenants, NULL},
     {"GET", "/v1/org/tenants/{code}", "org.read", "Show a tenant", "org tenants show", NULL, 0,
      show_tenant, NULL},
     {"PATCH", "/v1/org/tenants/{code}", "org.write",

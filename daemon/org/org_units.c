@@ -12,12 +12,13 @@
 #include "org/org_codes.h"
 #include "org/org_snapshot.h"
 #include "org/org_tenants.h"
+#include "transport/req_list.h"
 #include "transport/request.h"
 #include "transport/router.h"
 #include "transport/server.h"
 #include "storage/store.h"
 
-#define LIST_MAX      500
+#define LIST_DEFAULT  500 /* units per page unless asked */
 #define UNIT_CODE_MAX JD_ORG_CODE_MAX
 #define ORG_NAME_MAX  128
 #define LINKED_MAX    100 /* units one office links */
@@ -100,26 +101,24 @@ struct unit_ctx {
 	char code[UNIT_CODE_MAX + 1];
 	void (*next)(struct unit_ctx *u);
 	json_t *rec; /* the unit's HGETALL, once read */
-	json_t *ids; /* list: the codes read */
 	char kind[32];
 	int create, retire;
 };
 
-static void ctx_free(struct unit_ctx *u)
+/* Runs when the request is finished: what the context holds. */
+static void ctx_dtor(void *ptr)
 {
+	struct unit_ctx *u = ptr;
+
 	json_decref(u->rec);
-	json_decref(u->ids);
-	free(u);
 }
 
 static void on_tenant(int rc, json_t *result, void *arg)
 {
 	struct unit_ctx *u = arg;
 
-	if (jd_org_county_check(u->req, rc, result, u->tenant, "units") != JD_OK) {
-		ctx_free(u);
+	if (jd_org_county_check(u->req, rc, result, u->tenant, "units") != JD_OK)
 		return;
-	}
 	u->next(u); /* replies or passes u on */
 }
 
@@ -151,10 +150,9 @@ static void start(jd_req *req, const char *code, int write, void (*next)(struct 
 				       tenant);
 		return;
 	}
-	if (write && jd_org_write_check(req, tenant) != JD_OK) {
+	if (write && jd_org_write_check(req, tenant) != JD_OK)
 		return;
-	}
-	u = calloc(1, sizeof(*u));
+	u = jd_req_ctx(req, sizeof(*u), ctx_dtor);
 	if (u == NULL) {
 		jd_reply_rc(req, JD_E_NOMEM, "unit");
 		return;
@@ -167,10 +165,8 @@ static void start(jd_req *req, const char *code, int write, void (*next)(struct 
 	snprintf(u->code, sizeof(u->code), "%s", or_empty(code));
 	snprintf(key, sizeof(key), "tenant:%s", tenant);
 	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 2, argv, on_tenant, u);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "unit");
-		ctx_free(u);
-	}
 }
 
 /* Reads the unit into u->rec, then calls then(u); 404 when absent. */
@@ -185,10 +181,8 @@ static void fetch_unit(struct unit_ctx *u, void (*then)(struct unit_ctx *))
 	u->next = then;
 	snprintf(key, sizeof(key), "unit:%s", u->code);
 	rc = jd_store_read(u->req->srv->store, u->tenant, 2, argv, on_unit, u);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(u->req, rc, "unit");
-		ctx_free(u);
-	}
 }
 
 static void on_unit(int rc, json_t *result, void *arg)
@@ -197,13 +191,11 @@ static void on_unit(int rc, json_t *result, void *arg)
 
 	if (rc != JD_OK) {
 		jd_reply_rc(u->req, rc, "unit");
-		ctx_free(u);
 		return;
 	}
 	if (json_array_size(result) == 0) {
 		jd_reply_error(u->req, 404, "not_found", "no unit '%s' in tenant %s", u->code,
 			       u->tenant);
-		ctx_free(u);
 		return;
 	}
 	u->rec = json_incref(result);
@@ -238,7 +230,6 @@ static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
 			      json_pack("{s:s, s:s, s:s, s:I}", "tenant", u->tenant, "code",
 					u->code, "status", u->retire ? "retired" : "active",
 					"version", (json_int_t)res->version));
-	ctx_free(u);
 }
 
 /* What a unit write stores, in its record and its summary. */
@@ -330,10 +321,8 @@ static void write_now(struct unit_ctx *u)
 	};
 	int rc = write_unit(u, version, &v);
 
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(u->req, rc, "unit");
-		ctx_free(u);
-	}
 }
 
 /* JD_OK, or 400 replied: the approved posts as they will be after the write. */
@@ -368,12 +357,12 @@ static void on_linked(int rc, json_t *result, void *arg)
 
 	if (rc != JD_OK) {
 		jd_reply_rc(u->req, rc, "unit");
-		goto fail;
+		return;
 	}
 	if (split_linked(input_str(u->req, "linked"), buf, sizeof(buf), codes, &n, why,
 			 sizeof(why)) != JD_OK) {
 		jd_reply_error(u->req, 400, "invalid", "%s", why);
-		goto fail;
+		return;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const char *s = json_string_value(json_array_get(result, i));
@@ -400,12 +389,9 @@ static void on_linked(int rc, json_t *result, void *arg)
 			bad = 0;
 		json_decref(sum);
 		if (bad)
-			goto fail;
+			return;
 	}
 	write_now(u);
-	return;
-fail:
-	ctx_free(u);
 }
 
 /* Checks the kind-dependent fields, then the linked units, then writes. */
@@ -421,25 +407,25 @@ static void check_and_write(struct unit_ctx *u)
 
 	if (!u->create && strcmp(value_of(u, "status"), "retired") == 0) {
 		jd_reply_error(req, 409, "conflict", "unit '%s' is retired", u->code);
-		goto fail;
+		return;
 	}
 	if (name != NULL && *name == '\0') {
 		jd_reply_error(req, 400, "invalid", "field 'name' must not be empty");
-		goto fail;
+		return;
 	}
 	if (posts_check(u) != JD_OK)
-		goto fail;
+		return;
 	if (input_str(req, "supervised") != NULL && strcmp(u->kind, "agency") != 0) {
 		jd_reply_error(req, 400, "invalid",
 			       "field 'supervised' is only for an agency (this unit is of kind %s)",
 			       u->kind);
-		goto fail;
+		return;
 	}
 	if (linked != NULL && strcmp(u->kind, "office") != 0) {
 		jd_reply_error(req, 400, "invalid",
 			       "field 'linked' is only for an office (this unit is of kind %s)",
 			       u->kind);
-		goto fail;
+		return;
 	}
 	if (linked == NULL) {
 		write_now(u);
@@ -447,20 +433,15 @@ static void check_and_write(struct unit_ctx *u)
 	}
 	if (split_linked(linked, buf, sizeof(buf), argv + 2, &n, why, sizeof(why)) != JD_OK) {
 		jd_reply_error(req, 400, "invalid", "%s", why);
-		goto fail;
+		return;
 	}
 	if (n == 0) {
 		write_now(u);
 		return;
 	}
 	rc = jd_store_read(req->srv->store, u->tenant, (int)(2 + n), argv, on_linked, u);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "unit");
-		goto fail;
-	}
-	return;
-fail:
-	ctx_free(u);
 }
 
 static void create_next(struct unit_ctx *u)
@@ -508,7 +489,6 @@ static void retire_now(struct unit_ctx *u)
 
 	if (strcmp(or_empty(jd_hgetall_field(u->rec, "status")), "retired") == 0) {
 		jd_reply_error(u->req, 409, "conflict", "unit '%s' is retired already", u->code);
-		ctx_free(u);
 		return;
 	}
 	rc = write_unit(u, version,
@@ -520,10 +500,8 @@ static void retire_now(struct unit_ctx *u)
 			    .posts = int_of(u, "posts"),
 			    .leadership = int_of(u, "leadership_posts"),
 			});
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(u->req, rc, "unit");
-		ctx_free(u);
-	}
 }
 
 static void retire_fetch(struct unit_ctx *u)
@@ -571,7 +549,6 @@ static void show_now(struct unit_ctx *u)
 		jd_reply_rc(u->req, JD_E_NOMEM, "unit");
 	else
 		jd_reply_json(u->req, 200, out);
-	ctx_free(u);
 }
 
 static void show_fetch(struct unit_ctx *u)
@@ -585,75 +562,16 @@ static void show_unit(jd_req *req, void *arg)
 	start(req, jd_params_get(&req->params, "code"), 0, show_fetch, 0, 0);
 }
 
-static void on_summaries(int rc, json_t *result, void *arg)
-{
-	struct unit_ctx *u = arg;
-	json_t *out = json_array();
-
-	if (rc != JD_OK || out == NULL) {
-		jd_reply_rc(u->req, rc != JD_OK ? rc : JD_E_NOMEM, "units");
-		goto cleanup;
-	}
-	for (size_t i = 0; i < json_array_size(u->ids); i++) {
-		const char *s = json_string_value(json_array_get(result, i));
-		json_t *sum = s ? json_loads(s, 0, NULL) : NULL;
-		json_t *t;
-
-		if (sum == NULL)
-			continue;
-		t = json_pack("{s:O}", "code", json_array_get(u->ids, i)); /* code first */
-		if (t == NULL || json_object_update(t, sum) != 0 ||
-		    json_array_append(out, t) != 0) {
-			json_decref(t);
-			json_decref(sum);
-			jd_reply_rc(u->req, JD_E_NOMEM, "units");
-			goto cleanup;
-		}
-		json_decref(t);
-		json_decref(sum);
-	}
-	jd_reply_json(u->req, 200, json_pack("{s:s, s:O}", "tenant", u->tenant, "units", out));
-cleanup:
-	json_decref(out);
-	ctx_free(u);
-}
-
-static void on_ids(int rc, json_t *result, void *arg)
-{
-	struct unit_ctx *u = arg;
-	const char *argv[2 + LIST_MAX] = {"HMGET", "units:summary"};
-	size_t n = json_array_size(result);
-
-	if (rc != JD_OK || n == 0) {
-		if (rc != JD_OK)
-			jd_reply_rc(u->req, rc, "units");
-		else
-			jd_reply_json(u->req, 200,
-				      json_pack("{s:s, s:[]}", "tenant", u->tenant, "units"));
-		ctx_free(u);
-		return;
-	}
-	if (n > LIST_MAX)
-		n = LIST_MAX;
-	u->ids = json_incref(result);
-	for (size_t i = 0; i < n; i++)
-		argv[2 + i] = json_string_value(json_array_get(result, i));
-	rc = jd_store_read(u->req->srv->store, u->tenant, (int)(2 + n), argv, on_summaries, u);
-	if (rc != JD_OK) {
-		jd_reply_rc(u->req, rc, "units");
-		ctx_free(u);
-	}
-}
-
 static void list_now(struct unit_ctx *u)
 {
-	const char *argv[] = {"ZRANGE", "units:by_code", "0", "499"};
-	int rc = jd_store_read(u->req->srv->store, u->tenant, 4, argv, on_ids, u);
+	struct jd_listing spec = {
+	    .tenant = u->tenant,
+	    .index = "units:by_code",
+	    .summaries = "units:summary",
+	};
+	const struct jd_listing_match by_code = {.id_name = "code"};
 
-	if (rc != JD_OK) {
-		jd_reply_rc(u->req, rc, "units");
-		ctx_free(u);
-	}
+	jd_reply_listing(u->req, &spec, &by_code, "units", u->tenant, LIST_DEFAULT);
 }
 
 static void list_units(jd_req *req, void *arg)
@@ -705,11 +623,17 @@ static const struct jd_field tenant_only[] = {
     {NULL, 0, 0, 0, NULL, 0},
 };
 
+static const struct jd_field list_fields[] = {
+    {"tenant", JD_FIELD_STRING, 1, 6, "the county's code", 0},
+    JD_LIST_FIELDS,
+    {NULL, 0, 0, 0, NULL, 0},
+};
+
 static const struct jd_route unit_routes[] = {
     {"POST", "/v1/org/units", "org.write", "Add a unit to a county", "org units add", create_fields,
      0, create_unit, NULL},
-    {"GET", "/v1/org/units", "org.read", "List a county's units (the first 500 by code)",
-     "org units list", tenant_only, 0, list_units, NULL},
+    {"GET", "/v1/org/units", "org.read", "List a county's units by code, a page at a time",
+     "org units list", list_fields, 0, list_units, NULL},
     {"GET", "/v1/org/units/{code}", "org.read", "Show a unit", "org units show", tenant_only, 0,
      show_unit, NULL},
     {"PATCH", "/v1/org/units/{code}", "org.write",

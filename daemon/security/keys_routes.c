@@ -428,7 +428,6 @@ static void on_total(int rc, json_t *result, void *arg)
 	jd_req *req = c->req;
 	int resumed = c->resumed;
 
-	free(c);
 	job->inflight--;
 	if (job->closing) {
 		job_release(job);
@@ -464,7 +463,6 @@ static void on_saved_progress(int rc, json_t *result, void *arg)
 	if (job->closing || rc != JD_OK) {
 		jd_reply_rc(c->req, job->closing ? JD_E_UNAVAILABLE : rc, "keys rewrap");
 		job->running = 0;
-		free(c);
 		job_release(job);
 		return;
 	}
@@ -488,7 +486,6 @@ static void on_saved_progress(int rc, json_t *result, void *arg)
 	if (rc != JD_OK) {
 		job->running = 0;
 		jd_reply_rc(c->req, rc, "keys rewrap");
-		free(c);
 		return;
 	}
 	job->inflight++;
@@ -536,7 +533,7 @@ static void post_rewrap(jd_req *req, void *arg)
 					job_json(job)));
 		return;
 	}
-	c = calloc(1, sizeof(*c));
+	c = jd_req_ctx(req, sizeof(*c), NULL);
 	if (c == NULL) {
 		jd_reply_rc(req, JD_E_NOMEM, "keys rewrap");
 		return;
@@ -545,7 +542,6 @@ static void post_rewrap(jd_req *req, void *arg)
 	c->job = job;
 	rc = jd_store_read(srv->store, JD_KEYS_SYS_TENANT, 2, argv, on_saved_progress, c);
 	if (rc != JD_OK) {
-		free(c);
 		jd_reply_rc(req, rc, "keys rewrap");
 		return;
 	}
@@ -567,6 +563,14 @@ struct status_ctx {
 	unsigned pending;
 	int failed; /* the first storage error */
 };
+
+/* Runs when the request is finished. */
+static void status_dtor(void *ptr)
+{
+	struct status_ctx *c = ptr;
+
+	json_decref(c->unknown);
+}
 
 static void status_page(struct status_ctx *c);
 static void status_finish(struct status_ctx *c);
@@ -600,8 +604,6 @@ static void status_page_end(struct status_ctx *c)
 {
 	if (c->failed != JD_OK) {
 		jd_reply_rc(c->req, c->failed, "keys status");
-		json_decref(c->unknown);
-		free(c);
 		return;
 	}
 	if (c->page_n == PAGE && c->scanned < STATUS_MAX)
@@ -663,11 +665,8 @@ static void status_page(struct status_ctx *c)
 	snprintf(start, sizeof(start), "%lld", c->scanned);
 	snprintf(stop, sizeof(stop), "%lld", c->scanned + PAGE - 1);
 	rc = jd_store_read(c->srv->store, JD_KEYS_SYS_TENANT, 4, argv, on_status_page, c);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(c->req, rc, "keys status");
-		json_decref(c->unknown);
-		free(c);
-	}
 }
 
 static void on_status_progress(int rc, json_t *result, void *arg)
@@ -709,8 +708,6 @@ static void on_status_progress(int rc, json_t *result, void *arg)
 		jd_reply_json(c->req, 200, out);
 cleanup:
 	json_decref(versions);
-	json_decref(c->unknown);
-	free(c);
 }
 
 static void status_finish(struct status_ctx *c)
@@ -718,20 +715,16 @@ static void status_finish(struct status_ctx *c)
 	const char *argv[] = {"HGETALL", PROGRESS_KEY};
 	int rc = jd_store_read(c->srv->store, JD_KEYS_SYS_TENANT, 2, argv, on_status_progress, c);
 
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(c->req, rc, "keys status");
-		json_decref(c->unknown);
-		free(c);
-	}
 }
 
 static void get_status(jd_req *req, void *arg)
 {
 	struct jd_server *srv = arg;
-	struct status_ctx *c = calloc(1, sizeof(*c));
+	struct status_ctx *c = jd_req_ctx(req, sizeof(*c), status_dtor);
 
 	if (c == NULL || (c->unknown = json_object()) == NULL) {
-		free(c);
 		jd_reply_rc(req, JD_E_NOMEM, "keys status");
 		return;
 	}

@@ -13,6 +13,7 @@
 
 #include "security/auth.h"
 #include "runtime/log.h"
+#include "transport/req_list.h"
 #include "transport/request.h"
 #include "transport/router.h"
 #include "transport/server.h"
@@ -20,7 +21,7 @@
 #include "security/users.h"
 
 #define TOKEN_RANDOM_BYTES 32
-#define LIST_MAX	   200
+#define LIST_DEFAULT	   200 /* tokens per page unless asked */
 /* tokens:summary holds, per token id: user|label|created|expires|revoked|hash */
 #define SUMMARY_FMT    "%s|%s|%s|%s|%s|%s"
 #define SUMMARY_FIELDS 6
@@ -114,10 +115,12 @@ struct create_ctx {
 	long long expires;
 };
 
-static void create_ctx_free(struct create_ctx *c)
+/* The token is shown once: wiped with the request. */
+static void create_ctx_wipe(void *ptr)
 {
+	struct create_ctx *c = ptr;
+
 	sodium_memzero(c->token, sizeof(c->token));
-	free(c);
 }
 
 static void on_token_stored(int rc, const struct jd_mutate_result *res, void *arg)
@@ -135,7 +138,6 @@ static void on_token_stored(int rc, const struct jd_mutate_result *res, void *ar
 					"user", c->user, "expires", (json_int_t)c->expires, "note",
 					"shown once: store it now"));
 	}
-	create_ctx_free(c);
 }
 
 static int store_token(struct create_ctx *c)
@@ -192,12 +194,9 @@ static void on_token_user(int rc, const struct jd_user_view *u, void *arg)
 			       "a token for '%s' would carry roles you do not hold", c->user);
 	} else if (strcmp(u->status, "active") != 0) {
 		jd_reply_error(c->req, 409, "conflict", "user '%s' is suspended", c->user);
-	} else if ((rc = store_token(c)) == JD_OK) {
-		return;
-	} else {
+	} else if ((rc = store_token(c)) != JD_OK) {
 		jd_reply_rc(c->req, rc, "token");
 	}
-	create_ctx_free(c);
 }
 
 static void create_token(jd_req *req, void *arg)
@@ -209,7 +208,7 @@ static void create_token(jd_req *req, void *arg)
 	unsigned char rnd[16];
 
 	(void)arg;
-	c = calloc(1, sizeof(*c));
+	c = jd_req_ctx(req, sizeof(*c), create_ctx_wipe);
 	if (c == NULL) {
 		jd_reply_rc(req, JD_E_NOMEM, "token");
 		return;
@@ -222,7 +221,6 @@ static void create_token(jd_req *req, void *arg)
 				   ? "field 'user' is not a user id"
 				   : "field 'ttl' must be like 30d, 12h or 90m (1 minute to "
 				     "365 days)");
-		free(c);
 		return;
 	}
 	snprintf(c->user, sizeof(c->user), "%s", user);
@@ -233,98 +231,16 @@ static void create_token(jd_req *req, void *arg)
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(c->id, sizeof(c->id), rnd, sizeof(rnd));
 	if (jd_token_new(c->token, c->hash) != JD_OK ||
-	    jd_users_fetch(req->srv->store, c->user, on_token_user, c) != JD_OK) {
+	    jd_users_fetch(req->srv->store, c->user, on_token_user, c) != JD_OK)
 		jd_reply_rc(req, JD_E_UNAVAILABLE, "token");
-		create_ctx_free(c);
-	}
 }
 
 /* ---- GET /v1/tokens -------------------------------------------------------- */
 
 struct list_ctx {
 	jd_req *req;
-	json_t *ids;
-	json_t *out;	/* the tokens, before the scope filter */
-	json_t *owners; /* their distinct users */
-	char user[JD_USER_ID_MAX + 1];
+	char user[JD_USER_ID_MAX + 1]; /* only this user's tokens; "": all */
 };
-
-static void list_ctx_free(struct list_ctx *l)
-{
-	json_decref(l->ids);
-	json_decref(l->out);
-	json_decref(l->owners);
-	free(l);
-}
-
-/* Tenant admins see only the tokens of users they manage. */
-static void on_owner_summaries(int rc, json_t *result, void *arg)
-{
-	struct list_ctx *l = arg;
-	json_t *allowed = json_object(), *kept = json_array();
-	size_t i;
-	json_t *t;
-
-	if (rc != JD_OK || allowed == NULL || kept == NULL) {
-		jd_reply_rc(l->req, rc != JD_OK ? rc : JD_E_NOMEM, "tokens");
-		goto done;
-	}
-	for (i = 0; i < json_array_size(l->owners); i++)
-		if (jd_users_summary_managed(&l->req->principal,
-					     json_string_value(json_array_get(result, i))))
-			json_object_set_new(
-			    allowed, json_string_value(json_array_get(l->owners, i)), json_true());
-	json_array_foreach(l->out, i, t)
-	{
-		if (json_object_get(allowed, json_string_value(json_object_get(t, "user"))))
-			json_array_append(kept, t);
-	}
-	jd_reply_json(l->req, 200, json_pack("{s:O}", "tokens", kept));
-done:
-	json_decref(allowed);
-	json_decref(kept);
-	list_ctx_free(l);
-}
-
-static void filter_by_scope(struct list_ctx *l)
-{
-	const char *argv[2 + LIST_MAX] = {"HMGET", "users:summary"};
-	json_t *seen = json_object(), *t;
-	size_t i, n = 0;
-	int rc;
-
-	l->owners = json_array();
-	if (seen == NULL || l->owners == NULL) {
-		json_decref(seen);
-		jd_reply_rc(l->req, JD_E_NOMEM, "tokens");
-		list_ctx_free(l);
-		return;
-	}
-	json_array_foreach(l->out, i, t)
-	{
-		const char *u = json_string_value(json_object_get(t, "user"));
-
-		if (u == NULL || json_object_get(seen, u) || n == LIST_MAX)
-			continue;
-		json_object_set_new(seen, u, json_true());
-		json_array_append_new(l->owners, json_string(u));
-		argv[2 + n++] = u;
-	}
-	if (n == 0) {
-		json_decref(seen);
-		jd_reply_json(l->req, 200, json_pack("{s:[]}", "tokens"));
-		list_ctx_free(l);
-		return;
-	}
-	/* argv points into l->out, which lives until the reply */
-	rc = jd_store_read(l->req->srv->store, JD_SYSTEM_TENANT, (int)(2 + n), argv,
-			   on_owner_summaries, l);
-	json_decref(seen);
-	if (rc != JD_OK) {
-		jd_reply_rc(l->req, rc, "tokens");
-		list_ctx_free(l);
-	}
-}
 
 static json_t *token_summary(const char *id, const char *s)
 {
@@ -338,69 +254,55 @@ static json_t *token_summary(const char *id, const char *s)
 			 atoll(f[3]) <= (long long)time(NULL));
 }
 
-static void on_summaries(int rc, json_t *result, void *arg)
+/* The owner of a token, whose summary says whether a tenant admin sees it. */
+static const char *token_owner(void *arg, const char *id, const char *summary, char *buf,
+			       size_t len)
 {
-	struct list_ctx *l = arg;
-	json_t *out = json_array();
+	char sbuf[256], *f[SUMMARY_FIELDS];
 
-	if (rc != JD_OK) {
-		jd_reply_rc(l->req, rc, "tokens");
-	} else {
-		for (size_t i = 0; out && i < json_array_size(l->ids); i++) {
-			const char *id = json_string_value(json_array_get(l->ids, i));
-			json_t *t = token_summary(id, json_string_value(json_array_get(result, i)));
-
-			if (t == NULL)
-				continue;
-			if (l->user[0] &&
-			    strcmp(json_string_value(json_object_get(t, "user")), l->user) != 0) {
-				json_decref(t);
-				continue;
-			}
-			json_array_append_new(out, t);
-		}
-		if (!(l->req->principal.roles & JD_ROLE_ADMIN)) {
-			l->out = out;
-			filter_by_scope(l);
-			return;
-		}
-		jd_reply_json(l->req, 200, json_pack("{s:O}", "tokens", out));
-	}
-	json_decref(out);
-	list_ctx_free(l);
+	(void)arg;
+	(void)id;
+	if (split_summary(summary, sbuf, sizeof(sbuf), f) != JD_OK)
+		return NULL;
+	snprintf(buf, len, "%s", f[0]);
+	return buf;
 }
 
-static void on_token_ids(int rc, json_t *result, void *arg)
+/* Tenant admins see only the tokens of users they manage (owner: the user's summary). */
+static int token_item(void *arg, const char *id, const char *summary, const char *owner,
+		      json_t **item)
 {
 	struct list_ctx *l = arg;
-	const char *argv[2 + LIST_MAX] = {"HMGET", "tokens:summary"};
-	size_t n = json_array_size(result);
+	json_t *t = token_summary(id, summary);
+	const char *user = json_string_value(json_object_get(t, "user"));
 
-	if (rc != JD_OK || n == 0) {
-		if (rc != JD_OK)
-			jd_reply_rc(l->req, rc, "tokens");
-		else
-			jd_reply_json(l->req, 200, json_pack("{s:[]}", "tokens"));
-		free(l);
-		return;
-	}
-	l->ids = json_incref(result);
-	for (size_t i = 0; i < n && i < LIST_MAX; i++)
-		argv[2 + i] = json_string_value(json_array_get(result, i));
-	rc = jd_store_read(l->req->srv->store, JD_SYSTEM_TENANT,
-			   (int)(2 + (n < LIST_MAX ? n : LIST_MAX)), argv, on_summaries, l);
-	if (rc != JD_OK) {
-		jd_reply_rc(l->req, rc, "tokens");
-		list_ctx_free(l);
-	}
+	*item = NULL;
+	if (t == NULL) /* malformed summary */
+		return JD_OK;
+	if ((l->user[0] && strcmp(user, l->user) != 0) ||
+	    (!(l->req->principal.roles & JD_ROLE_ADMIN) &&
+	     !jd_users_summary_managed(&l->req->principal, owner)))
+		json_decref(t);
+	else
+		*item = t;
+	return JD_OK;
 }
 
 static void list_tokens(jd_req *req, void *arg)
 {
 	const char *user = json_string_value(json_object_get(req->input, "user"));
-	const char *argv[] = {"ZREVRANGE", "tokens:by_time", "0", "199"};
-	struct list_ctx *l = calloc(1, sizeof(*l));
-	int rc;
+	struct list_ctx *l = jd_req_ctx(req, sizeof(*l), NULL);
+	int admin = (req->principal.roles & JD_ROLE_ADMIN) != 0;
+	struct jd_listing spec = {
+	    .tenant = JD_SYSTEM_TENANT,
+	    .index = "tokens:by_time",
+	    .summaries = "tokens:summary",
+	    .newest_first = 1,
+	    .join = admin ? NULL : "users:summary",
+	    .join_key = token_owner,
+	    .item = token_item,
+	    .arg = l,
+	};
 
 	(void)arg;
 	if (l == NULL) {
@@ -409,11 +311,7 @@ static void list_tokens(jd_req *req, void *arg)
 	}
 	l->req = req;
 	snprintf(l->user, sizeof(l->user), "%s", user ? user : "");
-	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 4, argv, on_token_ids, l);
-	if (rc != JD_OK) {
-		jd_reply_rc(req, rc, "tokens");
-		free(l);
-	}
+	jd_reply_listing(req, &spec, NULL, "tokens", NULL, LIST_DEFAULT);
 }
 
 /* ---- DELETE /v1/tokens/{id} ------------------------------------------------ */
@@ -438,7 +336,6 @@ static void on_revoked(int rc, const struct jd_mutate_result *res, void *arg)
 			  r->req->principal.name);
 		jd_reply_json(r->req, 200, json_pack("{s:s, s:b}", "id", r->id, "revoked", 1));
 	}
-	free(r);
 }
 
 static void on_revoke_owner(int rc, const struct jd_user_view *u, void *arg)
@@ -449,13 +346,11 @@ static void on_revoke_owner(int rc, const struct jd_user_view *u, void *arg)
 
 	if (rc != JD_OK) {
 		jd_reply_rc(r->req, rc, "token");
-		free(r);
 		return;
 	}
 	/* a token of a user outside the caller's scope: as if it did not exist */
 	if (u == NULL || !jd_users_caller_may_manage(&r->req->principal, u->tenants, u->roles)) {
 		jd_reply_error(r->req, 404, "not_found", "no token '%s'", r->id);
-		free(r);
 		return;
 	}
 	rc = jd_store_mutate(r->req->srv->store,
@@ -468,10 +363,8 @@ static void on_revoke_owner(int rc, const struct jd_user_view *u, void *arg)
 							 .req = r->req,
 							 .action = "tokens.revoke"},
 			     on_revoked, r);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(r->req, rc, "token");
-		free(r);
-	}
 }
 
 static void on_revoke_lookup(int rc, json_t *result, void *arg)
@@ -484,7 +377,6 @@ static void on_revoke_lookup(int rc, json_t *result, void *arg)
 			jd_reply_rc(r->req, rc, "token");
 		else
 			jd_reply_error(r->req, 404, "not_found", "no token '%s'", r->id);
-		free(r);
 		return;
 	}
 	snprintf(r->record, sizeof(r->record), "token:%s", f[5]);
@@ -493,10 +385,8 @@ static void on_revoke_lookup(int rc, json_t *result, void *arg)
 	rc = jd_users_fetch(r->req->srv->store, r->user, on_revoke_owner, r);
 	if (rc == JD_E_INVALID) /* a malformed owner in the summary */
 		rc = JD_ERR;
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(r->req, rc, "token");
-		free(r);
-	}
 }
 
 static void revoke_token(jd_req *req, void *arg)
@@ -511,18 +401,15 @@ static void revoke_token(jd_req *req, void *arg)
 		jd_reply_error(req, 404, "not_found", "no token '%.40s'", id);
 		return;
 	}
-	r = calloc(1, sizeof(*r));
-	if (r == NULL) {
-		jd_reply_rc(req, JD_E_NOMEM, "token");
-		return;
+	r = jd_req_ctx(req, sizeof(*r), NULL);
+	rc = r ? JD_OK : JD_E_NOMEM;
+	if (rc == JD_OK) {
+		r->req = req;
+		snprintf(r->id, sizeof(r->id), "%s", id);
+		rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 3, argv, on_revoke_lookup, r);
 	}
-	r->req = req;
-	snprintf(r->id, sizeof(r->id), "%s", id);
-	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 3, argv, on_revoke_lookup, r);
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "token");
-		free(r);
-	}
 }
 
 static const struct jd_field create_fields[] = {
@@ -534,14 +421,16 @@ static const struct jd_field create_fields[] = {
 
 static const struct jd_field list_fields[] = {
     {"user", JD_FIELD_STRING, 0, JD_USER_ID_MAX, "only this user's tokens", 0},
+    JD_LIST_FIELDS,
     {NULL, 0, 0, 0, NULL, 0},
 };
 
 static const struct jd_route token_routes[] = {
     {"POST", "/v1/tokens", "tokens.write", "Create a bearer token (shown once)", "tokens create",
      create_fields, 0, create_token, NULL},
-    {"GET", "/v1/tokens", "tokens.read", "List the latest 200 tokens (never the tokens)",
-     "tokens list", list_fields, 0, list_tokens, NULL},
+    {"GET", "/v1/tokens", "tokens.read",
+     "List tokens, newest first, a page at a time (never the tokens)", "tokens list", list_fields,
+     0, list_tokens, NULL},
     {"DELETE", "/v1/tokens/{id}", "tokens.write", "Revoke a token (next request refused)",
      "tokens revoke", NULL, 0, revoke_token, NULL},
 };

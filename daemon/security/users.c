@@ -11,12 +11,13 @@
 #include "security/auth.h"
 #include "runtime/log.h"
 #include "org/org_group_model.h"
+#include "transport/req_list.h"
 #include "transport/request.h"
 #include "transport/router.h"
 #include "transport/server.h"
 #include "storage/store.h"
 
-#define LIST_MAX 200
+#define LIST_DEFAULT 200 /* users per page unless asked */
 
 /* ---- reading one user ------------------------------------------------------ */
 
@@ -172,7 +173,6 @@ static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
 		jd_reply_json(
 		    w->req, w->create ? 201 : 200,
 		    json_pack("{s:s, s:I}", "id", w->id, "version", (json_int_t)res->version));
-	free(w);
 }
 
 /* Checks the input's roles, tenants and status; fills roles. */
@@ -277,20 +277,17 @@ static void create_user(jd_req *req, void *arg)
 			       "you may only create users within your own tenants, and no admin");
 		return;
 	}
-	w = calloc(1, sizeof(*w));
-	if (w == NULL) {
-		jd_reply_rc(req, JD_E_NOMEM, "user");
-		return;
+	w = jd_req_ctx(req, sizeof(*w), NULL);
+	rc = w ? JD_OK : JD_E_NOMEM;
+	if (rc == JD_OK) {
+		w->req = req;
+		w->create = 1;
+		snprintf(w->id, sizeof(w->id), "%s", id);
+		rc = write_user(w, JD_VERSION_NEW, tenants, input_or(req, "roles", ""), "active",
+				input_or(req, "display_name", ""));
 	}
-	w->req = req;
-	w->create = 1;
-	snprintf(w->id, sizeof(w->id), "%s", id);
-	rc = write_user(w, JD_VERSION_NEW, tenants, input_or(req, "roles", ""), "active",
-			input_or(req, "display_name", ""));
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "user");
-		free(w);
-	}
 }
 
 static void on_edit_fetched(int rc, const struct jd_user_view *u, void *arg)
@@ -307,7 +304,6 @@ static void on_edit_fetched(int rc, const struct jd_user_view *u, void *arg)
 			jd_reply_rc(req, rc, "user");
 		else /* out of scope: as if it did not exist */
 			jd_reply_error(req, 404, "not_found", "no user '%s'", w->id);
-		free(w);
 		return;
 	}
 	tenants = input_or(req, "tenants", u->tenants);
@@ -316,16 +312,13 @@ static void on_edit_fetched(int rc, const struct jd_user_view *u, void *arg)
 	    !jd_users_caller_may_manage(&req->principal, tenants, new_roles)) {
 		jd_reply_error(req, 403, "forbidden",
 			       "you may only give users your own tenants, and no admin");
-		free(w);
 		return;
 	}
 	rc = write_user(w, json_integer_value(json_object_get(req->input, "version")), tenants,
 			roles, input_or(req, "status", u->status),
 			input_or(req, "display_name", u->display_name));
-	if (rc != JD_OK) {
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "user");
-		free(w);
-	}
 }
 
 static void edit_user(jd_req *req, void *arg)
@@ -345,34 +338,25 @@ static void edit_user(jd_req *req, void *arg)
 		jd_reply_error(req, 400, "invalid", "field 'version' must be at least 1");
 		return;
 	}
-	w = calloc(1, sizeof(*w));
-	if (w == NULL) {
-		jd_reply_rc(req, JD_E_NOMEM, "user");
-		return;
+	w = jd_req_ctx(req, sizeof(*w), NULL);
+	rc = w ? JD_OK : JD_E_NOMEM;
+	if (rc == JD_OK) {
+		w->req = req;
+		snprintf(w->id, sizeof(w->id), "%s", id);
+		rc = jd_users_fetch(req->srv->store, id, on_edit_fetched, w);
 	}
-	w->req = req;
-	snprintf(w->id, sizeof(w->id), "%s", id);
-	rc = jd_users_fetch(req->srv->store, id, on_edit_fetched, w);
-	if (rc != JD_OK) {
-		if (rc == JD_E_INVALID)
-			jd_reply_error(req, 404, "not_found", "no user '%.64s'", id);
-		else
-			jd_reply_rc(req, rc, "user");
-		free(w);
-	}
+	if (rc == JD_E_INVALID)
+		jd_reply_error(req, 404, "not_found", "no user '%.64s'", id);
+	else if (rc != JD_OK)
+		jd_reply_rc(req, rc, "user");
 }
 
 /* ---- GET /v1/users/{id} and GET /v1/users ------------------------------------- */
 
-struct read_ctx {
-	jd_req *req;
-	json_t *ids;
-};
-
 static void on_show(int rc, json_t *result, void *arg)
 {
-	struct read_ctx *r = arg;
-	const char *id = jd_params_get(&r->req->params, "id");
+	jd_req *req = arg;
+	const char *id = jd_params_get(&req->params, "id");
 	const char *tenants = jd_hgetall_field(result, "tenants"),
 		   *roles_csv = jd_hgetall_field(result, "roles");
 	unsigned roles = 0;
@@ -380,16 +364,14 @@ static void on_show(int rc, json_t *result, void *arg)
 	json_t *out;
 
 	if (rc != JD_OK) {
-		jd_reply_rc(r->req, rc, "user");
-		free(r);
+		jd_reply_rc(req, rc, "user");
 		return;
 	}
 	if (roles_csv != NULL)
 		jd_auth_parse_roles(roles_csv, &roles, err, sizeof(err));
 	if (json_array_size(result) == 0 ||
-	    !jd_users_caller_may_manage(&r->req->principal, or_empty(tenants), roles)) {
-		jd_reply_error(r->req, 404, "not_found", "no user '%s'", id);
-		free(r);
+	    !jd_users_caller_may_manage(&req->principal, or_empty(tenants), roles)) {
+		jd_reply_error(req, 404, "not_found", "no user '%s'", id);
 		return;
 	}
 	out = json_pack("{s:s}", "id", id);
@@ -404,8 +386,7 @@ static void on_show(int rc, json_t *result, void *arg)
 		else if (k[0] != '_')
 			json_object_set_new(out, k, json_string(v));
 	}
-	jd_reply_json(r->req, 200, out);
-	free(r);
+	jd_reply_json(req, 200, out);
 }
 
 static void show_user(jd_req *req, void *arg)
@@ -413,7 +394,6 @@ static void show_user(jd_req *req, void *arg)
 	const char *id = jd_params_get(&req->params, "id");
 	char key[16 + JD_USER_ID_MAX];
 	const char *argv[2] = {"HGETALL", key};
-	struct read_ctx *r;
 	int rc;
 
 	(void)arg;
@@ -421,18 +401,10 @@ static void show_user(jd_req *req, void *arg)
 		jd_reply_error(req, 404, "not_found", "no user '%.64s'", id);
 		return;
 	}
-	r = calloc(1, sizeof(*r));
-	if (r == NULL) {
-		jd_reply_rc(req, JD_E_NOMEM, "user");
-		return;
-	}
-	r->req = req;
 	snprintf(key, sizeof(key), "user:%s", id);
-	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 2, argv, on_show, r);
-	if (rc != JD_OK) {
+	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 2, argv, on_show, req);
+	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "user");
-		free(r);
-	}
 }
 
 static json_t *summary_json(const char *id, const char *s)
@@ -452,78 +424,41 @@ static json_t *summary_json(const char *id, const char *s)
 			 "tenants", f[2], "display_name", f[3]);
 }
 
-static void on_summaries(int rc, json_t *result, void *arg)
+/* A user of users:summary, kept when the caller manages them. */
+static int user_item(void *arg, const char *id, const char *summary, const char *joined,
+		     json_t **item)
 {
-	struct read_ctx *r = arg;
-	json_t *out = json_array();
+	jd_req *req = arg;
+	json_t *u = summary_json(id, summary);
+	unsigned roles = 0;
+	char err[160];
 
-	if (rc != JD_OK) {
-		jd_reply_rc(r->req, rc, "users");
-	} else {
-		for (size_t i = 0; out && i < json_array_size(r->ids); i++) {
-			const char *id = json_string_value(json_array_get(r->ids, i));
-			json_t *u = summary_json(id, json_string_value(json_array_get(result, i)));
-			unsigned roles = 0;
-			char err[160];
-
-			jd_auth_parse_roles(json_string_value(json_object_get(u, "roles")), &roles,
-					    err, sizeof(err));
-			if (jd_users_caller_may_manage(
-				&r->req->principal,
-				json_string_value(json_object_get(u, "tenants")), roles))
-				json_array_append(out, u);
-			json_decref(u);
-		}
-		jd_reply_json(r->req, 200, json_pack("{s:O}", "users", out));
-	}
-	json_decref(out);
-	json_decref(r->ids);
-	free(r);
-}
-
-static void on_ids(int rc, json_t *result, void *arg)
-{
-	struct read_ctx *r = arg;
-	const char *argv[2 + LIST_MAX] = {"HMGET", "users:summary"};
-	size_t n = json_array_size(result);
-
-	if (rc != JD_OK || n == 0) {
-		if (rc != JD_OK)
-			jd_reply_rc(r->req, rc, "users");
-		else
-			jd_reply_json(r->req, 200, json_pack("{s:[]}", "users"));
-		free(r);
-		return;
-	}
-	r->ids = json_incref(result);
-	for (size_t i = 0; i < n && i < LIST_MAX; i++)
-		argv[2 + i] = json_string_value(json_array_get(result, i));
-	rc = jd_store_read(r->req->srv->store, JD_SYSTEM_TENANT,
-			   (int)(2 + (n < LIST_MAX ? n : LIST_MAX)), argv, on_summaries, r);
-	if (rc != JD_OK) {
-		jd_reply_rc(r->req, rc, "users");
-		json_decref(r->ids);
-		free(r);
-	}
+	(void)joined;
+	*item = NULL;
+	if (u == NULL)
+		return JD_E_NOMEM;
+	jd_auth_parse_roles(json_string_value(json_object_get(u, "roles")), &roles, err,
+			    sizeof(err));
+	if (jd_users_caller_may_manage(&req->principal,
+				       json_string_value(json_object_get(u, "tenants")), roles))
+		*item = u;
+	else
+		json_decref(u);
+	return JD_OK;
 }
 
 static void list_users(jd_req *req, void *arg)
 {
-	const char *argv[] = {"ZRANGE", "users:by_id", "0", "199"};
-	struct read_ctx *r = calloc(1, sizeof(*r));
-	int rc;
+	struct jd_listing spec = {
+	    .tenant = JD_SYSTEM_TENANT,
+	    .index = "users:by_id",
+	    .summaries = "users:summary",
+	    .item = user_item,
+	    .arg = req,
+	};
 
 	(void)arg;
-	if (r == NULL) {
-		jd_reply_rc(req, JD_E_NOMEM, "users");
-		return;
-	}
-	r->req = req;
-	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 4, argv, on_ids, r);
-	if (rc != JD_OK) {
-		jd_reply_rc(req, rc, "users");
-		free(r);
-	}
+	jd_reply_listing(req, &spec, NULL, "users", NULL, LIST_DEFAULT);
 }
 
 static const struct jd_field create_fields[] = {
@@ -552,11 +487,16 @@ static const struct jd_field edit_fields[] = {
     {NULL, 0, 0, 0, NULL, 0},
 };
 
+static const struct jd_field list_fields[] = {
+    JD_LIST_FIELDS,
+    {NULL, 0, 0, 0, NULL, 0},
+};
+
 static const struct jd_route user_routes[] = {
     {"POST", "/v1/users", "users.write", "Add a user with roles and scope", "users add",
      create_fields, 0, create_user, NULL},
-    {"GET", "/v1/users", "users.read", "List users (the first 200 by id, within your scope)",
-     "users list", NULL, 0, list_users, NULL},
+    {"GET", "/v1/users", "users.read", "List users by id, within your scope, a page at a time",
+     "users list", list_fields, 0, list_users, NULL},
     {"GET", "/v1/users/{id}", "users.read", "Show a user", "users show", NULL, 0, show_user, NULL},
     {"PATCH", "/v1/users/{id}", "users.write", "Change a user's roles, scope or status",
      "users edit", edit_fields, 0, edit_user, NULL},

@@ -23,15 +23,75 @@
 #include "transport/request.h"
 #include "transport/server.h"
 
+/* How long accepting rests after accept failed: relayd's one second. */
+#define ACCEPT_PAUSE_MS 1000
+
 static int conn_index = -1;
+/* evhttp keeps the accept callback's argument for itself: its listener is found here. */
+static struct jd_listener *listeners;
+
+static struct jd_listener *listener_of_http(const void *http)
+{
+	for (struct jd_listener *l = listeners; l != NULL; l = l->next_listener)
+		if (l->http == http)
+			return l;
+	return NULL;
+}
 
 static void resume_if_room(struct jd_listener *l)
 {
 	if (l->closed || !l->paused || l->conns >= l->max_conns || l->bound == NULL)
 		return;
-	evconnlistener_enable(evhttp_bound_socket_get_listener(l->bound));
 	l->paused = 0;
+	if (!l->fd_paused) /* else the timer re-arms it */
+		evconnlistener_enable(evhttp_bound_socket_get_listener(l->bound));
 	jd_info("accepting again", "listener=%s connections=%u", l->name, l->conns);
+}
+
+static void on_fd_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct jd_listener *l = arg;
+
+	(void)fd;
+	(void)what;
+	l->fd_paused = 0;
+	if (l->closed || l->bound == NULL || l->paused)
+		return;
+	evconnlistener_enable(evhttp_bound_socket_get_listener(l->bound));
+	jd_debug("accepting again after a pause", "listener=%s connections=%u", l->name, l->conns);
+}
+
+/*
+ * accept() failed with an error that retrying at once would not cure
+ * (EMFILE, ENFILE, ENOBUFS...): the socket stays readable, so a listener
+ * left enabled would spin the loop.  Rest, and let the timer try again;
+ * the waiting clients stay in the backlog.
+ */
+static void on_accept_error(struct evconnlistener *lev, void *http)
+{
+	struct jd_listener *l = listener_of_http(http);
+	int err = EVUTIL_SOCKET_ERROR();
+	struct timeval tv = {ACCEPT_PAUSE_MS / 1000, (ACCEPT_PAUSE_MS % 1000) * 1000};
+
+	if (l == NULL)
+		return; /* not ours: libevent's warning */
+
+	evconnlistener_disable(lev);
+	l->fd_paused = 1;
+	l->fd_pauses++;
+	if (l->fd_timer == NULL)
+		l->fd_timer = evtimer_new(l->srv->base, on_fd_timer, l);
+	if (l->fd_timer == NULL || evtimer_add(l->fd_timer, &tv) != 0) {
+		/* no timer: accept again at once rather than never */
+		jd_err("cannot arm the accept timer", "listener=%s", l->name);
+		l->fd_paused = 0;
+		evconnlistener_enable(lev);
+		return;
+	}
+	jd_warn("accept failed; accepting paused",
+		"listener=%s error=\"%s\" connections=%u pauses=%llu ms=%d", l->name,
+		evutil_socket_error_to_string(err), l->conns, (unsigned long long)l->fd_pauses,
+		ACCEPT_PAUSE_MS);
 }
 
 static void unlink_conn(struct jd_conn *c)
@@ -208,6 +268,7 @@ static int bind_socket(struct jd_listener *l, const char *listen, char *err, siz
 		snprintf(err, errlen, "%s.listen %s: cannot serve", l->name, listen);
 		return JD_ERR;
 	}
+	evconnlistener_set_error_cb(lev, on_accept_error);
 	sslen = sizeof(ss);
 	if (getsockname(fd, (struct sockaddr *)&ss, (socklen_t *)&sslen) == 0) {
 		char ip[INET6_ADDRSTRLEN];
@@ -249,6 +310,8 @@ struct jd_listener *jd_listener_new(struct jd_server *srv, const char *name, int
 	l->name = name;
 	l->control = control;
 	l->ctx = ctx;
+	l->next_listener = listeners;
+	listeners = l;
 	l->http = evhttp_new(srv->base);
 	if (l->http == NULL) {
 		snprintf(err, errlen, "%s: cannot create HTTP server", name);
@@ -295,6 +358,9 @@ void jd_listener_stop_accepting(struct jd_listener *l)
 	evhttp_del_accept_socket(l->http, l->bound);
 	l->bound = NULL;
 	l->paused = 0;
+	l->fd_paused = 0;
+	if (l->fd_timer != NULL)
+		event_del(l->fd_timer);
 }
 
 void jd_listener_close(struct jd_listener *l)
@@ -303,6 +369,9 @@ void jd_listener_close(struct jd_listener *l)
 		return;
 	l->closed = 1;
 	l->bound = NULL;
+	if (l->fd_timer != NULL)
+		event_free(l->fd_timer);
+	l->fd_timer = NULL;
 	if (l->http != NULL)
 		evhttp_free(l->http); /* some connections go now, the rest in event_base_free */
 	l->http = NULL;
@@ -324,6 +393,11 @@ void jd_listener_free(struct jd_listener *l)
 		unlink_conn(c);
 		c->l = NULL;
 	}
+	for (struct jd_listener **p = &listeners; *p != NULL; p = &(*p)->next_listener)
+		if (*p == l) {
+			*p = l->next_listener;
+			break;
+		}
 	SSL_CTX_free(l->ctx);
 	free(l);
 }

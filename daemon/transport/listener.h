@@ -1,6 +1,9 @@
 /*
  * One HTTPS listener (control or api): evhttp over bufferevent_openssl,
  * with the limits of [limits] and a connection cap that pauses accepting.
+ * An accept that fails (out of file descriptors) pauses accepting too, and
+ * a timer re-arms it, as OpenBSD relayd does, instead of the loop spinning
+ * on a listening socket that stays readable.
  */
 #ifndef JD_LISTENER_H
 #define JD_LISTENER_H
@@ -37,7 +40,11 @@ struct jd_listener {
 	unsigned conns;
 	unsigned max_conns;
 	unsigned request_timeout;
-	int paused;
+	int paused;    /* at max_conns: until a connection closes */
+	int fd_paused; /* accept failed (EMFILE...): until fd_timer re-arms it */
+	struct event *fd_timer;
+	uint64_t fd_pauses;		   /* how often accept failed */
+	struct jd_listener *next_listener; /* the process's listeners (listener.c) */
 	int closed;
 	struct jd_conn *conn_list;
 	uint64_t accepted;

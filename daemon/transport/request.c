@@ -1,6 +1,8 @@
 #include "transport/request.h"
 
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +112,39 @@ static void log_access(struct jd_req *req, int status, double secs)
 	       jd_auth_cred_name(req->principal.cred));
 }
 
+struct jd_req_block {
+	struct jd_req_block *next;
+	void (*dtor)(void *ptr);
+	max_align_t data[]; /* what jd_req_ctx hands out */
+};
+
+void *jd_req_ctx(jd_req *req, size_t size, void (*dtor)(void *ptr))
+{
+	struct jd_req_block *b;
+
+	if (req == NULL || size == 0 || size > SIZE_MAX - sizeof(*b))
+		return NULL;
+	b = calloc(1, sizeof(*b) + size);
+	if (b == NULL)
+		return NULL;
+	b->dtor = dtor;
+	b->next = req->owned;
+	req->owned = b;
+	return b->data;
+}
+
+static void free_owned(struct jd_req *req)
+{
+	while (req->owned != NULL) {
+		struct jd_req_block *b = req->owned;
+
+		req->owned = b->next;
+		if (b->dtor != NULL)
+			b->dtor(b->data);
+		free(b);
+	}
+}
+
 static void finish(struct jd_req *req, int status, const char *ctype, const char *body, size_t len)
 {
 	struct evkeyvalq *out = evhttp_request_get_output_headers(req->ev);
@@ -135,6 +170,7 @@ static void finish(struct jd_req *req, int status, const char *ctype, const char
 	jd_metrics_observe(req->route ? &req->route->stats : jd_metrics_unmatched(), status, secs);
 	log_access(req, status, secs);
 	req->srv->in_flight--;
+	free_owned(req); /* before params and input: a destructor may still read them */
 	jd_params_clear(&req->params);
 	json_decref(req->input);
 	free(req);

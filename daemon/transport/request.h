@@ -12,6 +12,7 @@
 struct evhttp_request;
 struct jd_server;
 struct jd_listener;
+struct jd_req_block;
 
 struct jd_req {
 	struct jd_server *srv;
@@ -23,9 +24,10 @@ struct jd_req {
 	struct jd_principal principal;
 	struct timespec start;
 	char id[40];
-	char path[128];	   /* for the access log: path only, never the query */
-	char source[64];   /* the client's address */
-	const char *query; /* the raw query string, owned by evhttp's request */
+	char path[128];		    /* for the access log: path only, never the query */
+	char source[64];	    /* the client's address */
+	const char *query;	    /* the raw query string, owned by evhttp's request */
+	struct jd_req_block *owned; /* jd_req_ctx blocks, newest first */
 };
 
 /* evhttp's generic callback for both listeners; arg is the jd_listener. */
@@ -39,6 +41,18 @@ void jd_request_dispatch(struct evhttp_request *ev, void *arg);
  */
 void jd_req_audit(const jd_req *req, const char *tenant, const char *action, const char *target,
 		  const char *outcome);
+/*
+ * Zeroed memory owned by req: freed, dtor(ptr) first when not NULL, when
+ * the request is finished, i.e. by the one reply every request gets
+ * (jd_reply_*).  A request whose client has gone, or that is cut short by
+ * a drain, is still finished through a reply: libevent 2.1 keeps a request
+ * the handler holds until it answers, and a drain fails pending storage
+ * callbacks so that they answer.  So the memory lives exactly as long as
+ * req: a callback that may still run must not be pending when the handler
+ * replies (the handler waits for it, as one that fans out counts them).
+ * Blocks are freed newest first.  NULL when out of memory or size is 0.
+ */
+void *jd_req_ctx(jd_req *req, size_t size, void (*dtor)(void *ptr));
 void jd_reply_json(jd_req *req, int status, json_t *body);
 void jd_reply_error(jd_req *req, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

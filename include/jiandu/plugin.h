@@ -712,6 +712,17 @@ struct jd_host {
 	int (*recount_run)(jd_plugin_handle *self, const struct jd_recount *r, jd_req *req,
 			   const char *tenant, int fix, jd_recount_cb cb, void *arg);
 	/* ==== end of domain services ========================================== */
+
+	/* ---- request-owned memory (appended; NULL in an older host) ---- */
+	/*
+	 * req_ctx: zeroed memory that belongs to req, freed by the host when
+	 * the request is finished (its one reply is sent, also when the client
+	 * has gone or the daemon is draining), dtor(ptr) first if not NULL.
+	 * Keep per-request state there instead of freeing it on every error
+	 * path: after reply_* it is gone, so reply last and only when no
+	 * callback of the request is still pending.  NULL when out of memory.
+	 */
+	void *(*req_ctx)(jd_req *req, size_t size, void (*dtor)(void *ptr));
 };
 
 /* ---- The descriptor a plugin exports ----------------------------------- */

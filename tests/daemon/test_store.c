@@ -21,6 +21,7 @@
 #include "runtime/log.h"
 #include "storage/redis.h"
 #include "redis_harness.h"
+#include "storage/listing.h"
 #include "storage/store.h"
 
 /* ---- Fixture ------------------------------------------------------------ */
@@ -681,6 +682,208 @@ static void test_free_with_pending(void **state)
 	assert_int_equal(res[0].rc, JD_OK);
 }
 
+/* ---- Paged listings (storage/listing.c) ----------------------------------- */
+
+#define N_IDS 250
+
+/* ids "i000".."i249" in index "idx" (score 0: by id), summaries "s<n>" in "sums",
+ * and owners "o<n % 3>" of each in "owners". */
+static void make_index(void)
+{
+	static char ids[N_IDS][8], sums[N_IDS][8], own[3][8];
+	struct jd_op ops[2 * N_IDS + 3];
+	struct mres m;
+	size_t n = 0;
+
+	for (int i = 0; i < N_IDS; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "i%03d", i);
+		snprintf(sums[i], sizeof(sums[i]), "s%d", i);
+		ops[n++] = (struct jd_op){JD_OP_ZADD, "idx", ids[i], "0"};
+		ops[n++] = (struct jd_op){JD_OP_HSET, "sums", ids[i], sums[i]};
+	}
+	for (int k = 0; k < 3; k++) {
+		snprintf(own[k], sizeof(own[k]), "o%d", k);
+		ops[n++] = (struct jd_op){JD_OP_HSET, "owners", own[k], k == 1 ? "yes" : "no"};
+	}
+	assert_int_equal(mutate(&(const struct jd_mutation){.tenant = "t1",
+							    .record = "listing",
+							    .expect_version = JD_VERSION_ANY,
+							    .ops = ops,
+							    .n_ops = n},
+				&m),
+			 JD_OK);
+}
+
+/* keeps the ids whose number is a multiple of arg's divisor */
+static int every_nth(void *arg, const char *id, const char *summary, const char *joined,
+		     json_t **item)
+{
+	int n = atoi(id + 1);
+
+	(void)joined;
+	assert_non_null(summary);
+	assert_int_equal(atoi(summary + 1), n); /* the summary of that id */
+	*item = n % *(int *)arg == 0 ? json_string(id) : NULL;
+	return JD_OK;
+}
+
+static const char *owner_of(void *arg, const char *id, const char *summary, char *buf, size_t len)
+{
+	(void)arg;
+	(void)summary;
+	snprintf(buf, len, "o%d", atoi(id + 1) % 3);
+	return buf;
+}
+
+/* keeps the ids whose owner says "yes" (those with n % 3 == 1) */
+static int owner_yes(void *arg, const char *id, const char *summary, const char *joined,
+		     json_t **item)
+{
+	(void)arg;
+	(void)summary;
+	assert_non_null(joined);
+	*item = strcmp(joined, "yes") == 0 ? json_string(id) : NULL;
+	return JD_OK;
+}
+
+struct page_res {
+	int done, calls, rc;
+	json_t *items;
+	char next[24];
+	int has_next;
+};
+
+static void page_cb(int rc, json_t *items, const char *next, void *arg)
+{
+	struct page_res *p = arg;
+
+	p->calls++;
+	p->done = 1;
+	p->rc = rc;
+	p->items = json_incref(items);
+	p->has_next = next != NULL;
+	snprintf(p->next, sizeof(p->next), "%s", next ? next : "");
+}
+
+/* Follows the cursors of spec from the start: all items, pages in *pages, sizes checked. */
+static json_t *all_pages(struct jd_listing *spec, int *pages)
+{
+	json_t *all = json_array();
+	struct page_res p;
+	char cursor[24] = "";
+
+	*pages = 0;
+	do {
+		memset(&p, 0, sizeof(p));
+		spec->cursor = cursor;
+		assert_int_equal(jd_listing_page(F->s, spec, page_cb, &p), JD_OK);
+		assert_int_equal(p.calls, 0); /* never from inside the call */
+		assert_true(run_until(F->base, &p.done, 3000));
+		assert_int_equal(p.rc, JD_OK);
+		assert_true(json_array_size(p.items) <= spec->limit);
+		if (p.has_next) /* only a full page (or a scan cut short) has a next */
+			assert_int_equal(json_array_size(p.items), spec->limit);
+		json_array_extend(all, p.items);
+		json_decref(p.items);
+		snprintf(cursor, sizeof(cursor), "%s", p.next);
+		assert_true(++*pages < 100);
+	} while (p.has_next);
+	return all;
+}
+
+static void test_listing_filtered_pages(void **state)
+{
+	int div = 7, pages;
+	struct jd_listing spec = {.tenant = "t1",
+				  .index = "idx",
+				  .summaries = "sums",
+				  .limit = 4,
+				  .item = every_nth,
+				  .arg = &div};
+	json_t *all;
+
+	(void)state;
+	make_index();
+	/* 36 kept of 250, read 100 ids a batch: pages of 4 go on across batches */
+	all = all_pages(&spec, &pages);
+	assert_int_equal(json_array_size(all), 36);
+	for (size_t i = 0; i < json_array_size(all); i++) {
+		char want[8];
+
+		snprintf(want, sizeof(want), "i%03zu", i * 7);
+		assert_string_equal(json_string_value(json_array_get(all, i)), want);
+	}
+	assert_true(pages >= 9 && pages <= 10); /* the last may be empty */
+	json_decref(all);
+
+	/* newest first: the same ids the other way round */
+	spec.newest_first = 1;
+	spec.limit = 500;
+	all = all_pages(&spec, &pages);
+	assert_int_equal(pages, 1);
+	assert_int_equal(json_array_size(all), 36);
+	assert_string_equal(json_string_value(json_array_get(all, 0)), "i245");
+	json_decref(all);
+}
+
+static void test_listing_join(void **state)
+{
+	int pages;
+	struct jd_listing spec = {.tenant = "t1",
+				  .index = "idx",
+				  .summaries = "sums",
+				  .join = "owners",
+				  .join_key = owner_of,
+				  .limit = 30,
+				  .item = owner_yes};
+	json_t *all;
+
+	(void)state;
+	make_index();
+	all = all_pages(&spec, &pages);
+	assert_int_equal(json_array_size(all), 83); /* 1, 4, ..., 247 */
+	assert_string_equal(json_string_value(json_array_get(all, 0)), "i001");
+	assert_string_equal(json_string_value(json_array_get(all, 82)), "i247");
+	json_decref(all);
+}
+
+static void test_listing_refused(void **state)
+{
+	int div = 1;
+	struct jd_listing spec = {.tenant = "t1",
+				  .index = "idx",
+				  .summaries = "sums",
+				  .limit = 10,
+				  .item = every_nth,
+				  .arg = &div};
+	struct page_res p = {0};
+
+	(void)state;
+	spec.cursor = "12a";
+	assert_int_equal(jd_listing_page(F->s, &spec, page_cb, &p), JD_E_INVALID);
+	spec.cursor = "1234567890"; /* longer than any cursor a page answers */
+	assert_int_equal(jd_listing_page(F->s, &spec, page_cb, &p), JD_E_INVALID);
+	spec.cursor = NULL;
+	spec.limit = 0;
+	assert_int_equal(jd_listing_page(F->s, &spec, page_cb, &p), JD_E_INVALID);
+	spec.limit = JD_LISTING_MAX + 1;
+	assert_int_equal(jd_listing_page(F->s, &spec, page_cb, &p), JD_E_INVALID);
+	spec.limit = 10;
+	spec.join = "owners"; /* a join without its key */
+	assert_int_equal(jd_listing_page(F->s, &spec, page_cb, &p), JD_E_INVALID);
+	run_for(F->base, 5);
+	assert_int_equal(p.calls, 0);
+	/* an empty index: one empty page, no next */
+	spec.join = NULL;
+	spec.index = "nothing";
+	assert_int_equal(jd_listing_page(F->s, &spec, page_cb, &p), JD_OK);
+	assert_true(run_until(F->base, &p.done, 3000));
+	assert_int_equal(p.rc, JD_OK);
+	assert_int_equal(json_array_size(p.items), 0);
+	assert_false(p.has_next);
+	json_decref(p.items);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -697,6 +900,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_invalid_mutations, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unavailable, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_free_with_pending, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_listing_filtered_pages, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_listing_join, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_listing_refused, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
