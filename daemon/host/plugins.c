@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "host/bus.h"
+#include "host/events.h"
 #include "runtime/config.h"
 #include "runtime/log.h"
 #include "transport/router.h"
@@ -253,6 +254,7 @@ static void fini_one(struct jd_plugin_handle *h)
 	h->initialized = 0;
 	jd_timer_cancel_all(&h->timers);
 	jd_bus_unsubscribe_owner(h->srv->bus, h);
+	jd_events_forget(h->srv->events, h);
 	jd_router_remove_owner(h->srv->router, h->name);
 	jd_info("plugin stopped", "plugin=%s", h->name);
 }
@@ -268,6 +270,7 @@ static int init_all(struct jd_plugin_handle **hs, size_t n, const struct jd_host
 				 hs[i]->name, rc);
 			jd_router_remove_owner(hs[i]->srv->router, hs[i]->name);
 			jd_bus_unsubscribe_owner(hs[i]->srv->bus, hs[i]);
+			jd_events_forget(hs[i]->srv->events, hs[i]);
 			jd_timer_cancel_all(&hs[i]->timers);
 			while (i-- > 0)
 				fini_one(hs[i]);

@@ -117,6 +117,33 @@ struct jd_op {
 	const char *value;  /* value, score or increment (as decimal text) */
 };
 
+/* ---- Durable events: the types (docs/plugins.md "Events") ------------- */
+
+/* An event a mutation publishes: appended to its tenant's event stream in the same step. */
+struct jd_event_out {
+	const char *name; /* "<thing>.<what_happened>": 1..100 of [a-z0-9_.-] */
+	json_t *payload;  /* a JSON object (NULL: {}); borrowed, serialized by the core */
+};
+
+/* An event delivered to a handler; everything is valid until the event is finished. */
+struct jd_event {
+	const char *id; /* its stream id, e.g. "1733500000000-0": unique in its tenant */
+	const char *name;
+	const char *tenant;
+	const char *publisher; /* the plugin that published it */
+	json_t *payload;       /* borrowed */
+	unsigned attempt;      /* 1 on the first delivery to this plugin, then 2, ... */
+};
+
+/*
+ * A durable event's handler.  JD_OK: the plugin took the event and will
+ * finish it exactly once, later or now: by passing it as `cause` to
+ * store_mutate (the core finishes it when that mutation completes,
+ * whatever store_mutate returns), or with event_done.  A negative return
+ * finishes it as failed (it is delivered again, then dead-lettered).
+ */
+typedef int (*jd_event_handler)(const struct jd_event *ev, void *arg);
+
 /*
  * One atomic change: the record's fields, its version check, the indexes
  * and counters that move with it, all applied by one server-side script.
@@ -134,6 +161,17 @@ struct jd_mutation {
 	size_t n_ops;
 	jd_req *req; /* the request on whose behalf (the audit entry's actor); NULL: system */
 	const char *action; /* what, for the audit trail: e.g. "example.note.create" */
+
+	/* ---- durable events (docs/plugins.md "Events"); zero: none ---- */
+	const struct jd_event_out *events; /* published with the change, or not at all */
+	size_t n_events;		   /* at most 16 */
+	/*
+	 * The event this mutation handles (the one a handler was given), or
+	 * NULL.  The core keys the mutation by the plugin and the event id
+	 * (leave idempotency_key NULL), so a redelivery changes nothing, and
+	 * acknowledges the event once the mutation is applied (or replayed).
+	 */
+	const struct jd_event *cause;
 };
 
 struct jd_mutate_result {
@@ -157,9 +195,10 @@ typedef void (*jd_mutate_cb)(int rc, const struct jd_mutate_result *res, void *a
  */
 typedef void (*jd_read_cb)(int rc, json_t *result, void *arg);
 
-/* ---- Events and timers ------------------------------------------------- */
+/* ---- Notices and timers ------------------------------------------------- */
 
-/* payload is borrowed: json_incref it to keep it. */
+/* A notice of the in-memory bus (not durable; see publish).  payload is borrowed: json_incref it
+ * to keep it. */
 typedef void (*jd_event_cb)(const char *name, json_t *payload, void *arg);
 typedef void (*jd_timer_cb)(void *arg);
 
@@ -203,7 +242,12 @@ struct jd_host {
 	int (*store_read)(jd_plugin_handle *self, const char *tenant, int argc, const char **argv,
 			  jd_read_cb cb, void *arg);
 
-	/* events: delivered on the loop, after the publisher returns */
+	/*
+	 * Notices: in memory, this process only, lost if it dies; delivered on
+	 * the loop after the publisher returns.  For what may be lost (timer
+	 * notices, "I am loaded"); anything another plugin must act on is a
+	 * durable event (jd_mutation.events).
+	 */
 	int (*subscribe)(jd_plugin_handle *self, const char *name, jd_event_cb cb, void *arg);
 	int (*publish)(jd_plugin_handle *self, const char *name, json_t *payload);
 
@@ -363,6 +407,21 @@ struct jd_host {
 	 * still record_visible's.  Returns 1 or 0.  NULL in an older host.
 	 */
 	int (*tenant_readable)(jd_req *req, const char *tenant, const char *parent);
+
+	/* ---- Durable events (docs/plugins.md "Events") ---- */
+	/*
+	 * on_event: call from init().  cb handles the durable events named
+	 * `name` of every tenant, read through the plugin's own consumer group
+	 * (the group is the plugin's name): at least once, in order per tenant,
+	 * one at a time per tenant.  NULL in a host older than these slots.
+	 */
+	int (*on_event)(jd_plugin_handle *self, const char *name, jd_event_handler cb, void *arg);
+	/*
+	 * Finishes an event the handler took without a mutation of its own (it
+	 * had nothing to change: JD_OK acknowledges it) or that failed (rc < 0:
+	 * delivered again later).  ev is invalid afterwards.
+	 */
+	void (*event_done)(jd_plugin_handle *self, const struct jd_event *ev, int rc);
 	void *reserved[1];
 };
 
