@@ -27,10 +27,11 @@
 #include "storage/redis.h"
 #include "storage/store.h"
 
-#define ID_MAX	       48
-#define KEY_MAX	       128
-#define TENANT_MAX     64
-#define DELIVERY_MAGIC 0x4a444556u /* "JDEV" */
+#define ID_MAX		  48
+#define KEY_MAX		  128
+#define TENANT_MAX	  64
+#define DELIVERY_MAGIC	  0x4a444556u /* "JDEV" */
+#define JD_EVENT_NAME_LOG 101	      /* an event name (100) and its NUL */
 
 /* KEYS[1] stream, KEYS[2] tries; ARGV group, entry id. */
 static const char ack_script[] = "redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])\n"
@@ -894,18 +895,39 @@ struct mutate_wrap {
 	struct delivery *d;
 	jd_mutate_cb cb;
 	void *arg;
+	char publisher[JD_EVENTS_GROUP_MAX];
+	char names[JD_STORE_EVENTS_MAX][JD_EVENT_NAME_LOG];
+	size_t n_names;
 };
+
+static void log_published(const struct mutate_wrap *w)
+{
+	for (size_t i = 0; i < w->n_names; i++)
+		jd_debug("event published", "plugin=%s tenant=%s event=%s", w->publisher,
+			 w->t->name, w->names[i]);
+}
 
 static void wrapped_mutated(int rc, const struct jd_mutate_result *res, void *arg)
 {
 	struct mutate_wrap *w = arg;
 
 	w->cb(rc, res, w->arg);
-	if (rc == JD_OK && !res->replayed && w->t != NULL && !w->t->e->stopped)
+	if (rc == JD_OK && !res->replayed && w->t != NULL && !w->t->e->stopped) {
+		log_published(w);
 		tenant_poll(w->t);
+	}
 	if (w->d != NULL)
 		delivery_finish(w->d, rc);
 	free(w);
+}
+
+/* What the log says once the mutation is applied. */
+static void wrap_names(struct mutate_wrap *w, const char *publisher, const struct jd_mutation *m)
+{
+	snprintf(w->publisher, sizeof(w->publisher), "%s", publisher ? publisher : "core");
+	for (size_t i = 0; i < m->n_events && i < JD_STORE_EVENTS_MAX; i++)
+		snprintf(w->names[w->n_names++], JD_EVENT_NAME_LOG, "%s",
+			 m->events[i].name ? m->events[i].name : "");
 }
 
 int jd_events_mutate(struct jd_events *e, void *owner, const char *publisher,
@@ -926,7 +948,10 @@ int jd_events_mutate(struct jd_events *e, void *owner, const char *publisher,
 	w = calloc(1, sizeof(*w));
 	if (w == NULL)
 		goto fail;
-	*w = (struct mutate_wrap){NULL, d, cb, arg};
+	w->d = d;
+	w->cb = cb;
+	w->arg = arg;
+	wrap_names(w, publisher, m);
 	if (m->n_events > 0 && (w->t = tenant_get(e, m->tenant)) != NULL)
 		tenant_register(w->t);
 	if (d != NULL) {

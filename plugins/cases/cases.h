@@ -117,6 +117,10 @@ struct mut {
 	char **owned;
 	size_t nowned, capowned;
 	int oom;
+	/* durable events: published with the change (payloads owned), and the one it handles */
+	struct jd_event_out events[4];
+	size_t nevents;
+	const struct jd_event *cause;
 };
 
 struct mut *mut_new(void);
@@ -127,6 +131,8 @@ void mut_setf(struct mut *m, const char *field, const char *fmt, ...)
 void mut_del(struct mut *m, const char *field);
 void mut_op(struct mut *m, enum jd_op_kind kind, const char *key, const char *member,
 	    const char *value);
+/* A durable event published with the change; payload is stolen. */
+void mut_event(struct mut *m, const char *name, json_t *payload);
 /* Submits m (which stays the caller's to free); JD_OK: cb runs later. */
 int mut_submit(struct mut *m, const char *tenant, const char *record, long long expect,
 	       const char *idem, jd_req *req, const char *action, jd_mutate_cb cb, void *arg);

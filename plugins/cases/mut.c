@@ -26,6 +26,8 @@ void mut_free(struct mut *m)
 	free(m->set);
 	free(m->del);
 	free(m->ops);
+	for (size_t i = 0; i < m->nevents; i++)
+		json_decref(m->events[i].payload);
 	free(m);
 }
 
@@ -122,13 +124,28 @@ void mut_op(struct mut *m, enum jd_op_kind kind, const char *key, const char *me
 	m->ops[m->nops++] = op;
 }
 
+void mut_event(struct mut *m, const char *name, json_t *payload)
+{
+	const size_t max = sizeof(m->events) / sizeof(m->events[0]);
+
+	if (payload == NULL || m->nevents == max) {
+		json_decref(payload);
+		m->oom = 1;
+		return;
+	}
+	m->events[m->nevents++] = (struct jd_event_out){name, payload};
+}
+
 int mut_submit(struct mut *m, const char *tenant, const char *record, long long expect,
 	       const char *idem, jd_req *req, const char *action, jd_mutate_cb cb, void *arg)
 {
 	const char *none[] = {NULL};
 
-	if (m->oom)
+	if (m->oom) {
+		if (m->cause != NULL) /* the event is finished all the same: delivered again */
+			host->event_done(self, m->cause, JD_E_NOMEM);
 		return JD_E_NOMEM;
+	}
 	if (m->set)
 		m->set[m->nset] = NULL; /* grow left room for it */
 	if (m->del)
@@ -143,6 +160,9 @@ int mut_submit(struct mut *m, const char *tenant, const char *record, long long 
 							      .ops = m->ops,
 							      .n_ops = m->nops,
 							      .req = req,
-							      .action = action},
+							      .action = action,
+							      .events = m->events,
+							      .n_events = m->nevents,
+							      .cause = m->cause},
 				  cb, arg);
 }
