@@ -15,6 +15,7 @@
 #include "audit/audit_routes.h"
 #include "host/bus.h"
 #include "host/events.h"
+#include "host/events_routes.h"
 #include "runtime/config.h"
 #include "security/keyring.h"
 #include "security/keys_routes.h"
@@ -252,6 +253,7 @@ static int start_core(struct jd_server *srv, char *err, size_t errlen)
 	if (jd_users_register(srv, err, errlen) != JD_OK ||
 	    jd_tokens_register(srv, err, errlen) != JD_OK ||
 	    jd_audit_routes_register(srv, err, errlen) != JD_OK ||
+	    jd_events_routes_register(srv, err, errlen) != JD_OK ||
 	    jd_keys_routes_register(srv, err, errlen) != JD_OK ||
 	    jd_org_tenants_register(srv, err, errlen) != JD_OK ||
 	    jd_org_units_register(srv, err, errlen) != JD_OK ||
