@@ -101,7 +101,8 @@ struct tenant {
 	struct jd_events *e;
 	char name[TENANT_MAX + 1];
 	char stream[KEY_MAX], dead[KEY_MAX], tries[KEY_MAX];
-	struct lane *lanes; /* n_groups */
+	struct lane *lanes; /* n_lanes: one per group */
+	size_t n_lanes;
 	int registered, registering;
 	int has_last;
 	struct jd_events_tenant_stats last;
@@ -228,27 +229,40 @@ static struct tenant *tenant_find(struct jd_events *e, const char *name)
 	return NULL;
 }
 
+/* One lane per group; groups added since (a tenant published before start) get theirs. */
+static int tenant_lanes(struct tenant *t, size_t had)
+{
+	size_t n = t->e->n_groups;
+	struct lane *l = realloc(t->lanes, (n ? n : 1) * sizeof(*l));
+
+	if (l == NULL)
+		return JD_E_NOMEM;
+	t->lanes = l;
+	t->n_lanes = n;
+	for (size_t g = had; g < n; g++) {
+		memset(&l[g], 0, sizeof(l[g]));
+		l[g].t = t;
+		l[g].group = g;
+		l[g].from_pel = 1; /* what this consumer was given before: none yet, cheap */
+	}
+	return JD_OK;
+}
+
 static struct tenant *tenant_new(struct jd_events *e, const char *name)
 {
 	struct tenant *t = calloc(1, sizeof(*t));
 
 	if (t == NULL)
 		return NULL;
-	t->lanes = calloc(e->n_groups ? e->n_groups : 1, sizeof(*t->lanes));
-	if (t->lanes == NULL) {
+	t->e = e;
+	if (tenant_lanes(t, 0) != JD_OK) {
 		free(t);
 		return NULL;
 	}
-	t->e = e;
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	snprintf(t->stream, sizeof(t->stream), "jd:{%s}:%s", name, JD_STORE_EVENTS_KEY);
 	snprintf(t->dead, sizeof(t->dead), "jd:{%s}:%s", name, JD_EVENTS_DEAD_KEY);
 	snprintf(t->tries, sizeof(t->tries), "jd:{%s}:%s", name, JD_EVENTS_TRIES_KEY);
-	for (size_t g = 0; g < e->n_groups; g++) {
-		t->lanes[g].t = t;
-		t->lanes[g].group = g;
-		t->lanes[g].from_pel = 1; /* what this consumer was given before: none yet, cheap */
-	}
 	return t;
 }
 
@@ -271,7 +285,7 @@ static struct tenant *tenant_get(struct jd_events *e, const char *name)
 
 static void tenant_poll(struct tenant *t)
 {
-	for (size_t g = 0; g < t->e->n_groups; g++)
+	for (size_t g = 0; g < t->n_lanes; g++)
 		lane_poll(&t->lanes[g]);
 }
 
@@ -675,7 +689,7 @@ static void counted(int rc, const struct jd_events_tenant_stats *st, void *arg)
 
 static void tenant_sweep(struct tenant *t)
 {
-	for (size_t g = 0; g < t->e->n_groups; g++)
+	for (size_t g = 0; g < t->n_lanes; g++)
 		lane_claim(&t->lanes[g]);
 	(void)jd_events_tenant_stats(t->e->r, t->name, 1, counted, t);
 }
@@ -764,6 +778,9 @@ int jd_events_start(struct jd_events *e)
 	if (e == NULL)
 		return JD_E_INVALID;
 	e->started = 1;
+	for (size_t i = 0; i < e->n_tenants; i++)
+		if (tenant_lanes(e->tenants[i], e->tenants[i]->n_lanes) != JD_OK)
+			return JD_E_NOMEM;
 	if (e->n_groups == 0)
 		return JD_OK; /* nothing subscribes: nothing to read (publishing needs no timer) */
 	if (add_timer(e->poll_ev, e->o.poll_ms) != JD_OK ||
@@ -793,7 +810,7 @@ void jd_events_free(struct jd_events *e)
 	for (size_t i = 0; i < e->n_tenants; i++) {
 		struct tenant *t = e->tenants[i];
 
-		for (size_t g = 0; g < e->n_groups; g++) {
+		for (size_t g = 0; g < t->n_lanes; g++) {
 			delivery_free(t->lanes[g].cur); /* a handler that never finished */
 			batch_free(&t->lanes[g]);
 		}
