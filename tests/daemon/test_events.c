@@ -24,59 +24,25 @@
 #include "storage/redis.h"
 #include "storage/store.h"
 
-struct fx {
-	struct event_base *base;
-	char dir[64];
-	char url[PATH_MAX + 16];
-	char sock[PATH_MAX];
-	pid_t pid;
-	struct jd_redis *r;
-	struct jd_store *s;
-	redisContext *sync; /* for setting up and looking */
-};
-
-static struct fx *F;
+static struct store_fx *F;
+static redisContext *SYNC; /* for setting up and looking */
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct jd_redis_opts o = {.command_timeout_ms = 2000,
-				  .connect_timeout_ms = 1000,
-				  .backoff_min_ms = 10,
-				  .backoff_max_ms = 100};
+	char sock[PATH_MAX];
 
-	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/jdtest-events-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->sock, sizeof(f->sock), "%s/redis.sock", f->dir);
-	snprintf(f->url, sizeof(f->url), "unix://%s", f->sock);
-	f->pid = spawn_server(f->dir, NULL);
-	f->base = event_base_new();
-	assert_non_null(f->base);
-	o.url = f->url;
-	f->r = jd_redis_new(f->base, &o);
-	assert_non_null(f->r);
-	f->s = jd_store_new(f->r);
-	assert_non_null(f->s);
-	assert_true(run_until_state(f->base, f->r, JD_REDIS_OK, 2000));
-	f->sync = redisConnectUnix(f->sock);
-	assert_true(f->sync != NULL && f->sync->err == 0);
-	F = f;
-	*state = f;
+	F = store_fx_new("events");
+	snprintf(sock, sizeof(sock), "%s/redis.sock", F->dir);
+	SYNC = redisConnectUnix(sock);
+	assert_true(SYNC != NULL && SYNC->err == 0);
+	*state = F;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-
-	redisFree(f->sync);
-	jd_store_free(f->s);
-	jd_redis_free(f->r);
-	event_base_free(f->base);
-	kill_server(&f->pid);
-	rm_tree(f->dir);
-	free(f);
+	redisFree(SYNC);
+	store_fx_free(*state);
 	F = NULL;
 	return 0;
 }
@@ -90,7 +56,7 @@ static long long sync_int(const char *fmt, ...)
 	long long v;
 
 	va_start(ap, fmt);
-	r = redisvCommand(F->sync, fmt, ap);
+	r = redisvCommand(SYNC, fmt, ap);
 	va_end(ap);
 	assert_non_null(r);
 	assert_int_equal(r->type, REDIS_REPLY_INTEGER);
@@ -105,7 +71,7 @@ static void sync_ok(const char *fmt, ...)
 	redisReply *r;
 
 	va_start(ap, fmt);
-	r = redisvCommand(F->sync, fmt, ap);
+	r = redisvCommand(SYNC, fmt, ap);
 	va_end(ap);
 	assert_non_null(r);
 	assert_int_not_equal(r->type, REDIS_REPLY_ERROR);
@@ -141,7 +107,7 @@ static int mutate_from(const struct jd_mutation *m, const struct jd_store_origin
 /* field `name` of the stream entry i of jd:{t1}:events, copied into out */
 static void entry_field(size_t i, const char *name, char *out, size_t len)
 {
-	redisReply *r = redisCommand(F->sync, "XRANGE jd:{t1}:events - +");
+	redisReply *r = redisCommand(SYNC, "XRANGE jd:{t1}:events - +");
 
 	out[0] = '\0';
 	assert_non_null(r);
