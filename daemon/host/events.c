@@ -595,9 +595,11 @@ static void lane_deliver(struct lane *l, unsigned attempt)
 	d->in_handler = 1;
 	rc = s->cb(&d->pub, s->arg);
 	d->in_handler = 0;
-	if (rc != JD_OK)
-		delivery_finish(d, rc);
-	else if (d->finished)
+	if (rc != JD_OK && !d->finished) {
+		d->finished = 1;
+		d->rc = rc;
+	}
+	if (d->finished) /* during the handler, or by its return */
 		delivery_complete(d);
 }
 
