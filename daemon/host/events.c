@@ -15,6 +15,7 @@
  */
 #include "host/events.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -689,11 +690,17 @@ static void counted(int rc, const struct jd_events_tenant_stats *st, void *arg)
 			 st->trimmed, st->length);
 }
 
+/* A consumer (a former process) with nothing pending, silent ten claim times: forgotten. */
+static unsigned forget_idle_ms(const struct jd_events *e)
+{
+	return e->o.claim_idle_ms > UINT_MAX / 10 ? UINT_MAX : e->o.claim_idle_ms * 10;
+}
+
 static void tenant_sweep(struct tenant *t)
 {
 	for (size_t g = 0; g < t->n_lanes; g++)
 		lane_claim(&t->lanes[g]);
-	(void)jd_events_tenant_stats(t->e->r, t->name, 1, counted, t);
+	(void)jd_events_tenant_stats(t->e->r, t->name, 1, forget_idle_ms(t->e), counted, t);
 }
 
 static void registry_read(int rc, redisReply *reply, void *arg)

@@ -256,7 +256,7 @@ static void get_events(jd_req *req, void *arg)
 	c = call_new(req, 0);
 	if (c == NULL)
 		return;
-	rc = jd_events_tenant_stats(req->srv->redis, c->tenant, 0, tenant_counted, c);
+	rc = jd_events_tenant_stats(req->srv->redis, c->tenant, 0, 0, tenant_counted, c);
 	if (rc != JD_OK) {
 		jd_reply_rc(req, rc, "events");
 		call_free(c);

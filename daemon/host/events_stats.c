@@ -24,7 +24,11 @@
 
 #define KEY_MAX 128
 
-/* KEYS[1] the stream, KEYS[2] its dead letters; ARGV[1] "1": trim. */
+/*
+ * KEYS[1] the stream, KEYS[2] its dead letters; ARGV[1] "1": trim; ARGV[2]
+ * milliseconds after which a consumer with nothing pending is forgotten
+ * (XGROUP DELCONSUMER: each process is a new consumer; "0": never).
+ */
 static const char stats_script[] =
     "local function pid(s)\n"
     "  local a, b = string.match(s, '^(%d+)-(%d+)$')\n"
@@ -46,6 +50,15 @@ static const char stats_script[] =
     "  local h = {}\n"
     "  for i = 1, #g, 2 do h[g[i]] = g[i + 1] end\n"
     "  local last = h['last-delivered-id']\n"
+    "  if ARGV[1] == '1' and tonumber(ARGV[2]) > 0 then\n"
+    "    for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], h['name'])) do\n"
+    "      local ch = {}\n"
+    "      for i = 1, #c, 2 do ch[c[i]] = c[i + 1] end\n"
+    "      if ch['pending'] == 0 and ch['idle'] > tonumber(ARGV[2]) then\n"
+    "        redis.call('XGROUP', 'DELCONSUMER', KEYS[1], h['name'], ch['name'])\n"
+    "      end\n"
+    "    end\n"
+    "  end\n"
     "  local p = redis.call('XPENDING', KEYS[1], h['name'])\n"
     "  local floor = nil\n"
     "  if p[1] > 0 then floor = p[2] end\n"
@@ -136,11 +149,11 @@ static void stats_reply(int rc, redisReply *reply, void *arg)
 	free(c);
 }
 
-int jd_events_tenant_stats(struct jd_redis *r, const char *tenant, int trim, jd_events_stats_cb cb,
-			   void *arg)
+int jd_events_tenant_stats(struct jd_redis *r, const char *tenant, int trim,
+			   unsigned forget_idle_ms, jd_events_stats_cb cb, void *arg)
 {
-	char stream[KEY_MAX], dead[KEY_MAX];
-	const char *argv[] = {"EVAL", stats_script, "2", stream, dead, trim ? "1" : "0"};
+	char stream[KEY_MAX], dead[KEY_MAX], forget[16];
+	const char *argv[] = {"EVAL", stats_script, "2", stream, dead, trim ? "1" : "0", forget};
 	struct stats_call *c;
 	int rc;
 
@@ -148,12 +161,13 @@ int jd_events_tenant_stats(struct jd_redis *r, const char *tenant, int trim, jd_
 		return JD_E_INVALID;
 	snprintf(stream, sizeof(stream), "jd:{%s}:%s", tenant, JD_STORE_EVENTS_KEY);
 	snprintf(dead, sizeof(dead), "jd:{%s}:%s", tenant, JD_EVENTS_DEAD_KEY);
+	snprintf(forget, sizeof(forget), "%u", forget_idle_ms);
 	c = malloc(sizeof(*c));
 	if (c == NULL)
 		return JD_E_NOMEM;
 	c->cb = cb;
 	c->arg = arg;
-	rc = jd_redis_command(r, 6, argv, NULL, stats_reply, c);
+	rc = jd_redis_command(r, 7, argv, NULL, stats_reply, c);
 	if (rc != JD_OK)
 		free(c);
 	return rc;

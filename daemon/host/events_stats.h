@@ -38,9 +38,11 @@ typedef void (*jd_events_stats_cb)(int rc, const struct jd_events_tenant_stats *
  * Reads the stats of tenant's stream in one script and, with trim, trims
  * it first (XTRIM MINID): to the oldest entry some group still has
  * pending or has not been delivered; nothing when the stream has no
- * group.  JD_OK: cb runs exactly once, later.  Otherwise cb does not run.
+ * group.  With trim and forget_idle_ms > 0, it also forgets the consumers
+ * (former processes) with nothing pending idle longer than that.  JD_OK:
+ * cb runs exactly once, later.  Otherwise cb does not run.
  */
-int jd_events_tenant_stats(struct jd_redis *r, const char *tenant, int trim, jd_events_stats_cb cb,
-			   void *arg);
+int jd_events_tenant_stats(struct jd_redis *r, const char *tenant, int trim,
+			   unsigned forget_idle_ms, jd_events_stats_cb cb, void *arg);
 
 #endif

@@ -244,12 +244,17 @@ static void stats_cb(int rc, const struct jd_events_tenant_stats *st, void *arg)
 		s->st = *st;
 }
 
-static void stats(int trim, struct sres *s)
+static void stats_forgetting(int trim, unsigned forget_ms, struct sres *s)
 {
 	memset(s, 0, sizeof(*s));
-	assert_int_equal(jd_events_tenant_stats(F->r, "t1", trim, stats_cb, s), JD_OK);
+	assert_int_equal(jd_events_tenant_stats(F->r, "t1", trim, forget_ms, stats_cb, s), JD_OK);
 	assert_true(run_until(F->base, &s->done, 3000));
 	assert_int_equal(s->rc, JD_OK);
+}
+
+static void stats(int trim, struct sres *s)
+{
+	stats_forgetting(trim, 0, s);
 }
 
 static const struct jd_events_group_stats *group(const struct sres *s, const char *name)
@@ -321,6 +326,39 @@ static void test_trim_keeps_what_a_group_needs(void **state)
 	assert_int_equal(group(&s, "a")->oldest_ms, 0);
 }
 
+static long long consumers(void)
+{
+	redisReply *r = redisCommand(SYNC, "XINFO CONSUMERS jd:{t1}:events a");
+	long long n;
+
+	assert_non_null(r);
+	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+	n = (long long)r->elements;
+	freeReplyObject(r);
+	return n;
+}
+
+/* Former processes with nothing pending are forgotten; one with a pending entry stays. */
+static void test_idle_consumers_forgotten(void **state)
+{
+	struct sres s;
+	uint64_t deadline = now_ms() + 3000;
+
+	(void)state;
+	add_entries(2);
+	sync_ok("XGROUP CREATE jd:{t1}:events a 0");
+	sync_ok("XREADGROUP GROUP a old COUNT 1 STREAMS jd:{t1}:events >");
+	sync_ok("XACK jd:{t1}:events a 1-0");
+	sync_ok("XREADGROUP GROUP a busy COUNT 1 STREAMS jd:{t1}:events >");
+	assert_int_equal(consumers(), 2);
+	stats_forgetting(0, 1, &s); /* no trim: forgets nothing */
+	assert_int_equal(consumers(), 2);
+	while (consumers() == 2 && now_ms() < deadline)
+		stats_forgetting(1, 1, &s);
+	assert_int_equal(consumers(), 1);
+	assert_int_equal(group(&s, "a")->pending, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +368,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_event_key_replays, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_no_group_no_trim, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_trim_keeps_what_a_group_needs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_idle_consumers_forgotten, setup, teardown),
 	};
 
 	jd_log_set_level("err");
