@@ -33,6 +33,7 @@
 #define TENANT_MAX	  64
 #define DELIVERY_MAGIC	  0x4a444556u /* "JDEV" */
 #define JD_EVENT_NAME_LOG 101	      /* an event name (100) and its NUL */
+#define QUIET_MAX	  8	      /* an idle lane is read every 8 ticks at the least */
 
 /* KEYS[1] stream, KEYS[2] tries; ARGV group, entry id. */
 static const char ack_script[] = "redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])\n"
@@ -96,6 +97,8 @@ struct lane {
 	size_t n, next;
 	int full; /* the batch was as large as asked: read again at once */
 	struct delivery *cur;
+	unsigned quiet; /* ticks an idle lane lets pass: doubles to QUIET_MAX, 0 after work */
+	unsigned skip;	/* ticks left to let pass */
 };
 
 struct tenant {
@@ -370,6 +373,20 @@ static void lane_create(struct lane *l)
 		l->busy = 1;
 }
 
+/*
+ * An idle lane is read less often (every tick, then every 2, 4, ... up to
+ * QUIET_MAX ticks); a lane that found work, a local publish and a claim
+ * read at once.
+ */
+static void lane_quiet(struct lane *l, int idle)
+{
+	if (!idle)
+		l->quiet = 0;
+	else
+		l->quiet = l->quiet == 0 ? 1 : l->quiet * 2 > QUIET_MAX ? QUIET_MAX : l->quiet * 2;
+	l->skip = l->quiet;
+}
+
 static void batch_read(int rc, redisReply *reply, void *arg)
 {
 	struct lane *l = arg;
@@ -389,6 +406,7 @@ static void batch_read(int rc, redisReply *reply, void *arg)
 		return;
 	}
 	l->full = l->n >= e->o.batch;
+	lane_quiet(l, l->n == 0 && !l->from_pel);
 	if (l->n == 0 && l->from_pel) {
 		l->from_pel = 0; /* nothing of ours pending: read what is new */
 		l->busy = 0;
@@ -739,8 +757,16 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	for (size_t i = 0; i < e->n_tenants && !e->stopped; i++)
-		tenant_poll(e->tenants[i]);
+	for (size_t i = 0; i < e->n_tenants && !e->stopped; i++) {
+		struct tenant *t = e->tenants[i];
+
+		for (size_t g = 0; g < t->n_lanes; g++) {
+			if (t->lanes[g].skip > 0)
+				t->lanes[g].skip--;
+			else
+				lane_poll(&t->lanes[g]);
+		}
+	}
 }
 
 /* ---- life cycle ------------------------------------------------------------------------------ */
