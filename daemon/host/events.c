@@ -478,6 +478,7 @@ static int lane_dead_letter(struct lane *l, const struct entry *en, const char *
 			      en->payload ? en->payload : "{}",
 			      n,
 			      error};
+	char q[100];
 	int rc;
 
 	snprintf(n, sizeof(n), "%u", attempts);
@@ -485,10 +486,9 @@ static int lane_dead_letter(struct lane *l, const struct entry *en, const char *
 	if (rc == JD_OK) {
 		l->t->e->dead_lettered++;
 		jd_warn("events: event dead-lettered",
-			"tenant=%s group=%s event=%s id=%s attempts=%u "
-			"error=%s",
-			l->t->name, lane_group(l), en->name ? en->name : "-", event_id, attempts,
-			error);
+			"tenant=%s group=%s event=%s id=%s attempts=%u error=%s", l->t->name,
+			lane_group(l), en->name ? en->name : "-", event_id, attempts,
+			jd_log_quote(q, sizeof(q), error));
 	}
 	return rc;
 }
