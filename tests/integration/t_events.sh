@@ -126,7 +126,12 @@ equals "each effect once" \
 	"$(R HGETALL "$EFFECTS" | paste - - | sort -t- -k1,1n -k2,2n | tail -n 20 | awk '$2 == 1' | wc -l)" 20
 echo "# handled by pid: $(grep -ho 'probe handles id=[^ ]* attempt=1 pid=[0-9]*' "$JD_DIR/jiandud.log" "$JD_DIR/jiandud2.log" | sed 's/.*pid=//' | sort | uniq -c | tr '\n' ' ')"
 kill -TERM "$PID2"
-wait "$PID2" || true
+st=0
+wait "$PID2" || st=$?
+equals "the second process stops cleanly" "$st" 0
+if grep -q "Sanitizer" "$JD_DIR/jiandud2.log"; then
+	not_ok "sanitizer report (second process): $(grep -m3 -A8 Sanitizer "$JD_DIR/jiandud2.log")"
+fi
 
 jd_stop
 equals "SIGTERM: exit 0" "$JD_EXIT" 0
