@@ -4,10 +4,11 @@
  * plugin does: export a descriptor, declare config keys, register routes
  * with their fields and permissions, change records with one atomic store
  * mutation (version check, idempotency key, index and counter in the same
- * step), read them back, publish and subscribe to events.
+ * step), read them back, publish a durable event with a mutation and
+ * handle it (the event's own mutation, keyed by the event).
  *
  * This file holds the descriptor, the config keys, the route table, init
- * and fini, the hello route and the event subscription; notes.c the note
+ * and fini, the hello route and the durable event handler; notes.c the note
  * routes, scope.c record scope, secrets.c sealed fields, record keys and
  * blind indexes; example.h what they share.
  *
