@@ -9,7 +9,7 @@
  *   seq     decimal, 1, 2, 3, ... per tenant
  *   time    RFC 3339 UTC with milliseconds
  *   actor   principal name          cred    cert | token | none
- *   source  client address          action  e.g. "example.note.create"
+ *   source  client address          action  e.g. "<plugin>.note.create"
  *   target  record key or route     req     request id
  *   outcome ok | denied | conflict | error
  *   digest  hex SHA-256 of the change's canonical JSON (never plaintext of sealed fields)

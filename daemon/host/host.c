@@ -9,6 +9,7 @@
 
 #include "security/auth.h"
 #include "host/bus.h"
+#include "host/events.h"
 #include "runtime/config.h"
 #include "runtime/log.h"
 #include "org/org_conflicts.h"
@@ -138,22 +139,36 @@ host_reply_error(jd_req *req, int status, const char *code, const char *fmt, ...
 	jd_reply_error(req, status, code, "%s", msg);
 }
 
+static void host_event_done(jd_plugin_handle *self, const struct jd_event *ev, int rc);
+
 static int host_store_mutate(jd_plugin_handle *self, const struct jd_mutation *m, jd_mutate_cb cb,
 			     void *arg)
 {
 	struct jd_mutation c;
 	char action[96];
+	int rc = JD_OK;
 
-	if (self->srv->store == NULL)
-		return JD_E_UNAVAILABLE; /* shutting down */
-	if (m != NULL && m->tenant != NULL && strcmp(m->tenant, JD_SYSTEM_TENANT) == 0)
-		return JD_E_FORBIDDEN; /* users, tokens and tenants are the core's */
-	if (m == NULL || m->action != NULL)
-		return jd_store_mutate(self->srv->store, m, cb, arg);
-	/* the audit entry names at least the plugin that made the change */
+	if (m == NULL)
+		return JD_E_INVALID;
+	if (self->srv->store == NULL || self->srv->events == NULL)
+		rc = JD_E_UNAVAILABLE; /* shutting down */
+	else if (m->tenant != NULL && strcmp(m->tenant, JD_SYSTEM_TENANT) == 0)
+		rc = JD_E_FORBIDDEN; /* users, tokens and tenants are the core's */
+	if (rc != JD_OK) {
+		/* an event handled is finished all the same */
+		if (m->cause != NULL)
+			host_event_done(self, m->cause, rc);
+		return rc;
+	}
 	c = *m;
-	snprintf(action, sizeof(action), "%s.mutate", self->name);
-	c.action = action;
+	if (m->action == NULL) {
+		/* the audit entry names at least the plugin that made the change */
+		snprintf(action, sizeof(action), "%s.mutate", self->name);
+		c.action = action;
+	}
+	/* events, published or handled, go through the outbox */
+	if (c.n_events > 0 || c.cause != NULL)
+		return jd_events_mutate(self->srv->events, self, self->name, &c, cb, arg);
 	return jd_store_mutate(self->srv->store, &c, cb, arg);
 }
 
@@ -176,6 +191,19 @@ static int host_publish(jd_plugin_handle *self, const char *name, json_t *payloa
 {
 	jd_debug("event published", "plugin=%s event=%s", self->name, name);
 	return jd_bus_publish(self->srv->bus, name, payload);
+}
+
+static int host_on_event(jd_plugin_handle *self, const char *name, jd_event_handler cb, void *arg)
+{
+	if (self->srv->events == NULL)
+		return JD_E_UNAVAILABLE;
+	return jd_events_subscribe(self->srv->events, self, self->name, name, cb, arg);
+}
+
+static void host_event_done(jd_plugin_handle *self, const struct jd_event *ev, int rc)
+{
+	if (self->srv->events != NULL)
+		jd_events_done(self->srv->events, self, ev, rc);
 }
 
 static uint64_t host_timer_add(jd_plugin_handle *self, unsigned ms, int repeat, jd_timer_cb cb,
@@ -565,8 +593,11 @@ static int host_mut_submit(jd_plugin_handle *self, struct jd_mut *m, const struc
 	if (what == NULL)
 		return JD_E_INVALID;
 	c = *what;
-	if ((rc = jd_mut_fill(m, &c)) != JD_OK)
+	if ((rc = jd_mut_fill(m, &c)) != JD_OK) {
+		if (c.cause != NULL) /* an event handled is finished all the same */
+			host_event_done(self, c.cause, rc);
 		return rc;
+	}
 	return host_store_mutate(self, &c, cb, arg);
 }
 
@@ -610,6 +641,8 @@ static const struct jd_host host = {
     .org_conflicts = host_org_conflicts,
     .org_tenants = host_org_tenants,
     .tenant_readable = host_tenant_readable,
+    .on_event = host_on_event,
+    .event_done = host_event_done,
     /* ---- domain services (daemon/services/) ---- */
     .mut_new = jd_mut_new,
     .mut_free = jd_mut_free,
@@ -619,6 +652,7 @@ static const struct jd_host host = {
     .mut_op = jd_mut_op,
     .mut_fail = jd_mut_fail,
     .mut_ops = jd_mut_ops,
+    .mut_event = jd_mut_event,
     .mut_submit = host_mut_submit,
     .day_parse = jd_day_parse,
     .day_format = jd_day_format,

@@ -8,6 +8,7 @@
 
 #include "host/bus.h"
 #include "host/plugin_abi.h"
+#include "host/events.h"
 #include "runtime/config.h"
 #include "runtime/log.h"
 #include "security/permissions.h"
@@ -242,6 +243,7 @@ static void fini_one(struct jd_plugin_handle *h)
 	h->initialized = 0;
 	jd_timer_cancel_all(&h->timers);
 	jd_bus_unsubscribe_owner(h->srv->bus, h);
+	jd_events_forget(h->srv->events, h);
 	jd_router_remove_owner(h->srv->router, h->name);
 	jd_info("plugin stopped", "plugin=%s", h->name);
 }
@@ -256,6 +258,7 @@ static void abandon(struct jd_plugin_handle *h, int init_rc)
 	}
 	jd_router_remove_owner(h->srv->router, h->name);
 	jd_bus_unsubscribe_owner(h->srv->bus, h);
+	jd_events_forget(h->srv->events, h);
 	jd_timer_cancel_all(&h->timers);
 }
 

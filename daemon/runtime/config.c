@@ -58,6 +58,11 @@ static const struct opt opts[] = {
     {"plugins", "load", OPT_STRING, F(plugins_load), "", 0, 0, 0},
     {"security", "keyring", OPT_PATH, F(keyring), "keyring", 0, 0, 0},
     {"security", "min_key_version", OPT_UINT, F(min_key_version), "1", 1, 2147483647u, 0},
+    {"events", "poll_ms", OPT_UINT, F(events_poll_ms), "500", 10, 600000, 0},
+    {"events", "sweep_ms", OPT_UINT, F(events_sweep_ms), "5000", 100, 3600000, 0},
+    {"events", "claim_idle_ms", OPT_UINT, F(events_claim_idle_ms), "60000", 100, 86400000, 0},
+    {"events", "max_attempts", OPT_UINT, F(events_max_attempts), "5", 1, 1000, 0},
+    {"events", "batch", OPT_UINT, F(events_batch), "32", 1, 1000, 0},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))

@@ -57,6 +57,12 @@ struct jd_config {
 	/* [security] */
 	char *keyring;
 	unsigned min_key_version;
+	/* [events] (durable events between plugins) */
+	unsigned events_poll_ms;
+	unsigned events_sweep_ms;
+	unsigned events_claim_idle_ms;
+	unsigned events_max_attempts;
+	unsigned events_batch;
 
 	/* [plugin.<name>] sections, checked against each plugin's keys at load */
 	struct jd_plugin_setting *plugin_settings;

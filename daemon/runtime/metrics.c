@@ -8,6 +8,7 @@
 
 #include "audit/audit_refusals.h"
 #include "host/bus.h"
+#include "host/events.h"
 #include "transport/listener.h"
 #include "storage/redis.h"
 #include "transport/server.h"
@@ -130,6 +131,44 @@ static void render_redis(struct evbuffer *b, struct jd_server *srv)
 			    (unsigned long long)s->connects);
 }
 
+/* Durable events: gauges as of the last sweep (events.sweep_ms), counters of this process. */
+static void render_events(struct evbuffer *b, struct jd_server *srv)
+{
+	struct jd_events_totals t;
+
+	if (srv->events == NULL)
+		return;
+	jd_events_totals(srv->events, &t);
+	evbuffer_add_printf(b,
+			    "# HELP jiandu_events_backlog Durable events a group has not "
+			    "acknowledged (pending and undelivered), over all tenants.\n"
+			    "# TYPE jiandu_events_backlog gauge\n"
+			    "# HELP jiandu_events_pending Durable events delivered to a consumer "
+			    "and not acknowledged.\n# TYPE jiandu_events_pending gauge\n"
+			    "# HELP jiandu_events_oldest_pending_seconds Age of the oldest event "
+			    "a group has not acknowledged.\n"
+			    "# TYPE jiandu_events_oldest_pending_seconds gauge\n");
+	for (size_t i = 0; i < t.n_groups; i++) {
+		evbuffer_add_printf(b, "jiandu_events_backlog{group=\"%s\"} %lld\n", t.g[i].name,
+				    t.g[i].backlog);
+		evbuffer_add_printf(b, "jiandu_events_pending{group=\"%s\"} %lld\n", t.g[i].name,
+				    t.g[i].pending);
+		evbuffer_add_printf(b, "jiandu_events_oldest_pending_seconds{group=\"%s\"} %.3f\n",
+				    t.g[i].name, (double)t.g[i].oldest_ms / 1000.0);
+	}
+	evbuffer_add_printf(b,
+			    "# HELP jiandu_events_dead_letters Events in the dead letters, over "
+			    "all tenants.\n# TYPE jiandu_events_dead_letters gauge\n"
+			    "jiandu_events_dead_letters %lld\n"
+			    "# TYPE jiandu_events_handled_total counter\n"
+			    "jiandu_events_handled_total %llu\n"
+			    "# TYPE jiandu_events_failed_total counter\n"
+			    "jiandu_events_failed_total %llu\n"
+			    "# TYPE jiandu_events_dead_lettered_total counter\n"
+			    "jiandu_events_dead_lettered_total %llu\n",
+			    t.dead, t.handled, t.failed, t.dead_lettered);
+}
+
 char *jd_metrics_render(struct jd_server *srv, size_t *len)
 {
 	struct evbuffer *b = evbuffer_new();
@@ -145,9 +184,12 @@ char *jd_metrics_render(struct jd_server *srv, size_t *len)
 	render_listener(b, srv->api);
 	render_redis(b, srv);
 	evbuffer_add_printf(b,
+			    "# HELP jiandu_events_published_total Notices published on the "
+			    "in-memory bus (not durable).\n"
 			    "# TYPE jiandu_events_published_total counter\n"
 			    "jiandu_events_published_total %llu\n",
 			    jd_bus_published(srv->bus));
+	render_events(b, srv);
 	evbuffer_add_printf(b,
 			    "# HELP jiandu_audit_refusals_dropped_total Refused requests not "
 			    "audited: over the per-source or total cap a minute.\n"

@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include "services/svc_mut.h"
+#include "storage/store.h"
+
+_Static_assert(JD_MUT_EVENTS_MAX == JD_STORE_EVENTS_MAX, "a builder holds what one mutation takes");
 
 struct jd_mut *jd_mut_new(void)
 {
@@ -21,6 +24,8 @@ void jd_mut_free(struct jd_mut *m)
 	free(m->set);
 	free(m->del);
 	free(m->ops);
+	for (size_t i = 0; i < m->nevents; i++)
+		json_decref(m->events[i].payload);
 	free(m);
 }
 
@@ -123,6 +128,23 @@ void jd_mut_fail(struct jd_mut *m)
 		m->oom = 1;
 }
 
+void jd_mut_event(struct jd_mut *m, const char *name, json_t *payload)
+{
+	const char *n;
+
+	if (m == NULL) {
+		json_decref(payload);
+		return;
+	}
+	n = own(m, name);
+	if (n == NULL || payload == NULL || m->nevents == JD_MUT_EVENTS_MAX) {
+		json_decref(payload);
+		m->oom = 1;
+		return;
+	}
+	m->events[m->nevents++] = (struct jd_event_out){n, payload};
+}
+
 const struct jd_op *jd_mut_ops(const struct jd_mut *m, size_t *n)
 {
 	*n = m ? m->nops : 0;
@@ -143,5 +165,9 @@ int jd_mut_fill(struct jd_mut *m, struct jd_mutation *out)
 	out->del = m->del;
 	out->ops = m->ops;
 	out->n_ops = m->nops;
+	if (m->nevents > 0) {
+		out->events = m->events;
+		out->n_events = m->nevents;
+	}
 	return JD_OK;
 }

@@ -11,6 +11,9 @@
 
 #include <jiandu/plugin.h>
 
+/* as many events as the store takes in one mutation (JD_STORE_EVENTS_MAX) */
+#define JD_MUT_EVENTS_MAX 16
+
 struct jd_mut {
 	const char **set; /* field, value pairs, NULL-terminated by jd_mut_fill */
 	size_t nset, capset;
@@ -21,6 +24,9 @@ struct jd_mut {
 	char **owned;
 	size_t nowned, capowned;
 	int oom;
+	/* durable events published with the change (names owned, payloads held) */
+	struct jd_event_out events[JD_MUT_EVENTS_MAX];
+	size_t nevents;
 };
 
 struct jd_mut *jd_mut_new(void);
@@ -32,10 +38,12 @@ void jd_mut_del(struct jd_mut *m, const char *field);
 void jd_mut_op(struct jd_mut *m, enum jd_op_kind kind, const char *key, const char *member,
 	       const char *value);
 void jd_mut_fail(struct jd_mut *m);
+/* A durable event published with the change (docs/plugins.md "Events"); payload is stolen. */
+void jd_mut_event(struct jd_mut *m, const char *name, json_t *payload);
 const struct jd_op *jd_mut_ops(const struct jd_mut *m, size_t *n);
 /*
- * Points out's set, del, ops and n_ops at m's (valid while m lives and is
- * not changed).  JD_OK, or JD_E_NOMEM when m ran out of memory.
+ * Points out's set, del, ops and n_ops at m's, and its events when m has
+ * any (valid while m lives and is not changed).  JD_OK, or JD_E_NOMEM when m ran out of memory.
  */
 int jd_mut_fill(struct jd_mut *m, struct jd_mutation *out);
 

@@ -32,13 +32,16 @@
 #define TENANT_MAX 64
 #define KEY_MAX	   200
 /* "jd:{" tenant "}:" "idem:" key NUL */
-#define FULL_KEY_MAX  (4 + TENANT_MAX + 2 + 5 + KEY_MAX + 1)
-#define IDEM_PREFIX   "idem:"
-#define AUDIT_KEY     "audit" /* "audit" and "audit:*" are the store's own */
-#define IDEM_TTL_S    86400
-#define MAX_FIELDS    1024
-#define MAX_OPS	      50000 /* an org import writes a county in one step */
-#define MAX_READ_ARGS 1024
+#define FULL_KEY_MAX	  (4 + TENANT_MAX + 2 + 5 + KEY_MAX + 1)
+#define IDEM_PREFIX	  "idem:"
+#define AUDIT_KEY	  "audit" /* "audit" and "audit:*" are the store's own */
+#define IDEM_TTL_S	  86400
+#define EVENT_NAME_MAX	  100
+#define EVENT_PAYLOAD_MAX 65536
+#define PUBLISHER_DEF	  "core"
+#define MAX_FIELDS	  1024
+#define MAX_OPS		  50000 /* an org import writes a county in one step */
+#define MAX_READ_ARGS	  1024
 
 /* The script's answer: {version, outcome, relative record key}. */
 #define OUTCOME_APPLIED	 0
@@ -46,20 +49,28 @@
 #define OUTCOME_CONFLICT 2
 #define OUTCOME_STALE	 3 /* audit: {actual head seq, 3, actual head chain} */
 #define AUDIT_TRIES	 5 /* sends of one mutation against a moving chain head */
-#define AUDIT_NKEYS	 4 /* record, idempotency, audit stream, audit head */
+#define FIXED_NKEYS	 5 /* record, idempotency, audit stream, audit head, event stream */
 #define AUDIT_SYSTEM	 "system"
 
 /*
  * KEYS[1] the record hash, KEYS[2] the idempotency key (the record again
  * when there is none: ARGV[2] says which), KEYS[3] the tenant's audit
  * stream and KEYS[4] its head "seq chain" (the record again when the
- * mutation is not audited: ARGV[8] says which), KEYS[5+i] the key of op i.
+ * mutation is not audited: ARGV[8] says which), KEYS[5] the tenant's
+ * event stream (the record again when the mutation publishes nothing),
+ * KEYS[6+i] the key of op i.
  * ARGV: expected version, has_idem, idem TTL, nset, ndel, nops, the
  * record's relative key, has_audit, the audit head jiandud expects (seq,
- * chain), then nset field/value pairs, ndel fields, nops (kind, member,
- * value) triples and, when audited, the entry's 13 field/value pairs.  The
+ * chain), nevents, then nset field/value pairs, ndel fields, nops (kind,
+ * member, value) triples, nevents (name, tenant, publisher, payload)
+ * quadruples and, when audited, the entry's 13 field/value pairs.  The
  * idempotency key keeps "version record" so that a retry learns which
  * record the first call wrote.
+ *
+ * Events (the transactional outbox): each is XADDed to the event stream
+ * after the record's writes, in the same script, so the change and the
+ * events it causes are written together or not at all; a replay or a
+ * conflict publishes nothing.
  *
  * Audit: every precondition (idempotency, version, key types, counters,
  * and the chain head equal to the one expected) is checked before the
@@ -92,10 +103,12 @@ static const char mutate_script[] =
     "  return {cur, 2, ARGV[7]}\n"
     "end\n"
     "local nset, ndel, nops = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])\n"
-    "local sets = 11\n"
+    "local nev = tonumber(ARGV[11])\n"
+    "local sets = 12\n"
     "local dels = sets + 2 * nset\n"
     "local ops = dels + ndel\n"
-    "local fv = ops + 3 * nops\n"
+    "local evs = ops + 3 * nops\n"
+    "local fv = evs + 4 * nev\n"
     "local want = {sadd = 'set', srem = 'set', zadd = 'zset', zrem = 'zset',\n"
     "  hincrby = 'hash', hset = 'hash', hdel = 'hash', incrby = 'string', check = 'hash'}\n"
     "local function fail(msg) return redis.error_reply('ERR jd: ' .. msg) end\n"
@@ -105,7 +118,7 @@ static const char mutate_script[] =
     "local planned = {[rec] = 'hash'}\n"
     "for i = 0, nops - 1 do\n"
     "  local o = ops + 3 * i\n"
-    "  local kind, key = ARGV[o], KEYS[5 + i]\n"
+    "  local kind, key = ARGV[o], KEYS[6 + i]\n"
     "  local w = want[kind]\n"
     "  if not w then return fail('unknown op') end\n"
     "  if planned[key] and planned[key] ~= w then\n"
@@ -122,6 +135,12 @@ static const char mutate_script[] =
     "tonumber(ARGV[o + 2]) then\n"
     "    return {cur, 2, ARGV[7]}\n"
     "  end\n"
+    "end\n"
+    "if nev > 0 then\n"
+    "  if planned[KEYS[5]] then return fail('an op uses the event stream') end\n"
+    "  local et = redis.call('TYPE', KEYS[5])['ok']\n"
+    "  if et ~= 'none' and et ~= 'stream' then return fail('the event stream is not a stream') "
+    "end\n"
     "end\n"
     "if has_audit then\n"
     "  if planned[KEYS[3]] or planned[KEYS[4]] then return fail('an op uses an audit key') end\n"
@@ -152,7 +171,7 @@ static const char mutate_script[] =
     "if ndel > 0 then redis.call('HDEL', rec, unpack(ARGV, dels, ops - 1)) end\n"
     "for i = 0, nops - 1 do\n"
     "  local o = ops + 3 * i\n"
-    "  local kind, key, m, v = ARGV[o], KEYS[5 + i], ARGV[o + 1], ARGV[o + 2]\n"
+    "  local kind, key, m, v = ARGV[o], KEYS[6 + i], ARGV[o + 1], ARGV[o + 2]\n"
     "  if kind == 'sadd' then redis.call('SADD', key, m)\n"
     "  elseif kind == 'srem' then redis.call('SREM', key, m)\n"
     "  elseif kind == 'zadd' then redis.call('ZADD', key, v, m)\n"
@@ -161,6 +180,11 @@ static const char mutate_script[] =
     "  elseif kind == 'hset' then redis.call('HSET', key, m, v)\n"
     "  elseif kind == 'hdel' then redis.call('HDEL', key, m)\n"
     "  elseif kind == 'incrby' then redis.call('INCRBY', key, v) end\n"
+    "end\n"
+    "for i = 0, nev - 1 do\n"
+    "  local e = evs + 4 * i\n"
+    "  redis.call('XADD', KEYS[5], '*', 'name', ARGV[e], 'tenant', ARGV[e + 1], 'publisher',\n"
+    "    ARGV[e + 2], 'payload', ARGV[e + 3])\n"
     "end\n"
     "local v = redis.call('HINCRBY', rec, '_v', 1)\n"
     "if has_idem then redis.call('SET', KEYS[2], v .. ' ' .. ARGV[7], 'EX', ARGV[3]) end\n"
@@ -297,13 +321,36 @@ static int key_valid(const char *key)
 	return 1;
 }
 
-/* Keys a caller may write: idempotency keys are ours. */
+/* key is `name` or starts "name:" */
+static int key_in(const char *key, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncmp(key, name, n) == 0 && (key[n] == '\0' || key[n] == ':');
+}
+
+/* Keys a caller may write: idempotency keys, the audit trail and the event stream are ours. */
 static int writable_key_valid(const char *key)
 {
-	size_t n = strlen(AUDIT_KEY);
-
 	return key_valid(key) && strncmp(key, IDEM_PREFIX, strlen(IDEM_PREFIX)) != 0 &&
-	       !(strncmp(key, AUDIT_KEY, n) == 0 && (key[n] == '\0' || key[n] == ':'));
+	       !key_in(key, AUDIT_KEY) && !key_in(key, JD_STORE_EVENTS_KEY);
+}
+
+/* Event names: 1..100 of [a-z0-9_.-], the first a letter. */
+static int event_name_valid(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (n == 0 || n > EVENT_NAME_MAX || name[0] < 'a' || name[0] > 'z')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+		      c == '-'))
+			return 0;
+	}
+	return 1;
 }
 
 /* Record fields starting with "_" (the version "_v") are reserved. */
@@ -383,6 +430,43 @@ static int op_valid(const struct jd_op *op, const char *record)
 	return 1;
 }
 
+/* A mutation as checked, with what the store adds to it. */
+struct plan {
+	const struct jd_mutation *m;
+	size_t nset, ndel;
+	const char *idem;		     /* the caller's idempotency key, or the event's */
+	long long idem_ttl;		     /* seconds */
+	const char *publisher;		     /* names the events' publisher */
+	char *payloads[JD_STORE_EVENTS_MAX]; /* m->n_events, serialized */
+};
+
+static void plan_free(struct plan *p)
+{
+	for (size_t i = 0; i < JD_STORE_EVENTS_MAX; i++)
+		free(p->payloads[i]);
+}
+
+/* The events: names checked, payloads (objects; NULL is {}) serialized. */
+static int plan_events(struct plan *p)
+{
+	const struct jd_mutation *m = p->m;
+
+	if (m->n_events > JD_STORE_EVENTS_MAX || (m->n_events > 0 && m->events == NULL))
+		return JD_E_INVALID;
+	for (size_t i = 0; i < m->n_events; i++) {
+		const json_t *pl = m->events[i].payload;
+
+		if (!event_name_valid(m->events[i].name) || (pl != NULL && !json_is_object(pl)))
+			return JD_E_INVALID;
+		p->payloads[i] = pl ? json_dumps(pl, JSON_COMPACT) : strdup("{}");
+		if (p->payloads[i] == NULL)
+			return JD_E_NOMEM;
+		if (strlen(p->payloads[i]) > EVENT_PAYLOAD_MAX)
+			return JD_E_INVALID;
+	}
+	return JD_OK;
+}
+
 static int mutation_check(const struct jd_mutation *m, size_t *nset, size_t *ndel)
 {
 	if (m == NULL || !jd_store_tenant_valid(m->tenant) || !writable_key_valid(m->record))
@@ -460,17 +544,19 @@ struct audit_args {
 	int i_head, i_fv; /* filled by build_mutation */
 };
 
-static void build_mutation(struct argv_builder *b, const struct jd_mutation *m, size_t nset,
-			   size_t ndel, const char *sha, struct audit_args *a)
+static void build_mutation(struct argv_builder *b, const struct plan *p, const char *sha,
+			   struct audit_args *a)
 {
+	const struct jd_mutation *m = p->m;
 	const char *t = m->tenant;
+	size_t nset = p->nset, ndel = p->ndel;
 
 	emit_str(b, "EVALSHA");
 	emit_str(b, sha);
-	emit_num(b, AUDIT_NKEYS + (long long)m->n_ops);
+	emit_num(b, FIXED_NKEYS + (long long)m->n_ops);
 	emit_key(b, t, "", m->record);
-	if (m->idempotency_key != NULL)
-		emit_key(b, t, IDEM_PREFIX, m->idempotency_key);
+	if (p->idem != NULL)
+		emit_key(b, t, IDEM_PREFIX, p->idem);
 	else
 		emit_key(b, t, "", m->record);
 	if (a != NULL) {
@@ -480,11 +566,12 @@ static void build_mutation(struct argv_builder *b, const struct jd_mutation *m, 
 		emit_key(b, t, "", m->record);
 		emit_key(b, t, "", m->record);
 	}
+	emit_key(b, t, "", m->n_events > 0 ? JD_STORE_EVENTS_KEY : m->record);
 	for (size_t i = 0; i < m->n_ops; i++)
 		emit_key(b, t, "", m->ops[i].key);
 	emit_num(b, m->expect_version);
-	emit_str(b, m->idempotency_key != NULL ? "1" : "0");
-	emit_num(b, IDEM_TTL_S);
+	emit_str(b, p->idem != NULL ? "1" : "0");
+	emit_num(b, p->idem_ttl);
 	emit_num(b, (long long)nset);
 	emit_num(b, (long long)ndel);
 	emit_num(b, (long long)m->n_ops);
@@ -494,6 +581,7 @@ static void build_mutation(struct argv_builder *b, const struct jd_mutation *m, 
 		a->i_head = b->argc;
 	emit_str(b, a != NULL ? a->head_seq : "0");
 	emit_str(b, a != NULL ? a->head_chain : "");
+	emit_num(b, (long long)m->n_events);
 	for (size_t i = 0; i < 2 * nset; i++)
 		emit_str(b, m->set[i]);
 	for (size_t i = 0; i < ndel; i++)
@@ -505,6 +593,12 @@ static void build_mutation(struct argv_builder *b, const struct jd_mutation *m, 
 		emit_str(b, op->member ? op->member : "");
 		emit_str(b, op->value ? op->value : "");
 	}
+	for (size_t i = 0; i < m->n_events; i++) {
+		emit_str(b, m->events[i].name);
+		emit_str(b, t);
+		emit_str(b, p->publisher);
+		emit_str(b, p->payloads[i]);
+	}
 	if (a == NULL)
 		return;
 	a->i_fv = b->argc;
@@ -512,14 +606,14 @@ static void build_mutation(struct argv_builder *b, const struct jd_mutation *m, 
 		emit_str(b, a->fv[i]);
 }
 
-static struct mutate_ctx *mutate_ctx_new(const struct jd_store *s, const struct jd_mutation *m,
-					 size_t nset, size_t ndel, struct audit_args *a)
+static struct mutate_ctx *mutate_ctx_new(const struct jd_store *s, const struct plan *p,
+					 struct audit_args *a)
 {
 	struct argv_builder b = {0};
 	struct mutate_ctx *x;
 	char *mem;
 
-	build_mutation(&b, m, nset, ndel, s->sha, a);
+	build_mutation(&b, p, s->sha, a);
 	mem = malloc(sizeof(*x) + (size_t)b.argc * (sizeof(char *) + sizeof(size_t)) + b.bytes);
 	if (mem == NULL)
 		return NULL;
@@ -530,7 +624,7 @@ static struct mutate_ctx *mutate_ctx_new(const struct jd_store *s, const struct 
 	x->argc = b.argc;
 	b = (struct argv_builder){
 	    .argv = x->argv, .lens = x->lens, .p = (char *)(x->lens + x->argc)};
-	build_mutation(&b, m, nset, ndel, s->sha, a);
+	build_mutation(&b, p, s->sha, a);
 	return x;
 }
 
@@ -563,12 +657,14 @@ static void digest_value(crypto_hash_sha256_state *st, const char *v)
 /*
  * The change's digest: SHA-256 over "jd-change-v1", the record key, the
  * set fields (name, BLAKE2b of the value), the deleted names and the ops
- * (kind, key, member, BLAKE2b of the value), each length-prefixed and the
- * lists preceded by their counts.
+ * (kind, key, member, BLAKE2b of the value) and the events published (name,
+ * BLAKE2b of the payload), each length-prefixed and the lists preceded by
+ * their counts (the events' only when there are some).
  */
-static void change_digest(const struct jd_mutation *m, size_t nset, size_t ndel,
-			  char out[JD_AUDIT_HEX])
+static void change_digest(const struct plan *p, char out[JD_AUDIT_HEX])
 {
+	const struct jd_mutation *m = p->m;
+	size_t nset = p->nset, ndel = p->ndel;
 	crypto_hash_sha256_state st;
 	unsigned char h[crypto_hash_sha256_BYTES];
 	char n[24];
@@ -593,6 +689,15 @@ static void change_digest(const struct jd_mutation *m, size_t nset, size_t ndel,
 		digest_str(&st, m->ops[i].key);
 		digest_str(&st, m->ops[i].member);
 		digest_value(&st, m->ops[i].value);
+	}
+	/* then, only when it publishes (older entries stay verifiable): its events */
+	if (m->n_events > 0) {
+		snprintf(n, sizeof(n), "%zu", m->n_events);
+		digest_str(&st, n);
+	}
+	for (size_t i = 0; i < m->n_events; i++) {
+		digest_str(&st, m->events[i].name);
+		digest_value(&st, p->payloads[i]);
 	}
 	crypto_hash_sha256_final(&st, h);
 	sodium_bin2hex(out, JD_AUDIT_HEX, h, sizeof(h));
@@ -680,13 +785,13 @@ static int audit_prepare(struct mutate_ctx *x)
  * Fills x->e from the mutation (text fields borrowed from m and its
  * request until the argv copies them) and seals it.
  */
-static int audit_entry_init(struct mutate_ctx *x, const struct jd_mutation *m, size_t nset,
-			    size_t ndel)
+static int audit_entry_init(struct mutate_ctx *x, const struct plan *p)
 {
+	const struct jd_mutation *m = p->m;
 	const struct jd_req *req = m->req;
 
 	snprintf(x->tenant, sizeof(x->tenant), "%s", m->tenant);
-	change_digest(m, nset, ndel, x->digest);
+	change_digest(p, x->digest);
 	x->e = (struct jd_audit_entry){
 	    .actor = req ? req->principal.name : AUDIT_SYSTEM,
 	    .cred = req ? jd_auth_cred_name(req->principal.cred) : "none",
@@ -935,34 +1040,74 @@ static void audit_drop(struct jd_store *s, struct mutate_ctx *x)
 		next->start(next);
 }
 
+/* The mutation checked and completed: idempotency key, publisher, payloads. */
+static int plan_make(struct plan *p, const struct jd_mutation *m, const struct jd_store_origin *o)
+{
+	const char *event_key = o ? o->event_key : NULL;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->m = m;
+	rc = mutation_check(m, &p->nset, &p->ndel);
+	if (rc != JD_OK)
+		return rc;
+	/* one key: a handler's mutation is keyed by its event, not by a client */
+	if (event_key != NULL && (m->idempotency_key != NULL || !key_valid(event_key)))
+		return JD_E_INVALID;
+	p->idem = event_key ? event_key : m->idempotency_key;
+	p->idem_ttl = event_key ? JD_STORE_EVENT_KEY_TTL_S : IDEM_TTL_S;
+	p->publisher = o && o->publisher ? o->publisher : PUBLISHER_DEF;
+	return plan_events(p);
+}
+
 int jd_store_mutate(struct jd_store *s, const struct jd_mutation *m, jd_mutate_cb cb, void *arg)
 {
+	return jd_store_mutate_from(s, m, NULL, cb, arg);
+}
+
+/* The mutate ctx with its argv; on an audited store, its entry built on the head known. */
+static int mutate_ctx_make(struct jd_store *s, const struct jd_mutation *m,
+			   const struct jd_store_origin *o, struct mutate_ctx **out,
+			   struct mutate_ctx *tmp, struct audit_args *a)
+{
+	struct audit_args *ap = NULL;
+	struct plan p;
+	int rc = plan_make(&p, m, o);
+
+	if (rc == JD_OK && s->audit != NULL) {
+		/* the entry, built first on a ctx of the stack: its size sets the argv's */
+		memset(tmp, 0, sizeof(*tmp));
+		tmp->s = s;
+		rc = audit_entry_init(tmp, &p);
+		memset(a, 0, sizeof(*a));
+		a->head_seq = tmp->head_seq;
+		a->head_chain = tmp->head_chain;
+		if (rc == JD_OK)
+			(void)jd_audit_entry_to_fields(&tmp->e, tmp->seq_txt, a->fv);
+		ap = a;
+	}
+	if (rc == JD_OK) {
+		*out = mutate_ctx_new(s, &p, ap);
+		if (*out == NULL)
+			rc = JD_E_NOMEM;
+	}
+	plan_free(&p);
+	return rc;
+}
+
+int jd_store_mutate_from(struct jd_store *s, const struct jd_mutation *m,
+			 const struct jd_store_origin *o, jd_mutate_cb cb, void *arg)
+{
 	struct mutate_ctx *x = NULL, tmp;
-	struct audit_args a, *ap = NULL;
-	size_t nset = 0, ndel = 0;
+	struct audit_args a, *ap;
 	int rc, now = 1;
 
 	if (s == NULL || cb == NULL)
 		return JD_E_INVALID;
-	rc = mutation_check(m, &nset, &ndel);
+	rc = mutate_ctx_make(s, m, o, &x, &tmp, &a);
 	if (rc != JD_OK)
 		return rc;
-	if (s->audit != NULL) {
-		/* the entry, built first on a ctx of the stack: its size sets the argv's */
-		memset(&tmp, 0, sizeof(tmp));
-		tmp.s = s;
-		rc = audit_entry_init(&tmp, m, nset, ndel);
-		if (rc != JD_OK)
-			return rc;
-		memset(&a, 0, sizeof(a));
-		a.head_seq = tmp.head_seq;
-		a.head_chain = tmp.head_chain;
-		(void)jd_audit_entry_to_fields(&tmp.e, tmp.seq_txt, a.fv);
-		ap = &a;
-	}
-	x = mutate_ctx_new(s, m, nset, ndel, ap);
-	if (x == NULL)
-		return JD_E_NOMEM;
+	ap = s->audit != NULL ? &a : NULL;
 	x->s = s;
 	x->cb = cb;
 	x->arg = arg;

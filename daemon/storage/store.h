@@ -61,7 +61,7 @@ int jd_store_tenant_valid(const char *tenant);
 
 /*
  * Relative keys: 1..200 printable characters, no space, "{" or "}"; keys
- * starting "idem:" are the store's own.  Record fields starting "_" are
+ * starting "idem:", "audit" and "events" are the store's own.  Record fields starting "_" are
  * reserved ("_v" holds the version).  At most 1024 fields and deletions, and
  * 50000 ops.
  * JD_OK: cb runs exactly once, later.  JD_E_INVALID (bad tenant, key or
@@ -69,6 +69,32 @@ int jd_store_tenant_valid(const char *tenant);
  * does not run.
  */
 int jd_store_mutate(struct jd_store *s, const struct jd_mutation *m, jd_mutate_cb cb, void *arg);
+/*
+ * The tenant's event stream ("jd:{<tenant>}:events", docs/plugins.md
+ * "Events"): a mutation's events are XADDed to it by the same script.
+ * "events" and "events:*" are the core's keys (refused to callers).  At
+ * most JD_STORE_EVENTS_MAX events per mutation; names 1..100 of
+ * [a-z0-9_.-] starting with a letter; payloads JSON objects (NULL is {})
+ * of at most 64 KiB serialized.
+ */
+#define JD_STORE_EVENTS_KEY "events"
+#define JD_STORE_EVENTS_MAX 16
+/* An event-derived idempotency key lives this long (a redelivery within it changes nothing). */
+#define JD_STORE_EVENT_KEY_TTL_S (30 * 86400)
+
+/* What the caller adds to a mutation; NULL or zeroed: nothing. */
+struct jd_store_origin {
+	const char *publisher; /* names the events' publisher (a plugin); NULL: "core" */
+	/*
+	 * A mutation that handles a durable event: the idempotency key derived
+	 * from the subscriber and the event id (kept JD_STORE_EVENT_KEY_TTL_S).
+	 * The mutation must then carry no idempotency_key of its own.
+	 */
+	const char *event_key;
+};
+/* jd_store_mutate, with o's publisher and event key. */
+int jd_store_mutate_from(struct jd_store *s, const struct jd_mutation *m,
+			 const struct jd_store_origin *o, jd_mutate_cb cb, void *arg);
 /* Only read-only commands are accepted (JD_E_INVALID otherwise). */
 int jd_store_read(struct jd_store *s, const char *tenant, int argc, const char **argv,
 		  jd_read_cb cb, void *arg);

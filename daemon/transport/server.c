@@ -14,6 +14,8 @@
 
 #include "audit/audit_routes.h"
 #include "host/bus.h"
+#include "host/events.h"
+#include "host/events_routes.h"
 #include "runtime/config.h"
 #include "security/keyring.h"
 #include "security/keys_routes.h"
@@ -113,6 +115,18 @@ static int start_storage(struct jd_server *srv, char *err, size_t errlen)
 	}
 	if (jd_audit_attach(srv, err, errlen) != JD_OK)
 		return JD_ERR;
+	srv->events = jd_events_new(srv->base, srv->redis, srv->store,
+				    &(const struct jd_events_opts){
+					.poll_ms = cfg->events_poll_ms,
+					.sweep_ms = cfg->events_sweep_ms,
+					.claim_idle_ms = cfg->events_claim_idle_ms,
+					.max_attempts = cfg->events_max_attempts,
+					.batch = cfg->events_batch,
+				    });
+	if (srv->events == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return JD_E_NOMEM;
+	}
 	srv->tenant_keys = jd_tenant_keys_new(srv->base, srv->store, srv->keyring,
 					      cfg->min_key_version, JD_TENANT_KEYS_CAPACITY);
 	if (srv->tenant_keys == NULL) {
@@ -154,6 +168,16 @@ static int start_listeners(struct jd_server *srv, char *err, size_t errlen)
 	}
 	srv->api = jd_listener_new(srv, "api", 0, srv->cfg->api_listen, actx, err, errlen);
 	return srv->api ? JD_OK : JD_E_INVALID;
+}
+
+/* After the plugins' init: their handlers are known, the lanes can be laid out. */
+static int start_events(struct jd_server *srv, char *err, size_t errlen)
+{
+	if (jd_events_start(srv->events) != JD_OK) {
+		snprintf(err, errlen, "events: cannot start the timers");
+		return JD_ERR;
+	}
+	return JD_OK;
 }
 
 int jd_server_check(const struct jd_config *cfg, char *err, size_t errlen)
@@ -248,6 +272,7 @@ static int start_core(struct jd_server *srv, char *err, size_t errlen)
 	if (jd_users_register(srv, err, errlen) != JD_OK ||
 	    jd_tokens_register(srv, err, errlen) != JD_OK ||
 	    jd_audit_routes_register(srv, err, errlen) != JD_OK ||
+	    jd_events_routes_register(srv, err, errlen) != JD_OK ||
 	    jd_keys_routes_register(srv, err, errlen) != JD_OK ||
 	    jd_org_tenants_register(srv, err, errlen) != JD_OK ||
 	    jd_org_units_register(srv, err, errlen) != JD_OK ||
@@ -278,6 +303,7 @@ int jd_server_start(struct jd_server *srv, struct jd_config *cfg)
 	    (rc = start_storage(srv, err, sizeof(err))) != JD_OK ||
 	    (rc = jd_plugins_load(srv, cfg, jd_host_table(), &srv->plugins, err, sizeof(err))) !=
 		JD_OK ||
+	    (rc = start_events(srv, err, sizeof(err))) != JD_OK ||
 	    (rc = start_listeners(srv, err, sizeof(err))) != JD_OK ||
 	    (rc = start_signals(srv)) != JD_OK) {
 		char q[1100];
@@ -304,11 +330,14 @@ static void free_storage(struct jd_server *srv)
 	jd_keys_job_stop(srv);		       /* a rewrap batch in flight fails with the store */
 	jd_tenant_keys_free(srv->tenant_keys); /* before the store: wipes the cached keys */
 	srv->tenant_keys = NULL;
+	jd_events_stop(srv->events); /* sends nothing more; what is in flight is failed below */
 	jd_store_free(srv->store);
 	srv->store = NULL;
 	if (srv->redis != NULL)
 		jd_redis_free(srv->redis);
 	srv->redis = NULL;
+	jd_events_free(srv->events); /* every callback has run */
+	srv->events = NULL;
 }
 
 static int drained(struct jd_server *srv)

@@ -12,6 +12,7 @@ struct event;
 struct jd_config;
 struct jd_router;
 struct jd_bus;
+struct jd_events;
 struct jd_plugins;
 struct jd_redis;
 struct jd_redis_child;
@@ -30,6 +31,7 @@ struct jd_server {
 	struct jd_redis *redis;
 	struct jd_redis_child *redis_child;
 	struct jd_store *store;
+	struct jd_events *events; /* durable events: the outbox's consumer side */
 	struct jd_listener *control;
 	struct jd_listener *api;
 	struct jd_keyring *keyring;	    /* in force: reload swaps it (keys rotate) */

@@ -131,6 +131,33 @@ struct jd_op {
 	const char *value;  /* value, score or increment (as decimal text) */
 };
 
+/* ---- Durable events: the types (docs/plugins.md "Events") ------------- */
+
+/* An event a mutation publishes: appended to its tenant's event stream in the same step. */
+struct jd_event_out {
+	const char *name; /* "<thing>.<what_happened>": 1..100 of [a-z0-9_.-] */
+	json_t *payload;  /* a JSON object (NULL: {}); borrowed, serialized by the core */
+};
+
+/* An event delivered to a handler; everything is valid until the event is finished. */
+struct jd_event {
+	const char *id; /* its stream id, e.g. "1733500000000-0": unique in its tenant */
+	const char *name;
+	const char *tenant;
+	const char *publisher; /* the plugin that published it */
+	json_t *payload;       /* borrowed */
+	unsigned attempt;      /* 1 on the first delivery to this plugin, then 2, ... */
+};
+
+/*
+ * A durable event's handler.  JD_OK: the plugin took the event and will
+ * finish it exactly once, later or now: by passing it as `cause` to
+ * store_mutate (the core finishes it when that mutation completes,
+ * whatever store_mutate returns), or with event_done.  A negative return
+ * finishes it as failed (it is delivered again, then dead-lettered).
+ */
+typedef int (*jd_event_handler)(const struct jd_event *ev, void *arg);
+
 /*
  * One atomic change: the record's fields, its version check, the indexes
  * and counters that move with it, all applied by one server-side script.
@@ -148,6 +175,17 @@ struct jd_mutation {
 	size_t n_ops;
 	jd_req *req; /* the request on whose behalf (the audit entry's actor); NULL: system */
 	const char *action; /* what, for the audit trail: e.g. "example.note.create" */
+
+	/* ---- durable events (docs/plugins.md "Events"); zero: none ---- */
+	const struct jd_event_out *events; /* published with the change, or not at all */
+	size_t n_events;		   /* at most 16 */
+	/*
+	 * The event this mutation handles (the one a handler was given), or
+	 * NULL.  The core keys the mutation by the plugin and the event id
+	 * (leave idempotency_key NULL), so a redelivery changes nothing, and
+	 * acknowledges the event once the mutation is applied (or replayed).
+	 */
+	const struct jd_event *cause;
 };
 
 struct jd_mutate_result {
@@ -171,9 +209,10 @@ typedef void (*jd_mutate_cb)(int rc, const struct jd_mutate_result *res, void *a
  */
 typedef void (*jd_read_cb)(int rc, json_t *result, void *arg);
 
-/* ---- Events and timers ------------------------------------------------- */
+/* ---- Notices and timers ------------------------------------------------- */
 
-/* payload is borrowed: json_incref it to keep it. */
+/* A notice of the in-memory bus (not durable; see publish).  payload is borrowed: json_incref it
+ * to keep it. */
 typedef void (*jd_event_cb)(const char *name, json_t *payload, void *arg);
 typedef void (*jd_timer_cb)(void *arg);
 
@@ -214,13 +253,13 @@ struct jd_counters {
  * "tenant", "from", "to", "compare", "unit", "group".
  */
 struct jd_stats_query {
-	jd_req *req;	    /* the caller: who may read what (tenant_readable, record scope) */
-	const char *tenant; /* a county, city or province */
-	const char *from;   /* "YYYY-MM-DD" */
-	const char *to;	    /* "YYYY-MM-DD", on or after from */
-	const char *compare;	    /* NULL, "none" or "previous-year" */
-	const char *unit;	    /* NULL or a unit code (a county only) */
-	const char *group;	    /* NULL or a group code (a county only; its units summed) */
+	jd_req *req;	     /* the caller: who may read what (tenant_readable, record scope) */
+	const char *tenant;  /* a county, city or province */
+	const char *from;    /* "YYYY-MM-DD" */
+	const char *to;	     /* "YYYY-MM-DD", on or after from */
+	const char *compare; /* NULL, "none" or "previous-year" */
+	const char *unit;    /* NULL or a unit code (a county only) */
+	const char *group;   /* NULL or a group code (a county only; its units summed) */
 	const struct jd_counters *counters;
 	/*
 	 * NULL, or a metric: also count the active agencies (of the unit or
@@ -232,10 +271,10 @@ struct jd_stats_query {
 struct jd_stats_result {
 	size_t counties; /* how many counties were summed */
 	jd_day from, to, prev_from, prev_to;
-	int compare;		     /* 1: the previous year's figures were read */
-	const long long (*sum)[2];   /* per metric: [0] the range, [1] the year before */
-	long long agencies_total;    /* active agencies in the filter (today's) */
-	long long agencies_with[2];  /* of which with agencies_with > 0: range, year before */
+	int compare;		    /* 1: the previous year's figures were read */
+	const long long (*sum)[2];  /* per metric: [0] the range, [1] the year before */
+	long long agencies_total;   /* active agencies in the filter (today's) */
+	long long agencies_with[2]; /* of which with agencies_with > 0: range, year before */
 };
 
 /*
@@ -252,9 +291,10 @@ typedef void (*jd_stats_cb)(int rc, const struct jd_stats_result *r, const char 
  * a route proposes a verb and takes the arg from an input field.
  */
 struct jd_state {
-	const char *name;	  /* NULL ends the table */
-	const char *deadline_key; /* config key of the stage's days (a deadline); NULL or "": none */
-	int deadline_days;	  /* its default */
+	const char *name; /* NULL ends the table */
+	const char
+	    *deadline_key; /* config key of the stage's days (a deadline); NULL or "": none */
+	int deadline_days; /* its default */
 };
 
 struct jd_transition {
@@ -276,14 +316,14 @@ struct jd_transition {
  * of tenant "_<plugin name>").
  */
 struct jd_deadline_conf {
-	const char *index;	  /* e.g. "deadlines" */
-	const char *sent;	  /* e.g. "deadlines:sent" */
-	const char *near_key;	  /* config key: days before the due date that count as near */
-	int near_days;		  /* its default */
-	const char *interval_key; /* config key: seconds between sweeps (1..86400) */
-	int interval_s;		  /* its default */
-	const char *event_near;	  /* e.g. "deadline.near" */
-	const char *event_missed; /* e.g. "deadline.missed" */
+	const char *index;	   /* e.g. "deadlines" */
+	const char *sent;	   /* e.g. "deadlines:sent" */
+	const char *near_key;	   /* config key: days before the due date that count as near */
+	int near_days;		   /* its default */
+	const char *interval_key;  /* config key: seconds between sweeps (1..86400) */
+	int interval_s;		   /* its default */
+	const char *event_near;	   /* e.g. "deadline.near" */
+	const char *event_missed;  /* e.g. "deadline.missed" */
 	const char *notify_action; /* audit action of recording the notices sent */
 };
 
@@ -380,7 +420,12 @@ struct jd_host {
 	int (*store_read)(jd_plugin_handle *self, const char *tenant, int argc, const char **argv,
 			  jd_read_cb cb, void *arg);
 
-	/* events: delivered on the loop, after the publisher returns */
+	/*
+	 * Notices: in memory, this process only, lost if it dies; delivered on
+	 * the loop after the publisher returns.  For what may be lost (timer
+	 * notices, "I am loaded"); anything another plugin must act on is a
+	 * durable event (jd_mutation.events).
+	 */
 	int (*subscribe)(jd_plugin_handle *self, const char *name, jd_event_cb cb, void *arg);
 	int (*publish)(jd_plugin_handle *self, const char *name, json_t *payload);
 
@@ -540,6 +585,21 @@ struct jd_host {
 	 * still record_visible's.  Returns 1 or 0.  NULL in an older host.
 	 */
 	int (*tenant_readable)(jd_req *req, const char *tenant, const char *parent);
+
+	/* ---- Durable events (docs/plugins.md "Events") ---- */
+	/*
+	 * on_event: call from init().  cb handles the durable events named
+	 * `name` of every tenant, read through the plugin's own consumer group
+	 * (the group is the plugin's name): at least once, in order per tenant,
+	 * one at a time per tenant.  NULL in a host older than these slots.
+	 */
+	int (*on_event)(jd_plugin_handle *self, const char *name, jd_event_handler cb, void *arg);
+	/*
+	 * Finishes an event the handler took without a mutation of its own (it
+	 * had nothing to change: JD_OK acknowledges it) or that failed (rc < 0:
+	 * delivered again later).  ev is invalid afterwards.
+	 */
+	void (*event_done)(jd_plugin_handle *self, const struct jd_event *ev, int rc);
 	void *reserved[1];
 
 	/* ==== Domain services (docs/plugins.md "Domain services") ==============
@@ -559,6 +619,11 @@ struct jd_host {
 	void (*mut_fail)(struct jd_mut *m);
 	/* m's ops so far (n of them), e.g. to sum a scratch mutation's counters */
 	const struct jd_op *(*mut_ops)(const struct jd_mut *m, size_t *n);
+	/*
+	 * a durable event published with the change, or not at all (docs/plugins.md
+	 * "Events"); payload is stolen; more than 16 marks m failed
+	 */
+	void (*mut_event)(struct jd_mut *m, const char *name, json_t *payload);
 	/*
 	 * Submits m with what: tenant, record, expect_version, idempotency_key,
 	 * req, action (its set, del, ops and n_ops are ignored: m's are used).
@@ -645,7 +710,8 @@ struct jd_host {
 				const char *date, jd_req *req, struct jd_mut *mut,
 				const struct jd_transition **t, json_t **pending, jd_day *day,
 				struct jd_refusal *r);
-	/* A leader rejects: mut gets "pending" deleted, "rejected", "rejected_by", "rejected_reason". */
+	/* A leader rejects: mut gets "pending" deleted, "rejected", "rejected_by",
+	 * "rejected_reason". */
 	int (*proposal_reject)(const struct jd_machine *m, const json_t *rec, const char *id,
 			       const char *reason, jd_req *req, struct jd_mut *mut,
 			       struct jd_refusal *r);

@@ -64,10 +64,12 @@ struct ctx {
 	json_t *in;	 /* the validated input (borrowed from the request) */
 	json_t *rec;	 /* the record read: an object of its fields (owned) */
 	long long version;
-	json_t *org;	    /* the county's organization (owned), when read */
-	json_t *aux;	    /* a step's own data (owned) */
-	json_t *aux2;	    /* (owned) */
-	struct jd_mut *m;   /* the mutation being built (owned) */
+	json_t *org;	  /* the county's organization (owned), when read */
+	json_t *aux;	  /* a step's own data (owned) */
+	json_t *aux2;	  /* (owned) */
+	struct jd_mut *m; /* the mutation being built (owned) */
+	/* the durable event this context applies (decision.c); the core finishes it */
+	const struct jd_event *cause;
 	ctx_step next;	    /* what runs after a read */
 	const char *action; /* the audit action of the mutation */
 	int tries;	    /* case numbers: allocation attempts */

@@ -6,11 +6,13 @@
  * both) counts once in "persons sanctioned".  When every person has a
  * decision the case is "decided".
  *
- * Case review (案件审理) is the review plugin's: on the approved conclusion
- * this plugin publishes case.investigation_concluded; the review plugin
- * answers with events (review.accepted, review.returned for supplementary
- * investigation, review.completed), and announces itself with
- * review.ready.  While no review plugin has announced itself (config
+ * Case review (案件审理) is the review plugin's: the approved conclusion
+ * publishes the durable event case.investigation_concluded; the review
+ * plugin answers with durable events (review.accepted, review.returned for
+ * supplementary investigation, review.completed), each applied here by one
+ * mutation keyed by the event (a redelivery changes nothing), and announces
+ * itself with the notice review.ready (in memory: it says what this process
+ * has loaded).  While no review plugin has announced itself (config
  * "review" = auto), or with review = none, a leader records the decision
  * directly on the concluded case; with review = required, only after
  * review.completed.
@@ -190,6 +192,7 @@ static const struct review_event review_events[] = {
     {"review.completed", "review.done"},
 };
 
+/* The core acknowledges the event once this mutation is applied; otherwise delivers it again. */
 static void on_event_applied(int rc, const struct jd_mutate_result *res, void *arg)
 {
 	struct ctx *c = arg;
@@ -200,6 +203,13 @@ static void on_event_applied(int rc, const struct jd_mutate_result *res, void *a
 	ctx_free(c);
 }
 
+/* Nothing to change for this event (rc JD_OK), or not now (an error: delivered again). */
+static void event_finish(struct ctx *c, int rc)
+{
+	host->event_done(self, c->cause, rc);
+	ctx_free(c);
+}
+
 static void on_event_record(int rc, json_t *result, void *arg)
 {
 	struct ctx *c = arg;
@@ -207,10 +217,14 @@ static void on_event_record(int rc, json_t *result, void *arg)
 	const struct jd_transition *t;
 	char a[64];
 
-	if (rc != JD_OK || json_array_size(result) == 0) {
+	if (rc != JD_OK) {
+		event_finish(c, rc);
+		return;
+	}
+	if (json_array_size(result) == 0) {
 		host->log(self, JD_LOG_WARN, "%s: no case %s in tenant %s", e->event, c->id,
 			  c->tenant);
-		ctx_free(c);
+		event_finish(c, JD_OK);
 		return;
 	}
 	c->rec = json_object();
@@ -222,36 +236,49 @@ static void on_event_record(int rc, json_t *result, void *arg)
 	if (t == NULL) {
 		host->log(self, JD_LOG_WARN, "%s: case %s is %s; ignored", e->event, c->id,
 			  rec_str(c, "state"));
-		ctx_free(c);
+		event_finish(c, JD_OK);
 		return;
 	}
 	move_state(c, rec_str(c, "state"), t->to, host->day_today());
 	snprintf(a, sizeof(a), "cases.case.%s", e->action);
+	/* the event is the cause: the core finishes it whatever this returns */
 	if (host->mut_submit(self, c->m,
 			     &(const struct jd_mutation){.tenant = c->tenant,
 							 .record = c->record,
 							 .expect_version = c->version,
-							 .action = a},
+							 .action = a,
+							 .cause = c->cause},
 			     on_event_applied, c) != JD_OK)
 		ctx_free(c);
 }
 
-static void on_review_event(const char *name, json_t *payload, void *arg)
+/* A review event: the case as it is now, then one mutation keyed by the event. */
+static int on_review_event(const struct jd_event *ev, void *arg)
 {
 	const struct review_event *e = arg;
-	const char *tenant = json_string_value(json_object_get(payload, "tenant"));
-	const char *no = json_string_value(json_object_get(payload, "case"));
+	const char *no = json_string_value(json_object_get(ev->payload, "case"));
 	struct ctx *c;
 	const char *argv[2] = {"HGETALL", NULL};
+	int rc;
 
-	(void)name;
-	if (!tenant_valid(tenant) || no == NULL || no[0] == '\0' || strlen(no) > 32 ||
-	    !ids_valid(no, 0) || (c = ctx_new(NULL, KIND_CASE, tenant, no)) == NULL)
-		return;
+	if (no == NULL || no[0] == '\0' || strlen(no) > 32 || !ids_valid(no, 0)) {
+		host->log(self, JD_LOG_WARN, "%s %s: no valid case number; ignored", e->event,
+			  ev->id);
+		host->event_done(self, ev, JD_OK);
+		return JD_OK;
+	}
+	c = ctx_new(NULL, KIND_CASE, ev->tenant, no);
+	if (c == NULL)
+		return JD_E_NOMEM;
 	c->route = e;
+	c->cause = ev;
 	argv[1] = c->record;
-	if (host->store_read(self, tenant, 2, argv, on_event_record, c) != JD_OK)
+	rc = host->store_read(self, ev->tenant, 2, argv, on_event_record, c);
+	if (rc != JD_OK) {
+		c->cause = NULL;
 		ctx_free(c);
+	}
+	return rc; /* an error: delivered again */
 }
 
 static void on_review_ready(const char *name, json_t *payload, void *arg)
@@ -277,8 +304,8 @@ int decision_subscribe(void)
 	if (host->subscribe(self, "review.ready", on_review_ready, NULL) != JD_OK)
 		return JD_ERR;
 	for (size_t i = 0; i < sizeof(review_events) / sizeof(review_events[0]); i++)
-		if (host->subscribe(self, review_events[i].event, on_review_event,
-				    (void *)&review_events[i]) != JD_OK)
+		if (host->on_event(self, review_events[i].event, on_review_event,
+				   (void *)&review_events[i]) != JD_OK)
 			return JD_ERR;
 	return JD_OK;
 }

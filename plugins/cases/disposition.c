@@ -181,27 +181,17 @@ void approve_effects(struct ctx *c, const struct jd_transition *t, json_t *pendi
 		investigation_effects(c, t, pending);
 }
 
-/* The conclusion, for the review plugin; a failure is logged (the change is made). */
+/*
+ * The conclusion, for the review plugin: a durable event of the conclusion's
+ * own mutation, so the case is concluded and the event written together or
+ * not at all.
+ */
 static void publish_concluded(struct ctx *c)
 {
-	json_t *p = json_pack("{s:s, s:s, s:s, s:s, s:b}", "tenant", c->tenant, "case", c->id,
-			      "lead", rec_str(c, "lead"), "unit", rec_str(c, "unit"),
-			      "review_loaded", review_loaded());
-	int rc = p ? host->publish(self, "case.investigation_concluded", p) : JD_E_NOMEM;
-
-	if (rc != JD_OK)
-		host->log(self, JD_LOG_ERR,
-			  "case.investigation_concluded not published tenant=%s case=%s rc=%d",
-			  c->tenant, c->id, rc);
-}
-
-static void on_approved(int rc, const struct jd_mutate_result *res, void *arg)
-{
-	struct ctx *c = arg;
-
-	if (rc == JD_OK && c->kind == KIND_CASE && strcmp(c->to, "concluded") == 0)
-		publish_concluded(c);
-	ctx_on_mutated(rc, res, arg);
+	host->mut_event(c->m, "case.investigation_concluded",
+			json_pack("{s:s, s:s, s:s, s:s, s:b}", "tenant", c->tenant, "case", c->id,
+				  "lead", rec_str(c, "lead"), "unit", rec_str(c, "unit"),
+				  "review_loaded", review_loaded()));
 }
 
 static void approve_loaded(struct ctx *c)
@@ -231,8 +221,10 @@ static void approve_loaded(struct ctx *c)
 		snprintf(c->to, sizeof(c->to), "%s", rec_str(c, "state"));
 	approve_effects(c, t, pending);
 	json_decref(pending);
+	if (c->kind == KIND_CASE && strcmp(c->to, "concluded") == 0)
+		publish_concluded(c);
 	snprintf(a, sizeof(a), "cases.%s.approve.%s", kind_type(c->kind), t->action);
-	ctx_submit_cb(c, a, on_approved);
+	ctx_submit(c, a);
 }
 
 static void reject_loaded(struct ctx *c)

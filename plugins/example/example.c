@@ -4,10 +4,11 @@
  * plugin does: export a descriptor, declare config keys, register routes
  * with their fields and permissions, change records with one atomic store
  * mutation (version check, idempotency key, index and counter in the same
- * step), read them back, publish and subscribe to events.
+ * step), read them back, publish a durable event with a mutation and
+ * handle it (the event's own mutation, keyed by the event).
  *
  * This file holds the descriptor, the config keys, the route table, init
- * and fini, the hello route and the event subscription; notes.c the note
+ * and fini, the hello route and the durable event handler; notes.c the note
  * routes, scope.c record scope, secrets.c sealed fields, record keys and
  * blind indexes; example.h what they share.
  *
@@ -35,13 +36,38 @@ static void hello(jd_req *req, void *arg)
 
 /* ---- events ---------------------------------------------------------------- */
 
-static void on_note_created(const char *name, json_t *payload, void *arg)
+static void on_seen_counted(int rc, const struct jd_mutate_result *res, void *arg)
 {
-	(void)name;
 	(void)arg;
-	notes_created_seen++;
-	host->log(self, JD_LOG_DEBUG, "note created id=%s",
-		  json_string_value(json_object_get(payload, "id")));
+	if (rc == JD_OK && !res->replayed)
+		notes_created_seen++; /* a redelivery replays: counted once */
+}
+
+/*
+ * A durable event's handler: its own mutation, handed the event as its
+ * cause.  The core keys that mutation by this plugin and the event id (a
+ * redelivery changes nothing) and acknowledges the event once it is
+ * applied; if store_mutate fails, the core counts a failed attempt and
+ * delivers the event again later.
+ */
+static int on_note_created(const struct jd_event *ev, void *arg)
+{
+	const struct jd_op ops[] = {{JD_OP_HINCRBY, "notes:stats", "seen", "1"}};
+	const struct jd_mutation m = {
+	    .tenant = ev->tenant,
+	    .record = "notes:stats",
+	    .expect_version = JD_VERSION_ANY,
+	    .ops = ops,
+	    .n_ops = 1,
+	    .action = "example.note.seen",
+	    .cause = ev,
+	};
+
+	(void)arg;
+	host->log(self, JD_LOG_DEBUG, "note created id=%s event=%s attempt=%u",
+		  json_string_value(json_object_get(ev->payload, "id")), ev->id, ev->attempt);
+	(void)host->store_mutate(self, &m, on_seen_counted, NULL);
+	return JD_OK; /* the event is the core's now, whatever store_mutate returned */
 }
 
 /* ---- routes and descriptor ------------------------------------------------- */
@@ -106,7 +132,7 @@ static int example_init(const struct jd_host *h, jd_plugin_handle *s)
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
 		if (host->route_add(self, &routes[i]) != JD_OK)
 			return JD_ERR;
-	if (host->subscribe(self, "example.note_created", on_note_created, NULL) != JD_OK)
+	if (host->on_event(self, "example.note_created", on_note_created, NULL) != JD_OK)
 		return JD_ERR;
 	host->log(self, JD_LOG_INFO, "example plugin ready");
 	return JD_OK;

@@ -143,9 +143,8 @@ static void on_created(int rc, const struct jd_mutate_result *res, void *arg)
 	if (rc != JD_OK) {
 		host->reply_rc(p->req, rc, "note");
 	} else {
-		if (!res->replayed)
-			host->publish(self, "example.note_created",
-				      json_pack("{s:s, s:s}", "tenant", p->tenant, "id", p->id));
+		/* example.note_created went out with the note, in the same step (none on a replay)
+		 */
 		host->reply_json(p->req, res->replayed ? 200 : 201,
 				 json_pack("{s:s, s:I, s:b}", "id", note_id(res->record), "version",
 					   (json_int_t)res->version, "replayed", res->replayed));
@@ -200,6 +199,10 @@ static void create_keys_ready(int rc, void *arg)
 		    {JD_OP_HINCRBY, "notes:stats", "created", "1"},
 		    {JD_OP_HSET, "notes:scope", p->id, scope},
 		};
+		/* a durable event: written with the note or not at all (payload: ids, never text)
+		 */
+		json_t *payload = json_pack("{s:s, s:s}", "tenant", p->tenant, "id", p->id);
+		const struct jd_event_out events[] = {{"example.note_created", payload}};
 		const struct jd_mutation m = {
 		    .tenant = p->tenant,
 		    .record = p->record,
@@ -210,9 +213,12 @@ static void create_keys_ready(int rc, void *arg)
 		    .n_ops = sizeof(ops) / sizeof(ops[0]),
 		    .req = p->req,
 		    .action = "example.note.create",
+		    .events = events,
+		    .n_events = 1,
 		};
 
-		rc = host->store_mutate(self, &m, on_created, p);
+		rc = payload ? host->store_mutate(self, &m, on_created, p) : JD_E_NOMEM;
+		json_decref(payload); /* the core serialized it */
 	}
 	if (rc == JD_OK)
 		goto cleanup;

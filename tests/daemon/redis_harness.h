@@ -29,6 +29,7 @@
 #include <hiredis/hiredis.h>
 
 #include "storage/redis.h"
+#include "storage/store.h"
 
 /* ---- The loop with a deadline ------------------------------------------- */
 
@@ -165,6 +166,52 @@ static inline void kill_server(pid_t *pid)
 	kill(*pid, SIGKILL);
 	waitpid(*pid, NULL, 0);
 	*pid = 0;
+}
+
+/* ---- A server with a connection and a store on it ----------------------------------------- */
+
+struct store_fx {
+	struct event_base *base;
+	char dir[64];
+	char url[PATH_MAX + 16];
+	pid_t pid;
+	struct jd_redis *r;
+	struct jd_store *s;
+};
+
+/* A server of our own in /tmp/jdtest-<name>-XXXXXX, connected, its store ready. */
+static inline struct store_fx *store_fx_new(const char *name)
+{
+	struct store_fx *f = calloc(1, sizeof(*f));
+	struct jd_redis_opts o = {.command_timeout_ms = 2000,
+				  .connect_timeout_ms = 1000,
+				  .backoff_min_ms = 10,
+				  .backoff_max_ms = 100};
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/jdtest-%.20s-XXXXXX", name);
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->url, sizeof(f->url), "unix://%s/redis.sock", f->dir);
+	f->pid = spawn_server(f->dir, NULL);
+	f->base = event_base_new();
+	assert_non_null(f->base);
+	o.url = f->url;
+	f->r = jd_redis_new(f->base, &o);
+	assert_non_null(f->r);
+	f->s = jd_store_new(f->r);
+	assert_non_null(f->s);
+	assert_true(run_until_state(f->base, f->r, JD_REDIS_OK, 2000));
+	return f;
+}
+
+static inline void store_fx_free(struct store_fx *f)
+{
+	jd_store_free(f->s);
+	jd_redis_free(f->r);
+	event_base_free(f->base);
+	kill_server(&f->pid);
+	rm_tree(f->dir);
+	free(f);
 }
 
 #endif

@@ -26,53 +26,18 @@
 
 /* ---- Fixture ------------------------------------------------------------ */
 
-struct fx {
-	struct event_base *base;
-	char dir[64];
-	char url[PATH_MAX];
-	pid_t pid;
-	struct jd_redis *r;
-	struct jd_store *s;
-};
-
-static struct fx *F; /* for the callbacks' helpers */
+static struct store_fx *F; /* for the callbacks' helpers */
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct jd_redis_opts o = {.command_timeout_ms = 2000,
-				  .connect_timeout_ms = 1000,
-				  .backoff_min_ms = 10,
-				  .backoff_max_ms = 100};
-
-	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/jdtest-store-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->url, sizeof(f->url), "unix://%s/redis.sock", f->dir);
-	f->pid = spawn_server(f->dir, NULL);
-	f->base = event_base_new();
-	assert_non_null(f->base);
-	o.url = f->url;
-	f->r = jd_redis_new(f->base, &o);
-	assert_non_null(f->r);
-	f->s = jd_store_new(f->r);
-	assert_non_null(f->s);
-	assert_true(run_until_state(f->base, f->r, JD_REDIS_OK, 2000));
-	F = f;
-	*state = f;
+	F = store_fx_new("store");
+	*state = F;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-
-	jd_store_free(f->s);
-	jd_redis_free(f->r);
-	event_base_free(f->base);
-	kill_server(&f->pid);
-	rm_tree(f->dir);
-	free(f);
+	store_fx_free(*state);
 	F = NULL;
 	return 0;
 }
@@ -420,7 +385,7 @@ static void flush_cb(int rc, redisReply *reply, void *arg)
 
 static void test_noscript_fallback(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	const char *argv[] = {"SCRIPT", "FLUSH"};
 	const char *set[] = {"a", "1", NULL};
 	struct jd_mutation m = {
@@ -531,7 +496,7 @@ static void ping_cb(int rc, json_t *result, void *arg)
 
 static void test_ping(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	struct ping p = {0};
 
 	assert_int_equal(jd_store_ping(f->s, ping_cb, &p), JD_OK);
@@ -633,7 +598,7 @@ static void test_invalid_mutations(void **state)
 
 static void test_unavailable(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	struct jd_redis_opts o = {
 	    .url = "unix:///nonexistent/jd/redis.sock", .backoff_min_ms = 10, .backoff_max_ms = 50};
 	const char *set[] = {"f", "v", NULL};
@@ -662,7 +627,7 @@ static void test_unavailable(void **state)
 /* Freeing the store with work in flight: the callbacks still run, once. */
 static void test_free_with_pending(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	const char *set[] = {"f", "v", NULL};
 	struct jd_mutation m = {
 	    .tenant = "t1", .record = "r", .expect_version = JD_VERSION_ANY, .set = set};

@@ -135,8 +135,10 @@ equals "edit with a stale version exits 1" "$rc" 1
 contains "stale version: 409" "$out" "409"
 list=$(jd_ctl example notes list --tenant t1 --json)
 equals "list: one note (the retry made no duplicate)" "$(jd_json .notes <<<"$list" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 1
-hello=$(jd_ctl example hello --json)
-equals "the plugin heard its own event once (the retry published none)" "$(jd_json .notes_created_seen <<<"$hello")" 1
+seen() { jd_ctl example hello --json | jd_json .notes_created_seen; }
+check "the plugin handles its own durable event" jd_wait_for 100 bash -c "[ \"\$('$JIANDUCTL' -c '$JD_DIR/jianductl.conf' example hello --json | grep -c '\"notes_created_seen\": 1')\" = 1 ]"
+equals "the plugin heard its own event once (the retry published none)" "$(seen)" 1
+equals "the event's effect is in Redis once" "$(redis-cli -s "$JD_DIR/data/redis.sock" hget 'jd:{t1}:notes:stats' seen)" 1
 code=$(jd_api_curl -o /dev/null -w '%{http_code}' "$(jd_api_url "/v1/example/notes/nothere?tenant=t1")")
 equals "unknown note: 404" "$code" 404
 code=$(jd_api_curl -o "$JD_TMP/body" -w '%{http_code}' "$(jd_api_url "/v1/example/notes?tenant=bad%20tenant")")

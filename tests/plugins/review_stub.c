@@ -1,11 +1,12 @@
 /*
  * Test-only plugin: a stand-in for the review plugin, speaking the events
  * the cases plugin expects of it (docs/cases.md, "Review").  It announces
- * itself with review.ready; on case.investigation_concluded it accepts the
- * case for review and, on the next one for the same case, returns it for
- * supplementary investigation once before completing the review: the first
- * conclusion of a case is accepted and returned, the second accepted and
- * completed.
+ * itself with the notice review.ready; on the durable event
+ * case.investigation_concluded it accepts the case for review
+ * (review.accepted, published by the mutation that handles the event and
+ * counts the case's rounds in "review_stub:<case>") and answers later: the
+ * first round of a case returns it for supplementary investigation
+ * (review.returned), the next completes the review (review.completed).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,60 +16,119 @@
 
 static const struct jd_host *host;
 static jd_plugin_handle *self;
-static char returned[8][16]; /* cases returned once already */
-static int n_returned;
 
-static int was_returned(const char *no)
-{
-	for (int i = 0; i < n_returned; i++)
-		if (strcmp(returned[i], no) == 0)
-			return 1;
-	if (n_returned < 8) {
-		strncpy(returned[n_returned], no, sizeof(returned[0]) - 1);
-		n_returned++;
-	}
-	return 0;
-}
-
-struct later {
-	char tenant[16], no[16], event[24];
+struct round {
+	const struct jd_event *ev; /* the conclusion being handled */
+	char tenant[65], no[33], record[64], rounds[24];
+	const char *answer; /* review.returned or review.completed */
 };
 
-/* The review's answer comes later, as a real review does (and after the acceptance is applied). */
-static void answer(void *arg)
+static void round_free(struct round *r)
 {
-	struct later *l = arg;
-
-	host->publish(self, l->event, json_pack("{s:s, s:s}", "tenant", l->tenant, "case", l->no));
-	free(l);
+	free(r);
 }
 
-static void on_concluded(const char *name, json_t *payload, void *arg)
+static void on_answered(int rc, const struct jd_mutate_result *res, void *arg)
 {
-	const char *tenant = json_string_value(json_object_get(payload, "tenant"));
-	const char *no = json_string_value(json_object_get(payload, "case"));
-	struct later *l;
+	struct round *r = arg;
 
-	(void)name;
-	(void)arg;
-	if (tenant == NULL || no == NULL || (l = calloc(1, sizeof(*l))) == NULL)
+	(void)res;
+	if (rc != JD_OK)
+		host->log(self, JD_LOG_WARN, "answer not published case=%s rc=%d", r->no, rc);
+	round_free(r);
+}
+
+/* The review's answer comes later, as a real review does: a durable event of its own. */
+static void answer(void *arg)
+{
+	struct round *r = arg;
+	const char *set[] = {"answer", r->answer, NULL};
+	json_t *payload = json_pack("{s:s, s:s}", "tenant", r->tenant, "case", r->no);
+	const struct jd_event_out events[] = {{r->answer, payload}};
+	const struct jd_mutation m = {.tenant = r->tenant,
+				      .record = r->record,
+				      .expect_version = JD_VERSION_ANY,
+				      .set = set,
+				      .action = "review_stub.answer",
+				      .events = events,
+				      .n_events = 1};
+
+	if (payload == NULL || host->store_mutate(self, &m, on_answered, r) != JD_OK)
+		round_free(r);
+	json_decref(payload);
+}
+
+static void on_accepted(int rc, const struct jd_mutate_result *res, void *arg)
+{
+	struct round *r = arg;
+
+	/* a replay (the event delivered again) answered already */
+	if (rc != JD_OK || res->replayed || host->timer_add(self, 300, 0, answer, r) == 0)
+		round_free(r);
+}
+
+/* rounds read: count this one and accept the case, in the mutation that handles the event */
+static void on_rounds(int rc, json_t *result, void *arg)
+{
+	struct round *r = arg;
+	const char *prev = json_string_value(result);
+	long n = prev ? atol(prev) + 1 : 1;
+	const char *set[] = {"rounds", r->rounds, NULL};
+	json_t *payload = json_pack("{s:s, s:s}", "tenant", r->tenant, "case", r->no);
+	const struct jd_event_out events[] = {{"review.accepted", payload}};
+	const struct jd_mutation m = {.tenant = r->tenant,
+				      .record = r->record,
+				      .expect_version = JD_VERSION_ANY,
+				      .set = set,
+				      .action = "review_stub.accept",
+				      .events = events,
+				      .n_events = 1,
+				      .cause = r->ev};
+
+	if (rc != JD_OK || payload == NULL) {
+		host->event_done(self, r->ev, rc != JD_OK ? rc : JD_E_NOMEM);
+		round_free(r);
+		json_decref(payload);
 		return;
-	host->publish(self, "review.accepted",
-		      json_pack("{s:s, s:s}", "tenant", tenant, "case", no));
-	snprintf(l->tenant, sizeof(l->tenant), "%s", tenant);
-	snprintf(l->no, sizeof(l->no), "%s", no);
-	snprintf(l->event, sizeof(l->event), "%s",
-		 was_returned(no) ? "review.completed" : "review.returned");
-	if (host->timer_add(self, 300, 0, answer, l) == 0)
-		free(l);
+	}
+	snprintf(r->rounds, sizeof(r->rounds), "%ld", n);
+	r->answer = n == 1 ? "review.returned" : "review.completed";
+	if (host->store_mutate(self, &m, on_accepted, r) != JD_OK)
+		round_free(r); /* the core finished the event */
+	json_decref(payload);
+}
+
+static int on_concluded(const struct jd_event *ev, void *arg)
+{
+	const char *no = json_string_value(json_object_get(ev->payload, "case"));
+	struct round *r;
+	const char *argv[] = {"HGET", NULL, "rounds"};
+	int rc;
+
+	(void)arg;
+	if (no == NULL || strlen(no) > 32 || strchr(no, ' ') != NULL) {
+		host->event_done(self, ev, JD_OK); /* nothing to review */
+		return JD_OK;
+	}
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return JD_E_NOMEM;
+	r->ev = ev;
+	snprintf(r->tenant, sizeof(r->tenant), "%s", ev->tenant);
+	snprintf(r->no, sizeof(r->no), "%s", no);
+	snprintf(r->record, sizeof(r->record), "review_stub:%s", no);
+	argv[1] = r->record;
+	rc = host->store_read(self, r->tenant, 3, argv, on_rounds, r);
+	if (rc != JD_OK)
+		round_free(r);
+	return rc;
 }
 
 static int stub_init(const struct jd_host *h, jd_plugin_handle *s)
 {
 	host = h;
 	self = s;
-	n_returned = 0;
-	if (host->subscribe(self, "case.investigation_concluded", on_concluded, NULL) != JD_OK)
+	if (host->on_event(self, "case.investigation_concluded", on_concluded, NULL) != JD_OK)
 		return JD_ERR;
 	return host->publish(self, "review.ready", json_object());
 }
