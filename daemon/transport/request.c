@@ -21,6 +21,9 @@
 #include "transport/server.h"
 #include "storage/store.h"
 
+/* seconds a client waits before retrying a 503 */
+#define JD_RETRY_AFTER_S "1"
+
 static const char *method_name(enum evhttp_cmd_type t)
 {
 	switch (t) {
@@ -124,6 +127,9 @@ static void finish(struct jd_req *req, int status, const char *ctype, const char
 	evhttp_add_header(out, "Cache-Control", "no-store");
 	if (req->srv->draining)
 		evhttp_add_header(out, "Connection", "close");
+	/* every 503 is "try again soon": Redis loading, busy, unreachable, or not ready */
+	if (status == 503 && evhttp_find_header(out, "Retry-After") == NULL)
+		evhttp_add_header(out, "Retry-After", JD_RETRY_AFTER_S);
 	if (buf == NULL || evbuffer_add(buf, body, len) != 0) {
 		jd_err("cannot buffer reply", "req=%s", req->id);
 		evhttp_send_error(req->ev, 500, "Internal Server Error");

@@ -32,6 +32,7 @@
 #include "org/org_units.h"
 #include "host/plugins.h"
 #include "storage/redis.h"
+#include "storage/readiness.h"
 #include "storage/redis_child.h"
 #include "transport/router.h"
 #include "storage/store.h"
@@ -108,6 +109,11 @@ static int start_storage(struct jd_server *srv, char *err, size_t errlen)
 	}
 	srv->store = jd_store_new(srv->redis);
 	if (srv->store == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return JD_E_NOMEM;
+	}
+	srv->ready = jd_readiness_new(srv->base, srv->redis, srv->store);
+	if (srv->ready == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return JD_E_NOMEM;
 	}
@@ -304,6 +310,8 @@ static void free_storage(struct jd_server *srv)
 	jd_keys_job_stop(srv);		       /* a rewrap batch in flight fails with the store */
 	jd_tenant_keys_free(srv->tenant_keys); /* before the store: wipes the cached keys */
 	srv->tenant_keys = NULL;
+	jd_readiness_free(srv->ready); /* before the store: a probe in flight ends harmlessly */
+	srv->ready = NULL;
 	jd_store_free(srv->store);
 	srv->store = NULL;
 	if (srv->redis != NULL)
