@@ -333,6 +333,97 @@ static char *dir_of(const char *path)
 	return abs;
 }
 
+#define CONFIG_MAX_BYTES (1u << 20)
+
+/*
+ * The whole file, NUL-terminated, in *out.  Read once and parsed from
+ * memory, so what is checked is what is parsed.
+ */
+static int read_config(const char *path, char **out, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n;
+	int rc = JD_E_INVALID;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return JD_E_INVALID;
+	}
+	buf = malloc(CONFIG_MAX_BYTES + 1);
+	if (buf == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		rc = JD_E_NOMEM;
+		goto done;
+	}
+	n = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		goto done;
+	}
+	if (n > CONFIG_MAX_BYTES) {
+		snprintf(err, errlen, "%s: larger than %u bytes: not a configuration file", path,
+			 CONFIG_MAX_BYTES);
+		goto done;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	buf = NULL;
+	rc = JD_OK;
+done:
+	free(buf);
+	fclose(f);
+	return rc;
+}
+
+/*
+ * inih stops a line at a NUL byte and passes other control characters on
+ * silently: refuse them all (tab and a CR before LF aside), naming the
+ * line, before parsing.
+ */
+static int check_bytes(const char *path, const char *buf, size_t len, char *err, size_t errlen)
+{
+	int line = 1;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (c == '\n') {
+			line++;
+			continue;
+		}
+		if (c == '\t' || (c == '\r' && i + 1 < len && buf[i + 1] == '\n'))
+			continue;
+		if (c < 0x20 || c == 0x7f) {
+			snprintf(err, errlen,
+				 "%s:%d: control character 0x%02x%s: a configuration holds "
+				 "printable text only",
+				 path, line, c, c == 0 ? " (a NUL byte)" : "");
+			return JD_E_INVALID;
+		}
+	}
+	return JD_OK;
+}
+
+/* ini_parse over the checked bytes: the line of the first bad entry, 0, or -1 (open). */
+static int parse_file(const char *path, struct parse_state *st, char *err, size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = read_config(path, &buf, &len, err, errlen);
+
+	if (rc == JD_OK)
+		rc = check_bytes(path, buf, len, err, errlen);
+	if (rc == JD_OK && (rc = ini_parse_string(buf, on_ini_entry, st)) != 0) {
+		snprintf(err, errlen, "%s:%d: %s", path, rc,
+			 st->reason[0] ? st->reason : "syntax error");
+		rc = JD_E_INVALID;
+	}
+	free(buf);
+	return rc;
+}
+
 static int check_coherence(const struct jd_config *cfg, char *reason, size_t len)
 {
 	if (cfg->redis_backoff_min_ms > cfg->redis_backoff_max_ms) {
@@ -350,7 +441,7 @@ int jd_config_load(const char *path, struct jd_config **out, char *err, size_t e
 {
 	struct parse_state st;
 	struct jd_config *cfg;
-	int line, rc = JD_E_INVALID;
+	int rc = JD_E_INVALID;
 
 	memset(&st, 0, sizeof(st));
 	cfg = calloc(1, sizeof(*cfg));
@@ -369,16 +460,10 @@ int jd_config_load(const char *path, struct jd_config **out, char *err, size_t e
 		snprintf(err, errlen, "%s: bad built-in default: %s", path, st.reason);
 		goto fail;
 	}
-	line = ini_parse(path, on_ini_entry, &st);
-	if (line == -1) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	rc = parse_file(path, &st, err, errlen);
+	if (rc != JD_OK)
 		goto fail;
-	}
-	if (line != 0) {
-		snprintf(err, errlen, "%s:%d: %s", path, line,
-			 st.reason[0] ? st.reason : "syntax error");
-		goto fail;
-	}
+	rc = JD_E_INVALID;
 	if (check_coherence(cfg, st.reason, sizeof(st.reason)) != JD_OK) {
 		snprintf(err, errlen, "%s: %s", path, st.reason);
 		goto fail;

@@ -41,6 +41,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "runtime/files.h"
 #include "runtime/log.h"
 
 #define DEFAULT_COMMAND_TIMEOUT_MS 2000
@@ -402,10 +403,30 @@ static void tls_log_errors(const char *msg)
 	}
 }
 
+/* Each TLS file given opens: otherwise logs its path and the system's reason. */
+static int tls_files_readable(const struct jd_redis_opts *o)
+{
+	const char *const what[] = {"redis.tls_ca", "redis.tls_cert", "redis.tls_key"};
+	const char *const path[] = {o->tls_ca, o->tls_cert, o->tls_key};
+	char err[512], q[560];
+
+	for (size_t i = 0; i < sizeof(what) / sizeof(what[0]); i++) {
+		if (path[i] != NULL && path[i][0] != '\0' &&
+		    jd_file_readable(what[i], path[i], err, sizeof(err)) != JD_OK) {
+			jd_err("redis: cannot set up TLS", "reason=%s",
+			       jd_log_quote(q, sizeof(q), err));
+			return JD_E_INVALID;
+		}
+	}
+	return JD_OK;
+}
+
 static SSL_CTX *tls_ctx_new(const struct jd_redis_opts *o)
 {
 	SSL_CTX *ctx;
 
+	if (tls_files_readable(o) != JD_OK)
+		return NULL;
 	ERR_clear_error();
 	ctx = SSL_CTX_new(TLS_client_method());
 	if (ctx == NULL)

@@ -104,7 +104,7 @@ static int start_storage(struct jd_server *srv, char *err, size_t errlen)
 	redis_opts_from(cfg, url, &o);
 	srv->redis = jd_redis_new(srv->base, &o);
 	if (srv->redis == NULL) {
-		snprintf(err, errlen, "redis.url: cannot set up the connection");
+		snprintf(err, errlen, "redis: cannot set up the connection; see the log above");
 		return JD_ERR;
 	}
 	srv->store = jd_store_new(srv->redis);

@@ -10,6 +10,14 @@ sock=$JD_DIR/data/redis.sock
 check "managed redis socket exists" test -S "$sock"
 equals "appendonly is on" "$(redis-cli -s "$sock" config get appendonly | tail -1)" yes
 equals "appendfsync is always" "$(redis-cli -s "$sock" config get appendfsync | tail -1)" always
+# the append-only files hold every record: only their owner reads them
+modes=$(find "$JD_DIR/data" -mindepth 1 \( -path '*appendonlydir*' -o -name 'redis.log' \) -printf '%m %p\n')
+check "append-only files exist" grep -q 'appendonlydir/' <<<"$modes"
+if grep -Ev '^(600|700) ' <<<"$modes"; then
+	not_ok "append-only files are 0600 (dirs 0700): $modes"
+else
+	ok "append-only files are 0600 (dirs 0700)"
+fi
 st=$(jd_ctl status --json)
 equals "status: managed redis" "$(jd_json .redis.mode <<<"$st")" managed
 add=$(jd_ctl example notes add --tenant t1 --title "kept on disk" --json)
