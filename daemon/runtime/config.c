@@ -12,8 +12,18 @@
 
 #include "runtime/log.h"
 #include "storage/redis.h"
+#include "transport/forwarded.h"
 
-enum opt_type { OPT_STRING, OPT_PATH, OPT_UINT, OPT_BOOL, OPT_LEVEL, OPT_HOSTPORT, OPT_REDIS_URL };
+enum opt_type {
+	OPT_STRING,
+	OPT_PATH,
+	OPT_UINT,
+	OPT_BOOL,
+	OPT_LEVEL,
+	OPT_HOSTPORT,
+	OPT_REDIS_URL,
+	OPT_PROXIES
+};
 
 struct opt {
 	const char *section;
@@ -58,6 +68,7 @@ static const struct opt opts[] = {
     {"plugins", "load", OPT_STRING, F(plugins_load), "", 0, 0, 0},
     {"security", "keyring", OPT_PATH, F(keyring), "keyring", 0, 0, 0},
     {"security", "min_key_version", OPT_UINT, F(min_key_version), "1", 1, 2147483647u, 0},
+    {"security", "trusted_proxies", OPT_PROXIES, F(trusted_proxies), "", 0, 0, 1},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -216,6 +227,17 @@ static int set_value(struct parse_state *st, const struct opt *o, const char *v)
 		char why[160];
 
 		if (*v != '\0' && jd_redis_url_check(v, why, sizeof(why)) != JD_OK) {
+			snprintf(st->reason, sizeof(st->reason), "%s.%s: %s", o->section, o->name,
+				 why);
+			return JD_E_INVALID;
+		}
+		s = strdup(v);
+		break;
+	}
+	case OPT_PROXIES: {
+		char why[160];
+
+		if (jd_forwarded_check(v, why, sizeof(why)) != JD_OK) {
 			snprintf(st->reason, sizeof(st->reason), "%s.%s: %s", o->section, o->name,
 				 why);
 			return JD_E_INVALID;

@@ -57,6 +57,7 @@ struct jd_config {
 	/* [security] */
 	char *keyring;
 	unsigned min_key_version;
+	char *trusted_proxies; /* addresses/CIDRs whose forwarding headers are believed */
 
 	/* [plugin.<name>] sections, checked against each plugin's keys at load */
 	struct jd_plugin_setting *plugin_settings;
