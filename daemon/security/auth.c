@@ -299,6 +299,8 @@ struct pending {
 	void *arg;
 	char source[64];
 	char prefix[JD_AUTH_PREFIX_LEN + 1]; /* a bearer token's first characters, or "" */
+	char why[200];			     /* refusals: the reason, kept while counting */
+	char identity[256];
 	char token_hash[65];
 	char county[7]; /* the user's org person "<county>/<person>", when linked */
 	char person[33];
@@ -316,27 +318,39 @@ static void finish(struct pending *x, int rc, int status, const char *why)
  * 429: the guesser is told to stop, while a valid credential from the same
  * address still gets through (jd_auth_request looks it up all the same).
  */
-static void refuse(struct pending *x, const char *identity, const char *why)
+static void refused(unsigned wait, void *arg)
 {
-	time_t now = time(NULL);
-	unsigned wait;
+	struct pending *x = arg;
 	char msg[300];
 
-	jd_ratelimit_failure("ip", x->source, now);
-	if (x->prefix[0] != '\0')
-		jd_ratelimit_failure("pfx", x->prefix, now);
-	if (identity != NULL && *identity)
-		jd_ratelimit_failure("id", identity, now);
-	wait = jd_ratelimit_blocked("ip", x->source, now);
 	if (wait > 0) {
 		snprintf(msg, sizeof(msg),
 			 "%s; too many failed authentications from this address: "
 			 "retry in %u s",
-			 why, wait);
+			 x->why, wait);
 		finish(x, JD_E_FORBIDDEN, 429, msg);
 		return;
 	}
-	finish(x, JD_E_FORBIDDEN, 401, why);
+	finish(x, JD_E_FORBIDDEN, 401, x->why);
+}
+
+static void refuse(struct pending *x, const char *identity, const char *why)
+{
+	const char *kinds[3] = {"ip"}, *keys[3] = {x->source};
+	int n = 1;
+
+	snprintf(x->why, sizeof(x->why), "%s", why);
+	if (x->prefix[0] != '\0') {
+		kinds[n] = "pfx";
+		keys[n++] = x->prefix;
+	}
+	if (identity != NULL && *identity) {
+		snprintf(x->identity, sizeof(x->identity), "%s", identity);
+		kinds[n] = "id";
+		keys[n++] = x->identity;
+	}
+	/* answered once the shared count is known: a restart does not reset a guesser */
+	jd_ratelimit_failures(n, kinds, keys, refused, x);
 }
 
 static void decide(struct pending *x)

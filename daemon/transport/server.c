@@ -16,6 +16,7 @@
 #include "host/bus.h"
 #include "runtime/config.h"
 #include "security/keyring.h"
+#include "security/ratelimit.h"
 #include "security/keys_routes.h"
 #include "security/permissions.h"
 #include "transport/listener.h"
@@ -112,6 +113,7 @@ static int start_storage(struct jd_server *srv, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return JD_E_NOMEM;
 	}
+	jd_ratelimit_share(srv->redis); /* failed-login counters hold across restarts */
 	srv->ready = jd_readiness_new(srv->base, srv->redis, srv->store);
 	if (srv->ready == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -310,6 +312,7 @@ static void free_storage(struct jd_server *srv)
 	jd_keys_job_stop(srv);		       /* a rewrap batch in flight fails with the store */
 	jd_tenant_keys_free(srv->tenant_keys); /* before the store: wipes the cached keys */
 	srv->tenant_keys = NULL;
+	jd_ratelimit_share(NULL);
 	jd_readiness_free(srv->ready); /* before the store: a probe in flight ends harmlessly */
 	srv->ready = NULL;
 	jd_store_free(srv->store);

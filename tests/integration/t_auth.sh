@@ -135,6 +135,21 @@ equals "10 failures with one token beginning: 429 from a fresh address" "$(xff j
 contains "and says why" "$(cat "$JD_TMP/b")" "token's beginning"
 equals "other tokens from that address are not affected" "$(xff "$carol" 192.0.2.99)" 200
 
+# the counters live in Redis: a restart does not give the guesser a fresh start
+check "the counters are in Redis" test -n "$(redis-cli -s "$sock" --scan --pattern 'jd:{_sys}:rl:*' | head -1)"
+if redis-cli -s "$sock" --scan --pattern 'jd:{_sys}:rl:*' | grep -q '203\.0\.113\|ZZZZ'; then
+	not_ok "no address or token text in their keys"
+else
+	ok "no address or token text in their keys"
+fi
+jd_stop
+jd_start
+equals "after a restart, the guesser's next wrong token: 429 at once" "$(xff jdt_guess13 '203.0.113.5')" 429
+equals "and its valid token: 200" "$(xff "$carol" '203.0.113.5')" 200
+xff jdt_ZZZZZZZZ100 192.0.2.100 >/dev/null # the first try after the restart is looked up, then known
+equals "the guessed token beginning stays refused after a restart" "$(xff jdt_ZZZZZZZZ101 192.0.2.101)" 429
+contains "and says why" "$(cat "$JD_TMP/b")" "token's beginning"
+
 jd_stop
 equals "SIGTERM: exit 0" "$JD_EXIT" 0
 jd_finish
