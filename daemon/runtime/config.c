@@ -10,6 +10,7 @@
 
 #include <jiandu/plugin.h>
 
+#include "runtime/files.h"
 #include "runtime/log.h"
 #include "storage/redis.h"
 #include "transport/forwarded.h"
@@ -399,35 +400,6 @@ done:
 	return rc;
 }
 
-/*
- * inih stops a line at a NUL byte and passes other control characters on
- * silently: refuse them all (tab and a CR before LF aside), naming the
- * line, before parsing.
- */
-static int check_bytes(const char *path, const char *buf, size_t len, char *err, size_t errlen)
-{
-	int line = 1;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)buf[i];
-
-		if (c == '\n') {
-			line++;
-			continue;
-		}
-		if (c == '\t' || (c == '\r' && i + 1 < len && buf[i + 1] == '\n'))
-			continue;
-		if (c < 0x20 || c == 0x7f) {
-			snprintf(err, errlen,
-				 "%s:%d: control character 0x%02x%s: a configuration holds "
-				 "printable text only",
-				 path, line, c, c == 0 ? " (a NUL byte)" : "");
-			return JD_E_INVALID;
-		}
-	}
-	return JD_OK;
-}
-
 /* ini_parse over the checked bytes: the line of the first bad entry, 0, or -1 (open). */
 static int parse_file(const char *path, struct parse_state *st, char *err, size_t errlen)
 {
@@ -436,7 +408,7 @@ static int parse_file(const char *path, struct parse_state *st, char *err, size_
 	int rc = read_config(path, &buf, &len, err, errlen);
 
 	if (rc == JD_OK)
-		rc = check_bytes(path, buf, len, err, errlen);
+		rc = jd_text_printable(path, buf, len, err, errlen);
 	if (rc == JD_OK && (rc = ini_parse_string(buf, on_ini_entry, st)) != 0) {
 		snprintf(err, errlen, "%s:%d: %s", path, rc,
 			 st->reason[0] ? st->reason : "syntax error");

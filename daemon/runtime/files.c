@@ -31,3 +31,29 @@ int jd_file_readable(const char *what, const char *path, char *err, size_t errle
 	}
 	return JD_OK;
 }
+
+int jd_text_printable(const char *path, const char *buf, size_t len, char *err, size_t errlen)
+{
+	int line = 1;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (c == '\n') {
+			line++;
+			continue;
+		}
+		if (c == '\t' || (c == '\r' && i + 1 < len && buf[i + 1] == '\n'))
+			continue;
+		if (c < 0x20 || c == 0x7f) {
+			if (err == NULL || errlen == 0)
+				return JD_E_INVALID;
+			snprintf(err, errlen,
+				 "%s:%d: control character 0x%02x%s: only printable text is "
+				 "accepted",
+				 path, line, c, c == 0 ? " (a NUL byte)" : "");
+			return JD_E_INVALID;
+		}
+	}
+	return JD_OK;
+}

@@ -157,16 +157,11 @@ static void test_missing_file(void **state)
 /* Like expect_error, for text holding any byte (a NUL included). */
 static void expect_bytes_error(const char *bytes, size_t len, const char *fragment)
 {
-	const char *path = write_temp_file("jiandud.conf", "");
+	const char *path = write_temp_bytes("jiandud.conf", bytes, len);
 	struct jd_config *cfg = NULL;
 	char err[512] = "";
-	FILE *f;
 
 	assert_non_null(path);
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(bytes, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
 	assert_int_not_equal(jd_config_load(path, &cfg, err, sizeof(err)), JD_OK);
 	assert_null(cfg);
 	if (strstr(err, path) == NULL || strstr(err, fragment) == NULL)
