@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -13,7 +14,7 @@
 #include "storage/store.h"
 
 #define PROBE_READY_MS	   1000
-#define PROBE_NOT_READY_MS 200
+#define PROBE_NOT_READY_MS 200 /* also the tick: a new connection is probed within it */
 
 struct jd_readiness {
 	struct event *timer;
@@ -21,15 +22,23 @@ struct jd_readiness {
 	struct jd_store *s;
 	uint64_t ok_connects; /* the connection count when the last probe succeeded */
 	int ok;		      /* the last probe succeeded */
+	uint64_t probed_ms;   /* when the last probe was sent (monotonic) */
 	int probing;
 	int freed; /* freed while probing: the probe's callback frees */
 	char why[200];
 };
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 static void arm(struct jd_readiness *rd)
 {
-	unsigned ms = rd->ok ? PROBE_READY_MS : PROBE_NOT_READY_MS;
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	struct timeval tv = {0, PROBE_NOT_READY_MS * 1000};
 
 	if (evtimer_add(rd->timer, &tv) != 0)
 		jd_err("readiness: cannot arm the probe timer", NULL);
@@ -84,17 +93,21 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct jd_readiness *rd = arg;
 	enum jd_redis_state st = jd_redis_state(rd->r);
+	int due = !rd->ok || rd->ok_connects != jd_redis_stats(rd->r)->connects ||
+		  now_ms() - rd->probed_ms >= PROBE_READY_MS;
 	char why[80];
 
 	(void)fd;
 	(void)what;
-	if (rd->probing) {
-		/* the command timeout ends it */
+
+	if (rd->probing || !due) {
+		/* a probe in flight ends by its reply or the command timeout */
 	} else if (st != JD_REDIS_OK) {
 		snprintf(why, sizeof(why), "redis %s", jd_redis_state_name(st));
 		set_outcome(rd, 0, why);
 	} else if (jd_store_probe(rd->s, probe_done, rd) == JD_OK) {
 		rd->probing = 1;
+		rd->probed_ms = now_ms();
 	} else {
 		set_outcome(rd, 0, "cannot send the readiness probe");
 	}

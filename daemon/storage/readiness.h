@@ -2,8 +2,8 @@
  * Readiness: whether this process can serve requests that need the store
  * now.  A timer probes Redis without ever blocking the loop (the store's
  * write-path probe: a small SET and SCRIPT EXISTS), every second while
- * ready and every 200 ms while not; a new connection is not ready until a
- * probe on it succeeded.  See docs/operations.md, "Health".
+ * ready and every 200 ms while not or after a reconnection; a new
+ * connection is not ready until a probe on it succeeded.  See docs/operations.md, "Health".
  */
 #ifndef JD_READINESS_H
 #define JD_READINESS_H
