@@ -10,10 +10,21 @@
 
 #include <jiandu/plugin.h>
 
+#include "runtime/files.h"
 #include "runtime/log.h"
 #include "storage/redis.h"
+#include "transport/forwarded.h"
 
-enum opt_type { OPT_STRING, OPT_PATH, OPT_UINT, OPT_BOOL, OPT_LEVEL, OPT_HOSTPORT, OPT_REDIS_URL };
+enum opt_type {
+	OPT_STRING,
+	OPT_PATH,
+	OPT_UINT,
+	OPT_BOOL,
+	OPT_LEVEL,
+	OPT_HOSTPORT,
+	OPT_REDIS_URL,
+	OPT_PROXIES
+};
 
 struct opt {
 	const char *section;
@@ -63,6 +74,7 @@ static const struct opt opts[] = {
     {"events", "claim_idle_ms", OPT_UINT, F(events_claim_idle_ms), "60000", 100, 86400000, 0},
     {"events", "max_attempts", OPT_UINT, F(events_max_attempts), "5", 1, 1000, 0},
     {"events", "batch", OPT_UINT, F(events_batch), "32", 1, 1000, 0},
+    {"security", "trusted_proxies", OPT_PROXIES, F(trusted_proxies), "", 0, 0, 1},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -228,6 +240,17 @@ static int set_value(struct parse_state *st, const struct opt *o, const char *v)
 		s = strdup(v);
 		break;
 	}
+	case OPT_PROXIES: {
+		char why[160];
+
+		if (jd_forwarded_check(v, why, sizeof(why)) != JD_OK) {
+			snprintf(st->reason, sizeof(st->reason), "%s.%s: %s", o->section, o->name,
+				 why);
+			return JD_E_INVALID;
+		}
+		s = strdup(v);
+		break;
+	}
 	case OPT_PATH:
 		s = resolve_path(cfg, v);
 		break;
@@ -338,6 +361,68 @@ static char *dir_of(const char *path)
 	return abs;
 }
 
+#define CONFIG_MAX_BYTES (1u << 20)
+
+/*
+ * The whole file, NUL-terminated, in *out.  Read once and parsed from
+ * memory, so what is checked is what is parsed.
+ */
+static int read_config(const char *path, char **out, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n;
+	int rc = JD_E_INVALID;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return JD_E_INVALID;
+	}
+	buf = malloc(CONFIG_MAX_BYTES + 1);
+	if (buf == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		rc = JD_E_NOMEM;
+		goto done;
+	}
+	n = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		goto done;
+	}
+	if (n > CONFIG_MAX_BYTES) {
+		snprintf(err, errlen, "%s: larger than %u bytes: not a configuration file", path,
+			 CONFIG_MAX_BYTES);
+		goto done;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	buf = NULL;
+	rc = JD_OK;
+done:
+	free(buf);
+	fclose(f);
+	return rc;
+}
+
+/* ini_parse over the checked bytes: the line of the first bad entry, 0, or -1 (open). */
+static int parse_file(const char *path, struct parse_state *st, char *err, size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = read_config(path, &buf, &len, err, errlen);
+
+	if (rc == JD_OK)
+		rc = jd_text_printable(path, buf, len, err, errlen);
+	if (rc == JD_OK && (rc = ini_parse_string(buf, on_ini_entry, st)) != 0) {
+		snprintf(err, errlen, "%s:%d: %s", path, rc,
+			 st->reason[0] ? st->reason : "syntax error");
+		rc = JD_E_INVALID;
+	}
+	free(buf);
+	return rc;
+}
+
 static int check_coherence(const struct jd_config *cfg, char *reason, size_t len)
 {
 	if (cfg->redis_backoff_min_ms > cfg->redis_backoff_max_ms) {
@@ -355,7 +440,7 @@ int jd_config_load(const char *path, struct jd_config **out, char *err, size_t e
 {
 	struct parse_state st;
 	struct jd_config *cfg;
-	int line, rc = JD_E_INVALID;
+	int rc = JD_E_INVALID;
 
 	memset(&st, 0, sizeof(st));
 	cfg = calloc(1, sizeof(*cfg));
@@ -374,16 +459,10 @@ int jd_config_load(const char *path, struct jd_config **out, char *err, size_t e
 		snprintf(err, errlen, "%s: bad built-in default: %s", path, st.reason);
 		goto fail;
 	}
-	line = ini_parse(path, on_ini_entry, &st);
-	if (line == -1) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	rc = parse_file(path, &st, err, errlen);
+	if (rc != JD_OK)
 		goto fail;
-	}
-	if (line != 0) {
-		snprintf(err, errlen, "%s:%d: %s", path, line,
-			 st.reason[0] ? st.reason : "syntax error");
-		goto fail;
-	}
+	rc = JD_E_INVALID;
 	if (check_coherence(cfg, st.reason, sizeof(st.reason)) != JD_OK) {
 		snprintf(err, errlen, "%s: %s", path, st.reason);
 		goto fail;

@@ -63,6 +63,7 @@ struct jd_config {
 	unsigned events_claim_idle_ms;
 	unsigned events_max_attempts;
 	unsigned events_batch;
+	char *trusted_proxies; /* addresses/CIDRs whose forwarding headers are believed */
 
 	/* [plugin.<name>] sections, checked against each plugin's keys at load */
 	struct jd_plugin_setting *plugin_settings;

@@ -129,6 +129,12 @@ static void render_redis(struct evbuffer *b, struct jd_server *srv)
 			    (unsigned long long)s->replies, (unsigned long long)s->errors,
 			    (unsigned long long)s->timeouts, (unsigned long long)s->failed,
 			    (unsigned long long)s->connects);
+	evbuffer_add_printf(b,
+			    "# HELP jiandu_redis_refused_total Error replies meaning Redis cannot "
+			    "serve for now (LOADING, BUSY, READONLY...): answered 503.\n"
+			    "# TYPE jiandu_redis_refused_total counter\n"
+			    "jiandu_redis_refused_total %llu\n",
+			    (unsigned long long)s->refused);
 }
 
 /* Durable events: gauges as of the last sweep (events.sweep_ms), counters of this process. */

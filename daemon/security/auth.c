@@ -299,6 +299,9 @@ struct pending {
 	jd_auth_done done;
 	void *arg;
 	char source[64];
+	char prefix[JD_AUTH_PREFIX_LEN + 1]; /* a bearer token's first characters, or "" */
+	char why[200];			     /* refusals: the reason, kept while counting */
+	char identity[256];
 	char token_hash[65];
 	char county[7]; /* the user's org person "<county>/<person>", when linked */
 	char person[33];
@@ -310,15 +313,45 @@ static void finish(struct pending *x, int rc, int status, const char *why)
 	free(x);
 }
 
-/* A failed credential counts against the source and, when known, the identity. */
+/*
+ * A failed credential counts against the source, the token's prefix and,
+ * when known, the identity.  From an address over its limit the answer is
+ * 429: the guesser is told to stop, while a valid credential from the same
+ * address still gets through (jd_auth_request looks it up all the same).
+ */
+static void refused(unsigned wait, void *arg)
+{
+	struct pending *x = arg;
+	char msg[300];
+
+	if (wait > 0) {
+		snprintf(msg, sizeof(msg),
+			 "%s; too many failed authentications from this address: "
+			 "retry in %u s",
+			 x->why, wait);
+		finish(x, JD_E_FORBIDDEN, 429, msg);
+		return;
+	}
+	finish(x, JD_E_FORBIDDEN, 401, x->why);
+}
+
 static void refuse(struct pending *x, const char *identity, const char *why)
 {
-	time_t now = time(NULL);
+	const char *kinds[3] = {"ip"}, *keys[3] = {x->source};
+	int n = 1;
 
-	jd_ratelimit_failure("ip", x->source, now);
-	if (identity != NULL && *identity)
-		jd_ratelimit_failure("id", identity, now);
-	finish(x, JD_E_FORBIDDEN, 401, why);
+	snprintf(x->why, sizeof(x->why), "%s", why);
+	if (x->prefix[0] != '\0') {
+		kinds[n] = "pfx";
+		keys[n++] = x->prefix;
+	}
+	if (identity != NULL && *identity) {
+		snprintf(x->identity, sizeof(x->identity), "%s", identity);
+		kinds[n] = "id";
+		keys[n++] = x->identity;
+	}
+	/* answered once the shared count is known: a restart does not reset a guesser */
+	jd_ratelimit_failures(n, kinds, keys, refused, x);
 }
 
 static void decide(struct pending *x)
@@ -514,6 +547,24 @@ static void resolve_cert(struct pending *x, const struct jd_auth_input *in)
 	lookup_user(x);
 }
 
+/*
+ * The first JD_AUTH_PREFIX_LEN characters of a bearer token ("jdt_" and
+ * 48 of its random bits): enough to tell tokens apart, far too little to
+ * use one.  "" for another scheme.
+ */
+static const char *token_prefix(const char *authorization, char out[JD_AUTH_PREFIX_LEN + 1])
+{
+	const char *t = authorization + 7;
+
+	out[0] = '\0';
+	if (strncasecmp(authorization, "Bearer ", 7) != 0)
+		return out;
+	while (*t == ' ')
+		t++;
+	snprintf(out, JD_AUTH_PREFIX_LEN + 1, "%s", t);
+	return out;
+}
+
 static int has_peer_cert(SSL *ssl)
 {
 	X509 *peer = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
@@ -526,7 +577,7 @@ void jd_auth_request(struct jd_store *store, const struct jd_auth_input *in, str
 {
 	struct pending *x;
 	unsigned wait;
-	char why[120];
+	char why[120], prefix[JD_AUTH_PREFIX_LEN + 1];
 
 	memset(p, 0, sizeof(*p));
 	if (in->route->flags & JD_ROUTE_NO_AUTH) {
@@ -534,13 +585,20 @@ void jd_auth_request(struct jd_store *store, const struct jd_auth_input *in, str
 		return;
 	}
 	/*
-	 * The address limit guards against guessing tokens; a certificate that
-	 * verified proves its key, so it is judged by its identity's limit only.
+	 * Guessing at one token (a known beginning) is refused before any
+	 * lookup.  The address's limit does not refuse up front: someone
+	 * else's failures from a shared address (a NAT, a proxy) must not
+	 * lock out a valid credential; refuse() answers the guesser 429.
 	 */
-	wait = has_peer_cert(in->ssl) ? 0 : jd_ratelimit_blocked("ip", in->source, time(NULL));
+	wait =
+	    in->authorization != NULL && !has_peer_cert(in->ssl)
+		? jd_ratelimit_blocked("pfx", token_prefix(in->authorization, prefix), time(NULL))
+		: 0;
 	if (wait > 0) {
 		snprintf(why, sizeof(why),
-			 "too many failed authentications from this address; retry in %u s", wait);
+			 "too many failed authentications with this token's beginning; "
+			 "retry in %u s",
+			 wait);
 		done(arg, JD_E_FORBIDDEN, 429, why);
 		return;
 	}
@@ -555,6 +613,8 @@ void jd_auth_request(struct jd_store *store, const struct jd_auth_input *in, str
 	x->done = done;
 	x->arg = arg;
 	snprintf(x->source, sizeof(x->source), "%s", in->source ? in->source : "-");
+	if (!has_peer_cert(in->ssl) && in->authorization != NULL)
+		snprintf(x->prefix, sizeof(x->prefix), "%s", prefix);
 	if (has_peer_cert(in->ssl))
 		resolve_cert(x, in);
 	else if (in->authorization == NULL)

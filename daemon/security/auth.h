@@ -42,6 +42,9 @@ struct jd_route;
 struct jd_store;
 struct jd_permission;
 
+/* Failed bearer tokens also count against their first characters (a guess at one token). */
+#define JD_AUTH_PREFIX_LEN 12
+
 struct jd_auth_input {
 	const struct jd_route *route;
 	SSL *ssl;

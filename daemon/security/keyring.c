@@ -19,6 +19,8 @@
 
 #include <jiandu/plugin.h>
 
+#include "runtime/files.h"
+
 #define KEYRING_FORMAT "1"
 #define MAX_VERSIONS   JD_KEYRING_MAX_VERSIONS
 #define MAX_VERSION    2147483648u /* 2^31 */
@@ -332,10 +334,8 @@ static int parse(struct load_state *st, const char *text, size_t len, const char
 {
 	int line;
 
-	if (memchr(text, '\0', len) != NULL) {
-		set_err(err, errlen, "%s: contains a NUL byte", path);
+	if (jd_text_printable(path, text, len, err, errlen) != JD_OK)
 		return JD_E_INVALID;
-	}
 	st->pos = text;
 	st->end = text + len;
 	line = ini_parse_stream(read_line, st, on_ini_entry, st);

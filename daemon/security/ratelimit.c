@@ -1,9 +1,17 @@
 #include "security/ratelimit.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <hiredis/hiredis.h>
 #include <sodium.h>
+
+#include <jiandu/plugin.h>
+
+#include "runtime/log.h"
+#include "storage/redis.h"
 
 struct slot {
 	uint64_t id; /* 0: free */
@@ -128,4 +136,141 @@ void jd_ratelimit_failure(const char *kind, const char *key, time_t now)
 void jd_ratelimit_reset(void)
 {
 	memset(slots, 0, sizeof(slots));
+}
+
+/* ---- shared through Redis ---------------------------------------------------- */
+
+#define SHARED_MAX 4
+
+static struct jd_redis *shared;
+
+/*
+ * KEYS: the counters; ARGV: window, max, block (seconds).  Each counter
+ * lives for the window from its first failure; the failure that reaches
+ * max makes it live for the block instead.  Returns [count, ttl] per key.
+ */
+static const char shared_script[] =
+    "local out = {}\n"
+    "for i, k in ipairs(KEYS) do\n"
+    "  local n = redis.call('INCR', k)\n"
+    "  if n == 1 then redis.call('EXPIRE', k, ARGV[1]) end\n"
+    "  if n == tonumber(ARGV[2]) then redis.call('EXPIRE', k, ARGV[3]) end\n"
+    "  out[#out + 1] = n\n"
+    "  out[#out + 1] = redis.call('TTL', k)\n"
+    "end\n"
+    "return out\n";
+
+struct shared_ctx {
+	int n;
+	char kind[SHARED_MAX][8];
+	char key[SHARED_MAX][256];
+	jd_ratelimit_cb cb;
+	void *arg;
+};
+
+void jd_ratelimit_share(struct jd_redis *r)
+{
+	shared = r;
+}
+
+/* The Redis key of (kind, key): a hash, so no address or token text is stored. */
+static void shared_key(const char *kind, const char *key, char out[64])
+{
+	char net[INET6_ADDRSTRLEN];
+	unsigned char h[16];
+	char hex[33];
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	crypto_generichash_update(&st, (const unsigned char *)kind, strlen(kind) + 1);
+	key = network_of(kind, key, net, sizeof(net));
+	crypto_generichash_update(&st, (const unsigned char *)key, strlen(key));
+	crypto_generichash_final(&st, h, sizeof(h));
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	snprintf(out, 64, "jd:{_sys}:rl:%s", hex);
+}
+
+/* What Redis counted becomes the local record: a block seen anywhere holds here. */
+static void learn(const char *kind, const char *key, long long count, long long ttl, time_t now)
+{
+	struct slot *s;
+
+	if (count < JD_RL_MAX_FAILURES || ttl <= 0)
+		return;
+	s = slot_for(key_id(kind, key), now, 1);
+	if (s == NULL)
+		return;
+	if (s->failures < (unsigned)count)
+		s->failures = (unsigned)count;
+	if (s->blocked_until < now + ttl)
+		s->blocked_until = now + (time_t)ttl;
+}
+
+static void shared_reply(int rc, redisReply *reply, void *arg)
+{
+	struct shared_ctx *x = arg;
+	time_t now = time(NULL);
+
+	if (rc == JD_OK && reply->type == REDIS_REPLY_ARRAY &&
+	    reply->elements == (size_t)(2 * x->n)) {
+		for (int i = 0; i < x->n; i++)
+			learn(x->kind[i], x->key[i], reply->element[2 * i]->integer,
+			      reply->element[2 * i + 1]->integer, now);
+	} else if (rc == JD_OK && reply->type == REDIS_REPLY_ERROR) {
+		char q[160];
+
+		jd_warn("auth: failure counters not shared", "err=%s",
+			jd_log_quote(q, sizeof(q), reply->str));
+	}
+	x->cb(jd_ratelimit_blocked(x->kind[0], x->key[0], now), x->arg);
+	free(x);
+}
+
+static int shared_send(struct shared_ctx *x)
+{
+	char keys[SHARED_MAX][64], window[16], max[16], block[16], nkeys[8];
+	const char *argv[3 + SHARED_MAX + 3];
+	int argc = 0;
+
+	if (shared == NULL || jd_redis_state(shared) != JD_REDIS_OK)
+		return JD_E_UNAVAILABLE;
+	snprintf(nkeys, sizeof(nkeys), "%d", x->n);
+	snprintf(window, sizeof(window), "%d", JD_RL_WINDOW_S);
+	snprintf(max, sizeof(max), "%d", JD_RL_MAX_FAILURES);
+	snprintf(block, sizeof(block), "%d", JD_RL_BLOCK_S);
+	argv[argc++] = "EVAL";
+	argv[argc++] = shared_script;
+	argv[argc++] = nkeys;
+	for (int i = 0; i < x->n; i++) {
+		shared_key(x->kind[i], x->key[i], keys[i]);
+		argv[argc++] = keys[i];
+	}
+	argv[argc++] = window;
+	argv[argc++] = max;
+	argv[argc++] = block;
+	return jd_redis_command(shared, argc, argv, NULL, shared_reply, x);
+}
+
+void jd_ratelimit_failures(int n, const char *const kinds[], const char *const keys[],
+			   jd_ratelimit_cb cb, void *arg)
+{
+	time_t now = time(NULL);
+	struct shared_ctx *x;
+
+	for (int i = 0; i < n; i++)
+		jd_ratelimit_failure(kinds[i], keys[i], now);
+	x = n > 0 && n <= SHARED_MAX ? calloc(1, sizeof(*x)) : NULL;
+	if (x != NULL) {
+		x->n = n;
+		x->cb = cb;
+		x->arg = arg;
+		for (int i = 0; i < n; i++) {
+			snprintf(x->kind[i], sizeof(x->kind[i]), "%s", kinds[i]);
+			snprintf(x->key[i], sizeof(x->key[i]), "%s", keys[i]);
+		}
+		if (shared_send(x) == JD_OK)
+			return;
+		free(x);
+	}
+	cb(n > 0 ? jd_ratelimit_blocked(kinds[0], keys[0], now) : 0, arg);
 }

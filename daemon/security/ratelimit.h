@@ -20,4 +20,24 @@ unsigned jd_ratelimit_blocked(const char *kind, const char *key, time_t now);
 void jd_ratelimit_failure(const char *kind, const char *key, time_t now);
 void jd_ratelimit_reset(void); /* tests */
 
+/*
+ * The counters are shared through Redis, so they hold across restarts and
+ * worker processes: keys "jd:{_sys}:rl:<hash of kind and key>" (no address
+ * or token text in Redis), counted and expired by one script.  The local
+ * table above stays the fast path for the checks made before a lookup;
+ * each Redis reply teaches it the shared count.
+ */
+struct jd_redis;
+/* The connection to share through; NULL: local counters only. */
+void jd_ratelimit_share(struct jd_redis *r);
+/* Seconds the first key (the address) stays blocked, after this failure. */
+typedef void (*jd_ratelimit_cb)(unsigned first_wait, void *arg);
+/*
+ * Counts one failure for each of the n (kind, key) pairs (n <= 4), in the
+ * local table and in Redis.  cb runs exactly once: later with Redis's
+ * counts, or at once with the local ones when Redis cannot be asked.
+ */
+void jd_ratelimit_failures(int n, const char *const kinds[], const char *const keys[],
+			   jd_ratelimit_cb cb, void *arg);
+
 #endif

@@ -41,6 +41,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "runtime/files.h"
 #include "runtime/log.h"
 
 #define DEFAULT_COMMAND_TIMEOUT_MS 2000
@@ -118,6 +119,7 @@ struct jd_redis {
 	jd_redis_connect_cb on_connect;
 	void *on_connect_arg;
 	struct jd_redis_stats stats;
+	char refusal[128]; /* the last "unavailable" error reply; "" once a reply is not one */
 };
 
 static void attempt_start(struct jd_redis *r);
@@ -401,10 +403,30 @@ static void tls_log_errors(const char *msg)
 	}
 }
 
+/* Each TLS file given opens: otherwise logs its path and the system's reason. */
+static int tls_files_readable(const struct jd_redis_opts *o)
+{
+	const char *const what[] = {"redis.tls_ca", "redis.tls_cert", "redis.tls_key"};
+	const char *const path[] = {o->tls_ca, o->tls_cert, o->tls_key};
+	char err[512], q[560];
+
+	for (size_t i = 0; i < sizeof(what) / sizeof(what[0]); i++) {
+		if (path[i] != NULL && path[i][0] != '\0' &&
+		    jd_file_readable(what[i], path[i], err, sizeof(err)) != JD_OK) {
+			jd_err("redis: cannot set up TLS", "reason=%s",
+			       jd_log_quote(q, sizeof(q), err));
+			return JD_E_INVALID;
+		}
+	}
+	return JD_OK;
+}
+
 static SSL_CTX *tls_ctx_new(const struct jd_redis_opts *o)
 {
 	SSL_CTX *ctx;
 
+	if (tls_files_readable(o) != JD_OK)
+		return NULL;
 	ERR_clear_error();
 	ctx = SSL_CTX_new(TLS_client_method());
 	if (ctx == NULL)
@@ -871,6 +893,51 @@ static int feed_reader(struct jd_redis *r)
 	return JD_OK;
 }
 
+int jd_redis_reply_unavailable(const redisReply *reply)
+{
+	static const char *const codes[] = {"LOADING",	  "BUSY",    "MASTERDOWN", "READONLY",
+					    "NOREPLICAS", "MISCONF", "OOM"};
+
+	if (reply == NULL || reply->type != REDIS_REPLY_ERROR || reply->str == NULL)
+		return 0;
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		size_t n = strlen(codes[i]);
+
+		if (strncmp(reply->str, codes[i], n) == 0 &&
+		    (reply->str[n] == ' ' || reply->str[n] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Remembers whether Redis refuses for now (loading, busy, read-only...):
+ * returns 1 for such a reply, which its command gets as JD_E_UNAVAILABLE.
+ * Logged when it starts and when it ends, not for every reply.
+ */
+static int note_refusal(struct jd_redis *r, const redisReply *reply)
+{
+	char q[160];
+
+	if (!jd_redis_reply_unavailable(reply)) {
+		if (r->refusal[0] != '\0')
+			jd_info("redis answers again", "url=%s", r->url.display);
+		r->refusal[0] = '\0';
+		return 0;
+	}
+	r->stats.refused++;
+	if (r->refusal[0] == '\0')
+		jd_warn("redis refuses commands for now: storage unavailable", "url=%s err=%s",
+			r->url.display, jd_log_quote(q, sizeof(q), reply->str));
+	snprintf(r->refusal, sizeof(r->refusal), "%s", reply->str);
+	return 1;
+}
+
+const char *jd_redis_refusal(const struct jd_redis *r)
+{
+	return r->refusal;
+}
+
 /* Hands replies to their commands, in order, until none is complete. */
 static void dispatch_replies(struct jd_redis *r)
 {
@@ -899,7 +966,10 @@ static void dispatch_replies(struct jd_redis *r)
 		r->stats.replies++;
 		if (reply->type == REDIS_REPLY_ERROR)
 			r->stats.errors++;
-		c->cb(JD_OK, reply, c->arg);
+		if (r->state == JD_REDIS_OK && note_refusal(r, reply))
+			c->cb(JD_E_UNAVAILABLE, NULL, c->arg);
+		else
+			c->cb(JD_OK, reply, c->arg);
 		free(c);
 		freeReplyObject(reply);
 		if (gen != r->gen)

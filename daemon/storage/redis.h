@@ -33,6 +33,7 @@ struct jd_redis_stats {
 	uint64_t commands; /* commands sent */
 	uint64_t replies;  /* replies received */
 	uint64_t errors;   /* error replies */
+	uint64_t refused;  /* of those, "unavailable" ones (jd_redis_reply_unavailable) */
 	uint64_t timeouts; /* commands that timed out */
 	uint64_t failed;   /* commands failed by a disconnect or refused while down */
 	uint64_t connects; /* successful connections */
@@ -42,7 +43,8 @@ struct jd_redis_stats {
 /*
  * reply is borrowed: valid only during the callback, NULL unless rc is
  * JD_OK.  rc: JD_OK (reply may be an error reply: check reply->type),
- * JD_E_UNAVAILABLE (connection lost), JD_E_TIMEOUT.
+ * JD_E_UNAVAILABLE (connection lost, or an error reply saying Redis
+ * cannot serve for now: see jd_redis_reply_unavailable), JD_E_TIMEOUT.
  */
 typedef void (*jd_redis_cb)(int rc, redisReply *reply, void *arg);
 /*
@@ -73,6 +75,15 @@ void jd_redis_on_connect(struct jd_redis *r, jd_redis_connect_cb cb, void *arg);
  */
 int jd_redis_command(struct jd_redis *r, int argc, const char **argv, const size_t *argvlen,
 		     jd_redis_cb cb, void *arg);
+
+/*
+ * 1 when reply is an error reply by which Redis says it cannot serve for
+ * now (LOADING, BUSY, MASTERDOWN, READONLY, NOREPLICAS, MISCONF, OOM):
+ * the command's callback gets JD_E_UNAVAILABLE instead of the reply.
+ */
+int jd_redis_reply_unavailable(const redisReply *reply);
+/* The text of the last such reply while Redis keeps refusing, "" otherwise. */
+const char *jd_redis_refusal(const struct jd_redis *r);
 
 enum jd_redis_state jd_redis_state(const struct jd_redis *r);
 const char *jd_redis_state_name(enum jd_redis_state s); /* "connecting", "ok", "down" */

@@ -125,6 +125,8 @@ static void child_exec(char *const *argv, pid_t parent)
 		_exit(1);
 	child_close_fds();
 	child_reset_signals();
+	/* redis-server creates its append-only files 0644 and its dirs 0755: make them ours only */
+	umask(077);
 	execvp(argv[0], argv);
 	child_write_err("jiandud: cannot run ", argv[0]);
 	_exit(127);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <sodium.h>
@@ -1463,6 +1464,86 @@ int jd_store_ping(struct jd_store *s, jd_read_cb cb, void *arg)
 	if (s == NULL || cb == NULL)
 		return JD_E_INVALID;
 	return send_read(s, 1, argv, cb, arg);
+}
+
+/* ---- Readiness probe ---------------------------------------------------------- */
+
+struct probe_ctx {
+	struct jd_store *s;
+	jd_store_probe_cb cb;
+	void *arg;
+	int left; /* replies still due */
+	int rc;	  /* the first failure */
+};
+
+/* SCRIPT EXISTS answers [1, 1] when both scripts are loaded; SET answers OK. */
+static int probe_outcome(struct jd_store *s, const redisReply *reply)
+{
+	if (reply->type == REDIS_REPLY_ERROR) {
+		log_error_reply(JD_LOG_WARN, "store: readiness probe refused", reply);
+		return JD_ERR;
+	}
+	if (reply->type != REDIS_REPLY_ARRAY)
+		return JD_OK;
+	for (size_t i = 0; i < reply->elements; i++) {
+		if (reply->element[i]->type != REDIS_REPLY_INTEGER ||
+		    reply->element[i]->integer != 1) {
+			if (!s->freed)
+				script_load(s, 0);
+			return JD_E_NOTFOUND;
+		}
+	}
+	return JD_OK;
+}
+
+static void probe_reply(int rc, redisReply *reply, void *arg)
+{
+	struct probe_ctx *x = arg;
+	struct jd_store *s = x->s;
+
+	if (rc == JD_OK)
+		rc = probe_outcome(s, reply);
+	if (x->rc == JD_OK)
+		x->rc = rc;
+	if (--x->left == 0) {
+		x->cb(x->rc, x->arg);
+		free(x);
+	}
+	store_release(s);
+}
+
+int jd_store_probe(struct jd_store *s, jd_store_probe_cb cb, void *arg)
+{
+	struct probe_ctx *x;
+	char pid[24];
+	const char *exists[] = {"SCRIPT", "EXISTS", NULL, NULL};
+	const char *set[] = {"SET", "jd:readyz", pid, "PX", "10000"};
+	int rc;
+
+	if (s == NULL || cb == NULL)
+		return JD_E_INVALID;
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	exists[2] = s->sha;
+	exists[3] = s->sha_append;
+
+	x = calloc(1, sizeof(*x));
+	if (x == NULL)
+		return JD_E_NOMEM;
+	*x = (struct probe_ctx){s, cb, arg, 2, JD_OK};
+	rc = jd_redis_command(s->r, 4, exists, NULL, probe_reply, x);
+	if (rc != JD_OK) {
+		free(x);
+		return rc;
+	}
+	s->pending++;
+	rc = jd_redis_command(s->r, 5, set, NULL, probe_reply, x);
+	if (rc != JD_OK) {
+		x->left--; /* the first reply finishes it */
+		x->rc = rc;
+	} else {
+		s->pending++;
+	}
+	return JD_OK;
 }
 
 /* ---- Life cycle ------------------------------------------------------------- */

@@ -104,4 +104,15 @@ const char *jd_hgetall_field(json_t *arr, const char *name);
 /* PING, for health checks. */
 int jd_store_ping(struct jd_store *s, jd_read_cb cb, void *arg);
 
+/*
+ * The readiness probe: SCRIPT EXISTS of the store's scripts and one small
+ * write (SET jd:readyz <pid> PX 10000), pipelined.  JD_OK: cb runs exactly
+ * once, later, with JD_OK (Redis takes writes and the scripts are loaded),
+ * JD_E_NOTFOUND (a script is missing: it is being loaded again),
+ * JD_E_UNAVAILABLE, JD_E_TIMEOUT or JD_ERR.  Any other return: cb does
+ * not run.
+ */
+typedef void (*jd_store_probe_cb)(int rc, void *arg);
+int jd_store_probe(struct jd_store *s, jd_store_probe_cb cb, void *arg);
+
 #endif

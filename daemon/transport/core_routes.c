@@ -11,6 +11,7 @@
 #include "runtime/metrics.h"
 #include "security/permissions.h"
 #include "host/plugins.h"
+#include "storage/readiness.h"
 #include "storage/redis.h"
 #include "transport/request.h"
 #include "transport/router.h"
@@ -21,19 +22,31 @@ static const char *redis_state(struct jd_server *srv)
 	return srv->redis ? jd_redis_state_name(jd_redis_state(srv->redis)) : "down";
 }
 
-static int redis_ok(struct jd_server *srv)
-{
-	return srv->redis && jd_redis_state(srv->redis) == JD_REDIS_OK;
-}
-
-static void get_healthz(jd_req *req, void *arg)
+/* The process serves: no store involved, so a Redis outage never fails it. */
+static void get_livez(jd_req *req, void *arg)
 {
 	struct jd_server *srv = arg;
-	int ok = redis_ok(srv) && !srv->draining;
 
-	jd_reply_json(
-	    req, ok ? 200 : 503,
-	    json_pack("{s:s, s:s}", "status", ok ? "ok" : "degraded", "redis", redis_state(srv)));
+	jd_reply_json(req, 200, json_pack("{s:s, s:b}", "status", "ok", "draining", srv->draining));
+}
+
+/* Ready for traffic (also /healthz): Redis takes writes, the scripts are loaded, not draining. */
+static void get_readyz(jd_req *req, void *arg)
+{
+	struct jd_server *srv = arg;
+	char why[256];
+	int ok = jd_readiness_ready(srv->ready, why, sizeof(why));
+	json_t *body;
+
+	if (ok && srv->draining) {
+		snprintf(why, sizeof(why), "draining");
+		ok = 0;
+	}
+	body = json_pack("{s:s, s:b, s:s}", "status", ok ? "ok" : "degraded", "ready", ok, "redis",
+			 redis_state(srv));
+	if (body != NULL && !ok)
+		json_object_set_new(body, "reason", json_string(why));
+	jd_reply_json(req, ok ? 200 : 503, body);
 }
 
 static json_t *plugins_json(struct jd_server *srv)
@@ -136,8 +149,13 @@ static void post_reload(jd_req *req, void *arg)
 }
 
 static const struct jd_route core_routes[] = {
-    {"GET", "/healthz", "health.read", "Liveness and storage health (no credential needed)", NULL,
-     NULL, JD_ROUTE_NO_AUTH | JD_ROUTE_NO_STORE, get_healthz, NULL},
+    {"GET", "/livez", "health.read", "Liveness: the process serves (no credential needed)", NULL,
+     NULL, JD_ROUTE_NO_AUTH | JD_ROUTE_NO_STORE, get_livez, NULL},
+    {"GET", "/readyz", "health.read",
+     "Readiness: Redis takes writes and the scripts are loaded (no credential needed)", NULL, NULL,
+     JD_ROUTE_NO_AUTH | JD_ROUTE_NO_STORE, get_readyz, NULL},
+    {"GET", "/healthz", "health.read", "Alias of /readyz (no credential needed)", NULL, NULL,
+     JD_ROUTE_NO_AUTH | JD_ROUTE_NO_STORE, get_readyz, NULL},
     {"GET", "/v1/status", "status.read", "Version, uptime, plugins, Redis, listeners", NULL, NULL,
      JD_ROUTE_NO_STORE, get_status, NULL},
     {"GET", "/v1/plugins", "status.read", "Loaded plugins, in start-up order", NULL, NULL,

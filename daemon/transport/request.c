@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -16,12 +18,16 @@
 
 #include "audit/audit_refusals.h"
 #include "runtime/config.h"
+#include "transport/forwarded.h"
 #include "transport/listener.h"
 #include "runtime/log.h"
 #include "runtime/metrics.h"
 #include "storage/redis.h"
 #include "transport/server.h"
 #include "storage/store.h"
+
+/* seconds a client waits before retrying a 503 */
+#define JD_RETRY_AFTER_S "1"
 
 static const char *method_name(enum evhttp_cmd_type t)
 {
@@ -159,6 +165,9 @@ static void finish(struct jd_req *req, int status, const char *ctype, const char
 	evhttp_add_header(out, "Cache-Control", "no-store");
 	if (req->srv->draining)
 		evhttp_add_header(out, "Connection", "close");
+	/* every 503 is "try again soon": Redis loading, busy, unreachable, or not ready */
+	if (status == 503 && evhttp_find_header(out, "Retry-After") == NULL)
+		evhttp_add_header(out, "Retry-After", JD_RETRY_AFTER_S);
 	if (buf == NULL || evbuffer_add(buf, body, len) != 0) {
 		jd_err("cannot buffer reply", "req=%s", req->id);
 		evhttp_send_error(req->ev, 500, "Internal Server Error");
@@ -371,6 +380,49 @@ static void peer_address(struct evhttp_request *ev, char *out, size_t len)
 	snprintf(out, len, "%s", addr ? addr : "-");
 }
 
+/* Every line of header name joined with ", " (a proxy may add a line rather than extend one). */
+static char *joined_header(struct evkeyvalq *in, const char *name)
+{
+	struct evkeyval *h;
+	size_t total = 0, at = 0;
+	char *out;
+
+	TAILQ_FOREACH(h, in, next)
+	{
+		if (strcasecmp(h->key, name) == 0)
+			total += strlen(h->value) + 2;
+	}
+	if (total == 0 || (out = malloc(total + 1)) == NULL)
+		return NULL;
+	TAILQ_FOREACH(h, in, next)
+	{
+		if (strcasecmp(h->key, name) == 0)
+			at += (size_t)snprintf(out + at, total + 1 - at, "%s%s", at ? ", " : "",
+					       h->value);
+	}
+	return out;
+}
+
+/* The peer, or the client it forwards for when the peer is a trusted proxy. */
+static void client_address(struct jd_req *req)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req->ev);
+	const char *trusted = req->srv->cfg->trusted_proxies;
+	char peer[sizeof(req->source)];
+	char *fwd, *xff;
+
+	peer_address(req->ev, peer, sizeof(peer));
+	if (trusted == NULL || *trusted == '\0') {
+		snprintf(req->source, sizeof(req->source), "%s", peer);
+		return;
+	}
+	fwd = joined_header(in, "Forwarded");
+	xff = joined_header(in, "X-Forwarded-For");
+	jd_forwarded_client(peer, trusted, fwd, xff, req->source, sizeof(req->source));
+	free(fwd);
+	free(xff);
+}
+
 static void authorize(struct jd_req *req)
 {
 	struct jd_auth_input in = {
@@ -454,7 +506,7 @@ static struct jd_req *new_request(struct evhttp_request *ev, struct jd_listener 
 	clock_gettime(CLOCK_MONOTONIC, &req->start);
 	set_request_id(req);
 	snprintf(req->path, sizeof(req->path), "-");
-	peer_address(ev, req->source, sizeof(req->source));
+	client_address(req);
 	l->srv->in_flight++;
 	l->srv->requests++;
 	return req;

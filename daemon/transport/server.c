@@ -18,6 +18,7 @@
 #include "host/events_routes.h"
 #include "runtime/config.h"
 #include "security/keyring.h"
+#include "security/ratelimit.h"
 #include "security/keys_routes.h"
 #include "security/permissions.h"
 #include "transport/listener.h"
@@ -34,6 +35,7 @@
 #include "org/org_units.h"
 #include "host/plugins.h"
 #include "storage/redis.h"
+#include "storage/readiness.h"
 #include "storage/redis_child.h"
 #include "transport/router.h"
 #include "storage/store.h"
@@ -105,11 +107,17 @@ static int start_storage(struct jd_server *srv, char *err, size_t errlen)
 	redis_opts_from(cfg, url, &o);
 	srv->redis = jd_redis_new(srv->base, &o);
 	if (srv->redis == NULL) {
-		snprintf(err, errlen, "redis.url: cannot set up the connection");
+		snprintf(err, errlen, "redis: cannot set up the connection; see the log above");
 		return JD_ERR;
 	}
 	srv->store = jd_store_new(srv->redis);
 	if (srv->store == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return JD_E_NOMEM;
+	}
+	jd_ratelimit_share(srv->redis); /* failed-login counters hold across restarts */
+	srv->ready = jd_readiness_new(srv->base, srv->redis, srv->store);
+	if (srv->ready == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return JD_E_NOMEM;
 	}
@@ -331,6 +339,9 @@ static void free_storage(struct jd_server *srv)
 	jd_tenant_keys_free(srv->tenant_keys); /* before the store: wipes the cached keys */
 	srv->tenant_keys = NULL;
 	jd_events_stop(srv->events); /* sends nothing more; what is in flight is failed below */
+	jd_ratelimit_share(NULL);
+	jd_readiness_free(srv->ready); /* before the store: a probe in flight ends harmlessly */
+	srv->ready = NULL;
 	jd_store_free(srv->store);
 	srv->store = NULL;
 	if (srv->redis != NULL)

@@ -17,6 +17,7 @@ struct jd_plugins;
 struct jd_redis;
 struct jd_redis_child;
 struct jd_store;
+struct jd_readiness;
 struct jd_listener;
 struct jd_keyring;
 struct jd_tenant_keys;
@@ -32,6 +33,7 @@ struct jd_server {
 	struct jd_redis_child *redis_child;
 	struct jd_store *store;
 	struct jd_events *events; /* durable events: the outbox's consumer side */
+	struct jd_readiness *ready; /* /readyz: Redis takes writes, the scripts are loaded */
 	struct jd_listener *control;
 	struct jd_listener *api;
 	struct jd_keyring *keyring;	    /* in force: reload swaps it (keys rotate) */

@@ -11,6 +11,7 @@
 
 #include <jiandu/plugin.h>
 
+#include "runtime/files.h"
 #include "runtime/log.h"
 
 /*
@@ -58,6 +59,9 @@ static int load_identity(SSL_CTX *ctx, const char *cert, const char *key, char *
 {
 	char why[256];
 
+	if (jd_file_readable("tls.cert", cert, err, errlen) != JD_OK ||
+	    jd_file_readable("tls.key", key, err, errlen) != JD_OK)
+		return JD_E_INVALID;
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
 		openssl_reason(why, sizeof(why));
 		snprintf(err, errlen, "tls.cert %s: %s", cert, why);
@@ -81,6 +85,8 @@ static int load_client_ca(SSL_CTX *ctx, const char *ca, char *err, size_t errlen
 	STACK_OF(X509_NAME) * names;
 	char why[256];
 
+	if (jd_file_readable("tls.ca", ca, err, errlen) != JD_OK)
+		return JD_E_INVALID;
 	if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1) {
 		openssl_reason(why, sizeof(why));
 		snprintf(err, errlen, "tls.ca %s: %s", ca, why);

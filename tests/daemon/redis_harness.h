@@ -149,12 +149,12 @@ static inline pid_t spawn_server(const char *dir, const char *const *extra)
 		_exit(127);
 	}
 	assert_true(pid > 0);
-	for (uint64_t deadline = now_ms() + 5000; now_ms() < deadline;) {
+	for (uint64_t deadline = now_ms() + 20000; now_ms() < deadline;) {
 		if (server_answers(sock))
 			return pid;
 		usleep(10000);
 	}
-	fail_msg("redis-server did not start in %s", dir);
+	fail_msg("redis-server did not start in %s within 20 s", dir);
 	return -1;
 }
 

@@ -154,6 +154,41 @@ static void test_missing_file(void **state)
 	assert_non_null(strstr(err, "/nonexistent/jiandud.conf"));
 }
 
+/* Like expect_error, for text holding any byte (a NUL included). */
+static void expect_bytes_error(const char *bytes, size_t len, const char *fragment)
+{
+	const char *path = write_temp_bytes("jiandud.conf", bytes, len);
+	struct jd_config *cfg = NULL;
+	char err[512] = "";
+
+	assert_non_null(path);
+	assert_int_not_equal(jd_config_load(path, &cfg, err, sizeof(err)), JD_OK);
+	assert_null(cfg);
+	if (strstr(err, path) == NULL || strstr(err, fragment) == NULL)
+		fail_msg("error '%s' does not name the file and '%s'", err, fragment);
+	remove_temp_file(path);
+}
+
+static void test_control_characters(void **state)
+{
+	static const char nul[] = "[server]\nlog_level = info\n[redis]\nserver = redis\0-evil\n";
+	static const char esc[] = "# fine\n[server]\nlog_level = in\x1b[2Jfo\n";
+	static const char cr[] = "[server]\nlog_level = info\rdebug\n";
+	struct jd_config *cfg = NULL;
+	char err[512];
+
+	(void)state;
+	/* inih would have cut the value at the NUL: the file is refused, naming the line */
+	expect_bytes_error(nul, sizeof(nul) - 1, ":4: control character 0x00 (a NUL byte)");
+	expect_bytes_error(esc, sizeof(esc) - 1, ":3: control character 0x1b");
+	expect_bytes_error(cr, sizeof(cr) - 1, ":2: control character 0x0d");
+	/* tabs and CRLF line ends are text */
+	assert_int_equal(load_text("[server]\r\nlog_level =\tdebug\r\n", &cfg, err, sizeof(err)),
+			 JD_OK);
+	assert_string_equal(cfg->log_level, "debug");
+	jd_config_free(cfg);
+}
+
 static void test_diff_live_and_fixed(void **state)
 {
 	struct jd_config *a = NULL, *b = NULL;
@@ -206,6 +241,7 @@ int main(void)
 	    cmocka_unit_test(test_first_error_wins),
 	    cmocka_unit_test(test_keep_fixed),
 	    cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_control_characters),
 	    cmocka_unit_test(test_diff_live_and_fixed),
 	    cmocka_unit_test(test_split_hostport),
 	};

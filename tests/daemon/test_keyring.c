@@ -473,16 +473,11 @@ static void test_odd_files(void **state)
 	expect_error("[keyring]\nformat = 1\n", 0, "no master key");
 	/* a NUL byte would hide the rest of its line from inih */
 	{
-		const char *path = write_temp_file("keyring", "");
+		const char *path = write_temp_bytes("keyring", "[keyring]\nformat = 1\0x\n", 23);
 		struct jd_keyring *k = NULL;
 		char err[512] = "";
-		FILE *f;
 
 		assert_non_null(path);
-		f = fopen(path, "w");
-		assert_non_null(f);
-		assert_int_equal(fwrite("[keyring]\nformat = 1\0x\n", 1, 23, f), 23);
-		assert_int_equal(fclose(f), 0);
 		assert_int_equal(chmod(path, 0600), 0);
 		assert_int_equal(jd_keyring_load(path, 0, &k, err, sizeof err), JD_E_INVALID);
 		assert_non_null(strstr(err, "NUL byte"));

@@ -25,6 +25,21 @@ static inline const char *write_temp_file(const char *name, const char *text)
 	return path;
 }
 
+/* Like write_temp_file, for bytes (a NUL included); NULL on failure. */
+static inline const char *write_temp_bytes(const char *name, const char *bytes, size_t len)
+{
+	const char *path = write_temp_file(name, "");
+	FILE *f = path ? fopen(path, "wb") : NULL;
+	int ok;
+
+	if (f == NULL)
+		return NULL;
+	ok = fwrite(bytes, 1, len, f) == len;
+	if (fclose(f) != 0 || !ok)
+		return NULL;
+	return path;
+}
+
 static inline void remove_temp_file(const char *path)
 {
 	char dir[256], *slash;

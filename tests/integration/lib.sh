@@ -17,13 +17,23 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 jd_cleanup() {
 	if [ -n "$JD_PID" ] && kill -0 "$JD_PID" 2>/dev/null; then
 		kill -TERM "$JD_PID" 2>/dev/null || true
-		sleep 0.5
-		kill -KILL "$JD_PID" 2>/dev/null || true
+		jd_wait_for 50 jd_exited "$JD_PID" || kill -KILL "$JD_PID" 2>/dev/null || true
 	fi
 	pkill -f "$JD_TMP" 2>/dev/null || true
 	rm -rf "$JD_TMP"
 }
 trap jd_cleanup EXIT
+
+# jd_exited PID: the process is gone
+jd_exited() { ! kill -0 "$1" 2>/dev/null; }
+
+# jd_in_flight N: the daemon has at least N requests in flight (this status request included)
+jd_in_flight() {
+	[ "$(jd_ctl status --json | jd_json .requests_in_flight)" -ge "$1" ]
+}
+
+# jd_logged PATTERN: the daemon's log has a line matching PATTERN (grep -E)
+jd_logged() { grep -Eq "$1" "$JD_DIR/jiandud.log"; }
 
 ok() {
 	JD_PASSED=$((JD_PASSED + 1))

@@ -104,12 +104,51 @@ equals "expired token: refused" "$(bearer "$JD_TMP/b" "$ada" /v1/status)" 401
 contains "and says why" "$(cat "$JD_TMP/b")" "expired"
 equals "an unknown token: 401" "$(bearer "$JD_TMP/b" "jdt_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" /v1/status)" 401
 
-# --- the failed-authentication limit (last: it blocks this address for 5 minutes)
+# --- the failed-authentication limit: it hits the guesser, not the address's other users
 for i in $(seq 1 12); do bearer /dev/null "jdt_wrong$i" /v1/status >/dev/null; done
-equals "after 10 failures from one address: 429" "$(bearer "$JD_TMP/b" "$carol" /v1/status)" 429
+equals "after 10 failures from one address, a wrong token: 429" "$(bearer "$JD_TMP/b" jdt_wrong13 /v1/status)" 429
 contains "429 says for how long" "$(cat "$JD_TMP/b")" "retry in"
+equals "a valid token from the same address still works" "$(bearer "$JD_TMP/b" "$carol" /v1/status)" 200
 code=$(jd_ctl_curl -o /dev/null -w '%{http_code}' "$(jd_control_url /v1/status)")
 equals "the administrator's certificate still works" "$code" 200
+
+# forwarding headers count only from a trusted proxy: not yet, so X-Forwarded-For is ignored
+equals "X-Forwarded-For from an untrusted peer is ignored (still 429)" \
+	"$(bearer "$JD_TMP/b" jdt_wrong14 /v1/status -H 'X-Forwarded-For: 10.9.9.9')" 429
+sed 's/^\[security\]$/[security]\ntrusted_proxies = 10.0.0.0\/33/' "$JD_DIR/jiandud.conf" >"$JD_DIR/bad.conf"
+out=$(fails "$JIANDUD" -t -c "$JD_DIR/bad.conf")
+contains "a bad trusted_proxies entry is refused, named" "$out" "security.trusted_proxies: '10.0.0.0/33'"
+jd_set security trusted_proxies "127.0.0.1, ::1"
+jd_ctl reload >/dev/null
+xff() { bearer "$JD_TMP/b" "$1" /v1/status -H "X-Forwarded-For: $2"; }
+equals "behind the trusted proxy, another client's wrong token: 401" "$(xff jdt_other1 '198.51.100.7')" 401
+# the client may forge the left of the chain: the proxy's right end names it
+for i in $(seq 1 11); do xff "jdt_guess$i" "10.1.1.$i, 203.0.113.5" >/dev/null; done
+equals "a client behind the proxy that guessed: 429" "$(xff jdt_guess12 '203.0.113.5')" 429
+equals "the same client's valid token: 200" "$(xff "$carol" '203.0.113.5')" 200
+equals "another client behind the proxy: 401, not locked out" "$(xff jdt_other2 '198.51.100.7')" 401
+code=$(bearer "$JD_TMP/b" jdt_other3 /v1/status -H 'Forwarded: for="[2001:db8::7]:4711";proto=https')
+equals "Forwarded (RFC 7239) names the client too" "$code" 401
+# a guess at one token (its beginning known) is refused before any lookup, from any address
+for i in $(seq 1 10); do xff "jdt_ZZZZZZZZ$i" "192.0.2.$i" >/dev/null; done
+equals "10 failures with one token beginning: 429 from a fresh address" "$(xff jdt_ZZZZZZZZ99 192.0.2.99)" 429
+contains "and says why" "$(cat "$JD_TMP/b")" "token's beginning"
+equals "other tokens from that address are not affected" "$(xff "$carol" 192.0.2.99)" 200
+
+# the counters live in Redis: a restart does not give the guesser a fresh start
+check "the counters are in Redis" test -n "$(redis-cli -s "$sock" --scan --pattern 'jd:{_sys}:rl:*' | head -1)"
+if redis-cli -s "$sock" --scan --pattern 'jd:{_sys}:rl:*' | grep -q '203\.0\.113\|ZZZZ'; then
+	not_ok "no address or token text in their keys"
+else
+	ok "no address or token text in their keys"
+fi
+jd_stop
+jd_start
+equals "after a restart, the guesser's next wrong token: 429 at once" "$(xff jdt_guess13 '203.0.113.5')" 429
+equals "and its valid token: 200" "$(xff "$carol" '203.0.113.5')" 200
+xff jdt_ZZZZZZZZ100 192.0.2.100 >/dev/null # the first try after the restart is looked up, then known
+equals "the guessed token beginning stays refused after a restart" "$(xff jdt_ZZZZZZZZ101 192.0.2.101)" 429
+contains "and says why" "$(cat "$JD_TMP/b")" "token's beginning"
 
 jd_stop
 equals "SIGTERM: exit 0" "$JD_EXIT" 0

@@ -83,7 +83,11 @@ bearer "$S2" GET "/v1/cases/overdue?tenant=$T&days=5" >/dev/null
 if grep -q "$late" "$JD_TMP/b"; then not_ok "overdue is scoped (s2 sees ag2 only)"; else ok "overdue is scoped (s2 sees ag2 only)"; fi
 check "deadline.missed is published" jd_wait_for 100 grep -q 'event=deadline.missed' "$JD_DIR/jiandud.log"
 check "deadline.near is published" jd_wait_for 100 grep -q 'event=deadline.near' "$JD_DIR/jiandud.log"
-sleep 2
+# two more sweeps (each reads the deadlines with ZRANGEBYSCORE), not a fixed wait
+zcalls() { redis-cli -s "$sock" info commandstats | tr -d '\r' | awk -F'[=,:]' '/^cmdstat_zrangebyscore:/{print $3}'; }
+z0=$(zcalls)
+swept_twice() { [ "$(zcalls)" -ge $((z0 + 2)) ]; }
+check "two more deadline sweeps ran" jd_wait_for 300 swept_twice
 equals "once per deadline, not at every sweep" "$(grep -c 'published.*event=deadline.missed' "$JD_DIR/jiandud.log")" 1
 
 jd_stop

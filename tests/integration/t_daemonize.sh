@@ -29,10 +29,12 @@ jd_set api listen "127.0.0.1:$JD_API_PORT"
 equals "-d with a bad config exits 1" "$rc" 1
 (exec 3<>"/dev/tcp/127.0.0.1/$JD_API_PORT") 2>/dev/null && busy=1 || busy=0
 jd_set control listen "127.0.0.1:$JD_CONTROL_PORT"
-python3 -c "import socket,time
-s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', $JD_API_PORT)); s.listen(); time.sleep(6)" &
+# the holder says when it listens; it holds the port until killed (at most a minute)
+python3 -c "import socket,sys,time
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', $JD_API_PORT)); s.listen()
+open(sys.argv[1], 'w').close(); time.sleep(60)" "$JD_TMP/held" &
 holder=$!
-sleep 0.5
+check "the port holder listens" jd_wait_for 300 test -e "$JD_TMP/held"
 "$JIANDUD" -d -c "$JD_DIR/jiandud.conf" 2>/dev/null && rc=0 || rc=$?
 equals "-d when the port is taken exits 1" "$rc" 1
 check "no pid file left by a failed start" test ! -e "$pidfile"

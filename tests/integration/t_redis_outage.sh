@@ -25,7 +25,8 @@ equals "status: external redis" "$(jd_json .redis.mode <<<"$st")" external
 
 kill -KILL "$REDIS_PID"
 wait "$REDIS_PID" 2>/dev/null || true
-sleep 0.2
+redis_state_not_ok() { [ "$(jd_ctl status --json | jd_json .redis.state)" != ok ]; }
+check "jiandud notices Redis is gone" jd_wait_for 100 redis_state_not_ok
 # A fresh TLS connection costs more than the bound: measure the server's own
 # time with a kept-alive connection: the second request's total is the answer time.
 out=$(jd_api_curl -o /dev/null -o "$JD_TMP/body" -w '%{http_code} %{time_total}\n' \
@@ -76,7 +77,7 @@ jd_start
 kill -STOP "$REDIS_PID"
 jd_api_curl -o "$JD_TMP/late" -w '%{http_code}' "$(jd_api_url "/v1/example/notes?tenant=t1")" >"$JD_TMP/late.code" &
 curl_pid=$!
-sleep 0.3
+check "the request waits on Redis" jd_wait_for 100 jd_in_flight 2
 kill -TERM "$JD_PID"
 wait "$curl_pid" || true
 equals "a request abandoned at the drain timeout is answered 503" "$(cat "$JD_TMP/late.code")" 503

@@ -50,13 +50,15 @@ code=$(jd_ctl_curl -o /dev/null -w '%{http_code}' -H 'Content-Type: application/
 equals "the new body limit applies at once: 413" "$code" 413
 
 # SIGTERM drains: a request in flight gets its answer, then the daemon exits 0
-jd_api_curl -o "$JD_TMP/slow" -w '%{http_code}' "$(jd_api_url "/v1/slow/wait?ms=1500")" >"$JD_TMP/slow.code" &
+jd_api_curl -o "$JD_TMP/slow" -w '%{http_code}' "$(jd_api_url "/v1/slow/wait?ms=4000")" >"$JD_TMP/slow.code" &
 curl_pid=$!
 # and a client that keeps a connection open through the shutdown
-(sleep 5 | openssl s_client -quiet -connect "127.0.0.1:$JD_API_PORT" -CAfile "$JD_DIR/tls/ca.crt" >/dev/null 2>&1) &
-sleep 0.5
+(sleep 10 2>/dev/null | openssl s_client -quiet -connect "127.0.0.1:$JD_API_PORT" -CAfile "$JD_DIR/tls/ca.crt" >/dev/null 2>&1) &
+check "the slow request is in flight" jd_wait_for 100 jd_in_flight 2
+api_conns() { jd_ctl_curl "$(jd_control_url /metrics)" | grep -Eq '^jiandu_connections\{listener="api"\} [2-9]'; }
+check "and the idle client is connected" jd_wait_for 100 api_conns
 kill -TERM "$JD_PID"
-sleep 0.3
+check "draining starts" jd_wait_for 100 jd_logged 'msg="?draining( |"|$)'
 if curl -s --cacert "$JD_DIR/tls/ca.crt" -o /dev/null "$(jd_api_url /healthz)" 2>/dev/null; then
 	not_ok "draining: new connections are refused"
 else
@@ -64,7 +66,7 @@ else
 fi
 wait "$curl_pid" || true
 equals "the in-flight request finished: 200" "$(cat "$JD_TMP/slow.code")" 200
-contains "with its answer" "$(cat "$JD_TMP/slow")" '"waited_ms":1500'
+contains "with its answer" "$(cat "$JD_TMP/slow")" '"waited_ms":4000'
 JD_EXIT=0
 wait "$JD_PID" || JD_EXIT=$?
 JD_PID=
