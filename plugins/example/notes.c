@@ -38,6 +38,7 @@ void pending_free(struct pending *p)
 	free(p->groups);
 	free(p->deny);
 	json_decref(p->fields);
+	host->mut_free(p->mut);
 	free(p);
 }
 
@@ -145,6 +146,8 @@ static void on_created(int rc, const struct jd_mutate_result *res, void *arg)
 	} else {
 		/* example.note_created went out with the note, in the same step (none on a replay)
 		 */
+		if (!res->replayed) /* the sweep looks at this tenant's review deadlines */
+			deadlines_note_tenant(p->tenant);
 		host->reply_json(p->req, res->replayed ? 200 : 201,
 				 json_pack("{s:s, s:I, s:b}", "id", note_id(res->record), "version",
 					   (json_int_t)res->version, "replayed", res->replayed));
@@ -152,19 +155,42 @@ static void on_created(int rc, const struct jd_mutate_result *res, void *arg)
 	pending_free(p);
 }
 
+/* The note's fields, set in m: title, author, sealed text and source, scope. */
+static void create_fields(struct jd_mut *m, struct pending *p, const char *rkey, const char *sealed,
+			  const char *sealed_source)
+{
+	const char *opt[][2] = {{"text", sealed},
+				{"source", sealed_source},
+				{"unit", p->unit},
+				{"groups", p->groups},
+				{"deny", p->deny}};
+	char date[11];
+
+	host->mut_set(m, "title", p->title);
+	host->mut_set(m, "created_by", host->req_principal(p->req));
+	host->mut_setf(m, "created_at", "%lld", (long long)time(NULL));
+	host->day_format(p->day, date);
+	host->mut_set(m, "date", date); /* the day the note is dated: what it counts on */
+	host->mut_set(m, RKEY_FIELD, rkey);
+	for (size_t i = 0; i < sizeof(opt) / sizeof(opt[0]); i++)
+		if (opt[i][1] != NULL)
+			host->mut_set(m, opt[i][0], opt[i][1]);
+}
+
 /*
  * The tenant's key is loaded: create the note's record key, seal the text
- * (tenant key) and the source (record key), index the title, store it all
- * in one step.
+ * (tenant key) and the source (record key), index the title, and store it
+ * all in one step built with the host's mutation builder, with the note's
+ * first state, its review deadline, its counters and its durable event.
  */
 static void create_keys_ready(int rc, void *arg)
 {
 	struct pending *p = arg;
 	char score[32], idem_key[96], by_title[64];
 	char *sealed = NULL, *rkey = NULL, *sealed_source = NULL;
-	const char *set[19];
-	size_t n = 0;
 	char scope[SCOPE_MAX];
+	struct jd_mut *m = NULL;
+	json_t *payload;
 
 	if (rc != JD_OK)
 		goto fail;
@@ -176,55 +202,39 @@ static void create_keys_ready(int rc, void *arg)
 	    (rc = seal_source(p, &rkey, &sealed_source)) != JD_OK ||
 	    (rc = title_index_key(p->tenant, p->title, by_title, sizeof(by_title))) != JD_OK)
 		goto fail;
-	set[n++] = "title";
-	set[n++] = p->title;
-	set[n++] = "created_by";
-	set[n++] = host->req_principal(p->req);
-	set[n++] = "created_at";
-	set[n++] = score;
-	set[n++] = RKEY_FIELD;
-	set[n++] = rkey;
-	set_opt(set, &n, "text", sealed);
-	set_opt(set, &n, "source", sealed_source);
-	set_opt(set, &n, "unit", p->unit);
-	set_opt(set, &n, "groups", p->groups);
-	set_opt(set, &n, "deny", p->deny);
-	scope_join(scope, p->unit, p->groups, p->deny);
-	set[n] = NULL;
-	{
-		const struct jd_op ops[] = {
-		    {JD_OP_ZADD, "notes:by_time", p->id, score},
-		    {JD_OP_HSET, "notes:titles", p->id, p->title},
-		    {JD_OP_SADD, by_title, p->id, NULL},
-		    {JD_OP_HINCRBY, "notes:stats", "created", "1"},
-		    {JD_OP_HSET, "notes:scope", p->id, scope},
-		};
-		/* a durable event: written with the note or not at all (payload: ids, never text)
-		 */
-		json_t *payload = json_pack("{s:s, s:s}", "tenant", p->tenant, "id", p->id);
-		const struct jd_event_out events[] = {{"example.note_created", payload}};
-		const struct jd_mutation m = {
-		    .tenant = p->tenant,
-		    .record = p->record,
-		    .expect_version = JD_VERSION_NEW,
-		    .idempotency_key = p->idem ? idem_key : NULL,
-		    .set = set,
-		    .ops = ops,
-		    .n_ops = sizeof(ops) / sizeof(ops[0]),
-		    .req = p->req,
-		    .action = "example.note.create",
-		    .events = events,
-		    .n_events = 1,
-		};
-
-		rc = payload ? host->store_mutate(self, &m, on_created, p) : JD_E_NOMEM;
-		json_decref(payload); /* the core serialized it */
+	if ((m = host->mut_new()) == NULL) {
+		rc = JD_E_NOMEM;
+		goto fail;
 	}
+	create_fields(m, p, rkey, sealed, sealed_source);
+	scope_join(scope, p->unit, p->groups, p->deny);
+	host->mut_op(m, JD_OP_ZADD, "notes:by_time", p->id, score); /* an index */
+	host->mut_op(m, JD_OP_HSET, "notes:titles", p->id, p->title);
+	host->mut_op(m, JD_OP_SADD, by_title, p->id, NULL);
+	host->mut_op(m, JD_OP_HINCRBY, "notes:stats", "created", "1");
+	host->mut_op(m, JD_OP_HSET, "notes:scope", p->id, scope);
+	note_enter(m, p->id, p->unit, p->day); /* state "draft", its deadline, counted */
+	/* a durable event: written with the note or not at all (payload: ids, never text) */
+	payload = json_pack("{s:s, s:s}", "tenant", p->tenant, "id", p->id);
+	if (payload == NULL)
+		host->mut_fail(m);			     /* mut_submit answers JD_E_NOMEM */
+	host->mut_event(m, "example.note_created", payload); /* stolen */
+	rc = host->mut_submit(self, m,
+			      &(const struct jd_mutation){
+				  .tenant = p->tenant,
+				  .record = p->record,
+				  .expect_version = JD_VERSION_NEW,
+				  .idempotency_key = p->idem ? idem_key : NULL,
+				  .req = p->req,
+				  .action = "example.note.create",
+			      },
+			      on_created, p);
 	if (rc == JD_OK)
 		goto cleanup;
 fail:
 	note_fail(p, rc);
 cleanup:
+	host->mut_free(m); /* submitted: the store copied it */
 	free(sealed);
 	free(rkey);
 	free(sealed_source);
@@ -232,13 +242,22 @@ cleanup:
 
 void create_note(jd_req *req, void *arg)
 {
-	char id[33];
+	char id[33], err[200];
 	struct pending *p;
 
 	(void)arg;
 	host->new_id(id);
-	if ((p = note_input(req, id)) != NULL)
-		pending_keys_ready(p, create_keys_ready, "note");
+	if ((p = note_input(req, id)) == NULL)
+		return;
+	/* a dated step: absent means today; never in the future */
+	if (host->date_input("date",
+			     json_string_value(json_object_get(host->req_body(req), "date")), -1,
+			     NULL, &p->day, err, sizeof(err)) != JD_OK) {
+		host->reply_error(req, 400, "invalid", "%s", err);
+		pending_free(p);
+		return;
+	}
+	pending_keys_ready(p, create_keys_ready, "note");
 }
 
 /* ---- GET /v1/example/notes/{id} ------------------------------------------ */
