@@ -120,15 +120,6 @@ static const char *field_of(json_t *arr, const char *name)
 	return NULL;
 }
 
-/* Appends the pair name, value to a mutation's set list when value is not NULL. */
-static void set_opt(const char **set, size_t *n, const char *name, const char *value)
-{
-	if (value != NULL) {
-		set[(*n)++] = name;
-		set[(*n)++] = value;
-	}
-}
-
 /* ---- POST /v1/example/notes --------------------------------------------- */
 
 /* "note:<id>" -> "<id>": on a retry the store names the record the first call wrote. */
@@ -381,60 +372,84 @@ static void on_updated(int rc, const struct jd_mutate_result *res, void *arg)
 }
 
 /*
- * Seals the new text, moves the note between title index entries, stores
- * it all in one step.  The old title was read before: if the note changed
- * since, the version check refuses the whole step.
+ * A note moved to another unit takes its counts along (-1 here, +1 there,
+ * on the days it was counted), so the unit's figures and the recount,
+ * which counts a note under its unit (recount.c), still agree.
+ */
+static void move_counts(struct jd_mut *m, const char *from, const char *to, const char *date,
+			const char *published)
+{
+	jd_day d;
+
+	if (strcmp(from ? from : "", to ? to : "") == 0)
+		return;
+	if (host->day_parse(date, &d) == JD_OK) {
+		count_created(m, from, d, -1);
+		count_created(m, to, d, 1);
+	}
+	if (host->day_parse(published, &d) == JD_OK) {
+		count_published(m, from, d, -1);
+		count_published(m, to, d, 1);
+	}
+}
+
+/*
+ * Seals the new text, moves the note between title index entries (and its
+ * counts between units), stores it all in one step.  The old title was read before: if the note
+ * changed since, the version check refuses the whole step.
  */
 static void edit_apply(struct pending *p)
 {
-	const char *set[11] = {NULL};
-	struct jd_op ops[4];
-	size_t n = 0, n_ops = 0;
-	char old_key[64], new_key[64], scope[SCOPE_MAX];
+	char key[64], scope[SCOPE_MAX];
 	char *sealed = NULL;
 	int rc;
 
+	if ((p->mut = host->mut_new()) == NULL) {
+		rc = JD_E_NOMEM;
+		goto fail;
+	}
 	if ((rc = seal_text(p, &sealed)) != JD_OK)
 		goto fail;
-	set_opt(set, &n, "text", sealed);
+	if (sealed != NULL)
+		host->mut_set(p->mut, "text", sealed);
 	if (p->title != NULL) {
-		set_opt(set, &n, "title", p->title);
-		ops[n_ops++] = (struct jd_op){JD_OP_HSET, "notes:titles", p->id, p->title};
+		host->mut_set(p->mut, "title", p->title);
+		host->mut_op(p->mut, JD_OP_HSET, "notes:titles", p->id, p->title);
 		if (p->old_title != NULL) {
-			if ((rc = title_index_key(p->tenant, p->old_title, old_key,
-						  sizeof(old_key))) != JD_OK)
+			if ((rc = title_index_key(p->tenant, p->old_title, key, sizeof(key))) !=
+			    JD_OK)
 				goto fail;
-			ops[n_ops++] = (struct jd_op){JD_OP_SREM, old_key, p->id, NULL};
+			host->mut_op(p->mut, JD_OP_SREM, key, p->id, NULL);
 		}
-		if ((rc = title_index_key(p->tenant, p->title, new_key, sizeof(new_key))) != JD_OK)
+		if ((rc = title_index_key(p->tenant, p->title, key, sizeof(key))) != JD_OK)
 			goto fail;
-		ops[n_ops++] = (struct jd_op){JD_OP_SADD, new_key, p->id, NULL};
+		host->mut_op(p->mut, JD_OP_SADD, key, p->id, NULL);
 	}
 	if (p->unit != NULL || p->groups != NULL || p->deny != NULL) {
-		/* p->fields: [title, unit, groups, deny] as read before (edit_keys_ready) */
-		const char *unit =
-		    p->unit ? p->unit : json_string_value(json_array_get(p->fields, 1));
+		/* p->fields: [title, unit, groups, deny, date, published] as read (edit_keys_ready)
+		 */
+		const char *was = json_string_value(json_array_get(p->fields, 1));
+		const char *unit = p->unit ? p->unit : was;
 		const char *groups =
 		    p->groups ? p->groups : json_string_value(json_array_get(p->fields, 2));
 		const char *deny =
 		    p->deny ? p->deny : json_string_value(json_array_get(p->fields, 3));
 
-		set_opt(set, &n, "unit", unit ? unit : "");
-		set_opt(set, &n, "groups", groups ? groups : "");
-		set_opt(set, &n, "deny", deny ? deny : "");
+		host->mut_set(p->mut, "unit", unit ? unit : "");
+		host->mut_set(p->mut, "groups", groups ? groups : "");
+		host->mut_set(p->mut, "deny", deny ? deny : "");
 		scope_join(scope, unit, groups, deny);
-		ops[n_ops++] = (struct jd_op){JD_OP_HSET, "notes:scope", p->id, scope};
+		host->mut_op(p->mut, JD_OP_HSET, "notes:scope", p->id, scope);
+		move_counts(p->mut, was, unit, json_string_value(json_array_get(p->fields, 4)),
+			    json_string_value(json_array_get(p->fields, 5)));
 	}
-	rc = host->store_mutate(self,
-				&(const struct jd_mutation){.tenant = p->tenant,
-							    .record = p->record,
-							    .expect_version = p->version,
-							    .set = set,
-							    .ops = ops,
-							    .n_ops = n_ops,
-							    .req = p->req,
-							    .action = "example.note.update"},
-				on_updated, p);
+	rc = host->mut_submit(self, p->mut,
+			      &(const struct jd_mutation){.tenant = p->tenant,
+							  .record = p->record,
+							  .expect_version = p->version,
+							  .req = p->req,
+							  .action = "example.note.update"},
+			      on_updated, p);
 	if (rc == JD_OK)
 		goto cleanup;
 fail:
@@ -444,7 +459,7 @@ cleanup:
 }
 
 /*
- * result: [title, unit, groups, deny] of the note.  An absent note and one
+ * result: [title, unit, groups, deny, date, published] of the note.  An absent note and one
  * the caller may not see answer the same 404; a hidden one is audited.
  */
 static void on_old_fields(int rc, json_t *result, void *arg)
@@ -470,14 +485,15 @@ static void on_old_fields(int rc, json_t *result, void *arg)
 	edit_apply(p);
 }
 
-/* Reads what the edit needs first: the old title (index) and the note's scope. */
+/* Reads what the edit needs first: the old title (index), the note's scope and its count days. */
 static void edit_keys_ready(int rc, void *arg)
 {
 	struct pending *p = arg;
-	const char *argv[6] = {"HMGET", p->record, "title", "unit", "groups", "deny"};
+	const char *argv[8] = {"HMGET",	 p->record, "title", "unit",
+			       "groups", "deny",    "date",  "published"};
 
 	if (rc == JD_OK)
-		rc = host->store_read(self, p->tenant, 6, argv, on_old_fields, p);
+		rc = host->store_read(self, p->tenant, 8, argv, on_old_fields, p);
 	if (rc != JD_OK)
 		note_fail(p, rc);
 }

@@ -89,7 +89,12 @@ equals "to before from: 400" "$(bearer "$V1" GET "/v1/example/stats?tenant=$T&fr
 equals "a bad comparison: 400" "$(bearer "$V1" GET "/v1/example/stats?tenant=$T&from=$today&to=$today&compare=last-week")" 400
 contains "the refusal names the field" "$(body)" "compare"
 
-# --- recount: no drift; a corrupted counter is found and fixed
+quiet jd_ctl example notes edit --tenant $T --id "$n2" --version "$(field "$n2" version)" --unit ag2
+equals "a note moved to another unit takes its counts along" \
+	"$(stats $T --unit ag2 | py 'j["notes_created"], j["notes_published"]')" "2 1"
+equals "... from the unit it left" "$(stats $T --unit ag1 | py 'j["notes_created"], j["notes_published"]')" "1 1"
+
+# --- recount: no drift (the move included); a corrupted counter is found and fixed
 r=$(jd_ctl example recount --tenant $T --json)
 equals "recount walks every note" "$(jd_json .notes <<<"$r")" 5
 check "recount checked counters" test "$(jd_json .counters_checked <<<"$r")" -gt 10
