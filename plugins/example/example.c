@@ -5,12 +5,17 @@
  * with their fields and permissions, change records with one atomic store
  * mutation (version check, idempotency key, index and counter in the same
  * step), read them back, publish a durable event with a mutation and
- * handle it (the event's own mutation, keyed by the event).
+ * handle it (the event's own mutation, keyed by the event), and use the
+ * host's domain services: a state machine with proposals a leader
+ * approves, dated steps, a deadline and its sweep, counters by day and
+ * month, figures with the previous year's, a recount.
  *
  * This file holds the descriptor, the config keys, the route table, init
  * and fini, the hello route and the durable event handler; notes.c the note
  * routes, scope.c record scope, secrets.c sealed fields, record keys and
- * blind indexes; example.h what they share.
+ * blind indexes, states.c the state machine and its steps, deadlines.c the
+ * review deadline and its sweep, counters.c what a note counts, stats.c
+ * the figures, recount.c the recount; example.h what they share.
  *
  * It includes <jiandu/plugin.h> and nothing else of jiandu's.
  */
@@ -87,6 +92,7 @@ static const struct jd_field create_fields[] = {
     {"groups", JD_FIELD_STRING, 0, 256, "groups that see it, comma-separated (scope)", 0},
     {"deny", JD_FIELD_STRING, 0, 256, "users who must never see it, comma-separated (recusal)", 0},
     {"idempotency_key", JD_FIELD_STRING, 0, 64, "retry key: a retry returns the first result", 0},
+    {"date", JD_FIELD_STRING, 0, 10, "the day the note is dated, YYYY-MM-DD (default today)", 0},
     {NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -107,6 +113,35 @@ static const struct jd_field find_fields[] = {
     {NULL, 0, 0, 0, NULL, 0},
 };
 
+static const struct jd_field dated_fields[] = {
+    {"tenant", JD_FIELD_STRING, 1, 64, "tenant (commission) id", 0},
+    {"date", JD_FIELD_STRING, 0, 10, "the day of the step, YYYY-MM-DD (default today)", 0},
+    {NULL, 0, 0, 0, NULL, 0},
+};
+
+static const struct jd_field reject_fields[] = {
+    {"tenant", JD_FIELD_STRING, 1, 64, "tenant (commission) id", 0},
+    {"reason", JD_FIELD_STRING, 1, 400, "why the proposal is rejected", 0},
+    {NULL, 0, 0, 0, NULL, 0},
+};
+
+static const struct jd_field stats_fields[] = {
+    {"tenant", JD_FIELD_STRING, 1, 64, "a county, or a city or province (its counties)", 0},
+    {"from", JD_FIELD_STRING, 1, 10, "first day (YYYY-MM-DD)", 0},
+    {"to", JD_FIELD_STRING, 1, 10, "last day (YYYY-MM-DD)", 0},
+    {"unit", JD_FIELD_STRING, 0, 64, "only this unit (county only)", 0},
+    {"compare", JD_FIELD_STRING, 0, 16, "previous-year: the same range a year earlier", 0},
+    {NULL, 0, 0, 0, NULL, 0},
+};
+
+static const struct jd_field recount_fields[] = {
+    {"tenant", JD_FIELD_STRING, 1, 64, "tenant (commission) id", 0},
+    {"fix", JD_FIELD_BOOLEAN, 0, 0, "correct the drift found", 0},
+    {NULL, 0, 0, 0, NULL, 0},
+};
+
+#define NOTE "/v1/example/notes/{id}"
+
 static const struct jd_route routes[] = {
     {"POST", "/v1/example/notes", "example.write", "Add a note", "example notes add", create_fields,
      0, create_note, NULL},
@@ -121,6 +156,20 @@ static const struct jd_route routes[] = {
     {"POST", "/v1/example/notes/{id}/purge", "example.write",
      "Purge a note: destroy its record key, source and text (crypto-shredding)",
      "example notes purge", tenant_only, 0, purge_note, NULL},
+    /* the state machine (states.c) */
+    {"POST", NOTE "/publish", "example.write", "Propose publishing a draft (a leader approves)",
+     "example notes publish", tenant_only, 0, publish_note, NULL},
+    {"POST", NOTE "/approve", "example.approve", "Approve what a note awaits",
+     "example notes approve", dated_fields, 0, approve_note, NULL},
+    {"POST", NOTE "/reject", "example.approve", "Reject what a note awaits", "example notes reject",
+     reject_fields, 0, reject_note, NULL},
+    {"POST", NOTE "/archive", "example.write", "Archive a published note", "example notes archive",
+     dated_fields, 0, archive_note, NULL},
+    /* counters (stats.c, recount.c) */
+    {"GET", "/v1/example/stats", "example.stats", "Notes created and published in a range",
+     "example stats", stats_fields, 0, stats_get, NULL},
+    {"POST", "/v1/example/recount", "example.admin", "Recompute the note counters from the notes",
+     "example recount", recount_fields, JD_ROUTE_CONTROL_ONLY, recount_notes, NULL},
     {"GET", "/v1/example/hello", "example.read", "Say hello (no storage needed)", "example hello",
      NULL, JD_ROUTE_NO_STORE, hello, NULL},
 };
@@ -129,10 +178,16 @@ static int example_init(const struct jd_host *h, jd_plugin_handle *s)
 {
 	host = h;
 	self = s;
+	if (host->size <
+	    sizeof(struct jd_host)) { /* the domain services and req_ctx are appended */
+		host->log(self, JD_LOG_ERR, "this daemon lacks the domain services: upgrade it");
+		return JD_ERR;
+	}
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
 		if (host->route_add(self, &routes[i]) != JD_OK)
 			return JD_ERR;
-	if (host->on_event(self, "example.note_created", on_note_created, NULL) != JD_OK)
+	if (host->on_event(self, "example.note_created", on_note_created, NULL) != JD_OK ||
+	    deadlines_start() != JD_OK)
 		return JD_ERR;
 	host->log(self, JD_LOG_INFO, "example plugin ready");
 	return JD_OK;
@@ -140,18 +195,25 @@ static int example_init(const struct jd_host *h, jd_plugin_handle *s)
 
 static void example_fini(void)
 {
+	deadlines_stop();
 	notes_created_seen = 0;
 }
 
 /* The permissions the routes above name, and the built-in roles that hold them. */
 static const struct jd_permission permissions[] = {
     {"example.read", "Read notes in scope and say hello", "leader,staff"},
-    {"example.write", "Add, change and purge notes", "leader,staff"},
+    {"example.write", "Add, change and purge notes; propose publishing, archive", "leader,staff"},
+    {"example.approve", "Approve or reject a proposal", "leader"},
+    {"example.stats", "Notes created and published in a range", "leader,staff,viewer"},
+    {"example.admin", "Recount the note counters", ""}, /* the instance admin only */
     {NULL, NULL, NULL},
 };
 
 static const struct jd_config_key config_keys[] = {
     {"greeting", "hello", "what GET /v1/example/hello says"},
+    {"review_days", "14", "days a draft has to be published (its review deadline)"},
+    {"near_days", "3", "a deadline this close is near (note.review_near)"},
+    {"check_interval_s", "3600", "seconds between two deadline sweeps"},
     {NULL, NULL, NULL},
 };
 

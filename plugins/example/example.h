@@ -1,8 +1,11 @@
 /*
  * The example plugin's own declarations, shared by its files (example.c:
  * descriptor, routes, init; notes.c: the note routes; scope.c: record
- * scope; secrets.c: sealed fields, record keys, blind indexes).  Private to
- * the plugin: built with -fvisibility=hidden, none of this is exported.
+ * scope; secrets.c: sealed fields, record keys, blind indexes; states.c:
+ * a note's state machine and its steps; deadlines.c: the review deadline
+ * and its sweep; counters.c: what a note counts; stats.c: the figures;
+ * recount.c: the counters recomputed).  Private to the plugin: built with
+ * -fvisibility=hidden, none of this is exported.
  *
  * Like every file of the plugin it includes <jiandu/plugin.h> and nothing
  * else of jiandu's.
@@ -52,6 +55,10 @@ struct pending {
 	char *unit;	    /* create and edit: the note's scope, copies of the input */
 	char *groups;
 	char *deny;
+	jd_day day;			 /* create and the state steps: the step's date */
+	struct jd_mut *mut;		 /* the state steps: the change being built */
+	char state[16];			 /* the state steps: the note's state once applied */
+	void (*next)(struct pending *p); /* the state steps: what runs once the note is read */
 };
 
 struct pending *pending_new(jd_req *req, const char *tenant, const char *id);
@@ -91,5 +98,33 @@ void free_secret(char *s);
 int seal_text(struct pending *p, char **sealed);
 int seal_source(struct pending *p, char **rkey, char **sealed_source);
 int open_into(struct pending *p, json_t *note, const char *field, int under_rkey, const char *rkey);
+
+/* ---- state machine and its steps (states.c) ------------------------------------ */
+
+extern const struct jd_machine note_machine;
+
+/* A new note enters its first state on day d, in m: state, deadline, counter. */
+void note_enter(struct jd_mut *m, const char *id, const char *unit, jd_day d);
+void publish_note(jd_req *req, void *arg);
+void approve_note(jd_req *req, void *arg);
+void reject_note(jd_req *req, void *arg);
+void archive_note(jd_req *req, void *arg);
+
+/* ---- the review deadline and its sweep (deadlines.c) -------------------------- */
+
+extern const struct jd_deadline_conf note_deadlines;
+
+int deadlines_start(void);
+void deadlines_stop(void);
+void deadlines_note_tenant(const char *tenant);
+
+/* ---- counters, figures, recount (counters.c, stats.c, recount.c) ------------- */
+
+extern const struct jd_counters note_counters;
+
+void count_created(struct jd_mut *m, const char *unit, jd_day d, int sign);
+void count_published(struct jd_mut *m, const char *unit, jd_day d, int sign);
+void stats_get(jd_req *req, void *arg);
+void recount_notes(jd_req *req, void *arg);
 
 #endif

@@ -38,6 +38,7 @@ void pending_free(struct pending *p)
 	free(p->groups);
 	free(p->deny);
 	json_decref(p->fields);
+	host->mut_free(p->mut);
 	free(p);
 }
 
@@ -119,15 +120,6 @@ static const char *field_of(json_t *arr, const char *name)
 	return NULL;
 }
 
-/* Appends the pair name, value to a mutation's set list when value is not NULL. */
-static void set_opt(const char **set, size_t *n, const char *name, const char *value)
-{
-	if (value != NULL) {
-		set[(*n)++] = name;
-		set[(*n)++] = value;
-	}
-}
-
 /* ---- POST /v1/example/notes --------------------------------------------- */
 
 /* "note:<id>" -> "<id>": on a retry the store names the record the first call wrote. */
@@ -145,6 +137,8 @@ static void on_created(int rc, const struct jd_mutate_result *res, void *arg)
 	} else {
 		/* example.note_created went out with the note, in the same step (none on a replay)
 		 */
+		if (!res->replayed) /* the sweep looks at this tenant's review deadlines */
+			deadlines_note_tenant(p->tenant);
 		host->reply_json(p->req, res->replayed ? 200 : 201,
 				 json_pack("{s:s, s:I, s:b}", "id", note_id(res->record), "version",
 					   (json_int_t)res->version, "replayed", res->replayed));
@@ -152,19 +146,42 @@ static void on_created(int rc, const struct jd_mutate_result *res, void *arg)
 	pending_free(p);
 }
 
+/* The note's fields, set in m: title, author, sealed text and source, scope. */
+static void create_fields(struct jd_mut *m, struct pending *p, const char *rkey, const char *sealed,
+			  const char *sealed_source)
+{
+	const char *opt[][2] = {{"text", sealed},
+				{"source", sealed_source},
+				{"unit", p->unit},
+				{"groups", p->groups},
+				{"deny", p->deny}};
+	char date[11];
+
+	host->mut_set(m, "title", p->title);
+	host->mut_set(m, "created_by", host->req_principal(p->req));
+	host->mut_setf(m, "created_at", "%lld", (long long)time(NULL));
+	host->day_format(p->day, date);
+	host->mut_set(m, "date", date); /* the day the note is dated: what it counts on */
+	host->mut_set(m, RKEY_FIELD, rkey);
+	for (size_t i = 0; i < sizeof(opt) / sizeof(opt[0]); i++)
+		if (opt[i][1] != NULL)
+			host->mut_set(m, opt[i][0], opt[i][1]);
+}
+
 /*
  * The tenant's key is loaded: create the note's record key, seal the text
- * (tenant key) and the source (record key), index the title, store it all
- * in one step.
+ * (tenant key) and the source (record key), index the title, and store it
+ * all in one step built with the host's mutation builder, with the note's
+ * first state, its review deadline, its counters and its durable event.
  */
 static void create_keys_ready(int rc, void *arg)
 {
 	struct pending *p = arg;
 	char score[32], idem_key[96], by_title[64];
 	char *sealed = NULL, *rkey = NULL, *sealed_source = NULL;
-	const char *set[19];
-	size_t n = 0;
 	char scope[SCOPE_MAX];
+	struct jd_mut *m = NULL;
+	json_t *payload;
 
 	if (rc != JD_OK)
 		goto fail;
@@ -176,55 +193,39 @@ static void create_keys_ready(int rc, void *arg)
 	    (rc = seal_source(p, &rkey, &sealed_source)) != JD_OK ||
 	    (rc = title_index_key(p->tenant, p->title, by_title, sizeof(by_title))) != JD_OK)
 		goto fail;
-	set[n++] = "title";
-	set[n++] = p->title;
-	set[n++] = "created_by";
-	set[n++] = host->req_principal(p->req);
-	set[n++] = "created_at";
-	set[n++] = score;
-	set[n++] = RKEY_FIELD;
-	set[n++] = rkey;
-	set_opt(set, &n, "text", sealed);
-	set_opt(set, &n, "source", sealed_source);
-	set_opt(set, &n, "unit", p->unit);
-	set_opt(set, &n, "groups", p->groups);
-	set_opt(set, &n, "deny", p->deny);
-	scope_join(scope, p->unit, p->groups, p->deny);
-	set[n] = NULL;
-	{
-		const struct jd_op ops[] = {
-		    {JD_OP_ZADD, "notes:by_time", p->id, score},
-		    {JD_OP_HSET, "notes:titles", p->id, p->title},
-		    {JD_OP_SADD, by_title, p->id, NULL},
-		    {JD_OP_HINCRBY, "notes:stats", "created", "1"},
-		    {JD_OP_HSET, "notes:scope", p->id, scope},
-		};
-		/* a durable event: written with the note or not at all (payload: ids, never text)
-		 */
-		json_t *payload = json_pack("{s:s, s:s}", "tenant", p->tenant, "id", p->id);
-		const struct jd_event_out events[] = {{"example.note_created", payload}};
-		const struct jd_mutation m = {
-		    .tenant = p->tenant,
-		    .record = p->record,
-		    .expect_version = JD_VERSION_NEW,
-		    .idempotency_key = p->idem ? idem_key : NULL,
-		    .set = set,
-		    .ops = ops,
-		    .n_ops = sizeof(ops) / sizeof(ops[0]),
-		    .req = p->req,
-		    .action = "example.note.create",
-		    .events = events,
-		    .n_events = 1,
-		};
-
-		rc = payload ? host->store_mutate(self, &m, on_created, p) : JD_E_NOMEM;
-		json_decref(payload); /* the core serialized it */
+	if ((m = host->mut_new()) == NULL) {
+		rc = JD_E_NOMEM;
+		goto fail;
 	}
+	create_fields(m, p, rkey, sealed, sealed_source);
+	scope_join(scope, p->unit, p->groups, p->deny);
+	host->mut_op(m, JD_OP_ZADD, "notes:by_time", p->id, score); /* an index */
+	host->mut_op(m, JD_OP_HSET, "notes:titles", p->id, p->title);
+	host->mut_op(m, JD_OP_SADD, by_title, p->id, NULL);
+	host->mut_op(m, JD_OP_HINCRBY, "notes:stats", "created", "1");
+	host->mut_op(m, JD_OP_HSET, "notes:scope", p->id, scope);
+	note_enter(m, p->id, p->unit, p->day); /* state "draft", its deadline, counted */
+	/* a durable event: written with the note or not at all (payload: ids, never text) */
+	payload = json_pack("{s:s, s:s}", "tenant", p->tenant, "id", p->id);
+	if (payload == NULL)
+		host->mut_fail(m);			     /* mut_submit answers JD_E_NOMEM */
+	host->mut_event(m, "example.note_created", payload); /* stolen */
+	rc = host->mut_submit(self, m,
+			      &(const struct jd_mutation){
+				  .tenant = p->tenant,
+				  .record = p->record,
+				  .expect_version = JD_VERSION_NEW,
+				  .idempotency_key = p->idem ? idem_key : NULL,
+				  .req = p->req,
+				  .action = "example.note.create",
+			      },
+			      on_created, p);
 	if (rc == JD_OK)
 		goto cleanup;
 fail:
 	note_fail(p, rc);
 cleanup:
+	host->mut_free(m); /* submitted: the store copied it */
 	free(sealed);
 	free(rkey);
 	free(sealed_source);
@@ -232,13 +233,22 @@ cleanup:
 
 void create_note(jd_req *req, void *arg)
 {
-	char id[33];
+	char id[33], err[200];
 	struct pending *p;
 
 	(void)arg;
 	host->new_id(id);
-	if ((p = note_input(req, id)) != NULL)
-		pending_keys_ready(p, create_keys_ready, "note");
+	if ((p = note_input(req, id)) == NULL)
+		return;
+	/* a dated step: absent means today; never in the future */
+	if (host->date_input("date",
+			     json_string_value(json_object_get(host->req_body(req), "date")), -1,
+			     NULL, &p->day, err, sizeof(err)) != JD_OK) {
+		host->reply_error(req, 400, "invalid", "%s", err);
+		pending_free(p);
+		return;
+	}
+	pending_keys_ready(p, create_keys_ready, "note");
 }
 
 /* ---- GET /v1/example/notes/{id} ------------------------------------------ */
@@ -362,60 +372,84 @@ static void on_updated(int rc, const struct jd_mutate_result *res, void *arg)
 }
 
 /*
- * Seals the new text, moves the note between title index entries, stores
- * it all in one step.  The old title was read before: if the note changed
- * since, the version check refuses the whole step.
+ * A note moved to another unit takes its counts along (-1 here, +1 there,
+ * on the days it was counted), so the unit's figures and the recount,
+ * which counts a note under its unit (recount.c), still agree.
+ */
+static void move_counts(struct jd_mut *m, const char *from, const char *to, const char *date,
+			const char *published)
+{
+	jd_day d;
+
+	if (strcmp(from ? from : "", to ? to : "") == 0)
+		return;
+	if (host->day_parse(date, &d) == JD_OK) {
+		count_created(m, from, d, -1);
+		count_created(m, to, d, 1);
+	}
+	if (host->day_parse(published, &d) == JD_OK) {
+		count_published(m, from, d, -1);
+		count_published(m, to, d, 1);
+	}
+}
+
+/*
+ * Seals the new text, moves the note between title index entries (and its
+ * counts between units), stores it all in one step.  The old title was read before: if the note
+ * changed since, the version check refuses the whole step.
  */
 static void edit_apply(struct pending *p)
 {
-	const char *set[11] = {NULL};
-	struct jd_op ops[4];
-	size_t n = 0, n_ops = 0;
-	char old_key[64], new_key[64], scope[SCOPE_MAX];
+	char key[64], scope[SCOPE_MAX];
 	char *sealed = NULL;
 	int rc;
 
+	if ((p->mut = host->mut_new()) == NULL) {
+		rc = JD_E_NOMEM;
+		goto fail;
+	}
 	if ((rc = seal_text(p, &sealed)) != JD_OK)
 		goto fail;
-	set_opt(set, &n, "text", sealed);
+	if (sealed != NULL)
+		host->mut_set(p->mut, "text", sealed);
 	if (p->title != NULL) {
-		set_opt(set, &n, "title", p->title);
-		ops[n_ops++] = (struct jd_op){JD_OP_HSET, "notes:titles", p->id, p->title};
+		host->mut_set(p->mut, "title", p->title);
+		host->mut_op(p->mut, JD_OP_HSET, "notes:titles", p->id, p->title);
 		if (p->old_title != NULL) {
-			if ((rc = title_index_key(p->tenant, p->old_title, old_key,
-						  sizeof(old_key))) != JD_OK)
+			if ((rc = title_index_key(p->tenant, p->old_title, key, sizeof(key))) !=
+			    JD_OK)
 				goto fail;
-			ops[n_ops++] = (struct jd_op){JD_OP_SREM, old_key, p->id, NULL};
+			host->mut_op(p->mut, JD_OP_SREM, key, p->id, NULL);
 		}
-		if ((rc = title_index_key(p->tenant, p->title, new_key, sizeof(new_key))) != JD_OK)
+		if ((rc = title_index_key(p->tenant, p->title, key, sizeof(key))) != JD_OK)
 			goto fail;
-		ops[n_ops++] = (struct jd_op){JD_OP_SADD, new_key, p->id, NULL};
+		host->mut_op(p->mut, JD_OP_SADD, key, p->id, NULL);
 	}
 	if (p->unit != NULL || p->groups != NULL || p->deny != NULL) {
-		/* p->fields: [title, unit, groups, deny] as read before (edit_keys_ready) */
-		const char *unit =
-		    p->unit ? p->unit : json_string_value(json_array_get(p->fields, 1));
+		/* p->fields: [title, unit, groups, deny, date, published] as read (edit_keys_ready)
+		 */
+		const char *was = json_string_value(json_array_get(p->fields, 1));
+		const char *unit = p->unit ? p->unit : was;
 		const char *groups =
 		    p->groups ? p->groups : json_string_value(json_array_get(p->fields, 2));
 		const char *deny =
 		    p->deny ? p->deny : json_string_value(json_array_get(p->fields, 3));
 
-		set_opt(set, &n, "unit", unit ? unit : "");
-		set_opt(set, &n, "groups", groups ? groups : "");
-		set_opt(set, &n, "deny", deny ? deny : "");
+		host->mut_set(p->mut, "unit", unit ? unit : "");
+		host->mut_set(p->mut, "groups", groups ? groups : "");
+		host->mut_set(p->mut, "deny", deny ? deny : "");
 		scope_join(scope, unit, groups, deny);
-		ops[n_ops++] = (struct jd_op){JD_OP_HSET, "notes:scope", p->id, scope};
+		host->mut_op(p->mut, JD_OP_HSET, "notes:scope", p->id, scope);
+		move_counts(p->mut, was, unit, json_string_value(json_array_get(p->fields, 4)),
+			    json_string_value(json_array_get(p->fields, 5)));
 	}
-	rc = host->store_mutate(self,
-				&(const struct jd_mutation){.tenant = p->tenant,
-							    .record = p->record,
-							    .expect_version = p->version,
-							    .set = set,
-							    .ops = ops,
-							    .n_ops = n_ops,
-							    .req = p->req,
-							    .action = "example.note.update"},
-				on_updated, p);
+	rc = host->mut_submit(self, p->mut,
+			      &(const struct jd_mutation){.tenant = p->tenant,
+							  .record = p->record,
+							  .expect_version = p->version,
+							  .req = p->req,
+							  .action = "example.note.update"},
+			      on_updated, p);
 	if (rc == JD_OK)
 		goto cleanup;
 fail:
@@ -425,7 +459,7 @@ cleanup:
 }
 
 /*
- * result: [title, unit, groups, deny] of the note.  An absent note and one
+ * result: [title, unit, groups, deny, date, published] of the note.  An absent note and one
  * the caller may not see answer the same 404; a hidden one is audited.
  */
 static void on_old_fields(int rc, json_t *result, void *arg)
@@ -451,14 +485,15 @@ static void on_old_fields(int rc, json_t *result, void *arg)
 	edit_apply(p);
 }
 
-/* Reads what the edit needs first: the old title (index) and the note's scope. */
+/* Reads what the edit needs first: the old title (index), the note's scope and its count days. */
 static void edit_keys_ready(int rc, void *arg)
 {
 	struct pending *p = arg;
-	const char *argv[6] = {"HMGET", p->record, "title", "unit", "groups", "deny"};
+	const char *argv[8] = {"HMGET",	 p->record, "title", "unit",
+			       "groups", "deny",    "date",  "published"};
 
 	if (rc == JD_OK)
-		rc = host->store_read(self, p->tenant, 6, argv, on_old_fields, p);
+		rc = host->store_read(self, p->tenant, 8, argv, on_old_fields, p);
 	if (rc != JD_OK)
 		note_fail(p, rc);
 }
