@@ -47,7 +47,7 @@ static unsigned month_days(long y, unsigned m)
 	return m == 2 && leap ? 29 : days[m - 1];
 }
 
-int jd_day_parse(const char *s, jd_day *out)
+int jd_day_parse_since(const char *s, unsigned min_year, jd_day *out)
 {
 	unsigned y, m, d;
 
@@ -59,10 +59,15 @@ int jd_day_parse(const char *s, jd_day *out)
 	y = (unsigned)atoi(s);
 	m = (unsigned)atoi(s + 5);
 	d = (unsigned)atoi(s + 8);
-	if (y < 1949 || y > 9999 || m < 1 || m > 12 || d < 1 || d > month_days((long)y, m))
+	if (y < min_year || y > 9999 || m < 1 || m > 12 || d < 1 || d > month_days((long)y, m))
 		return JD_E_INVALID;
 	*out = from_civil((long)y, m, d);
 	return JD_OK;
+}
+
+int jd_day_parse(const char *s, jd_day *out)
+{
+	return jd_day_parse_since(s, 1949, out);
 }
 
 void jd_day_format(jd_day day, char out[11])

@@ -12,6 +12,8 @@
 #include <jiandu/plugin.h>
 
 /* "YYYY-MM-DD" -> day; JD_OK, or JD_E_INVALID when not a real date (1949..9999). */
+/* As jd_day_parse, for dates from min_year on (records older than the commission's events). */
+int jd_day_parse_since(const char *s, unsigned min_year, jd_day *out);
 int jd_day_parse(const char *s, jd_day *out);
 /* day -> "YYYY-MM-DD" */
 void jd_day_format(jd_day d, char out[11]);
