@@ -427,6 +427,9 @@ int jd_audit_log_accept_head(struct jd_audit_log *l, const char *tenant, uint64_
 
 	if (h == NULL || !h->held)
 		return JD_E_NOTFOUND;
+	/* the anchor's head signed first: the cut stays visible once the anchor is lowered */
+	if (l->sign_sk != NULL && h->cp_seq < h->seq)
+		checkpoint_one(l, h);
 	next = *h;
 	next.anchor_seq = h->found_seq;
 	memcpy(next.anchor_chain, h->found_chain, JD_AUDIT_HEX);

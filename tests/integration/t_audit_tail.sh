@@ -13,11 +13,29 @@ jd_start
 sock=$JD_DIR/data/redis.sock
 rc() { redis-cli -s "$sock" "$@"; }
 settled() { [ "$(jd_ctl events list --tenant "$1" --json | jd_json .groups.0.backlog)" = 0 ]; }
-head_seq() { rc GET 'jd:{t1}:audit:head' | cut -d' ' -f1; }
-# write TITLE: one note through the api; prints the status code
+head_seq() { rc GET "jd:{${1:-t1}}:audit:head" | cut -d' ' -f1; }
+# write TITLE [TENANT]: one note through the api; prints the status code
 write() {
 	jd_api_curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
-		--data "{\"tenant\":\"t1\",\"title\":\"$1\"}" "$(jd_api_url /v1/example/notes)"
+		--data "{\"tenant\":\"${2:-t1}\",\"title\":\"$1\"}" "$(jd_api_url /v1/example/notes)"
+}
+# cut_tail TENANT SEQ: the entries above SEQ deleted, the head key set back to SEQ
+cut_tail() {
+	python3 - "$sock" "$1" "$2" <<'PY'
+import json, subprocess, sys
+sock, tenant, cut = sys.argv[1], sys.argv[2], int(sys.argv[3])
+key = "jd:{%s}:audit" % tenant
+def rc(*a):
+    return subprocess.run(["redis-cli", "-s", sock, *a], capture_output=True, text=True, check=True).stdout
+chain = None
+for eid, f in json.loads(rc("--json", "XRANGE", key, "-", "+")):
+    d = dict(zip(f[0::2], f[1::2]))
+    if int(d["seq"]) > cut:
+        rc("XDEL", key, eid)
+    elif int(d["seq"]) == cut:
+        chain = d["chain"]
+rc("SET", key + ":head", "%d %s" % (cut, chain))
+PY
 }
 metric() { jd_ctl_curl -s "$(jd_control_url /metrics)" | awk -v m="$1" '$1 == m {print $2}'; }
 verify_json() { jd_ctl_curl -s "$(jd_control_url '/v1/audit/verify?tenant=t1')"; }
@@ -40,21 +58,7 @@ equals "no checkpoint over the tail yet" "$(grep -c '^cp1 t1 ' "$JD_DIR/data/aud
 rc --json XRANGE 'jd:{t1}:audit' - + >"$JD_TMP/before.json"
 
 # --- the attack: the tail deleted, the head key set back to the cut entry
-python3 - "$sock" "$cut" <<'PY'
-import json, subprocess, sys
-sock, cut = sys.argv[1], int(sys.argv[2])
-def rc(*a):
-    return subprocess.run(["redis-cli", "-s", sock, *a], capture_output=True, text=True, check=True).stdout
-entries = json.loads(rc("--json", "XRANGE", "jd:{t1}:audit", "-", "+"))
-chain = None
-for eid, f in entries:
-    d = dict(zip(f[0::2], f[1::2]))
-    if int(d["seq"]) > cut:
-        rc("XDEL", "jd:{t1}:audit", eid)
-    elif int(d["seq"]) == cut:
-        chain = d["chain"]
-rc("SET", "jd:{t1}:audit:head", "%d %s" % (cut, chain))
-PY
+cut_tail t1 "$cut"
 equals "the stream ends at the cut" "$(head_seq)" "$cut"
 
 # --- the next write is refused and alarmed, the chain is not extended
@@ -115,6 +119,18 @@ out=$(jd_ctl audit accept-head --tenant t1 --reason again 2>&1) && st=0 || st=$?
 contains "nothing left to accept: 409" "$out" "not_held"
 jd_ctl audit verify --tenant t1 >/dev/null 2>&1 && st=0 || st=$?
 equals "the cut stays visible against the signed checkpoint" "$st" 1
+
+# --- accepted at once, before any checkpoint signed the lost tail: accepting signs it first
+for n in 1 2 3; do write "f$n" t2 >/dev/null; done
+jd_wait_for 100 settled t2
+top2=$(head_seq t2)
+cut_tail t2 2
+equals "t2: a write over the cut: 503" "$(write g1 t2)" 503
+quiet jd_ctl audit accept-head --tenant t2 --reason "testing"
+check "t2: the anchor's head signed at the decision" grep -q "^cp1 t2 $top2 " "$JD_DIR/data/audit-checkpoints.log"
+equals "t2: writes resume" "$(write g2 t2)" 201
+jd_ctl audit verify --tenant t2 >/dev/null 2>&1 && st=0 || st=$?
+equals "t2: the cut stays visible after the decision" "$st" 1
 
 # --- the decision holds across a restart (the accept1 line)
 jd_wait_for 100 settled t1
