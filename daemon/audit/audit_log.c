@@ -21,7 +21,8 @@
  * the anchor (the signed checkpoints still bound it).  The file is
  * append-only ("anchor1 <tenant> <seq> <chain>" lines, the highest seq
  * wins; an "accept1" line, an administrator's decision, resets the
- * tenant), so that several jiandud sharing a data_dir only add lines.
+ * tenant) and rewritten with one line a tenant (temporary file, rename)
+ * at start and whenever it holds over 64 KiB and four times that.
  */
 #include "audit/audit_log.h"
 
@@ -31,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -67,6 +69,8 @@ struct jd_audit_log {
 	struct jd_redis *redis;
 	int fd;
 	int anchor_fd;
+	char *anchor_path;
+	size_t anchor_size; /* bytes in the anchor file: compacted when mostly superseded */
 	unsigned cp_every;
 	struct event *anchor_tick;
 	struct event *tick;
@@ -370,6 +374,7 @@ static void on_soon(evutil_socket_t fd, short what, void *arg)
 
 #define ANCHOR_INTERVAL_MS_DEFAULT 1000
 #define ANCHOR_LINE		   (8 + TENANT_MAX + 1 + JD_AUDIT_SEQ_TXT + JD_AUDIT_HEX + 2)
+#define ANCHOR_COMPACT_MIN	   (64 * 1024)
 
 static int anchor_line(char *buf, size_t len, const char *kind, const struct head *h)
 {
@@ -379,36 +384,98 @@ static int anchor_line(char *buf, size_t len, const char *kind, const struct hea
 	return n > 0 && (size_t)n < len ? JD_OK : JD_E_INVALID;
 }
 
+/* The anchor lines of every tenant (all) or of those moved since the last write; malloc'd. */
+static char *anchor_lines(const struct jd_audit_log *l, int all, size_t *len)
+{
+	char *buf = malloc(l->n * ANCHOR_LINE + 1), line[ANCHOR_LINE];
+
+	*len = 0;
+	if (buf == NULL)
+		return NULL;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct head *h = &l->heads[i];
+
+		if (!(all ? h->anchor_seq > 0 : h->anchor_dirty) ||
+		    anchor_line(line, sizeof(line), "anchor1", h) != JD_OK)
+			continue;
+		memcpy(buf + *len, line, strlen(line));
+		*len += strlen(line);
+	}
+	buf[*len] = '\0';
+	return buf;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char *dir = strdup(path), *slash;
+	int fd, rc;
+
+	if (dir == NULL)
+		return JD_E_NOMEM;
+	slash = strrchr(dir, '/');
+	if (slash != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	fd = open(slash != NULL ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (fd < 0)
+		return JD_ERR;
+	rc = fsync(fd) == 0 ? JD_OK : JD_ERR;
+	close(fd);
+	return rc;
+}
+
+/*
+ * Rewrites the file with one line per tenant (a temporary file, fsync,
+ * rename, fsync of the directory), once the appended lines are mostly
+ * superseded: rare, and bounded by the number of tenants.
+ */
+static void anchor_compact(struct jd_audit_log *l)
+{
+	char tmp[4096];
+	size_t len = 0;
+	char *buf;
+	int fd;
+
+	if (l->anchor_size < ANCHOR_COMPACT_MIN || l->anchor_size < 4 * l->n * ANCHOR_LINE ||
+	    snprintf(tmp, sizeof(tmp), "%s.tmp", l->anchor_path) >= (int)sizeof(tmp))
+		return;
+	buf = anchor_lines(l, 1, &len);
+	fd =
+	    buf != NULL ? open(tmp, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+	if (fd < 0 || write_line(fd, buf) != JD_OK || rename(tmp, l->anchor_path) != 0 ||
+	    fsync_dir_of(l->anchor_path) != JD_OK) {
+		jd_warn("audit: cannot compact the anchor file", "errno=%d", errno);
+		if (fd >= 0)
+			close(fd);
+		free(buf);
+		return;
+	}
+	free(buf);
+	close(l->anchor_fd);
+	l->anchor_fd = fd; /* the new file, in append mode */
+	l->anchor_size = len;
+}
+
 /* Writes every moved anchor in one write() and fsyncs: at most once per interval. */
 static void anchor_flush(struct jd_audit_log *l)
 {
-	char *buf, line[ANCHOR_LINE];
-	size_t len = 0, n = 0;
+	size_t len = 0;
+	char *buf;
 
 	if (l->anchor_fd < 0)
 		return;
-	for (size_t i = 0; i < l->n; i++)
-		n += l->heads[i].anchor_dirty;
-	if (n == 0)
-		return;
-	buf = malloc(n * ANCHOR_LINE + 1);
+	buf = anchor_lines(l, 0, &len);
 	if (buf == NULL) {
 		jd_err("audit: cannot write the anchor file", "err=nomem");
 		return;
 	}
-	for (size_t i = 0; i < l->n; i++) {
-		if (!l->heads[i].anchor_dirty ||
-		    anchor_line(line, sizeof(line), "anchor1", &l->heads[i]) != JD_OK)
-			continue;
-		memcpy(buf + len, line, strlen(line));
-		len += strlen(line);
-	}
-	buf[len] = '\0';
-	if (write_line(l->anchor_fd, buf) != JD_OK) {
+	if (len > 0 && write_line(l->anchor_fd, buf) != JD_OK) {
 		jd_err("audit: cannot write the anchor file", "errno=%d", errno);
-	} else {
+	} else if (len > 0) {
 		for (size_t i = 0; i < l->n; i++)
 			l->heads[i].anchor_dirty = 0;
+		l->anchor_size += len;
+		anchor_compact(l);
 	}
 	free(buf);
 }
@@ -487,13 +554,16 @@ static int anchor_open(struct jd_audit_log *l, const char *path)
 	char line[ANCHOR_LINE + 2];
 	unsigned bad = 0;
 	FILE *f;
+	struct stat st;
 	int rc = JD_OK;
 
+	l->anchor_path = strdup(path);
 	l->anchor_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (l->anchor_fd < 0) {
+	if (l->anchor_path == NULL || l->anchor_fd < 0 || fstat(l->anchor_fd, &st) != 0) {
 		jd_err("audit: cannot open the anchor file", "errno=%d", errno);
 		return JD_ERR;
 	}
+	l->anchor_size = (size_t)st.st_size;
 	f = fopen(path, "re");
 	if (f == NULL) {
 		jd_err("audit: cannot read the anchor file", "errno=%d", errno);
@@ -508,7 +578,10 @@ static int anchor_open(struct jd_audit_log *l, const char *path)
 	fclose(f);
 	if (bad > 0)
 		jd_warn("audit: lines of the anchor file skipped", "count=%u", bad);
-	return rc == JD_E_NOMEM || rc == JD_ERR ? rc : JD_OK;
+	if (rc == JD_E_NOMEM || rc == JD_ERR)
+		return rc;
+	anchor_compact(l); /* at start, before the loop runs */
+	return JD_OK;
 }
 
 /* ---- Life cycle ------------------------------------------------------------- */
@@ -564,6 +637,7 @@ fail:
 		event_free(l->anchor_tick);
 	if (l->anchor_fd >= 0)
 		close(l->anchor_fd);
+	free(l->anchor_path);
 	free(l->heads);
 	if (l->tick != NULL)
 		event_free(l->tick);
@@ -591,6 +665,8 @@ void jd_audit_log_free(struct jd_audit_log *l)
 	if (l->anchor_fd >= 0)
 		close(l->anchor_fd);
 	l->anchor_fd = -1;
+	free(l->anchor_path);
+	l->anchor_path = NULL;
 	for (size_t i = 0; i < l->n; i++)
 		held_now -= l->heads[i].held;
 	/* the last heads go to the local file at least (Redis may be going away) */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -458,6 +459,42 @@ static void test_tail_cut_holds_the_tenant(void **state)
 	write_expect(f, 0, 15, JD_OK);
 }
 
+/* A long anchor file (mostly superseded lines) is compacted at start to one line a tenant. */
+static void test_anchor_file_compacted(void **state)
+{
+	struct fx *f = *state;
+	char path[PATH_MAX], a[JD_AUDIT_HEX], b[JD_AUDIT_HEX], c[JD_AUDIT_HEX];
+	struct jd_audit_log_opts ao = {.audit_key = f->key, .anchor_path = path};
+	struct jd_audit_log *l;
+	struct stat st;
+	uint64_t seq = 0;
+	FILE *out;
+
+	memset(a, 'a', 64);
+	memset(b, 'b', 64);
+	a[64] = b[64] = '\0';
+	snprintf(path, sizeof(path), "%s/anchors-long.log", f->dir);
+	out = fopen(path, "w");
+	assert_non_null(out);
+	for (int i = 1; i <= 1000; i++)
+		fprintf(out, "anchor1 t9 %d %s\n", i, a);
+	fprintf(out, "not an anchor\naccept1 t9 7 %s\nanchor1 t8 3 %s\n", b, a);
+	assert_int_equal(fclose(out), 0);
+	for (int round = 0; round < 2; round++) {
+		l = jd_audit_log_new(&ao);
+		assert_non_null(l);
+		jd_audit_log_anchor(l, "t9", &seq, c);
+		assert_int_equal(seq, 7); /* the administrator's decision, not the highest */
+		assert_string_equal(c, b);
+		jd_audit_log_anchor(l, "t8", &seq, c);
+		assert_int_equal(seq, 3);
+		jd_audit_log_free(l);
+		assert_int_equal(stat(path, &st), 0);
+		assert_true(st.st_size < 1024);
+		assert_int_equal(st.st_mode & 0777, 0600);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -467,6 +504,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_head_key_lost_or_malformed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_audit_keys_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tail_cut_holds_the_tenant, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_anchor_file_compacted, setup, teardown),
 	};
 
 	jd_log_set_level(getenv("JD_TEST_LOG") ? "debug" : "err");
