@@ -190,16 +190,23 @@ static json_t *verify_stream(struct fx *f, const char *tenant, size_t *n_out)
 
 #define ROUNDS 20
 
-static void create_on(struct fx *f, int worker, int i, char rec[32], struct mres *res)
+/* The creation of t1's note i, its key in rec. */
+static struct jd_mutation note_create(int i, char rec[32])
 {
-	const char *set[] = {"title", "x", NULL};
-	struct jd_mutation m = {.tenant = "t1",
-				.record = rec,
-				.expect_version = JD_VERSION_NEW,
-				.set = set,
-				.action = "test.create"};
+	static const char *set[] = {"title", "x", NULL};
 
 	snprintf(rec, 32, "note:%d", i);
+	return (struct jd_mutation){.tenant = "t1",
+				    .record = rec,
+				    .expect_version = JD_VERSION_NEW,
+				    .set = set,
+				    .action = "test.create"};
+}
+
+static void create_on(struct fx *f, int worker, int i, char rec[32], struct mres *res)
+{
+	struct jd_mutation m = note_create(i, rec);
+
 	assert_int_equal(jd_store_mutate(f->s[worker], &m, mutate_cb, res), JD_OK);
 }
 
@@ -372,17 +379,11 @@ static void restart_log(struct fx *f, int i)
 /* One create on worker; its outcome, now (refused before sending) or later, is want. */
 static void write_expect(struct fx *f, int worker, int i, int want)
 {
-	const char *set[] = {"title", "x", NULL};
 	char rec[32];
-	struct jd_mutation m = {.tenant = "t1",
-				.record = rec,
-				.expect_version = JD_VERSION_NEW,
-				.set = set,
-				.action = "test.create"};
+	struct jd_mutation m = note_create(i, rec);
 	struct mres res = {0};
 	int rc;
 
-	snprintf(rec, sizeof(rec), "note:%d", i);
 	rc = jd_store_mutate(f->s[worker], &m, mutate_cb, &res);
 	if (rc == JD_OK) {
 		assert_true(wait_all(f, &res, 1));

@@ -12,7 +12,6 @@ jd_instance "$JD_TMP/i" --load example
 jd_start
 sock=$JD_DIR/data/redis.sock
 rc() { redis-cli -s "$sock" "$@"; }
-settled() { [ "$(jd_ctl events list --tenant "$1" --json | jd_json .groups.0.backlog)" = 0 ]; }
 head_seq() { rc GET "jd:{${1:-t1}}:audit:head" | cut -d' ' -f1; }
 # write TITLE [TENANT]: one note through the api; prints the status code
 write() {
@@ -42,7 +41,7 @@ verify_json() { jd_ctl_curl -s "$(jd_control_url '/v1/audit/verify?tenant=t1')";
 
 # --- entries, signed at a clean stop; then an unsigned tail
 for n in 1 2 3; do equals "write $n" "$(write "a$n")" 201; done
-jd_wait_for 100 settled t1
+jd_wait_for 100 jd_settled t1
 jd_stop
 equals "first stop: clean" "$JD_EXIT" 0
 signed=$(grep -c '^cp1 t1 ' "$JD_DIR/data/audit-checkpoints.log")
@@ -51,7 +50,7 @@ equals "the anchor file is 0600" "$(stat -c %a "$JD_DIR/data/audit-anchors.log")
 jd_start
 cut=$(head_seq)
 for n in 4 5 6; do equals "write $n" "$(write "a$n")" 201; done
-jd_wait_for 100 settled t1
+jd_wait_for 100 jd_settled t1
 top=$(head_seq)
 check "an unsigned tail above the cut" [ "$top" -gt "$cut" ]
 equals "no checkpoint over the tail yet" "$(grep -c '^cp1 t1 ' "$JD_DIR/data/audit-checkpoints.log")" "$signed"
@@ -122,7 +121,7 @@ equals "the cut stays visible against the signed checkpoint" "$st" 1
 
 # --- accepted at once, before any checkpoint signed the lost tail: accepting signs it first
 for n in 1 2 3; do write "f$n" t2 >/dev/null; done
-jd_wait_for 100 settled t2
+jd_wait_for 100 jd_settled t2
 top2=$(head_seq t2)
 cut_tail t2 2
 equals "t2: a write over the cut: 503" "$(write g1 t2)" 503
@@ -133,7 +132,7 @@ jd_ctl audit verify --tenant t2 >/dev/null 2>&1 && st=0 || st=$?
 equals "t2: the cut stays visible after the decision" "$st" 1
 
 # --- the decision holds across a restart (the accept1 line)
-jd_wait_for 100 settled t1
+jd_wait_for 100 jd_settled t1
 jd_stop
 jd_start
 equals "after the decision and a restart: 201" "$(write e1)" 201
