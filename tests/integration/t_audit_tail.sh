@@ -138,4 +138,5 @@ jd_start
 equals "after the decision and a restart: 201" "$(write e1)" 201
 jd_stop
 equals "clean exit" "$JD_EXIT" 0
+jd_no_sanitizer_report
 jd_finish
