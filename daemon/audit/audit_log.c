@@ -143,8 +143,8 @@ static int chain_valid(const char *c)
 
 static void anchor_raise(struct head *h, uint64_t seq, const char *chain)
 {
-	if (seq < h->anchor_seq)
-		return;
+	if (seq < h->anchor_seq || (seq == h->anchor_seq && strcmp(chain, h->anchor_chain) == 0))
+		return; /* nothing new for the file */
 	h->anchor_seq = seq;
 	memcpy(h->anchor_chain, chain, JD_AUDIT_HEX);
 	h->anchor_dirty = 1;
