@@ -63,6 +63,9 @@ equals "the stream ends at the cut" "$(head_seq)" "$cut"
 # --- the next write is refused and alarmed, the chain is not extended
 equals "a write over the cut: 503" "$(write b1)" 503
 equals "a second write: 503 too" "$(write b2)" 503
+body=$(jd_api_curl -s -H 'Content-Type: application/json' --data '{"tenant":"t1","title":"b3"}' "$(jd_api_url /v1/example/notes)")
+equals "the 503 says why" "$(jd_json .error.code <<<"$body")" audit_held
+contains "the 503 says what to do" "$body" "audit accept-head"
 equals "nothing chained from the cut head" "$(head_seq)" "$cut"
 check "logged" jd_logged "chain head in Redis moved back.*tenant=t1 head=$cut anchor=$top"
 check "counted" [ "$(metric jiandu_audit_head_moved_back_total)" -ge 1 ]
