@@ -473,11 +473,17 @@ int jd_audit_checkpoint_parse(const unsigned char sign_pk[32], const char *line,
  *    the signed one is MODIFIED.  A checkpoint beyond the highest seq
  *    present means entries were cut from the end: head_behind_checkpoint,
  *    and the cut range is one DELETED problem.
+ * A  Anchor.  The highest head jiandud itself wrote or saw (given by the
+ *    caller, 0: none) is used like an unsigned checkpoint: an entry at its
+ *    seq with another chain value is MODIFIED, and an anchor beyond the
+ *    highest seq present means the tail was truncated after that seq:
+ *    tail_truncated, and the cut range (up to the anchor or the last
+ *    checkpoint, whichever is higher) is one DELETED problem.
  * U  Unsigned tail.  VALID entries above the last checkpoint's seq (all of
  *    them when there is none) become UNSIGNED: counted in "unsigned_tail",
  *    listed as ranges, still valid, not damage.
  * ok is true when nothing is MODIFIED, DELETED, INSERTED or REORDERED and
- * the head is not behind a checkpoint.  "valid" counts VALID and UNSIGNED
+ * the head is not behind a checkpoint or the anchor.  "valid" counts VALID and UNSIGNED
  * entries.
  */
 
@@ -498,6 +504,8 @@ enum why {
 	W_GAP,
 	W_TAIL,
 	W_UNSIGNED,
+	W_ANCHOR,
+	W_TRUNCATED,
 };
 
 struct prob {
@@ -538,6 +546,9 @@ struct vrf {
 	size_t n_cp;
 	uint64_t last_cp, max_seq, unsigned_tail;
 	bool head_behind;
+	uint64_t anchor_seq; /* rule A; 0: none */
+	const char *anchor_chain;
+	bool tail_cut;
 };
 
 static int add_prob(struct vrf *v, struct prob pr)
@@ -891,6 +902,31 @@ static const struct slot *slot_at(const struct vrf *v, uint64_t seq)
 	return bsearch(&key, v->order, v->n_order, sizeof(*v->order), slot_seq_cmp);
 }
 
+/* Rule A, and the cut end of rules C and A as one problem. */
+static int check_anchor(struct vrf *v)
+{
+	const struct slot *sl = v->anchor_seq ? slot_at(v, v->anchor_seq) : NULL;
+	uint64_t top = v->last_cp > v->anchor_seq ? v->last_cp : v->anchor_seq;
+	struct prob pr = {.seq = v->max_seq + 1,
+			  .last = top,
+			  .aux = v->max_seq,
+			  .pos = NO_POS,
+			  .status = JD_AUDIT_DELETED,
+			  .why = W_TAIL};
+
+	if (sl != NULL && v->anchor_chain != NULL &&
+	    strcmp(v->e[sl->i].chain, v->anchor_chain) != 0 &&
+	    (v->st[sl->i] == JD_AUDIT_VALID || v->st[sl->i] == JD_AUDIT_REORDERED))
+		mark(v, sl->i, JD_AUDIT_MODIFIED, W_ANCHOR, v->anchor_seq);
+	if (top <= v->max_seq)
+		return JD_OK;
+	v->head_behind = v->last_cp > v->max_seq;
+	v->tail_cut = v->anchor_seq > v->max_seq;
+	if (v->tail_cut)
+		pr.why = W_TRUNCATED;
+	return add_prob(v, pr);
+}
+
 /* Rule C. */
 static int check_checkpoints(struct vrf *v)
 {
@@ -905,18 +941,7 @@ static int check_checkpoints(struct vrf *v)
 		    (v->st[sl->i] == JD_AUDIT_VALID || v->st[sl->i] == JD_AUDIT_REORDERED))
 			mark(v, sl->i, JD_AUDIT_MODIFIED, W_CHECKPOINT, v->cp_seq[c]);
 	}
-	if (v->last_cp > v->max_seq) {
-		struct prob pr = {.seq = v->max_seq + 1,
-				  .last = v->last_cp,
-				  .aux = v->max_seq,
-				  .pos = NO_POS,
-				  .status = JD_AUDIT_DELETED,
-				  .why = W_TAIL};
-
-		v->head_behind = true;
-		return add_prob(v, pr);
-	}
-	return JD_OK;
+	return check_anchor(v);
 }
 
 /* Rule U: VALID entries past the last checkpoint, listed as runs of consecutive seqs. */
@@ -1010,6 +1035,17 @@ static void detail_text(const struct vrf *v, const struct prob *p, char *buf, si
 			 "%s missing: the head (seq %" PRIu64 ") is behind the checkpoint", r,
 			 p->aux);
 		break;
+	case W_ANCHOR:
+		snprintf(buf, size,
+			 "chain differs from the head jiandud saw at seq %" PRIu64 ": replaced",
+			 p->aux);
+		break;
+	case W_TRUNCATED:
+		snprintf(buf, size,
+			 "tail truncated after seq %" PRIu64 ": %s missing (jiandud saw the head "
+			 "at seq %" PRIu64 ")",
+			 p->aux, r, v->anchor_seq);
+		break;
 	case W_UNSIGNED:
 		snprintf(buf, size,
 			 "%s after the last checkpoint (seq %" PRIu64 "): not yet signed", r,
@@ -1078,7 +1114,7 @@ static void tally(const struct vrf *v, struct tally *t)
 			t->valid++;
 	for (size_t k = 0; k < v->np; k++)
 		t->count[v->p[k].status] += v->p[k].last - v->p[k].seq + 1;
-	t->ok = !v->head_behind;
+	t->ok = !v->head_behind && !v->tail_cut;
 	for (int s = JD_AUDIT_MODIFIED; s <= JD_AUDIT_REORDERED; s++)
 		if (t->count[s] > 0)
 			t->ok = false;
@@ -1096,7 +1132,9 @@ static void summary_text(const struct vrf *v, const struct tally *t, char *buf, 
 				 jd_audit_status_name((enum jd_audit_status)s));
 	}
 	len = strlen(buf);
-	if (v->head_behind)
+	if (v->tail_cut)
+		snprintf(buf + len, size - len, ", tail truncated after seq %" PRIu64, v->max_seq);
+	else if (v->head_behind)
 		snprintf(buf + len, size - len, ", head behind the checkpoint at seq %" PRIu64,
 			 v->last_cp);
 }
@@ -1114,11 +1152,12 @@ static json_t *report(const struct vrf *v)
 			goto cleanup;
 	tally(v, &t);
 	summary_text(v, &t, summary, sizeof(summary));
-	out =
-	    json_pack("{s:I, s:I, s:O, s:I, s:I, s:I, s:b, s:b, s:s}", "entries", jint(v->n),
-		      "valid", jint(t.valid), "problems", probs, "checkpoints", jint(v->n_cp),
-		      "last_checkpoint", jint(v->last_cp), "unsigned_tail", jint(v->unsigned_tail),
-		      "head_behind_checkpoint", v->head_behind, "ok", t.ok, "summary", summary);
+	out = json_pack("{s:I, s:I, s:O, s:I, s:I, s:I, s:b, s:I, s:b, s:b, s:s}", "entries",
+			jint(v->n), "valid", jint(t.valid), "problems", probs, "checkpoints",
+			jint(v->n_cp), "last_checkpoint", jint(v->last_cp), "unsigned_tail",
+			jint(v->unsigned_tail), "head_behind_checkpoint", v->head_behind, "anchor",
+			jint(v->anchor_seq), "tail_truncated", v->tail_cut, "ok", t.ok, "summary",
+			summary);
 cleanup:
 	json_decref(probs);
 	return out;
@@ -1176,13 +1215,25 @@ json_t *jd_audit_verify(const unsigned char audit_key[32], const struct jd_audit
 			size_t n, const char *const *entry_ids, const uint64_t *cp_seq,
 			const char *const *cp_chain, size_t n_cp)
 {
+	return jd_audit_verify_anchored(audit_key, entries, n, entry_ids, cp_seq, cp_chain, n_cp, 0,
+					NULL);
+}
+
+json_t *jd_audit_verify_anchored(const unsigned char audit_key[32],
+				 const struct jd_audit_entry *entries, size_t n,
+				 const char *const *entry_ids, const uint64_t *cp_seq,
+				 const char *const *cp_chain, size_t n_cp, uint64_t anchor_seq,
+				 const char *anchor_chain)
+{
 	struct vrf v = {.key = audit_key,
 			.e = entries,
 			.ids = entry_ids,
 			.n = n,
 			.cp_seq = cp_seq,
 			.cp_chain = cp_chain,
-			.n_cp = n_cp};
+			.n_cp = n_cp,
+			.anchor_seq = anchor_seq,
+			.anchor_chain = anchor_chain};
 	json_t *out = NULL;
 
 	if (audit_key == NULL || (n > 0 && entries == NULL) ||

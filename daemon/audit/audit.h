@@ -137,5 +137,18 @@ const char *jd_audit_status_name(enum jd_audit_status s);
 json_t *jd_audit_verify(const unsigned char audit_key[32], const struct jd_audit_entry *entries,
 			size_t n, const char *const *entry_ids, const uint64_t *cp_seq,
 			const char *const *cp_chain, size_t n_cp);
+/*
+ * jd_audit_verify against an anchor too: the highest head (anchor_seq,
+ * anchor_chain) jiandud wrote or saw, 0 and NULL for none.  The report
+ * adds "anchor" (its seq) and "tail_truncated": true, with a "deleted"
+ * problem "tail truncated after seq N: ...", when the stream ends before
+ * the anchor; an entry at the anchor's seq with another chain is
+ * "modified".  ok is then false.
+ */
+json_t *jd_audit_verify_anchored(const unsigned char audit_key[32],
+				 const struct jd_audit_entry *entries, size_t n,
+				 const char *const *entry_ids, const uint64_t *cp_seq,
+				 const char *const *cp_chain, size_t n_cp, uint64_t anchor_seq,
+				 const char *anchor_chain);
 
 #endif

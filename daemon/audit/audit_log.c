@@ -9,6 +9,20 @@
  * armed, and a periodic one covers the rest.  The local file is written
  * with write() and fsync()ed each time: a blocking fsync at most once per
  * interval (or per cp_every entries) is accepted on the loop.
+ *
+ * Anchors (audit_log.h): each head written or learned moves the tenant's
+ * anchor up in memory at once; a timer writes the moved anchors to the
+ * anchor file and fsyncs it at most once per anchor_interval_ms (one
+ * write of a few short lines and one fsync a second at most on the loop),
+ * and freeing the log writes the rest.  A crash (kill -9, power loss)
+ * therefore loses at most the anchors' last interval: after a restart the
+ * anchor may be up to that much behind the head jiandud had written, and
+ * a tail cut within that margin while jiandud was down goes unnoticed by
+ * the anchor (the signed checkpoints still bound it).  The file is
+ * append-only ("anchor1 <tenant> <seq> <chain>" lines, the highest seq
+ * wins; an "accept1" line, an administrator's decision, resets the
+ * tenant) and rewritten with one line a tenant (temporary file, rename)
+ * at start and whenever it holds over 64 KiB and four times that.
  */
 #include "audit/audit_log.h"
 
@@ -18,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -37,8 +52,14 @@ struct head {
 	char tenant[TENANT_MAX + 1];
 	uint64_t seq;
 	char chain[JD_AUDIT_HEX];
-	uint64_t cp_seq; /* the seq of our last checkpoint */
-	int busy;	 /* an audited mutation of this tenant is in flight */
+	uint64_t cp_seq;     /* the seq of our last checkpoint */
+	int busy;	     /* an audited mutation of this tenant is in flight */
+	uint64_t anchor_seq; /* the highest head written or seen */
+	char anchor_chain[JD_AUDIT_HEX];
+	int anchor_dirty;   /* moved since the file last had it */
+	int held;	    /* a head behind the anchor was found: writes refused */
+	uint64_t found_seq; /* that head */
+	char found_chain[JD_AUDIT_HEX];
 	struct jd_audit_waiter *first, *last;
 };
 
@@ -47,7 +68,11 @@ struct jd_audit_log {
 	const unsigned char *sign_sk;
 	struct jd_redis *redis;
 	int fd;
+	int anchor_fd;
+	char *anchor_path;
+	size_t anchor_size; /* bytes in the anchor file: compacted when mostly superseded */
 	unsigned cp_every;
+	struct event *anchor_tick;
 	struct event *tick;
 	struct event *soon;
 	struct head *heads;
@@ -55,6 +80,8 @@ struct jd_audit_log {
 	unsigned pending; /* RPUSHes in flight: freeing waits for them */
 	int freed;
 };
+
+static unsigned long long moved_back_total, held_now;
 
 static const char zero_chain[JD_AUDIT_HEX] =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -89,6 +116,7 @@ static struct head *find_or_add(struct jd_audit_log *l, const char *tenant)
 	memset(h, 0, sizeof(*h));
 	snprintf(h->tenant, sizeof(h->tenant), "%s", tenant);
 	memcpy(h->chain, zero_chain, sizeof(h->chain));
+	memcpy(h->anchor_chain, zero_chain, sizeof(h->anchor_chain));
 	return h;
 }
 
@@ -113,6 +141,39 @@ static int chain_valid(const char *c)
 	return strspn(c, "0123456789abcdef") == 64;
 }
 
+static void anchor_raise(struct head *h, uint64_t seq, const char *chain)
+{
+	if (seq < h->anchor_seq || (seq == h->anchor_seq && strcmp(chain, h->anchor_chain) == 0))
+		return; /* nothing new for the file */
+	h->anchor_seq = seq;
+	memcpy(h->anchor_chain, chain, JD_AUDIT_HEX);
+	h->anchor_dirty = 1;
+}
+
+/* A learned head behind the anchor, or at its seq with another chain: the tail was cut. */
+static int moved_back(const struct head *h, uint64_t seq, const char *chain)
+{
+	if (seq < h->anchor_seq)
+		return 1;
+	return seq == h->anchor_seq && seq > 0 && strcmp(chain, h->anchor_chain) != 0;
+}
+
+static int hold(struct head *h, uint64_t seq, const char *chain)
+{
+	moved_back_total++;
+	if (h->held)
+		return JD_E_UNAVAILABLE;
+	h->held = 1;
+	h->found_seq = seq;
+	memcpy(h->found_chain, chain, JD_AUDIT_HEX);
+	held_now++;
+	jd_err("audit: the chain head in Redis moved back; the tenant's writes are refused until "
+	       "an administrator runs `jianductl audit accept-head`",
+	       "tenant=%s head=%llu anchor=%llu", h->tenant, (unsigned long long)seq,
+	       (unsigned long long)h->anchor_seq);
+	return JD_E_CONFLICT;
+}
+
 int jd_audit_log_set_head(struct jd_audit_log *l, const char *tenant, uint64_t seq,
 			  const char *chain, int appended)
 {
@@ -123,8 +184,11 @@ int jd_audit_log_set_head(struct jd_audit_log *l, const char *tenant, uint64_t s
 	h = find_or_add(l, tenant);
 	if (h == NULL)
 		return JD_E_NOMEM;
+	if (!appended && moved_back(h, seq, chain))
+		return hold(h, seq, chain);
 	h->seq = seq;
 	memcpy(h->chain, chain, JD_AUDIT_HEX);
+	anchor_raise(h, seq, chain);
 	if (!appended && h->cp_seq > seq)
 		h->cp_seq = seq; /* another worker's view: never ahead of the head */
 	if (appended && l->sign_sk != NULL && l->soon != NULL && seq >= h->cp_seq + l->cp_every) {
@@ -134,6 +198,32 @@ int jd_audit_log_set_head(struct jd_audit_log *l, const char *tenant, uint64_t s
 			jd_warn("audit: cannot schedule a checkpoint", NULL);
 	}
 	return JD_OK;
+}
+
+int jd_audit_log_held(struct jd_audit_log *l, const char *tenant)
+{
+	struct head *h = l != NULL ? find(l, tenant) : NULL;
+
+	return h != NULL && h->held;
+}
+
+void jd_audit_log_anchor(struct jd_audit_log *l, const char *tenant, uint64_t *seq,
+			 char chain[JD_AUDIT_HEX])
+{
+	struct head *h = l != NULL ? find(l, tenant) : NULL;
+
+	*seq = h ? h->anchor_seq : 0;
+	memcpy(chain, h ? h->anchor_chain : zero_chain, JD_AUDIT_HEX);
+}
+
+unsigned long long jd_audit_log_moved_back_total(void)
+{
+	return moved_back_total;
+}
+
+unsigned long long jd_audit_log_held_now(void)
+{
+	return held_now;
 }
 
 int jd_audit_log_acquire(struct jd_audit_log *l, const char *tenant, struct jd_audit_waiter *w)
@@ -216,6 +306,11 @@ static void checkpoint_one(struct jd_audit_log *l, struct head *h)
 	size_t len;
 	int rc;
 
+	if (h->seq < h->anchor_seq) { /* set_head never lets this happen: never sign it */
+		jd_err("audit: checkpoint refused: the head is behind the anchor", "tenant=%s",
+		       h->tenant);
+		return;
+	}
 	rc = jd_audit_checkpoint(l->sign_sk, h->tenant, h->seq, h->chain, (long long)time(NULL),
 				 line, sizeof(line) - 1);
 	if (rc != JD_OK) {
@@ -275,6 +370,220 @@ static void on_soon(evutil_socket_t fd, short what, void *arg)
 	checkpoint_pass(l, l->cp_every);
 }
 
+/* ---- The anchor file ------------------------------------------------------ */
+
+#define ANCHOR_INTERVAL_MS_DEFAULT 1000
+#define ANCHOR_LINE		   (8 + TENANT_MAX + 1 + JD_AUDIT_SEQ_TXT + JD_AUDIT_HEX + 2)
+#define ANCHOR_COMPACT_MIN	   (64 * 1024)
+
+static int anchor_line(char *buf, size_t len, const char *kind, const struct head *h)
+{
+	int n = snprintf(buf, len, "%s %s %llu %s\n", kind, h->tenant,
+			 (unsigned long long)h->anchor_seq, h->anchor_chain);
+
+	return n > 0 && (size_t)n < len ? JD_OK : JD_E_INVALID;
+}
+
+/* The anchor lines of every tenant (all) or of those moved since the last write; malloc'd. */
+static char *anchor_lines(const struct jd_audit_log *l, int all, size_t *len)
+{
+	char *buf = malloc(l->n * ANCHOR_LINE + 1), line[ANCHOR_LINE];
+
+	*len = 0;
+	if (buf == NULL)
+		return NULL;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct head *h = &l->heads[i];
+
+		if (!(all ? h->anchor_seq > 0 : h->anchor_dirty) ||
+		    anchor_line(line, sizeof(line), "anchor1", h) != JD_OK)
+			continue;
+		memcpy(buf + *len, line, strlen(line));
+		*len += strlen(line);
+	}
+	buf[*len] = '\0';
+	return buf;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char *dir = strdup(path), *slash;
+	int fd, rc;
+
+	if (dir == NULL)
+		return JD_E_NOMEM;
+	slash = strrchr(dir, '/');
+	if (slash != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	fd = open(slash != NULL ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (fd < 0)
+		return JD_ERR;
+	rc = fsync(fd) == 0 ? JD_OK : JD_ERR;
+	close(fd);
+	return rc;
+}
+
+/*
+ * Rewrites the file with one line per tenant (a temporary file, fsync,
+ * rename, fsync of the directory), once the appended lines are mostly
+ * superseded: rare, and bounded by the number of tenants.
+ */
+static void anchor_compact(struct jd_audit_log *l)
+{
+	char tmp[4096];
+	size_t len = 0;
+	char *buf;
+	int fd;
+
+	if (l->anchor_size < ANCHOR_COMPACT_MIN || l->anchor_size < 4 * l->n * ANCHOR_LINE ||
+	    snprintf(tmp, sizeof(tmp), "%s.tmp", l->anchor_path) >= (int)sizeof(tmp))
+		return;
+	buf = anchor_lines(l, 1, &len);
+	fd =
+	    buf != NULL ? open(tmp, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+	if (fd < 0 || write_line(fd, buf) != JD_OK || rename(tmp, l->anchor_path) != 0 ||
+	    fsync_dir_of(l->anchor_path) != JD_OK) {
+		jd_warn("audit: cannot compact the anchor file", "errno=%d", errno);
+		if (fd >= 0)
+			close(fd);
+		free(buf);
+		return;
+	}
+	free(buf);
+	close(l->anchor_fd);
+	l->anchor_fd = fd; /* the new file, in append mode */
+	l->anchor_size = len;
+}
+
+/* Writes every moved anchor in one write() and fsyncs: at most once per interval. */
+static void anchor_flush(struct jd_audit_log *l)
+{
+	size_t len = 0;
+	char *buf;
+
+	if (l->anchor_fd < 0)
+		return;
+	buf = anchor_lines(l, 0, &len);
+	if (buf == NULL) {
+		jd_err("audit: cannot write the anchor file", "err=nomem");
+		return;
+	}
+	if (len > 0 && write_line(l->anchor_fd, buf) != JD_OK) {
+		jd_err("audit: cannot write the anchor file", "errno=%d", errno);
+	} else if (len > 0) {
+		for (size_t i = 0; i < l->n; i++)
+			l->heads[i].anchor_dirty = 0;
+		l->anchor_size += len;
+		anchor_compact(l);
+	}
+	free(buf);
+}
+
+static void on_anchor_tick(evutil_socket_t fd, short what, void *arg)
+{
+	anchor_flush(arg);
+}
+
+int jd_audit_log_accept_head(struct jd_audit_log *l, const char *tenant, uint64_t *seq,
+			     char chain[JD_AUDIT_HEX], uint64_t *was)
+{
+	struct head *h = l != NULL ? find(l, tenant) : NULL;
+	struct head next;
+	char line[ANCHOR_LINE];
+
+	if (h == NULL || !h->held)
+		return JD_E_NOTFOUND;
+	/* the anchor's head signed first: the cut stays visible once the anchor is lowered */
+	if (l->sign_sk != NULL && h->cp_seq < h->seq)
+		checkpoint_one(l, h);
+	next = *h;
+	next.anchor_seq = h->found_seq;
+	memcpy(next.anchor_chain, h->found_chain, JD_AUDIT_HEX);
+	if (anchor_line(line, sizeof(line), "accept1", &next) != JD_OK ||
+	    (l->anchor_fd >= 0 && write_line(l->anchor_fd, line) != JD_OK)) {
+		jd_err("audit: cannot write the anchor file; the tenant stays held", "tenant=%s",
+		       tenant);
+		return JD_ERR;
+	}
+	*was = h->anchor_seq;
+	h->anchor_seq = h->seq = h->found_seq;
+	memcpy(h->anchor_chain, h->found_chain, JD_AUDIT_HEX);
+	memcpy(h->chain, h->found_chain, JD_AUDIT_HEX);
+	if (h->cp_seq > h->seq)
+		h->cp_seq = h->seq;
+	h->anchor_dirty = 0;
+	h->held = 0;
+	held_now--;
+	*seq = h->seq;
+	memcpy(chain, h->chain, JD_AUDIT_HEX);
+	return JD_OK;
+}
+
+/* One line of the anchor file; a line that is not one is skipped (logged by the caller). */
+static int anchor_apply(struct jd_audit_log *l, const char *line)
+{
+	char kind[8], tenant[TENANT_MAX + 1], chain[JD_AUDIT_HEX];
+	unsigned long long seq;
+	struct head *h;
+	int end = 0;
+
+	if (sscanf(line, "%7s %64[A-Za-z0-9_-] %20llu %64[0-9a-f]%n", kind, tenant, &seq, chain,
+		   &end) != 4 ||
+	    (line[end] != '\n' && line[end] != '\0') || !chain_valid(chain) ||
+	    seq > JD_AUDIT_SEQ_MAX)
+		return JD_E_INVALID;
+	h = find_or_add(l, tenant);
+	if (h == NULL)
+		return JD_E_NOMEM;
+	if (strcmp(kind, "accept1") == 0)
+		h->anchor_seq = 0; /* the administrator's decision resets the tenant */
+	else if (strcmp(kind, "anchor1") != 0)
+		return JD_E_INVALID;
+	anchor_raise(h, seq, chain);
+	h->anchor_dirty = 0;
+	/* the head to expect first, and nothing to sign before new entries */
+	h->seq = h->cp_seq = h->anchor_seq;
+	memcpy(h->chain, h->anchor_chain, JD_AUDIT_HEX);
+	return JD_OK;
+}
+
+/* Reads the anchors at start (a blocking read, before the loop runs), then opens for appends. */
+static int anchor_open(struct jd_audit_log *l, const char *path)
+{
+	char line[ANCHOR_LINE + 2];
+	unsigned bad = 0;
+	FILE *f;
+	struct stat st;
+	int rc = JD_OK;
+
+	l->anchor_path = strdup(path);
+	l->anchor_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (l->anchor_path == NULL || l->anchor_fd < 0 || fstat(l->anchor_fd, &st) != 0) {
+		jd_err("audit: cannot open the anchor file", "errno=%d", errno);
+		return JD_ERR;
+	}
+	l->anchor_size = (size_t)st.st_size;
+	f = fopen(path, "re");
+	if (f == NULL) {
+		jd_err("audit: cannot read the anchor file", "errno=%d", errno);
+		return JD_ERR;
+	}
+	while (rc != JD_E_NOMEM && fgets(line, sizeof(line), f) != NULL) {
+		rc = anchor_apply(l, line);
+		bad += rc == JD_E_INVALID;
+	}
+	if (ferror(f))
+		rc = JD_ERR;
+	fclose(f);
+	if (bad > 0)
+		jd_warn("audit: lines of the anchor file skipped", "count=%u", bad);
+	if (rc == JD_E_NOMEM || rc == JD_ERR)
+		return rc;
+	anchor_compact(l); /* at start, before the loop runs */
+	return JD_OK;
+}
+
 /* ---- Life cycle ------------------------------------------------------------- */
 
 struct jd_audit_log *jd_audit_log_new(const struct jd_audit_log_opts *o)
@@ -292,6 +601,7 @@ struct jd_audit_log *jd_audit_log_new(const struct jd_audit_log_opts *o)
 	l->sign_sk = o->sign_sk;
 	l->redis = o->redis;
 	l->fd = -1;
+	l->anchor_fd = -1;
 	l->cp_every = o->cp_every ? o->cp_every : CP_EVERY_DEFAULT;
 	ms = o->cp_interval_ms ? o->cp_interval_ms : CP_INTERVAL_MS_DEFAULT;
 	if (o->cp_path != NULL) {
@@ -300,6 +610,18 @@ struct jd_audit_log *jd_audit_log_new(const struct jd_audit_log_opts *o)
 			jd_err("audit: cannot open the checkpoint file", "errno=%d", errno);
 			goto fail;
 		}
+	}
+	if (o->anchor_path != NULL && anchor_open(l, o->anchor_path) != JD_OK)
+		goto fail;
+	if (o->base != NULL && l->anchor_fd >= 0) {
+		unsigned ams =
+		    o->anchor_interval_ms ? o->anchor_interval_ms : ANCHOR_INTERVAL_MS_DEFAULT;
+
+		l->anchor_tick = event_new(o->base, -1, EV_PERSIST, on_anchor_tick, l);
+		tv.tv_sec = ams / 1000;
+		tv.tv_usec = (suseconds_t)(ams % 1000) * 1000;
+		if (l->anchor_tick == NULL || event_add(l->anchor_tick, &tv) != 0)
+			goto fail;
 	}
 	if (o->base != NULL && l->sign_sk != NULL) {
 		l->tick = event_new(o->base, -1, EV_PERSIST, on_tick, l);
@@ -311,6 +633,12 @@ struct jd_audit_log *jd_audit_log_new(const struct jd_audit_log_opts *o)
 	}
 	return l;
 fail:
+	if (l->anchor_tick != NULL)
+		event_free(l->anchor_tick);
+	if (l->anchor_fd >= 0)
+		close(l->anchor_fd);
+	free(l->anchor_path);
+	free(l->heads);
 	if (l->tick != NULL)
 		event_free(l->tick);
 	if (l->soon != NULL)
@@ -330,7 +658,17 @@ void jd_audit_log_free(struct jd_audit_log *l)
 		event_free(l->tick);
 	if (l->soon != NULL)
 		event_free(l->soon);
-	l->tick = l->soon = NULL;
+	if (l->anchor_tick != NULL)
+		event_free(l->anchor_tick);
+	l->tick = l->soon = l->anchor_tick = NULL;
+	anchor_flush(l);
+	if (l->anchor_fd >= 0)
+		close(l->anchor_fd);
+	l->anchor_fd = -1;
+	free(l->anchor_path);
+	l->anchor_path = NULL;
+	for (size_t i = 0; i < l->n; i++)
+		held_now -= l->heads[i].held;
 	/* the last heads go to the local file at least (Redis may be going away) */
 	l->redis = NULL;
 	checkpoint_pass(l, 1);

@@ -6,6 +6,14 @@
  * `cp_interval_ms`, whichever comes first, for each tenant that had
  * entries): RPUSHed to "jd:{<tenant>}:audit:checkpoints" and appended to a
  * local file, so that a rewrite of Redis cannot also rewrite them.
+ *
+ * The anchor: per tenant, the highest head (seq, chain) this process has
+ * written or seen, kept in memory and in a local append-only file
+ * (`anchor_path`, 0600), so that a head set back in Redis (a cut tail) is
+ * never chained from nor signed.  A head reported lower than the anchor
+ * (or at its seq with another chain) holds the tenant: its audited writes
+ * are refused (JD_E_UNAVAILABLE, 503) until an administrator accepts the
+ * head (jd_audit_log_accept_head).  See docs/security.md, "Audit trail".
  */
 #ifndef JD_AUDIT_LOG_H
 #define JD_AUDIT_LOG_H
@@ -27,6 +35,8 @@ struct jd_audit_log_opts {
 	const char *cp_path;		/* the local append-only file; NULL: none */
 	unsigned cp_every;		/* entries; 0: 100 */
 	unsigned cp_interval_ms;	/* 0: 60000 */
+	const char *anchor_path;	/* the anchor file; NULL: anchors in memory only */
+	unsigned anchor_interval_ms;	/* write + fsync of moved anchors; 0: 1000 */
 };
 
 /* NULL when out of memory or the file cannot be opened (logged). */
@@ -42,7 +52,11 @@ void jd_audit_log_head(struct jd_audit_log *l, const char *tenant, uint64_t *seq
 /*
  * A head learned from Redis (appended 0: a stale expectation was
  * corrected) or made by an entry just appended (appended 1: counts toward
- * the next checkpoint).  JD_OK, JD_E_INVALID, JD_E_NOMEM.
+ * the next checkpoint).  JD_OK, JD_E_INVALID, JD_E_NOMEM; for a learned
+ * head behind the tenant's anchor (seq lower, or equal with another
+ * chain): JD_E_CONFLICT when this holds the tenant now (logged, counted:
+ * the caller raises the alarm), JD_E_UNAVAILABLE when it was held already.
+ * The head is then not adopted.
  */
 int jd_audit_log_set_head(struct jd_audit_log *l, const char *tenant, uint64_t seq,
 			  const char *chain, int appended);
@@ -61,6 +75,27 @@ struct jd_audit_waiter {
 };
 int jd_audit_log_acquire(struct jd_audit_log *l, const char *tenant, struct jd_audit_waiter *w);
 struct jd_audit_waiter *jd_audit_log_release(struct jd_audit_log *l, const char *tenant);
+
+/* Whether tenant's audited writes are refused: its head moved back. */
+int jd_audit_log_held(struct jd_audit_log *l, const char *tenant);
+
+/* The tenant's anchor: seq 0 and 64 zeros when none. */
+void jd_audit_log_anchor(struct jd_audit_log *l, const char *tenant, uint64_t *seq,
+			 char chain[JD_AUDIT_HEX]);
+
+/*
+ * An administrator's decision on a held tenant: the head Redis reported
+ * (*seq, chain filled) becomes the anchor and the head, the hold ends, and
+ * an "accept1" line is written and fsync'd at once.  *was gets the anchor
+ * it replaces.  JD_OK, JD_E_NOTFOUND (the tenant is not held), JD_ERR (the
+ * file cannot be written: the tenant stays held).
+ */
+int jd_audit_log_accept_head(struct jd_audit_log *l, const char *tenant, uint64_t *seq,
+			     char chain[JD_AUDIT_HEX], uint64_t *was);
+
+/* For /metrics: heads found moved back, and tenants held now (this process). */
+unsigned long long jd_audit_log_moved_back_total(void);
+unsigned long long jd_audit_log_held_now(void);
 
 /* Signs and stores a checkpoint of every tenant with entries since its last one. */
 void jd_audit_log_checkpoint_all(struct jd_audit_log *l);

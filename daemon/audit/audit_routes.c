@@ -33,6 +33,7 @@
 #define PAGE_TXT     "1000"
 #define CP_MAX	     100000
 #define CP_FILE_NAME "audit-checkpoints.log"
+#define ANCHOR_FILE  "audit-anchors.log"
 #define TAIL_MAX     200
 
 /*
@@ -49,23 +50,29 @@ static int audit_key_of(const struct jd_server *srv, unsigned char key[32])
 	return jd_audit_key(key, sk);
 }
 
-static int cp_path(const struct jd_server *srv, char *out, size_t len)
+static int data_path(const struct jd_server *srv, const char *name, char *out, size_t len)
 {
-	int n = snprintf(out, len, "%s/%s", srv->cfg->data_dir, CP_FILE_NAME);
+	int n = snprintf(out, len, "%s/%s", srv->cfg->data_dir, name);
 
 	return n > 0 && (size_t)n < len ? JD_OK : JD_E_INVALID;
+}
+
+static int cp_path(const struct jd_server *srv, char *out, size_t len)
+{
+	return data_path(srv, CP_FILE_NAME, out, len);
 }
 
 int jd_audit_attach(struct jd_server *srv, char *err, size_t errlen)
 {
 	unsigned char key[32];
-	char path[4096];
+	char path[4096], anchors[4096];
 	struct jd_audit_log *l;
 	struct jd_audit_log_opts o = {0};
 
 	if (srv->keyring == NULL || srv->store == NULL)
 		return JD_OK;
-	if (audit_key_of(srv, key) != JD_OK || cp_path(srv, path, sizeof(path)) != JD_OK) {
+	if (audit_key_of(srv, key) != JD_OK || cp_path(srv, path, sizeof(path)) != JD_OK ||
+	    data_path(srv, ANCHOR_FILE, anchors, sizeof(anchors)) != JD_OK) {
 		snprintf(err, errlen, "audit: cannot derive the audit key");
 		return JD_ERR;
 	}
@@ -74,10 +81,11 @@ int jd_audit_attach(struct jd_server *srv, char *err, size_t errlen)
 	o.audit_key = key;
 	o.sign_sk = jd_keyring_sign_sk(srv->keyring);
 	o.cp_path = path;
+	o.anchor_path = anchors;
 	l = jd_audit_log_new(&o);
 	sodium_memzero(key, sizeof(key));
 	if (l == NULL) {
-		snprintf(err, errlen, "audit: cannot open %s", path);
+		snprintf(err, errlen, "audit: cannot open %s or %s", path, anchors);
 		return JD_ERR;
 	}
 	jd_store_set_audit(srv->store, l);
@@ -282,6 +290,8 @@ static void verify_finish(struct verify_ctx *c, json_t *cp_lines)
 	uint64_t *cp_seq = NULL;
 	struct cp *cps = NULL;
 	size_t ncp = 0, capcp = 0, nredis = 0;
+	uint64_t anchor = 0;
+	char anchor_chain[JD_AUDIT_HEX];
 	json_t *report = NULL, *bad = json_array(), *disagree = json_array();
 	const unsigned char *pk = jd_keyring_sign_pk(srv->keyring);
 	int rc = JD_E_NOMEM;
@@ -319,7 +329,12 @@ static void verify_finish(struct verify_ctx *c, json_t *cp_lines)
 	}
 	if ((rc = audit_key_of(srv, key)) != JD_OK)
 		goto cleanup;
-	report = jd_audit_verify(key, es, c->n, ids, cp_seq, cp_chain, ncp);
+	jd_audit_log_anchor(jd_store_audit_log(srv->store), c->tenant, &anchor, anchor_chain);
+	/* a scan cut at VERIFY_MAX entries cannot judge the end of the stream */
+	if (c->n >= VERIFY_MAX)
+		anchor = 0;
+	report = jd_audit_verify_anchored(key, es, c->n, ids, cp_seq, cp_chain, ncp, anchor,
+					  anchor_chain);
 	sodium_memzero(key, sizeof(key));
 	rc = JD_E_NOMEM;
 	if (report == NULL)
@@ -328,6 +343,9 @@ static void verify_finish(struct verify_ctx *c, json_t *cp_lines)
 	    json_object_set_new(report, "truncated", json_boolean(c->n >= VERIFY_MAX)) != 0 ||
 	    json_object_set_new(report, "checkpoints_redis", json_integer((json_int_t)nredis)) !=
 		0 ||
+	    json_object_set_new(
+		report, "held",
+		json_boolean(jd_audit_log_held(jd_store_audit_log(srv->store), c->tenant))) != 0 ||
 	    json_object_set(report, "bad_checkpoints", bad) != 0 ||
 	    json_object_set(report, "checkpoint_disagreements", disagree) != 0)
 		goto cleanup;
@@ -737,6 +755,60 @@ static void get_search(jd_req *req, void *arg)
 		jd_reply_rc(req, rc, "audit");
 }
 
+/* ---- POST /v1/audit/accept-head ------------------------------------------------
+ *
+ * The administrator's decision on a tenant held because its chain head in
+ * Redis moved behind the anchor (audit_log.h): the head found becomes the
+ * anchor, writes resume chaining from it, and the decision (who, the heads,
+ * the reason) is the first entry chained on it.  The cut stays visible to
+ * `audit verify` through the signed checkpoints.
+ */
+#define REASON_MAX 200
+
+static void post_accept_head(jd_req *req, void *arg)
+{
+	const char *tenant = tenant_param(req), *reason = input_string(req, "reason");
+	struct jd_audit_log *l = jd_store_audit_log(req->srv->store);
+	char chain[JD_AUDIT_HEX], target[320], q[REASON_MAX + 16];
+	uint64_t seq = 0, was = 0;
+	int rc;
+
+	(void)arg;
+	if (tenant == NULL) {
+		jd_reply_error(req, 400, "invalid", "tenant: 1..64 of [A-Za-z0-9_-]");
+		return;
+	}
+	if (reason == NULL || *reason == '\0' || strlen(reason) > REASON_MAX) {
+		jd_reply_error(req, 400, "invalid",
+			       "reason: 1..%d characters, why the head is "
+			       "accepted",
+			       REASON_MAX);
+		return;
+	}
+	rc = l != NULL ? jd_audit_log_accept_head(l, tenant, &seq, chain, &was) : JD_E_UNAVAILABLE;
+	if (rc == JD_E_NOTFOUND) {
+		jd_reply_error(req, 409, "not_held",
+			       "the audit chain head of '%s' has not moved back: nothing to accept",
+			       tenant);
+		return;
+	}
+	if (rc != JD_OK) {
+		jd_reply_rc(req, rc, "audit");
+		return;
+	}
+	snprintf(target, sizeof(target), "head seq %llu accepted over seq %llu: %s",
+		 (unsigned long long)seq, (unsigned long long)was, reason);
+	jd_warn("audit: a chain head behind the anchor accepted by an administrator",
+		"tenant=%s head=%llu anchor=%llu actor=%s reason=%s", tenant,
+		(unsigned long long)seq, (unsigned long long)was, req->principal.name,
+		jd_log_quote(q, sizeof(q), reason));
+	jd_req_audit(req, tenant, "audit.accept_head", target, "accepted");
+	jd_reply_json(req, 200,
+		      json_pack("{s:s, s:I, s:s, s:I, s:s}", "tenant", tenant, "head",
+				(json_int_t)seq, "chain", chain, "anchor_was", (json_int_t)was,
+				"reason", reason));
+}
+
 /* ---- GET /v1/audit/pubkey --------------------------------------------------- */
 
 static void get_pubkey(jd_req *req, void *arg)
@@ -777,6 +849,12 @@ static const struct jd_field search_fields[] = {
     {NULL, 0, 0, 0, NULL, 0},
 };
 
+static const struct jd_field accept_fields[] = {
+    {"tenant", JD_FIELD_STRING, 1, 64, "tenant whose chain head moved back", 0},
+    {"reason", JD_FIELD_STRING, 1, REASON_MAX, "why the head found is accepted (audited)", 0},
+    {NULL, 0, 0, 0, NULL, 0},
+};
+
 static const struct jd_route audit_routes[] = {
     {"GET", "/v1/audit/verify", "audit.verify",
      "Verify a tenant's audit trail: chain, tags, checkpoints (administrative scan)",
@@ -787,6 +865,9 @@ static const struct jd_route audit_routes[] = {
      "Search the newest audit entries by actor, action, target, since (bounded scan: 20000 "
      "entries, 200 matches)",
      "audit search", search_fields, 0, get_search, NULL},
+    {"POST", "/v1/audit/accept-head", "audit.admin",
+     "Accept a tenant's audit chain head that moved back (a cut tail) and resume its writes",
+     "audit accept-head", accept_fields, JD_ROUTE_CONTROL_ONLY, post_accept_head, NULL},
     {"GET", "/v1/audit/pubkey", "audit.read", "The Ed25519 key that verifies checkpoints",
      "audit pubkey", NULL, JD_ROUTE_NO_STORE, get_pubkey, NULL},
 };

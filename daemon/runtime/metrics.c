@@ -6,6 +6,7 @@
 
 #include <event2/buffer.h>
 
+#include "audit/audit_log.h"
 #include "audit/audit_refusals.h"
 #include "host/bus.h"
 #include "host/events.h"
@@ -202,6 +203,16 @@ char *jd_metrics_render(struct jd_server *srv, size_t *len)
 			    "# TYPE jiandu_audit_refusals_dropped_total counter\n"
 			    "jiandu_audit_refusals_dropped_total %llu\n",
 			    jd_audit_refusals_dropped());
+	evbuffer_add_printf(b,
+			    "# HELP jiandu_audit_head_moved_back_total Audit chain heads found in "
+			    "Redis behind the anchor (a cut tail): writes refused.\n"
+			    "# TYPE jiandu_audit_head_moved_back_total counter\n"
+			    "jiandu_audit_head_moved_back_total %llu\n"
+			    "# HELP jiandu_audit_tenants_held Tenants whose audited writes are "
+			    "refused until an administrator accepts their head.\n"
+			    "# TYPE jiandu_audit_tenants_held gauge\n"
+			    "jiandu_audit_tenants_held %llu\n",
+			    jd_audit_log_moved_back_total(), jd_audit_log_held_now());
 	*len = evbuffer_get_length(b);
 	out = malloc(*len + 1);
 	if (out != NULL) {

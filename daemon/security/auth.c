@@ -62,6 +62,7 @@ static const struct jd_permission core_permissions[] = {
     {"org.conflicts.employer", "Check a person against a free-text employer", "leader"},
     {"audit.read", "Read and search the audit trail", "auditor"},
     {"audit.verify", "Verify the audit trail's hash chain and checkpoints", "auditor"},
+    {"audit.admin", "Accept an audit chain head that moved back (control listener)", ""},
     {"events.admin", "See durable events' backlog and dead letters, and retry them", ""},
     {NULL, NULL, NULL},
 };

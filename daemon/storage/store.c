@@ -738,6 +738,8 @@ static int stamp_entry(struct jd_audit_log *l, const char *tenant, struct jd_aud
 {
 	uint64_t head;
 
+	if (jd_audit_log_held(l, tenant))
+		return JD_E_UNAVAILABLE; /* the head moved back: never chain from it */
 	jd_audit_log_head(l, tenant, &head, head_chain);
 	if (head >= JD_AUDIT_SEQ_MAX)
 		return JD_ERR;
@@ -957,6 +959,47 @@ static int mutate_result(struct mutate_ctx *x, const redisReply *reply,
 	return JD_ERR;
 }
 
+/* The system trail's alarm: tenant's head in Redis moved behind the one jiandud saw. */
+static void raise_alarm(struct jd_store *s, const char *tenant, long long head)
+{
+	char target[160];
+	uint64_t anchor;
+	char chain[JD_AUDIT_HEX];
+	struct jd_audit_event ev = {.actor = AUDIT_SYSTEM,
+				    .cred = "none",
+				    .source = "",
+				    .req = "",
+				    .action = "audit.head_moved_back",
+				    .target = target,
+				    .outcome = "refused"};
+
+	jd_audit_log_anchor(s->audit, tenant, &anchor, chain);
+	snprintf(target, sizeof(target), "%s: head seq %lld behind seq %llu", tenant, head,
+		 (unsigned long long)anchor);
+	if (jd_store_audit_event(s, JD_SYSTEM_TENANT, &ev, NULL, NULL) != JD_OK)
+		jd_warn("audit: the alarm entry was not appended", "tenant=%s", tenant);
+}
+
+/*
+ * Adopts the head the script saw, unless it is behind the tenant's anchor
+ * (the tail was cut): then JD_E_UNAVAILABLE, and the alarm the first time.
+ */
+static int adopt_head(struct jd_store *s, const char *tenant, const struct jd_mutate_result *res)
+{
+	int rc;
+
+	if (res->version < 0)
+		return JD_ERR;
+	rc = jd_audit_log_set_head(s->audit, tenant, (uint64_t)res->version, res->record, 0);
+	if (rc == JD_E_CONFLICT) {
+		raise_alarm(s, tenant, res->version);
+		return JD_E_UNAVAILABLE;
+	}
+	if (rc != JD_OK && rc != JD_E_UNAVAILABLE)
+		jd_err("store: the audit head in Redis is malformed", "tenant=%s", tenant);
+	return rc == JD_OK || rc == JD_E_UNAVAILABLE ? rc : JD_ERR;
+}
+
 /*
  * The chain head moved under us (another worker appended, or this is our
  * first entry for the tenant): adopt the head the script saw, rebuild and
@@ -971,12 +1014,9 @@ static int handle_stale(struct mutate_ctx *x, const struct jd_mutate_result *res
 		       "tenant=%s tries=%d", x->tenant, x->tries);
 		return JD_ERR;
 	}
-	if (res->version < 0 ||
-	    jd_audit_log_set_head(x->s->audit, x->tenant, (uint64_t)res->version, res->record, 0) !=
-		JD_OK) {
-		jd_err("store: the audit head in Redis is malformed", "tenant=%s", x->tenant);
-		return JD_ERR;
-	}
+	rc = adopt_head(x->s, x->tenant, res);
+	if (rc != JD_OK)
+		return rc;
 	jd_debug("store: the audit head moved; entry rebuilt", "tenant=%s head=%lld try=%d",
 		 x->tenant, res->version, x->tries + 1);
 	rc = audit_prepare(x);
@@ -1264,12 +1304,8 @@ static void event_reply(int rc, redisReply *reply, void *arg)
 			jd_err("store: the audit chain head kept moving; event dropped",
 			       "tenant=%s tries=%d", x->tenant, x->tries);
 			rc = JD_ERR;
-		} else if (res.version < 0 ||
-			   jd_audit_log_set_head(x->s->audit, x->tenant, (uint64_t)res.version,
-						 res.record, 0) != JD_OK) {
-			jd_err("store: the audit head in Redis is malformed", "tenant=%s",
-			       x->tenant);
-			rc = JD_ERR;
+		} else if ((rc = adopt_head(x->s, x->tenant, &res)) != JD_OK) {
+			/* logged, and alarmed, there */
 		} else if ((rc = event_send(x)) == JD_OK) {
 			return;
 		}
@@ -1568,6 +1604,11 @@ struct jd_store *jd_store_new(struct jd_redis *r)
 	if (jd_redis_state(r) == JD_REDIS_OK)
 		script_load(s, 1);
 	return s;
+}
+
+struct jd_audit_log *jd_store_audit_log(struct jd_store *s)
+{
+	return s != NULL ? s->audit : NULL;
 }
 
 void jd_store_set_audit(struct jd_store *s, struct jd_audit_log *audit)

@@ -23,6 +23,8 @@ struct jd_store *jd_store_new(struct jd_redis *r);
  * appends nothing.  Keys "audit" and "audit:*" are refused to callers.
  */
 void jd_store_set_audit(struct jd_store *s, struct jd_audit_log *audit);
+/* The store's audit log; NULL when mutations are not audited. */
+struct jd_audit_log *jd_store_audit_log(struct jd_store *s);
 /*
  * An audited event that changes no record: a refused access, a read of a
  * sealed field.  Text fields are copied (long ones cut); NULL is "".

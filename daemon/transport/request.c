@@ -24,6 +24,7 @@
 #include "runtime/metrics.h"
 #include "storage/redis.h"
 #include "transport/server.h"
+#include "audit/audit_log.h"
 #include "storage/store.h"
 
 /* seconds a client waits before retrying a 503 */
@@ -219,9 +220,29 @@ void jd_reply_error(jd_req *req, int status, const char *code, const char *fmt, 
 				"request_id", req->id));
 }
 
+/* Whether the request's tenant is held: its audit chain head in Redis moved back. */
+static const char *held_tenant(const jd_req *req)
+{
+	const char *t = json_string_value(json_object_get(req->input, "tenant"));
+
+	if (t == NULL || req->srv->store == NULL)
+		return NULL;
+	return jd_audit_log_held(jd_store_audit_log(req->srv->store), t) ? t : NULL;
+}
+
 void jd_reply_rc(jd_req *req, int rc, const char *what)
 {
 	const char *w = what ? what : "request";
+	const char *held = rc == JD_E_UNAVAILABLE ? held_tenant(req) : NULL;
+
+	if (held != NULL) {
+		jd_reply_error(req, 503, "audit_held",
+			       "%s: the audit chain head of '%s' in Redis moved back (a cut tail); "
+			       "writes are refused until an administrator runs `jianductl audit "
+			       "accept-head`",
+			       w, held);
+		return;
+	}
 
 	switch (rc) {
 	case JD_E_INVALID:

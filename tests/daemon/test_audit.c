@@ -589,6 +589,59 @@ static void test_head_behind_checkpoint(void **state)
 	json_decref(r);
 }
 
+/* Rule A: the unsigned tail cut (checkpoint at 15), named against the anchor at 20. */
+static void test_tail_truncated_after_anchor(void **state)
+{
+	uint64_t cp = 15;
+	const char *cps[1] = {chain[15].chain};
+	struct work w;
+	json_t *r;
+
+	fresh(&w);
+	w.n -= 3;
+	r = jd_audit_verify(audit_key, w.e, w.n, w.id, &cp, cps, 1);
+	assert_report(r, 1, 17, 17); /* without the anchor, the cut is invisible */
+	json_decref(r);
+	r = jd_audit_verify_anchored(audit_key, w.e, w.n, w.id, &cp, cps, 1, N_ENTRIES,
+				     chain[N_ENTRIES].chain);
+	assert_non_null(r);
+	assert_report(r, 0, 17, 17);
+	assert_true(json_is_true(json_object_get(r, "tail_truncated")));
+	assert_false(json_is_true(json_object_get(r, "head_behind_checkpoint")));
+	assert_int_equal(json_integer_value(json_object_get(r, "anchor")), N_ENTRIES);
+	assert_string_equal(problems(r), "16-17:unsigned,18-20:deleted");
+	assert_string_equal(problem_field(r, 1, "detail"),
+			    "tail truncated after seq 17: entries 18-20 missing (jiandud saw the "
+			    "head at seq 20)");
+	assert_string_equal(json_string_value(json_object_get(r, "summary")),
+			    "17/17 entries valid, 3 deleted, 2 unsigned, tail truncated after "
+			    "seq 17");
+	json_decref(r);
+	/* an anchor at the head, or below it (another process went on): nothing to say */
+	fresh(&w);
+	r = jd_audit_verify_anchored(audit_key, w.e, w.n, w.id, &cp, cps, 1, 18, chain[18].chain);
+	assert_non_null(r);
+	assert_report(r, 1, 20, 20);
+	assert_false(json_is_true(json_object_get(r, "tail_truncated")));
+	json_decref(r);
+}
+
+/* Rule A: the tail cut and rewritten up to the anchor's seq: the entry there is replaced. */
+static void test_anchor_chain_differs(void **state)
+{
+	struct work w;
+	json_t *r;
+
+	fresh(&w);
+	r = jd_audit_verify_anchored(audit_key, w.e, w.n, w.id, NULL, NULL, 0, 20, chain[19].chain);
+	assert_non_null(r);
+	assert_int_equal(json_is_true(json_object_get(r, "ok")), 0);
+	assert_string_equal(problems(r), "1-19:unsigned,20:modified");
+	assert_string_equal(problem_field(r, 1, "detail"),
+			    "chain differs from the head jiandud saw at seq 20: replaced");
+	json_decref(r);
+}
+
 static void test_checkpoint_mismatch(void **state)
 {
 	struct work w;
@@ -764,6 +817,8 @@ int main(void)
 	    cmocka_unit_test(test_reordered),
 	    cmocka_unit_test(test_head_behind_checkpoint),
 	    cmocka_unit_test(test_checkpoint_mismatch),
+	    cmocka_unit_test(test_tail_truncated_after_anchor),
+	    cmocka_unit_test(test_anchor_chain_differs),
 	    cmocka_unit_test(test_checkpoint_round_trip),
 	    cmocka_unit_test(test_checkpoint_kat),
 	    cmocka_unit_test(test_checkpoint_forged),

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -43,6 +44,16 @@ struct fx {
 	unsigned char key[32];
 };
 
+/* Worker i's audit log, its anchors in its own file (as if in its own data_dir). */
+static struct jd_audit_log *new_log(struct fx *f, int i)
+{
+	char path[PATH_MAX];
+	struct jd_audit_log_opts ao = {.audit_key = f->key, .anchor_path = path};
+
+	snprintf(path, sizeof(path), "%s/anchors-%d.log", f->dir, i);
+	return jd_audit_log_new(&ao);
+}
+
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -65,14 +76,13 @@ static int setup(void **state)
 	assert_int_equal(jd_audit_key(f->key, master), JD_OK);
 	o.url = f->url;
 	for (int i = 0; i < WORKERS; i++) {
-		struct jd_audit_log_opts ao = {.audit_key = f->key};
 		struct jd_audit_log *l;
 
 		f->r[i] = jd_redis_new(f->base, &o);
 		assert_non_null(f->r[i]);
 		f->s[i] = jd_store_new(f->r[i]);
 		assert_non_null(f->s[i]);
-		l = jd_audit_log_new(&ao);
+		l = new_log(f, i);
 		assert_non_null(l);
 		jd_store_set_audit(f->s[i], l);
 		assert_true(run_until_state(f->base, f->r[i], JD_REDIS_OK, 2000));
@@ -180,16 +190,23 @@ static json_t *verify_stream(struct fx *f, const char *tenant, size_t *n_out)
 
 #define ROUNDS 20
 
-static void create_on(struct fx *f, int worker, int i, char rec[32], struct mres *res)
+/* The creation of t1's note i, its key in rec. */
+static struct jd_mutation note_create(int i, char rec[32])
 {
-	const char *set[] = {"title", "x", NULL};
-	struct jd_mutation m = {.tenant = "t1",
-				.record = rec,
-				.expect_version = JD_VERSION_NEW,
-				.set = set,
-				.action = "test.create"};
+	static const char *set[] = {"title", "x", NULL};
 
 	snprintf(rec, 32, "note:%d", i);
+	return (struct jd_mutation){.tenant = "t1",
+				    .record = rec,
+				    .expect_version = JD_VERSION_NEW,
+				    .set = set,
+				    .action = "test.create"};
+}
+
+static void create_on(struct fx *f, int worker, int i, char rec[32], struct mres *res)
+{
+	struct jd_mutation m = note_create(i, rec);
+
 	assert_int_equal(jd_store_mutate(f->s[worker], &m, mutate_cb, res), JD_OK);
 }
 
@@ -318,6 +335,167 @@ static void test_audit_keys_refused(void **state)
 	assert_int_equal(res.rc, JD_OK);
 }
 
+/* The chain value of the stream's entry k from the end (0: the last); its id in id. */
+static void entry_from_end(struct fx *f, int k, char chain[JD_AUDIT_HEX], char id[64])
+{
+	redisContext *c = sync_conn(f);
+	redisReply *r = redisCommand(c, "XREVRANGE jd:{t1}:audit + - COUNT %d", k + 1);
+	redisReply *e, *fields;
+
+	assert_non_null(r);
+	assert_int_equal(r->elements, (size_t)k + 1);
+	e = r->element[k];
+	fields = e->element[1];
+	snprintf(id, 64, "%s", e->element[0]->str);
+	for (size_t j = 0; j + 1 < fields->elements; j += 2)
+		if (strcmp(fields->element[j]->str, "chain") == 0)
+			snprintf(chain, JD_AUDIT_HEX, "%s", fields->element[j + 1]->str);
+	freeReplyObject(r);
+	redisFree(c);
+}
+
+static long long xlen(struct fx *f, const char *tenant)
+{
+	redisContext *c = sync_conn(f);
+	redisReply *r = redisCommand(c, "XLEN jd:{%s}:audit", tenant);
+	long long n = r->integer;
+
+	freeReplyObject(r);
+	redisFree(c);
+	return n;
+}
+
+/* Worker i's log freed (its anchors written) and made anew on the same file. */
+static void restart_log(struct fx *f, int i)
+{
+	struct jd_audit_log *l;
+
+	jd_store_set_audit(f->s[i], NULL);
+	l = new_log(f, i);
+	assert_non_null(l);
+	jd_store_set_audit(f->s[i], l);
+}
+
+/* One create on worker; its outcome, now (refused before sending) or later, is want. */
+static void write_expect(struct fx *f, int worker, int i, int want)
+{
+	char rec[32];
+	struct jd_mutation m = note_create(i, rec);
+	struct mres res = {0};
+	int rc;
+
+	rc = jd_store_mutate(f->s[worker], &m, mutate_cb, &res);
+	if (rc == JD_OK) {
+		assert_true(wait_all(f, &res, 1));
+		rc = res.rc;
+	}
+	assert_int_equal(rc, want);
+}
+
+/*
+ * The tail cut and the head key set back: the worker that wrote the tail
+ * refuses to chain from the cut head (and alarms in _sys), a worker that
+ * never saw the tail cannot know; the anchor survives a new log on the same
+ * file; the administrator's decision resumes writes.
+ */
+static void test_tail_cut_holds_the_tenant(void **state)
+{
+	struct fx *f = *state;
+	char chain2[JD_AUDIT_HEX], chain3[JD_AUDIT_HEX], id3[64], id[64], c[JD_AUDIT_HEX];
+	char head[JD_AUDIT_HEX + 24];
+	redisContext *rc;
+	redisReply *r;
+	uint64_t seq = 0, was = 0;
+
+	for (int i = 0; i < 3; i++)
+		write_expect(f, 0, i, JD_OK);
+	entry_from_end(f, 0, chain3, id3);
+	entry_from_end(f, 1, chain2, id);
+	/* the attack: the last entry deleted, the head key set back to seq 2 */
+	rc = sync_conn(f);
+	r = redisCommand(rc, "XDEL jd:{t1}:audit %s", id3);
+	assert_int_equal(r->integer, 1);
+	freeReplyObject(r);
+	snprintf(head, sizeof(head), "2 %s", chain2);
+	r = redisCommand(rc, "SET jd:{t1}:audit:head %s", head);
+	freeReplyObject(r);
+	redisFree(rc);
+
+	write_expect(f, 0, 10, JD_E_UNAVAILABLE);
+	assert_true(jd_audit_log_held(jd_store_audit_log(f->s[0]), "t1"));
+	assert_int_equal(xlen(f, "t1"), 2);
+	for (uint64_t deadline = now_ms() + 5000; xlen(f, "_sys") < 1 && now_ms() < deadline;)
+		run_for(f->base, 5);
+	assert_int_equal(xlen(f, "_sys"), 1); /* the alarm */
+	assert_true(jd_audit_log_moved_back_total() >= 1);
+
+	/* a worker that never saw seq 3 chains from 2: its own anchor is lower */
+	write_expect(f, 1, 11, JD_OK);
+	entry_from_end(f, 0, c, id);
+	assert_string_not_equal(c, chain3);
+	write_expect(f, 0, 12, JD_E_UNAVAILABLE);
+
+	/* a new log on the same file (a restart): the anchor is seq 3 as written */
+	restart_log(f, 0);
+	jd_audit_log_anchor(jd_store_audit_log(f->s[0]), "t1", &seq, c);
+	assert_int_equal(seq, 3);
+	assert_string_equal(c, chain3);
+	assert_int_equal(jd_audit_log_accept_head(jd_store_audit_log(f->s[0]), "t1", &seq, c, &was),
+			 JD_E_NOTFOUND);	  /* not held yet: nothing found */
+	write_expect(f, 0, 13, JD_E_UNAVAILABLE); /* seq 3 with another chain */
+
+	assert_int_equal(jd_audit_log_accept_head(jd_store_audit_log(f->s[0]), "t1", &seq, c, &was),
+			 JD_OK);
+	assert_int_equal(seq, 3);
+	assert_int_equal(was, 3);
+	assert_string_not_equal(c, chain3);
+	assert_false(jd_audit_log_held(jd_store_audit_log(f->s[0]), "t1"));
+	write_expect(f, 0, 14, JD_OK);
+	assert_int_equal(xlen(f, "t1"), 4);
+
+	/* the decision and the new head are in the file */
+	restart_log(f, 0);
+	jd_audit_log_anchor(jd_store_audit_log(f->s[0]), "t1", &seq, c);
+	assert_int_equal(seq, 4);
+	write_expect(f, 0, 15, JD_OK);
+}
+
+/* A long anchor file (mostly superseded lines) is compacted at start to one line a tenant. */
+static void test_anchor_file_compacted(void **state)
+{
+	struct fx *f = *state;
+	char path[PATH_MAX], a[JD_AUDIT_HEX], b[JD_AUDIT_HEX], c[JD_AUDIT_HEX];
+	struct jd_audit_log_opts ao = {.audit_key = f->key, .anchor_path = path};
+	struct jd_audit_log *l;
+	struct stat st;
+	uint64_t seq = 0;
+	FILE *out;
+
+	memset(a, 'a', 64);
+	memset(b, 'b', 64);
+	a[64] = b[64] = '\0';
+	snprintf(path, sizeof(path), "%s/anchors-long.log", f->dir);
+	out = fopen(path, "w");
+	assert_non_null(out);
+	for (int i = 1; i <= 1000; i++)
+		fprintf(out, "anchor1 t9 %d %s\n", i, a);
+	fprintf(out, "not an anchor\naccept1 t9 7 %s\nanchor1 t8 3 %s\n", b, a);
+	assert_int_equal(fclose(out), 0);
+	for (int round = 0; round < 2; round++) {
+		l = jd_audit_log_new(&ao);
+		assert_non_null(l);
+		jd_audit_log_anchor(l, "t9", &seq, c);
+		assert_int_equal(seq, 7); /* the administrator's decision, not the highest */
+		assert_string_equal(c, b);
+		jd_audit_log_anchor(l, "t8", &seq, c);
+		assert_int_equal(seq, 3);
+		jd_audit_log_free(l);
+		assert_int_equal(stat(path, &st), 0);
+		assert_true(st.st_size < 1024);
+		assert_int_equal(st.st_mode & 0777, 0600);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +504,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_head_key_lost_or_malformed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_audit_keys_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tail_cut_holds_the_tenant, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_anchor_file_compacted, setup, teardown),
 	};
 
 	jd_log_set_level(getenv("JD_TEST_LOG") ? "debug" : "err");

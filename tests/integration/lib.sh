@@ -229,6 +229,9 @@ jd_bearer() {
 		-w '%{http_code}' "$@" "$(jd_api_url "$path")"
 }
 
+# jd_settled TENANT: every durable event of TENANT handled (its group's backlog is 0).
+jd_settled() { [ "$(jd_ctl events list --tenant "$1" --json | jd_json .groups.0.backlog)" = 0 ]; }
+
 # quiet CMD...: runs a command, keeping its output out of the test's.
 quiet() { "$@" >/dev/null; }
 

@@ -13,17 +13,16 @@ rc() { redis-cli -s "$sock" "$@"; }
 # Each note's durable event is handled by the example plugin with a mutation
 # of its own (audited, actor "system"): wait until the plugin has handled
 # every event of the tenant before counting.
-settled() { [ "$(jd_ctl events list --tenant "$1" --json | jd_json .groups.0.backlog)" = 0 ]; }
 
 # The first write to a tenant may also make its data key (a system entry):
 # count from there.
 jd_ctl example notes add --tenant t1 --title "note 0" >/dev/null
-jd_wait_for 100 settled t1
+jd_wait_for 100 jd_settled t1
 base=$(rc XLEN 'jd:{t1}:audit')
 for n in 1 2 3; do
 	jd_ctl example notes add --tenant t1 --title "note $n" --text "secret body $n" >/dev/null
 done
-check "the example plugin handled its events" jd_wait_for 100 settled t1
+check "the example plugin handled its events" jd_wait_for 100 jd_settled t1
 tail=$(jd_ctl audit tail --tenant t1 --count 6 --json)
 contains "tail shows the actor" "$tail" '"actor": "admin"'
 contains "tail shows the action" "$tail" '"action": "example.note.create"'
@@ -39,7 +38,7 @@ equals "the head key" "$(rc GET 'jd:{t1}:audit:head' | cut -d' ' -f1)" $((base +
 # a conflict and an idempotent replay append nothing
 jd_ctl example notes add --tenant t1 --title k --idempotency_key k1 >/dev/null
 jd_ctl example notes add --tenant t1 --title k --idempotency_key k1 >/dev/null
-jd_wait_for 100 settled t1
+jd_wait_for 100 jd_settled t1
 equals "a replay appends nothing (nor publishes)" "$(rc XLEN 'jd:{t1}:audit')" $((base + 8))
 n1=$(rc XLEN 'jd:{t1}:audit')
 
@@ -64,7 +63,7 @@ seq 1 99 | xargs -P 8 -I{} curl -s -o /dev/null -w '%{http_code}\n' --cacert "$J
 	"$(jd_api_url /v1/example/notes)" >"$JD_TMP/codes"
 equals "99 concurrent creates: all 201" "$(grep -c '^201$' "$JD_TMP/codes")" 99
 equals "99 concurrent creates: 100 note entries" "$(rc XRANGE 'jd:{t2}:audit' - + | grep -c '^example.note.create$')" 100
-check "99 concurrent creates: their events handled" jd_wait_for 200 settled t2
+check "99 concurrent creates: their events handled" jd_wait_for 200 jd_settled t2
 n2=$(rc XLEN 'jd:{t2}:audit')
 check "99 concurrent creates: at least 100 entries" [ "$n2" -ge 100 ]
 check "a checkpoint in Redis" jd_wait_for 50 bash -c "[ \"\$(redis-cli -s '$sock' LLEN 'jd:{t2}:audit:checkpoints')\" -ge 1 ]"
@@ -105,7 +104,7 @@ w2=$!
 wait $w1 $w2
 equals "two daemons: all 201" "$(cat "$JD_TMP/codes_a" "$JD_TMP/codes_b" | grep -c '^201$')" 80
 equals "two daemons: 81 note entries" "$(rc XRANGE 'jd:{t3}:audit' - + | grep -c '^example.note.create$')" 81
-check "two daemons: their events handled" jd_wait_for 200 settled t3
+check "two daemons: their events handled" jd_wait_for 200 jd_settled t3
 n3=$(rc XLEN 'jd:{t3}:audit')
 check "two daemons: at least 81 entries" [ "$n3" -ge 81 ]
 out=$(jd_ctl audit verify --tenant t3 --json) && st=0 || st=$?
@@ -185,7 +184,7 @@ print(",".join("%s:%s" % (p["seq"], p["status"]) for p in r["problems"] if p["st
 }
 for t in t4 t5; do
 	for i in 1 2 3 4 5; do jd_ctl example notes add --tenant "$t" --title "n$i" >/dev/null; done
-	jd_wait_for 100 settled "$t"
+	jd_wait_for 100 jd_settled "$t"
 done
 rebuild t4 insert
 equals "inserted: named, and nothing else" "$(problems t4)" "4:inserted"
@@ -194,7 +193,7 @@ equals "reordered: named, and nothing else" "$(problems t5)" "4:reordered"
 
 # after tampering, new writes still chain onto the head jiandud last knew
 jd_ctl example notes add --tenant t3 --title after >/dev/null
-jd_wait_for 100 settled t3
+jd_wait_for 100 jd_settled t3
 jd_ctl audit verify --tenant t3 >/dev/null 2>&1 && st=0 || st=$?
 equals "an untouched tenant still verifies" "$st" 0
 
