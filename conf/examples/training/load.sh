@@ -8,8 +8,9 @@
 # says why and the load goes on), and a plan from the template.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-ctl() { jianductl "$@"; }
-if [ $# -gt 0 ]; then ctl() { jianductl "${CTL_OPTS[@]}" "$@"; }; CTL_OPTS=("$@"); fi
+JIANDUCTL=${JIANDUCTL:-jianductl}
+CTL_OPTS=("$@")
+ctl() { "$JIANDUCTL" "${CTL_OPTS[@]}" "$@"; }
 ids() { # name -> id of a county's people, as "name id" lines
 	ctl org people list --tenant "$1" --json | python3 -c '
 import json,sys
