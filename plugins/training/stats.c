@@ -100,15 +100,31 @@ static json_t *figures(struct stats *s)
 	return rows;
 }
 
-static void now_figures(struct ctx *c, json_t *o)
+/* The answer's "now" object (created on first use) */
+static json_t *now_of(struct ctx *c)
 {
-	json_t *now = json_object();
+	json_t *now = json_object_get(c->aux3, "now");
+
+	if (now == NULL) {
+		now = json_object();
+		json_object_set_new(c->aux3, "now", now);
+	}
+	return now;
+}
+
+/* Read results as numbers: ZCARD gives an integer */
+static long long count_of(const json_t *v)
+{
+	return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+}
+
+static void now_hours(struct ctx *c)
+{
+	json_t *now = now_of(c);
 	long long need = config_int("hours_required", 40), total = 0, meeting = 0, hours = 0;
 	const char *id;
 	json_t *p;
 
-	json_object_set_new(now, "stalled_pairs",
-			    json_integer((json_int_t)json_array_size(c->aux) / 2));
 	json_object_foreach(json_object_get(c->org, "people"), id, p)
 	{
 		long long h = atoll(obj_str(c->aux2, id));
@@ -123,12 +139,6 @@ static void now_figures(struct ctx *c, json_t *o)
 	json_object_set_new(now, "hours_per_cadre", ratio(hours, total, 1));
 	json_object_set_new(now, "hours_required", json_integer(need));
 	json_object_set_new(now, "meeting_requirement_pct", ratio(meeting, total, 100));
-	json_object_set_new(o, "now", now);
-}
-
-static void now_hours(struct ctx *c)
-{
-	now_figures(c, c->aux3);
 	ctx_reply(c, 200, json_incref(c->aux3));
 }
 
@@ -140,6 +150,57 @@ static void now_org(struct ctx *c)
 	ctx_read(c, key, &c->aux2, now_hours);
 }
 
+/* aux: the overdue milestones "<plan>#<n>": their distinct plans are behind */
+static void now_behind(struct ctx *c)
+{
+	json_t *now = now_of(c), *behind = json_object();
+	long long plans = count_of(json_object_get(now, "plans"));
+	long long complete = count_of(json_object_get(now, "plans_complete"));
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(c->aux, i, v)
+	{
+		const char *m = json_string_value(v), *hash = m ? strchr(m, '#') : NULL;
+
+		if (hash != NULL)
+			json_object_setn_new(behind, m, (size_t)(hash - m), json_true());
+	}
+	json_object_set_new(now, "plans_behind",
+			    json_integer((json_int_t)json_object_size(behind)));
+	json_object_set_new(now, "plans_on_track",
+			    json_integer(plans - complete - (long long)json_object_size(behind)));
+	json_decref(behind);
+	now_org(c);
+}
+
+static void now_complete(struct ctx *c)
+{
+	char max[24];
+	const char *argv[4] = {"ZRANGEBYSCORE", "milestones:due", "-inf", max};
+
+	json_object_set_new(now_of(c), "plans_complete", json_integer(count_of(c->aux)));
+	snprintf(max, sizeof(max), "%ld", host->day_number(host->day_today() - 1));
+	ctx_cmd(c, 4, argv, &c->aux, now_behind);
+}
+
+static void now_plans(struct ctx *c)
+{
+	const char *argv[2] = {"ZCARD", "plans:state:complete"};
+
+	json_object_set_new(now_of(c), "plans", json_integer(count_of(c->aux)));
+	ctx_cmd(c, 2, argv, &c->aux, now_complete);
+}
+
+static void now_pairs(struct ctx *c)
+{
+	const char *argv[2] = {"ZCARD", "plans:all"};
+
+	json_object_set_new(now_of(c), "stalled_pairs",
+			    json_integer((json_int_t)json_array_size(c->aux) / 2));
+	ctx_cmd(c, 2, argv, &c->aux, now_plans);
+}
+
 static void now_stalled(struct ctx *c)
 {
 	char max[24];
@@ -147,7 +208,27 @@ static void now_stalled(struct ctx *c)
 
 	snprintf(max, sizeof(max), "%ld",
 		 host->day_number(host->day_today() - config_int("stall_days", 30)));
-	ctx_cmd(c, 5, argv, &c->aux, now_org);
+	ctx_cmd(c, 5, argv, &c->aux, now_pairs);
+}
+
+static void on_county(int rc, json_t *org, void *arg)
+{
+	struct ctx *c = arg;
+
+	if (rc != JD_OK) { /* a city or province of one county: no figures of now */
+		ctx_reply(c, 200, json_incref(c->aux3));
+		return;
+	}
+	c->org = json_incref(org);
+	now_stalled(c);
+}
+
+static void now_county(struct ctx *c)
+{
+	int rc = host->org_read(self, c->tenant, on_county, c);
+
+	if (rc != JD_OK)
+		ctx_reply(c, 200, json_incref(c->aux3));
 }
 
 static void on_figures(int rc, const struct jd_stats_result *r, const char *message, void *arg)
@@ -171,7 +252,7 @@ static void on_figures(int rc, const struct jd_stats_result *r, const char *mess
 	if (r->compare)
 		json_object_set_new(c->aux3, "compare", json_string("previous-year"));
 	if (r->counties == 1 && in_str(c, "unit") == NULL && in_str(c, "group") == NULL)
-		ctx_org(c, now_stalled); /* a county: the figures of now too */
+		now_county(c); /* a county: the figures of now too */
 	else
 		ctx_reply(c, 200, json_incref(c->aux3));
 }

@@ -140,6 +140,17 @@ lead=$(add_lead "$L1" of1 letters_visits)
 equals "the team is assigned" "$(bearer "$L1" POST "/v1/cases/leads/$lead/assign" "{\"tenant\":\"$T\",\"team\":\"$N1,$P1\"}")" 200
 check "a practice record for N1" jd_wait_for 100 bash -c "redis-cli -s '$JD_DIR/data/redis.sock' zcard 'jd:{$T}:practice:$N1' | grep -qx 1"
 
+# --- a county's records are its own people's
+quiet jd_ctl users add --id c9 --roles leader --tenants 590100
+C9=$(jd_token_for c9)
+equals "a leader of the city: 403 on the county's records" "$(bearer "$C9" GET "/v1/training/plans/$plan?tenant=$T")" 403
+equals "  but reads the city's figures" "$(bearer "$C9" GET "/v1/training/stats?tenant=590100&from=2025-01-01&to=2025-12-31")" 200
+equals "  of one county" "$(jd_json .counties <"$JD_TMP/b")" 1
+
+# --- a second plan, behind from the start (N4 started 60 days ago; the lesson was due at 30)
+quiet jd_ctl training plans add --tenant $T --mentee "$N4" --template new_cadre
+equals "a second plan for N1: 409" "$(bearer "$L1" POST /v1/training/plans "{\"tenant\":\"$T\",\"mentee\":\"$N1\",\"template\":\"new_cadre\"}")" 409
+
 # --- figures with known answers
 st=$(jd_ctl training stats --tenant $T --from "$(day '400 days ago')" --to "$(day today)" --compare previous-year --json)
 fig() { py "[r['value'] for r in j['figures'] if r['figure']=='$1'][0]" <<<"$st"; }
@@ -147,7 +158,7 @@ equals "new cadres" "$(fig new_cadres)" 4
 equals "matched both" "$(fig matched_both_mentors)" 3
 equals "share" "$(fig both_mentors_share_pct)" 75.0
 equals "median days start->matched" "$(fig median_days_start_to_matched)" 60
-equals "plans started" "$(fig plans_started)" 1
+equals "plans started" "$(fig plans_started)" 2
 equals "plans completed" "$(fig plans_completed)" 1
 equals "milestones done" "$(fig milestones_done)" 2
 equals "on time" "$(fig milestones_done_on_time)" 1
@@ -155,6 +166,8 @@ equals "talks" "$(fig talks)" 1
 equals "practice" "$(fig practice_records)" 1
 equals "credit hours" "$(fig credit_hours)" 10
 equals "stalled now" "$(py "j['now']['stalled_pairs']" <<<"$st")" 1
+equals "plans now: complete, behind, on track" "$(py "(j['now']['plans'], j['now']['plans_complete'], j['now']['plans_behind'], j['now']['plans_on_track'])" <<<"$st")" "2 1 1 0"
+equals "the previous year" "$(py "[r['previous'] for r in j['figures'] if r['figure']=='new_cadres'][0]" <<<"$st")" 0
 equals "the CSV has the figures" "$(jd_ctl training stats --tenant $T --from 2025-01-01 --to 2025-12-31 --csv | grep -c new_cadres)" 1
 
 # --- recount: no drift
