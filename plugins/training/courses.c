@@ -46,13 +46,8 @@ void course_add(jd_req *req, void *arg)
 	(void)arg;
 	if (c == NULL)
 		return;
-	if (!ids_valid(in_str(c, "code"))) {
-		ctx_invalid(c, "field 'code': [A-Za-z0-9._-], 1..64");
-		return;
-	}
-	snprintf(c->id, sizeof(c->id), "%s", in_str(c, "code"));
-	snprintf(c->record, sizeof(c->record), "course:%s", c->id);
-	course_create(c);
+	if (ctx_keyed(c, "code", "course") == 0)
+		course_create(c);
 }
 
 /* A route on one course: loaded, then then(c) */
@@ -62,7 +57,6 @@ static void course_route(jd_req *req, ctx_step then)
 
 	if (c == NULL)
 		return;
-	snprintf(c->record, sizeof(c->record), "course:%s", c->id);
 	ctx_load(c, then);
 }
 

@@ -235,6 +235,19 @@ struct ctx *ctx_route(jd_req *req, const char *type)
 	return c;
 }
 
+int ctx_keyed(struct ctx *c, const char *field, const char *prefix)
+{
+	const char *v = in_str(c, field);
+
+	if (!ids_valid(v)) {
+		ctx_invalid(c, "field '%s': an id or code of [A-Za-z0-9._-], 1..64", field);
+		return -1;
+	}
+	snprintf(c->id, sizeof(c->id), "%s", v);
+	snprintf(c->record, sizeof(c->record), "%s:%s", prefix, c->id);
+	return 0;
+}
+
 /* ---- reads ---- */
 
 struct rd {

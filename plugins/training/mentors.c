@@ -101,13 +101,12 @@ void link_user(jd_req *req, void *arg)
 	(void)arg;
 	if (c == NULL)
 		return;
-	if (!ids_valid(in_str(c, "user")) || !ids_valid(in_str(c, "person"))) {
-		ctx_invalid(c, "fields 'user' and 'person' are ids of [A-Za-z0-9._-]");
+	if (!ids_valid(in_str(c, "person"))) {
+		ctx_invalid(c, "field 'person': a person id");
 		return;
 	}
-	snprintf(c->id, sizeof(c->id), "%s", in_str(c, "user"));
-	snprintf(c->record, sizeof(c->record), "link:%s", c->id);
-	ctx_org(c, link_apply);
+	if (ctx_keyed(c, "user", "link") == 0)
+		ctx_org(c, link_apply);
 }
 
 /* ---- mentees ---- */
@@ -158,14 +157,12 @@ void mentee_add(jd_req *req, void *arg)
 	(void)arg;
 	if (c == NULL)
 		return;
-	if (!ids_valid(in_str(c, "person")) ||
-	    (in_str(c, "user") != NULL && !ids_valid(in_str(c, "user")))) {
-		ctx_invalid(c, "field 'person' (and 'user'): ids of [A-Za-z0-9._-]");
+	if (in_str(c, "user") != NULL && !ids_valid(in_str(c, "user"))) {
+		ctx_invalid(c, "field 'user': a user id");
 		return;
 	}
-	snprintf(c->id, sizeof(c->id), "%s", in_str(c, "person"));
-	snprintf(c->record, sizeof(c->record), "mentee:%s", c->id);
-	ctx_org(c, mentee_create);
+	if (ctx_keyed(c, "person", "mentee") == 0)
+		ctx_org(c, mentee_create);
 }
 
 static void mentee_answer(struct ctx *c)
@@ -198,7 +195,6 @@ void mentee_show(jd_req *req, void *arg)
 	(void)arg;
 	if (c == NULL)
 		return;
-	snprintf(c->record, sizeof(c->record), "mentee:%s", c->id);
 	ctx_load(c, mentee_loaded);
 }
 
@@ -248,24 +244,15 @@ static void with_org(struct ctx *c)
 /* Loads the mentee of the input, the organization, the loads and the conflicts, then then(c). */
 static void with_mentee(struct ctx *c, ctx_step then)
 {
-	const char *mentee = in_str(c, "mentee");
-
 	c->then = then;
 	if (!kind_valid(in_str(c, "kind"))) {
 		ctx_invalid(c, "field 'kind': theory (政治理论导师) or practice (业务实践导师)");
 		return;
 	}
-	if (!ids_valid(mentee)) {
-		ctx_invalid(c, "field 'mentee': a person id");
+	if (ctx_keyed(c, "mentee", "mentee") != 0)
 		return;
-	}
-	snprintf(c->id, sizeof(c->id), "%s", mentee);
-	snprintf(c->record, sizeof(c->record), "mentee:%s", c->id);
-	c->type = "mentee";
-	if (host->date_input("date", in_str(c, "date"), -1, "", &c->day, c->to, sizeof(c->to)) !=
-	    JD_OK)
+	if (c->day == 0) /* suggest: as of today; a proposal: its date */
 		c->day = host->day_today();
-	c->to[0] = '\0';
 	ctx_load(c, with_org);
 }
 
@@ -385,8 +372,15 @@ static void propose_apply(struct ctx *c)
 {
 	const char *kind = in_str(c, "kind"), *mentor = in_str(c, "mentor");
 	char pid[33], key[100], f[40], date[11], score[24];
-	json_t *r = reasons_of(c, mentor);
+	json_t *r;
+	jd_day start;
 
+	if (host->day_parse(rec_str(c, "start"), &start) == JD_OK && c->day < start) {
+		ctx_invalid(c, "field 'date': %s is before the mentee started (%s)",
+			    in_str(c, "date"), rec_str(c, "start"));
+		return;
+	}
+	r = reasons_of(c, mentor);
 	if (json_array_size(r) > 0) {
 		char text[600] = "";
 		size_t i, used = 0;
@@ -508,7 +502,6 @@ static void pair_route(jd_req *req, const char *action)
 	if (c == NULL)
 		return;
 	c->aux2 = json_pack("{s:s}", "action", action);
-	snprintf(c->record, sizeof(c->record), "pair:%s", c->id);
 	ctx_load(c, pair_loaded);
 }
 

@@ -92,13 +92,8 @@ void template_add(jd_req *req, void *arg)
 	(void)arg;
 	if (c == NULL)
 		return;
-	if (!ids_valid(in_str(c, "code"))) {
-		ctx_invalid(c, "field 'code': [A-Za-z0-9._-], 1..64");
-		return;
-	}
-	snprintf(c->id, sizeof(c->id), "%s", in_str(c, "code"));
-	snprintf(c->record, sizeof(c->record), "tpl:%s", c->id);
-	ctx_read(c, c->record, &c->rec, template_apply);
+	if (ctx_keyed(c, "code", "tpl") == 0)
+		ctx_read(c, c->record, &c->rec, template_apply);
 }
 
 /* ---- the plan's state ---- */
@@ -222,13 +217,12 @@ void plan_add(jd_req *req, void *arg)
 	(void)arg;
 	if (c == NULL)
 		return;
-	if (!ids_valid(in_str(c, "mentee")) || !ids_valid(in_str(c, "template"))) {
-		ctx_invalid(c, "fields 'mentee' (a person id) and 'template' (a code)");
+	if (!ids_valid(in_str(c, "template"))) {
+		ctx_invalid(c, "field 'template': a template's code");
 		return;
 	}
-	snprintf(c->id, sizeof(c->id), "%s", in_str(c, "mentee"));
-	snprintf(c->record, sizeof(c->record), "mentee:%s", c->id);
-	ctx_load(c, plan_template);
+	if (ctx_keyed(c, "mentee", "mentee") == 0)
+		ctx_load(c, plan_template);
 }
 
 /* ---- need-to-know: the plan, the caller, the mentee's mentors ---- */
@@ -264,7 +258,6 @@ static void plan_route(jd_req *req, ctx_step then)
 
 	if (c == NULL)
 		return;
-	snprintf(c->record, sizeof(c->record), "plan:%s", c->id);
 	c->then = then;
 	ctx_load(c, plan_loaded);
 }

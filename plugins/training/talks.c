@@ -83,13 +83,8 @@ void talk_add(jd_req *req, void *arg)
 	(void)arg;
 	if (c == NULL)
 		return;
-	if (!ids_valid(in_str(c, "pair"))) {
-		ctx_invalid(c, "field 'pair': a pairing id");
-		return;
-	}
-	snprintf(c->id, sizeof(c->id), "%s", in_str(c, "pair"));
-	snprintf(c->record, sizeof(c->record), "pair:%s", c->id);
-	ctx_load(c, talk_pair);
+	if (ctx_keyed(c, "pair", "pair") == 0)
+		ctx_load(c, talk_pair);
 }
 
 /* ---- stalled pairs and overdue milestones ---- */

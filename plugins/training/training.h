@@ -74,6 +74,8 @@ void ctx_reply(struct ctx *c, int status, json_t *body);
 void ctx_not_found(struct ctx *c);
 /* A context for the route's {tenant} and {id}, of type; NULL replied 500. */
 struct ctx *ctx_route(jd_req *req, const char *type);
+/* c's id and record ("<prefix>:<id>") from the input's field; 0, or -1 replied 400 naming it */
+int ctx_keyed(struct ctx *c, const char *field, const char *prefix);
 /* Reads c->record into c->rec (404 when absent), then next. */
 void ctx_load(struct ctx *c, ctx_step next);
 /* Reads another record (type:id) into *into (an empty object when absent), then next. */

@@ -38,6 +38,9 @@ contains "  says why" "$(body)" "fewer than 3"
 equals "a conflict: 409" "$(propose "$N1" "$C" practice)" 409
 contains "  says why" "$(body)" "declared tie"
 equals "a bad kind: 400" "$(propose "$N1" "$P1" coach)" 400
+equals "before the mentee started: 400" "$(bearer "$L1" POST /v1/training/pairs "{\"tenant\":\"$T\",\"mentee\":\"$N1\",\"mentor\":\"$P1\",\"kind\":\"practice\",\"date\":\"2020-01-01\"}")" 400
+contains "  names the field" "$(body)" "field 'date'"
+equals "a date in the future: 400" "$(bearer "$L1" POST /v1/training/pairs "{\"tenant\":\"$T\",\"mentee\":\"$N1\",\"mentor\":\"$P1\",\"kind\":\"practice\",\"date\":\"2099-01-01\"}")" 400
 
 # --- matching: N1 and N2 get P1 (practice) and L (theory); P1's capacity is 2
 equals "proposed" "$(propose "$N1" "$P1" practice)" 201
