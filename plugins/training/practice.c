@@ -2,10 +2,12 @@
  * Practice records (业务实践) from the other plugins, through durable events
  * and never a call: case.team_assigned {tenant, record, members} (the cases
  * plugin publishes it in the mutation that sets a verification or
- * investigation team; members are person or user ids, never sealed text).
- * Each member who is a registered mentee (by person id, or by a user linked
- * to one) gets a practice record "practice:<event id>#<person>" in one
- * mutation keyed by the event (.cause), so a redelivery changes nothing.
+ * investigation team; members are person or user ids, never sealed text),
+ * and supervision.team_assigned with the same payload for a supervision
+ * order's team.  Each member who is a registered mentee (by person id, or by
+ * a user linked to one) gets a practice record (listed in
+ * "practice:<person>" as publisher|record|event) in one mutation keyed by
+ * the event (.cause), so a redelivery changes nothing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,5 +80,8 @@ static int on_team(const struct jd_event *ev, void *arg)
 
 int practice_subscribe(void)
 {
-	return host->on_event(self, "case.team_assigned", on_team, NULL);
+	if (host->on_event(self, "case.team_assigned", on_team, NULL) != JD_OK)
+		return JD_ERR;
+	/* the same contract for a supervision order's team (no such plugin loaded yet) */
+	return host->on_event(self, "supervision.team_assigned", on_team, NULL);
 }

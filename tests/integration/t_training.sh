@@ -91,6 +91,8 @@ equals "the mentor scores" "$(bearer "$U1" POST "/v1/training/plans/$plan/milest
 equals "another mentor's cadre: 404" "$(bearer "$U2" GET "/v1/training/plans/$plan?tenant=$T")" 404
 equals "the mentee sees their plan" "$(bearer "$M1" GET "/v1/training/plans/$plan?tenant=$T")" 200
 equals "  notes opened" "$(jd_json .milestones.0.notes <"$JD_TMP/b")" "首课笔记SECRET1"
+check "the open of the notes is audited" jd_wait_for 50 bash -c \
+	"'$JIANDUCTL' -c '$JD_DIR/jianductl.conf' audit search --tenant $T --json | grep -q 'plan:$plan#m.1.notes'"
 if redis-cli -s "$JD_DIR/data/redis.sock" hgetall "jd:{$T}:plan:$plan" | grep -q SECRET1; then not_ok "notes sealed in Redis"; else ok "notes sealed in Redis"; fi
 equals "the exam" "$(bearer "$M1" POST "/v1/training/plans/$plan/milestones/2" "{\"tenant\":\"$T\",\"done\":\"$(day '1 day ago')\"}")" 201
 equals "  complete" "$(jd_json .state <"$JD_TMP/b")" complete
@@ -104,8 +106,11 @@ pr3p=$(redis-cli -s "$JD_DIR/data/redis.sock" hget "jd:{$T}:mentee:$N3" practice
 quiet jd_ctl training pairs approve --tenant $T --id "$pr3p" --date "$(day '10 days ago')"
 quiet jd_ctl training pairs approve --tenant $T --id "$pr3" --date "$(day '10 days ago')"
 jd_set plugin.training stall_days 5
+jd_set plugin.training digest_interval_s 1
 jd_stop
 jd_start
+digest_seen() { redis-cli -s "$JD_DIR/data/redis.sock" xrange "jd:{$T}:events" - + | grep -q training.digest; }
+check "the timer publishes the county's digest" jd_wait_for 100 digest_seen
 L1=$(jd_token_for l1)
 U2=$(jd_token_for p2)
 dig=$(jd_ctl training digest --tenant $T --json)
@@ -176,4 +181,6 @@ equals "the CSV has the figures" "$(jd_ctl training stats --tenant $T --from 202
 # --- recount: no drift
 rc=$(jd_ctl training recount --tenant $T --json)
 equals "recount: no drift" "$(jd_json .drift <<<"$rc")" 0
+jd_stop
+jd_no_sanitizer_report
 jd_finish

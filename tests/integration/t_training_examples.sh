@@ -25,4 +25,6 @@ st=$(jd_ctl training stats --tenant 590000 --from 2020-01-01 --to "$(date -u +%F
 equals "the province: three counties" "$(jd_json .counties <<<"$st")" 3
 equals "  every new cadre matched" "$(py "[r['value'] for r in j['figures'] if r['figure']=='both_mentors_share_pct'][0]" <<<"$st")" 100.0
 equals "  a plan each" "$(py "[r['value'] for r in j['figures'] if r['figure']=='plans_started'][0]" <<<"$st")" "$pairs"
+jd_stop
+jd_no_sanitizer_report
 jd_finish

@@ -68,4 +68,6 @@ rc=$(jd_ctl training recount --tenant $T --json)
 check "a counter changed behind its back is drift" test "$(jd_json .drift <<<"$rc")" -gt 0
 quiet jd_ctl training recount --tenant $T --fix true
 equals "fixed" "$(jd_ctl training recount --tenant $T --json | jd_json .drift)" 0
+jd_stop
+jd_no_sanitizer_report
 jd_finish
