@@ -5,7 +5,9 @@
  *   training.c   descriptor, config keys, route table, init/fini
  *   ctx.c        one request's context: records, need-to-know, replies
  *   eligible.c   who may mentor whom (the rules, the ranking of suggest)
- *   mentors.c    mentees, pairings proposed/approved/rejected/ended, links
+ *   mentees.c    mentees (new cadres registered), links of users to persons
+ *   mentors.c    suggest and propose (eligibility enforced), the pairing machine
+ *   pairs.c      pairings approved, rejected, ended
  *   flags.c      new cadres short of a mentor, pairs ended early
  *   plans.c      versioned templates, plans, milestones, plan state
  *   talks.c      mentoring talks, stalled pairs, the weekly digest
@@ -33,8 +35,18 @@ extern jd_plugin_handle *self;
 
 #define LIST_MAX 500 /* a listing reads at most this many records */
 
-/* ---- pair state machine (states in mentors.c) ---- */
+/* ---- pairings (mentors.c) ---- */
 extern const struct jd_machine pair_machine;
+int kind_valid(const char *k);
+const char *other_kind(const char *k);
+/* CHECK another record of the mutation at the version read (rec's "_v"), then bump it */
+void rec_guard(struct jd_mut *m, const char *key, const json_t *rec);
+/* The mentee's one-line summary "theory|practice|flag" (flags.c reads them all at once) */
+void mentee_summary(struct jd_mut *m, const char *person, int theory, int practice,
+		    const char *flag);
+/* Adds by ("1", "-1") to the mentor's load of kind, guarding its record */
+void mentor_load(struct jd_mut *m, const char *mentor, const char *kind, const json_t *rec,
+		 const char *by);
 
 /* ---- one request's context (ctx.c) ---- */
 struct ctx;
