@@ -316,46 +316,51 @@ void plan_show(jd_req *req, void *arg)
 
 /* ---- a milestone's record ---- */
 
-static void ms_apply(struct ctx *c)
+/* Who may give what: 0 with the milestone's due date, or -1 replied */
+static int ms_check(struct ctx *c, long i, jd_day *due)
 {
-	long i = atol(host->req_param(c->req, "n"));
-	json_t *m = milestone(c->rec, i);
+	json_t *m = milestone(c->rec, i), *score = json_object_get(c->in, "score");
 	enum role r = role_of(c);
-	const char *notes = in_str(c, "notes"), *selfa = in_str(c, "self_assessment");
-	const char *digests = in_str(c, "digests"), *done = in_str(c, "done");
-	char f[32], member[100];
-	jd_day start = -1, due = -1, d;
-	json_t *score = json_object_get(c->in, "score");
 
 	if (r == R_NONE) {
 		json_decref(m);
 		ctx_not_found(c);
-		return;
+		return -1;
 	}
 	if (m == NULL || i < 1) {
 		json_decref(m);
 		ctx_invalid(c, "no milestone %s in plan %s (1..%lld)", host->req_param(c->req, "n"),
 			    c->id, rec_int(c, "milestones"));
-		return;
+		return -1;
 	}
-	(void)host->day_parse(obj_str(m, "due"), &due);
+	if (host->day_parse(obj_str(m, "due"), due) != JD_OK)
+		*due = -1;
 	json_decref(m);
 	if (score != NULL &&
 	    (r == R_MENTEE || json_integer_value(score) < 0 || json_integer_value(score) > 100)) {
 		ctx_invalid(c, "field 'score': 0..100, given by a mentor or a leader");
-		return;
+		return -1;
 	}
-	if (selfa != NULL && r != R_MENTEE) {
+	if (in_str(c, "self_assessment") != NULL && r != R_MENTEE) {
 		ctx_invalid(c, "field 'self_assessment' is the mentee's own");
-		return;
+		return -1;
 	}
+	return 0;
+}
+
+/* Digests, the mentor's score, the sealed notes and self-assessment; 0 or -1 replied */
+static int ms_evidence(struct ctx *c, long i)
+{
+	const char *digests = in_str(c, "digests"), *notes = in_str(c, "notes");
+	const char *selfa = in_str(c, "self_assessment");
+	json_t *score = json_object_get(c->in, "score");
+	char f[32];
+
 	if (digests != NULL) {
-		for (const char *p = digests; *p; p++)
-			if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || *p == ',')) {
-				ctx_invalid(c,
-					    "field 'digests': sha256 hex digests, comma-separated");
-				return;
-			}
+		if (strspn(digests, "0123456789abcdef,") != strlen(digests)) {
+			ctx_invalid(c, "field 'digests': sha256 hex digests, comma-separated");
+			return -1;
+		}
 		snprintf(f, sizeof(f), "m.%ld.digests", i);
 		host->mut_set(c->m, f, digests);
 	}
@@ -363,39 +368,53 @@ static void ms_apply(struct ctx *c)
 		snprintf(f, sizeof(f), "m.%ld.score", i);
 		host->mut_setf(c->m, f, "%lld", (long long)json_integer_value(score));
 	}
-	if (notes != NULL) {
-		snprintf(f, sizeof(f), "m.%ld.notes", i);
-		if (ctx_seal_set(c, "plan", c->id, f, notes, NULL) != 0)
-			return;
-	}
-	if (selfa != NULL) {
-		snprintf(f, sizeof(f), "m.%ld.self", i);
-		if (ctx_seal_set(c, "plan", c->id, f, selfa, NULL) != 0)
-			return;
-	}
-	snprintf(c->to, sizeof(c->to), "%s", plan_state(c->rec, host->day_today()));
-	if (done != NULL && *ms_field(c->rec, i, "done", f, sizeof(f)) == '\0') {
-		(void)host->day_parse(rec_str(c, "start"), &start);
-		if (ctx_date(c, "done", start, "the cadre started", &d) != 0)
-			return;
-		host->day_format(d, member);
-		host->mut_set(c->m, f, member);
-		snprintf(member, sizeof(member), "%s#%ld", c->id, i);
-		host->mut_op(c->m, JD_OP_ZREM, "milestones:due", member, NULL);
-		cnt_milestone(c->m, rec_str(c, "unit"), d, d <= due, 1);
-		/* the state after this milestone is done */
-		json_object_set_new(c->rec, f, json_string("x"));
-		snprintf(c->to, sizeof(c->to), "%s", plan_state(c->rec, host->day_today()));
-		if (strcmp(c->to, "complete") == 0) {
-			char sc[24];
+	snprintf(f, sizeof(f), "m.%ld.notes", i);
+	if (notes != NULL && ctx_seal_set(c, "plan", c->id, f, notes, NULL) != 0)
+		return -1;
+	snprintf(f, sizeof(f), "m.%ld.self", i);
+	if (selfa != NULL && ctx_seal_set(c, "plan", c->id, f, selfa, NULL) != 0)
+		return -1;
+	return 0;
+}
 
-			host->day_format(d, member);
-			host->mut_set(c->m, "completed", member);
-			snprintf(sc, sizeof(sc), "%ld", host->day_number(d));
-			host->mut_op(c->m, JD_OP_ZADD, "plans:state:complete", c->id, sc);
-			cnt_plan_complete(c->m, rec_str(c, "unit"), d, 1);
-		}
-	}
+/* The done date (set once): counted on time or late; the plan complete with its last */
+static int ms_done(struct ctx *c, long i, jd_day due)
+{
+	char f[32], member[100], sc[24];
+	jd_day start = -1, d;
+
+	if (in_str(c, "done") == NULL || *ms_field(c->rec, i, "done", f, sizeof(f)) != '\0')
+		return 0;
+	(void)host->day_parse(rec_str(c, "start"), &start);
+	if (ctx_date(c, "done", start, "the cadre started", &d) != 0)
+		return -1;
+	host->day_format(d, member);
+	host->mut_set(c->m, f, member);
+	snprintf(member, sizeof(member), "%s#%ld", c->id, i);
+	host->mut_op(c->m, JD_OP_ZREM, "milestones:due", member, NULL);
+	cnt_milestone(c->m, rec_str(c, "unit"), d, d <= due, 1);
+	json_object_set_new(c->rec, f, json_string("x")); /* the state after it */
+	snprintf(c->to, sizeof(c->to), "%s", plan_state(c->rec, host->day_today()));
+	if (strcmp(c->to, "complete") != 0)
+		return 0;
+	host->day_format(d, member);
+	host->mut_set(c->m, "completed", member);
+	snprintf(sc, sizeof(sc), "%ld", host->day_number(d));
+	host->mut_op(c->m, JD_OP_ZADD, "plans:state:complete", c->id, sc);
+	cnt_plan_complete(c->m, rec_str(c, "unit"), d, 1);
+	return 0;
+}
+
+static void ms_apply(struct ctx *c)
+{
+	long i = atol(host->req_param(c->req, "n"));
+	jd_day due;
+
+	if (ms_check(c, i, &due) != 0 || ms_evidence(c, i) != 0)
+		return;
+	snprintf(c->to, sizeof(c->to), "%s", plan_state(c->rec, host->day_today()));
+	if (ms_done(c, i, due) != 0)
+		return;
 	ctx_submit(c, "training.plan.milestone", c->version, NULL);
 }
 
