@@ -95,40 +95,45 @@ void session_add(jd_req *req, void *arg)
 
 /* ---- enrolment and the waiting list ---- */
 
+/* Leaving: a seat taken frees for the first waiting cadre (aux: the first of the list) */
+static void enrol_withdraw(struct ctx *c, const char *f, const char *had, const char *wkey,
+			   const char *date)
+{
+	const char *first = json_string_value(json_array_get(c->aux, 0));
+
+	if (*had == '\0') {
+		ctx_conflict(c, "not_enrolled", "%s is not enrolled in course %s",
+			     in_str(c, "person"), c->id);
+		return;
+	}
+	host->mut_del(c->m, f);
+	host->mut_op(c->m, JD_OP_ZREM, wkey, in_str(c, "person"), NULL);
+	if (strncmp(had, "enrolled", 8) == 0 && first != NULL && ids_valid(first)) {
+		char ff[80];
+
+		snprintf(ff, sizeof(ff), "e.%s", first);
+		host->mut_setf(c->m, ff, "enrolled|%s", date);
+		host->mut_op(c->m, JD_OP_ZREM, wkey, first, NULL);
+	} else if (strncmp(had, "enrolled", 8) == 0) {
+		host->mut_setf(c->m, "enrolled", "%lld", rec_int(c, "enrolled") - 1);
+	}
+	snprintf(c->to, sizeof(c->to), "withdrawn");
+	ctx_submit(c, "training.course.withdraw", c->version, NULL);
+}
+
 static void enrol_apply(struct ctx *c)
 {
 	const char *person = in_str(c, "person");
 	char f[80], wkey[100], date[11], seq[24];
 	const char *had;
-	long long enrolled = rec_int(c, "enrolled"), cap = rec_int(c, "capacity");
+	long long enrolled = rec_int(c, "enrolled"), s = rec_int(c, "seq") + 1;
 
 	snprintf(f, sizeof(f), "e.%s", person);
 	had = rec_str(c, f);
 	snprintf(wkey, sizeof(wkey), "course:%s:waiting", c->id);
 	host->day_format(c->day, date);
 	if (in_bool(c, "withdraw")) {
-		if (*had == '\0') {
-			ctx_conflict(c, "not_enrolled", "%s is not enrolled in course %s", person,
-				     c->id);
-			return;
-		}
-		host->mut_del(c->m, f);
-		host->mut_op(c->m, JD_OP_ZREM, wkey, person, NULL);
-		if (strncmp(had, "enrolled", 8) == 0) {
-			const char *first = json_string_value(json_array_get(c->aux, 0));
-
-			if (first != NULL && ids_valid(first)) { /* the first waiting moves up */
-				char ff[80];
-
-				snprintf(ff, sizeof(ff), "e.%s", first);
-				host->mut_setf(c->m, ff, "enrolled|%s", date);
-				host->mut_op(c->m, JD_OP_ZREM, wkey, first, NULL);
-			} else {
-				host->mut_setf(c->m, "enrolled", "%lld", enrolled - 1);
-			}
-		}
-		snprintf(c->to, sizeof(c->to), "withdrawn");
-		ctx_submit(c, "training.course.withdraw", c->version, NULL);
+		enrol_withdraw(c, f, had, wkey, date);
 		return;
 	}
 	if (*had != '\0') {
@@ -136,13 +141,11 @@ static void enrol_apply(struct ctx *c)
 			     (int)strcspn(had, "|"), had, c->id);
 		return;
 	}
-	if (enrolled < cap) {
+	if (enrolled < rec_int(c, "capacity")) {
 		host->mut_setf(c->m, f, "enrolled|%s", date);
 		host->mut_setf(c->m, "enrolled", "%lld", enrolled + 1);
 		snprintf(c->to, sizeof(c->to), "enrolled");
-	} else {
-		long long s = rec_int(c, "seq") + 1;
-
+	} else { /* full: the waiting list, first come first served */
 		host->mut_setf(c->m, f, "waiting|%s", date);
 		host->mut_setf(c->m, "seq", "%lld", s);
 		snprintf(seq, sizeof(seq), "%lld", s);

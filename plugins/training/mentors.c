@@ -245,10 +245,55 @@ void mentor_suggest(jd_req *req, void *arg)
 
 /* ---- propose ---- */
 
+/* 409 not_eligible with every reason (stolen), one line and a list */
+static void not_eligible(struct ctx *c, json_t *reasons)
+{
+	char text[600] = "";
+	size_t i, used = 0;
+	json_t *v;
+
+	json_array_foreach(reasons, i, v)
+	{
+		int n = snprintf(text + used, sizeof(text) - used, "%s%s", i ? "; " : "",
+				 json_string_value(v));
+
+		if (n < 0 || (size_t)n >= sizeof(text) - used)
+			break;
+		used += (size_t)n;
+	}
+	host->reply_json(c->req, 409,
+			 json_pack("{s:{s:s, s:s, s:o}}", "error", "code", "not_eligible",
+				   "message", text, "reasons", reasons));
+	ctx_free(c);
+}
+
+/* The new pairing "pair:<pid>", written through ops of the mentee's mutation */
+static void pair_new(struct ctx *c, const char *pid)
+{
+	const char *kind = in_str(c, "kind");
+	char key[100], date[11], score[24];
+
+	host->day_format(c->day, date);
+	snprintf(key, sizeof(key), "pair:%s", pid);
+	host->mut_op(c->m, JD_OP_CHECK, key, NULL, "0");
+	host->mut_op(c->m, JD_OP_HINCRBY, key, "_v", "1");
+	host->mut_op(c->m, JD_OP_HSET, key, "mentee", c->id);
+	host->mut_op(c->m, JD_OP_HSET, key, "mentor", in_str(c, "mentor"));
+	host->mut_op(c->m, JD_OP_HSET, key, "kind", kind);
+	host->mut_op(c->m, JD_OP_HSET, key, "unit", rec_str(c, "unit"));
+	host->mut_op(c->m, JD_OP_HSET, key, "state", "proposed");
+	host->mut_op(c->m, JD_OP_HSET, key, "proposed", date);
+	host->mut_op(c->m, JD_OP_HSET, key, "proposed_by", host->req_principal(c->req));
+	snprintf(score, sizeof(score), "%ld", host->day_number(c->day));
+	host->mut_op(c->m, JD_OP_ZADD, "pairs:all", pid, score);
+	host->mut_op(c->m, JD_OP_ZADD, "pairs:state:proposed", pid, score);
+	mentor_load(c->m, in_str(c, "mentor"), kind, c->aux3, "1");
+}
+
 static void propose_apply(struct ctx *c)
 {
-	const char *kind = in_str(c, "kind"), *mentor = in_str(c, "mentor");
-	char pid[33], key[100], f[40], date[11], score[24];
+	const char *kind = in_str(c, "kind");
+	char pid[33], f[40];
 	json_t *r;
 	jd_day start;
 
@@ -257,24 +302,9 @@ static void propose_apply(struct ctx *c)
 			    in_str(c, "date"), rec_str(c, "start"));
 		return;
 	}
-	r = reasons_of(c, mentor);
+	r = reasons_of(c, in_str(c, "mentor"));
 	if (json_array_size(r) > 0) {
-		char text[600] = "";
-		size_t i, used = 0;
-		json_t *v;
-
-		json_array_foreach(r, i, v)
-		{
-			int n = snprintf(text + used, sizeof(text) - used, "%s%s", i ? "; " : "",
-					 json_string_value(v));
-			if (n < 0 || (size_t)n >= sizeof(text) - used)
-				break;
-			used += (size_t)n;
-		}
-		host->reply_json(c->req, 409,
-				 json_pack("{s:{s:s, s:s, s:o}}", "error", "code", "not_eligible",
-					   "message", text, "reasons", r));
-		ctx_free(c);
+		not_eligible(c, r);
 		return;
 	}
 	json_decref(r);
@@ -286,22 +316,8 @@ static void propose_apply(struct ctx *c)
 		return;
 	}
 	host->new_id(pid);
-	host->day_format(c->day, date);
-	snprintf(key, sizeof(key), "pair:%s", pid);
 	host->mut_set(c->m, f, pid);
-	host->mut_op(c->m, JD_OP_CHECK, key, NULL, "0");
-	host->mut_op(c->m, JD_OP_HINCRBY, key, "_v", "1");
-	host->mut_op(c->m, JD_OP_HSET, key, "mentee", c->id);
-	host->mut_op(c->m, JD_OP_HSET, key, "mentor", mentor);
-	host->mut_op(c->m, JD_OP_HSET, key, "kind", kind);
-	host->mut_op(c->m, JD_OP_HSET, key, "unit", rec_str(c, "unit"));
-	host->mut_op(c->m, JD_OP_HSET, key, "state", "proposed");
-	host->mut_op(c->m, JD_OP_HSET, key, "proposed", date);
-	host->mut_op(c->m, JD_OP_HSET, key, "proposed_by", host->req_principal(c->req));
-	snprintf(score, sizeof(score), "%ld", host->day_number(c->day));
-	host->mut_op(c->m, JD_OP_ZADD, "pairs:all", pid, score);
-	host->mut_op(c->m, JD_OP_ZADD, "pairs:state:proposed", pid, score);
-	mentor_load(c->m, mentor, kind, c->aux3, "1");
+	pair_new(c, pid);
 	snprintf(c->id, sizeof(c->id), "%s", pid);
 	snprintf(c->to, sizeof(c->to), "proposed");
 	ctx_submit(c, "training.pair.propose", c->version, NULL);
