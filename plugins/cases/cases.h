@@ -231,6 +231,8 @@ void rec_assign(jd_req *req, void *arg);
 void rec_assign_override(jd_req *req, void *arg);
 void rec_recuse(jd_req *req, void *arg);
 void rec_recusal_decide(jd_req *req, void *arg);
+/* training_events.c: case.team_assigned in the assignment's mutation */
+void team_event(struct ctx *c, const char *handler, const char *team);
 /* deadlines.c */
 void overdue_list(jd_req *req, void *arg);
 int deadlines_start(void);

@@ -101,6 +101,7 @@ static void assign_apply(struct run *r)
 		host->mut_set(c->m, "handler", handler);
 	if (team != NULL)
 		host->mut_set(c->m, "team", team);
+	team_event(c, handler, team); /* training_events.c */
 	if (r->override) {
 		long long n = rec_int(c, "overrides") + 1;
 		char field[32], date[11];
