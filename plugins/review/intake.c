@@ -69,5 +69,5 @@ static void supplied_loaded(struct rctx *c)
 void review_supplied(jd_req *req, void *arg)
 {
 	(void)arg;
-	rctx_route(req, NULL, supplied_loaded);
+	rctx_route_case(req, supplied_loaded);
 }

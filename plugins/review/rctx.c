@@ -192,13 +192,19 @@ static int tenant_valid(const char *t)
 	return n >= 1 && n <= 64;
 }
 
+static const int case_scope_route;
+
 static void route_loaded(struct rctx *c)
 {
 	rctx_step next = c->then;
 
+	/* the investigators see a review of their case where they act on it (materials) */
 	if (c->rec == NULL ||
-	    !host->record_visible(c->req, c->record, c->tenant, rec_str(c, "unit"), "",
-				  rec_str(c, "deny"))) {
+	    !(host->record_visible(c->req, c->case_scope ? NULL : c->record, c->tenant,
+				   rec_str(c, "unit"), "", rec_str(c, "deny")) ||
+	      (c->case_scope && host->record_visible(c->req, c->record, c->tenant,
+						     rec_str(c, "case_unit"), "",
+						     rec_str(c, "deny"))))) {
 		host->reply_error(c->req, 404, "not_found", "no review %s in tenant %s", c->id,
 				  c->tenant);
 		rctx_free(c);
@@ -211,6 +217,11 @@ static void route_loaded(struct rctx *c)
 		return;
 	}
 	next(c);
+}
+
+void rctx_route_case(jd_req *req, rctx_step next)
+{
+	rctx_route(req, &case_scope_route, next);
 }
 
 void rctx_route(jd_req *req, const void *route, rctx_step next)
@@ -234,6 +245,7 @@ void rctx_route(jd_req *req, const void *route, rctx_step next)
 		return;
 	}
 	c->route = route;
+	c->case_scope = route == &case_scope_route;
 	c->then = next;
 	if ((rc = rctx_read(c, route_loaded)) != JD_OK)
 		rctx_fail(c, rc);

@@ -78,7 +78,7 @@ static json_t *excluded(const json_t *pl)
 
 static void set_json(struct rctx *c, const char *field, json_t *v)
 {
-	char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	char *text = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 
 	if (text == NULL)
 		host->mut_fail(c->m);
@@ -114,7 +114,7 @@ static void findings(struct rctx *c, const json_t *pl)
 		snprintf(field, sizeof(field), "proposal.%lld", k);
 		set_json(c, field, p);
 	}
-	set_json(c, "materials", json_object_get(pl, "materials"));
+	host->mut_set(c->m, "materials", pstr(pl, "materials"));
 }
 
 static void on_applied(int rc, const struct jd_mutate_result *res, void *arg)

@@ -65,6 +65,7 @@ struct rctx {
 	const void *route; /* the route's argument */
 	rctx_step next;	   /* what runs after a read */
 	rctx_step then;	   /* what runs after the route's record is loaded */
+	int case_scope;	   /* also visible to who sees the case's unit (rctx_route_case) */
 	int pending;	   /* checks in flight (panel.c) */
 	int rc;
 };
@@ -79,6 +80,8 @@ void rctx_refused(struct rctx *c, const struct jd_refusal *r);
 void rctx_reply(struct rctx *c, int status, json_t *body);
 /* A route on one review: {tenant} and {id} of the path, loaded and in scope, then next. */
 void rctx_route(jd_req *req, const void *route, rctx_step next);
+/* As rctx_route, also for who sees the case's unit (the investigators). */
+void rctx_route_case(jd_req *req, rctx_step next);
 /* Reads c->record into c->rec (NULL when absent), then next (an event's read). */
 int rctx_read(struct rctx *c, rctx_step next);
 /* Reads the county's organization into c->org, then next. */

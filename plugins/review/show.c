@@ -10,15 +10,26 @@
 
 #include "review.h"
 
-static int ledger_field(const char *k)
-{
-	static const char *const prefixes[] = {"proposal.", "work.",	 "return.",   "decision.",
-					       "talk_waived.", "excluded", "materials", "original",
-					       "pending", NULL};
+/* Ledger fields "<name>.<n>" (JSON) are shown as {"<name>": {"<n>": value}}. */
+static const char *const ledgers[] = {"proposal", "work", "return", "decision", "talk_waived",
+				      "talk_date", "talk_by", "recusal", NULL};
 
-	for (const char *const *p = prefixes; *p; p++)
-		if (strncmp(k, *p, strlen(*p)) == 0)
-			return 1;
+static int ledger_put(json_t *o, const char *k, json_t *v)
+{
+	for (const char *const *p = ledgers; *p; p++) {
+		size_t n = strlen(*p);
+		json_t *j, *group;
+
+		if (strncmp(k, *p, n) != 0 || k[n] != '.')
+			continue;
+		if ((group = json_object_get(o, *p)) == NULL) {
+			group = json_object();
+			json_object_set_new(o, *p, group);
+		}
+		j = json_loads(json_string_value(v), 0, NULL);
+		json_object_set_new(group, k + n + 1, j ? j : json_incref(v));
+		return 1;
+	}
 	return 0;
 }
 
@@ -39,7 +50,10 @@ static void show_keyed(struct rctx *c)
 			json_object_set_new(talks, k + 5,
 					    plain ? json_string(plain) : json_string("(sealed)"));
 			host->plain_free(plain);
-		} else if (ledger_field(k)) {
+		} else if (ledger_put(o, k, v)) {
+			continue;
+		} else if (strcmp(k, "excluded") == 0 || strcmp(k, "original") == 0 ||
+			   strcmp(k, "pending") == 0) {
 			json_t *j = json_loads(json_string_value(v), 0, NULL);
 
 			json_object_set_new(o, k, j ? j : json_incref(v));
