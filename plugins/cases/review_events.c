@@ -129,14 +129,17 @@ json_t *review_concluded_payload(struct ctx *c, json_t *pending)
 {
 	json_t *props = json_object_get(pending, "proposals");
 	const char *materials = jstr(pending, "materials", "");
+	char date[11];
 	json_t *handlers = json_pack(
 	    "{s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "lead_handler", rec_str(c, "lead_handler"),
 	    "lead_team", rec_str(c, "lead_team"), "handler", rec_str(c, "handler"), "team",
 	    rec_str(c, "team"), "measures", measure_people(c), "concluded_by", jstr(pending, "by", ""),
 	    "conclusion_approved_by", host->req_principal(c->req));
 
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:O, s:s, s:o}", "tenant", c->tenant,
-			 "case", c->id, "lead", rec_str(c, "lead"), "unit", rec_str(c, "unit"),
+	host->day_format(c->day, date);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:O, s:s, s:o}", "tenant",
+			 c->tenant, "case", c->id, "concluded", date, "lead", rec_str(c, "lead"),
+			 "unit", rec_str(c, "unit"),
 			 "filing_unit", rec_str(c, "filing_unit"), "review_loaded", review_loaded(),
 			 "persons", (json_int_t)rec_int(c, "persons"), "proposals",
 			 props ? props : json_array(), "materials", materials, "handlers",

@@ -142,12 +142,24 @@ static void submit_event(struct rctx *c, long long version, const char *action)
 		rctx_free(c);
 }
 
+/* The file is received on the day the conclusion was approved (a date entered after the fact
+ * too), never later than today. */
+static void received_day(struct rctx *c)
+{
+	jd_day d;
+
+	if (host->day_parse(pstr(c->cause->payload, "concluded"), &d) == JD_OK &&
+	    d <= host->day_today())
+		c->day = d;
+}
+
 static void create(struct rctx *c)
 {
 	const json_t *pl = c->cause->payload;
 	const char *unit = pstr(pl, "filing_unit")[0] ? pstr(pl, "filing_unit") : pstr(pl, "unit");
 	char date[11], score[24];
 
+	received_day(c);
 	host->day_format(c->day, date);
 	host->mut_set(c->m, "kind", "review");
 	host->mut_set(c->m, "case", c->id);
@@ -166,6 +178,13 @@ static void create(struct rctx *c)
 	submit_event(c, JD_VERSION_NEW, "review.review.receive");
 }
 
+static jd_day paused_since(struct rctx *c)
+{
+	jd_day d;
+
+	return host->day_parse(rec_str(c, "state_since"), &d) == JD_OK ? d : 0;
+}
+
 /* Back from a return: the clock resumes with the days paused added. */
 static void resume(struct rctx *c)
 {
@@ -173,6 +192,9 @@ static void resume(struct rctx *c)
 	jd_day paused, due;
 	long days = 0;
 
+	received_day(c);
+	if (c->day < paused_since(c))
+		c->day = paused_since(c);
 	if (host->day_parse(rec_str(c, "paused_on"), &paused) == JD_OK)
 		days = (long)(c->day - paused);
 	if (days < 0)

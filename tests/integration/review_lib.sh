@@ -53,7 +53,7 @@ conclude() {
 }
 
 case_state() { jd_ctl cases case show --tenant $T --id "$1" --json | jd_json .state; }
-review_state() { jd_ctl review reviews show --tenant $T --id "$1" --json 2>/dev/null | jd_json .state; }
+review_state() { jd_ctl review reviews show --tenant $T --id "$1" --json 2>/dev/null | jd_json .state 2>/dev/null || true; }
 case_is() { [ "$(case_state "$1")" = "$2" ]; }
 review_is() { [ "$(review_state "$1")" = "$2" ]; }
 # figure JSON NAME: the value of one figure of a stats answer

@@ -28,6 +28,8 @@ equals "no review plugin: the leader decides" \
 	"$(bearer "$L1" POST "/v1/cases/cases/$c0/decide" "{\"tenant\":\"$T\",\"person\":1,\"party\":\"warning\"}")" 200
 jd_stop
 jd_set plugins load cases,review
+# no trim until the redelivery below: its events stay in the stream
+jd_set events sweep_ms 3600000
 jd_start
 check "review.so loaded: the cases plugin hears of it" jd_wait_for 50 \
 	grep -q "a review plugin announced itself" "$JD_DIR/jiandud.log"
@@ -140,6 +142,27 @@ equals "appeals received" "$(figure "$rs" appeals_received)" 1
 equals "appeals revoked" "$(figure "$rs" appeals_revoked)" 1
 equals "an appeal is no new review" "$(figure "$rs" received)" 1
 
+# --- every event delivered again (both groups rewound): nothing changes
+R() { redis-cli -s "$JD_DIR/data/redis.sock" "$@"; }
+handled() { R XRANGE "jd:{$T}:audit" - + | grep -c 'review.review.receive\|review.review.resume\|cases.case.review' || true; }
+handled_before=$(handled)
+rs_before=$(jd_ctl review stats --tenant $T --from "$TODAY" --to "$TODAY" --json)
+cs_before=$(jd_ctl cases case show --tenant $T --id "$no" --json | jd_json .version)
+last=$(R XINFO STREAM "jd:{$T}:events" | sed -n '/^last-generated-id$/{n;p}')
+R XGROUP SETID "jd:{$T}:events" review 0 >/dev/null
+R XGROUP SETID "jd:{$T}:events" cases 0 >/dev/null
+caught_up() {
+	local g
+	for g in review cases; do
+		[ "$(R XPENDING "jd:{$T}:events" $g | head -1)" = 0 ] || return 1
+		R XINFO GROUPS "jd:{$T}:events" | grep -A7 "^$g\$" | grep -qx "$last" || return 1
+	done
+}
+check "rewound: every event is delivered again and acknowledged" jd_wait_for 150 caught_up
+equals "redelivered: the review figures are unchanged" "$(jd_ctl review stats --tenant $T --from "$TODAY" --to "$TODAY" --json)" "$rs_before"
+equals "redelivered: the case is unchanged" "$(jd_ctl cases case show --tenant $T --id "$no" --json | jd_json .version)" "$cs_before"
+equals "redelivered: no event applied twice (audit)" "$(handled)" "$handled_before"
+
 # --- kill -9 between a conclusion and its receipt
 n2=$(filed_case)
 investigate "$n2"
@@ -147,6 +170,7 @@ conclude "$n2"
 kill -KILL "$JD_PID"
 wait "$JD_PID" 2>/dev/null || true
 JD_PID=
+jd_set events sweep_ms 200
 jd_set events claim_idle_ms 1000
 jd_start
 check "after kill -9: the conclusion is received" jd_wait_for 150 review_is "$n2" received
