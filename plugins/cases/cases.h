@@ -236,6 +236,8 @@ int decision_put(struct ctx *c, long long person, const char *party, const char 
 int review_conclusion_check(struct ctx *c, json_t *pending);
 void review_conclusion_keep(struct ctx *c, json_t *pending);
 json_t *review_concluded_payload(struct ctx *c, json_t *pending);
+/* The step's date a review event carries ("date"), not before the case's state, else today. */
+jd_day review_event_day(struct ctx *c, const json_t *payload);
 /* 1 when every person is decided after the event's decisions, 0 otherwise, -1 out of memory */
 int review_decisions_apply(struct ctx *c, const json_t *payload);
 /* 0 when the appeal's outcome was put in c->m; -1 when there is nothing to change */

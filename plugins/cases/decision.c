@@ -280,7 +280,7 @@ static void on_event_record(int rc, json_t *result, void *arg)
 	if (strcmp(e->event, "review.completed") == 0 &&
 	    review_decisions_apply(c, c->cause->payload) > 0)
 		to = "decided";
-	move_state(c, rec_str(c, "state"), to, host->day_today());
+	move_state(c, rec_str(c, "state"), to, review_event_day(c, c->cause->payload));
 	snprintf(a, sizeof(a), "cases.case.%s", e->action);
 submit:
 	/* the event is the cause: the core finishes it whatever this returns */

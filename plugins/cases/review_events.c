@@ -146,6 +146,20 @@ json_t *review_concluded_payload(struct ctx *c, json_t *pending)
 			 handlers);
 }
 
+/* ---- the date of a review step ------------------------------------------------------------- */
+
+jd_day review_event_day(struct ctx *c, const json_t *payload)
+{
+	jd_day d, since;
+
+	/* the review's own date of the step (entered after the fact too), in order, never ahead */
+	if (host->day_parse(jstr(payload, "date", ""), &d) != JD_OK || d > host->day_today())
+		return host->day_today();
+	if (host->day_parse(rec_str(c, "state_since"), &since) == JD_OK && d < since)
+		return since;
+	return d;
+}
+
 /* ---- decisions from the review ---------------------------------------------------------- */
 
 /* One decision from a review event, checked; 0, or -1 (logged: the event is not applied). */

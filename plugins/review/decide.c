@@ -231,9 +231,9 @@ static void complete(struct rctx *c)
 		json_decref(decisions);
 	} else {
 		host->mut_event(c->m, "review.completed",
-				json_pack("{s:s, s:s, s:s, s:o}", "tenant", c->tenant, "case",
-					  rec_str(c, "case"), "review", c->id, "decisions",
-					  decisions));
+				json_pack("{s:s, s:s, s:s, s:s, s:o}", "tenant", c->tenant, "case",
+					  rec_str(c, "case"), "review", c->id, "date", date,
+					  "decisions", decisions));
 	}
 }
 

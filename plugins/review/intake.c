@@ -24,8 +24,8 @@ static void accept_loaded(struct rctx *c)
 	rctx_move(c, "accepted");
 	if (!appeal)
 		host->mut_event(c->m, "review.accepted",
-				json_pack("{s:s, s:s, s:s}", "tenant", c->tenant, "case",
-					  rec_str(c, "case"), "review", c->id));
+				json_pack("{s:s, s:s, s:s, s:s}", "tenant", c->tenant, "case",
+					  rec_str(c, "case"), "review", c->id, "date", date));
 	rctx_submit(c, "review.review.accept");
 }
 

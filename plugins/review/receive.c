@@ -191,6 +191,7 @@ static void resume(struct rctx *c)
 	const json_t *pl = c->cause->payload;
 	jd_day paused, due;
 	long days = 0;
+	char date[11];
 
 	received_day(c);
 	if (c->day < paused_since(c))
@@ -207,9 +208,10 @@ static void resume(struct rctx *c)
 	set_json(c, "excluded", json_object_get(c->aux, "excluded"));
 	findings(c, pl);
 	host->machine_move(self, &review_machine, c->m, c->id, "returned", "accepted", c->day);
+	host->day_format(c->day, date);
 	host->mut_event(c->m, "review.accepted",
-			json_pack("{s:s, s:s, s:s}", "tenant", c->tenant, "case", c->id, "review",
-				  c->id));
+			json_pack("{s:s, s:s, s:s, s:s}", "tenant", c->tenant, "case", c->id,
+				  "review", c->id, "date", date));
 	submit_event(c, c->version, "review.review.resume");
 }
 

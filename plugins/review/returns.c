@@ -116,9 +116,9 @@ static void return_loaded(struct rctx *c)
 	cnt_returned(c->m, rec_str(c, "count_unit"), kind, why, c->day, 1);
 	rctx_move(c, "returned");
 	host->mut_event(c->m, "review.returned",
-			json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "tenant", c->tenant, "case",
-				  rec_str(c, "case"), "review", c->id, "kind", kind, "why", why,
-				  "due", due));
+			json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "tenant", c->tenant,
+				  "case", rec_str(c, "case"), "review", c->id, "kind", kind, "why",
+				  why, "due", due, "date", date));
 	rctx_submit(c, over ? "review.review.return.approved" : "review.review.return");
 }
 

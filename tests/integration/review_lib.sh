@@ -58,3 +58,46 @@ case_is() { [ "$(case_state "$1")" = "$2" ]; }
 review_is() { [ "$(review_state "$1")" = "$2" ]; }
 # figure JSON NAME: the value of one figure of a stats answer
 figure() { python3 -c 'import json,sys; print({r["figure"]: r["value"] for r in json.load(sys.stdin)["figures"]}[sys.argv[1]])' "$2" <<<"$1"; }
+
+# dated_case DATE: a case of ag1 whose every step, the conclusion included, is dated DATE
+dated_case() {
+	local d=$1 lead no
+	lead=$(add_lead "$S1" ag1 audit "\"received\":\"$d\"")
+	quiet bearer "$L1" POST "/v1/cases/leads/$lead/assign" "{\"tenant\":\"$T\",\"team\":\"s2,s3\"}"
+	quiet bearer "$S1" POST "/v1/cases/leads/$lead/dispose" "{\"tenant\":\"$T\",\"way\":\"prelim_verification\"}"
+	quiet bearer "$L1" POST "/v1/cases/leads/$lead/approve" "{\"tenant\":\"$T\",\"date\":\"$d\"}"
+	quiet bearer "$S1" POST "/v1/cases/leads/$lead/outcome" "{\"tenant\":\"$T\",\"outcome\":\"file\",\"report\":\"r\"}"
+	quiet bearer "$L1" POST "/v1/cases/leads/$lead/approve" "{\"tenant\":\"$T\",\"date\":\"$d\"}"
+	no=$(jd_ctl cases file --tenant $T --id "$lead" --date "$d" --json | jd_json .case)
+	quiet bearer "$S1" POST "/v1/cases/cases/$no/plan" "{\"tenant\":\"$T\"}"
+	quiet bearer "$L1" POST "/v1/cases/cases/$no/approve" "{\"tenant\":\"$T\",\"date\":\"$d\"}"
+	dated_conclude "$no" "$d"
+	echo "$no"
+}
+
+dated_conclude() {
+	quiet bearer "$S1" POST "/v1/cases/cases/$1/conclude" \
+		"{\"tenant\":\"$T\",\"report\":\"r\",\"proposals\":\"$PROPOSALS\"}"
+	quiet bearer "$L1" POST "/v1/cases/cases/$1/approve" "{\"tenant\":\"$T\",\"date\":\"$2\"}"
+}
+
+# rv ID STEP TOKEN JSON-MEMBERS: one review step; prints the status
+rv() { bearer "$3" POST "/v1/review/reviews/$1/$2" "{\"tenant\":\"$T\"${4:+,$4}}"; }
+
+# accept_panel ID DATE: accepted on DATE, panel ra (lead) and rb, the talk waived
+accept_panel() {
+	quiet rv "$1" accept "$RH" "\"date\":\"$2\""
+	quiet rv "$1" panel "$RH" '"lead":"ra","members":"rb"'
+	quiet rv "$1" talk-waive "$L1" "\"person\":1,\"reason\":\"书面材料\",\"date\":\"$2\""
+}
+
+# finish ID DATE [CHARACTERIZATION]: work, opinion, meeting, decision approved on DATE
+finish() {
+	local ch=${3:-integrity_discipline} why=
+	[ "$ch" = integrity_discipline ] || why=',"change_reason":"定性不准"'
+	quiet rv "$1" work "$RA" "\"person\":1,\"facts\":\"confirmed\",\"evidence\":\"sufficient\",\"procedure\":\"lawful\",\"characterization\":\"$ch\",\"party\":\"warning\",\"date\":\"$2\"$why"
+	quiet rv "$1" opinion "$RA" "\"date\":\"$2\""
+	quiet rv "$1" meeting "$RH" "\"result\":\"agreed\",\"date\":\"$2\""
+	quiet rv "$1" propose "$RA" '"action":"decide"'
+	rv "$1" approve "$L1" "\"date\":\"$2\""
+}
