@@ -87,12 +87,14 @@ int sanction_check(const char *party, const char *gov, const char **form, char *
 	if (*form == NULL || (*form)[0] == '\0') {
 		*form = form_inferred(party, gov);
 	} else if (!one_of(*form, forms)) {
-		snprintf(err, len, "field 'form': '%.8s' is not one of the four forms (f1, f2, f3, f4)",
+		snprintf(err, len,
+			 "field 'form': '%.8s' is not one of the four forms (f1, f2, f3, f4)",
 			 *form);
 		return -1;
 	} else if (strcmp(*form, "f1") == 0 && form_inferred(party, gov)[0] != '\0') {
-		snprintf(err, len, "field 'form': f1 is for no sanction (criticism, a talk); this "
-				   "decision gives a sanction");
+		snprintf(err, len,
+			 "field 'form': f1 is for no sanction (criticism, a talk); this "
+			 "decision gives a sanction");
 		return -1;
 	}
 	return 0;

@@ -55,8 +55,9 @@ int review_conclusion_check(struct ctx *c, json_t *pending)
 	props = json_loads(text, 0, NULL);
 	if (!json_is_array(props) || json_array_size(props) > PROPOSALS_MAX) {
 		json_decref(props);
-		ctx_invalid(c, "field 'proposals': a JSON array of {person, characterization, party, "
-			       "government, form}, at most %d",
+		ctx_invalid(c,
+			    "field 'proposals': a JSON array of {person, characterization, party, "
+			    "government, form}, at most %d",
 			    PROPOSALS_MAX);
 		return -1;
 	}
@@ -67,19 +68,21 @@ int review_conclusion_check(struct ctx *c, json_t *pending)
 		const char *party = jstr(p, "party", "none"), *gov = jstr(p, "government", "none");
 		const char *form = jstr(p, "form", "");
 
-		if (n < 1 || n > rec_int(c, "persons") || !code_valid(jstr(p, "characterization", ""))) {
-			snprintf(err, sizeof(err),
-				 "field 'proposals': entry %zu needs a person of the case (1..%lld) "
-				 "and a characterization code",
-				 i + 1, rec_int(c, "persons"));
+		if (n < 1 || n > rec_int(c, "persons") ||
+		    !code_valid(jstr(p, "characterization", ""))) {
+			snprintf(
+			    err, sizeof(err),
+			    "field 'proposals': entry %zu needs a person of the case (1..%lld) "
+			    "and a characterization code",
+			    i + 1, rec_int(c, "persons"));
 			goto bad;
 		}
 		if (sanction_check(party, gov, &form, err, sizeof(err)) != 0)
 			goto bad;
 		json_array_append_new(out, json_pack("{s:I, s:s, s:s, s:s, s:s}", "person",
 						     (json_int_t)n, "characterization",
-						     jstr(p, "characterization", ""), "party", party,
-						     "government", gov, "form", form));
+						     jstr(p, "characterization", ""), "party",
+						     party, "government", gov, "form", form));
 	}
 	json_decref(props);
 	json_object_set_new(pending, "proposals", out);
@@ -133,17 +136,16 @@ json_t *review_concluded_payload(struct ctx *c, json_t *pending)
 	json_t *handlers = json_pack(
 	    "{s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "lead_handler", rec_str(c, "lead_handler"),
 	    "lead_team", rec_str(c, "lead_team"), "handler", rec_str(c, "handler"), "team",
-	    rec_str(c, "team"), "measures", measure_people(c), "concluded_by", jstr(pending, "by", ""),
-	    "conclusion_approved_by", host->req_principal(c->req));
+	    rec_str(c, "team"), "measures", measure_people(c), "concluded_by",
+	    jstr(pending, "by", ""), "conclusion_approved_by", host->req_principal(c->req));
 
 	host->day_format(c->day, date);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:O, s:s, s:o}", "tenant",
-			 c->tenant, "case", c->id, "concluded", date, "lead", rec_str(c, "lead"),
-			 "unit", rec_str(c, "unit"),
-			 "filing_unit", rec_str(c, "filing_unit"), "review_loaded", review_loaded(),
-			 "persons", (json_int_t)rec_int(c, "persons"), "proposals",
-			 props ? props : json_array(), "materials", materials, "handlers",
-			 handlers);
+	return json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:O, s:s, s:o}", "tenant", c->tenant, "case",
+	    c->id, "concluded", date, "lead", rec_str(c, "lead"), "unit", rec_str(c, "unit"),
+	    "filing_unit", rec_str(c, "filing_unit"), "review_loaded", review_loaded(), "persons",
+	    (json_int_t)rec_int(c, "persons"), "proposals", props ? props : json_array(),
+	    "materials", materials, "handlers", handlers);
 }
 
 /* ---- the date of a review step ------------------------------------------------------------- */
@@ -175,8 +177,10 @@ static int decision_of(struct ctx *c, const json_t *d, long long *n, const char 
 	if (*n < 1 || *n > rec_int(c, "persons") ||
 	    sanction_check(*party, *gov, form, err, sizeof(err)) != 0 ||
 	    host->day_parse(jstr(d, "date", ""), day) != JD_OK) {
-		host->log(self, JD_LOG_WARN, "case %s: a review decision for person %lld is not "
-					     "valid; ignored", c->id, *n);
+		host->log(self, JD_LOG_WARN,
+			  "case %s: a review decision for person %lld is not "
+			  "valid; ignored",
+			  c->id, *n);
 		return -1;
 	}
 	return 0;

@@ -25,11 +25,12 @@ static void on_opened(int rc, const struct jd_mutate_result *res, void *arg)
 		return;
 	}
 	review_note_tenant(c->tenant);
-	rctx_reply(c, res->replayed ? 200 : 201,
-		   json_pack("{s:s, s:s, s:s, s:I}", "id",
-			     strncmp(res->record, "review:", 7) == 0 ? res->record + 7 : res->record,
-			     "appeal_of", c->id, "state", "received", "version",
-			     (json_int_t)res->version));
+	rctx_reply(
+	    c, res->replayed ? 200 : 201,
+	    json_pack("{s:s, s:s, s:s, s:I}", "id",
+		      strncmp(res->record, "review:", 7) == 0 ? res->record + 7 : res->record,
+		      "appeal_of", c->id, "state", "received", "version",
+		      (json_int_t)res->version));
 }
 
 static void copy(struct rctx *c, const char *field, const char *to)

@@ -16,12 +16,11 @@
 #define DAY_BUCKETS 61 /* days.0 .. days.60 */
 
 static const char *const metrics[] = {
-    "received", "accepted", "completed", "completed.on_time", "returned",
-    "returned.supplementary", "returned.reinvestigation", "returned.facts_unclear",
-    "returned.evidence_insufficient", "returned.procedure_flawed",
-    "returned.characterization_wrong", "returned.other", "changed", "changed.characterization",
-    "changed.sanction", "appeals", "appeals.completed", "appeal.upheld", "appeal.changed",
-    "appeal.revoked",
+    "received", "accepted", "completed", "completed.on_time", "returned", "returned.supplementary",
+    "returned.reinvestigation", "returned.facts_unclear", "returned.evidence_insufficient",
+    "returned.procedure_flawed", "returned.characterization_wrong", "returned.other", "changed",
+    "changed.characterization", "changed.sanction", "appeals", "appeals.completed", "appeal.upheld",
+    "appeal.changed", "appeal.revoked",
     /* the days histogram: its order is the buckets' (stats.c reads it so) */
     "days.0", "days.1", "days.2", "days.3", "days.4", "days.5", "days.6", "days.7", "days.8",
     "days.9", "days.10", "days.11", "days.12", "days.13", "days.14", "days.15", "days.16",
@@ -30,8 +29,7 @@ static const char *const metrics[] = {
     "days.33", "days.34", "days.35", "days.36", "days.37", "days.38", "days.39", "days.40",
     "days.41", "days.42", "days.43", "days.44", "days.45", "days.46", "days.47", "days.48",
     "days.49", "days.50", "days.51", "days.52", "days.53", "days.54", "days.55", "days.56",
-    "days.57", "days.58", "days.59", "days.60", "days.61_90", "days.91_120", "days.121_plus",
-    NULL};
+    "days.57", "days.58", "days.59", "days.60", "days.61_90", "days.91_120", "days.121_plus", NULL};
 
 const struct jd_counters review_counters = {.prefix = "rcnt", .metrics = metrics};
 
@@ -51,8 +49,8 @@ void cnt_accepted(struct jd_mut *m, const char *unit, int appeal, jd_day d, int 
 		add(m, unit, "accepted", d, sign);
 }
 
-void cnt_returned(struct jd_mut *m, const char *unit, const char *kind, const char *why,
-		  jd_day d, int sign)
+void cnt_returned(struct jd_mut *m, const char *unit, const char *kind, const char *why, jd_day d,
+		  int sign)
 {
 	char metric[64];
 
@@ -71,11 +69,14 @@ static void days_bucket(long days, char *out, size_t len)
 		snprintf(out, len, "days.%ld", days);
 	else
 		snprintf(out, len, "%s",
-			 days <= 90 ? "days.61_90" : days <= 120 ? "days.91_120" : "days.121_plus");
+			 days <= 90    ? "days.61_90"
+			 : days <= 120 ? "days.91_120"
+				       : "days.121_plus");
 }
 
 void cnt_completed(struct jd_mut *m, const char *unit, int appeal, int on_time, long days,
-		   int changed_any, int changed_char, int changed_sanction, const char *outcome, jd_day d, int sign)
+		   int changed_any, int changed_char, int changed_sanction, const char *outcome,
+		   jd_day d, int sign)
 {
 	char metric[48];
 

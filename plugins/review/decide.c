@@ -77,7 +77,8 @@ static void meeting_loaded(struct rctx *c)
 	char date[11];
 
 	if (result == NULL || (!agreed && strcmp(result, "back") != 0)) {
-		rctx_invalid(c, "field 'result': agreed (to the leadership) or back (to the panel)");
+		rctx_invalid(c,
+			     "field 'result': agreed (to the leadership) or back (to the panel)");
 		return;
 	}
 	if (rctx_step_ok(c, agreed ? "meeting" : "back") != 0 ||
@@ -111,8 +112,8 @@ static void propose_loaded(struct rctx *c)
 		return;
 	}
 	if (strcmp(verb, "extend") == 0 && rec_int(c, "extended") > 0) {
-		rctx_conflict(c, "already_extended", "review %s: the clock was extended once already",
-			      c->id);
+		rctx_conflict(c, "already_extended",
+			      "review %s: the clock was extended once already", c->id);
 		return;
 	}
 	rc = host->proposal_open(&review_machine, c->rec, c->id, verb, NULL, NULL, c->req, &pending,
@@ -128,8 +129,8 @@ static void propose_loaded(struct rctx *c)
 	if (strcmp(verb, "extend") == 0)
 		json_object_set_new(
 		    pending, "days",
-		    json_integer(in_int(c, "days",
-					atoll(host->config_get(self, "extension_days", "30")))));
+		    json_integer(
+			in_int(c, "days", atoll(host->config_get(self, "extension_days", "30")))));
 	if (in_str(c, "reason"))
 		json_object_set_new(pending, "reason", json_string(in_str(c, "reason")));
 	host->proposal_put(c->m, pending);
@@ -224,10 +225,10 @@ static void complete(struct rctx *c)
 		host->mut_event(c->m, "review.appeal_decided",
 				json_pack("{s:s, s:s, s:s, s:O, s:s, s:s, s:s, s:s, s:s}", "tenant",
 					  c->tenant, "case", rec_str(c, "case"), "review", c->id,
-					  "person", json_object_get(d, "person"), "outcome", outcome,
-					  "party", jstr(d, "party", "none"), "government",
-					  jstr(d, "government", "none"), "form", jstr(d, "form", ""),
-					  "date", date));
+					  "person", json_object_get(d, "person"), "outcome",
+					  outcome, "party", jstr(d, "party", "none"), "government",
+					  jstr(d, "government", "none"), "form",
+					  jstr(d, "form", ""), "date", date));
 		json_decref(decisions);
 	} else {
 		host->mut_event(c->m, "review.completed",
@@ -281,8 +282,8 @@ static void reject_loaded(struct rctx *c)
 {
 	struct jd_refusal r;
 
-	if (host->proposal_reject(&review_machine, c->rec, c->id, in_str(c, "reason"), c->req,
-				  c->m, &r) != JD_OK) {
+	if (host->proposal_reject(&review_machine, c->rec, c->id, in_str(c, "reason"), c->req, c->m,
+				  &r) != JD_OK) {
 		rctx_refused(c, &r);
 		return;
 	}

@@ -103,8 +103,8 @@ static int check_start(struct rctx *c, const char *who, int office)
 	k->office = office;
 	snprintf(k->who, sizeof(k->who), "%s", who);
 	c->pending++;
-	rc = host->org_conflicts(self, c->tenant, who, unit[0] ? unit : NULL, NULL, on_conflicts,
-				 k);
+	rc =
+	    host->org_conflicts(self, c->tenant, who, unit[0] ? unit : NULL, NULL, on_conflicts, k);
 	if (rc != JD_OK) {
 		c->pending--;
 		free(k);
@@ -192,7 +192,8 @@ static void panel_loaded(struct rctx *c)
 		return;
 	}
 	if (!ids_valid(lead, 0) || !ids_valid(others, 1)) {
-		rctx_invalid(c, "fields 'lead' and 'members' take user ids, members comma-separated");
+		rctx_invalid(c,
+			     "fields 'lead' and 'members' take user ids, members comma-separated");
 		return;
 	}
 	snprintf(members, sizeof(members), "%s", lead);
@@ -255,8 +256,8 @@ static void csv_without(const char *csv, const char *who, char *out, size_t len)
 		size_t l = end ? (size_t)(end - p) : strlen(p);
 
 		if (!(l == strlen(who) && strncmp(p, who, l) == 0)) {
-			int n = snprintf(out + used, len - used, "%s%.*s", used ? "," : "", (int)l,
-					 p);
+			int n =
+			    snprintf(out + used, len - used, "%s%.*s", used ? "," : "", (int)l, p);
 
 			if (n < 0 || (size_t)n >= len - used)
 				break;

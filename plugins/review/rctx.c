@@ -202,9 +202,9 @@ static void route_loaded(struct rctx *c)
 	if (c->rec == NULL ||
 	    !(host->record_visible(c->req, c->case_scope ? NULL : c->record, c->tenant,
 				   rec_str(c, "unit"), "", rec_str(c, "deny")) ||
-	      (c->case_scope && host->record_visible(c->req, c->record, c->tenant,
-						     rec_str(c, "case_unit"), "",
-						     rec_str(c, "deny"))))) {
+	      (c->case_scope &&
+	       host->record_visible(c->req, c->record, c->tenant, rec_str(c, "case_unit"), "",
+				    rec_str(c, "deny"))))) {
 		host->reply_error(c->req, 404, "not_found", "no review %s in tenant %s", c->id,
 				  c->tenant);
 		rctx_free(c);
@@ -212,8 +212,9 @@ static void route_loaded(struct rctx *c)
 	}
 	if (json_is_integer(json_object_get(c->in, "version")) &&
 	    in_int(c, "version", 0) != c->version) {
-		rctx_conflict(c, "conflict", "review %s is at version %lld, not %lld: read it again",
-			      c->id, c->version, in_int(c, "version", 0));
+		rctx_conflict(c, "conflict",
+			      "review %s is at version %lld, not %lld: read it again", c->id,
+			      c->version, in_int(c, "version", 0));
 		return;
 	}
 	next(c);

@@ -98,8 +98,8 @@ static void findings(struct rctx *c, const json_t *pl)
 	if (n < 0 || n > 50)
 		n = 0;
 	for (long long k = 1; k <= n; k++) {
-		int w = snprintf(persons + used, sizeof(persons) - used, "%s%lld", k > 1 ? "," : "",
-				 k);
+		int w =
+		    snprintf(persons + used, sizeof(persons) - used, "%s%lld", k > 1 ? "," : "", k);
 
 		if (w > 0 && (size_t)w < sizeof(persons) - used)
 			used += (size_t)w;
@@ -244,8 +244,8 @@ static int on_concluded(const struct jd_event *ev, void *arg)
 		return JD_OK;
 	}
 	if (no == NULL || no[0] == '\0' || strlen(no) > 32 || !ids_valid(no, 0)) {
-		host->log(self, JD_LOG_WARN, "case.investigation_concluded %s: no valid case; ignored",
-			  ev->id);
+		host->log(self, JD_LOG_WARN,
+			  "case.investigation_concluded %s: no valid case; ignored", ev->id);
 		host->event_done(self, ev, JD_OK);
 		return JD_OK;
 	}

@@ -13,8 +13,12 @@
 
 #include "review.h"
 
-static const char *const whys[] = {"facts_unclear", "evidence_insufficient", "procedure_flawed",
-				   "characterization_wrong", "other", NULL};
+static const char *const whys[] = {"facts_unclear",
+				   "evidence_insufficient",
+				   "procedure_flawed",
+				   "characterization_wrong",
+				   "other",
+				   NULL};
 
 static int why_valid(const char *w)
 {
@@ -32,7 +36,8 @@ static int return_input(struct rctx *c, const char **kind, const char **why, lon
 	*days = in_int(c, "days", atoll(host->config_get(self, "supplementary_days", "30")));
 	if (*kind == NULL ||
 	    (strcmp(*kind, "supplementary") != 0 && strcmp(*kind, "reinvestigation") != 0)) {
-		rctx_invalid(c, "field 'kind': supplementary (补充调查) or reinvestigation (重新调查)");
+		rctx_invalid(
+		    c, "field 'kind': supplementary (补充调查) or reinvestigation (重新调查)");
 		return -1;
 	}
 	if (!why_valid(*why)) {
@@ -80,10 +85,11 @@ static void return_loaded(struct rctx *c)
 	    rctx_date(c, "acceptance") != 0)
 		return;
 	if (strcmp(rec_str(c, "kind"), "appeal") == 0) {
-		rctx_conflict(c, "illegal_transition",
-			      "review %s is an appeal: the decided case is not returned; the appeal "
-			      "ends upheld, changed or revoked",
-			      c->id);
+		rctx_conflict(
+		    c, "illegal_transition",
+		    "review %s is an appeal: the decided case is not returned; the appeal "
+		    "ends upheld, changed or revoked",
+		    c->id);
 		return;
 	}
 	if (!over && n >= max) {

@@ -18,20 +18,38 @@
 const struct jd_host *host;
 jd_plugin_handle *self;
 
-#define F_TENANT {"tenant", JD_FIELD_STRING, 1, 16, "tenant (county code)", 0}
-#define F_VERSION {"version", JD_FIELD_INTEGER, 0, 0, "the version you read (optional check)", 0}
+#define F_TENANT                                                                                   \
+	{                                                                                          \
+		"tenant", JD_FIELD_STRING, 1, 16, "tenant (county code)", 0                        \
+	}
+#define F_VERSION                                                                                  \
+	{                                                                                          \
+		"version", JD_FIELD_INTEGER, 0, 0, "the version you read (optional check)", 0      \
+	}
 #define F_DATE(what)                                                                               \
-	{"date", JD_FIELD_STRING, 0, 10, what " (YYYY-MM-DD; default today; not in the future)", 0}
-#define F_PERSON {"person", JD_FIELD_INTEGER, 1, 0, "the person of the case, by number", 0}
-#define F_END {NULL, 0, 0, 0, NULL, 0}
+	{                                                                                          \
+		"date", JD_FIELD_STRING, 0, 10,                                                    \
+		    what " (YYYY-MM-DD; default today; not in the future)", 0                      \
+	}
+#define F_PERSON                                                                                   \
+	{                                                                                          \
+		"person", JD_FIELD_INTEGER, 1, 0, "the person of the case, by number", 0           \
+	}
+#define F_END                                                                                      \
+	{                                                                                          \
+		NULL, 0, 0, 0, NULL, 0                                                             \
+	}
 
 static const struct jd_field f_tenant[] = {F_TENANT, F_END};
 static const struct jd_field f_dated[] = {F_TENANT, F_VERSION, F_DATE("the step's date"), F_END};
 static const struct jd_field f_list[] = {
     F_TENANT, {"state", JD_FIELD_STRING, 0, 24, "only reviews in this state", 0}, F_END};
 static const struct jd_field f_missing[] = {
-    F_TENANT, F_VERSION, F_DATE("when the materials were asked for"),
-    {"missing", JD_FIELD_STRING, 1, 2000, "the materials the file lacks", 0}, F_END};
+    F_TENANT,
+    F_VERSION,
+    F_DATE("when the materials were asked for"),
+    {"missing", JD_FIELD_STRING, 1, 2000, "the materials the file lacks", 0},
+    F_END};
 static const struct jd_field f_panel[] = {
     F_TENANT,
     F_VERSION,
@@ -41,8 +59,11 @@ static const struct jd_field f_panel[] = {
     F_END,
 };
 static const struct jd_field f_recuse[] = {
-    F_TENANT, F_VERSION, {"user", JD_FIELD_STRING, 1, 64, "the reviewer recused", 0},
-    {"reason", JD_FIELD_STRING, 1, 500, "why", 0}, F_END};
+    F_TENANT,
+    F_VERSION,
+    {"user", JD_FIELD_STRING, 1, 64, "the reviewer recused", 0},
+    {"reason", JD_FIELD_STRING, 1, 500, "why", 0},
+    F_END};
 static const struct jd_field f_work[] = {
     F_TENANT,
     F_VERSION,
@@ -62,25 +83,34 @@ static const struct jd_field f_work[] = {
     F_END,
 };
 static const struct jd_field f_talk[] = {
-    F_TENANT, F_VERSION, F_PERSON, F_DATE("the date of the talk"),
-    {"notes", JD_FIELD_STRING, 1, 20000, "the talk's notes (sealed)", 1}, F_END};
+    F_TENANT,
+    F_VERSION,
+    F_PERSON,
+    F_DATE("the date of the talk"),
+    {"notes", JD_FIELD_STRING, 1, 20000, "the talk's notes (sealed)", 1},
+    F_END};
 static const struct jd_field f_waive[] = {
-    F_TENANT, F_VERSION, F_PERSON, F_DATE("the date of the waiver"),
-    {"reason", JD_FIELD_STRING, 1, 500, "why the review talk is waived (audited)", 0}, F_END};
+    F_TENANT,
+    F_VERSION,
+    F_PERSON,
+    F_DATE("the date of the waiver"),
+    {"reason", JD_FIELD_STRING, 1, 500, "why the review talk is waived (audited)", 0},
+    F_END};
 static const struct jd_field f_return[] = {
     F_TENANT,
     F_VERSION,
     F_DATE("the date returned"),
     {"kind", JD_FIELD_STRING, 1, 16, "supplementary (补充调查) or reinvestigation (重新调查)", 0},
     {"why", JD_FIELD_STRING, 0, 32,
-     "facts_unclear, evidence_insufficient, procedure_flawed, characterization_wrong or other",
-     0},
+     "facts_unclear, evidence_insufficient, procedure_flawed, characterization_wrong or other", 0},
     {"reason", JD_FIELD_STRING, 1, 1000, "what the investigators must do", 0},
     {"days", JD_FIELD_INTEGER, 0, 0, "days for the supplementary investigation", 0},
     F_END,
 };
 static const struct jd_field f_meeting[] = {
-    F_TENANT, F_VERSION, F_DATE("the date of the meeting"),
+    F_TENANT,
+    F_VERSION,
+    F_DATE("the date of the meeting"),
     {"result", JD_FIELD_STRING, 1, 8, "agreed (to the leadership) or back (to the panel)", 0},
     F_END};
 static const struct jd_field f_propose[] = {
@@ -91,13 +121,17 @@ static const struct jd_field f_propose[] = {
     {"reason", JD_FIELD_STRING, 0, 500, "why", 0},
     F_END,
 };
-static const struct jd_field f_approve[] = {F_TENANT, F_VERSION,
-					    F_DATE("the date of the approval"), F_END};
+static const struct jd_field f_approve[] = {F_TENANT, F_VERSION, F_DATE("the date of the approval"),
+					    F_END};
 static const struct jd_field f_reject[] = {
     F_TENANT, F_VERSION, {"reason", JD_FIELD_STRING, 0, 500, "why", 0}, F_END};
 static const struct jd_field f_appeal[] = {
-    F_TENANT, F_VERSION, F_PERSON, F_DATE("the date the appeal was received"),
-    {"reason", JD_FIELD_STRING, 1, 1000, "the grounds of the appeal (申诉)", 0}, F_END};
+    F_TENANT,
+    F_VERSION,
+    F_PERSON,
+    F_DATE("the date the appeal was received"),
+    {"reason", JD_FIELD_STRING, 1, 1000, "the grounds of the appeal (申诉)", 0},
+    F_END};
 static const struct jd_field f_stats[] = {
     F_TENANT,
     {"from", JD_FIELD_STRING, 1, 10, "first day (YYYY-MM-DD)", 0},
@@ -110,8 +144,7 @@ static const struct jd_field f_stats[] = {
 static const struct jd_field f_recount[] = {
     F_TENANT, {"fix", JD_FIELD_BOOLEAN, 0, 0, "correct the drift found", 0}, F_END};
 static const struct jd_field f_overdue[] = {
-    F_TENANT, {"days", JD_FIELD_INTEGER, 0, 0, "also what is due within this many days", 0},
-    F_END};
+    F_TENANT, {"days", JD_FIELD_INTEGER, 0, 0, "also what is due within this many days", 0}, F_END};
 
 static const int over = 1;
 
@@ -132,14 +165,16 @@ static const struct jd_route routes[] = {
      "review reviews panel", f_panel, 0, panel_assign, NULL},
     {"POST", R "/recuse", PERM_ASSIGN, "A reviewer recuses: off the panel, on the deny list",
      "review reviews recuse", f_recuse, 0, panel_recuse, NULL},
-    {"POST", R "/work", PERM_WORK, "Record the review work on one person",
-     "review reviews work", f_work, 0, work_record, NULL},
+    {"POST", R "/work", PERM_WORK, "Record the review work on one person", "review reviews work",
+     f_work, 0, work_record, NULL},
     {"POST", R "/talk", PERM_WORK, "Record a review talk with one person (notes sealed)",
      "review reviews talk", f_talk, 0, work_talk, NULL},
     {"POST", R "/talk-waive", PERM_APPROVE, "Waive the review talk with one person (audited)",
      "review reviews talk-waive", f_waive, 0, work_talk_waive, NULL},
-    {"POST", R "/return", PERM_MANAGE, "Return the case for supplementary investigation or "
-     "reinvestigation", "review reviews return", f_return, 0, review_return, NULL},
+    {"POST", R "/return", PERM_MANAGE,
+     "Return the case for supplementary investigation or "
+     "reinvestigation",
+     "review reviews return", f_return, 0, review_return, NULL},
     {"POST", R "/return-over", PERM_APPROVE, "Return beyond max_returns (a leader's approval)",
      "review reviews return-over", f_return, 0, review_return, (void *)&over},
     {"POST", R "/opinion", PERM_WORK, "The panel's opinion (lead reviewer)",
@@ -154,8 +189,8 @@ static const struct jd_route routes[] = {
      f_reject, 0, review_reject, NULL},
     {"POST", R "/appeal", PERM_MANAGE, "An appeal (申诉): a new review before a new panel",
      "review reviews appeal", f_appeal, 0, appeal_open, NULL},
-    {"GET", "/v1/review/overdue", PERM_READ, "Reviews late or due within N days",
-     "review overdue", f_overdue, 0, review_overdue, NULL},
+    {"GET", "/v1/review/overdue", PERM_READ, "Reviews late or due within N days", "review overdue",
+     f_overdue, 0, review_overdue, NULL},
     {"GET", "/v1/review/stats", PERM_STATS, "The review figures for a range (county or roll-up)",
      "review stats", f_stats, 0, review_stats, NULL},
     {"POST", "/v1/review/recount", PERM_ADMIN, "Recompute every review counter from the records",
@@ -168,8 +203,9 @@ static int review_init(const struct jd_host *h, jd_plugin_handle *s)
 	self = s;
 	if (host->size < sizeof(struct jd_host) || host->on_event == NULL ||
 	    host->org_conflicts == NULL || host->record_visible == NULL) {
-		host->log(self, JD_LOG_ERR, "this daemon lacks durable events, the organization or "
-					    "record scope: the review plugin needs them");
+		host->log(self, JD_LOG_ERR,
+			  "this daemon lacks durable events, the organization or "
+			  "record scope: the review plugin needs them");
 		return JD_ERR;
 	}
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)

@@ -121,11 +121,12 @@ long clock_days(const json_t *rec, jd_day completed);
 extern const struct jd_counters review_counters;
 void cnt_received(struct jd_mut *m, const char *unit, int appeal, jd_day d, int sign);
 void cnt_accepted(struct jd_mut *m, const char *unit, int appeal, jd_day d, int sign);
-void cnt_returned(struct jd_mut *m, const char *unit, const char *kind, const char *why,
-		  jd_day d, int sign);
+void cnt_returned(struct jd_mut *m, const char *unit, const char *kind, const char *why, jd_day d,
+		  int sign);
 /* completion: on time, days, what review changed; appeal: its outcome */
 void cnt_completed(struct jd_mut *m, const char *unit, int appeal, int on_time, long days,
-		   int changed_any, int changed_char, int changed_sanction, const char *outcome, jd_day d, int sign);
+		   int changed_any, int changed_char, int changed_sanction, const char *outcome,
+		   jd_day d, int sign);
 /* The record's counters (the writers' functions), for recount. */
 void cnt_record(struct jd_mut *m, const json_t *rec);
 

@@ -11,7 +11,7 @@
 #include "review.h"
 
 /* Ledger fields "<name>.<n>" (JSON) are shown as {"<name>": {"<n>": value}}. */
-static const char *const ledgers[] = {"proposal", "work", "return", "decision", "talk_waived",
+static const char *const ledgers[] = {"proposal",  "work",    "return",	 "decision", "talk_waived",
 				      "talk_date", "talk_by", "recusal", NULL};
 
 static int ledger_put(json_t *o, const char *k, json_t *v)
@@ -134,7 +134,8 @@ static void on_item(int rc, json_t *r, void *arg)
 			if (i != 4 && json_string_value(json_array_get(r, i)))
 				json_object_set(o, f[i], json_array_get(r, i));
 		const char *want = in_str(l->c, "state");
-		if (o && (want == NULL || strcmp(want, json_string_value(json_array_get(r, 0))) == 0))
+		if (o &&
+		    (want == NULL || strcmp(want, json_string_value(json_array_get(r, 0))) == 0))
 			json_array_set_new(l->items, it->pos, o);
 		else
 			json_decref(o);
@@ -161,8 +162,8 @@ static void on_ids(int rc, json_t *ids, void *arg)
 	{
 		struct item *it = calloc(1, sizeof(*it));
 		char key[96];
-		const char *argv[] = {"HMGET",	    key,	"state",    "kind",	    "case",
-				      "unit",	    "deny",	"clock_due", "received", "lead_reviewer"};
+		const char *argv[] = {"HMGET", key,    "state",	    "kind",	"case",
+				      "unit",  "deny", "clock_due", "received", "lead_reviewer"};
 
 		json_array_append_new(l->items, json_null());
 		if (it == NULL || !json_string_value(v)) {

@@ -32,8 +32,9 @@ static const struct jd_transition table[] = {
 };
 
 static const struct jd_state states[] = {
-    {"received", NULL, 0}, {"awaiting_materials", NULL, 0}, {"accepted", NULL, 0},
-    {"returned", NULL, 0}, {"opinion", NULL, 0},	    {"meeting", NULL, 0},
+    {"received", NULL, 0},  {"awaiting_materials", NULL, 0},
+    {"accepted", NULL, 0},  {"returned", NULL, 0},
+    {"opinion", NULL, 0},   {"meeting", NULL, 0},
     {"completed", NULL, 0}, {NULL, NULL, 0},
 };
 

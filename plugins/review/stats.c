@@ -85,8 +85,7 @@ static void row(json_t *rows, int compare, const char *figure, json_t *cur, json
 	json_array_append_new(rows, o);
 }
 
-static void metric(json_t *rows, const struct jd_stats_result *r, const char *figure,
-		   const char *m)
+static void metric(json_t *rows, const struct jd_stats_result *r, const char *figure, const char *m)
 {
 	row(rows, r->compare, figure, json_integer(sum(r, m, 0)), json_integer(sum(r, m, 1)));
 }

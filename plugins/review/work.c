@@ -22,8 +22,8 @@ static const char *const party_sanctions[] = {
     "expulsion", NULL};
 static const char *const gov_sanctions[] = {"none",	"warning",   "demerit",	  "major_demerit",
 					    "demotion", "dismissal", "expulsion", NULL};
-static const char *const heavy[] = {"removal_from_party_post", "probation", "expulsion",
-				    "demotion", "dismissal", NULL};
+static const char *const heavy[] = {
+    "removal_from_party_post", "probation", "expulsion", "demotion", "dismissal", NULL};
 
 static int one_of(const char *v, const char *const *list)
 {
@@ -58,7 +58,7 @@ int sanction_valid(const char *party, const char *gov, const char **form, char *
 		return -1;
 	}
 	if (*form == NULL || (*form)[0] == '\0')
-		*form = !sanctioned(party, gov)			 ? "f1"
+		*form = !sanctioned(party, gov)			     ? "f1"
 			: one_of(party, heavy) || one_of(gov, heavy) ? "f3"
 								     : "f2";
 	else if (!one_of(*form, forms)) {
@@ -164,9 +164,13 @@ static void work_loaded(struct rctx *c)
 		return;
 	bits = changes(c, n, ch, party, gov);
 	if (bits && (why == NULL || why[0] == '\0')) {
-		rctx_invalid(c, "field 'change_reason': the panel departs from the investigators' %s "
-				"for person %lld: say why",
-			     bits == 1 ? "characterization" : bits == 2 ? "sanction" : "findings", n);
+		rctx_invalid(c,
+			     "field 'change_reason': the panel departs from the investigators' %s "
+			     "for person %lld: say why",
+			     bits == 1	 ? "characterization"
+			     : bits == 2 ? "sanction"
+					 : "findings",
+			     n);
 		return;
 	}
 	host->day_format(c->day, date);
