@@ -48,18 +48,11 @@ void clock_drop(struct rctx *c)
 	host->deadline_drop(&review_machine, c->m, c->id, "clock");
 }
 
-static const char *field(const json_t *rec, const char *name)
-{
-	const char *v = json_string_value(json_object_get(rec, name));
-
-	return v ? v : "";
-}
-
 long clock_days(const json_t *rec, jd_day completed)
 {
 	jd_day accepted;
 
-	if (host->day_parse(field(rec, "accepted"), &accepted) != JD_OK)
+	if (host->day_parse(jstr(rec, "accepted", ""), &accepted) != JD_OK)
 		return -1;
-	return (long)(completed - accepted) - atol(field(rec, "paused_days"));
+	return (long)(completed - accepted) - atol(jstr(rec, "paused_days", ""));
 }

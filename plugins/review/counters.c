@@ -99,39 +99,33 @@ void cnt_completed(struct jd_mut *m, const char *unit, int appeal, int on_time, 
 		add(m, unit, "changed", d, sign);
 }
 
-static const char *field(const json_t *rec, const char *name)
-{
-	const char *v = json_string_value(json_object_get(rec, name));
-
-	return v ? v : "";
-}
-
 void cnt_record(struct jd_mut *m, const json_t *rec)
 {
-	const char *unit = field(rec, "count_unit");
-	int appeal = strcmp(field(rec, "kind"), "appeal") == 0;
-	long long n = atoll(field(rec, "returns"));
+	const char *unit = jstr(rec, "count_unit", "");
+	int appeal = strcmp(jstr(rec, "kind", ""), "appeal") == 0;
+	long long n = atoll(jstr(rec, "returns", ""));
 	jd_day d;
 
-	if (host->day_parse(field(rec, "received"), &d) == JD_OK)
+	if (host->day_parse(jstr(rec, "received", ""), &d) == JD_OK)
 		cnt_received(m, unit, appeal, d, 1);
-	if (host->day_parse(field(rec, "accepted"), &d) == JD_OK)
+	if (host->day_parse(jstr(rec, "accepted", ""), &d) == JD_OK)
 		cnt_accepted(m, unit, appeal, d, 1);
 	for (long long i = 1; i <= n; i++) {
 		char f[32];
 		json_t *r;
 
 		snprintf(f, sizeof(f), "return.%lld", i);
-		r = json_loads(field(rec, f), 0, NULL);
+		r = json_loads(jstr(rec, f, ""), 0, NULL);
 		if (r != NULL &&
 		    host->day_parse(json_string_value(json_object_get(r, "date")), &d) == JD_OK)
 			cnt_returned(m, unit, json_string_value(json_object_get(r, "kind")),
 				     json_string_value(json_object_get(r, "why")), d, 1);
 		json_decref(r);
 	}
-	if (host->day_parse(field(rec, "completed"), &d) == JD_OK)
-		cnt_completed(m, unit, appeal, strcmp(field(rec, "on_time"), "1") == 0,
-			      atol(field(rec, "days")), atoi(field(rec, "changed")),
-			      atoi(field(rec, "changed_char")),
-			      atoi(field(rec, "changed_sanction")), field(rec, "outcome"), d, 1);
+	if (host->day_parse(jstr(rec, "completed", ""), &d) == JD_OK)
+		cnt_completed(m, unit, appeal, strcmp(jstr(rec, "on_time", ""), "1") == 0,
+			      atol(jstr(rec, "days", "")), atoi(jstr(rec, "changed", "")),
+			      atoi(jstr(rec, "changed_char", "")),
+			      atoi(jstr(rec, "changed_sanction", "")), jstr(rec, "outcome", ""), d,
+			      1);
 }

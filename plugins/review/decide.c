@@ -17,13 +17,6 @@
 
 #include "review.h"
 
-static const char *jstr(const json_t *o, const char *k, const char *def)
-{
-	const char *v = json_string_value(json_object_get(o, k));
-
-	return v ? v : def;
-}
-
 /* Each person's review work, or 409 naming the first without; 0 or -1 (replied). */
 static int work_complete(struct rctx *c)
 {

@@ -130,6 +130,13 @@ long long rec_int(const struct rctx *c, const char *field)
 	return atoll(rec_str(c, field));
 }
 
+const char *jstr(const json_t *o, const char *k, const char *def)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+
+	return v ? v : def;
+}
+
 json_t *rec_json(const struct rctx *c, const char *field)
 {
 	const char *v = rec_str(c, field);
@@ -149,6 +156,14 @@ long long in_int(const struct rctx *c, const char *name, long long def)
 	return json_is_integer(v) ? json_integer_value(v) : def;
 }
 
+/* A failed step: the event handled, if any, is delivered again; a request gets the error. */
+static void rctx_abort(struct rctx *c, int rc)
+{
+	if (c->cause != NULL)
+		host->event_done(self, c->cause, rc);
+	rctx_fail(c, rc);
+}
+
 /* ---- reading ------------------------------------------------------------------------------- */
 
 static void on_read(int rc, json_t *result, void *arg)
@@ -156,9 +171,7 @@ static void on_read(int rc, json_t *result, void *arg)
 	struct rctx *c = arg;
 
 	if (rc != JD_OK) {
-		if (c->cause != NULL)
-			host->event_done(self, c->cause, rc);
-		rctx_fail(c, rc);
+		rctx_abort(c, rc);
 		return;
 	}
 	json_decref(c->rec);
@@ -257,9 +270,7 @@ static void on_org(int rc, json_t *org, void *arg)
 	struct rctx *c = arg;
 
 	if (rc != JD_OK) {
-		if (c->cause != NULL)
-			host->event_done(self, c->cause, rc);
-		rctx_fail(c, rc);
+		rctx_abort(c, rc);
 		return;
 	}
 	c->org = json_incref(org);
@@ -271,11 +282,8 @@ void rctx_org(struct rctx *c, rctx_step next)
 	int rc;
 
 	c->next = next;
-	if ((rc = host->org_read(self, c->tenant, on_org, c)) != JD_OK) {
-		if (c->cause != NULL)
-			host->event_done(self, c->cause, rc);
-		rctx_fail(c, rc);
-	}
+	if ((rc = host->org_read(self, c->tenant, on_org, c)) != JD_OK)
+		rctx_abort(c, rc);
 }
 
 static void on_keys(int rc, void *arg)

@@ -23,13 +23,6 @@
 
 #include "review.h"
 
-static const char *pstr(const json_t *o, const char *k)
-{
-	const char *v = json_string_value(json_object_get(o, k));
-
-	return v ? v : "";
-}
-
 /* The first active review office of the county ("" when it has none). */
 static const char *review_office(json_t *org)
 {
@@ -38,8 +31,8 @@ static const char *review_office(json_t *org)
 
 	json_object_foreach(json_object_get(org, "units"), code, u)
 	{
-		if (strcmp(pstr(u, "kind"), "review_office") == 0 &&
-		    strcmp(pstr(u, "status"), "retired") != 0)
+		if (strcmp(jstr(u, "kind", ""), "review_office") == 0 &&
+		    strcmp(jstr(u, "status", ""), "retired") != 0)
 			return code;
 	}
 	return "";
@@ -64,14 +57,14 @@ static json_t *excluded(const json_t *pl)
 	json_t *h = json_object_get(pl, "handlers"), *ex = json_object(), *v;
 	size_t i;
 
-	exclude(ex, pstr(h, "lead_handler"), "handled the lead");
-	exclude(ex, pstr(h, "lead_team"), "sat on the verification team");
-	exclude(ex, pstr(h, "handler"), "handled the case");
-	exclude(ex, pstr(h, "team"), "sat on the investigation team");
+	exclude(ex, jstr(h, "lead_handler", ""), "handled the lead");
+	exclude(ex, jstr(h, "lead_team", ""), "sat on the verification team");
+	exclude(ex, jstr(h, "handler", ""), "handled the case");
+	exclude(ex, jstr(h, "team", ""), "sat on the investigation team");
 	json_array_foreach(json_object_get(h, "measures"), i, v)
 	    exclude(ex, json_string_value(v), "proposed or approved a measure in this case");
-	exclude(ex, pstr(h, "concluded_by"), "proposed the conclusion of the investigation");
-	exclude(ex, pstr(h, "conclusion_approved_by"),
+	exclude(ex, jstr(h, "concluded_by", ""), "proposed the conclusion of the investigation");
+	exclude(ex, jstr(h, "conclusion_approved_by", ""),
 		"approved the conclusion of the investigation");
 	return ex;
 }
@@ -114,7 +107,7 @@ static void findings(struct rctx *c, const json_t *pl)
 		snprintf(field, sizeof(field), "proposal.%lld", k);
 		set_json(c, field, p);
 	}
-	host->mut_set(c->m, "materials", pstr(pl, "materials"));
+	host->mut_set(c->m, "materials", jstr(pl, "materials", ""));
 }
 
 static void on_applied(int rc, const struct jd_mutate_result *res, void *arg)
@@ -148,7 +141,7 @@ static void received_day(struct rctx *c)
 {
 	jd_day d;
 
-	if (host->day_parse(pstr(c->cause->payload, "concluded"), &d) == JD_OK &&
+	if (host->day_parse(jstr(c->cause->payload, "concluded", ""), &d) == JD_OK &&
 	    d <= host->day_today())
 		c->day = d;
 }
@@ -156,15 +149,16 @@ static void received_day(struct rctx *c)
 static void create(struct rctx *c)
 {
 	const json_t *pl = c->cause->payload;
-	const char *unit = pstr(pl, "filing_unit")[0] ? pstr(pl, "filing_unit") : pstr(pl, "unit");
+	const char *unit =
+	    jstr(pl, "filing_unit", "")[0] ? jstr(pl, "filing_unit", "") : jstr(pl, "unit", "");
 	char date[11], score[24];
 
 	received_day(c);
 	host->day_format(c->day, date);
 	host->mut_set(c->m, "kind", "review");
 	host->mut_set(c->m, "case", c->id);
-	host->mut_set(c->m, "lead", pstr(pl, "lead"));
-	host->mut_set(c->m, "case_unit", pstr(pl, "unit"));
+	host->mut_set(c->m, "lead", jstr(pl, "lead", ""));
+	host->mut_set(c->m, "case_unit", jstr(pl, "unit", ""));
 	host->mut_set(c->m, "count_unit", unit);
 	host->mut_set(c->m, "unit", review_office(c->org));
 	host->mut_set(c->m, "received", date);

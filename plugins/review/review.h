@@ -104,6 +104,8 @@ int csv_names(const char *csv, const char *code);
 int ids_valid(const char *s, int list);
 /* The caller is on the panel (lead only: the lead reviewer); 0 or -1 (replied 403). */
 int rctx_on_panel(struct rctx *c, int lead_only);
+/* o's string member k, or def. */
+const char *jstr(const json_t *o, const char *k, const char *def);
 /* A JSON value of the record's field (a new reference) or NULL. */
 json_t *rec_json(const struct rctx *c, const char *field);
 

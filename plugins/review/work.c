@@ -122,13 +122,10 @@ static int changes(struct rctx *c, long long n, const char *ch, const char *part
 	snprintf(field, sizeof(field), "proposal.%lld", n);
 	if ((p = rec_json(c, field)) == NULL)
 		return 0;
-	if (strcmp(json_string_value(json_object_get(p, "characterization"))
-		       ? json_string_value(json_object_get(p, "characterization"))
-		       : "",
-		   ch) != 0)
+	if (strcmp(jstr(p, "characterization", ""), ch) != 0)
 		bits |= 1;
-	if (strcmp(json_string_value(json_object_get(p, "party")) ?: "none", party) != 0 ||
-	    strcmp(json_string_value(json_object_get(p, "government")) ?: "none", gov) != 0)
+	if (strcmp(jstr(p, "party", "none"), party) != 0 ||
+	    strcmp(jstr(p, "government", "none"), gov) != 0)
 		bits |= 2;
 	json_decref(p);
 	return bits;
