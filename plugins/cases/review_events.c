@@ -140,12 +140,13 @@ json_t *review_concluded_payload(struct ctx *c, json_t *pending)
 	    jstr(pending, "by", ""), "conclusion_approved_by", host->req_principal(c->req));
 
 	host->day_format(c->day, date);
-	return json_pack(
-	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:O, s:s, s:o}", "tenant", c->tenant, "case",
-	    c->id, "concluded", date, "lead", rec_str(c, "lead"), "unit", rec_str(c, "unit"),
-	    "filing_unit", rec_str(c, "filing_unit"), "review_loaded", review_loaded(), "persons",
-	    (json_int_t)rec_int(c, "persons"), "proposals", props ? props : json_array(),
-	    "materials", materials, "handlers", handlers);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:o, s:s, s:o}", "tenant",
+			 c->tenant, "case", c->id, "concluded", date, "lead", rec_str(c, "lead"),
+			 "unit", rec_str(c, "unit"), "filing_unit", rec_str(c, "filing_unit"),
+			 "review_loaded", review_loaded(), "persons",
+			 (json_int_t)rec_int(c, "persons"), "proposals",
+			 props ? json_incref(props) : json_array(), "materials", materials,
+			 "handlers", handlers);
 }
 
 /* ---- the date of a review step ------------------------------------------------------------- */
