@@ -10,6 +10,9 @@ source "$(dirname "$0")/review_lib.sh"
 
 jd_instance "$JD_TMP/i" --load cases,review
 jd_set plugin.review max_returns 1
+jd_set plugin.review check_interval_s 1
+jd_set plugin.review near_days 40
+jd_set server log_level debug # the notices published are logged at debug
 jd_start
 cases_org
 review_org
@@ -81,6 +84,17 @@ equals "a viewer reads the figures" "$(bearer "$V1" GET "/v1/review/stats?tenant
 equals "staff do not" "$(bearer "$S1" GET "/v1/review/stats?tenant=$T&from=2026-01-01&to=$(date +%F)")" 403
 equals "bad range: 400" "$(bearer "$V1" GET "/v1/review/stats?tenant=$T&from=2026-02-30&to=2026-03-01")" 400
 
+# --- the host's sweep: review.overdue for the open clock, review.due_soon for a fresh one
+check "review.overdue is published" jd_wait_for 100 grep -q 'published.*event=review.overdue' "$JD_DIR/jiandud.log"
+fresh=$(filed_case)
+investigate "$fresh"
+conclude "$fresh"
+check "received ($fresh)" jd_wait_for 100 review_is "$fresh" received
+quiet rv "$fresh" accept "$RH"
+check "review.due_soon is published (near_days 40)" jd_wait_for 100 grep -q 'published.*event=review.due_soon' "$JD_DIR/jiandud.log"
+n_overdue=$(grep -c 'published.*event=review.overdue' "$JD_DIR/jiandud.log")
+check "once per deadline and due date, not at every sweep" test "$n_overdue" -le 2
+
 # --- a randomized run, then recount
 RANDOM=${REVIEW_SEED:-13}
 echo "# seed ${REVIEW_SEED:-13}"
@@ -117,7 +131,7 @@ for i in 1 2 3 4 5 6; do
 done
 rc=$(jd_ctl review recount --tenant $T --json)
 equals "recount after the randomized run: no drift" "$(jd_json .drift <<<"$rc")" 0
-check "recount walked every review" test "$(jd_json .reviews <<<"$rc")" -ge 14
+check "recount walked every review" test "$(jd_json .reviews <<<"$rc")" -ge 15
 appeals_settled() { [ "$(jd_ctl cases recount --tenant $T --json | jd_json .drift)" = 0 ]; }
 check "the cases figures agree with their records (appeals applied)" jd_wait_for 100 appeals_settled
 # drift made by hand is found and fixed
