@@ -116,6 +116,12 @@ for f in received:1 accepted:1 completed:1 completed_on_time:1 returned:1 return
 done
 check "review stats --csv" bash -c "'$JIANDUCTL' -c '$JD_DIR/jianductl.conf' review stats --tenant $T --from $TODAY --to $TODAY --csv | grep -q '^received,1'"
 
+list=$(jd_ctl review reviews list --tenant $T --json)
+contains "the listing (CLI)" "$list" "\"id\": \"$no\""
+contains "with its state" "$(jd_ctl review reviews list --tenant $T --state completed --json)" "\"state\": \"completed\""
+equals "filtered by state" "$(jd_ctl review reviews list --tenant $T --state received --json | grep -c "\"$no\"" || true)" 0
+equals "staff of the case's unit do not see the review" "$(bearer "$S1" GET "/v1/review/reviews/$no?tenant=$T")" 403
+
 # --- an appeal: a new panel, the sanction revoked
 equals "an appeal (申诉)" "$(bearer "$RH" POST "/v1/review/reviews/$no/appeal" "{\"tenant\":\"$T\",\"person\":1,\"reason\":\"处分过重\"}")" 201
 ap=$(jd_json .id <"$JD_TMP/b")
