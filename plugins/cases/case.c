@@ -132,6 +132,9 @@ static int case_fields(struct ctx *c, struct ctx *k, long seq)
 	host->mut_set(k->m, "deny", rec_str(c, "deny"));
 	host->mut_set(k->m, "handler", rec_str(c, "handler"));
 	host->mut_set(k->m, "team", rec_str(c, "team"));
+	/* who handled the lead, for a review's separation of duties (review_events.c) */
+	host->mut_set(k->m, "lead_handler", rec_str(c, "handler"));
+	host->mut_set(k->m, "lead_team", rec_str(c, "team"));
 	host->mut_set(k->m, "filed", date);
 	host->mut_set(k->m, "year", year);
 	host->mut_setf(k->m, "seq", "%ld", seq);

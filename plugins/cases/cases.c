@@ -169,7 +169,16 @@ static const struct jd_field f_measure[] = {
 };
 
 static const struct jd_field f_conclude[] = {
-    F_TENANT, F_VERSION, {"report", JD_FIELD_STRING, 0, 20000, "the report (sealed)", 1}, F_END};
+    F_TENANT,
+    F_VERSION,
+    {"report", JD_FIELD_STRING, 0, 20000, "the report (sealed)", 1},
+    {"proposals", JD_FIELD_STRING, 0, 8000,
+     "findings per person for review: JSON [{person, characterization, party, government, "
+     "form}]",
+     0},
+    {"materials", JD_FIELD_STRING, 0, 2000, "the file's materials, comma-separated", 0},
+    F_END,
+};
 
 static const struct jd_field f_decide[] = {
     F_TENANT,

@@ -14,6 +14,7 @@
  *   case.c          filing a case (numbers), show, list
  *   investigation.c plan, measures, conclusion (cases)
  *   decision.c      decisions per person, the review plugin's events
+ *   review_events.c the review contract's payloads: findings out, decisions and appeals in
  *   recusal.c       handlers, conflict checks, overrides, declared recusal
  *   deadlines.c     due dates per stage, overdue listing, the timer
  *   counters.c      the figures kept in the same mutation as each change
@@ -226,6 +227,21 @@ int investigation_check(struct ctx *c, const char *action, json_t *pending);
 void case_decide(jd_req *req, void *arg);
 int decision_subscribe(void);
 int review_loaded(void);
+/* decision.c: a sanction's fields checked (*form inferred when empty); 0 or -1 with why in err */
+int sanction_check(const char *party, const char *gov, const char **form, char *err, size_t len);
+/* decision.c: person's decision put in c->m and counted (persons sanctioned) on day; 0 or -1 */
+int decision_put(struct ctx *c, long long person, const char *party, const char *gov,
+		 const char *form, jd_day day, const char *by);
+/* review_events.c: the contract with a review plugin beyond the states (docs/review.md) */
+int review_conclusion_check(struct ctx *c, json_t *pending);
+void review_conclusion_keep(struct ctx *c, json_t *pending);
+json_t *review_concluded_payload(struct ctx *c, json_t *pending);
+/* The step's date a review event carries ("date"), not before the case's state, else today. */
+jd_day review_event_day(struct ctx *c, const json_t *payload);
+/* 1 when every person is decided after the event's decisions, 0 otherwise, -1 out of memory */
+int review_decisions_apply(struct ctx *c, const json_t *payload);
+/* 0 when the appeal's outcome was put in c->m; -1 when there is nothing to change */
+int review_appeal_apply(struct ctx *c, const json_t *payload);
 /* recusal.c */
 void rec_assign(jd_req *req, void *arg);
 void rec_assign_override(jd_req *req, void *arg);

@@ -66,39 +66,75 @@ static const char *form_inferred(const char *party, const char *gov)
 	return one_of(party, heavy) || one_of(gov, heavy) ? "f3" : "f2";
 }
 
+int sanction_check(const char *party, const char *gov, const char **form, char *err, size_t len)
+{
+	static const char *const forms[] = {"f1", "f2", "f3", "f4", NULL};
+
+	if (!one_of(party, party_sanctions)) {
+		snprintf(err, len,
+			 "field 'party': '%.40s' is not a party sanction (none, warning, "
+			 "serious_warning, removal_from_party_post, probation, expulsion)",
+			 party ? party : "");
+		return -1;
+	}
+	if (!one_of(gov, gov_sanctions)) {
+		snprintf(err, len,
+			 "field 'government': '%.40s' is not a government sanction (none, "
+			 "warning, demerit, major_demerit, demotion, dismissal, expulsion)",
+			 gov ? gov : "");
+		return -1;
+	}
+	if (*form == NULL || (*form)[0] == '\0') {
+		*form = form_inferred(party, gov);
+	} else if (!one_of(*form, forms)) {
+		snprintf(err, len,
+			 "field 'form': '%.8s' is not one of the four forms (f1, f2, f3, f4)",
+			 *form);
+		return -1;
+	} else if (strcmp(*form, "f1") == 0 && form_inferred(party, gov)[0] != '\0') {
+		snprintf(err, len,
+			 "field 'form': f1 is for no sanction (criticism, a talk); this "
+			 "decision gives a sanction");
+		return -1;
+	}
+	return 0;
+}
+
 /* The decision's fields, checked: 0 or -1 (replied). */
 static int decision_input(struct ctx *c, const char **party, const char **gov, const char **form)
 {
-	static const char *const forms[] = {"f1", "f2", "f3", "f4", NULL};
+	char err[300];
 
 	*party = in_str(c, "party") ? in_str(c, "party") : "none";
 	*gov = in_str(c, "government") ? in_str(c, "government") : "none";
 	*form = in_str(c, "form");
-	if (!one_of(*party, party_sanctions)) {
-		ctx_invalid(c,
-			    "field 'party': '%.40s' is not a party sanction (none, warning, "
-			    "serious_warning, removal_from_party_post, probation, expulsion)",
-			    *party);
+	if (sanction_check(*party, *gov, form, err, sizeof(err)) != 0) {
+		ctx_invalid(c, "%s", err);
 		return -1;
 	}
-	if (!one_of(*gov, gov_sanctions)) {
-		ctx_invalid(c,
-			    "field 'government': '%.40s' is not a government sanction (none, "
-			    "warning, demerit, major_demerit, demotion, dismissal, expulsion)",
-			    *gov);
+	return 0;
+}
+
+int decision_put(struct ctx *c, long long person, const char *party, const char *gov,
+		 const char *form, jd_day day, const char *by)
+{
+	char field[32], date[11];
+	json_t *d;
+	char *text;
+
+	host->day_format(day, date);
+	d = json_pack("{s:s, s:s, s:s, s:s, s:s}", "party", party, "government", gov, "form", form,
+		      "date", date, "by", by);
+	text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+	json_decref(d);
+	if (text == NULL) {
+		host->mut_fail(c->m);
 		return -1;
 	}
-	if (*form == NULL || (*form)[0] == '\0') {
-		*form = form_inferred(*party, *gov);
-	} else if (!one_of(*form, forms)) {
-		ctx_invalid(c, "field 'form': '%.8s' is not one of the four forms (f1, f2, f3, f4)",
-			    *form);
-		return -1;
-	} else if (strcmp(*form, "f1") == 0 && form_inferred(*party, *gov)[0] != '\0') {
-		ctx_invalid(c, "field 'form': f1 is for no sanction (criticism, a talk); this "
-			       "decision gives a sanction");
-		return -1;
-	}
+	snprintf(field, sizeof(field), "decision.%lld", person);
+	host->mut_set(c->m, field, text);
+	free(text);
+	cnt_decision(c->m, rec_str(c, "filing_unit"), party, gov, form, day, 1);
 	return 0;
 }
 
@@ -128,10 +164,8 @@ static void decide_loaded(struct ctx *c)
 {
 	long long person = in_int(c, "person", 0), persons = rec_int(c, "persons");
 	const char *party, *gov, *form;
-	char field[32], err[200], date[11];
+	char field[32], err[200];
 	jd_day since;
-	json_t *d;
-	char *text;
 
 	if (ctx_version(c) != 0 || !decide_allowed(c) || decision_input(c, &party, &gov, &form))
 		return;
@@ -153,19 +187,11 @@ static void decide_loaded(struct ctx *c)
 		return;
 	}
 	c->late = c->day < host->day_today();
-	host->day_format(c->day, date);
-	d = json_pack("{s:s, s:s, s:s, s:s, s:s}", "party", party, "government", gov, "form", form,
-		      "date", date, "by", host->req_principal(c->req));
-	text = d ? json_dumps(d, JSON_COMPACT) : NULL;
-	json_decref(d);
-	if (text == NULL) {
+	if (decision_put(c, person, party, gov, form, c->day, host->req_principal(c->req)) != 0) {
 		ctx_fail(c, JD_E_NOMEM);
 		return;
 	}
-	host->mut_set(c->m, field, text);
-	free(text);
 	host->mut_setf(c->m, "decided", "%lld", rec_int(c, "decided") + 1);
-	cnt_decision(c->m, rec_str(c, "filing_unit"), party, gov, form, c->day, 1);
 	if (rec_int(c, "decided") + 1 >= persons)
 		move_state(c, rec_str(c, "state"), "decided", c->day);
 	else
@@ -190,6 +216,7 @@ static const struct review_event review_events[] = {
     {"review.accepted", "review.accept"},
     {"review.returned", "review.return"},
     {"review.completed", "review.done"},
+    {"review.appeal_decided", NULL}, /* no state change: review_events.c */
 };
 
 /* The core acknowledges the event once this mutation is applied; otherwise delivers it again. */
@@ -215,6 +242,7 @@ static void on_event_record(int rc, json_t *result, void *arg)
 	struct ctx *c = arg;
 	const struct review_event *e = c->route;
 	const struct jd_transition *t;
+	const char *to;
 	char a[64];
 
 	if (rc != JD_OK) {
@@ -232,6 +260,16 @@ static void on_event_record(int rc, json_t *result, void *arg)
 		json_object_set(c->rec, json_string_value(json_array_get(result, i)),
 				json_array_get(result, i + 1));
 	c->version = rec_int(c, "_v");
+	if (e->action == NULL) {
+		if (review_appeal_apply(c, c->cause->payload) != 0) {
+			host->log(self, JD_LOG_WARN, "%s: case %s is %s; ignored", e->event, c->id,
+				  rec_str(c, "state"));
+			event_finish(c, JD_OK);
+			return;
+		}
+		snprintf(a, sizeof(a), "cases.case.review.appeal");
+		goto submit;
+	}
 	t = host->machine_find(&case_machine, rec_str(c, "state"), e->action);
 	if (t == NULL) {
 		host->log(self, JD_LOG_WARN, "%s: case %s is %s; ignored", e->event, c->id,
@@ -239,8 +277,14 @@ static void on_event_record(int rc, json_t *result, void *arg)
 		event_finish(c, JD_OK);
 		return;
 	}
-	move_state(c, rec_str(c, "state"), t->to, host->day_today());
+	to = t->to;
+	/* a review that sends the decisions decides the case, counted here exactly once */
+	if (strcmp(e->event, "review.completed") == 0 &&
+	    review_decisions_apply(c, c->cause->payload) > 0)
+		to = "decided";
+	move_state(c, rec_str(c, "state"), to, review_event_day(c, c->cause->payload));
 	snprintf(a, sizeof(a), "cases.case.%s", e->action);
+submit:
 	/* the event is the cause: the core finishes it whatever this returns */
 	if (host->mut_submit(self, c->m,
 			     &(const struct jd_mutation){.tenant = c->tenant,

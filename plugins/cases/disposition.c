@@ -186,12 +186,9 @@ void approve_effects(struct ctx *c, const struct jd_transition *t, json_t *pendi
  * own mutation, so the case is concluded and the event written together or
  * not at all.
  */
-static void publish_concluded(struct ctx *c)
+static void publish_concluded(struct ctx *c, json_t *pending)
 {
-	host->mut_event(c->m, "case.investigation_concluded",
-			json_pack("{s:s, s:s, s:s, s:s, s:b}", "tenant", c->tenant, "case", c->id,
-				  "lead", rec_str(c, "lead"), "unit", rec_str(c, "unit"),
-				  "review_loaded", review_loaded()));
+	host->mut_event(c->m, "case.investigation_concluded", review_concluded_payload(c, pending));
 }
 
 static void approve_loaded(struct ctx *c)
@@ -220,9 +217,9 @@ static void approve_loaded(struct ctx *c)
 	else
 		snprintf(c->to, sizeof(c->to), "%s", rec_str(c, "state"));
 	approve_effects(c, t, pending);
-	json_decref(pending);
 	if (c->kind == KIND_CASE && strcmp(c->to, "concluded") == 0)
-		publish_concluded(c);
+		publish_concluded(c, pending);
+	json_decref(pending);
 	snprintf(a, sizeof(a), "cases.%s.approve.%s", kind_type(c->kind), t->action);
 	ctx_submit(c, a);
 }

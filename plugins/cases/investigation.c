@@ -18,6 +18,8 @@ int investigation_check(struct ctx *c, const char *verb, json_t *pending)
 	jd_day filed, d;
 	char err[200];
 
+	if (strcmp(verb, "conclude") == 0)
+		return review_conclusion_check(c, pending);
 	if (strcmp(verb, "measure") != 0)
 		return 0;
 	if (kind == NULL || kind[0] == '\0') {
@@ -47,6 +49,7 @@ void investigation_effects(struct ctx *c, const struct jd_transition *t, json_t 
 		host->mut_set(c->m, "plan_approved", date);
 	} else if (strcmp(t->action, "conclude") == 0) {
 		host->mut_set(c->m, "concluded", date);
+		review_conclusion_keep(c, pending);
 	} else if (strcmp(t->action, "measure") == 0) {
 		long long n = rec_int(c, "measures") + 1;
 		char field[32];
