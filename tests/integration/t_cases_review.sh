@@ -34,8 +34,11 @@ quiet bearer "$L1" POST "/v1/cases/cases/$no/approve" "{\"tenant\":\"$T\"}"
 conclude
 check "review.accepted: in review" jd_wait_for 30 bash -c "[ \"\$('$JIANDUCTL' -c '$JD_DIR/jianductl.conf' cases case show --tenant $T --id $no --json | grep -c '\"state\": \"in_review\"')\" = 1 ]"
 equals "no decision during review" "$(bearer "$L1" POST "/v1/cases/cases/$no/decide" "{\"tenant\":\"$T\",\"person\":1,\"party\":\"warning\"}")" 409
+check "the review answers when told" quiet jd_ctl review_stub answer --tenant $T --case "$no"
 check "review.returned: back to investigation" jd_wait_for 50 bash -c "[ \"\$('$JIANDUCTL' -c '$JD_DIR/jianductl.conf' cases case show --tenant $T --id $no --json | grep -c '\"state\": \"investigating\"')\" = 1 ]"
 conclude
+check "accepted again" jd_wait_for 30 bash -c "[ \"\$('$JIANDUCTL' -c '$JD_DIR/jianductl.conf' cases case show --tenant $T --id $no --json | grep -c '\"state\": \"in_review\"')\" = 1 ]"
+quiet jd_ctl review_stub answer --tenant $T --case "$no"
 check "review.completed: reviewed" jd_wait_for 50 bash -c "[ \"\$('$JIANDUCTL' -c '$JD_DIR/jianductl.conf' cases case show --tenant $T --id $no --json | grep -c '\"state\": \"reviewed\"')\" = 1 ]"
 equals "the leader decides after review" "$(bearer "$L1" POST "/v1/cases/cases/$no/decide" "{\"tenant\":\"$T\",\"person\":1,\"party\":\"warning\"}")" 200
 equals "decided" "$(state)" decided
