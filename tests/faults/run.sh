@@ -24,6 +24,7 @@ FAULT_WORKERS=${FAULT_WORKERS:-4}
 LOAD=$JD_SOURCE_DIR/tests/faults/load.py
 TENANT=t1
 ROWS=()
+NOTES=()
 
 # --- the instance: its data_dir (the managed Redis's append-only files, the
 # audit files) on a small filesystem of its own, so the disk can be filled
@@ -205,9 +206,10 @@ fault_disk_full() {
 		ROWS+=("disk-full|skipped: $DATA_FS_WHY||||||||")
 		return
 	fi
-	local before
+	local before pid
 	load_start disk-full
 	before=$(status refused)
+	pid=$(redis_pid)
 	struck
 	dd if=/dev/zero of="$JD_DIR/data/filler" bs=64k 2>/dev/null || true
 	# hold the fault until the load has felt it (or its bound ends it)
@@ -216,6 +218,8 @@ fault_disk_full() {
 	ended
 	ready_again
 	load_finish
+	# what Redis did about it, for the note under the table
+	NOTES+=("disk-full: Redis $([ "$(redis_pid)" = "$pid" ] && echo "kept running" || echo "exited and was restarted by jiandud"); its log: $(grep -Eo "(Can't recover from AOF write error|Error writing to the AOF file|No space left on device|Exiting)[^.]*" "$JD_DIR/data/redis.log" | sort | uniq -c | sed "s/^ *//" | paste -sd ';' -)")
 }
 
 # Redis slow: DEBUG SLEEP past the daemon's command timeout (2 s by default)
@@ -297,6 +301,7 @@ table() {
 		IFS='|' read -r f a fo c3 c5 n o d t v <<<"$r"
 		printf '| %-15s | %6s | %6s | %5s | %3s | %9s | %5s | %7s | %13s | %s |\n' "$f" "$a" "$fo" "$c3" "$c5" "$n" "$o" "$d" "$t" "$v"
 	done
+	for r in "${NOTES[@]}"; do echo "$r"; done
 }
 table | tee "${FAULT_TABLE:-/dev/null}"
 jd_finish
