@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 DEV        ?= var/dev
 
-.PHONY: all deps build build-asan test run fuzz clean
+.PHONY: all deps build build-asan test faults run fuzz clean
 
 all: build
 
@@ -24,6 +24,11 @@ build-asan: deps
 test: build build-asan
 	cd $(BUILD) && ctest --output-on-failure -j 2
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j 2
+
+# The fault suite at full length against the RelWithDebInfo build: the figures of
+# docs/reliability.md (make test runs it shortened, as integration/t_faults).
+faults: build
+	JD_BUILD_DIR=$(abspath $(BUILD)) tests/faults/run.sh
 
 run: build
 	@scripts/dev-instance.sh $(BUILD) $(DEV)
