@@ -7,7 +7,8 @@
  * deadline or from the item's last step, whichever is later, while it is
  * the rectifying unit's turn (issued, plan filed, in progress): N days:
  * the group leader is told (level 1), 2N days: the commission leader
- * overseeing the group (the parent group's leader; level 2).  Each level
+ * overseeing the group (level 2: the parent group's leader for a sub-group,
+ * otherwise "commission", the commission's leadership as a whole).  Each level
  * is recorded in the item ("esc_level", "esc.<n>") in one mutation checked
  * against the version read, so each notice is sent once, and the
  * in-memory notice supervision.escalated {tenant, item, level, to,
@@ -82,8 +83,9 @@ static void recipient(struct run *r, const char *groups, int level)
 
 	snprintf(g, sizeof(g), "%.*s", comma ? (int)(comma - groups) : (int)strlen(groups), groups);
 	grp = org_group(r->org, g);
-	if (level == 2 && *jstr(grp, "parent"))
-		grp = org_group(r->org, jstr(grp, "parent"));
+	if (level ==
+	    2) /* the leader over the group's leader: its parent group's, or the commission */
+		grp = *jstr(grp, "parent") ? org_group(r->org, jstr(grp, "parent")) : NULL;
 	snprintf(r->to, sizeof(r->to), "%s", grp ? jstr(grp, "leader") : "");
 	if (r->to[0] == '\0')
 		snprintf(r->to, sizeof(r->to), "commission");
@@ -147,7 +149,9 @@ static void on_item(int rc, json_t *fields, void *arg)
 		r->days = r->today - (since > dl ? since : dl);
 		level = r->days >= 2 * r->n ? 2 : r->days >= r->n ? 1 : 0;
 	}
-	if (level > atoi(jstr(rec, "esc_level")) && escalate(r, rec, level) == JD_OK) {
+	/* one level per check: the group leader is told before the overseeing leader */
+	if (level > atoi(jstr(rec, "esc_level")) &&
+	    escalate(r, rec, atoi(jstr(rec, "esc_level")) + 1) == JD_OK) {
 		json_decref(rec);
 		return;
 	}

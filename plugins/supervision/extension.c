@@ -51,11 +51,8 @@ static void decide_loaded(struct ctx *c)
 
 	if (ctx_version(c) != 0)
 		return;
-	if (!host->record_visible(c->req, NULL, c->tenant, rec_str(c, "issuer"), "", "")) {
-		ctx_forbidden(c, "item %s: only the issuing unit (%s) decides an extension", c->id,
-			      rec_str(c, "issuer"));
+	if (item_issuer_side(c) != 0)
 		return;
-	}
 	if (*p == '\0') {
 		ctx_conflict(c, "nothing_pending", "item %s: no extension request awaits", c->id);
 		return;

@@ -94,7 +94,7 @@ void item_step(jd_req *req, void *arg)
 /* ---- review and close: the issuing side ------------------------------------------------------ */
 
 /* 0 when the caller may review or close c's item; otherwise replies 403. */
-static int issuer_side(struct ctx *c)
+int item_issuer_side(struct ctx *c)
 {
 	if (!host->record_visible(c->req, NULL, c->tenant, rec_str(c, "issuer"), "", "")) {
 		ctx_forbidden(c,
@@ -111,7 +111,7 @@ static void review_loaded(struct ctx *c)
 	const char *result = in_str(c, "result"), *reason = in_str(c, "reason");
 	char action[32], date[11], f[32];
 
-	if (ctx_version(c) != 0 || issuer_side(c) != 0)
+	if (ctx_version(c) != 0 || item_issuer_side(c) != 0)
 		return;
 	if (result == NULL || (strcmp(result, "passed") != 0 && strcmp(result, "returned") != 0)) {
 		ctx_invalid(c, "field 'result': passed or returned");
@@ -166,7 +166,7 @@ static void close_loaded(struct ctx *c)
 	char date[11], score[16];
 	jd_day lb;
 
-	if (ctx_version(c) != 0 || issuer_side(c) != 0 || item_allowed(c, "close") != 0 ||
+	if (ctx_version(c) != 0 || item_issuer_side(c) != 0 || item_allowed(c, "close") != 0 ||
 	    item_date(c) != 0)
 		return;
 	host->day_format(c->day, date);

@@ -21,7 +21,7 @@ static void lookback_loaded(struct ctx *c)
 	jd_day due, closed, dl;
 	long long n = rec_int(c, "lookbacks") + 1;
 
-	if (ctx_version(c) != 0)
+	if (ctx_version(c) != 0 || item_issuer_side(c) != 0)
 		return;
 	if (result == NULL || (!rebound && strcmp(result, "passed") != 0)) {
 		ctx_invalid(c, "field 'result': passed or rebound");

@@ -146,6 +146,8 @@ jd_day item_lookback_days(void);
 int item_allowed(struct ctx *c, const char *action);
 int item_date(struct ctx *c);
 void item_move(struct ctx *c, const char *to);
+/* 0 when the caller is on the issuing side of c's item; otherwise replies 403 */
+int item_issuer_side(struct ctx *c);
 /* item_steps.c: a closure counted on day d (sign -1: taken back by a rebound) */
 void item_count_closed(struct jd_mut *m, const char *unit, const char *deadline, jd_day d,
 		       int sign);
