@@ -27,6 +27,9 @@ SEED = int(sys.argv[8]) if len(sys.argv) > 8 else 7
 
 UNITS = ["ag1", "ag2", "ag3", "tw1"]
 TODAY = datetime.date.today()
+# the step (item_step's k) an item's state allows; closed: a look-back
+NEXT = {"issued": 0, "plan_filed": 1, "in_progress": 2, "closure_requested": 3, "reviewed": 4,
+        "closed": 7}
 START = TODAY - datetime.timedelta(days=700)
 
 
@@ -99,23 +102,25 @@ def item_step(cl, rnd):
         it = rnd.choice(items)
     d = later(it["d"], rnd)
     p = f"/v1/supervision/items/{it['id']}"
-    k = rnd.randrange(10)
+    # mostly the step the item's state allows, sometimes any step (409s)
+    k = NEXT.get(it.get("s", "issued"), 0) if rnd.random() < 0.7 else rnd.randrange(10)
+    ans = None
     if k == 0:
-        st, _ = post(cl, STAFF, p + "/plan", {"plan": "p", "date": d.isoformat()})
+        st, ans = post(cl, STAFF, p + "/plan", {"plan": "p", "date": d.isoformat()})
     elif k == 1:
-        st, _ = post(cl, STAFF, p + "/start", {"date": d.isoformat()})
+        st, ans = post(cl, STAFF, p + "/start", {"date": d.isoformat()})
     elif k == 2:
-        st, _ = post(cl, STAFF, p + "/request-close", {"evidence": "e", "date": d.isoformat()})
+        st, ans = post(cl, STAFF, p + "/request-close", {"evidence": "e", "date": d.isoformat()})
     elif k == 3:
         res = rnd.choice(["passed", "passed", "returned"])
-        st, _ = post(cl, LEADER, p + "/review", {"result": res, "reason": "r", "date": d.isoformat()})
+        st, ans = post(cl, LEADER, p + "/review", {"result": res, "reason": "r", "date": d.isoformat()})
     elif k == 4:
-        st, _ = post(cl, LEADER, p + "/close", {"date": d.isoformat()})
+        st, ans = post(cl, LEADER, p + "/close", {"date": d.isoformat()})
     elif k == 5:
-        st, _ = post(cl, STAFF, p + "/extend", {"days": rnd.randint(1, 30), "reason": "r",
+        st, ans = post(cl, STAFF, p + "/extend", {"days": rnd.randint(1, 30), "reason": "r",
                                                "date": d.isoformat()})
     elif k == 6:
-        st, _ = post(cl, LEADER, p + "/extension", {"approve": rnd.random() < 0.7,
+        st, ans = post(cl, LEADER, p + "/extension", {"approve": rnd.random() < 0.7,
                                                    "date": d.isoformat()})
     elif k in (7, 8):
         d = later(it["d"] + datetime.timedelta(days=90), rnd)
@@ -123,7 +128,9 @@ def item_step(cl, rnd):
         body = {"result": res, "date": d.isoformat()}
         if res == "rebound":
             body["deadline"] = (d + datetime.timedelta(days=30)).isoformat()
-        st, _ = post(cl, LEADER, p + "/lookback", body)
+        if d < it["d"] + datetime.timedelta(days=90):
+            return
+        st, ans = post(cl, LEADER, p + "/lookback", body)
     else:
         st, ans = post(cl, STAFF, "/v1/supervision/findings",
                        {"source": f"item:{it['id']}", "unit": rnd.choice(UNITS),
@@ -134,6 +141,8 @@ def item_step(cl, rnd):
     if st == 200:
         with lock:
             it["d"] = max(it["d"], d)
+            if isinstance(ans, dict) and ans.get("state"):
+                it["s"] = ans["state"]
 
 
 def other(cl, rnd):
