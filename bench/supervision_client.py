@@ -3,8 +3,9 @@
 cases_client.py: CONNS keep-alive TLS connections (asyncio, one request in
 flight per connection).
 
-  create: issues COUNT rectification items (POST /v1/supervision/items),
-          units and dates drawn at random in the past year;
+  create: issues COUNT rectification items (POST /v1/supervision/items, the
+          LEADER token, issuing unit of1), units and dates drawn at random
+          in the past year;
   ladder: takes each item id of IDS_FILE up its ladder: plan, start,
           request-close (the STAFF token), review passed, close (LEADER),
           five transitions per item in order on one connection.
@@ -34,7 +35,7 @@ def create_job(rnd, n):
     unit = rnd.choice(UNITS)
     body = {"tenant": TENANT, "unit": unit, "issuer": "of1", "title": f"问题{n}",
             "date": d.isoformat(), "deadline": (d + datetime.timedelta(days=60)).isoformat()}
-    return [(STAFF, "/v1/supervision/items", body)]
+    return [(LEADER, "/v1/supervision/items", body)]
 
 
 def ladder_job(item):

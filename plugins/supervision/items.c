@@ -132,6 +132,11 @@ static void create_org(struct ctx *c)
 			    in_str(c, "unit"));
 		return;
 	}
+	if (!host->record_visible(c->req, NULL, c->tenant, in_str(c, "issuer"), "", "")) {
+		ctx_forbidden(c, "field 'issuer': you issue items for your own unit, not for %.64s",
+			      in_str(c, "issuer"));
+		return;
+	}
 	if (src == NULL || *src == '\0') {
 		create_submit(c);
 		return;

@@ -26,6 +26,8 @@ equals "backdated" "$(jd_json .late <<<"$show")" 1
 
 out=$(fails jd_ctl supervision items add --tenant $T --unit ag2 --issuer ag2 --title x --deadline 2026-03-31)
 contains "a unit cannot issue its own item" "$out" "cannot issue its own item"
+equals "s2 cannot issue an item in ag1's name: 403" "$(bearer "$S2" POST /v1/supervision/items "{\"tenant\":\"$T\",\"unit\":\"ag3\",\"issuer\":\"ag1\",\"title\":\"x\",\"deadline\":\"2026-03-31\"}")" 403
+contains "the issuer named" "$(body)" "field 'issuer'"
 out=$(fails jd_ctl supervision items add --tenant $T --unit ag9 --issuer ag1 --title x --deadline 2026-03-31)
 contains "an unknown unit is named" "$out" "no unit 'ag9'"
 out=$(fails jd_ctl supervision items add --tenant $T --unit ag2 --issuer ag1 --title x --deadline 2026-03-31 --date 2999-01-01)

@@ -131,6 +131,14 @@ equals "level 1 went to tf1's leader" "$(R HGET "jd:{$T}:item:$old" esc.1 | cut 
 equals "level 2 to the commission (tf1 has no parent group)" "$(R HGET "jd:{$T}:item:$old" esc.2 | cut -d'|' -f3)" commission
 sent() { R HKEYS "jd:{$T}:deadlines:sent" | grep -q "item:$old#rectify"; }
 check "the sweep sent supervision.overdue for it" jd_wait_for 100 sent
+# a letter's reply and an order past their dates: notices too
+lt=$(jd_ctl supervision letters add --tenant $T --kind prompt --unit ag1 --supervised x \
+	--reply_due 2026-02-01 --date 2026-01-10 --json | jd_json .id)
+tk=$(jd_ctl supervision tasks add --tenant $T --group tf1 --title t --kind coordinated_supervision \
+	--units ag1 --due 2026-02-01 --date 2026-01-10 --json | jd_json .id)
+sent_for() { R HKEYS "jd:{$T}:deadlines:sent" | grep -q "$1"; }
+check "supervision.overdue for the letter's reply" jd_wait_for 100 sent_for "letter:$lt#reply"
+check "and for the order" jd_wait_for 100 sent_for "task:$tk#due"
 equals "the item moves" "$(sup_post "$S2" "/v1/supervision/items/$old/plan" '"plan":"p"')" 200
 equals "the escalation is forgotten" "$(R HGET "jd:{$T}:item:$old" esc_level)" ""
 # another overdue item escalated proves the check ran since; the moved one stays quiet
