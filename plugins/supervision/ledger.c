@@ -1,5 +1,6 @@
 /*
- * The ledger (台账): the items of a county, a unit, or in one state, with
+ * The ledger (台账): the items of a county, a unit, a group (its units' items
+ * and those shared with it), or in one state, with
  * their source, state, deadlines (original and current), days overdue,
  * extensions and look-back result; paged by rank in an index ("items:all",
  * "items:u:<unit>", "items:state:<state>"), each page at most 50 records
@@ -20,17 +21,21 @@ static const char *const columns[] = {
 
 struct page {
 	struct ctx *c;
+	char *group_units; /* with a group filter: its units (comma-separated) */
 	json_t *ids;
 	size_t at;
 	long long cursor, limit;
 	json_t *rows;
 };
 
-static void page_free(struct page *p)
+/* The page belongs to the request (req_ctx): the host calls this after the reply. */
+static void page_dtor(void *ptr)
 {
+	struct page *p = ptr;
+
 	json_decref(p->ids);
 	json_decref(p->rows);
-	free(p);
+	free(p->group_units);
 }
 
 static void next_record(struct page *p);
@@ -79,13 +84,14 @@ static void on_item(int rc, json_t *fields, void *arg)
 
 	if (rc != JD_OK) {
 		ctx_fail(p->c, rc);
-		page_free(p);
 		return;
 	}
 	if (json_array_size(fields) > 0 &&
 	    host->record_visible(p->c->req, NULL, p->c->tenant, fstr(fields, "unit"),
 				 fstr(fields, "groups"), fstr(fields, "deny")) &&
-	    (state == NULL || strcmp(state, fstr(fields, "state")) == 0))
+	    (state == NULL || strcmp(state, fstr(fields, "state")) == 0) &&
+	    (p->group_units == NULL || csv_names(p->group_units, fstr(fields, "unit")) ||
+	     csv_names(fstr(fields, "groups"), in_str(p->c, "group"))))
 		json_array_append_new(p->rows, row_of(fields, id));
 	p->at++;
 	next_record(p);
@@ -106,13 +112,11 @@ static void next_record(struct page *p)
 						? json_integer(p->cursor + p->limit)
 						: json_null());
 		ctx_reply(p->c, 200, o);
-		page_free(p);
 		return;
 	}
 	snprintf(key, sizeof(key), "item:%s", json_string_value(json_array_get(p->ids, p->at)));
 	if ((rc = host->store_read(self, p->c->tenant, 2, argv, on_item, p)) != JD_OK) {
 		ctx_fail(p->c, rc);
-		page_free(p);
 	}
 }
 
@@ -122,25 +126,52 @@ static void on_ids(int rc, json_t *ids, void *arg)
 
 	if (rc != JD_OK) {
 		ctx_fail(p->c, rc);
-		page_free(p);
 		return;
 	}
 	p->ids = json_incref(ids);
 	next_record(p);
 }
 
+/* Reads the page of ids (the index, start and stop in c->aux). */
+static void page_read(struct ctx *c)
+{
+	struct page *p = (struct page *)c->route;
+	const char *argv[4] = {"ZRANGE", json_string_value(json_object_get(c->aux, "key")),
+			       json_string_value(json_object_get(c->aux, "start")),
+			       json_string_value(json_object_get(c->aux, "stop"))};
+	int rc;
+
+	if ((rc = host->store_read(self, c->tenant, 4, argv, on_ids, p)) != JD_OK) {
+		ctx_fail(c, rc);
+	}
+}
+
+/* --group: the group's units from the organization (ctx_org replied on failure). */
+static void group_read(struct ctx *c)
+{
+	struct page *p = (struct page *)c->route;
+	json_t *g = org_group(c->org, in_str(c, "group"));
+
+	if (g == NULL) {
+		ctx_invalid(c, "field 'group': no group '%.64s' in tenant %s", in_str(c, "group"),
+			    c->tenant);
+		return;
+	}
+	p->group_units = strdup(json_string_value(json_object_get(g, "units"))
+				    ? json_string_value(json_object_get(g, "units"))
+				    : "");
+	page_read(c);
+}
+
 void ledger_list(jd_req *req, void *arg)
 {
-	struct page *p = calloc(1, sizeof(*p));
+	struct page *p = host->req_ctx ? host->req_ctx(req, sizeof(*p), page_dtor) : NULL;
 	struct ctx *c = ctx_new(req, "item", host->req_param(req, "tenant"), "");
 	const char *unit, *state;
 	char key[100], start[24], stop[24];
-	const char *argv[4] = {"ZRANGE", key, start, stop};
-	int rc;
 
 	(void)arg;
 	if (p == NULL || c == NULL || (p->rows = json_array()) == NULL) {
-		free(p);
 		ctx_free(c);
 		host->reply_rc(req, JD_E_NOMEM, "ledger");
 		return;
@@ -154,13 +185,15 @@ void ledger_list(jd_req *req, void *arg)
 	    !code_valid(state, 0) || p->cursor < 0 || p->limit < 1 || p->limit > LIST_MAX) {
 		ctx_invalid(c, "fields 'tenant', 'unit', 'state' take codes; 'cursor' 0 or more; "
 			       "'limit' 1..50");
-		page_free(p);
 		return;
 	}
 	if (state != NULL && host->machine_state(&item_machine, state) == NULL) {
 		ctx_invalid(c, "field 'state': issued, plan_filed, in_progress, closure_requested, "
 			       "reviewed or closed");
-		page_free(p);
+		return;
+	}
+	if (in_str(c, "group") != NULL && unit != NULL) {
+		ctx_invalid(c, "give field 'unit' or field 'group', not both");
 		return;
 	}
 	if (unit != NULL)
@@ -171,8 +204,13 @@ void ledger_list(jd_req *req, void *arg)
 		snprintf(key, sizeof(key), "items:all");
 	snprintf(start, sizeof(start), "%lld", p->cursor);
 	snprintf(stop, sizeof(stop), "%lld", p->cursor + p->limit - 1);
-	if ((rc = host->store_read(self, c->tenant, 4, argv, on_ids, p)) != JD_OK) {
-		ctx_fail(c, rc);
-		page_free(p);
+	c->aux = json_pack("{s:s, s:s, s:s}", "key", key, "start", start, "stop", stop);
+	c->route = p;
+	if (c->aux == NULL) {
+		ctx_fail(c, JD_E_NOMEM);
+	} else if (in_str(c, "group") != NULL) {
+		ctx_org(c, group_read); /* the group's units, then the page */
+	} else {
+		page_read(c);
 	}
 }

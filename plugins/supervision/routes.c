@@ -200,6 +200,8 @@ static const struct jd_field f_finding_decide[] = {
 static const struct jd_field f_ledger[] = {
     F_TENANT,
     {"unit", JD_FIELD_STRING, 0, 64, "only this unit's items", 0},
+    {"group", JD_FIELD_STRING, 0, 64, "only the items of this group's units (or shared with it)",
+     0},
     {"state", JD_FIELD_STRING, 0, 24, "only items in this state", 0},
     {"cursor", JD_FIELD_INTEGER, 0, 0, "where the previous page ended (its next_cursor)", 0},
     {"limit", JD_FIELD_INTEGER, 0, 0, "at most this many (1..50, default 50)", 0},

@@ -144,6 +144,10 @@ contains "bad links named" "$out" "field 'links'"
 # --- the ledger: filtered, paged, CSV
 led=$(jd_ctl supervision ledger --tenant $T --unit ag2 --json)
 equals "ag2 has three items" "$(py 'len(j["items"])' <<<"$led")" 3
+led=$(jd_ctl supervision ledger --tenant $T --group tf1 --json)
+equals "task force tf1 (ag1, ag2): three items" "$(py 'len(j["items"])' <<<"$led")" 3
+out=$(fails jd_ctl supervision ledger --tenant $T --group nope)
+contains "an unknown group is named" "$out" "no group 'nope'"
 led=$(jd_ctl supervision ledger --tenant $T --state closed --json)
 equals "one closed" "$(py 'len(j["items"])' <<<"$led")" 1
 equals "its extensions" "$(py 'j["items"][0]["ext_days"]' <<<"$led")" 10
