@@ -184,16 +184,14 @@ def other(cl, rnd):
                 return
             t = rnd.choice(tasks)
         d = later(t["d"], rnd)
-        u = rnd.choice(t["units"])
-        step = rnd.choice(["sign", "sign", "progress", "submit", "submit"])
-        st, _ = post(cl, LEADER, f"/v1/supervision/tasks/{t['id']}/{step}",
-                     {"unit": u, "note": "n", "date": d.isoformat()})
-        if st == 200:
-            with lock:
-                t["d"] = max(t["d"], d)
-        if rnd.random() < 0.3:
-            body = {"score": rnd.randint(0, 100), "date": later(t["d"], rnd).isoformat()}
-            if rnd.random() < 0.7:
+        # each unit signs and submits (some steps repeated: 409), then assessments
+        for u in t["units"]:
+            for step in rnd.sample(["sign", "progress", "submit"], 3) + ["sign", "submit"]:
+                st, _ = post(cl, LEADER, f"/v1/supervision/tasks/{t['id']}/{step}",
+                             {"unit": u, "note": "n", "date": d.isoformat()})
+        for u in t["units"] + [None]:
+            body = {"score": rnd.randint(0, 100), "date": later(d, rnd).isoformat()}
+            if u is not None:
                 body["unit"] = u
             post(cl, LEADER, f"/v1/supervision/tasks/{t['id']}/assess", body)
     else:
