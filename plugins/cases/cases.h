@@ -21,6 +21,7 @@
  *   stats.c         GET statistics: the figures from the host's stats_query
  *   recount.c       what each record counts, for the host's recount
  *   batch.c         several reads at once, one callback after the last
+ *   intake_events.c leads raised by another plugin's durable event (supervision)
  */
 #ifndef CASES_H
 #define CASES_H
@@ -226,6 +227,8 @@ int investigation_check(struct ctx *c, const char *action, json_t *pending);
 /* decision.c */
 void case_decide(jd_req *req, void *arg);
 int decision_subscribe(void);
+/* intake_events.c */
+int intake_subscribe(void);
 int review_loaded(void);
 /* decision.c: a sanction's fields checked (*form inferred when empty); 0 or -1 with why in err */
 int sanction_check(const char *party, const char *gov, const char **form, char *err, size_t len);

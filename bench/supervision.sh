@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The supervision plugin at scale (docs/performance.md): issues rectification
+# items through the API with bench/supervision_client.py (TLS keep-alive,
+# bearer tokens, many connections), takes a sample of them up the ladder
+# (plan, start, request-close, review, close: five transitions each) and
+# reports throughput and latency, and the time of a statistics query (a
+# year, with the previous-year comparison) at the first mark and at the
+# total.  Asserts nothing; not part of make test.
+#   bench/supervision.sh [build-dir] [total items] [first mark] [connections] [items taken up the ladder]
+# Defaults: build 100000 1000 64 1000.  A smaller run while iterating:
+#   bench/supervision.sh build 5000 1000 32 500
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=$(cd "${1:-build}" && pwd)
+total=${2:-100000}
+mark=${3:-1000}
+conns=${4:-64}
+ladder=${5:-1000}
+tmp=$(mktemp -d /tmp/jdbench.XXXXXX)
+pid=
+trap '[ -n "$pid" ] && kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+cport=$((27000 + RANDOM % 1000))
+aport=$((28000 + RANDOM % 1000))
+"$build/jianductl" init "$tmp/i" --control-port $cport --api-port $aport \
+	--plugins-dir "$build/plugins" --load cases,supervision >/dev/null
+sed -i 's/^log_level = .*/log_level = warn/' "$tmp/i/jiandud.conf"
+"$build/jiandud" -c "$tmp/i/jiandud.conf" 2>"$tmp/log" &
+pid=$!
+for _ in $(seq 1 100); do
+	curl -sk -o /dev/null "https://127.0.0.1:$aport/healthz" && break
+	sleep 0.1
+done
+ctl() { "$build/jianductl" -c "$tmp/i/jianductl.conf" "$@"; }
+rcli() { redis-cli -s "$tmp/i/data/redis.sock" "$@"; }
+T=510681
+
+ctl org tenants add --code 510000 --name 四川省 --level province >/dev/null
+ctl org tenants add --code 510600 --name 德阳市 --level city --parent 510000 >/dev/null
+ctl org tenants add --code $T --name 广汉市 --level county --parent 510600 >/dev/null
+for u in ag1 ag2 ag3 ag4 ag5; do ctl org units add --tenant $T --code $u --name "派驻组$u" --kind agency >/dev/null; done
+ctl org units add --tenant $T --code of1 --name 第一室 --kind office >/dev/null
+ctl org units add --tenant $T --code tw1 --name 乡镇纪委 --kind township >/dev/null
+ctl users add --id lead --roles leader --tenants $T >/dev/null
+ctl users add --id staff --roles staff --tenants $T --units ag1,ag2,ag3,ag4,ag5,tw1 >/dev/null
+tok() { ctl tokens create --user "$1" --ttl 1d --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'; }
+leader=$(tok lead)
+staff=$(tok staff)
+
+echo "jiandud $("$build/jiandud" -V | cut -d' ' -f2), $(nproc) cores, $conns connections," \
+	"managed Redis (appendfsync always), log level warn"
+client() { python3 bench/supervision_client.py 127.0.0.1 "$aport" "$tmp/i/tls/ca.crt" "$staff" "$leader" $T "$conns" "$@"; }
+items() { rcli zcard "jd:{$T}:items:all"; }
+
+stats_time() {
+	local from to
+	from=$(date -d '-364 days' +%F)
+	to=$(date +%F)
+	for _ in $(seq 1 50); do
+		curl -s -o /dev/null -w '%{time_total}\n' --cacert "$tmp/i/tls/ca.crt" \
+			-H "Authorization: Bearer $leader" \
+			"https://127.0.0.1:$aport/v1/supervision/stats?tenant=$T&from=$from&to=$to&compare=previous-year"
+	done | sort -n | awk '{a[NR]=$1} END {printf "stats query (a year, previous-year comparison): median %.1f ms, p99 %.1f ms over %d queries\n", a[int(NR/2)+1]*1000, a[int(NR*0.99)]*1000, NR}'
+	curl -s --cacert "$tmp/i/tls/ca.crt" -H "Authorization: Bearer $leader" \
+		"https://127.0.0.1:$aport/v1/supervision/stats?tenant=$T&from=$from&to=$to" |
+		python3 -c 'import json,sys; f={x["figure"]:x["value"] for x in json.load(sys.stdin)["figures"]}; print("  figures: items_issued", f["items_issued"], "rectified", f["items_rectified"], "overdue now", f["items_overdue_now"])'
+}
+
+echo "== issuing $mark items"
+client create "$mark" 1
+echo "items stored: $(items)"
+echo "== $ladder items up the ladder (5 transitions each)"
+rcli zrange "jd:{$T}:items:all" 0 $((ladder - 1)) >"$tmp/ids"
+client ladder "$tmp/ids"
+stats_time
+echo "== issuing $((total - mark)) more items"
+client create $((total - mark)) 2
+echo "items stored: $(items)"
+echo "== $ladder more items up the ladder"
+rcli zrange "jd:{$T}:items:all" -"$ladder" -1 >"$tmp/ids"
+client ladder "$tmp/ids"
+stats_time
+echo "recount:"
+ctl supervision recount --tenant $T --json | python3 -c 'import json,sys; r=json.load(sys.stdin); print("  items", r["items"], "counters", r["counters_checked"], "drift", r["drift"])'

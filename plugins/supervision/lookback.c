@@ -1,0 +1,120 @@
+/*
+ * Look-back (回头看): a closed item is due for a re-check at "lookback_due"
+ * (its closure plus [plugin.supervision] lookback_days), kept in the sorted
+ * set "items:lookback" scored by that date.  The re-check passes, or finds
+ * a rebound (反弹): the item reopens (in progress, with a new deadline),
+ * is flagged as sham rectification (虚假整改, "sham" = 1) and its closure is
+ * taken back from the figures.  A lead for accountability (问责) is then
+ * raised as a finding on the item, which a leader approves (findings.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "supervision.h"
+
+static void lookback_loaded(struct ctx *c)
+{
+	const char *result = in_str(c, "result");
+	int rebound = result != NULL && strcmp(result, "rebound") == 0;
+	char action[32], date[11], f[32];
+	jd_day due, closed, dl;
+	long long n = rec_int(c, "lookbacks") + 1;
+
+	if (ctx_version(c) != 0 || item_issuer_side(c) != 0)
+		return;
+	if (result == NULL || (!rebound && strcmp(result, "passed") != 0)) {
+		ctx_invalid(c, "field 'result': passed or rebound");
+		return;
+	}
+	snprintf(action, sizeof(action), "lookback.%s", result);
+	if (item_allowed(c, action) != 0)
+		return;
+	if (host->day_parse(rec_str(c, "lookback_due"), &due) != JD_OK ||
+	    strcmp(rec_str(c, "lookback"), "due") != 0) {
+		ctx_conflict(c, "illegal_transition", "item %s: no look-back is due", c->id);
+		return;
+	}
+	if (ctx_date(c, "date", due, "the look-back is due") != 0)
+		return;
+	host->day_format(c->day, date);
+	host->mut_setf(c->m, "lookbacks", "%lld", n);
+	snprintf(f, sizeof(f), "lb.%lld", n);
+	host->mut_setf(c->m, f, "%s|%s", result, date);
+	host->mut_set(c->m, "lookback", result);
+	host->mut_op(c->m, JD_OP_ZREM, "items:lookback", c->id, NULL);
+	cnt(c->m, rec_str(c, "unit"), "lookbacks", c->day, 1);
+	if (!rebound) {
+		ctx_submit(c, "supervision.item.lookback.passed");
+		return;
+	}
+	if (host->day_parse(rec_str(c, "closed"), &closed) != JD_OK ||
+	    ctx_deadline(c, "deadline", c->day, &dl) != 0)
+		return;
+	cnt(c->m, rec_str(c, "unit"), "lookbacks.rebound", c->day, 1);
+	/* the closure was not real: it no longer counts as rectified */
+	item_count_closed(c->m, rec_str(c, "unit"), rec_str(c, "deadline"), closed, -1);
+	host->mut_set(c->m, "sham", "1");
+	host->mut_setf(c->m, "rebounds", "%lld", rec_int(c, "rebounds") + 1);
+	host->mut_del(c->m, "closed");
+	host->mut_del(c->m, "on_time");
+	host->mut_del(c->m, "lookback_due");
+	host->day_format(dl, date);
+	host->mut_set(c->m, "deadline", date);
+	item_open_put(c->m, c->id, rec_str(c, "unit"), dl);
+	item_move(c, "in_progress");
+	ctx_submit(c, "supervision.item.lookback.rebound");
+}
+
+void item_lookback(jd_req *req, void *arg)
+{
+	(void)arg;
+	ctx_route(req, "item", NULL, lookback_loaded);
+}
+
+/* ---- GET /v1/supervision/lookbacks: closed items due for a re-check -------------------------- */
+
+static void on_due(int rc, json_t *result, void *arg)
+{
+	struct ctx *c = arg;
+	json_t *rows = json_array();
+
+	if (rc != JD_OK) {
+		json_decref(rows);
+		ctx_fail(c, rc);
+		return;
+	}
+	for (size_t i = 0; i + 1 < json_array_size(result); i += 2) {
+		jd_day d =
+		    host->day_from_number(atol(json_string_value(json_array_get(result, i + 1))));
+		char date[11];
+
+		host->day_format(d, date);
+		json_array_append_new(rows,
+				      json_pack("{s:O, s:s}", "item", json_array_get(result, i),
+						"lookback_due", date));
+	}
+	ctx_reply(c, 200, json_pack("{s:s, s:o}", "tenant", c->tenant, "items", rows));
+}
+
+void lookback_due_list(jd_req *req, void *arg)
+{
+	struct ctx *c = ctx_new(req, "item", host->req_param(req, "tenant"), "");
+	char today[16];
+	const char *argv[] = {"ZRANGEBYSCORE", "items:lookback", "-inf", today,
+			      "WITHSCORES",    "LIMIT",		 "0",	 "200"};
+	int rc;
+
+	(void)arg;
+	if (c == NULL) {
+		host->reply_rc(req, JD_E_NOMEM, "item");
+		return;
+	}
+	if (!code_valid(c->tenant, 0) || c->tenant[0] == '\0') {
+		ctx_invalid(c, "field 'tenant': a tenant code");
+		return;
+	}
+	snprintf(today, sizeof(today), "%ld", host->day_number(host->day_today()));
+	if ((rc = host->store_read(self, c->tenant, 8, argv, on_due, c)) != JD_OK)
+		ctx_fail(c, rc);
+}
