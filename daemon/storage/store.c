@@ -239,7 +239,7 @@ static const char *const op_names[] = {
 static const char *const read_commands[] = {
     "GET",	 "HGET",      "HGETALL", "HMGET",  "HEXISTS",	    "HLEN",	 "HKEYS",
     "SMEMBERS",	 "SISMEMBER", "SCARD",	 "ZRANGE", "ZRANGEBYSCORE", "ZREVRANGE", "ZREVRANGEBYSCORE",
-    "ZCARD",	 "ZSCORE",    "ZRANK",	 "EXISTS", "LRANGE",	    "LLEN",	 "XRANGE",
+    "ZCARD",	 "ZCOUNT",    "ZSCORE",    "ZRANK",	 "EXISTS", "LRANGE",	    "LLEN",	 "XRANGE",
     "XREVRANGE", "XLEN",      "TYPE",	 "TTL",
 };
 

@@ -15,8 +15,9 @@
 
 #define MD_MAX 180 /* days start->matched kept one by one; beyond: "md.more" */
 
-static const char *fixed[] = {"new",	   "matched", "plans", "plans.complete", "ms.done",
-			      "ms.ontime", "talks",   "hours", "practice",	 NULL};
+static const char *fixed[] = {"new",	  "matched",   "plans",	  "plans.complete",
+			      "ms.done",  "ms.ontime", "talks",	  "hours",
+			      "practice", PAIRS_ON,    PAIRS_OFF, NULL};
 static const char *metrics[sizeof(fixed) / sizeof(fixed[0]) + MD_MAX + 2];
 static char md_names[MD_MAX + 1][12];
 
@@ -92,4 +93,36 @@ void cnt_hours(struct jd_mut *m, const char *unit, jd_day d, long long hours, in
 void cnt_practice(struct jd_mut *m, const char *unit, jd_day d, int sign)
 {
 	add(m, unit, "practice", d, sign);
+}
+
+/*
+ * A pairing active from its approval date to its end date (both counted):
+ * PAIRS_ON on the day it began, PAIRS_OFF on the day it ended, by day and
+ * month (counter_add) and by year ("<metric>|YYYY" on the same hashes), so
+ * the pairs active on any day are a running sum whose opening balance is
+ * read from the year, month and day buckets before it (pairdays.c).
+ */
+static void pair_edge(struct jd_mut *m, const char *unit, const char *metric, jd_day d, int sign)
+{
+	char key[96], f[48], by[8];
+
+	add(m, unit, metric, d, sign);
+	snprintf(f, sizeof(f), "%s|%d", metric, host->day_year(d));
+	snprintf(by, sizeof(by), "%d", sign);
+	snprintf(key, sizeof(key), "%s:t", training_counters.prefix);
+	host->mut_op(m, JD_OP_HINCRBY, key, f, by);
+	if (unit == NULL || *unit == '\0')
+		return;
+	snprintf(key, sizeof(key), "%s:u:%s", training_counters.prefix, unit);
+	host->mut_op(m, JD_OP_HINCRBY, key, f, by);
+}
+
+void cnt_pair_began(struct jd_mut *m, const char *unit, jd_day since, int sign)
+{
+	pair_edge(m, unit, PAIRS_ON, since, sign);
+}
+
+void cnt_pair_ended(struct jd_mut *m, const char *unit, jd_day ended, int sign)
+{
+	pair_edge(m, unit, PAIRS_OFF, ended, sign);
 }

@@ -84,6 +84,7 @@ static void approve_apply(struct ctx *c, const struct step *s)
 	mentee_field(c, s, JD_OP_HDEL, "_proposed", NULL);
 	host->mut_op(c->m, JD_OP_ZADD, "pairs:active", c->id, s->score);
 	host->mut_op(c->m, JD_OP_ZADD, "pairs:state:active", c->id, s->score);
+	cnt_pair_began(c->m, rec_str(c, "unit"), c->day, 1);
 	if (s->has_other) { /* both mentors now: the flag goes, the first time is counted */
 		host->mut_op(c->m, JD_OP_HDEL, s->mkey, "flag", NULL);
 		if (*obj_str(c->aux, "matched") == '\0' &&
@@ -137,6 +138,7 @@ static void end_apply(struct ctx *c, const struct step *s)
 	host->mut_op(c->m, JD_OP_ZREM, "pairs:active", c->id, NULL);
 	host->mut_op(c->m, JD_OP_ZREM, "pairs:state:active", c->id, NULL);
 	host->mut_op(c->m, JD_OP_ZADD, "pairs:state:ended", c->id, s->score);
+	cnt_pair_ended(c->m, rec_str(c, "unit"), c->day, 1);
 	mentee_field(c, s, JD_OP_HDEL, "", NULL);
 	mentee_field(c, s, JD_OP_HDEL, "_pair", NULL);
 	if (early)

@@ -132,6 +132,34 @@ const char *plan_state(const json_t *rec, jd_day day)
 	return open == 0 ? "complete" : behind ? "behind" : "on_track";
 }
 
+/*
+ * "plans:open" holds each open plan scored by its earliest open milestone's
+ * due date, so the plans behind (a due date passed) and on track are two
+ * counts of one sorted set, whatever the number of plans (now.c).
+ */
+static void plan_open_index(struct ctx *c, const char *pid, const json_t *rec)
+{
+	long n = atol(obj_str(rec, "milestones"));
+	jd_day first = -1;
+	char f[32], score[24];
+
+	for (long i = 1; i <= n; i++) {
+		json_t *m = milestone(rec, i);
+		jd_day due;
+
+		if (*ms_field(rec, i, "done", f, sizeof(f)) == '\0' &&
+		    host->day_parse(obj_str(m, "due"), &due) == JD_OK && (first < 0 || due < first))
+			first = due;
+		json_decref(m);
+	}
+	if (first < 0) {
+		host->mut_op(c->m, JD_OP_ZREM, PLANS_OPEN, pid, NULL);
+		return;
+	}
+	snprintf(score, sizeof(score), "%ld", host->day_number(first));
+	host->mut_op(c->m, JD_OP_ZADD, PLANS_OPEN, pid, score);
+}
+
 /* ---- a plan from a template ---- */
 
 static void plan_apply(struct ctx *c)
@@ -142,7 +170,7 @@ static void plan_apply(struct ctx *c)
 	json_t *ms;
 	size_t i;
 	json_t *m;
-	jd_day start;
+	jd_day start, first = -1;
 
 	if (v < 1) {
 		ctx_invalid(c, "field 'template': no template %s in tenant %s",
@@ -187,8 +215,14 @@ static void plan_apply(struct ctx *c)
 		snprintf(member, sizeof(member), "%s#%zu", pid, i + 1);
 		snprintf(score, sizeof(score), "%ld", host->day_number(d));
 		host->mut_op(c->m, JD_OP_ZADD, "milestones:due", member, score);
+		if (first < 0 || d < first)
+			first = d;
 	}
 	json_decref(ms);
+	if (first >= 0) { /* every milestone open: the earliest due date */
+		snprintf(score, sizeof(score), "%ld", host->day_number(first));
+		host->mut_op(c->m, JD_OP_ZADD, PLANS_OPEN, pid, score);
+	}
 	snprintf(score, sizeof(score), "%ld", host->day_number(host->day_today()));
 	host->mut_op(c->m, JD_OP_ZADD, "plans:all", pid, score);
 	snprintf(member, sizeof(member), "mentee:%s", c->id);
@@ -394,6 +428,7 @@ static int ms_done(struct ctx *c, long i, jd_day due)
 	host->mut_op(c->m, JD_OP_ZREM, "milestones:due", member, NULL);
 	cnt_milestone(c->m, rec_str(c, "unit"), d, d <= due, 1);
 	json_object_set_new(c->rec, f, json_string("x")); /* the state after it */
+	plan_open_index(c, c->id, c->rec);
 	snprintf(c->to, sizeof(c->to), "%s", plan_state(c->rec, host->day_today()));
 	if (strcmp(c->to, "complete") != 0)
 		return 0;

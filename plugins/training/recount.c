@@ -60,6 +60,17 @@ static void talk_counters(struct jd_mut *m, const json_t *rec)
 		cnt_talk(m, field(rec, "unit"), d, 1);
 }
 
+/* A pairing counts the day it began and the day it ended (talks per pair-month) */
+static void pair_counters(struct jd_mut *m, const json_t *rec)
+{
+	jd_day d;
+
+	if (host->day_parse(field(rec, "since"), &d) == JD_OK)
+		cnt_pair_began(m, field(rec, "unit"), d, 1);
+	if (host->day_parse(field(rec, "ended"), &d) == JD_OK)
+		cnt_pair_ended(m, field(rec, "unit"), d, 1);
+}
+
 static void course_counters(struct jd_mut *m, const json_t *rec)
 {
 	const char *k;
@@ -103,6 +114,7 @@ static void practice_counters(struct jd_mut *m, const json_t *rec)
 static const struct jd_recount_walk walks[] = {
     {"mentees:all", "mentee", "mentees", mentee_counters},
     {"plans:all", "plan", "plans", plan_counters},
+    {"pairs:all", "pair", "pairs", pair_counters},
     {"talks:all", "talk", "talks", talk_counters},
     {"courses:all", "course", "courses", course_counters},
     {"practices:all", "practice", "practice_records", practice_counters},

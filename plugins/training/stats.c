@@ -2,7 +2,9 @@
  * GET /v1/training/stats: the figures of a cohort for a range (county or
  * roll-up), with the same range a year earlier (docs/training.md, "Figures",
  * for each definition, 口径).  The host sums the counters (stats_query);
- * this file names the figures made of them.
+ * this file names the figures made of them, then adds the pair-days of the
+ * talks per pair-month (pairdays.c) and the figures of now (now.c), read
+ * from every county of the roll-up (org_tenants).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,8 +73,6 @@ static void count_row(struct stats *s, json_t *rows, const char *figure, const c
 static json_t *figures(struct stats *s)
 {
 	json_t *rows = json_array();
-	double months = (double)(s->r->to - s->r->from + 1) / 30.4375;
-	json_t *pm[2];
 
 	count_row(s, rows, "new_cadres", "new");
 	count_row(s, rows, "matched_both_mentors", "matched");
@@ -86,149 +86,124 @@ static json_t *figures(struct stats *s)
 	row(s, rows, "milestones_on_time_pct",
 	    ratio(sum(s, "ms.ontime", 0), sum(s, "ms.done", 0), 100),
 	    ratio(sum(s, "ms.ontime", 1), sum(s, "ms.done", 1), 100));
-	count_row(s, rows, "talks", "talks");
-	for (int p = 0; p < 2; p++) {
-		long long pairs = 2 * sum(s, "matched", p);
-
-		pm[p] = pairs > 0 && months > 0
-			    ? ratio(sum(s, "talks", p), (long long)(pairs * months * 10 + 0.5), 10)
-			    : json_null();
-	}
-	row(s, rows, "talks_per_pair_per_month", pm[0], pm[1]);
+	count_row(s, rows, "talks", "talks"); /* per pair-month: pairdays.c */
 	count_row(s, rows, "credit_hours", "hours");
 	count_row(s, rows, "practice_records", "practice");
 	return rows;
 }
 
-/* The answer's "now" object (created on first use) */
-static json_t *now_of(struct ctx *c)
-{
-	json_t *now = json_object_get(c->aux3, "now");
+/* ---- the parts read after the sums: pair-days, then the figures of now ---- */
 
-	if (now == NULL) {
-		now = json_object();
-		json_object_set_new(c->aux3, "now", now);
+void stats_run_end(struct stats_run *s, int rc)
+{
+	struct ctx *c = s->c;
+
+	json_decref(s->counties);
+	json_decref(s->sources);
+	json_decref(s->fields);
+	free(s->sum);
+	free(s);
+	if (rc != JD_OK)
+		ctx_fail(c, rc);
+	else
+		ctx_reply(c, 200, json_incref(c->aux3));
+}
+
+static void answered(struct stats_run *s)
+{
+	stats_run_end(s, JD_OK);
+}
+
+/* A unit or a group is filtered: its figures of now would be the county's; none then */
+static void after_pairdays(struct stats_run *s)
+{
+	if (in_str(s->c, "unit") != NULL || in_str(s->c, "group") != NULL)
+		answered(s);
+	else
+		now_start(s, answered);
+}
+
+static void source(struct stats_run *s, const char *tenant, const char *unit)
+{
+	char key[120];
+
+	if (unit != NULL)
+		snprintf(key, sizeof(key), "%s:u:%s", training_counters.prefix, unit);
+	else
+		snprintf(key, sizeof(key), "%s:t", training_counters.prefix);
+	json_array_append_new(s->sources, json_pack("[s, s]", tenant, key));
+}
+
+/* A group's pair-days: the counter hashes of its units */
+static void on_group_org(int rc, json_t *org, void *arg)
+{
+	struct stats_run *s = arg;
+	const json_t *g = json_object_get(json_object_get(org, "groups"), in_str(s->c, "group"));
+	char *units, *save = NULL;
+
+	if (rc != JD_OK) {
+		stats_run_end(s, rc);
+		return;
 	}
-	return now;
-}
-
-/* Read results as numbers: ZCARD gives an integer */
-static long long count_of(const json_t *v)
-{
-	return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
-}
-
-static void now_hours(struct ctx *c)
-{
-	json_t *now = now_of(c);
-	long long need = config_int("hours_required", 40), total = 0, meeting = 0, hours = 0;
-	const char *id;
-	json_t *p;
-
-	json_object_foreach(json_object_get(c->org, "people"), id, p)
-	{
-		long long h = atoll(obj_str(c->aux2, id));
-
-		if (strcmp(obj_str(p, "status"), "retired") == 0)
-			continue;
-		total++;
-		hours += h;
-		meeting += h >= need;
+	units = strdup(obj_str(g, "units"));
+	if (units == NULL) {
+		stats_run_end(s, JD_E_NOMEM);
+		return;
 	}
-	json_object_set_new(now, "cadres", json_integer(total));
-	json_object_set_new(now, "hours_per_cadre", ratio(hours, total, 1));
-	json_object_set_new(now, "hours_required", json_integer(need));
-	json_object_set_new(now, "meeting_requirement_pct", ratio(meeting, total, 100));
-	ctx_reply(c, 200, json_incref(c->aux3));
+	for (char *u = strtok_r(units, ",", &save); u != NULL; u = strtok_r(NULL, ",", &save))
+		source(s, s->c->tenant, u);
+	free(units);
+	pairdays_start(s, after_pairdays);
 }
 
-static void now_org(struct ctx *c)
+static void on_tenants(int rc, json_t *tree, void *arg)
 {
-	char key[32];
-
-	snprintf(key, sizeof(key), "hours:%d", host->day_year(host->day_today()));
-	ctx_read(c, key, &c->aux2, now_hours);
-}
-
-/* aux: the overdue milestones "<plan>#<n>": their distinct plans are behind */
-static void now_behind(struct ctx *c)
-{
-	json_t *now = now_of(c), *behind = json_object();
-	long long plans = count_of(json_object_get(now, "plans"));
-	long long complete = count_of(json_object_get(now, "plans_complete"));
+	struct stats_run *s = arg;
+	const json_t *counties = json_object_get(tree, "counties");
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(c->aux, i, v)
-	{
-		const char *m = json_string_value(v), *hash = m ? strchr(m, '#') : NULL;
-
-		if (hash != NULL)
-			json_object_setn_new(behind, m, (size_t)(hash - m), json_true());
-	}
-	json_object_set_new(now, "plans_behind",
-			    json_integer((json_int_t)json_object_size(behind)));
-	json_object_set_new(now, "plans_on_track",
-			    json_integer(plans - complete - (long long)json_object_size(behind)));
-	json_decref(behind);
-	now_org(c);
-}
-
-static void now_complete(struct ctx *c)
-{
-	char max[24];
-	const char *argv[4] = {"ZRANGEBYSCORE", "milestones:due", "-inf", max};
-
-	json_object_set_new(now_of(c), "plans_complete", json_integer(count_of(c->aux)));
-	snprintf(max, sizeof(max), "%ld", host->day_number(host->day_today() - 1));
-	ctx_cmd(c, 4, argv, &c->aux, now_behind);
-}
-
-static void now_plans(struct ctx *c)
-{
-	const char *argv[2] = {"ZCARD", "plans:state:complete"};
-
-	json_object_set_new(now_of(c), "plans", json_integer(count_of(c->aux)));
-	ctx_cmd(c, 2, argv, &c->aux, now_complete);
-}
-
-static void now_pairs(struct ctx *c)
-{
-	const char *argv[2] = {"ZCARD", "plans:all"};
-
-	json_object_set_new(now_of(c), "stalled_pairs",
-			    json_integer((json_int_t)json_array_size(c->aux) / 2));
-	ctx_cmd(c, 2, argv, &c->aux, now_plans);
-}
-
-static void now_stalled(struct ctx *c)
-{
-	char max[24];
-	const char *argv[5] = {"ZRANGEBYSCORE", "pairs:active", "-inf", max, "WITHSCORES"};
-
-	snprintf(max, sizeof(max), "%ld",
-		 host->day_number(host->day_today() - config_int("stall_days", 30)));
-	ctx_cmd(c, 5, argv, &c->aux, now_pairs);
-}
-
-static void on_county(int rc, json_t *org, void *arg)
-{
-	struct ctx *c = arg;
-
-	if (rc != JD_OK) { /* a city or province of one county: no figures of now */
-		ctx_reply(c, 200, json_incref(c->aux3));
+	if (rc != JD_OK || !json_is_array(counties)) {
+		stats_run_end(s, rc != JD_OK ? rc : JD_ERR);
 		return;
 	}
-	c->org = json_incref(org);
-	now_stalled(c);
+	s->counties = json_deep_copy(counties);
+	if (in_str(s->c, "group") != NULL) {
+		rc = host->org_read(self, s->c->tenant, on_group_org, s);
+		if (rc != JD_OK)
+			stats_run_end(s, rc);
+		return;
+	}
+	if (in_str(s->c, "unit") != NULL)
+		source(s, s->c->tenant, in_str(s->c, "unit"));
+	else
+		json_array_foreach(counties, i, v) source(s, json_string_value(v), NULL);
+	pairdays_start(s, after_pairdays);
 }
 
-static void now_county(struct ctx *c)
+/* The sums are in: the pair-days and (without a filter) the figures of now follow */
+static void stats_more(struct stats *st)
 {
-	int rc = host->org_read(self, c->tenant, on_county, c);
+	struct ctx *c = st->c;
+	struct stats_run *s = calloc(1, sizeof(*s));
+	int rc;
 
+	if (s == NULL || (s->sources = json_array()) == NULL) {
+		free(s);
+		ctx_fail(c, JD_E_NOMEM);
+		return;
+	}
+	s->c = c;
+	s->periods = st->r->compare ? 2 : 1;
+	s->from[0] = st->r->from;
+	s->to[0] = st->r->to;
+	s->from[1] = st->r->prev_from;
+	s->to[1] = st->r->prev_to;
+	s->talks[0] = sum(st, "talks", 0);
+	s->talks[1] = sum(st, "talks", 1);
+	rc = host->org_tenants(self, c->tenant, on_tenants, s);
 	if (rc != JD_OK)
-		ctx_reply(c, 200, json_incref(c->aux3));
+		stats_run_end(s, rc);
 }
 
 static void on_figures(int rc, const struct jd_stats_result *r, const char *message, void *arg)
@@ -251,10 +226,7 @@ static void on_figures(int rc, const struct jd_stats_result *r, const char *mess
 			    to, "counties", (json_int_t)r->counties, "figures", figures(&s));
 	if (r->compare)
 		json_object_set_new(c->aux3, "compare", json_string("previous-year"));
-	if (r->counties == 1 && in_str(c, "unit") == NULL && in_str(c, "group") == NULL)
-		now_county(c); /* a county: the figures of now too */
-	else
-		ctx_reply(c, 200, json_incref(c->aux3));
+	stats_more(&s);
 }
 
 void stats_get(jd_req *req, void *arg)

@@ -178,7 +178,58 @@ void cnt_talk(struct jd_mut *m, const char *unit, jd_day d, int sign);
 void cnt_hours(struct jd_mut *m, const char *unit, jd_day d, long long hours, int sign);
 void cnt_practice(struct jd_mut *m, const char *unit, jd_day d, int sign);
 int metrics_init(void);
+#define PAIRS_ON  "pairs.on"  /* pairings that began (approved) on the day */
+#define PAIRS_OFF "pairs.off" /* pairings that ended on the day */
+void cnt_pair_began(struct jd_mut *m, const char *unit, jd_day since, int sign);
+void cnt_pair_ended(struct jd_mut *m, const char *unit, jd_day ended, int sign);
 
+/* ---- a bounded fan-out of reads (fanout.c) ---- */
+struct fanout;
+typedef int (*fanout_one)(struct fanout *f, size_t i); /* starts item i: JD_OK or an error */
+typedef void (*fanout_done)(struct fanout *f);
+struct fanout {
+	size_t n, next, running;
+	int rc; /* the first error */
+	fanout_one one;
+	fanout_done done;
+};
+void fanout_run(struct fanout *f, size_t n, fanout_one one, fanout_done done);
+void fanout_item_done(struct fanout *f, int rc);
+
+/* ---- one statistics answer being assembled (stats.c, pairdays.c, now.c) ---- */
+enum {
+	NOW_STALLED,
+	NOW_PLANS,
+	NOW_COMPLETE,
+	NOW_BEHIND,
+	NOW_ON_TRACK,
+	NOW_CADRES,
+	NOW_HOURS,
+	NOW_MEETING,
+	NOW_N
+};
+struct stats_run {
+	struct fanout f;  /* first: the fan-out's callbacks cast back */
+	struct ctx *c;	  /* c->aux3: the answer */
+	json_t *counties; /* the county codes summed (owned) */
+	json_t *sources;  /* [[tenant, counter hash], ...] of the pair-days (owned) */
+	int periods;	  /* 1, or 2 with the previous year */
+	jd_day from[2], to[2];
+	long long talks[2];
+	json_t *fields; /* the counter fields read (owned) */
+	long long *sum; /* their sums over the sources */
+	size_t chunks;
+	long long now[NOW_N];
+	void (*next)(struct stats_run *s);
+};
+/* pairdays.c: the pair-days of each period, then the talks-per-pair rows, then next */
+void pairdays_start(struct stats_run *s, void (*next)(struct stats_run *s));
+/* now.c: the as-of-now figures of every county summed into "now", then next */
+void now_start(struct stats_run *s, void (*next)(struct stats_run *s));
+void stats_run_end(struct stats_run *s, int rc);
+
+/* plans.c: open plans scored by their earliest open due date (YYYYMMDD) */
+#define PLANS_OPEN "plans:open"
 /* plans.c: the plan's state from its milestones as of day */
 const char *plan_state(const json_t *rec, jd_day day);
 
