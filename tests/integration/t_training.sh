@@ -178,6 +178,50 @@ equals "plans now: complete, behind, on track" "$(py "(j['now']['plans'], j['now
 equals "the previous year" "$(py "[r['previous'] for r in j['figures'] if r['figure']=='new_cadres'][0]" <<<"$st")" 0
 equals "the CSV has the figures" "$(jd_ctl training stats --tenant $T --from 2025-01-01 --to 2025-12-31 --csv | grep -c new_cadres)" 1
 
+# --- talks per pair-month: talks ÷ pair-days active in the range ÷ 30.4375 (known answers).
+# Pairs active: five approved today (one of them ended today: one day), two approved
+# 10 days ago: 5 + 2×11 = 27 pair-days over the whole range, with one talk.
+equals "pair-months" "$(fig pair_months)" 0.9
+equals "talks per pair per month: 1 × 30.4375 ÷ 27" "$(fig talks_per_pair_per_month)" 1.13
+equals "  the year before: no pair, no value" "$(py "[r['previous'] for r in j['figures'] if r['figure']=='talks_per_pair_per_month'][0]" <<<"$st")" None
+st5=$(jd_ctl training stats --tenant $T --from "$(day '5 days ago')" --to "$(day today)" --json)
+equals "  from 5 days ago: the opening balance counts the two older pairs (5 + 2×6 days)" \
+	"$(py "[r['value'] for r in j['figures'] if r['figure']=='talks_per_pair_per_month'][0]" <<<"$st5")" 1.79
+st5=$(jd_ctl training stats --tenant $T --from "$(day '10 days ago')" --to "$(day '6 days ago')" --json)
+equals "  a range before today: 2 pairs × 5 days, no talk" \
+	"$(py "[(r['value']) for r in j['figures'] if r['figure'] in ('pair_months','talks_per_pair_per_month')]" <<<"$st5")" "[0.3, 0.0]"
+equals "now: as of today, saying why there is no previous year" \
+	"$(py "(j['now']['as_of'] == '$(day today)', 'previous year' in j['now']['why_no_previous'])" <<<"$st")" "True True"
+equals "  cadres of the county (active people)" "$(py "j['now']['cadres']" <<<"$st")" 10
+
+# --- a second county of the city: one new cadre with both mentors since 3 days ago,
+# one talk, a plan on track; the city's figures sum both counties.
+T2=590103
+quiet jd_ctl org tenants add --code $T2 --name 西城区 --level county --parent 590100
+quiet jd_ctl org units add --tenant $T2 --code ag1 --name 派驻组 --kind agency
+person2() { jd_ctl org people add --tenant $T2 --name "$1" --post "$2" --unit ag1 --start "$3" "${@:4}" --json | jd_json .id; }
+L2=$(person2 何书记 leader 2010-01-01)
+P3=$(person2 林干部 cadre 2015-01-01)
+N5=$(person2 许小五 cadre "$(day '20 days ago')" --new_cadre true)
+quiet jd_ctl training mentees add --tenant $T2 --person "$N5"
+for k in "theory $L2" "practice $P3"; do
+	set -- $k
+	p=$(jd_ctl training pairs propose --tenant $T2 --mentee "$N5" --mentor "$2" --kind "$1" --date "$(day '3 days ago')" --json | jd_json .id)
+	quiet jd_ctl training pairs approve --tenant $T2 --id "$p" --date "$(day '3 days ago')"
+done
+quiet jd_ctl training talks add --tenant $T2 --pair "$p"
+quiet jd_ctl training templates add --tenant $T2 --code new_cadre --name 新进干部成长培养计划 --milestones "$ms"
+quiet jd_ctl training plans add --tenant $T2 --mentee "$N5" --template new_cadre
+sc=$(jd_ctl training stats --tenant 590100 --from "$(day '400 days ago')" --to "$(day today)" --compare previous-year --json)
+equals "the city sums two counties" "$(jd_json .counties <<<"$sc")" 2
+equals "  new cadres" "$(py "[r['value'] for r in j['figures'] if r['figure']=='new_cadres'][0]" <<<"$sc")" 5
+equals "  talks per pair per month: 2 × 30.4375 ÷ (27 + 2×4)" "$(py "[r['value'] for r in j['figures'] if r['figure']=='talks_per_pair_per_month'][0]" <<<"$sc")" 1.74
+equals "  plans now: all, complete, behind, on track" "$(py "(j['now']['plans'], j['now']['plans_complete'], j['now']['plans_behind'], j['now']['plans_on_track'])" <<<"$sc")" "3 1 1 1"
+equals "  stalled now (the county's one)" "$(py "j['now']['stalled_pairs']" <<<"$sc")" 1
+equals "  cadres of both counties" "$(py "j['now']['cadres']" <<<"$sc")" 13
+equals "the province too" "$(jd_ctl training stats --tenant 590000 --from "$(day '400 days ago')" --to "$(day today)" --json | py "(j['counties'], j['now']['plans'])")" "2 3"
+equals "the second county's recount: no drift" "$(jd_ctl training recount --tenant $T2 --json | jd_json .drift)" 0
+
 # --- recount: no drift
 rc=$(jd_ctl training recount --tenant $T --json)
 equals "recount: no drift" "$(jd_json .drift <<<"$rc")" 0
