@@ -139,14 +139,6 @@ static int county_start(struct fanout *f, size_t i)
 	return JD_OK;
 }
 
-static json_t *share(long long a, long long b, int scale)
-{
-	return b > 0 ? json_real(
-			   (double)(long long)((double)scale * 10.0 * (double)a / (double)b + 0.5) /
-			   10.0)
-		     : json_null();
-}
-
 static void now_done(struct fanout *f)
 {
 	struct stats_run *s = (struct stats_run *)f;
@@ -168,9 +160,9 @@ static void now_done(struct fanout *f)
 	    "stalled_pairs", (json_int_t)n[NOW_STALLED], "plans", (json_int_t)n[NOW_PLANS],
 	    "plans_complete", (json_int_t)n[NOW_COMPLETE], "plans_behind",
 	    (json_int_t)n[NOW_BEHIND], "plans_on_track", (json_int_t)n[NOW_ON_TRACK], "cadres",
-	    (json_int_t)n[NOW_CADRES], "hours_per_cadre", share(n[NOW_HOURS], n[NOW_CADRES], 1),
+	    (json_int_t)n[NOW_CADRES], "hours_per_cadre", ratio(n[NOW_HOURS], n[NOW_CADRES], 1),
 	    "hours_required", (json_int_t)config_int("hours_required", 40),
-	    "meeting_requirement_pct", share(n[NOW_MEETING], n[NOW_CADRES], 100));
+	    "meeting_requirement_pct", ratio(n[NOW_MEETING], n[NOW_CADRES], 100));
 	json_object_set_new(s->c->aux3, "now", now);
 	s->next(s);
 }

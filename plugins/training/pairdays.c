@@ -103,12 +103,6 @@ static long long pair_days(const struct stats_run *s, size_t *at, int p)
 	return total;
 }
 
-/* v with `scale` steps to the unit (10: one decimal), so 1.13 prints as 1.13 */
-static json_t *rounded(double v, double scale)
-{
-	return json_real((double)(long long)(v * scale + 0.5) / scale);
-}
-
 static void row(struct stats_run *s, const char *figure, json_t *v[2])
 {
 	json_t *figures = json_object_get(s->c->aux3, "figures");
@@ -132,8 +126,8 @@ static void pairdays_done(struct fanout *f)
 	for (int p = 0; p < s->periods; p++) {
 		long long pd = pair_days(s, &at, p);
 
-		months[p] = rounded((double)pd / MONTH_DAYS, 10);
-		rate[p] = pd > 0 ? rounded((double)s->talks[p] * MONTH_DAYS / (double)pd, 100)
+		months[p] = round_json((double)pd / MONTH_DAYS, 10);
+		rate[p] = pd > 0 ? round_json((double)s->talks[p] * MONTH_DAYS / (double)pd, 100)
 				 : json_null();
 	}
 	row(s, "pair_months", months);

@@ -25,16 +25,14 @@ static long long sum(struct stats *s, const char *metric, int p)
 	return 0;
 }
 
-static json_t *ratio(long long a, long long b, int scale)
+json_t *round_json(double v, double scale)
 {
-	double v;
-	long long q;
+	return json_real((double)(long long)(v * scale + 0.5) / scale);
+}
 
-	if (b <= 0)
-		return json_null();
-	v = (double)scale * 10.0 * (double)a / (double)b;
-	q = (long long)(v + 0.5);
-	return json_real((double)q / 10.0);
+json_t *ratio(long long a, long long b, int scale)
+{
+	return b > 0 ? round_json((double)scale * (double)a / (double)b, 10) : json_null();
 }
 
 /* The median of days start->matched from the md.<d> histogram, or null */

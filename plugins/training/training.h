@@ -227,6 +227,10 @@ void pairdays_start(struct stats_run *s, void (*next)(struct stats_run *s));
 /* now.c: the as-of-now figures of every county summed into "now", then next */
 void now_start(struct stats_run *s, void (*next)(struct stats_run *s));
 void stats_run_end(struct stats_run *s, int rc);
+/* v rounded to 1/scale (10: one decimal) */
+json_t *round_json(double v, double scale);
+/* scale × a ÷ b to one decimal, null when b is 0 */
+json_t *ratio(long long a, long long b, int scale);
 
 /* plans.c: open plans scored by their earliest open due date (YYYYMMDD) */
 #define PLANS_OPEN "plans:open"

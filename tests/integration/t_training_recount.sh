@@ -63,6 +63,10 @@ check "the practice events are handled" jd_wait_for 200 settled
 rc=$(jd_ctl training recount --tenant $T --json)
 equals "recount after the random run: no drift (seed $seed)" "$(jd_json .drift <<<"$rc")" 0
 check "  it walked the mentees" test "$(jd_json .mentees <<<"$rc")" -eq 4
+check "  and the pairings (pairs active per day)" test "$(jd_json .pairs <<<"$rc")" -gt 0
+redis-cli -s "$JD_DIR/data/redis.sock" hincrby "jd:{$T}:tcnt:t" "pairs.on|$(date -u +%Y)" 1 >/dev/null
+check "a pair-days year bucket changed behind its back is drift" test "$(jd_ctl training recount --tenant $T --json | jd_json .drift)" -gt 0
+quiet jd_ctl training recount --tenant $T --fix true
 redis-cli -s "$JD_DIR/data/redis.sock" hincrby "jd:{$T}:tcnt:t" "talks|$(date -u +%Y%m)" 5 >/dev/null
 rc=$(jd_ctl training recount --tenant $T --json)
 check "a counter changed behind its back is drift" test "$(jd_json .drift <<<"$rc")" -gt 0
