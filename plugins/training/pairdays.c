@@ -71,7 +71,8 @@ static void layout(struct stats_run *s)
 static long long opening(const struct stats_run *s, size_t *at, jd_day d)
 {
 	long n = host->day_number(d), y = n / 10000, m = n / 100 % 100;
-	size_t k = (size_t)(y - FIRST_YEAR) + (size_t)(m - 1) + (size_t)(n % 100);
+	size_t k =
+	    (size_t)(y > FIRST_YEAR ? y - FIRST_YEAR : 0) + (size_t)(m - 1) + (size_t)(n % 100);
 	long long v = 0;
 
 	for (size_t i = 0; i < k; i++)

@@ -190,6 +190,10 @@ equals "  from 5 days ago: the opening balance counts the two older pairs (5 + 2
 st5=$(jd_ctl training stats --tenant $T --from "$(day '10 days ago')" --to "$(day '6 days ago')" --json)
 equals "  a range before today: 2 pairs × 5 days, no talk" \
 	"$(py "[(r['value']) for r in j['figures'] if r['figure'] in ('pair_months','talks_per_pair_per_month')]" <<<"$st5")" "[0.3, 0.0]"
+su=$(jd_ctl training stats --tenant $T --unit ag2 --from "$(day '400 days ago')" --to "$(day today)" --json)
+equals "  one unit (ag2: its mentees' pairs, 3 + 2×11 days, the talk): 30.4375 ÷ 25" \
+	"$(py "[r['value'] for r in j['figures'] if r['figure']=='talks_per_pair_per_month'][0]" <<<"$su")" 1.22
+equals "  a unit's answer has no figures of now" "$(py "'now' in j" <<<"$su")" False
 equals "now: as of today, saying why there is no previous year" \
 	"$(py "(j['now']['as_of'] == '$(day today)', 'previous year' in j['now']['why_no_previous'])" <<<"$st")" "True True"
 equals "  cadres of the county (active people)" "$(py "j['now']['cadres']" <<<"$st")" 10
