@@ -15,6 +15,9 @@
  *   practice.c   practice records from other plugins' durable events
  *   counters.c   the metrics each change adds (writers and recount share them)
  *   stats.c      GET stats: the figures; recount.c: what each record counts
+ *   pairdays.c   talks per pair-month from the pairs-active running sum
+ *   now.c        the figures of now (as of today), summed over a roll-up's counties
+ *   fanout.c     a bounded fan-out of reads
  */
 #ifndef TRAINING_H
 #define TRAINING_H
