@@ -237,10 +237,10 @@ static const char *const op_names[] = {
 };
 
 static const char *const read_commands[] = {
-    "GET",	 "HGET",      "HGETALL", "HMGET",  "HEXISTS",	    "HLEN",	 "HKEYS",
-    "SMEMBERS",	 "SISMEMBER", "SCARD",	 "ZRANGE", "ZRANGEBYSCORE", "ZREVRANGE", "ZREVRANGEBYSCORE",
-    "ZCARD",	 "ZCOUNT",    "ZSCORE",    "ZRANK",	 "EXISTS", "LRANGE",	    "LLEN",	 "XRANGE",
-    "XREVRANGE", "XLEN",      "TYPE",	 "TTL",
+    "GET",	"HGET",	     "HGETALL", "HMGET",  "HEXISTS",	   "HLEN",	"HKEYS",
+    "SMEMBERS", "SISMEMBER", "SCARD",	"ZRANGE", "ZRANGEBYSCORE", "ZREVRANGE", "ZREVRANGEBYSCORE",
+    "ZCARD",	"ZCOUNT",    "ZSCORE",	"ZRANK",  "EXISTS",	   "LRANGE",	"LLEN",
+    "XRANGE",	"XREVRANGE", "XLEN",	"TYPE",	  "TTL",
 };
 
 struct jd_store {

@@ -32,7 +32,7 @@ struct jd_server {
 	struct jd_redis *redis;
 	struct jd_redis_child *redis_child;
 	struct jd_store *store;
-	struct jd_events *events; /* durable events: the outbox's consumer side */
+	struct jd_events *events;   /* durable events: the outbox's consumer side */
 	struct jd_readiness *ready; /* /readyz: Redis takes writes, the scripts are loaded */
 	struct jd_listener *control;
 	struct jd_listener *api;
