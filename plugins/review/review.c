@@ -50,20 +50,16 @@ static const struct jd_field f_missing[] = {
     F_DATE("when the materials were asked for"),
     {"missing", JD_FIELD_STRING, 1, 2000, "the materials the file lacks", 0},
     F_END};
-static const struct jd_field f_panel[] = {
-    F_TENANT,
-    F_VERSION,
-    F_DATE("the date assigned"),
-    {"lead", JD_FIELD_STRING, 1, 64, "the lead reviewer's user id", 0},
-    {"members", JD_FIELD_STRING, 1, 600, "the other reviewers' user ids, comma-separated", 0},
-    F_END,
-};
+#define F_PANEL                                                                                    \
+	F_TENANT, F_VERSION, F_DATE("the date assigned"),                                          \
+	    {"lead", JD_FIELD_STRING, 1, 64, "the lead reviewer's user id", 0},                    \
+	{                                                                                          \
+		"members", JD_FIELD_STRING, 1, 600,                                                \
+		    "the other reviewers' user ids, comma-separated", 0                            \
+	}
+static const struct jd_field f_panel[] = {F_PANEL, F_END};
 static const struct jd_field f_override[] = {
-    F_TENANT,
-    F_VERSION,
-    F_DATE("the date assigned"),
-    {"lead", JD_FIELD_STRING, 1, 64, "the lead reviewer's user id", 0},
-    {"members", JD_FIELD_STRING, 1, 600, "the other reviewers' user ids, comma-separated", 0},
+    F_PANEL,
     {"reason", JD_FIELD_STRING, 1, 500, "why the admin assigns, not the office's head", 0},
     F_END,
 };
