@@ -122,6 +122,12 @@ static const char *host_req_principal(jd_req *req)
 	return req->principal.name;
 }
 
+/* The person the auth step linked the caller to (docs/plugins.md, "req_person"). */
+static const char *host_req_person(jd_req *req)
+{
+	return req != NULL && req->principal.person[0] != '\0' ? req->principal.person : NULL;
+}
+
 static const char *host_req_id(jd_req *req)
 {
 	return req->id;
@@ -686,6 +692,8 @@ static const struct jd_host host = {
     .recount_run = jd_recount_run,
     /* listing: request-owned memory */
     .req_ctx = jd_req_ctx,
+    /* the caller's person */
+    .req_person = host_req_person,
 };
 
 const struct jd_host *jd_host_table(void)

@@ -12,7 +12,8 @@
  * while any change before the end still shows in the signature.
  */
 static const size_t host_size_by_minor[] = {
-    sizeof(struct jd_host), /* 2.0 */
+    offsetof(struct jd_host, req_person), /* 2.0 */
+    sizeof(struct jd_host),		  /* 2.1: req_person */
 };
 
 _Static_assert(sizeof(host_size_by_minor) / sizeof(host_size_by_minor[0]) == JD_ABI_MINOR + 1,

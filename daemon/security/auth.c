@@ -414,6 +414,7 @@ static void feed_groups(struct pending *x, const char *link)
 		decide(x);
 		return;
 	}
+	snprintf(x->p->person, sizeof(x->p->person), "%s/%s", x->county, x->person);
 	if (!csv_has(x->p->tenants, x->county)) {
 		decide(x);
 		return;

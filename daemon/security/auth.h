@@ -36,6 +36,8 @@ struct jd_principal {
 	char units[512];
 	char groups[256];
 	char token_id[40];
+	/* the org person the user is linked to, "<county>/<person id>", or "" */
+	char person[40];
 };
 
 struct jd_route;

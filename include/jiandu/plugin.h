@@ -39,7 +39,7 @@ extern "C" {
 
 #define JD_PLUGIN_MAGIC 0x4a44504cu /* "JDPL" */
 #define JD_ABI_MAJOR	2
-#define JD_ABI_MINOR	0
+#define JD_ABI_MINOR	1
 
 enum jd_rc {
 	JD_OK = 0,
@@ -789,6 +789,16 @@ struct jd_host {
 	 * callback of the request is still pending.  NULL when out of memory.
 	 */
 	void *(*req_ctx)(jd_req *req, size_t size, void (*dtor)(void *ptr));
+
+	/* ---- the caller's person (appended, ABI 2.1; NULL in an older host) ---- */
+	/*
+	 * req_person: the organization person the calling user is linked to
+	 * (the user's `person`), as "<county>/<person id>": the link the core
+	 * resolves for the record scope.  NULL when the user is linked to
+	 * none, or for a principal without a user record (the instance
+	 * admin's certificate).  Valid until the request's reply.
+	 */
+	const char *(*req_person)(jd_req *req);
 };
 
 /* ---- The descriptor a plugin exports ----------------------------------- */

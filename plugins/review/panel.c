@@ -12,6 +12,10 @@
  *
  * A recusal takes a reviewer off the panel and puts them on the record's
  * deny list (the core hides the record from them from then on).
+ *
+ * Assigning, changing and recusals are the review office's head's
+ * (head.c); the instance admin, who is no person, assigns through the
+ * override route, whose reason is kept in the record and the audit entry.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +24,8 @@
 #include "review.h"
 
 #define PANEL_MAX 9
+
+static const int override_route; /* c->route of the admin's override */
 
 struct check {
 	struct rctx *c;
@@ -157,6 +163,12 @@ static void panel_finish(struct rctx *c)
 	host->mut_set(c->m, "lead_reviewer", lead);
 	host->mut_set(c->m, "panel_by", host->req_principal(c->req));
 	host->mut_set(c->m, "panel_date", date);
+	if (c->route == &override_route) {
+		host->mut_set(c->m, "panel_override", in_str(c, "reason"));
+		rctx_submit(c, "review.panel.override");
+		return;
+	}
+	host->mut_set(c->m, "panel_override", "");
 	rctx_submit(c, "review.panel.assign");
 }
 
@@ -177,20 +189,12 @@ static void local_refusals(struct rctx *c, const char *who)
 	json_decref(ex);
 }
 
-static void panel_loaded(struct rctx *c)
+static void panel_checks(struct rctx *c)
 {
 	const char *lead = in_str(c, "lead"), *others = in_str(c, "members");
 	char members[700];
 	int n = 1, rc = JD_OK;
 
-	if (rctx_step_ok(c, "panel") != 0)
-		return;
-	if (rec_str(c, "unit")[0] == '\0') {
-		rctx_conflict(c, "no_review_office",
-			      "county %s has no review office (a unit of kind review_office)",
-			      c->tenant);
-		return;
-	}
 	if (!ids_valid(lead, 0) || !ids_valid(others, 1)) {
 		rctx_invalid(c,
 			     "fields 'lead' and 'members' take user ids, members comma-separated");
@@ -239,10 +243,44 @@ static void panel_loaded(struct rctx *c)
 		panel_finish(c);
 }
 
+static void panel_head(struct rctx *c)
+{
+	if (head_only(c) == 0)
+		panel_checks(c);
+}
+
+static void panel_loaded(struct rctx *c)
+{
+	if (rctx_step_ok(c, "panel") != 0)
+		return;
+	if (rec_str(c, "unit")[0] == '\0') {
+		rctx_conflict(c, "no_review_office",
+			      "county %s has no review office (a unit of kind review_office)",
+			      c->tenant);
+		return;
+	}
+	if (c->route != &override_route) {
+		rctx_org(c, panel_head);
+		return;
+	}
+	if (in_str(c, "reason") == NULL || in_str(c, "reason")[0] == '\0') {
+		rctx_invalid(c, "field 'reason': why the admin assigns instead of the review "
+				"office's head");
+		return;
+	}
+	panel_checks(c);
+}
+
 void panel_assign(jd_req *req, void *arg)
 {
 	(void)arg;
 	rctx_route(req, NULL, panel_loaded);
+}
+
+void panel_override(jd_req *req, void *arg)
+{
+	(void)arg;
+	rctx_route(req, &override_route, panel_loaded);
 }
 
 /* The csv without one entry. */
@@ -267,12 +305,12 @@ static void csv_without(const char *csv, const char *who, char *out, size_t len)
 	}
 }
 
-static void recuse_loaded(struct rctx *c)
+static void recuse_head(struct rctx *c)
 {
 	const char *who = in_str(c, "user"), *reason = in_str(c, "reason");
 	char panel[700], deny[700], field[100];
 
-	if (rctx_step_ok(c, "recuse") != 0)
+	if (head_only(c) != 0)
 		return;
 	if (who == NULL || !csv_names(rec_str(c, "panel"), who)) {
 		rctx_invalid(c, "field 'user': %.64s is not on the panel of review %s",
@@ -293,6 +331,12 @@ static void recuse_loaded(struct rctx *c)
 	snprintf(field, sizeof(field), "recusal.%s", who);
 	host->mut_set(c->m, field, reason);
 	rctx_submit(c, "review.panel.recuse");
+}
+
+static void recuse_loaded(struct rctx *c)
+{
+	if (rctx_step_ok(c, "recuse") == 0)
+		rctx_org(c, recuse_head);
 }
 
 void panel_recuse(jd_req *req, void *arg)

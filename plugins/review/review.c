@@ -50,12 +50,17 @@ static const struct jd_field f_missing[] = {
     F_DATE("when the materials were asked for"),
     {"missing", JD_FIELD_STRING, 1, 2000, "the materials the file lacks", 0},
     F_END};
-static const struct jd_field f_panel[] = {
-    F_TENANT,
-    F_VERSION,
-    F_DATE("the date assigned"),
-    {"lead", JD_FIELD_STRING, 1, 64, "the lead reviewer's user id", 0},
-    {"members", JD_FIELD_STRING, 1, 600, "the other reviewers' user ids, comma-separated", 0},
+#define F_PANEL                                                                                    \
+	F_TENANT, F_VERSION, F_DATE("the date assigned"),                                          \
+	    {"lead", JD_FIELD_STRING, 1, 64, "the lead reviewer's user id", 0},                    \
+	{                                                                                          \
+		"members", JD_FIELD_STRING, 1, 600,                                                \
+		    "the other reviewers' user ids, comma-separated", 0                            \
+	}
+static const struct jd_field f_panel[] = {F_PANEL, F_END};
+static const struct jd_field f_override[] = {
+    F_PANEL,
+    {"reason", JD_FIELD_STRING, 1, 500, "why the admin assigns, not the office's head", 0},
     F_END,
 };
 static const struct jd_field f_recuse[] = {
@@ -163,6 +168,9 @@ static const struct jd_route routes[] = {
      "review reviews supplied", f_dated, 0, review_supplied, NULL},
     {"POST", R "/panel", PERM_ASSIGN, "Assign the panel (separation of duties enforced)",
      "review reviews panel", f_panel, 0, panel_assign, NULL},
+    {"POST", R "/panel-override", PERM_ADMIN,
+     "The instance admin assigns the panel instead of the office's head (reason audited)",
+     "review reviews panel-override", f_override, 0, panel_override, NULL},
     {"POST", R "/recuse", PERM_ASSIGN, "A reviewer recuses: off the panel, on the deny list",
      "review reviews recuse", f_recuse, 0, panel_recuse, NULL},
     {"POST", R "/work", PERM_WORK, "Record the review work on one person", "review reviews work",
@@ -232,7 +240,7 @@ static const struct jd_permission permissions[] = {
      "leader"},
     {PERM_SUPPLY, "Report missing materials supplied (the investigators)", "leader,staff"},
     {PERM_STATS, "The review figures", "leader,reviewer,viewer"},
-    {PERM_ADMIN, "Recount the review counters", ""},
+    {PERM_ADMIN, "Recount the review counters; assign a panel in the head's stead", ""},
     {NULL, NULL, NULL},
 };
 

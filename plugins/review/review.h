@@ -10,6 +10,7 @@
  *   receive.c   case.investigation_concluded: the record received; resume
  *   intake.c    accept (the clock starts), missing materials, supplied
  *   panel.c     the panel, separation of duties (查审分离), recusal
+ *   head.c      who assigns the panel: the review office's head
  *   work.c      review work per person, review talks and their waiver
  *   returns.c   supplementary investigation and reinvestigation
  *   decide.c    opinion, meeting, the leadership's decision, extension
@@ -109,6 +110,9 @@ const char *jstr(const json_t *o, const char *k, const char *def);
 /* A JSON value of the record's field (a new reference) or NULL. */
 json_t *rec_json(const struct rctx *c, const char *field);
 
+/* The caller heads a review office of the county (needs c->org); 0 or -1 (replied 403). */
+int head_only(struct rctx *c);
+
 /* ---- the clock (clock.c) --------------------------------------------------------------- */
 
 jd_day clock_month_after(jd_day d);
@@ -145,6 +149,7 @@ void review_accept(jd_req *req, void *arg);
 void review_missing(jd_req *req, void *arg);
 void review_supplied(jd_req *req, void *arg);
 void panel_assign(jd_req *req, void *arg);
+void panel_override(jd_req *req, void *arg);
 void panel_recuse(jd_req *req, void *arg);
 void work_record(jd_req *req, void *arg);
 void work_talk(jd_req *req, void *arg);

@@ -72,7 +72,11 @@ equals "a conflict of interest is refused" "$(panel ra rd)" 409
 contains "naming the organization's reason" "$(body)" "rd conflict of interest with the case's unit (worked in ag1 until it moved)"
 equals "one reviewer is not a panel" "$(panel ra ra)" 400
 equals "staff cannot assign" "$(bearer "$S1" POST "/v1/review/reviews/$no/panel" "{\"tenant\":\"$T\",\"lead\":\"ra\",\"members\":\"rb\"}")" 403
-equals "the panel ra (lead), rb, rc" "$(panel ra rb,rc)" 200
+equals "a leader who is not the review office's head is refused" "$(bearer "$L1" POST "/v1/review/reviews/$no/panel" "{\"tenant\":\"$T\",\"lead\":\"ra\",\"members\":\"rb\"}")" 403
+contains "the refusal names the rule" "$(body)" "only the head of a review office of county $T"
+contains "and whom the caller is linked to" "$(body)" "'l1' is linked to $T/$P_L1"
+equals "the head (rh, linked to the head 周主任) assigns: ra (lead), rb, rc" "$(panel ra rb,rc)" 200
+equals "a leader who is not the head cannot take a reviewer off either" "$(bearer "$L1" POST "/v1/review/reviews/$no/recuse" "{\"tenant\":\"$T\",\"user\":\"rb\",\"reason\":\"x\"}")" 403
 equals "rc recuses (deny list)" "$(bearer "$RH" POST "/v1/review/reviews/$no/recuse" "{\"tenant\":\"$T\",\"user\":\"rc\",\"reason\":\"亲属\"}")" 200
 equals "the recused reviewer no longer sees it" "$(bearer "$RC" GET "/v1/review/reviews/$no?tenant=$T")" 404
 equals "nor can be put back" "$(panel ra rb,rc)" 409
@@ -132,6 +136,12 @@ equals "no member of the first panel" "$(panel2 re ra)" 409
 contains "named" "$(body)" "ra sat on the first panel of this case"
 equals "nor one recused from it" "$(panel2 re rc)" 409
 equals "a new panel" "$(panel2 re rh)" 200
+equals "the admin's override is not a leader's" "$(bearer "$L1" POST "/v1/review/reviews/$ap/panel-override" "{\"tenant\":\"$T\",\"lead\":\"re\",\"members\":\"rh\",\"reason\":\"x\"}")" 403
+check "the instance admin (no person) assigns in the head's stead, with a reason" \
+	jd_ctl review reviews panel-override --tenant $T --id "$ap" --lead re --members rh --reason 主任出差
+equals "the override's reason is kept" "$(jd_ctl review reviews show --tenant $T --id "$ap" --json | jd_json .panel_override)" 主任出差
+check "and audited" jd_wait_for 50 bash -c \
+	"'$JIANDUCTL' -c '$JD_DIR/jianductl.conf' audit search --tenant $T --json | grep -q review.panel.override"
 equals "a leader waives the talk, with a reason" "$(bearer "$L1" POST "/v1/review/reviews/$ap/talk-waive" "{\"tenant\":\"$T\",\"person\":1,\"reason\":\"本人书面申诉材料详尽\"}")" 200
 equals "the appeal's finding: no sanction" "$(bearer "$RE" POST "/v1/review/reviews/$ap/work" "{\"tenant\":\"$T\",\"person\":1,\"facts\":\"not_confirmed\",\"evidence\":\"insufficient\",\"procedure\":\"lawful\",\"characterization\":\"none\",\"party\":\"none\",\"change_reason\":\"证据不足\"}")" 200
 quiet bearer "$RE" POST "/v1/review/reviews/$ap/opinion" "{\"tenant\":\"$T\"}"
