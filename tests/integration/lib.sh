@@ -179,6 +179,9 @@ jd_stop() {
 jd_wait_for() {
 	local n=$1 i
 	shift
+	# under the sanitizers everything is several times slower: the bound only
+	# matters when the condition never comes, so give it room
+	[ "${JD_SANITIZE:-OFF}" = ON ] && n=$((n * 4))
 	for i in $(seq 1 "$n"); do
 		if "$@" >/dev/null 2>&1; then return 0; fi
 		sleep 0.1
