@@ -26,7 +26,10 @@ jd_instance "$JD_TMP/i" --load supervision
 jd_set redis url "unix://$rdir/redis.sock"
 jd_set events poll_ms 100
 jd_set events sweep_ms 200
-jd_set plugin.supervision check_interval_s 1
+# the escalation check stays quiet until its own section: it writes the
+# overdue items, and a write between a step's read and its mutation would
+# answer that step 409 (read again), as it would a user
+jd_set plugin.supervision check_interval_s 3600
 jd_start
 cases_org
 
@@ -121,6 +124,11 @@ st=$(jd_ctl supervision stats --tenant $T --from 2026-01-01 --to 2026-12-31 --js
 equals "still one lead raised" "$(fig leads_raised)" 1
 equals "no lead for the rejected finding" "$(jd_ctl supervision findings show --tenant $T --id "$f2" --json | jd_json .state)" rejected
 
+# --- escalation: an item overdue since 2026-01-20, of task force tf1 (leader l1);
+# from here the check runs every second
+jd_stop
+jd_set plugin.supervision check_interval_s 1
+jd_start
 # --- escalation: an item overdue since 2026-01-20, of task force tf1 (leader l1)
 old=$(sup_item "$S1" ag2 ag1 2026-01-20 '"date":"2026-01-10","groups":"tf1"')
 esc_is() { [ "$(R HGET "jd:{$T}:item:$old" esc_level)" = "$1" ]; }
