@@ -79,6 +79,28 @@ struct jd_field {
 	int sensitive; /* sealed by the core (security issue); never logged */
 };
 
+/*
+ * Fields most domain routes share, for a plugin's field tables (macros
+ * only: no part of the ABI).  JD_FIELD_END closes every table.
+ */
+#define JD_FIELD_TENANT                                                                            \
+	{                                                                                          \
+		"tenant", JD_FIELD_STRING, 1, 16, "tenant (county code)", 0                        \
+	}
+#define JD_FIELD_VERSION                                                                           \
+	{                                                                                          \
+		"version", JD_FIELD_INTEGER, 0, 0, "the version you read (optional check)", 0      \
+	}
+#define JD_FIELD_DATE(what)                                                                        \
+	{                                                                                          \
+		"date", JD_FIELD_STRING, 0, 10,                                                    \
+		    what " (YYYY-MM-DD; default today; not in the future)", 0                      \
+	}
+#define JD_FIELD_END                                                                               \
+	{                                                                                          \
+		NULL, 0, 0, 0, NULL, 0                                                             \
+	}
+
 enum jd_route_flags {
 	JD_ROUTE_CONTROL_ONLY = 1 << 0, /* served on the control listener only */
 	JD_ROUTE_NO_AUTH = 1 << 1,	/* no credential needed (health checks) */

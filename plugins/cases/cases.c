@@ -15,28 +15,10 @@
 const struct jd_host *host;
 jd_plugin_handle *self;
 
-#define F_TENANT                                                                                   \
-	{                                                                                          \
-		"tenant", JD_FIELD_STRING, 1, 16, "tenant (county code)", 0                        \
-	}
-#define F_VERSION                                                                                  \
-	{                                                                                          \
-		"version", JD_FIELD_INTEGER, 0, 0, "the version you read (optional check)", 0      \
-	}
-#define F_DATE(what)                                                                               \
-	{                                                                                          \
-		"date", JD_FIELD_STRING, 0, 10,                                                    \
-		    what " (YYYY-MM-DD; default today; not in the future)", 0                      \
-	}
-#define F_END                                                                                      \
-	{                                                                                          \
-		NULL, 0, 0, 0, NULL, 0                                                             \
-	}
-
-static const struct jd_field f_tenant[] = {F_TENANT, F_END};
+static const struct jd_field f_tenant[] = {JD_FIELD_TENANT, JD_FIELD_END};
 
 static const struct jd_field f_lead_add[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"source", JD_FIELD_STRING, 1, 32,
      "letters_visits, inspection_tour, audit, judicial, other_body, self_supervision or "
      "self_investigation",
@@ -57,170 +39,177 @@ static const struct jd_field f_lead_add[] = {
     {"reporter_contact", JD_FIELD_STRING, 0, 200,
      "the reporter's contact (sealed under the lead's own key)", 1},
     {"idempotency_key", JD_FIELD_STRING, 0, 64, "retry key: a retry returns the first result", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_list[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"state", JD_FIELD_STRING, 0, 24, "only records in this state", 0},
     {"limit", JD_FIELD_INTEGER, 0, 0, "at most this many (1..50, default 50)", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_subject[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     {"subject_name", JD_FIELD_STRING, 1, 100, "the subject's name (sealed)", 1},
     {"subject_id_number", JD_FIELD_STRING, 0, 32, "the subject's ID number (sealed)", 1},
     {"subject_post", JD_FIELD_STRING, 0, 200, "the subject's post (sealed)", 1},
     {"subject_employer", JD_FIELD_STRING, 0, 200, "the subject's employer (sealed)", 1},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_dispose[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     {"way", JD_FIELD_STRING, 1, 32, "talk_inquiry, prelim_verification, hold_pending or close", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_outcome[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     {"outcome", JD_FIELD_STRING, 1, 32,
      "talk inquiry: cleared, reminder, criticism or escalate; verification: file, close or "
      "hold",
      0},
     {"report", JD_FIELD_STRING, 0, 20000, "the report (sealed; required after a verification)", 1},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_extend[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     {"days", JD_FIELD_INTEGER, 1, 0, "days added to the stage's deadline (1..365)", 0},
     {"reason", JD_FIELD_STRING, 1, 500, "why", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
-static const struct jd_field f_approve[] = {F_TENANT, F_VERSION,
-					    F_DATE("the date of the step approved"), F_END};
+static const struct jd_field f_approve[] = {JD_FIELD_TENANT, JD_FIELD_VERSION,
+					    JD_FIELD_DATE("the date of the step approved"),
+					    JD_FIELD_END};
 
 static const struct jd_field f_reject[] = {
-    F_TENANT, F_VERSION, {"reason", JD_FIELD_STRING, 0, 500, "why", 0}, F_END};
+    JD_FIELD_TENANT, JD_FIELD_VERSION, {"reason", JD_FIELD_STRING, 0, 500, "why", 0}, JD_FIELD_END};
 
 static const struct jd_field f_reactivate[] = {
-    F_TENANT,
-    F_VERSION,
-    F_DATE("when the new material arrived"),
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
+    JD_FIELD_DATE("when the new material arrived"),
     {"material", JD_FIELD_STRING, 0, 8000, "the new material (sealed)", 1},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_assign[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     {"handler", JD_FIELD_STRING, 0, 64, "the handler's user id", 0},
     {"team", JD_FIELD_STRING, 0, 256, "the team's user ids, comma-separated", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_assign_override[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     {"handler", JD_FIELD_STRING, 0, 64, "the handler's user id", 0},
     {"team", JD_FIELD_STRING, 0, 256, "the team's user ids, comma-separated", 0},
     {"reason", JD_FIELD_STRING, 1, 500, "why the conflict check is overridden (audited)", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_recuse[] = {
-    F_TENANT, F_VERSION, {"reason", JD_FIELD_STRING, 1, 500, "why you recuse yourself", 0}, F_END};
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
+    {"reason", JD_FIELD_STRING, 1, 500, "why you recuse yourself", 0},
+    JD_FIELD_END};
 
 static const struct jd_field f_recusal[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     {"user", JD_FIELD_STRING, 1, 64, "the user recused", 0},
     {"accept", JD_FIELD_BOOLEAN, 1, 0, "true: recused (deny list); false: refused", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_file[] = {
-    F_TENANT,
-    F_VERSION,
-    F_DATE("the date filed"),
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
+    JD_FIELD_DATE("the date filed"),
     {"filing_unit", JD_FIELD_STRING, 0, 64, "the filing unit (default: the receiving unit)", 0},
     {"handling_unit", JD_FIELD_STRING, 0, 64, "the handling unit (default: the filing unit)", 0},
     {"joint_units", JD_FIELD_STRING, 0, 256, "units handling it jointly, comma-separated", 0},
     {"groups", JD_FIELD_STRING, 0, 256, "groups that see it (default: the lead's)", 0},
     {"persons", JD_FIELD_STRING, 0, 128, "the lead's subjects filed, by number (default all)", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_plan[] = {
-    F_TENANT, F_VERSION, {"plan", JD_FIELD_STRING, 0, 20000, "the plan (sealed)", 1}, F_END};
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
+    {"plan", JD_FIELD_STRING, 0, 20000, "the plan (sealed)", 1},
+    JD_FIELD_END};
 
 static const struct jd_field f_measure[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     {"kind", JD_FIELD_STRING, 1, 64, "the measure (talk, inquiry, freezing, detention, ...)", 0},
-    F_DATE("the date of the measure"),
-    F_END,
+    JD_FIELD_DATE("the date of the measure"),
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_conclude[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     {"report", JD_FIELD_STRING, 0, 20000, "the report (sealed)", 1},
     {"proposals", JD_FIELD_STRING, 0, 8000,
      "findings per person for review: JSON [{person, characterization, party, government, "
      "form}]",
      0},
     {"materials", JD_FIELD_STRING, 0, 2000, "the file's materials, comma-separated", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_decide[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     {"person", JD_FIELD_INTEGER, 1, 0, "the person of the case, by number", 0},
     {"party", JD_FIELD_STRING, 0, 32,
      "none, warning, serious_warning, removal_from_party_post, probation or expulsion", 0},
     {"government", JD_FIELD_STRING, 0, 32,
      "none, warning, demerit, major_demerit, demotion, dismissal or expulsion", 0},
     {"form", JD_FIELD_STRING, 0, 2, "the four forms class f1..f4 (default: from the sanction)", 0},
-    F_DATE("the date decided"),
-    F_END,
+    JD_FIELD_DATE("the date decided"),
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_check[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"id_number", JD_FIELD_STRING, 0, 32, "an ID number (never stored)", 1},
     {"name", JD_FIELD_STRING, 0, 100, "a name (never stored)", 1},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_overdue[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"days", JD_FIELD_INTEGER, 0, 0, "also what is due within this many days (default near_days)",
      0},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_stats[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"from", JD_FIELD_STRING, 1, 10, "first day (YYYY-MM-DD)", 0},
     {"to", JD_FIELD_STRING, 1, 10, "last day (YYYY-MM-DD)", 0},
     {"unit", JD_FIELD_STRING, 0, 64, "only this unit (county only)", 0},
     {"group", JD_FIELD_STRING, 0, 64, "only this group's units (county only)", 0},
     {"compare", JD_FIELD_STRING, 0, 16, "previous-year: the same range a year earlier", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_recount[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"fix", JD_FIELD_BOOLEAN, 0, 0, "correct the drift found", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
 #define LEAD  "/v1/cases/leads/{id}"

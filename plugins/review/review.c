@@ -18,62 +18,48 @@
 const struct jd_host *host;
 jd_plugin_handle *self;
 
-#define F_TENANT                                                                                   \
-	{                                                                                          \
-		"tenant", JD_FIELD_STRING, 1, 16, "tenant (county code)", 0                        \
-	}
-#define F_VERSION                                                                                  \
-	{                                                                                          \
-		"version", JD_FIELD_INTEGER, 0, 0, "the version you read (optional check)", 0      \
-	}
-#define F_DATE(what)                                                                               \
-	{                                                                                          \
-		"date", JD_FIELD_STRING, 0, 10,                                                    \
-		    what " (YYYY-MM-DD; default today; not in the future)", 0                      \
-	}
 #define F_PERSON                                                                                   \
 	{                                                                                          \
 		"person", JD_FIELD_INTEGER, 1, 0, "the person of the case, by number", 0           \
 	}
-#define F_END                                                                                      \
-	{                                                                                          \
-		NULL, 0, 0, 0, NULL, 0                                                             \
-	}
 
-static const struct jd_field f_tenant[] = {F_TENANT, F_END};
-static const struct jd_field f_dated[] = {F_TENANT, F_VERSION, F_DATE("the step's date"), F_END};
+static const struct jd_field f_tenant[] = {JD_FIELD_TENANT, JD_FIELD_END};
+static const struct jd_field f_dated[] = {JD_FIELD_TENANT, JD_FIELD_VERSION,
+					  JD_FIELD_DATE("the step's date"), JD_FIELD_END};
 static const struct jd_field f_list[] = {
-    F_TENANT, {"state", JD_FIELD_STRING, 0, 24, "only reviews in this state", 0}, F_END};
+    JD_FIELD_TENANT,
+    {"state", JD_FIELD_STRING, 0, 24, "only reviews in this state", 0},
+    JD_FIELD_END};
 static const struct jd_field f_missing[] = {
-    F_TENANT,
-    F_VERSION,
-    F_DATE("when the materials were asked for"),
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
+    JD_FIELD_DATE("when the materials were asked for"),
     {"missing", JD_FIELD_STRING, 1, 2000, "the materials the file lacks", 0},
-    F_END};
+    JD_FIELD_END};
 #define F_PANEL                                                                                    \
-	F_TENANT, F_VERSION, F_DATE("the date assigned"),                                          \
+	JD_FIELD_TENANT, JD_FIELD_VERSION, JD_FIELD_DATE("the date assigned"),                     \
 	    {"lead", JD_FIELD_STRING, 1, 64, "the lead reviewer's user id", 0},                    \
 	{                                                                                          \
 		"members", JD_FIELD_STRING, 1, 600,                                                \
 		    "the other reviewers' user ids, comma-separated", 0                            \
 	}
-static const struct jd_field f_panel[] = {F_PANEL, F_END};
+static const struct jd_field f_panel[] = {F_PANEL, JD_FIELD_END};
 static const struct jd_field f_override[] = {
     F_PANEL,
     {"reason", JD_FIELD_STRING, 1, 500, "why the admin assigns, not the office's head", 0},
-    F_END,
+    JD_FIELD_END,
 };
 static const struct jd_field f_recuse[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     {"user", JD_FIELD_STRING, 1, 64, "the reviewer recused", 0},
     {"reason", JD_FIELD_STRING, 1, 500, "why", 0},
-    F_END};
+    JD_FIELD_END};
 static const struct jd_field f_work[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     F_PERSON,
-    F_DATE("the date of the finding"),
+    JD_FIELD_DATE("the date of the finding"),
     {"facts", JD_FIELD_STRING, 1, 16, "confirmed or not_confirmed (事实认定)", 0},
     {"evidence", JD_FIELD_STRING, 1, 16, "sufficient or insufficient", 0},
     {"procedure", JD_FIELD_STRING, 1, 16, "lawful or unlawful", 0},
@@ -85,71 +71,73 @@ static const struct jd_field f_work[] = {
     {"form", JD_FIELD_STRING, 0, 2, "the four forms class f1..f4 (default: from the sanction)", 0},
     {"change_reason", JD_FIELD_STRING, 0, 1000,
      "why the panel departs from the investigators' characterization or sanction", 0},
-    F_END,
+    JD_FIELD_END,
 };
 static const struct jd_field f_talk[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     F_PERSON,
-    F_DATE("the date of the talk"),
+    JD_FIELD_DATE("the date of the talk"),
     {"notes", JD_FIELD_STRING, 1, 20000, "the talk's notes (sealed)", 1},
-    F_END};
+    JD_FIELD_END};
 static const struct jd_field f_waive[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     F_PERSON,
-    F_DATE("the date of the waiver"),
+    JD_FIELD_DATE("the date of the waiver"),
     {"reason", JD_FIELD_STRING, 1, 500, "why the review talk is waived (audited)", 0},
-    F_END};
+    JD_FIELD_END};
 static const struct jd_field f_return[] = {
-    F_TENANT,
-    F_VERSION,
-    F_DATE("the date returned"),
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
+    JD_FIELD_DATE("the date returned"),
     {"kind", JD_FIELD_STRING, 1, 16, "supplementary (补充调查) or reinvestigation (重新调查)", 0},
     {"why", JD_FIELD_STRING, 0, 32,
      "facts_unclear, evidence_insufficient, procedure_flawed, characterization_wrong or other", 0},
     {"reason", JD_FIELD_STRING, 1, 1000, "what the investigators must do", 0},
     {"days", JD_FIELD_INTEGER, 0, 0, "days for the supplementary investigation", 0},
-    F_END,
+    JD_FIELD_END,
 };
 static const struct jd_field f_meeting[] = {
-    F_TENANT,
-    F_VERSION,
-    F_DATE("the date of the meeting"),
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
+    JD_FIELD_DATE("the date of the meeting"),
     {"result", JD_FIELD_STRING, 1, 8, "agreed (to the leadership) or back (to the panel)", 0},
-    F_END};
+    JD_FIELD_END};
 static const struct jd_field f_propose[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     {"action", JD_FIELD_STRING, 1, 8, "decide or extend", 0},
     {"days", JD_FIELD_INTEGER, 0, 0, "extend: days added (default extension_days)", 0},
     {"reason", JD_FIELD_STRING, 0, 500, "why", 0},
-    F_END,
+    JD_FIELD_END,
 };
-static const struct jd_field f_approve[] = {F_TENANT, F_VERSION, F_DATE("the date of the approval"),
-					    F_END};
+static const struct jd_field f_approve[] = {
+    JD_FIELD_TENANT, JD_FIELD_VERSION, JD_FIELD_DATE("the date of the approval"), JD_FIELD_END};
 static const struct jd_field f_reject[] = {
-    F_TENANT, F_VERSION, {"reason", JD_FIELD_STRING, 0, 500, "why", 0}, F_END};
+    JD_FIELD_TENANT, JD_FIELD_VERSION, {"reason", JD_FIELD_STRING, 0, 500, "why", 0}, JD_FIELD_END};
 static const struct jd_field f_appeal[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     F_PERSON,
-    F_DATE("the date the appeal was received"),
+    JD_FIELD_DATE("the date the appeal was received"),
     {"reason", JD_FIELD_STRING, 1, 1000, "the grounds of the appeal (申诉)", 0},
-    F_END};
+    JD_FIELD_END};
 static const struct jd_field f_stats[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"from", JD_FIELD_STRING, 1, 10, "first day (YYYY-MM-DD)", 0},
     {"to", JD_FIELD_STRING, 1, 10, "last day (YYYY-MM-DD)", 0},
     {"unit", JD_FIELD_STRING, 0, 64, "only this unit (the case's filing unit; county only)", 0},
     {"group", JD_FIELD_STRING, 0, 64, "only this group's units (county only)", 0},
     {"compare", JD_FIELD_STRING, 0, 16, "previous-year: the same range a year earlier", 0},
-    F_END,
+    JD_FIELD_END,
 };
 static const struct jd_field f_recount[] = {
-    F_TENANT, {"fix", JD_FIELD_BOOLEAN, 0, 0, "correct the drift found", 0}, F_END};
+    JD_FIELD_TENANT, {"fix", JD_FIELD_BOOLEAN, 0, 0, "correct the drift found", 0}, JD_FIELD_END};
 static const struct jd_field f_overdue[] = {
-    F_TENANT, {"days", JD_FIELD_INTEGER, 0, 0, "also what is due within this many days", 0}, F_END};
+    JD_FIELD_TENANT,
+    {"days", JD_FIELD_INTEGER, 0, 0, "also what is due within this many days", 0},
+    JD_FIELD_END};
 
 static const int over = 1;
 

@@ -6,19 +6,6 @@
 
 #include "supervision.h"
 
-#define F_TENANT                                                                                   \
-	{                                                                                          \
-		"tenant", JD_FIELD_STRING, 1, 16, "tenant (county code)", 0                        \
-	}
-#define F_VERSION                                                                                  \
-	{                                                                                          \
-		"version", JD_FIELD_INTEGER, 0, 0, "the version you read (optional check)", 0      \
-	}
-#define F_DATE(what)                                                                               \
-	{                                                                                          \
-		"date", JD_FIELD_STRING, 0, 10,                                                    \
-		    what " (YYYY-MM-DD; default today; not in the future)", 0                      \
-	}
 #define F_GROUPS                                                                                   \
 	{                                                                                          \
 		"groups", JD_FIELD_STRING, 0, 256, "groups that see it, comma-separated", 0        \
@@ -28,15 +15,11 @@
 		"idempotency_key", JD_FIELD_STRING, 0, 64, "retry key: a retry returns the first", \
 		    0                                                                              \
 	}
-#define F_END                                                                                      \
-	{                                                                                          \
-		NULL, 0, 0, 0, NULL, 0                                                             \
-	}
 
-static const struct jd_field f_tenant[] = {F_TENANT, F_END};
+static const struct jd_field f_tenant[] = {JD_FIELD_TENANT, JD_FIELD_END};
 
 static const struct jd_field f_item_add[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"unit", JD_FIELD_STRING, 1, 64, "the unit that must rectify (a unit code)", 0},
     {"issuer", JD_FIELD_STRING, 1, 64, "the issuing unit: it reviews and closes the item", 0},
     {"title", JD_FIELD_STRING, 1, 500, "the problem to rectify", 0},
@@ -44,60 +27,61 @@ static const struct jd_field f_item_add[] = {
     {"deadline", JD_FIELD_STRING, 1, 10, "the rectification deadline (YYYY-MM-DD)", 0},
     {"source", JD_FIELD_STRING, 0, 80,
      "where it comes from: task:<id>, talk:<id>, letter:<number>, item:<id> (look-back)", 0},
-    F_DATE("the date issued"),
+    JD_FIELD_DATE("the date issued"),
     F_GROUPS,
     F_IDEM,
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_plan[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     {"plan", JD_FIELD_STRING, 1, 4000, "the rectification plan", 0},
-    F_DATE("the date filed"),
-    F_END};
-static const struct jd_field f_start[] = {F_TENANT, F_VERSION, F_DATE("the date started"), F_END};
+    JD_FIELD_DATE("the date filed"),
+    JD_FIELD_END};
+static const struct jd_field f_start[] = {JD_FIELD_TENANT, JD_FIELD_VERSION,
+					  JD_FIELD_DATE("the date started"), JD_FIELD_END};
 static const struct jd_field f_request_close[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     {"evidence", JD_FIELD_STRING, 1, 4000, "what shows it is rectified", 0},
-    F_DATE("the date requested"),
-    F_END};
+    JD_FIELD_DATE("the date requested"),
+    JD_FIELD_END};
 static const struct jd_field f_review[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     {"result", JD_FIELD_STRING, 1, 16, "passed or returned", 0},
     {"reason", JD_FIELD_STRING, 0, 1000, "why it is returned (required then)", 0},
-    F_DATE("the date reviewed"),
-    F_END,
+    JD_FIELD_DATE("the date reviewed"),
+    JD_FIELD_END,
 };
-static const struct jd_field f_close[] = {F_TENANT, F_VERSION, F_DATE("the date closed (销号)"),
-					  F_END};
+static const struct jd_field f_close[] = {JD_FIELD_TENANT, JD_FIELD_VERSION,
+					  JD_FIELD_DATE("the date closed (销号)"), JD_FIELD_END};
 static const struct jd_field f_extend[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     {"days", JD_FIELD_INTEGER, 1, 0, "days added to the deadline (1..365)", 0},
     {"reason", JD_FIELD_STRING, 1, 500, "why", 0},
-    F_DATE("the date requested"),
-    F_END,
+    JD_FIELD_DATE("the date requested"),
+    JD_FIELD_END,
 };
 static const struct jd_field f_extension[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     {"approve", JD_FIELD_BOOLEAN, 1, 0, "true: approved; false: refused", 0},
-    F_DATE("the date decided"),
-    F_END};
+    JD_FIELD_DATE("the date decided"),
+    JD_FIELD_END};
 static const struct jd_field f_lookback[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     {"result", JD_FIELD_STRING, 1, 16, "passed or rebound (反弹: reopens the item)", 0},
     {"deadline", JD_FIELD_STRING, 0, 10, "the new deadline after a rebound (YYYY-MM-DD)", 0},
-    F_DATE("the date of the re-check (on or after the look-back date)"),
-    F_END,
+    JD_FIELD_DATE("the date of the re-check (on or after the look-back date)"),
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_talk_add[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"unit", JD_FIELD_STRING, 1, 64, "the unit that held the talk (a unit code)", 0},
     {"supervised", JD_FIELD_STRING, 1, 200, "the supervised unit talked to", 0},
     {"persons", JD_FIELD_INTEGER, 1, 0, "persons talked to (person-times)", 0},
@@ -106,44 +90,44 @@ static const struct jd_field f_talk_add[] = {
     {"reason", JD_FIELD_STRING, 1, 500, "why", 0},
     {"held_by", JD_FIELD_STRING, 0, 200, "who held it", 0},
     {"content", JD_FIELD_STRING, 0, 20000, "what was said (sealed)", 1},
-    F_DATE("the date held"),
+    JD_FIELD_DATE("the date held"),
     F_GROUPS,
     F_IDEM,
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_letter_add[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"kind", JD_FIELD_STRING, 1, 16, "prompt (提示函) or recommendation (纪检监察建议)", 0},
     {"unit", JD_FIELD_STRING, 1, 64, "the issuing unit (a unit code)", 0},
     {"supervised", JD_FIELD_STRING, 1, 200, "the supervised unit it goes to", 0},
     {"problems", JD_FIELD_STRING, 0, 8000, "the problems found", 0},
     {"reply_due", JD_FIELD_STRING, 1, 10, "when the written reply is due (YYYY-MM-DD)", 0},
-    F_DATE("the date sent"),
+    JD_FIELD_DATE("the date sent"),
     F_GROUPS,
     F_IDEM,
-    F_END,
+    JD_FIELD_END,
 };
 static const struct jd_field f_letter_reply[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     {"reply", JD_FIELD_STRING, 0, 8000, "the unit's written reply", 0},
-    F_DATE("the date the reply came"),
-    F_END};
+    JD_FIELD_DATE("the date the reply came"),
+    JD_FIELD_END};
 
 static const struct jd_field f_rule_add[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"unit", JD_FIELD_STRING, 1, 64, "the unit that adopted it", 0},
     {"title", JD_FIELD_STRING, 1, 500, "the rule", 0},
     {"links", JD_FIELD_STRING, 0, 1000, "item:<id>, letter:<number> that caused it", 0},
-    F_DATE("the date adopted"),
+    JD_FIELD_DATE("the date adopted"),
     F_GROUPS,
     F_IDEM,
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_task_add[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"group", JD_FIELD_STRING, 1, 64, "the issuing group (task force, area, joint group, matter)",
      0},
     {"title", JD_FIELD_STRING, 1, 500, "the task", 0},
@@ -153,29 +137,29 @@ static const struct jd_field f_task_add[] = {
     {"units", JD_FIELD_STRING, 1, 512, "the receiving units, comma-separated", 0},
     {"lead_unit", JD_FIELD_STRING, 0, 64, "the lead unit (default: the group's policy)", 0},
     {"due", JD_FIELD_STRING, 1, 10, "the due date (YYYY-MM-DD)", 0},
-    F_DATE("the date dispatched"),
+    JD_FIELD_DATE("the date dispatched"),
     F_IDEM,
-    F_END,
+    JD_FIELD_END,
 };
 static const struct jd_field f_task_unit[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     {"unit", JD_FIELD_STRING, 1, 64, "the receiving unit", 0},
     {"note", JD_FIELD_STRING, 0, 4000, "progress or result", 0},
-    F_DATE("the date"),
-    F_END};
+    JD_FIELD_DATE("the date"),
+    JD_FIELD_END};
 static const struct jd_field f_task_assess[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     {"unit", JD_FIELD_STRING, 0, 64, "the unit assessed (not for a 1+N matter: one for all)", 0},
     {"score", JD_FIELD_INTEGER, 1, 0, "the score (0..100)", 0},
     {"comment", JD_FIELD_STRING, 0, 2000, "the leader's comment", 0},
-    F_DATE("the date assessed"),
-    F_END,
+    JD_FIELD_DATE("the date assessed"),
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_finding_add[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"source", JD_FIELD_STRING, 1, 80,
      "the record: item:<id>, talk:<id>, letter:<number>, task:<id>, rule:<id>", 0},
     {"unit", JD_FIELD_STRING, 1, 64, "the unit that found it (the lead's receiving unit)", 0},
@@ -184,42 +168,42 @@ static const struct jd_field f_finding_add[] = {
     {"subject_post", JD_FIELD_STRING, 0, 200, "the subject's post (sealed)", 1},
     {"subject_employer", JD_FIELD_STRING, 0, 200, "the subject's employer (sealed)", 1},
     {"allegation", JD_FIELD_STRING, 1, 8000, "what is alleged (sealed)", 1},
-    F_DATE("the date found"),
+    JD_FIELD_DATE("the date found"),
     F_GROUPS,
     F_IDEM,
-    F_END,
+    JD_FIELD_END,
 };
 static const struct jd_field f_finding_decide[] = {
-    F_TENANT,
-    F_VERSION,
+    JD_FIELD_TENANT,
+    JD_FIELD_VERSION,
     {"approve", JD_FIELD_BOOLEAN, 1, 0, "true: raise the lead; false: reject", 0},
     {"reason", JD_FIELD_STRING, 0, 500, "why", 0},
-    F_DATE("the date decided"),
-    F_END};
+    JD_FIELD_DATE("the date decided"),
+    JD_FIELD_END};
 
 static const struct jd_field f_ledger[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"unit", JD_FIELD_STRING, 0, 64, "only this unit's items", 0},
     {"group", JD_FIELD_STRING, 0, 64, "only the items of this group's units (or shared with it)",
      0},
     {"state", JD_FIELD_STRING, 0, 24, "only items in this state", 0},
     {"cursor", JD_FIELD_INTEGER, 0, 0, "where the previous page ended (its next_cursor)", 0},
     {"limit", JD_FIELD_INTEGER, 0, 0, "at most this many (1..50, default 50)", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_stats[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"from", JD_FIELD_STRING, 1, 10, "first day (YYYY-MM-DD)", 0},
     {"to", JD_FIELD_STRING, 1, 10, "last day (YYYY-MM-DD)", 0},
     {"unit", JD_FIELD_STRING, 0, 64, "only this unit (county only)", 0},
     {"group", JD_FIELD_STRING, 0, 64, "only this group's units (county only)", 0},
     {"compare", JD_FIELD_STRING, 0, 16, "previous-year: the same range a year earlier", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_recount[] = {
-    F_TENANT, {"fix", JD_FIELD_BOOLEAN, 0, 0, "correct the drift found", 0}, F_END};
+    JD_FIELD_TENANT, {"fix", JD_FIELD_BOOLEAN, 0, 0, "correct the drift found", 0}, JD_FIELD_END};
 
 #define ITEM   "/v1/supervision/items/{id}"
 #define TALK   "/v1/supervision/talks/{id}"

@@ -13,140 +13,128 @@
 const struct jd_host *host;
 jd_plugin_handle *self;
 
-#define F_TENANT                                                                                   \
-	{                                                                                          \
-		"tenant", JD_FIELD_STRING, 1, 16, "tenant (county code)", 0                        \
-	}
-#define F_DATE(what)                                                                               \
-	{                                                                                          \
-		"date", JD_FIELD_STRING, 0, 10,                                                    \
-		    what " (YYYY-MM-DD; default today; not in the future)", 0                      \
-	}
-#define F_END                                                                                      \
-	{                                                                                          \
-		NULL, 0, 0, 0, NULL, 0                                                             \
-	}
-
-static const struct jd_field f_tenant[] = {F_TENANT, F_END};
+static const struct jd_field f_tenant[] = {JD_FIELD_TENANT, JD_FIELD_END};
 
 static const struct jd_field f_link[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"user", JD_FIELD_STRING, 1, 64, "the user id", 0},
     {"person", JD_FIELD_STRING, 1, 64, "the person of the organization they are", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_mentee[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"person", JD_FIELD_STRING, 1, 64, "the new cadre (a person id of the organization)", 0},
     {"user", JD_FIELD_STRING, 0, 64, "their user id (need-to-know: they see their own plan)", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_suggest[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"mentee", JD_FIELD_STRING, 1, 64, "the mentee (person id)", 0},
     {"kind", JD_FIELD_STRING, 1, 16, "theory (政治理论导师) or practice (业务实践导师)", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_propose[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"mentee", JD_FIELD_STRING, 1, 64, "the mentee (person id)", 0},
     {"mentor", JD_FIELD_STRING, 1, 64, "the mentor (person id)", 0},
     {"kind", JD_FIELD_STRING, 1, 16, "theory or practice", 0},
-    F_DATE("the date proposed"),
-    F_END,
+    JD_FIELD_DATE("the date proposed"),
+    JD_FIELD_END,
 };
 
-static const struct jd_field f_decide[] = {
-    F_TENANT, F_DATE("the date"), {"reason", JD_FIELD_STRING, 0, 500, "why", 0}, F_END};
+static const struct jd_field f_decide[] = {JD_FIELD_TENANT,
+					   JD_FIELD_DATE("the date"),
+					   {"reason", JD_FIELD_STRING, 0, 500, "why", 0},
+					   JD_FIELD_END};
 
 static const struct jd_field f_template[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"code", JD_FIELD_STRING, 1, 32, "the template's code", 0},
     {"name", JD_FIELD_STRING, 1, 200, "its name", 0},
     {"milestones", JD_FIELD_STRING, 1, 8000,
      "JSON array of {key, title, days (from the start date), owner: mentee|theory|practice}", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_plan[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"mentee", JD_FIELD_STRING, 1, 64, "the mentee (person id)", 0},
     {"template", JD_FIELD_STRING, 1, 32, "the template's code (its latest version)", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_milestone[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"done", JD_FIELD_STRING, 0, 10, "the date it was done (YYYY-MM-DD)", 0},
     {"notes", JD_FIELD_STRING, 0, 8000, "evidence notes (sealed)", 1},
     {"digests", JD_FIELD_STRING, 0, 1000, "attachment digests, comma-separated (sha256 hex)", 0},
     {"self_assessment", JD_FIELD_STRING, 0, 2000, "the cadre's self-assessment (sealed)", 1},
     {"score", JD_FIELD_INTEGER, 0, 0, "the mentor's score (0..100)", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_talk[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"pair", JD_FIELD_STRING, 1, 64, "the pairing", 0},
-    F_DATE("the date of the talk"),
+    JD_FIELD_DATE("the date of the talk"),
     {"notes", JD_FIELD_STRING, 0, 8000, "what was said (sealed)", 1},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_course[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"code", JD_FIELD_STRING, 1, 32, "the course's code", 0},
     {"name", JD_FIELD_STRING, 1, 200, "its name", 0},
     {"capacity", JD_FIELD_INTEGER, 1, 0, "seats (1..1000); beyond, a waiting list", 0},
     {"trainers", JD_FIELD_STRING, 0, 256, "the trainers' user ids, comma-separated", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_session[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"date", JD_FIELD_STRING, 1, 10, "the session's date (YYYY-MM-DD)", 0},
     {"hours", JD_FIELD_INTEGER, 1, 0, "credit hours (学时) it gives (1..40)", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_enrol[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"person", JD_FIELD_STRING, 1, 64, "the cadre (person id)", 0},
-    F_DATE("the date of enrolment"),
+    JD_FIELD_DATE("the date of enrolment"),
     {"withdraw", JD_FIELD_BOOLEAN, 0, 0, "true: leave the course (the first waiting moves up)", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_attend[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"session", JD_FIELD_INTEGER, 1, 0, "the session's number", 0},
     {"person", JD_FIELD_STRING, 1, 64, "the cadre (person id)", 0},
     {"mark", JD_FIELD_STRING, 1, 16, "present, late, excused or absent", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_hours[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"person", JD_FIELD_STRING, 0, 64, "one cadre (default: all)", 0},
     {"year", JD_FIELD_INTEGER, 0, 0, "the year (default this year)", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_stats[] = {
-    F_TENANT,
+    JD_FIELD_TENANT,
     {"from", JD_FIELD_STRING, 1, 10, "first day (YYYY-MM-DD)", 0},
     {"to", JD_FIELD_STRING, 1, 10, "last day (YYYY-MM-DD)", 0},
     {"unit", JD_FIELD_STRING, 0, 64, "only this unit (county only)", 0},
     {"group", JD_FIELD_STRING, 0, 64, "only this group's units (county only)", 0},
     {"compare", JD_FIELD_STRING, 0, 16, "previous-year: the same range a year earlier", 0},
-    F_END,
+    JD_FIELD_END,
 };
 
 static const struct jd_field f_recount[] = {
-    F_TENANT, {"fix", JD_FIELD_BOOLEAN, 0, 0, "correct the drift found", 0}, F_END};
+    JD_FIELD_TENANT, {"fix", JD_FIELD_BOOLEAN, 0, 0, "correct the drift found", 0}, JD_FIELD_END};
 
 #define PAIR   "/v1/training/pairs/{id}"
 #define COURSE "/v1/training/courses/{id}"
