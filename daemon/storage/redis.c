@@ -1214,6 +1214,11 @@ enum jd_redis_state jd_redis_state(const struct jd_redis *r)
 	return r->state;
 }
 
+struct event_base *jd_redis_base(const struct jd_redis *r)
+{
+	return r->base;
+}
+
 const char *jd_redis_state_name(enum jd_redis_state s)
 {
 	switch (s) {

@@ -86,6 +86,8 @@ int jd_redis_reply_unavailable(const redisReply *reply);
 const char *jd_redis_refusal(const struct jd_redis *r);
 
 enum jd_redis_state jd_redis_state(const struct jd_redis *r);
+/* The loop the connection runs on (for a caller's own timers). */
+struct event_base *jd_redis_base(const struct jd_redis *r);
 const char *jd_redis_state_name(enum jd_redis_state s); /* "connecting", "ok", "down" */
 const struct jd_redis_stats *jd_redis_stats(const struct jd_redis *r);
 /* Changes timeouts and backoff live (SIGHUP). */

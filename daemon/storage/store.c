@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <event2/event.h>
 #include <openssl/evp.h>
 #include <sodium.h>
 
@@ -48,8 +49,12 @@
 #define OUTCOME_APPLIED	 0
 #define OUTCOME_REPLAYED 1
 #define OUTCOME_CONFLICT 2
-#define OUTCOME_STALE	 3 /* audit: {actual head seq, 3, actual head chain} */
-#define AUDIT_TRIES	 5 /* sends of one mutation against a moving chain head */
+#define OUTCOME_STALE	 3     /* audit: {actual head seq, 3, actual chain}; we hold the turn */
+#define OUTCOME_YIELD	 4     /* audit: as 3, but another writer holds the turn */
+#define AUDIT_TRIES	 32    /* sends of one mutation against a moving chain head */
+#define AUDIT_BACKOFF_MS 64    /* the longest random wait before a resend */
+#define AUDIT_TURN_MS	 "250" /* how long a writer that lost the head keeps the next turn */
+#define AUDIT_TURN_KEY	 AUDIT_KEY ":turn"
 #define FIXED_NKEYS	 5 /* record, idempotency, audit stream, audit head, event stream */
 #define AUDIT_SYSTEM	 "system"
 
@@ -59,12 +64,14 @@
  * stream and KEYS[4] its head "seq chain" (the record again when the
  * mutation is not audited: ARGV[8] says which), KEYS[5] the tenant's
  * event stream (the record again when the mutation publishes nothing),
- * KEYS[6+i] the key of op i.
+ * KEYS[6+i] the key of op i and, when audited, KEYS[6+nops] the tenant's
+ * audit turn (see below).
  * ARGV: expected version, has_idem, idem TTL, nset, ndel, nops, the
  * record's relative key, has_audit, the audit head jiandud expects (seq,
  * chain), nevents, then nset field/value pairs, ndel fields, nops (kind,
  * member, value) triples, nevents (name, tenant, publisher, payload)
- * quadruples and, when audited, the entry's 13 field/value pairs.  The
+ * quadruples and, when audited, the entry's 13 field/value pairs, this
+ * writer's id and the turn's lifetime in ms.  The
  * idempotency key keeps "version record" so that a retry learns which
  * record the first call wrote.
  *
@@ -76,10 +83,16 @@
  * Audit: every precondition (idempotency, version, key types, counters,
  * and the chain head equal to the one expected) is checked before the
  * first write; a stale head returns {actual seq, 3, actual chain} and
- * writes nothing.  A replay or a conflict appends nothing: nothing changed,
+ * writes nothing but the turn.  A replay or a conflict appends nothing: nothing changed,
  * and the entry of the call that made the change is already there.  The
  * head key makes the compare O(1); when it is missing (a tenant written
  * before auditing, or the key deleted) the stream's last entry is the head.
+ *
+ * The turn keeps two writers on one chain (two daemons on one Redis) from
+ * starving each other: the one that finds the head moved takes the next
+ * turn (for AUDIT_TURN_MS at most, should it die), and until it appends
+ * every other writer is answered {seq, 4, chain} and waits a random while.
+ * Without it the writer with work queued wins every round.
  */
 static const char mutate_script[] =
     "local rec = KEYS[1]\n"
@@ -143,6 +156,7 @@ static const char mutate_script[] =
     "  if et ~= 'none' and et ~= 'stream' then return fail('the event stream is not a stream') "
     "end\n"
     "end\n"
+    "local turn\n"
     "if has_audit then\n"
     "  if planned[KEYS[3]] or planned[KEYS[4]] then return fail('an op uses an audit key') end\n"
     "  local st = redis.call('TYPE', KEYS[3])['ok']\n"
@@ -166,7 +180,17 @@ static const char mutate_script[] =
     "      end\n"
     "    end\n"
     "  end\n"
-    "  if hseq ~= tonumber(ARGV[9]) or hchain ~= ARGV[10] then return {hseq, 3, hchain} end\n"
+    "  local tk = KEYS[6 + nops]\n"
+    "  if planned[tk] then return fail('an op uses an audit key') end\n"
+    "  local tt = redis.call('TYPE', tk)['ok']\n"
+    "  if tt ~= 'none' and tt ~= 'string' then return fail('the audit turn is not a string') end\n"
+    "  turn = redis.call('GET', tk)\n"
+    "  local me = ARGV[fv + 26]\n"
+    "  if turn and turn ~= me then return {hseq, 4, hchain} end\n"
+    "  if hseq ~= tonumber(ARGV[9]) or hchain ~= ARGV[10] then\n"
+    "    redis.call('SET', tk, me, 'PX', ARGV[fv + 27])\n"
+    "    return {hseq, 3, hchain}\n"
+    "  end\n"
     "end\n"
     "if nset > 0 then redis.call('HSET', rec, unpack(ARGV, sets, dels - 1)) end\n"
     "if ndel > 0 then redis.call('HDEL', rec, unpack(ARGV, dels, ops - 1)) end\n"
@@ -192,16 +216,18 @@ static const char mutate_script[] =
     "if has_audit then\n"
     "  redis.call('XADD', KEYS[3], '*', unpack(ARGV, fv, fv + 25))\n"
     "  redis.call('SET', KEYS[4], ARGV[fv + 1] .. ' ' .. ARGV[fv + 23])\n"
+    "  if turn then redis.call('DEL', KEYS[6 + nops]) end\n"
     "end\n"
     "return {v, 0, ARGV[7]}\n";
 
 /*
  * An audited event that changes no record (jd_store_audit_event): the
  * audit part of mutate_script alone.  KEYS[1] the tenant's audit stream,
- * KEYS[2] its head; ARGV[1], ARGV[2] the head jiandud expects (seq,
- * chain), ARGV[3..28] the entry's 13 field/value pairs.  Answers like
+ * KEYS[2] its head, KEYS[3] its turn; ARGV[1], ARGV[2] the head jiandud
+ * expects (seq, chain), ARGV[3..28] the entry's 13 field/value pairs,
+ * ARGV[29] this writer's id, ARGV[30] the turn's lifetime.  Answers like
  * mutate_script: {seq, 0, ""} appended, {actual seq, 3, actual chain} a
- * stale head (nothing written).
+ * stale head (nothing written but the turn), 4 another writer's turn.
  */
 static const char append_script[] =
     "local function fail(msg) return redis.error_reply('ERR jd: ' .. msg) end\n"
@@ -225,9 +251,17 @@ static const char append_script[] =
     "    end\n"
     "  end\n"
     "end\n"
-    "if hseq ~= tonumber(ARGV[1]) or hchain ~= ARGV[2] then return {hseq, 3, hchain} end\n"
+    "local tt = redis.call('TYPE', KEYS[3])['ok']\n"
+    "if tt ~= 'none' and tt ~= 'string' then return fail('the audit turn is not a string') end\n"
+    "local turn = redis.call('GET', KEYS[3])\n"
+    "if turn and turn ~= ARGV[29] then return {hseq, 4, hchain} end\n"
+    "if hseq ~= tonumber(ARGV[1]) or hchain ~= ARGV[2] then\n"
+    "  redis.call('SET', KEYS[3], ARGV[29], 'PX', ARGV[30])\n"
+    "  return {hseq, 3, hchain}\n"
+    "end\n"
     "redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3, 28))\n"
     "redis.call('SET', KEYS[2], ARGV[4] .. ' ' .. ARGV[26])\n"
+    "if turn then redis.call('DEL', KEYS[3]) end\n"
     "return {hseq + 1, 0, ''}\n";
 
 static const char *const op_names[] = {
@@ -251,6 +285,7 @@ struct jd_store {
 	unsigned pending;    /* our commands in flight: freeing waits for them */
 	unsigned loads;	     /* SCRIPT LOADs in flight */
 	int freed;
+	char writer[33]; /* this process's id in the audit turn */
 };
 
 struct mutate_ctx {
@@ -265,8 +300,9 @@ struct mutate_ctx {
 	/* audited mutations only */
 	int audited;
 	int tries;
-	int i_head; /* argv index of the expected head's seq (chain follows) */
-	int i_fv;   /* argv index of the entry's first field name */
+	struct event *backoff; /* the wait before a resend, yielding the turn */
+	int i_head;	       /* argv index of the expected head's seq (chain follows) */
+	int i_fv;	       /* argv index of the entry's first field name */
 	char tenant[TENANT_MAX + 1];
 	struct jd_audit_entry e;
 	char seq_txt[JD_AUDIT_SEQ_TXT];
@@ -542,6 +578,7 @@ struct audit_args {
 	const char *head_seq;
 	const char *head_chain;
 	const char *fv[2 * JD_AUDIT_NFIELDS];
+	const char *writer;
 	int i_head, i_fv; /* filled by build_mutation */
 };
 
@@ -554,7 +591,7 @@ static void build_mutation(struct argv_builder *b, const struct plan *p, const c
 
 	emit_str(b, "EVALSHA");
 	emit_str(b, sha);
-	emit_num(b, FIXED_NKEYS + (long long)m->n_ops);
+	emit_num(b, FIXED_NKEYS + (long long)m->n_ops + (a != NULL));
 	emit_key(b, t, "", m->record);
 	if (p->idem != NULL)
 		emit_key(b, t, IDEM_PREFIX, p->idem);
@@ -570,6 +607,8 @@ static void build_mutation(struct argv_builder *b, const struct plan *p, const c
 	emit_key(b, t, "", m->n_events > 0 ? JD_STORE_EVENTS_KEY : m->record);
 	for (size_t i = 0; i < m->n_ops; i++)
 		emit_key(b, t, "", m->ops[i].key);
+	if (a != NULL)
+		emit_key(b, t, "", AUDIT_TURN_KEY);
 	emit_num(b, m->expect_version);
 	emit_str(b, p->idem != NULL ? "1" : "0");
 	emit_num(b, p->idem_ttl);
@@ -605,6 +644,8 @@ static void build_mutation(struct argv_builder *b, const struct plan *p, const c
 	a->i_fv = b->argc;
 	for (size_t i = 0; i < 2 * JD_AUDIT_NFIELDS; i++)
 		emit_str(b, a->fv[i]);
+	emit_str(b, a->writer);
+	emit_str(b, AUDIT_TURN_MS);
 }
 
 static struct mutate_ctx *mutate_ctx_new(const struct jd_store *s, const struct plan *p,
@@ -899,6 +940,7 @@ static int script_sha1(const char *script, char out[41])
 
 #define MUTATE_RETRYING 1
 #define MUTATE_STALE	2
+#define MUTATE_YIELD	3
 
 static int mutate_outcome(const redisReply *reply, struct jd_mutate_result *res)
 {
@@ -921,6 +963,8 @@ static int mutate_outcome(const redisReply *reply, struct jd_mutate_result *res)
 		return JD_E_CONFLICT;
 	case OUTCOME_STALE:
 		return MUTATE_STALE;
+	case OUTCOME_YIELD:
+		return MUTATE_YIELD;
 	}
 	jd_err("store: unexpected mutation outcome", "outcome=%lld", reply->element[1]->integer);
 	return JD_ERR;
@@ -1001,32 +1045,78 @@ static int adopt_head(struct jd_store *s, const char *tenant, const struct jd_mu
 }
 
 /*
+ * A writer that must yield the chain's turn to another (OUTCOME_YIELD)
+ * waits a random while (growing with the tries, at most AUDIT_BACKOFF_MS)
+ * before it sends again; one that lost the head holds the turn now and
+ * sends at once.  *waiting says whether a timer now owns the resend.
+ */
+static int backoff_arm(struct jd_store *s, struct event **ev, int tries, int yield,
+		       event_callback_fn cb, void *arg, int *waiting)
+{
+	unsigned span = 1u << (tries < 6 ? tries : 6);
+	struct timeval tv;
+	unsigned ms;
+
+	*waiting = 0;
+	if (!yield)
+		return JD_OK;
+	if (*ev == NULL && (*ev = evtimer_new(jd_redis_base(s->r), cb, arg)) == NULL)
+		return JD_E_NOMEM;
+	ms = randombytes_uniform(span < AUDIT_BACKOFF_MS ? span : AUDIT_BACKOFF_MS) + 1;
+	tv.tv_sec = 0;
+	tv.tv_usec = (suseconds_t)ms * 1000;
+	if (evtimer_add(*ev, &tv) != 0)
+		return JD_ERR;
+	*waiting = 1;
+	return JD_OK;
+}
+
+static void mutate_finish(struct mutate_ctx *x, int rc, const struct jd_mutate_result *res);
+
+/* Builds the entry again on the adopted head and sends it; on failure, finishes. */
+static void mutate_resend(evutil_socket_t fd, short what, void *arg)
+{
+	struct mutate_ctx *x = arg;
+	int rc = audit_prepare(x);
+
+	(void)fd;
+	(void)what;
+	if (rc == JD_OK)
+		rc = jd_redis_command(x->s->r, x->argc, x->argv, x->lens, mutate_reply, x);
+	if (rc != JD_OK)
+		mutate_finish(x, rc, NULL);
+}
+
+/*
  * The chain head moved under us (another worker appended, or this is our
  * first entry for the tenant): adopt the head the script saw, rebuild and
- * reseal the entry on it and send again, at most AUDIT_TRIES times in all.
+ * reseal the entry on it and send again, at most AUDIT_TRIES times in all;
+ * then 503, since another writer kept the chain busy.
  */
-static int handle_stale(struct mutate_ctx *x, const struct jd_mutate_result *res)
+static int handle_stale(struct mutate_ctx *x, const struct jd_mutate_result *res, int yield)
 {
+	int waiting;
 	int rc;
 
 	if (++x->tries >= AUDIT_TRIES) {
-		jd_err("store: the audit chain head kept moving; mutation dropped",
+		jd_err("store: the audit chain head kept moving; mutation refused",
 		       "tenant=%s tries=%d", x->tenant, x->tries);
-		return JD_ERR;
+		return JD_E_UNAVAILABLE;
 	}
 	rc = adopt_head(x->s, x->tenant, res);
 	if (rc != JD_OK)
 		return rc;
 	jd_debug("store: the audit head moved; entry rebuilt", "tenant=%s head=%lld try=%d",
 		 x->tenant, res->version, x->tries + 1);
+	rc = backoff_arm(x->s, &x->backoff, x->tries, yield, mutate_resend, x, &waiting);
+	if (rc != JD_OK || waiting)
+		return rc == JD_OK ? MUTATE_RETRYING : rc;
 	rc = audit_prepare(x);
 	if (rc != JD_OK)
 		return rc;
 	rc = jd_redis_command(x->s->r, x->argc, x->argv, x->lens, mutate_reply, x);
 	return rc == JD_OK ? MUTATE_RETRYING : rc;
 }
-
-static void mutate_finish(struct mutate_ctx *x, int rc, const struct jd_mutate_result *res);
 
 /* Sends a queued audited mutation that now holds its tenant; on failure, finishes it. */
 static void mutate_start_waiter(struct jd_audit_waiter *w)
@@ -1052,6 +1142,8 @@ static void mutate_finish(struct mutate_ctx *x, int rc, const struct jd_mutate_r
 		next = jd_audit_log_release(s->audit, x->tenant);
 	}
 	x->cb(rc, rc == JD_OK || rc == JD_E_CONFLICT ? res : NULL, x->arg);
+	if (x->backoff != NULL)
+		event_free(x->backoff);
 	free(x);
 	if (next != NULL)
 		next->start(next);
@@ -1065,8 +1157,8 @@ static void mutate_reply(int rc, redisReply *reply, void *arg)
 
 	if (rc == JD_OK)
 		rc = mutate_result(x, reply, &res);
-	if (rc == MUTATE_STALE)
-		rc = x->audited ? handle_stale(x, &res) : JD_ERR;
+	if (rc == MUTATE_STALE || rc == MUTATE_YIELD)
+		rc = x->audited ? handle_stale(x, &res, rc == MUTATE_YIELD) : JD_ERR;
 	if (rc == MUTATE_RETRYING)
 		return;
 	mutate_finish(x, rc, &res);
@@ -1121,6 +1213,7 @@ static int mutate_ctx_make(struct jd_store *s, const struct jd_mutation *m,
 		tmp->s = s;
 		rc = audit_entry_init(tmp, &p);
 		memset(a, 0, sizeof(*a));
+		a->writer = s->writer;
 		a->head_seq = tmp->head_seq;
 		a->head_chain = tmp->head_chain;
 		if (rc == JD_OK)
@@ -1197,7 +1290,8 @@ fail:
 
 /* ---- Audited events ------------------------------------------------------- */
 
-#define EVENT_ARGC (3 + 2 + 2 + 2 * JD_AUDIT_NFIELDS) /* EVALSHA sha 2 keys head entry */
+/* EVALSHA sha 3 keys head entry writer turn-ms */
+#define EVENT_ARGC (3 + 3 + 2 + 2 * JD_AUDIT_NFIELDS + 2)
 
 struct event_ctx {
 	struct jd_audit_waiter w; /* first: the queue of the tenant's audited work */
@@ -1206,9 +1300,11 @@ struct event_ctx {
 	void *arg;
 	int retried; /* sent as EVAL after NOSCRIPT */
 	int tries;
+	struct event *backoff;
 	char tenant[TENANT_MAX + 1];
 	char stream[FULL_KEY_MAX];
 	char head[FULL_KEY_MAX];
+	char turn[FULL_KEY_MAX];
 	struct jd_audit_entry e;
 	struct entry_stamp st;
 	char digest[JD_AUDIT_HEX];
@@ -1247,13 +1343,16 @@ static int event_send(struct event_ctx *x)
 	(void)jd_audit_entry_to_fields(&x->e, x->st.seq_txt, fv);
 	x->argv[argc++] = x->retried ? "EVAL" : "EVALSHA";
 	x->argv[argc++] = x->retried ? append_script : x->s->sha_append;
-	x->argv[argc++] = "2";
+	x->argv[argc++] = "3";
 	x->argv[argc++] = x->stream;
 	x->argv[argc++] = x->head;
+	x->argv[argc++] = x->turn;
 	x->argv[argc++] = x->st.head_seq;
 	x->argv[argc++] = x->st.head_chain;
 	for (size_t i = 0; i < 2 * JD_AUDIT_NFIELDS; i++)
 		x->argv[argc++] = fv[i];
+	x->argv[argc++] = x->s->writer;
+	x->argv[argc++] = AUDIT_TURN_MS;
 	for (int i = 0; i < argc; i++)
 		x->lens[i] = strlen(x->argv[i]);
 	return jd_redis_command(x->s->r, argc, x->argv, x->lens, event_reply, x);
@@ -1274,10 +1373,43 @@ static void event_finish(struct event_ctx *x, int rc)
 	next = jd_audit_log_release(s->audit, x->tenant);
 	if (x->cb != NULL)
 		x->cb(rc, x->arg);
+	if (x->backoff != NULL)
+		event_free(x->backoff);
 	free(x);
 	if (next != NULL)
 		next->start(next);
 	store_release(s);
+}
+
+static void event_resend(evutil_socket_t fd, short what, void *arg)
+{
+	struct event_ctx *x = arg;
+	int rc = event_send(x);
+
+	(void)fd;
+	(void)what;
+	if (rc != JD_OK)
+		event_finish(x, rc);
+}
+
+/* As handle_stale, for an event entry. */
+static int event_retry(struct event_ctx *x, const struct jd_mutate_result *res, int yield)
+{
+	int waiting;
+	int rc;
+
+	if (++x->tries >= AUDIT_TRIES) {
+		jd_err("store: the audit chain head kept moving; event dropped",
+		       "tenant=%s tries=%d", x->tenant, x->tries);
+		return JD_E_UNAVAILABLE;
+	}
+	rc = adopt_head(x->s, x->tenant, res);
+	if (rc != JD_OK)
+		return rc; /* logged, and alarmed, there */
+	rc = backoff_arm(x->s, &x->backoff, x->tries, yield, event_resend, x, &waiting);
+	if (rc == JD_OK && !waiting)
+		rc = event_send(x);
+	return rc == JD_OK ? MUTATE_RETRYING : rc;
 }
 
 static void event_reply(int rc, redisReply *reply, void *arg)
@@ -1299,17 +1431,10 @@ static void event_reply(int rc, redisReply *reply, void *arg)
 	} else if (rc == JD_OK) {
 		rc = mutate_outcome(reply, &res);
 	}
-	if (rc == MUTATE_STALE) {
-		if (++x->tries >= AUDIT_TRIES) {
-			jd_err("store: the audit chain head kept moving; event dropped",
-			       "tenant=%s tries=%d", x->tenant, x->tries);
-			rc = JD_ERR;
-		} else if ((rc = adopt_head(x->s, x->tenant, &res)) != JD_OK) {
-			/* logged, and alarmed, there */
-		} else if ((rc = event_send(x)) == JD_OK) {
-			return;
-		}
-	}
+	if (rc == MUTATE_STALE || rc == MUTATE_YIELD)
+		rc = event_retry(x, &res, rc == MUTATE_YIELD);
+	if (rc == MUTATE_RETRYING)
+		return;
 	event_finish(x, rc);
 }
 
@@ -1346,6 +1471,7 @@ int jd_store_audit_event(struct jd_store *s, const char *tenant, const struct jd
 	snprintf(x->tenant, sizeof(x->tenant), "%s", tenant);
 	snprintf(x->stream, sizeof(x->stream), "jd:{%s}:%s", tenant, AUDIT_KEY);
 	snprintf(x->head, sizeof(x->head), "jd:{%s}:%s:head", tenant, AUDIT_KEY);
+	snprintf(x->turn, sizeof(x->turn), "jd:{%s}:%s", tenant, AUDIT_TURN_KEY);
 	snprintf(x->actor, sizeof(x->actor), "%s", ev->actor ? ev->actor : "");
 	snprintf(x->cred, sizeof(x->cred), "%s", ev->cred ? ev->cred : "");
 	snprintf(x->source, sizeof(x->source), "%s", ev->source ? ev->source : "");
@@ -1584,6 +1710,15 @@ int jd_store_probe(struct jd_store *s, jd_store_probe_cb cb, void *arg)
 
 /* ---- Life cycle ------------------------------------------------------------- */
 
+/* A random id: this process's name in the audit turn. */
+static void writer_id(struct jd_store *s)
+{
+	unsigned char id[16];
+
+	randombytes_buf(id, sizeof(id));
+	sodium_bin2hex(s->writer, sizeof(s->writer), id, sizeof(id));
+}
+
 struct jd_store *jd_store_new(struct jd_redis *r)
 {
 	struct jd_store *s;
@@ -1594,6 +1729,7 @@ struct jd_store *jd_store_new(struct jd_redis *r)
 	if (s == NULL)
 		return NULL;
 	s->r = r;
+	writer_id(s);
 	if (script_sha1(mutate_script, s->sha) != JD_OK ||
 	    script_sha1(append_script, s->sha_append) != JD_OK) {
 		jd_err("store: cannot hash the mutation script", NULL);

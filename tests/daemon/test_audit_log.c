@@ -244,6 +244,96 @@ static void test_two_workers_alternate(void **state)
 	json_decref(report);
 }
 
+/*
+ * Another writer's turn holds a mutation back until it is gone (deleted
+ * here: its holder appended or died); a writer that lost the head takes the
+ * turn and leaves none behind once its resend applied.
+ */
+static void test_turn_yields_to_its_holder(void **state)
+{
+	struct fx *f = *state;
+	redisContext *c = sync_conn(f);
+	struct mres res[2];
+	char records[2][32];
+	redisReply *r;
+
+	memset(res, 0, sizeof(res));
+	/* worker 1 appends first: worker 0's first send finds the head moved */
+	create_on(f, 1, 0, records[0], &res[0]);
+	assert_true(wait_all(f, &res[0], 1));
+	assert_int_equal(res[0].rc, JD_OK);
+	r = redisCommand(c, "SET jd:{t1}:audit:turn someone-else");
+	assert_non_null(r);
+	freeReplyObject(r);
+	create_on(f, 0, 1, records[1], &res[1]);
+	/* 100 ms of the loop: time enough for many sends, had it not yielded */
+	for (uint64_t until = now_ms() + 100; now_ms() < until;)
+		run_for(f->base, 5);
+	assert_int_equal(res[1].done, 0);
+	r = redisCommand(c, "EXISTS jd:{t1}:note:1");
+	assert_int_equal(r->integer, 0);
+	freeReplyObject(r);
+	r = redisCommand(c, "DEL jd:{t1}:audit:turn");
+	freeReplyObject(r);
+	assert_true(wait_all(f, &res[1], 1));
+	assert_int_equal(res[1].rc, JD_OK);
+	r = redisCommand(c, "EXISTS jd:{t1}:audit:turn jd:{t1}:note:1");
+	assert_int_equal(r->integer, 1);
+	freeReplyObject(r);
+	redisFree(c);
+}
+
+/* A turn that is not a string is refused like any damaged audit key. */
+static void test_turn_of_another_type_refused(void **state)
+{
+	struct fx *f = *state;
+	redisContext *c = sync_conn(f);
+	struct mres res = {0};
+	char rec[32];
+	redisReply *r = redisCommand(c, "HSET jd:{t1}:audit:turn a b");
+
+	freeReplyObject(r);
+	create_on(f, 0, 0, rec, &res);
+	assert_true(wait_all(f, &res, 1));
+	assert_int_equal(res.rc, JD_ERR);
+	r = redisCommand(c, "EXISTS jd:{t1}:note:0");
+	assert_int_equal(r->integer, 0);
+	freeReplyObject(r);
+	redisFree(c);
+}
+
+/*
+ * Worker 0 keeps a queue of mutations in flight while worker 1 sends one
+ * at a time: every mutation of both goes through, and the chain verifies.
+ * (Two daemons, where the one with work queued won every round without
+ * the turn, are t_audit's.)
+ */
+#define FLOOD 200
+static void test_a_flood_does_not_starve_the_other(void **state)
+{
+	struct fx *f = *state;
+	static struct mres res[FLOOD + ROUNDS];
+	static char records[FLOOD + ROUNDS][32];
+	json_t *report;
+	size_t n;
+
+	memset(res, 0, sizeof(res));
+	for (int i = 0; i < FLOOD; i++)
+		create_on(f, 0, i, records[i], &res[i]);
+	for (int i = FLOOD; i < FLOOD + ROUNDS; i++) {
+		create_on(f, 1, i, records[i], &res[i]);
+		assert_true(wait_all(f, &res[i], 1));
+		assert_int_equal(res[i].rc, JD_OK);
+	}
+	assert_true(wait_all(f, res, FLOOD));
+	for (int i = 0; i < FLOOD; i++)
+		assert_int_equal(res[i].rc, JD_OK);
+	report = verify_stream(f, "t1", &n);
+	assert_int_equal(n, FLOOD + ROUNDS);
+	assert_true(json_is_true(json_object_get(report, "ok")));
+	json_decref(report);
+}
+
 static void test_conflict_and_replay_append_nothing(void **state)
 {
 	struct fx *f = *state;
@@ -500,6 +590,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_two_workers_alternate, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_turn_yields_to_its_holder, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_turn_of_another_type_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_flood_does_not_starve_the_other, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_conflict_and_replay_append_nothing, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_head_key_lost_or_malformed, setup, teardown),
