@@ -18,6 +18,7 @@
 #include "security/seal.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -354,22 +355,36 @@ int jd_sealed_info(const char *sealed, unsigned *format, char *key_id, size_t le
 	return JD_OK;
 }
 
-/* Authenticates, then decrypts into fresh sodium_malloc memory handed over only on success. */
+/*
+ * A plaintext's buffer: its length stored before it, so that jd_plain_free
+ * can wipe all of it.  Plain heap, not sodium_malloc: the text goes on into
+ * JSON and the response's buffers anyway, and a guarded allocation per
+ * field (mmap, mlock, mprotect, munmap) was most of a sealed read's system
+ * time.  What guarded pages are for, long-lived keys, keep them.
+ */
+struct plain_buf {
+	size_t len;
+	unsigned char text[];
+};
+
+/* Authenticates, then decrypts into a fresh buffer handed over only on success. */
 static int open_raw(const unsigned char *key, const unsigned char *raw, size_t rawlen,
 		    const unsigned char *ad, size_t adlen, unsigned char **plain, size_t *len)
 {
 	size_t mlen = rawlen - NONCE_BYTES - TAG_BYTES;
-	unsigned char *p = sodium_malloc(mlen + 1);
+	struct plain_buf *b = malloc(sizeof(*b) + mlen + 1);
 
-	if (p == NULL)
+	if (b == NULL)
 		return JD_E_NOMEM;
-	if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-		p, NULL, NULL, raw + NONCE_BYTES, rawlen - NONCE_BYTES, ad, adlen, raw, key) != 0) {
-		sodium_free(p);
+	b->len = mlen + 1;
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(b->text, NULL, NULL, raw + NONCE_BYTES,
+						       rawlen - NONCE_BYTES, ad, adlen, raw,
+						       key) != 0) {
+		jd_plain_free(b->text);
 		return JD_E_FORBIDDEN;
 	}
-	p[mlen] = '\0';
-	*plain = p;
+	b->text[mlen] = '\0';
+	*plain = b->text;
 	*len = mlen;
 	return JD_OK;
 }
@@ -406,7 +421,13 @@ int jd_open(const unsigned char key[JD_KEY_BYTES], const struct jd_seal_ad *ad, 
 
 void jd_plain_free(unsigned char *plain)
 {
-	sodium_free(plain); /* wipes, and accepts NULL */
+	struct plain_buf *b;
+
+	if (plain == NULL)
+		return;
+	b = (struct plain_buf *)(void *)(plain - offsetof(struct plain_buf, text));
+	sodium_memzero(b->text, b->len);
+	free(b);
 }
 
 /*

@@ -66,8 +66,8 @@ int jd_seal(const unsigned char key[JD_KEY_BYTES], const char *key_id, const str
 /* The format version and key id of a sealed value (without opening it). */
 int jd_sealed_info(const char *sealed, unsigned *format, char *key_id, size_t len);
 /*
- * Opens a sealed value.  *plain is sodium_malloc'd (free with
- * jd_plain_free, which wipes), NUL-terminated, *len without the NUL.
+ * Opens a sealed value.  *plain is heap memory (free with jd_plain_free,
+ * which wipes it), NUL-terminated, *len without the NUL.
  * JD_E_INVALID: malformed or unknown format.  JD_E_FORBIDDEN: does not
  * open (wrong key, tampered, or moved to another record or field).
  */

@@ -19,7 +19,13 @@
 
 #define CREATE_RETRIES 1 /* a lost creation race reads the winner's key once more */
 
-/* The key material of one tenant: one sodium_malloc block, no-access between uses. */
+/*
+ * The key material of one tenant: one sodium_malloc block (guard pages
+ * around it, locked, left out of core dumps), read-only once derived.  It
+ * is not toggled to no-access between uses: that cost two mprotect calls
+ * per sealed field, and a linear over-read from the heap meets the guard
+ * page first anyway.
+ */
 struct tk_keys {
 	unsigned char tenant[JD_KEY_BYTES];
 	unsigned char field[JD_KEY_BYTES];
@@ -58,6 +64,9 @@ struct jd_tenant_keys {
 	struct tk_waiter *due, *due_tail; /* cached-key callbacks to run from the loop */
 	unsigned inflight;		  /* store calls whose callback has not run */
 	int closing;
+	/* a record key while it is used: locked once, wiped after each use */
+	unsigned char *scratch;
+	int scratch_busy;
 };
 
 /* ---- the list ---------------------------------------------------------------- */
@@ -186,8 +195,37 @@ static void maybe_release(struct jd_tenant_keys *tk)
 	if (tk->closing && tk->inflight == 0) {
 		if (tk->due_ev != NULL)
 			event_free(tk->due_ev);
+		sodium_free(tk->scratch); /* wipes; NULL is ignored */
 		free(tk);
 	}
+}
+
+/*
+ * Room for one per-operation key (a record key, a key being rewrapped):
+ * the locked scratch allocated once, or, should it be in use, a fresh
+ * sodium_malloc block.  scratch_put wipes it.  Per-operation sodium_malloc
+ * (mmap, mlock, four mprotect, munmap) was most of a sealed read's system
+ * time.
+ */
+static unsigned char *scratch_take(struct jd_tenant_keys *tk)
+{
+	if (tk != NULL && tk->scratch != NULL && !tk->scratch_busy) {
+		tk->scratch_busy = 1;
+		return tk->scratch;
+	}
+	return sodium_malloc(JD_KEY_BYTES);
+}
+
+static void scratch_put(struct jd_tenant_keys *tk, unsigned char *key)
+{
+	if (key == NULL)
+		return;
+	if (tk != NULL && key == tk->scratch) {
+		sodium_memzero(key, JD_KEY_BYTES);
+		tk->scratch_busy = 0;
+		return;
+	}
+	sodium_free(key); /* wipes */
 }
 
 /* ---- loading ----------------------------------------------------------------- */
@@ -198,7 +236,7 @@ static int derive(struct tk_keys *k)
 	    jd_subkey(k->blind, k->tenant, JD_SUBKEY_BLIND) != JD_OK ||
 	    jd_subkey(k->wrap, k->tenant, JD_SUBKEY_WRAP) != JD_OK)
 		return JD_ERR;
-	if (sodium_mprotect_noaccess(k) != 0)
+	if (sodium_mprotect_readonly(k) != 0)
 		return JD_ERR;
 	return JD_OK;
 }
@@ -438,7 +476,11 @@ struct jd_tenant_keys *jd_tenant_keys_new(struct event_base *base, struct jd_sto
 	tk->min_version = min_version;
 	tk->capacity = capacity ? capacity : JD_TENANT_KEYS_CAPACITY;
 	tk->due_ev = event_new(base, -1, 0, run_due, tk);
-	if (tk->due_ev == NULL) {
+	tk->scratch = sodium_malloc(JD_KEY_BYTES);
+	if (tk->due_ev == NULL || tk->scratch == NULL) {
+		if (tk->due_ev != NULL)
+			event_free(tk->due_ev);
+		sodium_free(tk->scratch);
 		free(tk);
 		return NULL;
 	}
@@ -566,7 +608,7 @@ int jd_tenant_keys_rewrap(struct jd_tenant_keys *tk, const char *tenant, const c
 	new_kek = jd_keyring_master(tk->kr, *to);
 	if (old_kek == NULL || new_kek == NULL)
 		return JD_E_FORBIDDEN;
-	key = sodium_malloc(JD_KEY_BYTES);
+	key = scratch_take(tk);
 	if (key == NULL)
 		return JD_E_NOMEM;
 	snprintf(label, sizeof(label), "tenant:%s", tenant);
@@ -578,11 +620,11 @@ int jd_tenant_keys_rewrap(struct jd_tenant_keys *tk, const char *tenant, const c
 	}
 	rc = jd_key_wrap(new_kek, key_id, label, key, out, outlen);
 cleanup:
-	sodium_free(key); /* wipes */
+	scratch_put(tk, key);
 	return rc;
 }
 
-/* The cached keys of a tenant, readable until release(), or NULL. */
+/* The cached keys of a tenant (read-only), or NULL. */
 static const struct tk_keys *acquire(struct jd_tenant_keys *tk, const char *tenant)
 {
 	struct tk_entry *e;
@@ -593,14 +635,7 @@ static const struct tk_keys *acquire(struct jd_tenant_keys *tk, const char *tena
 	if (e == NULL || e->state != TK_READY || e->keys == NULL)
 		return NULL;
 	touch(tk, e);
-	if (sodium_mprotect_readonly(e->keys) != 0)
-		return NULL;
 	return e->keys;
-}
-
-static void release(const struct tk_keys *k)
-{
-	(void)sodium_mprotect_noaccess((void *)(uintptr_t)k);
 }
 
 int jd_tenant_keys_cached(struct jd_tenant_keys *tk, const char *tenant)
@@ -614,7 +649,6 @@ int jd_tenant_seal(struct jd_tenant_keys *tk, const struct jd_seal_ad *ad, const
 		   char **out)
 {
 	const struct tk_keys *k;
-	int rc;
 
 	*out = NULL;
 	if (ad == NULL || plain == NULL)
@@ -622,10 +656,8 @@ int jd_tenant_seal(struct jd_tenant_keys *tk, const struct jd_seal_ad *ad, const
 	k = acquire(tk, ad->tenant);
 	if (k == NULL)
 		return JD_E_NOTFOUND;
-	rc = jd_seal(k->field, JD_TENANT_SEAL_KEY_ID, ad, (const unsigned char *)plain,
-		     strlen(plain), out);
-	release(k);
-	return rc;
+	return jd_seal(k->field, JD_TENANT_SEAL_KEY_ID, ad, (const unsigned char *)plain,
+		       strlen(plain), out);
 }
 
 int jd_tenant_open(struct jd_tenant_keys *tk, const struct jd_seal_ad *ad, const char *sealed,
@@ -634,7 +666,6 @@ int jd_tenant_open(struct jd_tenant_keys *tk, const struct jd_seal_ad *ad, const
 	char key_id[JD_KEY_ID_MAX + 1];
 	const struct tk_keys *k;
 	unsigned format;
-	int rc;
 
 	*plain = NULL;
 	if (ad == NULL || sealed == NULL)
@@ -645,22 +676,17 @@ int jd_tenant_open(struct jd_tenant_keys *tk, const struct jd_seal_ad *ad, const
 	k = acquire(tk, ad->tenant);
 	if (k == NULL)
 		return JD_E_NOTFOUND;
-	rc = jd_open(k->field, ad, sealed, plain, len);
-	release(k);
-	return rc;
+	return jd_open(k->field, ad, sealed, plain, len);
 }
 
 int jd_tenant_blind(struct jd_tenant_keys *tk, const char *tenant, const char *record_type,
 		    const char *field, const char *value, char out[2 * JD_BLIND_BYTES + 1])
 {
 	const struct tk_keys *k = acquire(tk, tenant);
-	int rc;
 
 	if (k == NULL)
 		return JD_E_NOTFOUND;
-	rc = jd_blind_index(k->blind, record_type, field, value, out);
-	release(k);
-	return rc;
+	return jd_blind_index(k->blind, record_type, field, value, out);
 }
 
 /* ---- Record keys (crypto-shredding) ------------------------------------------------ */
@@ -698,7 +724,7 @@ int jd_tenant_record_key_new(struct jd_tenant_keys *tk, const char *tenant, cons
 	out[0] = '\0';
 	if ((rc = record_label(tenant, record_type, record_id, label, sizeof(label))) != JD_OK)
 		goto cleanup;
-	rkey = sodium_malloc(JD_KEY_BYTES);
+	rkey = scratch_take(tk);
 	if (rkey == NULL) {
 		rc = JD_E_NOMEM;
 		goto cleanup;
@@ -711,9 +737,7 @@ int jd_tenant_record_key_new(struct jd_tenant_keys *tk, const char *tenant, cons
 	}
 	rc = jd_key_wrap(k->wrap, JD_RECORD_WRAP_KEY_ID, label, rkey, out, outlen);
 cleanup:
-	if (k != NULL)
-		release(k);
-	sodium_free(rkey); /* wipes; NULL is ignored */
+	scratch_put(tk, rkey);
 	if (rc != JD_OK && out != NULL && outlen > 0)
 		out[0] = '\0';
 	return rc;
@@ -721,7 +745,7 @@ cleanup:
 
 /*
  * The record key of (ad->tenant, ad->record_type, ad->record_id), unwrapped
- * into *rkey (sodium_malloc'd: the caller sodium_free's it, which wipes).
+ * into *rkey (scratch_take's: the caller gives it back with scratch_put).
  */
 static int record_key_open(struct jd_tenant_keys *tk, const struct jd_seal_ad *ad,
 			   const char *wrapped, unsigned char **rkey)
@@ -739,7 +763,7 @@ static int record_key_open(struct jd_tenant_keys *tk, const struct jd_seal_ad *a
 	if (jd_key_wrapped_id(wrapped, key_id, sizeof(key_id)) != JD_OK ||
 	    strcmp(key_id, JD_RECORD_WRAP_KEY_ID) != 0)
 		return JD_E_INVALID;
-	*rkey = sodium_malloc(JD_KEY_BYTES);
+	*rkey = scratch_take(tk);
 	if (*rkey == NULL)
 		return JD_E_NOMEM;
 	k = acquire(tk, ad->tenant);
@@ -748,10 +772,9 @@ static int record_key_open(struct jd_tenant_keys *tk, const struct jd_seal_ad *a
 		goto cleanup;
 	}
 	rc = jd_key_unwrap(k->wrap, label, wrapped, *rkey);
-	release(k);
 cleanup:
 	if (rc != JD_OK) {
-		sodium_free(*rkey); /* wipes */
+		scratch_put(tk, *rkey);
 		*rkey = NULL;
 	}
 	return rc;
@@ -771,7 +794,7 @@ int jd_tenant_seal_rk(struct jd_tenant_keys *tk, const struct jd_seal_ad *ad, co
 	rc = jd_seal(rkey, JD_RECORD_SEAL_KEY_ID, ad, (const unsigned char *)plain, strlen(plain),
 		     out);
 cleanup:
-	sodium_free(rkey); /* wipes; NULL is ignored */
+	scratch_put(tk, rkey);
 	return rc;
 }
 
@@ -791,6 +814,6 @@ int jd_tenant_open_rk(struct jd_tenant_keys *tk, const struct jd_seal_ad *ad, co
 		goto cleanup;
 	rc = jd_open(rkey, ad, sealed, plain, len);
 cleanup:
-	sodium_free(rkey); /* wipes; NULL is ignored */
+	scratch_put(tk, rkey);
 	return rc;
 }

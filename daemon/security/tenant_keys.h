@@ -9,7 +9,7 @@
  * both try, the loser gets a conflict and reads the winner's key.
  *
  * Unwrapped keys and their subkeys (field, blind root, wrap) are cached in
- * sodium_malloc memory, no-access between uses, for a bounded number of
+ * sodium_malloc memory (guard pages, locked, read-only), for a bounded number of
  * tenants (least recently used evicted, wiped on eviction and on free).
  */
 #ifndef JD_TENANT_KEYS_H
@@ -95,7 +95,7 @@ int jd_tenant_keys_cached(struct jd_tenant_keys *tk, const char *tenant);
  */
 int jd_tenant_seal(struct jd_tenant_keys *tk, const struct jd_seal_ad *ad, const char *plain,
 		   char **out);
-/* *plain sodium_malloc'd, free with jd_plain_free.  JD_E_FORBIDDEN: does not open. */
+/* *plain to free with jd_plain_free (it wipes).  JD_E_FORBIDDEN: does not open. */
 int jd_tenant_open(struct jd_tenant_keys *tk, const struct jd_seal_ad *ad, const char *sealed,
 		   unsigned char **plain, size_t *len);
 int jd_tenant_blind(struct jd_tenant_keys *tk, const char *tenant, const char *record_type,
