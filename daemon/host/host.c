@@ -273,18 +273,18 @@ static char *host_seal(jd_plugin_handle *self, const char *tenant, const char *r
 }
 
 /*
- * Appends "sealed.read" with target "<record_type>:<record_id>#<field>"
- * and the outcome to the tenant's audit trail: fire and forget (the store
- * copies what it needs and logs a failure).  Never the value.
+ * Notes "sealed.read" of "<record_type>:<record_id>#<field>" with the
+ * outcome for the tenant's audit trail: the request gathers its reads into
+ * one entry (daemon/transport/sealed_reads.c).  Never the value.
  */
-static void audit_sealed_read(const jd_req *req, const char *tenant, const char *record_type,
+static void audit_sealed_read(jd_req *req, const char *tenant, const char *record_type,
 			      const char *record_id, const char *field, const char *outcome)
 {
 	char target[256];
 
 	snprintf(target, sizeof(target), "%.64s:%.64s#%.64s", record_type ? record_type : "-",
 		 record_id ? record_id : "-", field ? field : "-");
-	jd_req_audit(req, tenant, "sealed.read", target, outcome);
+	jd_req_sealed_read(req, tenant, target, outcome);
 }
 
 /*
@@ -293,9 +293,9 @@ static void audit_sealed_read(const jd_req *req, const char *tenant, const char 
  * logs at notice level: who, which request, which record and field; never
  * the value.  The audit stream gets its entry from here (audit_sealed_read).
  */
-static void note_sealed_read(const jd_req *req, const jd_plugin_handle *self,
-			     const char *permission, const char *tenant, const char *record_type,
-			     const char *record_id, const char *field, const char *outcome)
+static void note_sealed_read(jd_req *req, const jd_plugin_handle *self, const char *permission,
+			     const char *tenant, const char *record_type, const char *record_id,
+			     const char *field, const char *outcome)
 {
 	char principal[160], perm[80], t[80], rt[80], rid[80], f[80];
 

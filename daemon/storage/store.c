@@ -1308,7 +1308,7 @@ struct event_ctx {
 	struct jd_audit_entry e;
 	struct entry_stamp st;
 	char digest[JD_AUDIT_HEX];
-	char actor[130], cred[16], source[64], req[48], action[100], target[300], outcome[32];
+	char actor[130], cred[16], source[64], req[48], action[100], target[1024], outcome[32];
 	const char *argv[EVENT_ARGC];
 	size_t lens[EVENT_ARGC];
 };

@@ -180,6 +180,7 @@ static void finish(struct jd_req *req, int status, const char *ctype, const char
 	jd_metrics_observe(req->route ? &req->route->stats : jd_metrics_unmatched(), status, secs);
 	log_access(req, status, secs);
 	req->srv->in_flight--;
+	jd_req_sealed_flush(req);
 	free_owned(req); /* before params and input: a destructor may still read them */
 	jd_params_clear(&req->params);
 	json_decref(req->input);

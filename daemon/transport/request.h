@@ -24,10 +24,11 @@ struct jd_req {
 	struct jd_principal principal;
 	struct timespec start;
 	char id[40];
-	char path[128];		    /* for the access log: path only, never the query */
-	char source[64];	    /* the client's address */
-	const char *query;	    /* the raw query string, owned by evhttp's request */
-	struct jd_req_block *owned; /* jd_req_ctx blocks, newest first */
+	char path[128];			/* for the access log: path only, never the query */
+	char source[64];		/* the client's address */
+	const char *query;		/* the raw query string, owned by evhttp's request */
+	struct jd_req_block *owned;	/* jd_req_ctx blocks, newest first */
+	struct jd_sealed_batch *sealed; /* sealed reads not yet audited (sealed_reads.c) */
 };
 
 /* evhttp's generic callback for both listeners; arg is the jd_listener. */
@@ -41,6 +42,14 @@ void jd_request_dispatch(struct evhttp_request *ev, void *arg);
  */
 void jd_req_audit(const jd_req *req, const char *tenant, const char *action, const char *target,
 		  const char *outcome);
+/*
+ * A sealed field read (or refused): target "<record_type>:<id>#<field>",
+ * outcome "opened", "refused"...  Gathered per tenant and outcome into one
+ * sealed.read entry, appended when the request is finished
+ * (jd_req_sealed_flush, called by the reply) or when the batch is full.
+ */
+void jd_req_sealed_read(jd_req *req, const char *tenant, const char *target, const char *outcome);
+void jd_req_sealed_flush(jd_req *req);
 /*
  * Zeroed memory owned by req: freed, dtor(ptr) first when not NULL, when
  * the request is finished, i.e. by the one reply every request gets

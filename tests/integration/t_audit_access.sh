@@ -69,6 +69,15 @@ out=$(jd_ctl audit search --tenant t1 --since yesterday 2>&1) && st=0 || st=$?
 check "search: a bad since is refused" [ "$st" -ne 0 ]
 contains "and says why" "$out" "RFC 3339"
 
+# a note with two sealed fields: one request, one entry naming both
+id2=$(jd_ctl example notes add --tenant t1 --title two --text "$marker" --source "$marker" --json | jd_json .id)
+jd_ctl example notes show --id "$id2" --tenant t1 --json >/dev/null
+check "the two reads are in t1's trail" jd_wait_for 50 bash -c \
+	"redis-cli -s '$sock' XRANGE 'jd:{t1}:audit' - + | grep -qF 'note:$id2#source'"
+out=$(jd_ctl audit search --tenant t1 --action sealed.read --target "note:$id2*" --json)
+equals "two sealed fields, one request: one entry" "$(count <<<"$out")" 1
+equals "two sealed fields, one request: both named" "$(jd_json .entries.0.target <<<"$out")" "note:$id2#text note:$id2#source"
+
 for t in t1 _sys; do
 	jd_ctl audit verify --tenant "$t" >/dev/null 2>&1 && st=0 || st=$?
 	equals "verify $t: ok with refusals and sealed reads" "$st" 0
