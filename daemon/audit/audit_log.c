@@ -60,7 +60,10 @@ struct head {
 	int held;	    /* a head behind the anchor was found: writes refused */
 	uint64_t found_seq; /* that head */
 	char found_chain[JD_AUDIT_HEX];
-	struct jd_audit_waiter *first, *last;
+	struct jd_audit_waiter *first, *last;	/* mutations */
+	struct jd_audit_waiter *afirst, *alast; /* access entries */
+	unsigned waiting;			/* in both queues */
+	unsigned writes_in_a_row;
 };
 
 struct jd_audit_log {
@@ -81,7 +84,7 @@ struct jd_audit_log {
 	int freed;
 };
 
-static unsigned long long moved_back_total, held_now;
+static unsigned long long moved_back_total, held_now, backlog_refused_total;
 
 static const char zero_chain[JD_AUDIT_HEX] =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -229,6 +232,7 @@ unsigned long long jd_audit_log_held_now(void)
 int jd_audit_log_acquire(struct jd_audit_log *l, const char *tenant, struct jd_audit_waiter *w)
 {
 	struct head *h = find_or_add(l, tenant);
+	struct jd_audit_waiter **first, **last;
 
 	if (h == NULL)
 		return JD_E_NOMEM;
@@ -237,31 +241,64 @@ int jd_audit_log_acquire(struct jd_audit_log *l, const char *tenant, struct jd_a
 		h->busy = 1;
 		return 1;
 	}
-	if (h->last != NULL)
-		h->last->next = w;
+	first = w->access ? &h->afirst : &h->first;
+	last = w->access ? &h->alast : &h->last;
+	if (*last != NULL)
+		(*last)->next = w;
 	else
-		h->first = w;
-	h->last = w;
+		*first = w;
+	*last = w;
+	h->waiting++;
 	return 0;
+}
+
+static struct jd_audit_waiter *dequeue(struct jd_audit_waiter **first,
+				       struct jd_audit_waiter **last)
+{
+	struct jd_audit_waiter *w = *first;
+
+	*first = w->next;
+	if (*first == NULL)
+		*last = NULL;
+	w->next = NULL;
+	return w;
 }
 
 struct jd_audit_waiter *jd_audit_log_release(struct jd_audit_log *l, const char *tenant)
 {
 	struct head *h = find(l, tenant);
-	struct jd_audit_waiter *w;
 
 	if (h == NULL)
 		return NULL;
-	w = h->first;
-	if (w == NULL) {
+	if (h->first == NULL && h->afirst == NULL) {
 		h->busy = 0;
 		return NULL;
 	}
-	h->first = w->next;
-	if (h->first == NULL)
-		h->last = NULL;
-	w->next = NULL;
-	return w;
+	h->waiting--;
+	if (h->afirst != NULL &&
+	    (h->first == NULL || h->writes_in_a_row >= JD_AUDIT_WRITES_PER_ACCESS)) {
+		h->writes_in_a_row = 0;
+		return dequeue(&h->afirst, &h->alast);
+	}
+	h->writes_in_a_row++;
+	return dequeue(&h->first, &h->last);
+}
+
+unsigned jd_audit_log_backlog(struct jd_audit_log *l, const char *tenant)
+{
+	struct head *h = l != NULL && tenant != NULL ? find(l, tenant) : NULL;
+
+	return h != NULL ? h->waiting : 0;
+}
+
+void jd_audit_log_count_backlog_refusal(void)
+{
+	backlog_refused_total++;
+}
+
+unsigned long long jd_audit_log_backlog_refused_total(void)
+{
+	return backlog_refused_total;
 }
 
 /* ---- Checkpoints ------------------------------------------------------------ */

@@ -66,10 +66,15 @@ int jd_audit_log_set_head(struct jd_audit_log *l, const char *tenant, uint64_t s
  * process, so that entries built here never race each other (other
  * processes are what the compare-and-set is for).  acquire: 1 when w holds the tenant now, 0
  * when queued behind the holder, JD_E_NOMEM.  release: the next waiter,
- * which now holds the tenant, or NULL.
+ * which now holds the tenant, or NULL.  Mutations and access entries wait
+ * in two queues: a mutation goes first, but after JD_AUDIT_WRITES_PER_ACCESS
+ * mutations in a row a waiting access entry has its turn, so that neither
+ * starves the other.
  */
+#define JD_AUDIT_WRITES_PER_ACCESS 4
 struct jd_audit_waiter {
 	struct jd_audit_waiter *next;
+	int access; /* an access entry (a refusal, sealed reads), not a mutation */
 	/* called by the releaser on the waiter that now holds the tenant */
 	void (*start)(struct jd_audit_waiter *w);
 };
@@ -95,6 +100,15 @@ int jd_audit_log_accept_head(struct jd_audit_log *l, const char *tenant, uint64_
 
 /* For /metrics: heads found moved back, and tenants held now (this process). */
 unsigned long long jd_audit_log_moved_back_total(void);
+/*
+ * The entries of tenant waiting for their turn.  A request naming a tenant
+ * whose backlog reached the configured limit (limits.audit_backlog) is
+ * answered 503 before it runs (request.c), so that a flood cannot grow the
+ * queue without bound; those answers are counted.
+ */
+unsigned jd_audit_log_backlog(struct jd_audit_log *l, const char *tenant);
+void jd_audit_log_count_backlog_refusal(void);
+unsigned long long jd_audit_log_backlog_refused_total(void);
 unsigned long long jd_audit_log_held_now(void);
 
 /* Signs and stores a checkpoint of every tenant with entries since its last one. */

@@ -56,6 +56,7 @@ static const struct opt opts[] = {
     {"limits", "idle_timeout", OPT_UINT, F(idle_timeout), "30", 1, 3600, 1},
     {"limits", "request_timeout", OPT_UINT, F(request_timeout), "20", 1, 3600, 1},
     {"limits", "max_connections", OPT_UINT, F(max_connections), "1024", 1, 1000000, 1},
+    {"limits", "audit_backlog", OPT_UINT, F(audit_backlog), "2048", 1, 1000000, 1},
     {"redis", "url", OPT_REDIS_URL, F(redis_url), "", 0, 0, 0},
     {"redis", "server", OPT_STRING, F(redis_server), "redis-server", 0, 0, 0},
     {"redis", "command_timeout_ms", OPT_UINT, F(redis_command_timeout_ms), "2000", 10, 600000, 1},

@@ -41,6 +41,7 @@ struct jd_config {
 	unsigned idle_timeout;
 	unsigned request_timeout;
 	unsigned max_connections;
+	unsigned audit_backlog; /* entries waiting for a tenant's audit chain: then 503 */
 	/* [redis] */
 	char *redis_url;
 	char *redis_server;

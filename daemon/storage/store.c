@@ -1468,6 +1468,7 @@ int jd_store_audit_event(struct jd_store *s, const char *tenant, const struct jd
 	x->cb = cb;
 	x->arg = arg;
 	x->w.start = event_start_waiter;
+	x->w.access = 1;
 	snprintf(x->tenant, sizeof(x->tenant), "%s", tenant);
 	snprintf(x->stream, sizeof(x->stream), "jd:{%s}:%s", tenant, AUDIT_KEY);
 	snprintf(x->head, sizeof(x->head), "jd:{%s}:%s:head", tenant, AUDIT_KEY);

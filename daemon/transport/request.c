@@ -554,6 +554,26 @@ static void route_request(struct jd_req *req, const char *path, const char *quer
 	authorize(req);
 }
 
+/*
+ * The tenant the request names has limits.audit_backlog entries waiting
+ * for its audit chain: answered 503 (Retry-After) before it adds more.
+ */
+static int audit_backlogged(struct jd_req *req)
+{
+	const char *t = json_string_value(json_object_get(req->input, "tenant"));
+	struct jd_audit_log *l = req->srv->store ? jd_store_audit_log(req->srv->store) : NULL;
+	unsigned max = req->srv->cfg->audit_backlog;
+
+	if (t == NULL || l == NULL || jd_audit_log_backlog(l, t) < max)
+		return 0;
+	jd_audit_log_count_backlog_refusal();
+	evhttp_add_header(evhttp_request_get_output_headers(req->ev), "Retry-After", "1");
+	jd_reply_error(req, 503, "audit_backlog",
+		       "tenant %s has %u audit entries waiting (limits.audit_backlog); retry later",
+		       t, max);
+	return 1;
+}
+
 static void continue_after_auth(struct jd_req *req)
 {
 	if (!(req->route->route.flags & JD_ROUTE_NO_STORE) &&
@@ -562,6 +582,8 @@ static void continue_after_auth(struct jd_req *req)
 		return;
 	}
 	if (read_input(req, req->query) != JD_OK)
+		return;
+	if (audit_backlogged(req))
 		return;
 	req->route->route.handler(req, req->route->route.arg);
 }

@@ -334,6 +334,40 @@ static void test_a_flood_does_not_starve_the_other(void **state)
 	json_decref(report);
 }
 
+/*
+ * The tenant's queue: mutations first, but after JD_AUDIT_WRITES_PER_ACCESS
+ * in a row a waiting access entry has its turn; the backlog counts both.
+ */
+static void noop_start(struct jd_audit_waiter *w)
+{
+	(void)w;
+}
+
+static void test_queue_order_and_backlog(void **state)
+{
+	struct fx *f = *state;
+	struct jd_audit_log *l = jd_store_audit_log(f->s[0]);
+	struct jd_audit_waiter holder = {.start = noop_start}, w[6], a[2];
+	const struct jd_audit_waiter *want[] = {&w[0], &w[1], &w[2], &w[3], &a[0],
+						&w[4], &w[5], &a[1], NULL};
+
+	memset(w, 0, sizeof(w));
+	memset(a, 0, sizeof(a));
+	assert_int_equal(jd_audit_log_acquire(l, "tq", &holder), 1);
+	for (int i = 0; i < 2; i++) {
+		a[i].access = 1;
+		assert_int_equal(jd_audit_log_acquire(l, "tq", &a[i]), 0);
+	}
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(jd_audit_log_acquire(l, "tq", &w[i]), 0);
+	assert_int_equal(jd_audit_log_backlog(l, "tq"), 8);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_ptr_equal(jd_audit_log_release(l, "tq"), want[i]);
+	assert_int_equal(jd_audit_log_backlog(l, "tq"), 0);
+	assert_int_equal(jd_audit_log_acquire(l, "tq", &holder), 1); /* free again */
+	assert_null(jd_audit_log_release(l, "tq"));
+}
+
 static void test_conflict_and_replay_append_nothing(void **state)
 {
 	struct fx *f = *state;
@@ -591,6 +625,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_two_workers_alternate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_turn_yields_to_its_holder, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_queue_order_and_backlog, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_turn_of_another_type_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_a_flood_does_not_starve_the_other, setup,
 					    teardown),
