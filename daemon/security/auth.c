@@ -435,7 +435,7 @@ static void on_groups(int rc, json_t *result, void *arg)
  * user linked to an org person ("<county>/<person id>") also gets the
  * member units and codes of that person's groups, qualified by the
  * county.  One HGETALL of the county's "groups:summary", bounded by the
- * number of groups of one county; skipped when the county is not among
+ * number of groups of one county; skipped when the county is not within
  * the user's tenants (it could grant nothing there).
  */
 static void feed_groups(struct pending *x, const char *link)
