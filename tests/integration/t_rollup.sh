@@ -20,6 +20,12 @@ sock=$JD_DIR/data/redis.sock
 cases_org # 510000 > 510600 > 510681 (units of1 ag1 ag2 ag3 tw1), 510683 (ag1)
 
 # --- 1. levels and division codes
+# refused DESCRIPTION WANT ARGS...: org tenants add ARGS fails, saying WANT
+refused() {
+	local d=$1 w=$2
+	shift 2
+	contains "$d" "$(fails jd_ctl org tenants add "$@")" "$w"
+}
 check "a municipality (Tianjin)" quiet jd_ctl org tenants add --code 120000 --name 天津市 --level municipality
 check "a district directly under it" quiet jd_ctl org tenants add --code 120101 --name 和平区 \
 	--level district --parent 120000 --centralized true --centralized_since 2023-06-01 --modes task_force
@@ -30,31 +36,20 @@ check "a province (Hubei)" quiet jd_ctl org tenants add --code 420000 --name 湖
 check "a county-level city the province administers directly (xx90xx)" quiet jd_ctl org tenants add \
 	--code 429004 --name 仙桃市 --level county_city --parent 420000
 equals "the district's level is kept" "$(jd_ctl org tenants show --code 120101 --json | jd_json .level)" district
-out=$(fails jd_ctl org tenants add --code 120000 --name x --level city)
-contains "a municipality's code at level city: refused" "$out" "400"
+refused "a municipality's code at level city: refused" "400" --code 120000 --name x --level city
 out=$(fails jd_ctl org tenants add --code 310000 --name 上海市 --level province)
 contains "a municipality's code at level province: told to use municipality" "$out" "use level municipality"
 contains "naming the city" "$out" "Shanghai"
-out=$(fails jd_ctl org tenants add --code 510000 --name x --level municipality)
-contains "a province's code at level municipality: refused" "$out" "not a municipality's"
-out=$(fails jd_ctl org tenants add --code 120100 --name x --level city --parent 120000)
-contains "no city inside a municipality" "$out" "sit directly under it"
-out=$(fails jd_ctl org tenants add --code 120102 --name x --level district --parent 510600)
-contains "a district whose code lies elsewhere: refused" "$out" "the code '120102' does not lie under '510600'"
-out=$(fails jd_ctl org tenants add --code 510781 --name x --level county --parent 510600)
-contains "a county of another prefecture: refused" "$out" "does not lie under '510600'"
-out=$(fails jd_ctl org tenants add --code 510699 --name x --level district --parent 510000)
-contains "a district under a province: wrong level" "$out" "wrong level"
-out=$(fails jd_ctl org tenants add --code 510700 --name x --level district --parent 510600)
-contains "a district's code ending in 00 is a city's" "$out" "ends in 00"
-out=$(fails jd_ctl org tenants add --code 120199 --name x --level district)
-contains "a district needs its parent" "$out" "field 'parent' is required for a district"
-out=$(fails jd_ctl org tenants add --code 500000 --name x --level municipality --parent 510000)
-contains "a municipality has no parent" "$out" "a municipality has no parent"
-out=$(fails jd_ctl org tenants add --code 120103 --name x --level borough --parent 120000)
-contains "an unknown level names the levels" "$out" "province, municipality, city, district, county, county_city"
-out=$(fails jd_ctl org tenants add --code 120000 --name x --level municipality --modes area)
-contains "modes only for county-level tenants" "$out" "only for a county-level tenant"
+refused "a province's code at level municipality: refused" "not a municipality's" --code 510000 --name x --level municipality
+refused "no city inside a municipality" "sit directly under it" --code 120100 --name x --level city --parent 120000
+refused "a district whose code lies elsewhere: refused" "the code '120102' does not lie under '510600'" --code 120102 --name x --level district --parent 510600
+refused "a county of another prefecture: refused" "does not lie under '510600'" --code 510781 --name x --level county --parent 510600
+refused "a district under a province: wrong level" "wrong level" --code 510699 --name x --level district --parent 510000
+refused "a district's code ending in 00 is a city's" "ends in 00" --code 510700 --name x --level district --parent 510600
+refused "a district needs its parent" "field 'parent' is required for a district" --code 120199 --name x --level district
+refused "a municipality has no parent" "a municipality has no parent" --code 500000 --name x --level municipality --parent 510000
+refused "an unknown level names the levels" "province, municipality, city, district, county, county_city" --code 120103 --name x --level borough --parent 120000
+refused "modes only for county-level tenants" "only for a county-level tenant" --code 120000 --name x --level municipality --modes area
 rep=$(jd_ctl org report --tenant 120000 --json)
 equals "the municipality rolls up its district and county" "$(jd_json .counties.total <<<"$rep")" 2
 equals "of which one centralized" "$(jd_json .counties.centralized <<<"$rep")" 1
