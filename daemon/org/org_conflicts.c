@@ -627,8 +627,9 @@ static void check_conflicts(jd_req *req, void *arg)
 		return;
 	}
 	if (!may_check(&req->principal, tenant)) {
-		jd_reply_error(req, 403, "forbidden",
-			       "you may only check conflicts in your own tenants");
+		jd_reply_error(
+		    req, 403, "forbidden",
+		    "you may only check conflicts in your own tenants and those beneath them");
 		return;
 	}
 	/* any text matched against someone's sealed ties answers "do they contain it" */

@@ -12,6 +12,7 @@
 
 #include "security/auth.h"
 #include "org/org_codes.h"
+#include "org/org_division.h"
 #include "org/org_snapshot.h"
 #include "org/org_staffing.h"
 
@@ -307,7 +308,7 @@ static int finish_sections(struct sections *s, int county)
 
 json_t *jd_org_report_build(const json_t *scope, const json_t *figures)
 {
-	int county = strcmp(jd_snap_str(scope, "level"), "county") == 0;
+	int county = jd_division_county_level(jd_snap_str(scope, "level"));
 	struct sections s;
 	json_t *out = NULL;
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "org/org_division.h"
 #include "security/auth.h"
 #include "org/org_tenants.h"
 #include "transport/server.h"
@@ -202,7 +203,7 @@ static const char *field(json_t *rec, const char *name)
 static json_t *county_of(json_t *rec)
 {
 	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:s}", "name", field(rec, "name"), "level",
-			 "county", "parent", field(rec, "parent"), "centralized",
+			 field(rec, "level"), "parent", field(rec, "parent"), "centralized",
 			 strcmp(field(rec, "centralized"), "true") == 0, "centralized_since",
 			 field(rec, "centralized_since"), "modes", field(rec, "modes"));
 }
@@ -214,7 +215,7 @@ static void on_tenant(int rc, json_t *result, void *arg)
 
 	if (rc == JD_OK && json_array_size(result) == 0)
 		rc = JD_E_NOTFOUND;
-	else if (rc == JD_OK && (level == NULL || strcmp(level, "county") != 0))
+	else if (rc == JD_OK && !jd_division_county_level(level))
 		rc = JD_E_INVALID;
 	if (rc == JD_OK) {
 		c->snap =

@@ -8,6 +8,7 @@
 
 #include <jiandu/plugin.h>
 
+#include "org/org_division.h"
 #include "security/auth.h"
 #include "runtime/log.h"
 #include "transport/req_list.h"
@@ -22,9 +23,8 @@
 #define ORG_NAME_MAX 128
 #define MODES_MAX    64
 
-enum { LEVEL_PROVINCE, LEVEL_CITY, LEVEL_COUNTY, N_LEVELS };
+#define LEVEL_MAX 16
 
-static const char *const level_names[N_LEVELS] = {"province", "city", "county"};
 static const char *const mode_names[] = {"task_force", "area", "joint_group"};
 
 #define N_MODES (sizeof(mode_names) / sizeof(mode_names[0]))
@@ -58,8 +58,8 @@ int jd_org_write_check(jd_req *req, const char *code)
 static int reply_out_of_scope(jd_req *req)
 {
 	jd_reply_error(req, 403, "forbidden",
-		       "you may only read the organization of your own tenants and of the counties "
-		       "under them");
+		       "you may only read the organization of your own tenants and of every tenant "
+		       "beneath them");
 	return JD_E_FORBIDDEN;
 }
 
@@ -76,8 +76,10 @@ int jd_org_county_check(jd_req *req, int rc, json_t *result, const char *code, c
 		jd_reply_error(req, 404, "not_found", "no tenant '%s'", code);
 		return JD_E_NOTFOUND;
 	}
-	if (level == NULL || strcmp(level, "county") != 0) {
-		jd_reply_error(req, 400, "invalid", "tenant '%s' is a %s: %s belong to a county",
+	if (!jd_division_county_level(level)) {
+		jd_reply_error(req, 400, "invalid",
+			       "tenant '%s' is a %s: %s belong to a county-level tenant (district, "
+			       "county or county-level city)",
 			       code, level ? level : "", what);
 		return JD_E_INVALID;
 	}
@@ -108,14 +110,6 @@ int jd_org_snapshot_check(jd_req *req, int rc, const json_t *snap, const char *c
 				     json_string_value(json_object_get(county, "parent"))))
 		return reply_out_of_scope(req);
 	return JD_OK;
-}
-
-static int level_of(const char *s)
-{
-	for (int i = 0; s != NULL && i < N_LEVELS; i++)
-		if (strcmp(s, level_names[i]) == 0)
-			return i;
-	return -1;
 }
 
 /* Comma-separated modes, each one of mode_names, none twice; "" is none. */
@@ -188,17 +182,18 @@ static const char *or_empty(const char *s)
 }
 
 /* Checks the county-only fields against the level and each other's form. */
-static int check_county_fields(jd_req *req, int level, char *why, size_t len)
+static int check_county_fields(jd_req *req, const char *level, char *why, size_t len)
 {
 	static const char *const county_only[] = {"centralized", "centralized_since", "modes"};
 	const char *since = input_str(req, "centralized_since");
 	const char *modes = input_str(req, "modes");
 
-	if (level != LEVEL_COUNTY)
+	if (!jd_division_county_level(level))
 		for (size_t i = 0; i < 3; i++)
 			if (json_object_get(req->input, county_only[i]) != NULL) {
-				snprintf(why, len, "field '%s' is only for a county, not a %s",
-					 county_only[i], level_names[level]);
+				snprintf(why, len,
+					 "field '%s' is only for a county-level tenant, not a %s",
+					 county_only[i], level);
 				return JD_E_INVALID;
 			}
 	if (since != NULL && *since != '\0' && !date_valid(since)) {
@@ -216,7 +211,7 @@ struct write_ctx {
 	jd_req *req;
 	char code[CODE_LEN + 1];
 	char parent[CODE_LEN + 1];
-	int level;
+	char level[LEVEL_MAX + 1];
 	int create;
 };
 
@@ -255,19 +250,18 @@ static int write_tenant(struct write_ctx *w, long long version, const char *name
 	struct jd_op ops[3];
 	int rc = JD_E_NOMEM;
 
-	s = json_pack("{s:s, s:s, s:s}", "name", name, "level", level_names[w->level], "parent",
-		      w->parent);
+	s = json_pack("{s:s, s:s, s:s}", "name", name, "level", w->level, "parent", w->parent);
 	if (s == NULL)
 		goto cleanup;
 	set[n++] = "name";
 	set[n++] = name;
 	if (w->create) {
 		set[n++] = "level";
-		set[n++] = level_names[w->level];
+		set[n++] = w->level;
 		set[n++] = "parent";
 		set[n++] = w->parent;
 	}
-	if (w->level == LEVEL_COUNTY) {
+	if (jd_division_county_level(w->level)) {
 		if (json_object_set_new(s, "centralized", json_boolean(centralized)) != 0 ||
 		    json_object_set_new(s, "centralized_since", json_string(since)) != 0 ||
 		    json_object_set_new(s, "modes", json_string(modes)) != 0)
@@ -323,7 +317,7 @@ static void on_parent(int rc, json_t *result, void *arg)
 {
 	struct write_ctx *w = arg;
 	jd_req *req = w->req;
-	int plevel;
+	char why[300];
 
 	if (rc != JD_OK) {
 		jd_reply_rc(req, rc, "tenant");
@@ -333,13 +327,10 @@ static void on_parent(int rc, json_t *result, void *arg)
 		jd_reply_error(req, 400, "invalid", "field 'parent': no tenant '%s'", w->parent);
 		return;
 	}
-	plevel = level_of(jd_hgetall_field(result, "level"));
-	if (plevel != w->level - 1) {
-		jd_reply_error(req, 400, "invalid",
-			       "field 'parent': wrong level: '%s' is a %s, and a %s's parent must "
-			       "be a %s",
-			       w->parent, plevel >= 0 ? level_names[plevel] : "?",
-			       level_names[w->level], level_names[w->level - 1]);
+	if (jd_division_parent_check(w->code, w->level, w->parent,
+				     jd_hgetall_field(result, "level"), why,
+				     sizeof(why)) != JD_OK) {
+		jd_reply_error(req, 400, "invalid", "%s", why);
 		return;
 	}
 	rc = write_new(w);
@@ -369,9 +360,10 @@ static void create_tenant(jd_req *req, void *arg)
 	const char *code = input_str(req, "code"), *parent = input_str(req, "parent");
 	const char *since = input_str(req, "centralized_since");
 	json_t *c = json_object_get(req->input, "centralized");
-	int level = level_of(input_str(req, "level"));
+	const char *level = or_empty(input_str(req, "level"));
+	int tier = jd_division_tier(level);
 	struct write_ctx *w = NULL;
-	char key[16], why[200];
+	char key[16], why[300];
 	const char *argv[2] = {"HGETALL", key};
 	int rc;
 
@@ -387,10 +379,13 @@ static void create_tenant(jd_req *req, void *arg)
 		jd_reply_error(req, 400, "invalid", "field 'name' must not be empty");
 		return;
 	}
-	if (level < 0) {
-		jd_reply_error(req, 400, "invalid",
-			       "field 'level' must be province, city or county, not '%.16s'",
-			       or_empty(input_str(req, "level")));
+	if (tier < 0) {
+		jd_reply_error(req, 400, "invalid", "field 'level' must be one of %s, not '%.16s'",
+			       JD_DIVISION_LEVELS, level);
+		return;
+	}
+	if (jd_division_code_check(code, level, why, sizeof(why)) != JD_OK) {
+		jd_reply_error(req, 400, "invalid", "%s", why);
 		return;
 	}
 	if (check_county_fields(req, level, why, sizeof(why)) != JD_OK) {
@@ -402,16 +397,19 @@ static void create_tenant(jd_req *req, void *arg)
 			       "field 'centralized_since' needs centralized true");
 		return;
 	}
-	if (level == LEVEL_PROVINCE && parent != NULL && *parent != '\0') {
-		jd_reply_error(req, 400, "invalid", "field 'parent': a province has no parent");
+	if (tier == JD_TIER_PROVINCE && parent != NULL && *parent != '\0') {
+		jd_reply_error(req, 400, "invalid", "field 'parent': a %s has no parent", level);
 		return;
 	}
-	if (level != LEVEL_PROVINCE && (parent == NULL || *parent == '\0')) {
-		jd_reply_error(req, 400, "invalid", "field 'parent' is required for a %s (its %s)",
-			       level_names[level], level_names[level - 1]);
+	if (tier != JD_TIER_PROVINCE && (parent == NULL || *parent == '\0')) {
+		jd_reply_error(req, 400, "invalid", "field 'parent' is required for a %s (%s)",
+			       level,
+			       tier == JD_TIER_PREFECTURE
+				   ? "its province"
+				   : "its city, or its municipality for a municipality's district");
 		return;
 	}
-	if (level != LEVEL_PROVINCE && !jd_org_code_valid(parent)) {
+	if (tier != JD_TIER_PROVINCE && !jd_org_code_valid(parent)) {
 		jd_reply_error(req, 400, "invalid",
 			       "field 'parent' must be a 6-digit administrative division code, not "
 			       "'%.16s'",
@@ -422,8 +420,8 @@ static void create_tenant(jd_req *req, void *arg)
 	if (w == NULL)
 		return;
 	w->create = 1;
-	w->level = level;
-	if (level == LEVEL_PROVINCE) {
+	snprintf(w->level, sizeof(w->level), "%s", level);
+	if (tier == JD_TIER_PROVINCE) {
 		rc = write_new(w);
 	} else {
 		snprintf(w->parent, sizeof(w->parent), "%s", parent);
@@ -451,11 +449,11 @@ static void on_edit_fetched(int rc, json_t *result, void *arg)
 		jd_reply_error(req, 404, "not_found", "no tenant '%s'", w->code);
 		return;
 	}
-	w->level = level_of(jd_hgetall_field(result, "level"));
-	if (w->level < 0) {
+	if (jd_division_tier(jd_hgetall_field(result, "level")) < 0) {
 		jd_reply_rc(req, JD_ERR, "tenant");
 		return;
 	}
+	snprintf(w->level, sizeof(w->level), "%s", jd_hgetall_field(result, "level"));
 	snprintf(w->parent, sizeof(w->parent), "%s", or_empty(jd_hgetall_field(result, "parent")));
 	if (check_county_fields(req, w->level, why, sizeof(why)) != JD_OK) {
 		jd_reply_error(req, 400, "invalid", "%s", why);
@@ -588,8 +586,9 @@ static void list_tenants(jd_req *req, void *arg)
 static const struct jd_field create_fields[] = {
     {"code", JD_FIELD_STRING, 1, 6, "6-digit administrative division code; the tenant id", 0},
     {"name", JD_FIELD_STRING, 1, ORG_NAME_MAX, "name, e.g. 广汉市", 0},
-    {"level", JD_FIELD_STRING, 1, 16, "province, city or county", 0},
-    {"parent", JD_FIELD_STRING, 0, 6, "the code one level up (none for a province)", 0},
+    {"level", JD_FIELD_STRING, 1, LEVEL_MAX, JD_DIVISION_LEVELS, 0},
+    {"parent", JD_FIELD_STRING, 0, 6,
+     "the code one level up (none for a province or municipality); its code covers this one", 0},
     {"centralized", JD_FIELD_BOOLEAN, 0, 0,
      "county: dispatched agencies work in centralized office", 0},
     {"centralized_since", JD_FIELD_STRING, 0, 10, "county: since when, YYYY-MM-DD", 0},
@@ -615,7 +614,8 @@ static const struct jd_field list_fields[] = {
 };
 
 static const struct jd_route tenant_routes[] = {
-    {"POST", "/v1/org/tenants", "org.write", "Add a tenant (province, city or county)",
+    {"POST", "/v1/org/tenants", "org.write",
+     "Add a tenant (province, municipality, city, district, county, county_city)",
      "org tenants add", create_fields, 0, create_tenant, NULL},
     {"GET", "/v1/org/tenants", "org.read", "List tenants by code, a page at a time",
      "org tenants list", list_fields, 0, list_tenants, NULL},

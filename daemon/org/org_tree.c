@@ -7,11 +7,12 @@
 #include <jiandu/plugin.h>
 
 #include "security/auth.h"
+#include "org/org_division.h"
 #include "org/org_tenants.h"
 #include "transport/server.h"
 #include "storage/store.h"
 
-#define DEPTH_MAX 4 /* province > city > county; deeper is a loop */
+#define DEPTH_MAX 4 /* province > city > county, municipality > district; deeper is a loop */
 
 struct tree_ctx {
 	jd_org_tree_cb cb;
@@ -58,7 +59,7 @@ json_t *jd_org_tree_of(const json_t *summaries, const char *code)
 		goto cleanup;
 	json_object_foreach((json_t *)summaries, k, v)
 	{
-		if (strcmp(str_of(v, "level"), "county") != 0 || !is_under(summaries, k, code))
+		if (!jd_division_county_level(str_of(v, "level")) || !is_under(summaries, k, code))
 			continue;
 		codes[n++] = k;
 		if (json_is_true(json_object_get(v, "centralized")))

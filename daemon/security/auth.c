@@ -11,6 +11,7 @@
 
 #include <jiandu/plugin.h>
 
+#include "org/org_division.h"
 #include "runtime/log.h"
 #include "org/org_group_model.h"
 #include "security/permissions.h"
@@ -255,14 +256,51 @@ static int scope_meet(const char *groups, const char *tenant, const char *grante
 	return 0;
 }
 
+/*
+ * The one tenant rule: who belongs to a tenant belongs to every tenant
+ * beneath it.  "Beneath" is read from the division codes (GB/T 2260),
+ * which the tenant routes check against the tree on creation, so the
+ * decision needs no read and cannot disagree between routes.
+ */
+int jd_auth_tenant_within(const struct jd_principal *p, const char *code)
+{
+	const char *e;
+
+	if (p == NULL || code == NULL || *code == '\0')
+		return 0;
+	for (e = p->tenants; *e != '\0';) {
+		const char *end = strchr(e, ',');
+		size_t n = end ? (size_t)(end - e) : strlen(e);
+		char entry[65]; /* a tenant code: at most 64 characters */
+
+		while (n > 0 && *e == ' ') {
+			e++;
+			n--;
+		}
+		while (n > 0 && e[n - 1] == ' ')
+			n--;
+		if (n > 0 && n < sizeof(entry)) {
+			memcpy(entry, e, n);
+			entry[n] = '\0';
+			if (jd_division_covers(entry, code))
+				return 1;
+		}
+		if (end == NULL)
+			break;
+		e = end + 1;
+	}
+	return 0;
+}
+
 int jd_auth_tenant_readable(const struct jd_principal *p, const char *code, const char *parent)
 {
 	if (p == NULL || p->name[0] == '\0' || code == NULL || *code == '\0')
 		return 0;
 	if (p->roles & JD_ROLE_ADMIN)
 		return 1;
-	return csv_has(p->tenants, code) ||
-	       (parent != NULL && *parent != '\0' && csv_has(p->tenants, parent));
+	/* the parent too: a tenant created before the codes were checked against the tree */
+	return jd_auth_tenant_within(p, code) ||
+	       (parent != NULL && *parent != '\0' && jd_auth_tenant_within(p, parent));
 }
 
 enum jd_record_access jd_auth_record_access(const struct jd_principal *p,
@@ -275,7 +313,7 @@ enum jd_record_access jd_auth_record_access(const struct jd_principal *p,
 		return JD_RECORD_DENIED_BY_LIST;
 	if (p->roles & JD_ROLE_ADMIN)
 		return JD_RECORD_VISIBLE;
-	if (!csv_has(p->tenants, s->tenant))
+	if (!jd_auth_tenant_within(p, s->tenant))
 		return JD_RECORD_OUT_OF_SCOPE;
 	if (p->roles & (JD_ROLE_LEADER | JD_ROLE_REVIEWER))
 		return JD_RECORD_VISIBLE;
@@ -397,7 +435,7 @@ static void on_groups(int rc, json_t *result, void *arg)
  * user linked to an org person ("<county>/<person id>") also gets the
  * member units and codes of that person's groups, qualified by the
  * county.  One HGETALL of the county's "groups:summary", bounded by the
- * number of groups of one county; skipped when the county is not among
+ * number of groups of one county; skipped when the county is not within
  * the user's tenants (it could grant nothing there).
  */
 static void feed_groups(struct pending *x, const char *link)
@@ -415,7 +453,7 @@ static void feed_groups(struct pending *x, const char *link)
 		return;
 	}
 	snprintf(x->p->person, sizeof(x->p->person), "%s/%s", x->county, x->person);
-	if (!csv_has(x->p->tenants, x->county)) {
+	if (!jd_auth_tenant_within(x->p, x->county)) {
 		decide(x);
 		return;
 	}

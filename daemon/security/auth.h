@@ -97,8 +97,8 @@ enum jd_record_access {
 
 /*
  * The one scope decision, in this order: on the deny list -> denied (an
- * instance admin too); instance admin -> visible; the tenant not among
- * p->tenants -> out of scope; leader or reviewer -> the whole tenant;
+ * instance admin too); instance admin -> visible; the tenant not within
+ * p->tenants (jd_auth_tenant_within) -> out of scope; leader or reviewer -> the whole tenant;
  * staff or trainer -> records whose unit is among p->units or whose
  * groups meet p->groups (an entry "<tenant>/x" there, as group
  * membership adds, counts in that tenant only); any other role (tenant_admin, auditor, viewer)
@@ -107,10 +107,19 @@ enum jd_record_access {
 enum jd_record_access jd_auth_record_access(const struct jd_principal *p,
 					    const struct jd_record_scope *s);
 /*
- * Whether p may read the organization of tenant `code` (its units, people,
- * groups, staffing, export, report), `parent` being code's parent (NULL or
- * "" when none): instance admins any tenant; anyone else when code or its
- * parent is among p->tenants (a city's people read its counties).
+ * The tenant rule, used by every decision below: whether `code` is one of
+ * p->tenants or lies beneath one of them (a province's, municipality's or
+ * city's people belong to every tenant under it: org/org_division.h reads
+ * that from the division codes).  Roles are not looked at here.
+ */
+int jd_auth_tenant_within(const struct jd_principal *p, const char *code);
+/*
+ * Whether p may read what is aggregated over tenant `code` (its
+ * organization: units, people, groups, staffing, export, report; and
+ * plugins' figures), `parent` being code's parent (NULL or "" when none):
+ * instance admins any tenant; anyone else when code, or its parent, is
+ * within p's tenants (jd_auth_tenant_within).  The route's permission is
+ * checked before.
  */
 int jd_auth_tenant_readable(const struct jd_principal *p, const char *code, const char *parent);
 /* 1 when jd_auth_record_access is JD_RECORD_VISIBLE, 0 otherwise. */

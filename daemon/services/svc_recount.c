@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "host/plugins.h"
 #include "security/auth.h"
 #include "services/svc_counters.h"
 #include "services/svc_mut.h"
@@ -411,21 +410,17 @@ static int read_counters(struct recount *r)
 /* ---- start -------------------------------------------------------------------------------------
  */
 
-int jd_recount_run(jd_plugin_handle *self, const struct jd_recount *decl, jd_req *req,
-		   const char *tenant, int fix, jd_recount_cb cb, void *arg)
+int jd_recount_tenant(struct jd_server *srv, const struct jd_recount *decl, jd_req *req,
+		      const char *tenant, int fix, jd_recount_cb cb, void *arg)
 {
 	struct recount *r;
 	int rc;
 
-	if (self == NULL || decl == NULL || decl->counters == NULL || decl->walks == NULL ||
-	    decl->record == NULL || cb == NULL || !jd_store_tenant_valid(tenant) ||
-	    strcmp(tenant, JD_SYSTEM_TENANT) == 0)
-		return JD_E_INVALID;
-	if (self->srv->store == NULL)
+	if (srv->store == NULL)
 		return JD_E_UNAVAILABLE;
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return JD_E_NOMEM;
-	r->srv = self->srv;
+	r->srv = srv;
 	r->decl = decl;
 	r->fix = fix;
 	r->req = req;

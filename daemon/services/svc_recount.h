@@ -12,7 +12,21 @@
 
 #include <jiandu/plugin.h>
 
+struct jd_server;
+
+/*
+ * The host's recount_run (svc_recount_tree.c): a county, or a tenant the
+ * organization does not know, is recounted as itself; a roll-up (province,
+ * municipality, city) recounts every county-level tenant under it, one
+ * after the other, and answers the sums with each county's own answer in
+ * "counties"; a roll-up with none under it is refused (JD_E_INVALID with a
+ * message naming it), never answered as an empty recount.
+ */
 int jd_recount_run(jd_plugin_handle *self, const struct jd_recount *r, jd_req *req,
 		   const char *tenant, int fix, jd_recount_cb cb, void *arg);
+
+/* One tenant's recount, as is (svc_recount.c); the arguments checked by jd_recount_run. */
+int jd_recount_tenant(struct jd_server *srv, const struct jd_recount *r, jd_req *req,
+		      const char *tenant, int fix, jd_recount_cb cb, void *arg);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "org/org_division.h"
 #include "org/org_snapshot.h"
 #include "org/org_tree.h"
 #include "security/auth.h"
@@ -349,7 +350,7 @@ static void on_tree(int rc, json_t *tree, void *arg)
 		finish(s, rc != JD_OK ? rc : JD_ERR);
 		return;
 	}
-	if ((s->unit || s->group) && level != NULL && strcmp(level, "county") != 0) {
+	if ((s->unit || s->group) && level != NULL && !jd_division_county_level(level)) {
 		invalid(s, "fields 'unit' and 'group' filter a county's figures; %s is a %s",
 			s->tenant, level);
 		return;
@@ -469,9 +470,9 @@ int jd_stats_query(struct jd_server *srv, const struct jd_stats_query *q, jd_sta
 		return rc;
 	if (!figures_visible(q)) {
 		snprintf(err, errlen,
-			 "the figures of tenant %s are for its own people (and those of the "
-			 "tenants above it), and for staff of the unit or group asked "
-			 "(--unit, --group)",
+			 "the figures of tenant %s are for the people of it or of a tenant "
+			 "above it (who may read a roll-up reads every tenant beneath it), and "
+			 "for staff of the unit or group asked (--unit, --group)",
 			 q->tenant);
 		return JD_E_FORBIDDEN;
 	}

@@ -602,8 +602,9 @@ struct jd_host {
 	/*
 	 * Whether the caller of req may read what is aggregated over `tenant`
 	 * (figures, the organization), `parent` being its parent or NULL: an
-	 * instance admin any tenant, anyone else when tenant or parent is among
-	 * their tenants.  The route's permission is checked before; records are
+	 * instance admin any tenant, anyone else when tenant (or parent) is
+	 * among their tenants or lies beneath one of them (who may read a
+	 * roll-up reads every tenant beneath it).  The route's permission is checked before; records are
 	 * still record_visible's.  Returns 1 or 0.  NULL in an older host.
 	 */
 	int (*tenant_readable)(jd_req *req, const char *tenant, const char *parent);
@@ -792,7 +793,10 @@ struct jd_host {
 
 	/*
 	 * -- recount (struct jd_recount) of tenant for the caller of req
-	 * (principal recorded by a fix).  JD_OK: cb runs exactly once, later.
+	 * (principal recorded by a fix); a roll-up recounts each county-level
+	 * tenant under it ("counties" in the answer), and one with none
+	 * under it calls back JD_E_INVALID with a message.  JD_OK: cb runs
+	 * exactly once, later.
 	 * Otherwise cb does not run (JD_E_INVALID: bad tenant or declaration).
 	 * Run it while the tenant is quiet: a change made during the walk shows
 	 * as drift.

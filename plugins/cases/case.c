@@ -126,6 +126,7 @@ static int case_fields(struct ctx *c, struct ctx *k, long seq)
 	host->mut_set(k->m, "filing_unit", filing);
 	host->mut_set(k->m, "handling_unit", handling);
 	host->mut_set(k->m, "joint_units", json_string_value(json_object_get(f, "joint_units")));
+	host->mut_set(k->m, "filing_kind", json_string_value(json_object_get(f, "filing_kind")));
 	host->mut_set(k->m, "self_handled", self_handled ? "1" : "0");
 	host->mut_set(k->m, "unit", handling);
 	host->mut_set(k->m, "groups", json_string_value(json_object_get(f, "groups")));
@@ -275,6 +276,7 @@ static void file_org(struct ctx *c)
 	const char *filing = json_string_value(json_object_get(f, "filing_unit"));
 	const char *handling = json_string_value(json_object_get(f, "handling_unit"));
 	const char *joint = json_string_value(json_object_get(f, "joint_units"));
+	const char *kind;
 	char err[200], unit[65];
 
 	if (org_unit_check(c->org, "filing_unit", filing, err, sizeof(err)) != 0 ||
@@ -293,6 +295,13 @@ static void file_org(struct ctx *c)
 			return;
 		}
 		p = end ? end + 1 : NULL;
+	}
+	kind = json_string_value(json_object_get(org_unit(c->org, filing), "kind"));
+	if (json_object_set_new(f, "filing_kind", json_string(kind ? kind : "")) != 0 ||
+	    json_object_set_new(
+		f, "self", json_boolean(case_self_handled(kind, filing, handling, joint))) != 0) {
+		ctx_fail(c, JD_E_NOMEM);
+		return;
 	}
 	ctx_keys(c, file_keyed);
 }
@@ -338,11 +347,10 @@ static void file_loaded(struct ctx *c)
 	c->late = c->day < host->day_today();
 	filing = filing && *filing ? filing : rec_str(c, "unit");
 	handling = handling && *handling ? handling : filing;
-	/* self-handled (自办): the filing unit handles it alone */
-	c->aux = json_pack("{s:s, s:s, s:s, s:s, s:b}", "filing_unit", filing, "handling_unit",
-			   handling, "joint_units", joint ? joint : "", "groups",
-			   groups ? groups : rec_str(c, "groups"), "self",
-			   strcmp(filing, handling) == 0 && (joint == NULL || *joint == '\0'));
+	/* self-handled (自办) needs the filing unit's kind: decided in file_org */
+	c->aux = json_pack("{s:s, s:s, s:s, s:s}", "filing_unit", filing, "handling_unit", handling,
+			   "joint_units", joint ? joint : "", "groups",
+			   groups ? groups : rec_str(c, "groups"));
 	if (c->aux == NULL) {
 		ctx_fail(c, JD_E_NOMEM);
 		return;

@@ -181,6 +181,19 @@ extern const struct jd_counters cases_counters;
 void cnt_lead_received(struct jd_mut *m, const char *unit, const char *source, jd_day d, int sign);
 void cnt_lead_disposed(struct jd_mut *m, const char *unit, const char *way, jd_day d, int sign);
 void cnt_case_filed(struct jd_mut *m, const char *unit, int self_handled, jd_day d, int sign);
+/*
+ * Self-handled (自办), as the dispatched agencies' report counts it: the
+ * case was filed by a dispatched agency (filing_kind "agency", 派驻机构),
+ * which also leads it (handling_unit = filing_unit) with no other unit
+ * taking part (joint_units empty).  A case filed or led by an office
+ * (纪检监察室), a township or any other unit is a filed case, never
+ * self-handled, even on an agency's lead or with agencies taking part.
+ * Decided once, at filing, from the organization of that day; the record
+ * keeps filing_kind and the answer (self_handled), and recount.c asks
+ * this same function.  1 or 0.
+ */
+int case_self_handled(const char *filing_kind, const char *filing, const char *handling,
+		      const char *joint);
 void cnt_decision(struct jd_mut *m, const char *unit, const char *party, const char *gov,
 		  const char *form, jd_day d, int sign);
 

@@ -45,6 +45,14 @@ void cnt_case_filed(struct jd_mut *m, const char *unit, int self_handled, jd_day
 		cnt_add(m, unit, "filed.self", d, sign);
 }
 
+int case_self_handled(const char *filing_kind, const char *filing, const char *handling,
+		      const char *joint)
+{
+	return filing_kind != NULL && strcmp(filing_kind, "agency") == 0 && filing != NULL &&
+	       *filing != '\0' && handling != NULL && strcmp(filing, handling) == 0 &&
+	       (joint == NULL || *joint == '\0');
+}
+
 static int sanctioned(const char *s)
 {
 	return s != NULL && s[0] != '\0' && strcmp(s, "none") != 0;

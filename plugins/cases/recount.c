@@ -44,6 +44,18 @@ static void lead_counters(struct jd_mut *m, const json_t *rec)
 	}
 }
 
+/*
+ * As filing decided it (case_self_handled on the record's facts); a case
+ * filed before the filing unit's kind was kept has only the answer.
+ */
+static int self_handled(const json_t *rec)
+{
+	if (json_object_get(rec, "filing_kind") == NULL)
+		return strcmp(field(rec, "self_handled"), "1") == 0;
+	return case_self_handled(field(rec, "filing_kind"), field(rec, "filing_unit"),
+				 field(rec, "handling_unit"), field(rec, "joint_units"));
+}
+
 static void case_counters(struct jd_mut *m, const json_t *rec)
 {
 	const char *unit = field(rec, "filing_unit");
@@ -51,7 +63,7 @@ static void case_counters(struct jd_mut *m, const json_t *rec)
 	jd_day d;
 
 	if (host->day_parse(field(rec, "filed"), &d) == 0)
-		cnt_case_filed(m, unit, strcmp(field(rec, "self_handled"), "1") == 0, d, 1);
+		cnt_case_filed(m, unit, self_handled(rec), d, 1);
 	for (long long i = 1; i <= n; i++) {
 		char f[32];
 		json_t *dec;

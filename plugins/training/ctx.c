@@ -226,9 +226,14 @@ struct ctx *ctx_route(jd_req *req, const char *type)
 			    "field 'tenant': a tenant code is 1 to 64 characters of [A-Za-z0-9_-]");
 		return NULL;
 	}
-	/* a county's records are its own people's (figures decide for themselves: roll-ups) */
+	/*
+	 * a county's records are its own people's and those of the tenants above
+	 * it, the core's one tenant rule (figures decide for themselves: roll-ups)
+	 */
 	if (strcmp(type, "stats") != 0 && !host->tenant_readable(req, c->tenant, NULL)) {
-		host->reply_error(req, 403, "forbidden", "tenant %s is not among yours", c->tenant);
+		host->reply_error(req, 403, "forbidden",
+				  "tenant %s is neither among yours nor beneath one of them",
+				  c->tenant);
 		ctx_free(c);
 		return NULL;
 	}

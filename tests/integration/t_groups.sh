@@ -24,9 +24,9 @@ show_note() { jd_bearer "$JD_TMP/b" "$1" "/v1/example/notes/$2?tenant=${3:-51068
 
 # --- a county with units and people (as t_people.sh)
 check "a province" quiet jd_ctl org tenants add --code 510000 --name 四川省 --level province
-check "a city" quiet jd_ctl org tenants add --code 511000 --name 内江市 --level city --parent 510000
+check "a city" quiet jd_ctl org tenants add --code 510600 --name 德阳市 --level city --parent 510000
 check "a county" quiet jd_ctl org tenants add --code 510681 --name 市中区 --level county \
-	--parent 511000 --centralized true --centralized_since 2021-03-01 --modes area,joint_group,task_force
+	--parent 510600 --centralized true --centralized_since 2021-03-01 --modes area,joint_group,task_force
 for args in "of1 第一纪检监察室 office" "of2 第二纪检监察室 office" "ag1 第一派驻纪检监察组 agency" \
 	"ag2 第二派驻纪检监察组 agency" "ag3 第三派驻纪检监察组 agency" "tw1 城西街道纪工委 township" \
 	"ag9 旧派驻组 agency"; do
@@ -134,7 +134,7 @@ out=$(add --code x1 --kind area --name x --leader 王书记 --units of1,ag1 --po
 contains "only a joint group has a policy" "$out" "field 'policy' is only for a joint_group"
 out=$(add --code Bad! --kind area --name x --leader 王书记 --units of1,ag1)
 contains "a bad code is named" "$out" "field 'code'"
-out=$(fails jd_ctl org groups add --tenant 511000 --code x1 --kind area --name x --leader 王书记 --units of1,ag1)
+out=$(fails jd_ctl org groups add --tenant 510600 --code x1 --kind area --name x --leader 王书记 --units of1,ag1)
 contains "groups belong to a county" "$out" "groups belong to a county"
 out=$(fails jd_ctl org groups show --tenant 510681 --code nope)
 contains "an unknown group is 404" "$out" "no group 'nope' in tenant 510681"

@@ -148,10 +148,11 @@ lead=$(add_lead "$L1" of1 letters_visits)
 equals "the team is assigned" "$(bearer "$L1" POST "/v1/cases/leads/$lead/assign" "{\"tenant\":\"$T\",\"team\":\"$N1,$P1\"}")" 200
 check "a practice record for N1" jd_wait_for 100 bash -c "redis-cli -s '$JD_DIR/data/redis.sock' zcard 'jd:{$T}:practice:$N1' | grep -qx 1"
 
-# --- a county's records are its own people's
+# --- a county's records are its own people's and those of the tenants above it
+# (who may read a roll-up reads every tenant beneath it); a sibling's below
 quiet jd_ctl users add --id c9 --roles leader --tenants 590100
 C9=$(jd_token_for c9)
-equals "a leader of the city: 403 on the county's records" "$(bearer "$C9" GET "/v1/training/plans/$plan?tenant=$T")" 403
+equals "a leader of the city reads the county's records" "$(bearer "$C9" GET "/v1/training/plans/$plan?tenant=$T")" 200
 equals "  but reads the city's figures" "$(bearer "$C9" GET "/v1/training/stats?tenant=590100&from=2025-01-01&to=2025-12-31")" 200
 equals "  of one county" "$(jd_json .counties <"$JD_TMP/b")" 1
 
@@ -201,7 +202,7 @@ equals "  cadres of the county (active people)" "$(py "j['now']['cadres']" <<<"$
 # --- a second county of the city: one new cadre with both mentors since 3 days ago,
 # one talk, a plan on track; the city's figures sum both counties.
 T2=590103
-quiet jd_ctl org tenants add --code $T2 --name 西城区 --level county --parent 590100
+quiet jd_ctl org tenants add --code $T2 --name 西城区 --level district --parent 590100
 quiet jd_ctl org units add --tenant $T2 --code ag1 --name 派驻组 --kind agency
 person2() { jd_ctl org people add --tenant $T2 --name "$1" --post "$2" --unit ag1 --start "$3" "${@:4}" --json | jd_json .id; }
 L2=$(person2 何书记 leader 2010-01-01)
@@ -216,6 +217,10 @@ done
 quiet jd_ctl training talks add --tenant $T2 --pair "$p"
 quiet jd_ctl training templates add --tenant $T2 --code new_cadre --name 新进干部成长培养计划 --milestones "$ms"
 quiet jd_ctl training plans add --tenant $T2 --mentee "$N5" --template new_cadre
+quiet jd_ctl users add --id c8 --roles leader --tenants $T2
+C8=$(jd_token_for c8)
+equals "a leader of the sibling county: 403 on the county's records" "$(bearer "$C8" GET "/v1/training/plans/$plan?tenant=$T")" 403
+contains "  saying why" "$(cat "$JD_TMP/b")" "neither among yours nor beneath one of them"
 sc=$(jd_ctl training stats --tenant 590100 --from "$(day '400 days ago')" --to "$(day today)" --compare previous-year --json)
 equals "the city sums two counties" "$(jd_json .counties <<<"$sc")" 2
 equals "  new cadres" "$(py "[r['value'] for r in j['figures'] if r['figure']=='new_cadres'][0]" <<<"$sc")" 5
