@@ -3,8 +3,9 @@
 # fixture (cases_lib.sh: known answers for the first half of 2026 against
 # 2025): the organization and cases sections with previous year and growth;
 # the sections [report] sections expects but no plugin declared, listed
-# missing; small counts suppressed for a viewer (not for a leader); by=month;
-# a city's roll-up and by=tenant; bad input named; the CLI's --json and --csv.
+# missing (then loaded after a restart); small counts suppressed for a
+# viewer (not for a leader); by=month; a city's roll-up and by=tenant; bad
+# input named; the CLI's table and --csv.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/cases_lib.sh"
 
@@ -125,4 +126,15 @@ equals "CSV: a figure's row" "$(python3 -c 'import csv,sys
 for r in csv.DictReader(open(sys.argv[1])):
     if r["key"]=="cases.leads_disposed": print(r["value"], r["previous"], r["growth"], r[sys.argv[2]+"-03"])' "$JD_TMP/r.csv" $Y)" \
 	"5 2 +150.0% 2"
+
+# --- review loaded after a restart: its section appears, nothing is missing
+jd_stop
+jd_set plugins load cases,supervision,training,review
+jd_start
+jd_ctl report --tenant $T --from $Y-01-01 --to $Y-06-30 --json >"$R"
+equals "review loaded: every expected section" "$(py '",".join(sorted(s["name"] for s in j["sections"]))' <"$R")" \
+	"cases,organization,review,supervision,training"
+equals "nothing missing" "$(py 'j["missing"]' <"$R")" "[]"
+equals "review: no review in the fixture" "$(fig review.received) $(fig review.median_days)" "0 null"
+equals "the figures kept across the restart" "$(fig cases.leads_disposed)" 5
 jd_finish
