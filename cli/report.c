@@ -43,22 +43,14 @@ static int parse(struct ctl *ctl, int argc, char **argv, const char **v, int *cs
 		if (got < 0)
 			return ctl_error(CTL_USAGE, REPORT_COMMAND ": %s needs a value",
 					 opt_names[k - 1]);
-		if (got > 0)
+		if (got > 0 || (got = ctl_output_flag(ctl, argv[i], csv, usage)) > 0)
 			continue;
-		if (strcmp(argv[i], "--json") == 0) {
-			ctl->json = 1;
-		} else if (strcmp(argv[i], "--csv") == 0) {
-			*csv = 1;
-		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			fputs(usage, stdout);
+		if (got < 0)
 			return -1;
-		} else {
-			return ctl_error(CTL_USAGE,
-					 REPORT_COMMAND
-					 ": unexpected argument '%s' (see: jianductl "
-					 "report --help)",
-					 argv[i]);
-		}
+		return ctl_error(CTL_USAGE,
+				 REPORT_COMMAND
+				 ": unexpected argument '%s' (see: jianductl report --help)",
+				 argv[i]);
 	}
 	if (ctl->json && *csv)
 		return ctl_error(CTL_USAGE, REPORT_COMMAND ": --json or --csv, not both");

@@ -403,6 +403,7 @@ struct jd_recount {
 typedef void (*jd_recount_cb)(int rc, json_t *answer, const char *message, void *arg);
 
 /* ---- The leaders' report: the types (docs/plugins.md "The report hook") ---- */
+/* (Appended in ABI 2.2.  A change to any of these structs bumps the major, as for the others.) */
 
 /*
  * One figure a plugin contributes to GET /v1/report, declared as data.
