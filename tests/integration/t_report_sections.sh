@@ -103,6 +103,15 @@ equals "by county: keys, names and values" \
 equals "by county: the organization too" \
 	"$(py '[e["key"] for e in [f for s in j["sections"] for f in s["figures"] if f["key"]=="org.rule_breaches"][0]["by"]]' <"$R")" \
 	"['510681', '510683']"
+quiet jd_ctl users add --id p1 --roles leader --tenants 510000
+P1=$(jd_token_for p1)
+equals "province leader: the province by county" "$(bearer "$P1" GET "/v1/report?tenant=510000&from=$Y-01-01&to=$Y-06-30&by=tenant")" 200
+cp "$JD_TMP/b" "$R"
+equals "the province: both counties, through the city" "$(fig cases.leads_received) $(fig org.centralized_tenants of)" "6 2"
+equals "province leader: a county two levels down, its figures included" \
+	"$(bearer "$P1" GET "/v1/report?tenant=$T&from=$Y-01-01&to=$Y-06-30")" 200
+cp "$JD_TMP/b" "$R"
+equals "... the county's cases filed" "$(fig cases.cases_filed)" 2
 equals "a county's viewer may not read the city" "$(bearer "$V1" GET "/v1/report?tenant=510600&from=$Y-01-01&to=$Y-06-30")" 403
 
 # --- bad input, named
