@@ -65,6 +65,9 @@ struct jd_config {
 	unsigned events_max_attempts;
 	unsigned events_batch;
 	char *trusted_proxies; /* addresses/CIDRs whose forwarding headers are believed */
+	/* [report] (docs/report.md) */
+	unsigned report_suppress_below; /* count figures under it are null for viewers; 0: off */
+	char *report_sections;		/* sections expected: one not declared is listed missing */
 
 	/* [plugin.<name>] sections, checked against each plugin's keys at load */
 	struct jd_plugin_setting *plugin_settings;

@@ -29,6 +29,12 @@ struct jd_req {
 	const char *query;		/* the raw query string, owned by evhttp's request */
 	struct jd_req_block *owned;	/* jd_req_ctx blocks, newest first */
 	struct jd_sealed_batch *sealed; /* sealed reads not yet audited (sealed_reads.c) */
+	/*
+	 * GET /v1/report: the tenants the core let the caller read the
+	 * figures of (the report's tenant and its counties), for the plugins'
+	 * stats_query; NULL otherwise.  Owned by the route's context.
+	 */
+	const json_t *report_scope;
 };
 
 /* evhttp's generic callback for both listeners; arg is the jd_listener. */

@@ -19,7 +19,7 @@ expect_refusal() {
 	equals "load=$load: start-up stops" "$rc" 1
 	contains "load=$load: says why" "$out" "$want"
 }
-expect_refusal bad_abi "plugin 'bad_abi': built for plugin ABI 3.0, this jiandud provides 2.1"
+expect_refusal bad_abi "plugin 'bad_abi': built for plugin ABI 3.0, this jiandud provides 2.2"
 expect_refusal bad_layout "plugin 'bad_layout': layout signature plugin="
 jd_set plugins load bad_layout
 contains "bad_layout: names this jiandud's signature too" \
