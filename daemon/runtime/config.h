@@ -64,6 +64,9 @@ struct jd_config {
 	unsigned events_max_attempts;
 	unsigned events_batch;
 	char *trusted_proxies; /* addresses/CIDRs whose forwarding headers are believed */
+	unsigned session_ttl;  /* seconds a browser session lives */
+	/* [ui] */
+	char *ui_dir; /* the dashboard's files; "": next to the binary or in its prefix */
 
 	/* [plugin.<name>] sections, checked against each plugin's keys at load */
 	struct jd_plugin_setting *plugin_settings;

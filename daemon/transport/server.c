@@ -41,6 +41,7 @@
 #include "storage/store.h"
 #include "security/tenant_keys.h"
 #include "transport/tls.h"
+#include "security/session.h"
 #include "security/tokens.h"
 #include "security/users.h"
 
@@ -279,6 +280,7 @@ static int start_core(struct jd_server *srv, char *err, size_t errlen)
 	}
 	if (jd_users_register(srv, err, errlen) != JD_OK ||
 	    jd_tokens_register(srv, err, errlen) != JD_OK ||
+	    jd_session_register(srv, err, errlen) != JD_OK ||
 	    jd_audit_routes_register(srv, err, errlen) != JD_OK ||
 	    jd_events_routes_register(srv, err, errlen) != JD_OK ||
 	    jd_keys_routes_register(srv, err, errlen) != JD_OK ||
