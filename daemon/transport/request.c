@@ -24,6 +24,7 @@
 #include "runtime/metrics.h"
 #include "storage/redis.h"
 #include "transport/server.h"
+#include "transport/ui_files.h"
 #include "audit/audit_log.h"
 #include "storage/store.h"
 
@@ -55,6 +56,10 @@ static const char *status_reason(int status)
 		return "OK";
 	case 201:
 		return "Created";
+	case 301:
+		return "Moved Permanently";
+	case 304:
+		return "Not Modified";
 	case 400:
 		return "Bad Request";
 	case 401:
@@ -163,7 +168,8 @@ static void finish(struct jd_req *req, int status, const char *ctype, const char
 		conn->pending--;
 	evhttp_add_header(out, "Content-Type", ctype);
 	evhttp_add_header(out, "X-Request-Id", req->id);
-	evhttp_add_header(out, "Cache-Control", "no-store");
+	if (evhttp_find_header(out, "Cache-Control") == NULL) /* the dashboard's files set theirs */
+		evhttp_add_header(out, "Cache-Control", "no-store");
 	if (req->srv->draining)
 		evhttp_add_header(out, "Connection", "close");
 	/* every 503 is "try again soon": Redis loading, busy, unreachable, or not ready */
@@ -616,6 +622,10 @@ void jd_request_dispatch(struct evhttp_request *ev, void *arg)
 	}
 	if (path == NULL || *path != '/' || !plain_path(path)) {
 		jd_reply_error(req, 400, "bad_request", "malformed request URI");
+		return;
+	}
+	if (!l->control && jd_ui_path(path)) {
+		jd_ui_serve(req, l->srv->ui, method_name(evhttp_request_get_command(ev)), path);
 		return;
 	}
 	route_request(req, path, evhttp_uri_get_query(uri));

@@ -42,6 +42,7 @@
 #include "security/tenant_keys.h"
 #include "transport/tls.h"
 #include "security/session.h"
+#include "transport/ui_files.h"
 #include "security/tokens.h"
 #include "security/users.h"
 
@@ -310,6 +311,7 @@ int jd_server_start(struct jd_server *srv, struct jd_config *cfg)
 	if ((rc = load_keyring(cfg, &srv->keyring, err, sizeof(err))) != JD_OK ||
 	    (rc = ensure_private_dir(cfg->data_dir, err, sizeof(err))) != JD_OK ||
 	    (rc = start_core(srv, err, sizeof(err))) != JD_OK ||
+	    (rc = jd_ui_files_load(cfg->ui_dir, &srv->ui, err, sizeof(err))) != JD_OK ||
 	    (rc = start_storage(srv, err, sizeof(err))) != JD_OK ||
 	    (rc = jd_plugins_load(srv, cfg, jd_host_table(), &srv->plugins, err, sizeof(err))) !=
 		JD_OK ||
@@ -321,6 +323,7 @@ int jd_server_start(struct jd_server *srv, struct jd_config *cfg)
 		jd_err("start-up failed", "reason=%s", jd_log_quote(q, sizeof(q), err));
 		return rc;
 	}
+	jd_notice("dashboard files", "dir=%s", jd_ui_files_root(srv->ui));
 	jd_notice("jiandud started", "version=%s control=%s api=%s plugins=%zu redis=%s",
 		  JD_VERSION, srv->control->addr, srv->api->addr,
 		  srv->plugins ? srv->plugins->n : (size_t)0,
@@ -526,6 +529,7 @@ void jd_server_free(struct jd_server *srv)
 		jd_redis_child_stop(srv->redis_child);
 	jd_bus_free(srv->bus);
 	jd_router_free(srv->router);
+	jd_ui_files_free(srv->ui);
 	for (size_t i = 0; i < sizeof(srv->signals) / sizeof(srv->signals[0]); i++)
 		if (srv->signals[i] != NULL)
 			event_free(srv->signals[i]);
