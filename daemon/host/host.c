@@ -128,6 +128,19 @@ static const char *host_req_person(jd_req *req)
 	return req != NULL && req->principal.person[0] != '\0' ? req->principal.person : NULL;
 }
 
+/* A plugin's section of GET /v1/report (docs/plugins.md, "The report hook"). */
+static int host_report_register(jd_plugin_handle *self, const struct jd_report_section *section,
+				jd_report_fn fn, void *arg)
+{
+	char err[300];
+	int rc =
+	    jd_report_hook_add(&self->srv->report_hooks, self, section, fn, arg, err, sizeof(err));
+
+	if (rc != JD_OK)
+		jd_err("report section refused", "plugin=%s reason=%s", self->name, err);
+	return rc;
+}
+
 static const char *host_req_id(jd_req *req)
 {
 	return req->id;
@@ -694,6 +707,8 @@ static const struct jd_host host = {
     .req_ctx = jd_req_ctx,
     /* the caller's person */
     .req_person = host_req_person,
+    /* the leaders' report */
+    .report_register = host_report_register,
 };
 
 const struct jd_host *jd_host_table(void)

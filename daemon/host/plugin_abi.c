@@ -12,8 +12,9 @@
  * while any change before the end still shows in the signature.
  */
 static const size_t host_size_by_minor[] = {
-    offsetof(struct jd_host, req_person), /* 2.0 */
-    sizeof(struct jd_host),		  /* 2.1: req_person */
+    offsetof(struct jd_host, req_person),      /* 2.0 */
+    offsetof(struct jd_host, report_register), /* 2.1: req_person */
+    sizeof(struct jd_host),		       /* 2.2: report_register */
 };
 
 _Static_assert(sizeof(host_size_by_minor) / sizeof(host_size_by_minor[0]) == JD_ABI_MINOR + 1,

@@ -244,6 +244,7 @@ static void fini_one(struct jd_plugin_handle *h)
 	jd_timer_cancel_all(&h->timers);
 	jd_bus_unsubscribe_owner(h->srv->bus, h);
 	jd_events_forget(h->srv->events, h);
+	jd_report_hooks_forget(&h->srv->report_hooks, h);
 	jd_router_remove_owner(h->srv->router, h->name);
 	jd_info("plugin stopped", "plugin=%s", h->name);
 }
@@ -259,6 +260,7 @@ static void abandon(struct jd_plugin_handle *h, int init_rc)
 	jd_router_remove_owner(h->srv->router, h->name);
 	jd_bus_unsubscribe_owner(h->srv->bus, h);
 	jd_events_forget(h->srv->events, h);
+	jd_report_hooks_forget(&h->srv->report_hooks, h);
 	jd_timer_cancel_all(&h->timers);
 }
 

@@ -198,14 +198,15 @@ static int sections_init(struct sections *s)
 static int add_county_row(struct sections *s, const json_t *f)
 {
 	json_t *row =
-	    json_pack("{s:s, s:s, s:b, s:s, s:s, s:I, s:I, s:O?, s:I, s:I, s:O?, s:I}", "tenant",
-		      jd_snap_str(f, "tenant"), "name", jd_snap_str(f, "name"), "centralized",
-		      jd_snap_bool(f, "centralized"), "centralized_since",
+	    json_pack("{s:s, s:s, s:b, s:s, s:s, s:I, s:I, s:O?, s:I, s:I, s:I, s:O?, s:I}",
+		      "tenant", jd_snap_str(f, "tenant"), "name", jd_snap_str(f, "name"),
+		      "centralized", jd_snap_bool(f, "centralized"), "centralized_since",
 		      jd_snap_str(f, "centralized_since"), "modes", jd_snap_str(f, "modes"),
 		      "posts", (json_int_t)jd_snap_int(f, "posts"), "filled",
 		      (json_int_t)jd_snap_int(f, "filled"), "rate", json_object_get(f, "rate"),
 		      "breaches", (json_int_t)json_array_size(json_object_get(f, "breaches")),
-		      "posts_moved", (json_int_t)jd_snap_int(f, "posts_moved"), "moved_share",
+		      "posts_moved", (json_int_t)jd_snap_int(f, "posts_moved"), "leadership_moved",
+		      (json_int_t)jd_snap_int(f, "leadership_moved"), "moved_share",
 		      json_object_get(f, "moved_share"), "groups",
 		      (json_int_t)json_array_size(json_object_get(f, "groups")));
 

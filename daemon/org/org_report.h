@@ -18,7 +18,8 @@
  *  "counties": {"total", "centralized", "share",     集中办公: "106 of 183"
  *               "list": [{"tenant", "name", "centralized", "centralized_since",
  *                         "modes", "posts", "filled", "rate", "breaches": n,
- *                         "posts_moved", "moved_share", "groups": n}]},
+ *                         "posts_moved", "leadership_moved", "moved_share",
+ *                         "groups": n}]},
  *  "modes": {"task_force": n, "area": n, "joint_group": n}   counties running it,
  *  "staffing": {"posts", "filled", "rate",                     配备率, summed
  *               "agency_posts", "agency_filled", "agency_rate"},
@@ -68,6 +69,32 @@ struct jd_org_report_input {
 
 /* Pure: both steps, from n (record, snapshot) pairs. */
 json_t *jd_org_report(const json_t *scope, const struct jd_org_report_input *in, size_t n);
+
+/* The most counties one report reads (a country has under 3000). */
+#define JD_ORG_REPORT_COUNTIES_MAX 5000
+
+typedef struct jd_req jd_req;
+
+/*
+ * The report of tree (a jd_org_tree_read answer: {"code", "name",
+ * "level", "counties"}): each county's snapshot read, at most
+ * JD_ORG_REPORT_IN_FLIGHT at a time, reduced to its figures as it
+ * arrives, then built.  cb gets JD_OK and the report (borrowed for the
+ * call) or an error and NULL.  JD_OK: cb runs exactly once, maybe before
+ * this returns; JD_E_INVALID: more counties than JD_ORG_REPORT_COUNTIES_MAX;
+ * any other error: cb does not run.  No access check: the caller's.
+ */
+typedef void (*jd_org_report_cb)(int rc, json_t *report, void *arg);
+int jd_org_report_gather(struct jd_server *srv, const json_t *tree, jd_org_report_cb cb, void *arg);
+
+/*
+ * Whether req's caller may read the reports of tree's tenant: it, or its
+ * parent, among the caller's tenants (auth.c), or for a county its
+ * grandparent (a province's people read its counties' reports).  cb(rc,
+ * ok): JD_OK: it runs exactly once, maybe before this returns.
+ */
+typedef void (*jd_org_may_read_cb)(int rc, int ok, void *arg);
+int jd_org_report_may_read(jd_req *req, const json_t *tree, jd_org_may_read_cb cb, void *arg);
 
 int jd_org_report_register(struct jd_server *srv, char *err, size_t errlen);
 

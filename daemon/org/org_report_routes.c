@@ -23,34 +23,32 @@
 #include "transport/server.h"
 #include "storage/store.h"
 
-#define COUNTIES_MAX 5000 /* a country has under 3000 */
-
-struct report_ctx {
-	jd_req *req;
-	char code[8];
+/* A report being gathered: the counties' figures, read a bounded number at a time. */
+struct gather {
+	struct jd_server *srv;
 	json_t *scope;	  /* {"code", "name", "level"} */
 	json_t *counties; /* the codes, sorted */
 	json_t **figures; /* per county; NULL: gone since the tree was read */
 	size_t n, next, in_flight;
 	int rc; /* the first failure: no more reads are sent */
+	jd_org_report_cb cb;
+	void *arg;
 };
 
 /* What one snapshot read needs to find its slot. */
 struct slot {
-	struct report_ctx *r;
+	struct gather *g;
 	size_t i;
 };
 
-/* Runs when the request is finished: what the context holds. */
-static void ctx_dtor(void *ptr)
+static void gather_free(struct gather *g)
 {
-	struct report_ctx *r = ptr;
-
-	for (size_t i = 0; r->figures != NULL && i < r->n; i++)
-		json_decref(r->figures[i]);
-	free(r->figures);
-	json_decref(r->scope);
-	json_decref(r->counties);
+	for (size_t i = 0; g->figures != NULL && i < g->n; i++)
+		json_decref(g->figures[i]);
+	free(g->figures);
+	json_decref(g->scope);
+	json_decref(g->counties);
+	free(g);
 }
 
 static const char *or_empty(const char *s)
@@ -60,22 +58,23 @@ static const char *or_empty(const char *s)
 
 /* ---- the report, once every county is read ----------------------------------------------- */
 
-static void reply_report(struct report_ctx *r)
+static void finish(struct gather *g)
 {
 	json_t *figures = json_array(), *report = NULL;
 
-	for (size_t i = 0; figures != NULL && i < r->n; i++)
-		if (r->figures[i] != NULL && json_array_append(figures, r->figures[i]) != 0) {
+	for (size_t i = 0; g->rc == JD_OK && figures != NULL && i < g->n; i++)
+		if (g->figures[i] != NULL && json_array_append(figures, g->figures[i]) != 0) {
 			json_decref(figures);
 			figures = NULL;
 		}
-	if (figures != NULL)
-		report = jd_org_report_build(r->scope, figures);
+	if (g->rc == JD_OK && figures != NULL)
+		report = jd_org_report_build(g->scope, figures);
 	json_decref(figures);
-	if (report == NULL)
-		jd_reply_rc(r->req, JD_E_NOMEM, "report");
-	else
-		jd_reply_json(r->req, 200, report);
+	if (g->rc == JD_OK && report == NULL)
+		g->rc = JD_E_NOMEM;
+	g->cb(g->rc, report, g->arg);
+	json_decref(report);
+	gather_free(g);
 }
 
 /* ---- the counties' snapshots, a bounded number at a time ----------------------------------- */
@@ -84,73 +83,77 @@ static void on_snapshot(int rc, json_t *snap, void *arg);
 
 /*
  * Sends reads while fewer than the bound are in flight; once none is
- * left in flight, replies: the report, or the first failure.
+ * left in flight, answers: the report, or the first failure.
  */
-static void pump(struct report_ctx *r)
+static void pump(struct gather *g)
 {
-	while (r->rc == JD_OK && r->in_flight < JD_ORG_REPORT_IN_FLIGHT && r->next < r->n) {
+	while (g->rc == JD_OK && g->in_flight < JD_ORG_REPORT_IN_FLIGHT && g->next < g->n) {
 		struct slot *s = malloc(sizeof(*s));
 		int rc = JD_E_NOMEM;
 
 		if (s != NULL) {
-			*s = (struct slot){r, r->next};
+			*s = (struct slot){g, g->next};
 			rc = jd_org_snapshot_read(
-			    r->req->srv, json_string_value(json_array_get(r->counties, r->next)), 0,
+			    g->srv, json_string_value(json_array_get(g->counties, g->next)), 0,
 			    on_snapshot, s);
 		}
 		if (rc != JD_OK) {
 			free(s);
-			r->rc = rc;
+			g->rc = rc;
 			break;
 		}
-		r->next++;
-		r->in_flight++;
+		g->next++;
+		g->in_flight++;
 	}
-	if (r->in_flight > 0)
-		return;
-	if (r->rc != JD_OK) {
-		jd_reply_rc(r->req, r->rc, "report");
-		return;
-	}
-	reply_report(r);
+	if (g->in_flight == 0)
+		finish(g);
 }
 
 static void on_snapshot(int rc, json_t *snap, void *arg)
 {
 	struct slot *s = arg;
-	struct report_ctx *r = s->r;
-	const char *code = json_string_value(json_array_get(r->counties, s->i));
+	struct gather *g = s->g;
+	const char *code = json_string_value(json_array_get(g->counties, s->i));
 
-	r->in_flight--;
+	g->in_flight--;
 	/* a county retired or re-levelled since the tree was read is left out, not an error */
-	if (rc == JD_OK && r->rc == JD_OK) {
-		r->figures[s->i] = jd_org_report_county(code, NULL, snap);
-		if (r->figures[s->i] == NULL)
-			r->rc = JD_E_NOMEM;
-	} else if (rc != JD_OK && rc != JD_E_NOTFOUND && rc != JD_E_INVALID && r->rc == JD_OK) {
-		jd_warn("org report: a county's snapshot failed", "req=%s tenant=%s rc=%d",
-			r->req->id, or_empty(code), rc);
-		r->rc = rc;
+	if (rc == JD_OK && g->rc == JD_OK) {
+		g->figures[s->i] = jd_org_report_county(code, NULL, snap);
+		if (g->figures[s->i] == NULL)
+			g->rc = JD_E_NOMEM;
+	} else if (rc != JD_OK && rc != JD_E_NOTFOUND && rc != JD_E_INVALID && g->rc == JD_OK) {
+		jd_warn("org report: a county's snapshot failed", "tenant=%s rc=%d", or_empty(code),
+			rc);
+		g->rc = rc;
 	}
 	free(s);
-	pump(r);
+	pump(g);
 }
 
-static void read_counties(struct report_ctx *r)
+int jd_org_report_gather(struct jd_server *srv, const json_t *tree, jd_org_report_cb cb, void *arg)
 {
-	r->n = json_array_size(r->counties);
-	if (r->n > COUNTIES_MAX) {
-		jd_reply_error(r->req, 400, "invalid",
-			       "tenant '%s' rolls up %zu counties; a report covers at most %d",
-			       r->code, r->n, COUNTIES_MAX);
-		return;
+	const json_t *counties = json_object_get(tree, "counties");
+	struct gather *g;
+
+	if (!json_is_array(counties))
+		return JD_ERR;
+	if (json_array_size(counties) > JD_ORG_REPORT_COUNTIES_MAX)
+		return JD_E_INVALID;
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return JD_E_NOMEM;
+	*g = (struct gather){.srv = srv, .cb = cb, .arg = arg, .n = json_array_size(counties)};
+	g->scope = json_pack("{s:s?, s:s?, s:s?}", "code",
+			     json_string_value(json_object_get(tree, "code")), "name",
+			     json_string_value(json_object_get(tree, "name")), "level",
+			     json_string_value(json_object_get(tree, "level")));
+	g->counties = json_incref((json_t *)counties);
+	g->figures = calloc(g->n ? g->n : 1, sizeof(*g->figures));
+	if (g->scope == NULL || g->figures == NULL) {
+		gather_free(g);
+		return JD_E_NOMEM;
 	}
-	r->figures = calloc(r->n ? r->n : 1, sizeof(*r->figures));
-	if (r->figures == NULL) {
-		jd_reply_rc(r->req, JD_E_NOMEM, "report");
-		return;
-	}
-	pump(r);
+	pump(g);
+	return JD_OK;
 }
 
 /* ---- who may read it ---------------------------------------------------------------------- */
@@ -160,57 +163,101 @@ static void read_counties(struct report_ctx *r)
  * parent, among the caller's tenants; a report also goes one level
  * further up, so a province's people see its counties' reports.
  */
-static void refuse(struct report_ctx *r)
-{
-	jd_reply_error(r->req, 403, "forbidden",
-		       "you may only read the organization of your own tenants and those under "
-		       "them");
-}
+struct may_read {
+	jd_req *req;
+	jd_org_may_read_cb cb;
+	void *arg;
+};
 
 /* The grandparent of a county (its province), from the city's summary. */
 static void on_city(int rc, json_t *result, void *arg)
 {
-	struct report_ctx *r = arg;
+	struct may_read *m = arg;
 	const char *s = json_string_value(result);
 	json_t *city = s ? json_loads(s, 0, NULL) : NULL;
 	int ok = jd_auth_tenant_readable(
-	    &r->req->principal, or_empty(json_string_value(json_object_get(city, "parent"))), NULL);
+	    &m->req->principal, or_empty(json_string_value(json_object_get(city, "parent"))), NULL);
 
 	json_decref(city);
-	if (rc != JD_OK) {
-		jd_reply_rc(r->req, rc, "report");
-	} else if (!ok) {
-		refuse(r);
-	} else {
-		read_counties(r);
-	}
+	m->cb(rc, rc == JD_OK && ok, m->arg);
+	free(m);
 }
 
-static void check_scope(struct report_ctx *r, const char *level, const char *parent)
+int jd_org_report_may_read(jd_req *req, const json_t *tree, jd_org_may_read_cb cb, void *arg)
 {
+	const char *code = or_empty(json_string_value(json_object_get(tree, "code")));
+	const char *level = or_empty(json_string_value(json_object_get(tree, "level")));
+	const char *parent = or_empty(json_string_value(json_object_get(tree, "parent")));
 	const char *argv[] = {"HGET", "tenants:summary", parent};
+	struct may_read *m;
 	int rc;
 
-	if (jd_auth_tenant_readable(&r->req->principal, r->code, parent)) {
-		read_counties(r);
-		return;
+	if (jd_auth_tenant_readable(&req->principal, code, parent) ||
+	    strcmp(level, "county") != 0 || *parent == '\0') {
+		cb(JD_OK, jd_auth_tenant_readable(&req->principal, code, parent), arg);
+		return JD_OK;
 	}
-	if (strcmp(level, "county") != 0 || *parent == '\0') {
-		refuse(r);
-		return;
-	}
-	rc = jd_store_read(r->req->srv->store, JD_SYSTEM_TENANT, 3, argv, on_city, r);
+	if ((m = malloc(sizeof(*m))) == NULL)
+		return JD_E_NOMEM;
+	*m = (struct may_read){req, cb, arg};
+	rc = jd_store_read(req->srv->store, JD_SYSTEM_TENANT, 3, argv, on_city, m);
 	if (rc != JD_OK)
-		jd_reply_rc(r->req, rc, "report");
+		free(m);
+	return rc;
 }
 
 /* ---- the request ---------------------------------------------------------------------------- */
 
+struct report_ctx {
+	jd_req *req;
+	char code[8];
+	json_t *tree;
+};
+
+static void ctx_dtor(void *ptr)
+{
+	struct report_ctx *r = ptr;
+
+	json_decref(r->tree);
+}
+
+static void on_report(int rc, json_t *report, void *arg)
+{
+	struct report_ctx *r = arg;
+
+	if (rc != JD_OK)
+		jd_reply_rc(r->req, rc, "report");
+	else
+		jd_reply_json(r->req, 200, json_incref(report));
+}
+
+static void on_may_read(int rc, int ok, void *arg)
+{
+	struct report_ctx *r = arg;
+
+	if (rc != JD_OK) {
+		jd_reply_rc(r->req, rc, "report");
+		return;
+	}
+	if (!ok) {
+		jd_reply_error(r->req, 403, "forbidden",
+			       "you may only read the organization of your own tenants and those "
+			       "under them");
+		return;
+	}
+	rc = jd_org_report_gather(r->req->srv, r->tree, on_report, r);
+	if (rc == JD_E_INVALID)
+		jd_reply_error(r->req, 400, "invalid",
+			       "tenant '%s' rolls up %zu counties; a report covers at most %d",
+			       r->code, json_array_size(json_object_get(r->tree, "counties")),
+			       JD_ORG_REPORT_COUNTIES_MAX);
+	else if (rc != JD_OK)
+		jd_reply_rc(r->req, rc, "report");
+}
+
 static void on_tree(int rc, json_t *tree, void *arg)
 {
 	struct report_ctx *r = arg;
-	const char *level = or_empty(json_string_value(json_object_get(tree, "level")));
-	const char *parent = or_empty(json_string_value(json_object_get(tree, "parent")));
 
 	if (rc == JD_E_NOTFOUND) {
 		jd_reply_error(r->req, 404, "not_found", "no tenant '%s'", r->code);
@@ -220,14 +267,10 @@ static void on_tree(int rc, json_t *tree, void *arg)
 		jd_reply_rc(r->req, rc, "report");
 		return;
 	}
-	r->scope = json_pack("{s:s, s:s?, s:s}", "code", r->code, "name",
-			     json_string_value(json_object_get(tree, "name")), "level", level);
-	r->counties = json_incref(json_object_get(tree, "counties"));
-	if (r->scope == NULL || !json_is_array(r->counties)) {
-		jd_reply_rc(r->req, JD_E_NOMEM, "report");
-		return;
-	}
-	check_scope(r, level, parent);
+	r->tree = json_incref(tree);
+	rc = jd_org_report_may_read(r->req, tree, on_may_read, r);
+	if (rc != JD_OK)
+		jd_reply_rc(r->req, rc, "report");
 }
 
 static void org_report(jd_req *req, void *arg)

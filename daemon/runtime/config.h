@@ -67,6 +67,9 @@ struct jd_config {
 	unsigned session_ttl;  /* seconds a browser session lives */
 	/* [ui] */
 	char *ui_dir; /* the dashboard's files; "": next to the binary or in its prefix */
+	/* [report] (docs/report.md) */
+	unsigned report_suppress_below; /* count figures under it are null for viewers; 0: off */
+	char *report_sections;		/* sections expected: one not declared is listed missing */
 
 	/* [plugin.<name>] sections, checked against each plugin's keys at load */
 	struct jd_plugin_setting *plugin_settings;

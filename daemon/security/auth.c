@@ -67,6 +67,10 @@ static const struct jd_permission core_permissions[] = {
     {"audit.verify", "Verify the audit trail's hash chain and checkpoints", "auditor"},
     {"audit.admin", "Accept an audit chain head that moved back (control listener)", ""},
     {"events.admin", "See durable events' backlog and dead letters, and retry them", ""},
+    {"report.read", "Read the leaders' report: every section's figures, year on year",
+     "tenant_admin,leader,auditor,viewer"},
+    {"report.small_counts", "See the report's small counts, which are suppressed otherwise",
+     "tenant_admin,leader,auditor"},
     {NULL, NULL, NULL},
 };
 

@@ -404,6 +404,15 @@ static int query_check(const struct jd_stats_query *q, jd_day *from, jd_day *to,
 	return JD_E_INVALID;
 }
 
+/* A tenant the report route (daemon/report/) has let the caller read. */
+static int in_report_scope(const jd_req *req, const char *tenant)
+{
+	for (size_t i = 0; i < json_array_size(req->report_scope); i++)
+		if (strcmp(json_string_value(json_array_get(req->report_scope, i)), tenant) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * Figures are counts, never records.  A tenant's totals: whoever the
  * route's permission lets ask and who belongs to the tenant (or one above
@@ -419,7 +428,8 @@ static int figures_visible(const struct jd_stats_query *q)
 	if (q->req == NULL)
 		return 0;
 	if (unit[0] == '\0' && group[0] == '\0' &&
-	    jd_auth_tenant_readable(&q->req->principal, q->tenant, NULL))
+	    (jd_auth_tenant_readable(&q->req->principal, q->tenant, NULL) ||
+	     in_report_scope(q->req, q->tenant)))
 		return 1;
 	return jd_auth_record_visible(&q->req->principal, &scope);
 }

@@ -28,6 +28,12 @@ struct jd_req {
 	char source[64];	    /* the client's address */
 	const char *query;	    /* the raw query string, owned by evhttp's request */
 	struct jd_req_block *owned; /* jd_req_ctx blocks, newest first */
+	/*
+	 * GET /v1/report: the tenants the core let the caller read the
+	 * figures of (the report's tenant and its counties), for the plugins'
+	 * stats_query; NULL otherwise.  Owned by the route's context.
+	 */
+	const json_t *report_scope;
 };
 
 /* evhttp's generic callback for both listeners; arg is the jd_listener. */

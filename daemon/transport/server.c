@@ -29,6 +29,7 @@
 #include "org/org_import.h"
 #include "org/org_people.h"
 #include "org/org_report.h"
+#include "report/report.h"
 #include "org/org_rotation.h"
 #include "org/org_staffing.h"
 #include "org/org_tenants.h"
@@ -295,6 +296,7 @@ static int start_core(struct jd_server *srv, char *err, size_t errlen)
 	    jd_org_conflicts_register(srv, err, errlen) != JD_OK ||
 	    jd_org_rotation_register(srv, err, errlen) != JD_OK ||
 	    jd_org_report_register(srv, err, errlen) != JD_OK ||
+	    jd_report_register(srv, err, errlen) != JD_OK ||
 	    jd_core_routes_register(srv, err, errlen) != JD_OK)
 		return JD_ERR;
 	return check_core_permissions(srv, err, errlen);
@@ -522,6 +524,7 @@ void jd_server_free(struct jd_server *srv)
 	 */
 	free_storage(srv);
 	jd_plugins_unload(srv->plugins);
+	jd_report_hooks_free(&srv->report_hooks);
 	srv->plugins = NULL;
 	jd_listener_close(srv->control);
 	jd_listener_close(srv->api);

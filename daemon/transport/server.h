@@ -7,6 +7,8 @@
 
 #include <time.h>
 
+#include "report/report_hooks.h"
+
 struct event_base;
 struct event;
 struct jd_config;
@@ -30,6 +32,7 @@ struct jd_server {
 	struct jd_router *router;
 	struct jd_bus *bus;
 	struct jd_plugins *plugins;
+	struct jd_report_hooks report_hooks; /* the plugins' report sections */
 	struct jd_redis *redis;
 	struct jd_redis_child *redis_child;
 	struct jd_store *store;

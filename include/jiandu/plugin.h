@@ -39,7 +39,7 @@ extern "C" {
 
 #define JD_PLUGIN_MAGIC 0x4a44504cu /* "JDPL" */
 #define JD_ABI_MAJOR	2
-#define JD_ABI_MINOR	1
+#define JD_ABI_MINOR	2
 
 enum jd_rc {
 	JD_OK = 0,
@@ -401,6 +401,65 @@ struct jd_recount {
  * (borrowed for the call); JD_E_INVALID with a message; or an error.
  */
 typedef void (*jd_recount_cb)(int rc, json_t *answer, const char *message, void *arg);
+
+/* ---- The leaders' report: the types (docs/plugins.md "The report hook") ---- */
+
+/*
+ * One figure a plugin contributes to GET /v1/report, declared as data.
+ * unit: "count" (a whole number; small ones may be suppressed for
+ * viewers), "percent", "score" or "days".  definition: its 口径, what is
+ * counted, by which date, once per what (shown with every answer).
+ */
+struct jd_report_figure {
+	const char *key;      /* "<section>.<figure>", e.g. "notes.created"; NULL ends */
+	const char *label;    /* English */
+	const char *label_zh; /* Chinese */
+	const char *unit;
+	const char *definition;
+};
+
+/* A plugin's section of the report: its figures, in the order shown. */
+struct jd_report_section {
+	const char *name; /* the section, [a-z0-9_]: the plugin's name */
+	const char *title;
+	const char *title_zh;
+	const struct jd_report_figure *figures; /* key == NULL ends */
+};
+
+/*
+ * What the core asks a section for: one tenant (a county, or a city or
+ * province rolling up its counties) over [from, to], with the same range
+ * a year earlier when compare is "previous-year".  The core has checked
+ * the input and that req's caller may read the tenant (and the counties
+ * under it); pass req on to stats_query.  For by=month or by=tenant the
+ * core asks once per month or county.
+ */
+struct jd_report_query {
+	jd_req *req;
+	const char *tenant;
+	const char *from;    /* "YYYY-MM-DD" */
+	const char *to;	     /* "YYYY-MM-DD" */
+	const char *compare; /* "previous-year" or "none" */
+};
+
+/* A figure's answer: has_*: 0 when null (nothing to divide by, not compared). */
+struct jd_report_value {
+	double value;
+	double previous;
+	int has_value;
+	int has_previous;
+};
+
+/*
+ * The section's answer, one value per declared figure in order (values
+ * borrowed for the call); rc JD_OK, or a failure (message may name it,
+ * values NULL).  Call it exactly once per query.
+ */
+typedef void (*jd_report_done)(int rc, const struct jd_report_value *values, const char *message,
+			       void *done_arg);
+/* JD_OK: done runs exactly once (now or later); any other return: done does not run. */
+typedef int (*jd_report_fn)(const struct jd_report_query *q, jd_report_done done, void *done_arg,
+			    void *arg);
 
 /* ---- The host table -------------------------------------------------- */
 
@@ -821,6 +880,18 @@ struct jd_host {
 	 * admin's certificate).  Valid until the request's reply.
 	 */
 	const char *(*req_person)(jd_req *req);
+
+	/* ---- the leaders' report (appended, ABI 2.2; NULL in an older host) ---- */
+	/*
+	 * report_register: call from init().  Declares the plugin's section of
+	 * GET /v1/report (struct jd_report_section, kept by pointer: static
+	 * data) and the function that answers it (struct jd_report_query).
+	 * One section per plugin; JD_E_INVALID on a bad declaration (a key not
+	 * "<section>.<figure>", an unknown unit), JD_E_CONFLICT on a second.
+	 * Dropped when the plugin stops.
+	 */
+	int (*report_register)(jd_plugin_handle *self, const struct jd_report_section *section,
+			       jd_report_fn fn, void *arg);
 };
 
 /* ---- The descriptor a plugin exports ----------------------------------- */

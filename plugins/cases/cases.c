@@ -310,7 +310,7 @@ static int cases_init(const struct jd_host *h, jd_plugin_handle *s)
 		if (host->route_add(self, &routes[i]) != JD_OK)
 			return JD_ERR;
 	if (decision_subscribe() != JD_OK || intake_subscribe() != JD_OK ||
-	    deadlines_start() != JD_OK)
+	    report_declare() != JD_OK || deadlines_start() != JD_OK)
 		return JD_ERR;
 	host->log(self, JD_LOG_INFO, "cases plugin ready, review=%s",
 		  host->config_get(self, "review", "auto"));

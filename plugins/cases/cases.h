@@ -177,6 +177,9 @@ int org_groups_check(json_t *org, const char *field, const char *csv, char *err,
 
 /* The plugin's counters: hashes "cnt:t", "cnt:u:<unit>", set "cnt:units" (docs/cases.md). */
 extern const struct jd_counters cases_counters;
+extern const char *const cases_self_found[], *const cases_transferred[];
+/* the metrics `names` (NULL-terminated) summed: p 0 the range, 1 the year before */
+long long cases_sum(const struct jd_stats_result *r, const char *const *names, int p);
 /* The metrics a lead's, a case's records make (recount.c and the writers share these). */
 void cnt_lead_received(struct jd_mut *m, const char *unit, const char *source, jd_day d, int sign);
 void cnt_lead_disposed(struct jd_mut *m, const char *unit, const char *way, jd_day d, int sign);
@@ -262,6 +265,8 @@ void deadlines_sweep(void);
 jd_day deadline_due(enum rec_kind k, const char *state, jd_day start);
 /* stats.c, recount.c */
 void stats_get(jd_req *req, void *arg);
+/* the leaders' report section (report.c); JD_OK when declared or the host has no report */
+int report_declare(void);
 void recount_run(jd_req *req, void *arg);
 
 #endif

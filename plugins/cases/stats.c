@@ -41,6 +41,13 @@ static const char *const metrics[] = {
 
 const struct jd_counters cases_counters = {.prefix = "cnt", .metrics = metrics};
 
+/* the leads a county's own supervision and investigation found (自主发现) */
+const char *const cases_self_found[] = {"received.self_supervision", "received.self_investigation",
+					NULL};
+/* the leads other bodies transferred (移送) */
+const char *const cases_transferred[] = {"received.inspection_tour", "received.audit",
+					 "received.judicial", "received.other_body", NULL};
+
 #define NM (sizeof(metrics) / sizeof(metrics[0]) - 1)
 
 enum { M_RECEIVED = 0, M_DISPOSED = 8, M_FILED = 13, M_FILED_SELF = 14 };
@@ -94,15 +101,20 @@ static void share_row(struct stats *s, json_t *rows, const char *figure, long lo
 	json_array_append_new(rows, r);
 }
 
-static long long sum_of(struct stats *s, const char *const *names, int p)
+long long cases_sum(const struct jd_stats_result *r, const char *const *names, int p)
 {
 	long long n = 0;
 
 	for (size_t i = 0; i < NM; i++)
 		for (const char *const *q = names; *q; q++)
 			if (strcmp(metrics[i], *q) == 0)
-				n += s->r->sum[i][p];
+				n += r->sum[i][p];
 	return n;
+}
+
+static long long sum_of(struct stats *s, const char *const *names, int p)
+{
+	return cases_sum(s->r, names, p);
 }
 
 static void metric_row(struct stats *s, json_t *rows, const char *figure, const char *metric)
@@ -114,10 +126,6 @@ static void metric_row(struct stats *s, json_t *rows, const char *figure, const 
 
 static json_t *figures(struct stats *s)
 {
-	static const char *const self_found[] = {"received.self_supervision",
-						 "received.self_investigation", NULL};
-	static const char *const transferred[] = {"received.inspection_tour", "received.audit",
-						  "received.judicial", "received.other_body", NULL};
 	json_t *rows = json_array();
 	long long filed[2] = {s->r->sum[M_FILED][0], s->r->sum[M_FILED][1]};
 	long long own[2] = {s->r->sum[M_FILED_SELF][0], s->r->sum[M_FILED_SELF][1]};
@@ -125,8 +133,10 @@ static json_t *figures(struct stats *s)
 	long long with[2] = {s->r->agencies_with[0], s->r->agencies_with[1]};
 
 	metric_row(s, rows, "leads_received", "received");
-	row(s, rows, "leads_self_discovered", sum_of(s, self_found, 0), sum_of(s, self_found, 1));
-	row(s, rows, "leads_transferred", sum_of(s, transferred, 0), sum_of(s, transferred, 1));
+	row(s, rows, "leads_self_discovered", sum_of(s, cases_self_found, 0),
+	    sum_of(s, cases_self_found, 1));
+	row(s, rows, "leads_transferred", sum_of(s, cases_transferred, 0),
+	    sum_of(s, cases_transferred, 1));
 	for (size_t i = 1; i < 8; i++) {
 		char f[64];
 

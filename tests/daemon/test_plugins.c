@@ -75,7 +75,7 @@ static void test_abi_mismatch(void **state)
 	(void)state;
 	expect_failure("bad_abi", NULL,
 		       "plugin 'bad_abi': built for plugin ABI 3.0, this jiandud "
-		       "provides 2.1");
+		       "provides 2.2");
 }
 
 static void test_layout_mismatch(void **state)

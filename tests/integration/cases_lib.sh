@@ -56,3 +56,75 @@ add_lead() {
 	bearer "$1" POST /v1/cases/leads "{\"tenant\":\"$T\",\"unit\":\"$2\",\"source\":\"$3\",\"subject_name\":\"某甲\",\"allegation\":\"收受礼金\"${extra:+,$extra}}" >/dev/null
 	jd_json .id <"$JD_TMP/b"
 }
+
+# --- the figures fixture (t_cases_stats.sh, t_report_sections.sh): known answers for the first
+# half of $Y in county $T (and one lead in 510683) against the same half of $P
+Y=2026
+P=2025
+
+# lead DATE UNIT SOURCE [TENANT]: registered on DATE
+lead() {
+	bearer "$S1" POST /v1/cases/leads "{\"tenant\":\"${4:-$T}\",\"unit\":\"$2\",\"source\":\"$3\",\"received\":\"$1\",\"subject_name\":\"某\",\"allegation\":\"x\"}" >/dev/null
+	jd_json .id <"$JD_TMP/b"
+}
+# step LEAD VERB JSON DATE: proposed, then approved on DATE (admin: sees every unit)
+step() {
+	jd_ctl_curl -o /dev/null -X POST -H 'Content-Type: application/json' \
+		--data "{\"tenant\":\"$T\",$3}" "$(jd_api_url "/v1/cases/$1/$2")"
+	jd_ctl_curl -o "$JD_TMP/b" -X POST -H 'Content-Type: application/json' \
+		--data "{\"tenant\":\"$T\",\"date\":\"$4\"}" "$(jd_api_url "/v1/cases/$1/approve")"
+	jd_json .state <"$JD_TMP/b"
+}
+team() { quiet jd_ctl cases leads assign-override --tenant $T --id "$1" --team s2,s3 --reason fixture; }
+# file LEAD DATE [JOINT]: prints the case number
+file() {
+	jd_ctl cases file --tenant $T --id "$1" --date "$2" ${3:+--joint_units "$3"} --json | jd_json .case
+}
+# investigate CASE PLAN_DATE CONCLUDE_DATE
+investigate() {
+	step "cases/$1" plan '"plan":"p"' "$2" >/dev/null
+	step "cases/$1" conclude '"report":"r"' "$3"
+}
+
+# cases_figures_fixture: the leads, dispositions, cases and decisions (docs/cases.md's worked figures)
+cases_figures_fixture() {
+	# --- a year earlier: 2 received, 1 disposed (close), 1 case (ag1, self), 1 person sanctioned
+	p1=$(lead $P-02-01 ag1 letters_visits)
+	p2=$(lead $P-03-01 ag2 audit)
+	equals "previous: close" "$(step "leads/$p2" dispose '"way":"close"' $P-03-05)" closed
+	team "$p1"
+	step "leads/$p1" dispose '"way":"prelim_verification"' $P-02-03 >/dev/null
+	equals "previous: to file" "$(step "leads/$p1" outcome '"outcome":"file","report":"r"' $P-02-20)" to_file
+	pc=$(file "$p1" $P-02-25)
+	equals "previous: the case of $P" "$pc" "$P-0001"
+	equals "previous: concluded" "$(investigate "$pc" $P-03-01 $P-04-01)" concluded
+	quiet jd_ctl cases case decide --tenant $T --id "$pc" --person 1 --party warning --date $P-04-10
+	# disposed one year earlier, but outside the range: not counted
+	equals "previous: the lead disposed" "$(jd_ctl cases leads show --tenant $T --id "$p1" --json | jd_json .dispositions)" 1
+
+	# --- this year, first half
+	a=$(lead $Y-02-01 ag1 self_supervision)
+	b=$(lead $Y-02-10 ag2 self_investigation)
+	c=$(lead $Y-03-01 ag1 inspection_tour)
+	d=$(lead $Y-04-01 ag3 audit)
+	e=$(lead $Y-06-30 tw1 judicial)
+	f=$(lead $Y-07-01 of1 letters_visits) # the day after the range
+	g=$(lead $Y-03-01 ag1 letters_visits 510683) # the other county of the city
+	check "seven leads" test -n "$a$b$c$d$e$f$g"
+	equals "a: talk inquiry" "$(step "leads/$a" dispose '"way":"talk_inquiry"' $Y-02-05)" inquiring
+	team "$a"
+	equals "a: escalated to verification" "$(step "leads/$a" outcome '"outcome":"escalate"' $Y-03-01)" verifying
+	equals "a: to file" "$(step "leads/$a" outcome '"outcome":"file","report":"r"' $Y-03-10)" to_file
+	ca=$(file "$a" $Y-03-15)
+	equals "a: concluded" "$(investigate "$ca" $Y-03-20 $Y-04-25)" concluded
+	quiet jd_ctl cases case decide --tenant $T --id "$ca" --person 1 --party warning --government warning --date $Y-05-01
+	equals "b: closed" "$(step "leads/$b" dispose '"way":"close"' $Y-02-12)" closed
+	equals "c: held" "$(step "leads/$c" dispose '"way":"hold_pending"' $Y-03-05)" held
+	team "$d"
+	step "leads/$d" dispose '"way":"prelim_verification"' $Y-04-02 >/dev/null
+	step "leads/$d" outcome '"outcome":"file","report":"r"' $Y-04-15 >/dev/null
+	cd_=$(file "$d" $Y-04-20 ag1)
+	equals "d: filed by ag3 with ag1 (joint)" "$(jd_ctl cases case show --tenant $T --id "$cd_" --json | jd_json .self_handled)" 0
+	investigate "$cd_" $Y-04-21 $Y-05-20 >/dev/null
+	quiet jd_ctl cases case decide --tenant $T --id "$cd_" --person 1 --party expulsion --date $Y-06-01
+}

@@ -1,0 +1,146 @@
+/*
+ * The cases section of the leaders' report (GET /v1/report, docs/report.md):
+ * the seed's case figures from the same counters as GET /v1/cases/stats,
+ * one statistics query per question the core asks.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "cases.h"
+
+enum {
+	R_DISPOSED,
+	R_FILED,
+	R_SANCTIONED,
+	R_AGENCIES_SHARE,
+	R_SELF_HANDLED,
+	R_SELF_SHARE,
+	R_SELF_FOUND,
+	R_TRANSFERRED,
+	R_RECEIVED,
+	N_FIGURES
+};
+
+static const struct jd_report_figure figures[] = {
+    [R_DISPOSED] = {"cases.leads_disposed", "Leads disposed", "处置问题线索", "count",
+		    "dispositions approved in the range (by the approval's date), once per "
+		    "disposition: an escalation from talk inquiry to verification counts again; "
+		    "receiving unit"},
+    [R_FILED] = {"cases.cases_filed", "Cases filed", "立案", "count",
+		 "cases filed in the range (by the date filed), once per case; filing unit"},
+    [R_SANCTIONED] = {"cases.persons_sanctioned", "Persons sanctioned", "处分人数", "count",
+		      "persons decided in the range (by the decision's date) with a party or a "
+		      "government sanction, once per person and decision"},
+    [R_AGENCIES_SHARE] = {"cases.agencies_filed_share", "Share of agencies that filed a case",
+			  "立案派驻机构占比", "percent",
+			  "active dispatched agencies with a case filed in the range / active "
+			  "dispatched agencies (today's, for both years)"},
+    [R_SELF_HANDLED] = {"cases.self_handled", "Cases self-handled", "自办案件", "count",
+			"of cases.cases_filed, those the filing unit handles itself (self_handled "
+			"at filing), once per case"},
+    [R_SELF_SHARE] = {"cases.self_handled_share", "Share of cases self-handled", "自办案件占比",
+		      "percent", "cases.self_handled / cases.cases_filed"},
+    [R_SELF_FOUND] = {"cases.leads_self_discovered", "Leads self-discovered", "自主发现问题线索",
+		      "count",
+		      "leads registered in the range (by the date received) with source "
+		      "self_supervision or self_investigation, once per lead"},
+    [R_TRANSFERRED] = {"cases.transferred", "Leads transferred by other bodies", "移送问题线索",
+		       "count",
+		       "leads registered in the range (by the date received) with source "
+		       "inspection_tour, audit, judicial or other_body, once per lead"},
+    [R_RECEIVED] = {"cases.leads_received", "Leads received", "受理问题线索", "count",
+		    "leads registered in the range (by the date received), once per lead"},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static const struct jd_report_section section = {"cases", "Cases", "执纪审查", figures};
+
+struct ask {
+	jd_report_done done;
+	void *done_arg;
+};
+
+static void count(struct jd_report_value *v, long long cur, long long prev, int compare)
+{
+	*v = (struct jd_report_value){(double)cur, (double)prev, 1, compare};
+}
+
+static void share(struct jd_report_value *v, long long part[2], long long whole[2], int compare)
+{
+	v->has_value = whole[0] > 0;
+	v->value = v->has_value ? 100.0 * (double)part[0] / (double)whole[0] : 0;
+	v->has_previous = compare && whole[1] > 0;
+	v->previous = v->has_previous ? 100.0 * (double)part[1] / (double)whole[1] : 0;
+}
+
+static void metric(struct jd_report_value *v, const struct jd_stats_result *r, const char *name)
+{
+	const char *names[] = {name, NULL};
+
+	count(v, cases_sum(r, names, 0), cases_sum(r, names, 1), r->compare);
+}
+
+static void values_of(const struct jd_stats_result *r, struct jd_report_value *v)
+{
+	static const char *const filed[] = {"filed", NULL}, *const own[] = {"filed.self", NULL};
+	long long f[2] = {cases_sum(r, filed, 0), cases_sum(r, filed, 1)};
+	long long o[2] = {cases_sum(r, own, 0), cases_sum(r, own, 1)};
+	long long total[2] = {r->agencies_total, r->agencies_total};
+	long long with[2] = {r->agencies_with[0], r->agencies_with[1]};
+
+	metric(&v[R_DISPOSED], r, "disposed");
+	metric(&v[R_FILED], r, "filed");
+	metric(&v[R_SANCTIONED], r, "sanctioned");
+	share(&v[R_AGENCIES_SHARE], with, total, r->compare);
+	metric(&v[R_SELF_HANDLED], r, "filed.self");
+	share(&v[R_SELF_SHARE], o, f, r->compare);
+	count(&v[R_SELF_FOUND], cases_sum(r, cases_self_found, 0),
+	      cases_sum(r, cases_self_found, 1), r->compare);
+	count(&v[R_TRANSFERRED], cases_sum(r, cases_transferred, 0),
+	      cases_sum(r, cases_transferred, 1), r->compare);
+	metric(&v[R_RECEIVED], r, "received");
+}
+
+static void on_stats(int rc, const struct jd_stats_result *r, const char *message, void *arg)
+{
+	struct ask *a = arg;
+	struct jd_report_value v[N_FIGURES];
+
+	if (rc == JD_OK)
+		values_of(r, v);
+	a->done(rc, rc == JD_OK ? v : NULL, message, a->done_arg);
+	free(a);
+}
+
+static int report_ask(const struct jd_report_query *q, jd_report_done done, void *done_arg,
+		      void *arg)
+{
+	struct jd_stats_query sq = {.req = q->req,
+				    .tenant = q->tenant,
+				    .from = q->from,
+				    .to = q->to,
+				    .compare = q->compare,
+				    .counters = &cases_counters,
+				    .agencies_with = "filed"};
+	struct ask *a = malloc(sizeof(*a));
+	char err[300];
+	int rc;
+
+	(void)arg;
+	if (a == NULL)
+		return JD_E_NOMEM;
+	*a = (struct ask){done, done_arg};
+	rc = host->stats_query(self, &sq, on_stats, a, err, sizeof(err));
+	if (rc != JD_OK)
+		free(a);
+	return rc;
+}
+
+int report_declare(void)
+{
+	if (host->size <
+		offsetof(struct jd_host, report_register) + sizeof(host->report_register) ||
+	    host->report_register == NULL)
+		return JD_OK; /* an older host has no report: the section is simply absent */
+	return host->report_register(self, &section, report_ask, NULL);
+}
