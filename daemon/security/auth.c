@@ -680,8 +680,8 @@ static int cookie_method_ok(const struct jd_auth_input *in)
 	return in->method != NULL && strcmp(in->method, "GET") == 0;
 }
 
-void jd_auth_request(struct jd_store *store, const struct jd_auth_input *in, struct jd_principal *p,
-		     jd_auth_done done, void *arg)
+static void authenticate(struct jd_store *store, const struct jd_auth_input *in,
+			 struct jd_principal *p, jd_auth_done done, void *arg)
 {
 	struct pending *x;
 	unsigned wait;
@@ -689,11 +689,6 @@ void jd_auth_request(struct jd_store *store, const struct jd_auth_input *in, str
 	const char *secret = NULL;
 	int session = 0;
 
-	memset(p, 0, sizeof(*p));
-	if (in->route->flags & JD_ROUTE_NO_AUTH) {
-		done(arg, JD_OK, 200, NULL);
-		return;
-	}
 	if (!has_peer_cert(in->ssl))
 		secret = presented_secret(in, cookie, sizeof(cookie), prefix, &session);
 	if (session && !cookie_method_ok(in)) {
@@ -736,6 +731,31 @@ void jd_auth_request(struct jd_store *store, const struct jd_auth_input *in, str
 		refuse(x, NULL, "unsupported Authorization scheme: use Bearer");
 	else
 		resolve_token(x, in->authorization);
+}
+
+void jd_auth_request(struct jd_store *store, const struct jd_auth_input *in, struct jd_principal *p,
+		     jd_auth_done done, void *arg)
+{
+	memset(p, 0, sizeof(*p));
+	if (in->route->flags & JD_ROUTE_NO_AUTH) {
+		done(arg, JD_OK, 200, NULL);
+		return;
+	}
+	authenticate(store, in, p, done, arg);
+}
+
+void jd_auth_identify(struct jd_store *store, const struct jd_auth_input *in,
+		      struct jd_principal *p, jd_auth_done done, void *arg)
+{
+	char cookie[JD_TOKEN_MAX];
+
+	memset(p, 0, sizeof(*p));
+	if (!has_peer_cert(in->ssl) && in->authorization == NULL &&
+	    (in->cookie == NULL || !jd_session_from_cookie(in->cookie, cookie, sizeof(cookie)))) {
+		done(arg, JD_E_FORBIDDEN, 401, "no credential"); /* asking is no failure */
+		return;
+	}
+	authenticate(store, in, p, done, arg);
 }
 
 /* ---- the browser's sign-in by password ------------------------------------- */

@@ -74,6 +74,14 @@ void jd_auth_request(struct jd_store *store, const struct jd_auth_input *in, str
 		     jd_auth_done done, void *arg);
 
 /*
+ * jd_auth_request for a route that needs no credential but wants to know
+ * the caller's (GET /v1/session): the same decision, except that a
+ * request presenting no credential at all is answered 401 without
+ * counting as a failure.
+ */
+void jd_auth_identify(struct jd_store *store, const struct jd_auth_input *in,
+		      struct jd_principal *p, jd_auth_done done, void *arg);
+/*
  * The browser's sign-in (POST /v1/session, docs/security.md "Browser
  * sessions"): a verified client certificate, or else user and password,
  * the password checked against its Argon2id hash off the loop (base).

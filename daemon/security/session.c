@@ -123,10 +123,30 @@ static json_t *principal_json(const struct jd_principal *p)
 			 p->tenants, "credential", jd_auth_cred_name(p->cred));
 }
 
+static void on_identified(void *arg, int rc, int status, const char *why)
+{
+	jd_req *req = arg;
+	json_t *body;
+
+	if (rc == JD_OK) {
+		body = principal_json(&req->principal);
+		json_object_set_new(body, "signed_in", json_true());
+		jd_reply_json(req, 200, body);
+	} else if (status == 401) { /* a question the page asks before sign-in: no error */
+		jd_reply_json(req, 200, json_pack("{s:b, s:s}", "signed_in", 0, "reason", why));
+	} else {
+		jd_reply_auth_refusal(req, status, why);
+	}
+}
+
+/* Who is signed in: 200 either way, so that the page's first question is no failure. */
 static void show_session(jd_req *req, void *arg)
 {
+	struct jd_auth_input in;
+
 	(void)arg;
-	jd_reply_json(req, 200, principal_json(&req->principal));
+	jd_req_auth_input(req, &in);
+	jd_auth_identify(req->srv->store, &in, &req->principal, on_identified, req);
 }
 
 /* ---- POST /v1/session: sign in ------------------------------------------- */
@@ -378,8 +398,9 @@ static const struct jd_route session_routes[] = {
     {"POST", "/v1/session", "session.create",
      "Browser sign-in (client certificate or password): sets the session cookie", NULL,
      sign_in_fields, JD_ROUTE_NO_AUTH, create_session, NULL},
-    {"GET", "/v1/session", "status.read", "Who is signed in, with which credential", "whoami", NULL,
-     JD_ROUTE_NO_STORE, show_session, NULL},
+    {"GET", "/v1/session", "status.read",
+     "Who is signed in, with which credential (signed_in false when nobody is)", "whoami", NULL,
+     JD_ROUTE_NO_AUTH, show_session, NULL},
     {"DELETE", "/v1/session", "session.create", "Browser sign-out: ends the cookie's session", NULL,
      NULL, JD_ROUTE_NO_AUTH, end_session, NULL},
     {"PUT", "/v1/users/{id}/password", "users.write",

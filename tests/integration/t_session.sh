@@ -8,7 +8,11 @@
 source "$(dirname "$0")/lib.sh"
 
 jd_instance "$JD_TMP/i" --load example
+# each part of the test comes from an address of its own (SRC), so that the
+# failures one part makes on purpose never reach the address's limit in another
+jd_set security trusted_proxies 127.0.0.1
 jd_start
+SRC=10.0.0.1
 sock=$JD_DIR/data/redis.sock
 pw='correct horse battery'
 
@@ -16,7 +20,8 @@ pw='correct horse battery'
 api() {
 	local out=$1 path=$2
 	shift 2
-	curl -s --cacert "$JD_DIR/tls/ca.crt" -D "$out.h" -o "$out" -w '%{http_code}' "$@" \
+	curl -s --cacert "$JD_DIR/tls/ca.crt" -H "X-Forwarded-For: $SRC" -D "$out.h" -o "$out" \
+		-w '%{http_code}' "$@" \
 		"$(jd_api_url "$path")"
 }
 sign_in() {
@@ -64,22 +69,27 @@ ttl=$(redis-cli -s "$sock" --scan --pattern 'jd:{_sys}:session:*' | head -1 | xa
 check "the session lives at most session_ttl in Redis" test "$ttl" -gt 0 -a "$ttl" -le 1800
 
 # --- the cookie reads, and only reads
+SRC=10.0.0.2
 equals "the cookie reads who is signed in" "$(api "$JD_TMP/b" /v1/session -H "Cookie: $c")" 200
 contains "... as a session" "$(cat "$JD_TMP/b")" '"credential":"session"'
 equals "the cookie reads a GET route" "$(api "$JD_TMP/b" "/v1/example/notes?tenant=t1" -H "Cookie: other=1; $c")" 200
 equals "the cookie never writes (CSRF): 403" "$(api "$JD_TMP/b" /v1/example/notes -H "Cookie: $c" -H 'Content-Type: application/json' --data '{"tenant":"t1","title":"x"}')" 403
 contains "... saying why" "$(cat "$JD_TMP/b")" "a browser session reads only (GET)"
 equals "nor deletes" "$(api "$JD_TMP/b" /v1/tokens/00000000000000000000000000000000 -X DELETE -H "Cookie: $c")" 403
-equals "a forged cookie: 401" "$(api "$JD_TMP/b" /v1/session -H 'Cookie: __Host-jd_session=jds_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')" 401
+equals "a forged cookie: 401" "$(api "$JD_TMP/b" /v1/status -H 'Cookie: __Host-jd_session=jds_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')" 401
 equals "the role still decides: a leader has no users.read" "$(api "$JD_TMP/b" /v1/users -H "Cookie: $c")" 403
 
 # --- sign-out
 equals "sign-out" "$(api "$JD_TMP/b" /v1/session -X DELETE -H "Cookie: $c")" 200
 contains "... ends the session" "$(cat "$JD_TMP/b")" '"ended":true'
 contains "... and clears the cookie" "$(tr -d '\r' <"$JD_TMP/b.h")" "__Host-jd_session=; Max-Age=0"
-equals "the ended session is refused" "$(api "$JD_TMP/b" /v1/session -H "Cookie: $c")" 401
+equals "the ended session is refused" "$(api "$JD_TMP/b" /v1/status -H "Cookie: $c")" 401
+equals "whoami without a session: 200" "$(api "$JD_TMP/b" /v1/session)" 200
+contains "... not signed in" "$(cat "$JD_TMP/b")" '"signed_in":false'
+contains "whoami with an ended session says why" "$(api "$JD_TMP/b" /v1/session -H "Cookie: $c"; cat "$JD_TMP/b")" "the session has ended"
 
 # --- suspension and a new password end sessions
+SRC=10.0.0.3
 sign_in lena "$pw" >/dev/null
 c=$(cookie_of "$JD_TMP/s")
 equals "a new session reads" "$(api "$JD_TMP/b" /v1/session -H "Cookie: $c")" 200
@@ -87,7 +97,7 @@ v=$(jd_ctl users show --id lena --json | jd_json .version)
 quiet jd_ctl users edit --id lena --version "$v" --status suspended
 no_sessions() { [ -z "$(redis-cli -s "$sock" --scan --pattern 'jd:{_sys}:session:*')" ]; }
 check "suspending the user deletes their sessions in Redis" jd_wait_for 50 no_sessions
-equals "... and the cookie is refused" "$(api "$JD_TMP/b" /v1/session -H "Cookie: $c")" 401
+equals "... and the cookie is refused" "$(api "$JD_TMP/b" /v1/status -H "Cookie: $c")" 401
 equals "a suspended user cannot sign in" "$(sign_in lena "$pw")" 401
 v=$(jd_ctl users show --id lena --json | jd_json .version)
 quiet jd_ctl users edit --id lena --version "$v" --status active
@@ -95,7 +105,7 @@ sign_in lena "$pw" >/dev/null
 c=$(cookie_of "$JD_TMP/s")
 quiet jd_ctl users password --id lena --password "another long password"
 check "a new password ends the sessions" jd_wait_for 50 no_sessions
-equals "... the old cookie is refused" "$(api "$JD_TMP/b" /v1/session -H "Cookie: $c")" 401
+equals "... the old cookie is refused" "$(api "$JD_TMP/b" /v1/status -H "Cookie: $c")" 401
 
 # --- sign-in by client certificate
 quiet jd_ctl certs issue --user vic --role viewer
@@ -110,6 +120,7 @@ code=$(jd_api_curl -o "$JD_TMP/c" -w '%{http_code}' -X POST "$(jd_api_url /v1/se
 equals "the instance admin's certificate needs no session" "$code" 409
 
 # --- failures are rate-limited per user and audited
+SRC=10.0.0.4
 for i in $(seq 1 10); do sign_in lena "wrong password $i" >/dev/null; done
 equals "the 11th failure for a user: 429" "$(sign_in lena "another long password")" 429
 out=$(jd_ctl audit search --tenant _sys --action session.create --json)
