@@ -518,23 +518,35 @@ static void on_token(int rc, json_t *result, void *arg)
 	lookup_user(x);
 }
 
-static void resolve_token(struct pending *x, const char *header)
+/*
+ * A secret (a bearer token, a session cookie) is looked up by its hash
+ * under "<kind>:<hash>", never by itself; malformed: refused unread.
+ */
+static void lookup_secret(struct pending *x, const char *prefix, const char *secret,
+			  const char *kind, const char *cmd, jd_read_cb cb, const char *malformed)
 {
 	char key[80];
-	const char *argv[2] = {"HGETALL", key};
-	const char *token = header + 7;
+	const char *argv[2] = {cmd, key};
 	int rc;
+
+	if (jd_secret_hash(prefix, secret, x->token_hash) != JD_OK) {
+		refuse(x, NULL, malformed);
+		return;
+	}
+	snprintf(key, sizeof(key), "%s:%s", kind, x->token_hash);
+	rc = jd_store_read(x->store, JD_SYSTEM_TENANT, 2, argv, cb, x);
+	if (rc != JD_OK)
+		finish(x, rc, 503, "the credential store is unavailable; retry later");
+}
+
+static void resolve_token(struct pending *x, const char *header)
+{
+	const char *token = header + 7;
 
 	while (*token == ' ')
 		token++;
-	if (jd_token_hash(token, x->token_hash) != JD_OK) {
-		refuse(x, NULL, "malformed bearer token");
-		return;
-	}
-	snprintf(key, sizeof(key), "token:%s", x->token_hash);
-	rc = jd_store_read(x->store, JD_SYSTEM_TENANT, 2, argv, on_token, x);
-	if (rc != JD_OK)
-		finish(x, rc, 503, "the token store is unavailable; retry later");
+	lookup_secret(x, JD_TOKEN_PREFIX, token, "token", "HGETALL", on_token,
+		      "malformed bearer token");
 }
 
 static void on_session(int rc, json_t *result, void *arg)
@@ -561,21 +573,10 @@ static void on_session(int rc, json_t *result, void *arg)
 	lookup_user(x);
 }
 
-/* A session cookie: looked up by its hash, as a bearer token is. */
-static void resolve_session(struct pending *x, const char *token)
+static void resolve_session(struct pending *x, const char *cookie)
 {
-	char key[80];
-	const char *argv[2] = {"GET", key};
-	int rc;
-
-	if (jd_secret_hash(JD_SESSION_PREFIX, token, x->token_hash) != JD_OK) {
-		refuse(x, NULL, "malformed session cookie: sign in again");
-		return;
-	}
-	snprintf(key, sizeof(key), "session:%s", x->token_hash);
-	rc = jd_store_read(x->store, JD_SYSTEM_TENANT, 2, argv, on_session, x);
-	if (rc != JD_OK)
-		finish(x, rc, 503, "the session store is unavailable; retry later");
+	lookup_secret(x, JD_SESSION_PREFIX, cookie, "session", "GET", on_session,
+		      "malformed session cookie: sign in again");
 }
 
 static void resolve_cert(struct pending *x, const struct jd_auth_input *in)
