@@ -69,11 +69,30 @@ stats_time() {
 		python3 -c 'import json,sys; f={x["figure"]:x["value"] for x in json.load(sys.stdin)["figures"]}; print("  figures: leads_received", f["leads_received"], "self-discovered", f["leads_self_discovered"], "transferred", f["leads_transferred"])'
 }
 
+# the leaders' report (GET /v1/report: the organization and the cases section) of the same year,
+# with the previous-year comparison and by=month: median and p99 of 50
+report_time() {
+	local from to q
+	from=$(date -d '-364 days' +%F)
+	to=$(date +%F)
+	for by in "" month; do
+		q="tenant=$T&from=$from&to=$to&compare=previous-year${by:+&by=$by}"
+		for _ in $(seq 1 50); do
+			curl -s -o /dev/null -w '%{time_total}\n' --cacert "$tmp/i/tls/ca.crt" \
+				-H "Authorization: Bearer $token" "https://127.0.0.1:$aport/v1/report?$q"
+		done | sort -n | awk -v by="${by:-none}" '{a[NR]=$1} END {printf "report (a year, previous-year, by=%s): median %.1f ms, p99 %.1f ms over %d\n", by, a[int(NR/2)+1]*1000, a[int(NR*0.99)]*1000, NR}'
+	done
+	curl -s --cacert "$tmp/i/tls/ca.crt" -H "Authorization: Bearer $token" \
+		"https://127.0.0.1:$aport/v1/report?tenant=$T&from=$from&to=$to" |
+		python3 -c 'import json,sys; f={x["key"]:x["value"] for s in json.load(sys.stdin)["sections"] for x in s["figures"]}; print("  report: cases.leads_received", f["cases.leads_received"])'
+}
+
 m0=$(mem)
 echo "== registering $mark leads"
 register "$mark" 1
 echo "leads stored: $(leads)"
 stats_time
+report_time
 echo "== registering $((total - mark)) more leads"
 start=$(date +%s.%N)
 register $((total - mark)) 2
@@ -82,6 +101,7 @@ n=$(leads)
 m1=$(mem)
 echo "leads stored: $n (wall time of this part: $(echo "$end - $start" | bc) s)"
 stats_time
+report_time
 echo "Redis used_memory: $((m0 / 1024)) KiB before, $((m1 / 1024)) KiB after: $(((m1 - m0) / n)) bytes per lead" \
 	"(record, sealed fields, indexes, counters, audit entry)"
 echo "audit entries: $(rcli xlen "jd:{$T}:audit")"

@@ -56,6 +56,23 @@ int ctl_opt(int argc, char **argv, int *i, const char *name, const char **value)
 	return 1;
 }
 
+int ctl_output_flag(struct ctl *ctl, const char *arg, int *csv, const char *usage)
+{
+	if (strcmp(arg, "--json") == 0) {
+		ctl->json = 1;
+		return 1;
+	}
+	if (strcmp(arg, "--csv") == 0) {
+		*csv = 1;
+		return 1;
+	}
+	if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+		fputs(usage, stdout);
+		return -1;
+	}
+	return 0;
+}
+
 void ctl_command_help(const struct command *cmd, FILE *f)
 {
 	fprintf(f, "usage: jianductl [OPTIONS] %s%s%s\n\n%s\n", cmd->name, cmd->usage[0] ? " " : "",

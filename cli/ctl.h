@@ -66,6 +66,12 @@ int ctl_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3
  * argv[*i] is another option, -1 when the value is missing.
  */
 int ctl_opt(int argc, char **argv, int *i, const char *name, const char **value);
+/*
+ * The flags of a command with its own rendering: --json (ctl->json), --csv
+ * (*csv = 1), -h/--help (prints usage).  Returns 1 when arg was --json or
+ * --csv, -1 when the help was shown, 0 for anything else.
+ */
+int ctl_output_flag(struct ctl *ctl, const char *arg, int *csv, const char *usage);
 
 /*
  * Arguments of a command that takes none but --json and -h/--help.

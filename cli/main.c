@@ -17,6 +17,7 @@
 #include "keys.h"
 #include "org_files.h"
 #include "org_report.h"
+#include "report.h"
 #include "output.h"
 #include "suggest.h"
 
@@ -39,6 +40,7 @@ static const struct command commands[] = {
     {"help", "[COMMAND]", "Show the commands, or how to use one.", cmd_help, 0},
     /* catalog routes with their own rendering (sections, --csv) */
     {ORG_REPORT_COMMAND, "", "", cmd_org_report, CMD_CATALOG},
+    {REPORT_COMMAND, "", "", cmd_report, CMD_CATALOG},
     /* routes without catalog commands: these read and write files */
     {ORG_IMPORT_COMMAND, "", "", cmd_org_import, CMD_CATALOG},
     {ORG_EXPORT_COMMAND, "", "", cmd_org_export, CMD_CATALOG},

@@ -68,8 +68,9 @@ int jd_report_hook_add(struct jd_report_hooks *h, const void *owner,
 	size_t n;
 	int rc;
 
-	if (fn == NULL) {
-		snprintf(err, errlen, "a report section needs its function");
+	if (fn == NULL &&
+	    (section == NULL || section->counters == NULL || section->values == NULL)) {
+		snprintf(err, errlen, "a report section needs a function, or counters and values");
 		return JD_E_INVALID;
 	}
 	if ((rc = section_check(section, &n, err, errlen)) != JD_OK)

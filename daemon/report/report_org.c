@@ -59,8 +59,8 @@ static const struct jd_report_figure figures[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
-const struct jd_report_section jd_report_org_section = {"organization", "Organization",
-							"机构与队伍", figures};
+const struct jd_report_section jd_report_org_section = {
+    .name = "organization", .title = "Organization", .title_zh = "机构与队伍", .figures = figures};
 
 size_t jd_report_org_count(void)
 {

@@ -23,6 +23,7 @@
 #include "runtime/config.h"
 #include "security/auth.h"
 #include "services/svc_dates.h"
+#include "services/svc_stats.h"
 #include "transport/request.h"
 #include "transport/router.h"
 #include "transport/server.h"
@@ -313,6 +314,43 @@ static void on_values(int rc, const struct jd_report_value *values, const char *
 	pump(r);
 }
 
+/* A section declared by its counters: the statistics, turned into values by the plugin. */
+static void on_stats(int rc, const struct jd_stats_result *res, const char *message, void *arg)
+{
+	struct job *j = arg;
+	const struct section *s = &j->r->sections[j->section];
+	struct jd_report_value *v = NULL;
+
+	if (rc == JD_OK && (v = calloc(s->h.n_figures + 1, sizeof(*v))) == NULL)
+		rc = JD_E_NOMEM;
+	if (rc == JD_OK)
+		s->h.section->values(res, v);
+	on_values(rc, v, message, j);
+	free(v);
+}
+
+static int ask(struct report *r, struct job *j, const struct jd_report_query *q)
+{
+	const struct section *s = &r->sections[j->section];
+	char err[300];
+	int rc;
+
+	if (s->h.fn != NULL)
+		return s->h.fn(q, on_values, j, s->h.arg);
+	rc = jd_stats_query(r->req->srv,
+			    &(struct jd_stats_query){.req = q->req,
+						     .tenant = q->tenant,
+						     .from = q->from,
+						     .to = q->to,
+						     .compare = q->compare,
+						     .counters = s->h.section->counters,
+						     .agencies_with = s->h.section->agencies_with},
+			    on_stats, j, err, sizeof(err));
+	if (rc != JD_OK)
+		fail(r, rc, err);
+	return rc;
+}
+
 static void start_job(struct report *r, size_t n)
 {
 	struct job *j = malloc(sizeof(*j));
@@ -329,7 +367,7 @@ static void start_job(struct report *r, size_t n)
 	q = (struct jd_report_query){r->req, p->tenant, p->from, p->to,
 				     r->compare ? "previous-year" : "none"};
 	r->in_flight++;
-	rc = r->sections[j->section].h.fn(&q, on_values, j, r->sections[j->section].h.arg);
+	rc = ask(r, j, &q);
 	if (rc != JD_OK) {
 		r->in_flight--;
 		free(j);

@@ -403,6 +403,7 @@ struct jd_recount {
 typedef void (*jd_recount_cb)(int rc, json_t *answer, const char *message, void *arg);
 
 /* ---- The leaders' report: the types (docs/plugins.md "The report hook") ---- */
+/* (Appended in ABI 2.2.  A change to any of these structs bumps the major, as for the others.) */
 
 /*
  * One figure a plugin contributes to GET /v1/report, declared as data.
@@ -418,12 +419,23 @@ struct jd_report_figure {
 	const char *definition;
 };
 
-/* A plugin's section of the report: its figures, in the order shown. */
+struct jd_report_value;
+
+/*
+ * A plugin's section of the report: its figures, in the order shown, and
+ * how they are answered: by the function given to report_register, or
+ * (that function NULL) by the core's stats_query over `counters` (with
+ * `agencies_with`), whose result `values` turns into the figures.
+ */
 struct jd_report_section {
 	const char *name; /* the section, [a-z0-9_]: the plugin's name */
 	const char *title;
 	const char *title_zh;
 	const struct jd_report_figure *figures; /* key == NULL ends */
+	const struct jd_counters *counters;	/* NULL: the function answers */
+	const char *agencies_with;		/* as struct jd_stats_query's */
+	/* one value per figure, in order, from the statistics */
+	void (*values)(const struct jd_stats_result *r, struct jd_report_value *out);
 };
 
 /*
@@ -888,6 +900,7 @@ struct jd_host {
 	 * data) and the function that answers it (struct jd_report_query).
 	 * One section per plugin; JD_E_INVALID on a bad declaration (a key not
 	 * "<section>.<figure>", an unknown unit), JD_E_CONFLICT on a second.
+	 * fn NULL: the section's counters and values answer (the usual case).
 	 * Dropped when the plugin stops.
 	 */
 	int (*report_register)(jd_plugin_handle *self, const struct jd_report_section *section,

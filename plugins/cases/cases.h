@@ -265,7 +265,7 @@ void deadlines_sweep(void);
 jd_day deadline_due(enum rec_kind k, const char *state, jd_day start);
 /* stats.c, recount.c */
 void stats_get(jd_req *req, void *arg);
-/* the leaders' report section (report.c); JD_OK when declared or the host has no report */
+/* declares the leaders' report section (report.c) */
 int report_declare(void);
 void recount_run(jd_req *req, void *arg);
 

@@ -1,10 +1,9 @@
 /*
  * The cases section of the leaders' report (GET /v1/report, docs/report.md):
- * the seed's case figures from the same counters as GET /v1/cases/stats,
- * one statistics query per question the core asks.
+ * the seed's case figures from the same counters as GET /v1/cases/stats:
+ * the core runs the statistics query, values_of names the figures.
  */
 #include <stddef.h>
-#include <stdlib.h>
 
 #include "cases.h"
 
@@ -53,13 +52,6 @@ static const struct jd_report_figure figures[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
-static const struct jd_report_section section = {"cases", "Cases", "执纪审查", figures};
-
-struct ask {
-	jd_report_done done;
-	void *done_arg;
-};
-
 static void count(struct jd_report_value *v, long long cur, long long prev, int compare)
 {
 	*v = (struct jd_report_value){(double)cur, (double)prev, 1, compare};
@@ -101,46 +93,18 @@ static void values_of(const struct jd_stats_result *r, struct jd_report_value *v
 	metric(&v[R_RECEIVED], r, "received");
 }
 
-static void on_stats(int rc, const struct jd_stats_result *r, const char *message, void *arg)
-{
-	struct ask *a = arg;
-	struct jd_report_value v[N_FIGURES];
+static const struct jd_report_section section = {
+    .name = "cases",
+    .title = "Cases",
+    .title_zh = "执纪审查",
+    .figures = figures,
+    .counters = &cases_counters,
+    .agencies_with = "filed",
+    .values = values_of,
+};
 
-	if (rc == JD_OK)
-		values_of(r, v);
-	a->done(rc, rc == JD_OK ? v : NULL, message, a->done_arg);
-	free(a);
-}
-
-static int report_ask(const struct jd_report_query *q, jd_report_done done, void *done_arg,
-		      void *arg)
-{
-	struct jd_stats_query sq = {.req = q->req,
-				    .tenant = q->tenant,
-				    .from = q->from,
-				    .to = q->to,
-				    .compare = q->compare,
-				    .counters = &cases_counters,
-				    .agencies_with = "filed"};
-	struct ask *a = malloc(sizeof(*a));
-	char err[300];
-	int rc;
-
-	(void)arg;
-	if (a == NULL)
-		return JD_E_NOMEM;
-	*a = (struct ask){done, done_arg};
-	rc = host->stats_query(self, &sq, on_stats, a, err, sizeof(err));
-	if (rc != JD_OK)
-		free(a);
-	return rc;
-}
-
+/* init() has checked that the host is of our minor: the slot is there */
 int report_declare(void)
 {
-	if (host->size <
-		offsetof(struct jd_host, report_register) + sizeof(host->report_register) ||
-	    host->report_register == NULL)
-		return JD_OK; /* an older host has no report: the section is simply absent */
-	return host->report_register(self, &section, report_ask, NULL);
+	return host->report_register(self, &section, NULL, NULL);
 }

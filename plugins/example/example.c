@@ -187,7 +187,7 @@ static int example_init(const struct jd_host *h, jd_plugin_handle *s)
 		if (host->route_add(self, &routes[i]) != JD_OK)
 			return JD_ERR;
 	if (host->on_event(self, "example.note_created", on_note_created, NULL) != JD_OK ||
-	    deadlines_start() != JD_OK)
+	    report_declare() != JD_OK || deadlines_start() != JD_OK)
 		return JD_ERR;
 	host->log(self, JD_LOG_INFO, "example plugin ready");
 	return JD_OK;

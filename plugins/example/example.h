@@ -115,6 +115,8 @@ void archive_note(jd_req *req, void *arg);
 extern const struct jd_deadline_conf note_deadlines;
 
 int deadlines_start(void);
+/* declares the leaders' report section (report.c) */
+int report_declare(void);
 void deadlines_stop(void);
 void deadlines_note_tenant(const char *tenant);
 

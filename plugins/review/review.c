@@ -207,7 +207,8 @@ static int review_init(const struct jd_host *h, jd_plugin_handle *s)
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
 		if (host->route_add(self, &routes[i]) != JD_OK)
 			return JD_ERR;
-	if (receive_subscribe() != JD_OK || review_sweep_start() != JD_OK)
+	if (receive_subscribe() != JD_OK || report_declare() != JD_OK ||
+	    review_sweep_start() != JD_OK)
 		return JD_ERR;
 	/* the cases plugin sends new concluded cases to review from now on */
 	return host->publish(self, "review.ready", json_object());

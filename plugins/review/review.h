@@ -125,6 +125,12 @@ long clock_days(const json_t *rec, jd_day completed);
 /* ---- counters (counters.c) ---------------------------------------------------------------- */
 
 extern const struct jd_counters review_counters;
+/* a metric summed: p 0 the range, 1 the year before (stats.c) */
+long long review_sum(const struct jd_stats_result *r, const char *metric, int p);
+/* the days of the q-th quantile (q in tenths: 5 median, 9 p90), or -1 (none, or past 120) */
+long review_quantile(const struct jd_stats_result *r, int p, int q);
+/* declares the leaders' report section (report.c) */
+int report_declare(void);
 void cnt_received(struct jd_mut *m, const char *unit, int appeal, jd_day d, int sign);
 void cnt_accepted(struct jd_mut *m, const char *unit, int appeal, jd_day d, int sign);
 void cnt_returned(struct jd_mut *m, const char *unit, const char *kind, const char *why, jd_day d,

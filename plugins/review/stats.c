@@ -25,7 +25,7 @@ static const char *mname(size_t i)
 	return review_counters.metrics[i];
 }
 
-static long long sum(const struct jd_stats_result *r, const char *metric, int p)
+long long review_sum(const struct jd_stats_result *r, const char *metric, int p)
 {
 	for (size_t i = 0; mname(i); i++)
 		if (strcmp(mname(i), metric) == 0)
@@ -34,7 +34,7 @@ static long long sum(const struct jd_stats_result *r, const char *metric, int p)
 }
 
 /* The days of the q-th quantile (q in tenths: 5 median, 9 p90), or -1 (none, or past 120). */
-static long quantile(const struct jd_stats_result *r, int p, int q)
+long review_quantile(const struct jd_stats_result *r, int p, int q)
 {
 	static const long upper[] = {90, 120, -1};
 	long long total = 0, acc = 0;
@@ -87,7 +87,8 @@ static void row(json_t *rows, int compare, const char *figure, json_t *cur, json
 
 static void metric(json_t *rows, const struct jd_stats_result *r, const char *figure, const char *m)
 {
-	row(rows, r->compare, figure, json_integer(sum(r, m, 0)), json_integer(sum(r, m, 1)));
+	row(rows, r->compare, figure, json_integer(review_sum(r, m, 0)),
+	    json_integer(review_sum(r, m, 1)));
 }
 
 static json_t *figures(const struct jd_stats_result *r)
@@ -118,10 +119,10 @@ static json_t *figures(const struct jd_stats_result *r)
 
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		metric(rows, r, plain[i][0], plain[i][1]);
-	row(rows, r->compare, "median_days", num_or_null(quantile(r, 0, 5)),
-	    num_or_null(quantile(r, 1, 5)));
-	row(rows, r->compare, "p90_days", num_or_null(quantile(r, 0, 9)),
-	    num_or_null(quantile(r, 1, 9)));
+	row(rows, r->compare, "median_days", num_or_null(review_quantile(r, 0, 5)),
+	    num_or_null(review_quantile(r, 1, 5)));
+	row(rows, r->compare, "p90_days", num_or_null(review_quantile(r, 0, 9)),
+	    num_or_null(review_quantile(r, 1, 9)));
 	return rows;
 }
 

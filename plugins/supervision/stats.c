@@ -16,26 +16,6 @@
 
 #include "supervision.h"
 
-enum {
-	M_TALKS,
-	M_PERSONS,
-	M_LEADERS,
-	M_KEY_POSTS,
-	M_PROMPT,
-	M_RECOMMENDATION,
-	M_ISSUED,
-	M_RECTIFIED,
-	M_ON_TIME,
-	M_RULES,
-	M_LOOKBACKS,
-	M_REBOUND,
-	M_DISPATCHED,
-	M_COMPLETED,
-	M_ASSESSED,
-	M_SCORE,
-	M_LEADS,
-};
-
 static const char *const group_parts[] = {"dispatched", "completed", "assessed", "score"};
 
 struct stats {

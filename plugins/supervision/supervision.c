@@ -29,7 +29,7 @@ static int sup_init(const struct jd_host *h, jd_plugin_handle *s)
 	for (size_t i = 0; i < sup_n_routes; i++)
 		if (host->route_add(self, &sup_routes[i]) != JD_OK)
 			return JD_ERR;
-	if (escalation_start() != JD_OK)
+	if (report_declare() != JD_OK || escalation_start() != JD_OK)
 		return JD_ERR;
 	host->log(self, JD_LOG_INFO, "supervision plugin ready, lookback_days=%ld",
 		  (long)item_lookback_days());

@@ -133,6 +133,26 @@ int ctx_deadline(struct ctx *c, const char *field, jd_day not_before, jd_day *ou
 /* ---- counters (counters.c) ---------------------------------------------------------------- */
 
 extern const struct jd_counters sup_counters;
+/* the metrics of sup_counters, in its order (counters.c) */
+enum {
+	M_TALKS,
+	M_PERSONS,
+	M_LEADERS,
+	M_KEY_POSTS,
+	M_PROMPT,
+	M_RECOMMENDATION,
+	M_ISSUED,
+	M_RECTIFIED,
+	M_ON_TIME,
+	M_RULES,
+	M_LOOKBACKS,
+	M_REBOUND,
+	M_DISPATCHED,
+	M_COMPLETED,
+	M_ASSESSED,
+	M_SCORE,
+	M_LEADS,
+};
 void cnt(struct jd_mut *m, const char *unit, const char *metric, jd_day d, long long by);
 void cnt_group(struct jd_mut *m, const char *group, const char *metric, jd_day d, long long by);
 
@@ -190,6 +210,8 @@ void finding_decide(jd_req *req, void *arg);
 void ledger_list(jd_req *req, void *arg);
 void overdue_list(jd_req *req, void *arg);
 void stats_get(jd_req *req, void *arg);
+/* declares the leaders' report section (report.c) */
+int report_declare(void);
 void recount_get(jd_req *req, void *arg);
 
 extern const struct jd_route sup_routes[];

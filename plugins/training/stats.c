@@ -17,12 +17,33 @@ struct stats {
 	const struct jd_stats_result *r;
 };
 
-static long long sum(struct stats *s, const char *metric, int p)
+long long training_sum(const struct jd_stats_result *r, const char *metric, int p)
 {
 	for (size_t i = 0; training_counters.metrics[i] != NULL; i++)
 		if (strcmp(training_counters.metrics[i], metric) == 0)
-			return s->r->sum[i][p];
+			return r->sum[i][p];
 	return 0;
+}
+
+static long long sum(struct stats *s, const char *metric, int p)
+{
+	return training_sum(s->r, metric, p);
+}
+
+long training_median_days(const struct jd_stats_result *r, int p)
+{
+	long long n = training_sum(r, "matched", p), seen = 0;
+	char name[16];
+
+	if (n <= 0)
+		return -1;
+	for (int d = 0; d <= 180; d++) {
+		snprintf(name, sizeof(name), "md.%d", d);
+		seen += training_sum(r, name, p);
+		if (2 * seen >= n)
+			return d;
+	}
+	return 181;
 }
 
 json_t *round_json(double v, double scale)
@@ -38,18 +59,9 @@ json_t *ratio(long long a, long long b, int scale)
 /* The median of days start->matched from the md.<d> histogram, or null */
 static json_t *median(struct stats *s, int p)
 {
-	long long n = sum(s, "matched", p), seen = 0;
-	char name[16];
+	long d = training_median_days(s->r, p);
 
-	if (n <= 0)
-		return json_null();
-	for (int d = 0; d <= 180; d++) {
-		snprintf(name, sizeof(name), "md.%d", d);
-		seen += sum(s, name, p);
-		if (2 * seen >= n)
-			return json_integer(d);
-	}
-	return json_string(">180");
+	return d < 0 ? json_null() : d > 180 ? json_string(">180") : json_integer(d);
 }
 
 static void row(struct stats *s, json_t *rows, const char *figure, json_t *cur, json_t *prev)

@@ -210,7 +210,7 @@ static int training_init(const struct jd_host *h, jd_plugin_handle *s)
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
 		if (host->route_add(self, &routes[i]) != JD_OK)
 			return JD_ERR;
-	if (practice_subscribe() != JD_OK || digest_start() != JD_OK)
+	if (practice_subscribe() != JD_OK || report_declare() != JD_OK || digest_start() != JD_OK)
 		return JD_ERR;
 	host->log(self, JD_LOG_INFO, "training plugin ready");
 	return JD_OK;

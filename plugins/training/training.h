@@ -172,6 +172,12 @@ int practice_subscribe(void);
 
 /* ---- counters (counters.c) ---- */
 extern const struct jd_counters training_counters;
+/* a metric summed: p 0 the range, 1 the year before (stats.c) */
+long long training_sum(const struct jd_stats_result *r, const char *metric, int p);
+/* the median of days start -> both mentors of the cohort: -1 none, 181 beyond 180 */
+long training_median_days(const struct jd_stats_result *r, int p);
+/* declares the leaders' report section (report.c) */
+int report_declare(void);
 void cnt_mentee(struct jd_mut *m, const char *unit, jd_day start, int sign);
 void cnt_matched(struct jd_mut *m, const char *unit, jd_day start, jd_day matched, int sign);
 void cnt_plan(struct jd_mut *m, const char *unit, jd_day start, int sign);

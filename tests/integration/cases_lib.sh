@@ -58,9 +58,7 @@ add_lead() {
 }
 
 # --- the figures fixture (t_cases_stats.sh, t_report_sections.sh): known answers for the first
-# half of $Y in county $T (and one lead in 510683) against the same half of $P
-Y=2026
-P=2025
+# half of $Y=2026 in county $T (and one lead in 510683) against the same half of $P=2025
 
 # lead DATE UNIT SOURCE [TENANT]: registered on DATE
 lead() {
@@ -88,6 +86,8 @@ investigate() {
 
 # cases_figures_fixture: the leads, dispositions, cases and decisions (docs/cases.md's worked figures)
 cases_figures_fixture() {
+	Y=2026
+	P=2025
 	# --- a year earlier: 2 received, 1 disposed (close), 1 case (ag1, self), 1 person sanctioned
 	p1=$(lead $P-02-01 ag1 letters_visits)
 	p2=$(lead $P-03-01 ag2 audit)

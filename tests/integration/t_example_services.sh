@@ -84,6 +84,11 @@ equals "a year earlier: the range" "$(jd_json .previous_year.from <<<"$s")" "$(d
 equals "one unit" "$(stats $T --unit ag2 | jd_json .notes_created)" 1
 equals "the city rolls up its counties" "$(stats 510600 | jd_json .notes_created)" 3
 equals "no comparison unless asked" "$(stats $T | jd_json .previous_year)" ""
+# the same counters answer the example's section of the leaders' report (plugins/example/report.c)
+equals "the report's example section: the same figures" \
+	"$(jd_ctl report --tenant $T --from "$(days_ago 10)" --to "$today" --json |
+		py '[(f["key"], f["value"], f["previous"]) for s in j["sections"] if s["name"] == "example" for f in s["figures"]]')" \
+	"[('example.notes_created', 3, 1), ('example.notes_published', 2, 0)]"
 equals "a viewer reads the figures" "$(bearer "$V1" GET "/v1/example/stats?tenant=$T&from=$(days_ago 10)&to=$today")" 200
 equals "to before from: 400" "$(bearer "$V1" GET "/v1/example/stats?tenant=$T&from=$today&to=$(days_ago 10)")" 400
 equals "a bad comparison: 400" "$(bearer "$V1" GET "/v1/example/stats?tenant=$T&from=$today&to=$today&compare=last-week")" 400
