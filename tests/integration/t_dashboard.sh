@@ -40,6 +40,9 @@ cases_org
 cases_figures_fixture
 pw='a leader reads the report'
 quiet jd_ctl users password --id l1 --password "$pw"
+# a leader of the city reads its counties (docs/security.md, "Organization and figures")
+quiet jd_ctl users add --id cl1 --roles leader --tenants 510600
+quiet jd_ctl users password --id cl1 --password "$pw"
 
 if ! jd_ctl report --tenant $T --from $Y-01-01 --to $Y-06-30 --json >"$JD_TMP/api.json"; then
 	not_ok "GET /v1/report answers (the dashboard has nothing to show): $(head -c 300 "$JD_TMP/api.json")"
@@ -47,7 +50,12 @@ if ! jd_ctl report --tenant $T --from $Y-01-01 --to $Y-06-30 --json >"$JD_TMP/ap
 	jd_finish
 	exit 1
 fi
+if ! jd_ctl report --tenant 510600 --from $Y-01-01 --to $Y-06-30 --by tenant --json >"$JD_TMP/city.json"; then
+	not_ok "GET /v1/report?by=tenant answers for the city: $(head -c 300 "$JD_TMP/city.json")"
+fi
 if JD_UI_URL="$(jd_api_url "/ui/?tenant=$T&from=$Y-01-01&to=$Y-06-30")" JD_UI_USER=l1 \
+	JD_UI_CITY_URL="$(jd_api_url "/ui/?tenant=510600&from=$Y-01-01&to=$Y-06-30")" \
+	JD_UI_CITY_USER=cl1 JD_UI_CITY_API_JSON="$JD_TMP/city.json" \
 	JD_UI_PASSWORD="$pw" JD_UI_API_JSON="$JD_TMP/api.json" JD_UI_ARTIFACTS="$artifacts" \
 	JD_CHROMIUM="$chromium" node "$ui/test/dashboard.test.mjs" >"$JD_TMP/browser.out" 2>&1; then
 	rc=0

@@ -192,8 +192,10 @@ function renderStaffing() {
   const bars = f ? f.by.map((b) => ({ name: b.name || b.key, value: b.value }))
     : own ? [{ name: state.report.tenant, value: own.value }] : [];
   const breaches = main.get('org.rule_breaches');
-  $('staffing-note').textContent = breaches ? t('breaches', fmtValue(breaches)) : '';
-  if (!bars.length) { clear($('staffing'), t('no_counties')); return; }
+  const none = !bars.some((b) => b.value !== null && b.value !== undefined);
+  $('staffing-note').textContent = [none ? t('no_staffing') : '', breaches ? t('breaches', fmtValue(breaches)) : '']
+    .filter(Boolean).join('；');
+  if (none) { clear($('staffing'), t('no_staffing')); return; }
   draw($('staffing'), {
     tooltip: {}, xAxis: { type: 'category', data: bars.map((b) => b.name) },
     yAxis: { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } },

@@ -167,6 +167,32 @@ try {
   await page.waitForSelector('#signin-form', { state: 'visible' });
   check('sign-out forgets the cookie', !(await context.cookies()).some((x) => x.name === '__Host-jd_session'));
 
+  // --- a city: its counties ranked and in the grid, as the API's by=tenant answers
+  if (process.env.JD_UI_CITY_URL) {
+    const city = JSON.parse(readFileSync(env('JD_UI_CITY_API_JSON'), 'utf8'));
+    const filed = city.sections.flatMap((x) => x.figures).find((f) => f.key === 'cases.cases_filed');
+    const cctx = await browser.newContext({ ignoreHTTPSErrors: true, acceptDownloads: true, locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+    const cp = await cctx.newPage();
+    cp.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    await cp.goto(env('JD_UI_CITY_URL'));
+    await cp.waitForSelector('body[data-ready=yes]');
+    await cp.fill('#user', env('JD_UI_CITY_USER'));
+    await cp.fill('#password', env('JD_UI_PASSWORD'));
+    await cp.click('#signin-form button[type=submit]');
+    await cp.waitForSelector('body[data-loaded=yes]');
+    const rank = await cp.$$eval('#rank-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('th,td')].map((x) => x.textContent.trim())));
+    const want = [...filed.by].sort((a, b) => (b.value ?? -1) - (a.value ?? -1)).map((b, i) => [String(i + 1), b.name || b.key, shown(filed, b.value), shown(filed, b.previous)]);
+    same('city: counties ranked by cases filed, as the API answers by=tenant', rank, want);
+    check('city: more than one county', want.length > 1, `${want.length}`);
+    const grid = await cp.$$eval('#grid-table tbody th', (ths) => ths.map((x) => x.textContent.trim()));
+    same('city: a grid row per county', grid.sort(), filed.by.map((b) => b.name || b.key).sort());
+    const rankTable = await cp.$$eval('#rank-table tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('th,td')].map((x) => x.textContent.trim())));
+    const [dl] = await Promise.all([cp.waitForEvent('download'), cp.click('button.csv[data-table=rank-table]')]);
+    same('city: the ranking CSV equals its table', parseCsv(readFileSync(await dl.path(), 'utf8').replace(/^\ufeff/, '')), rankTable);
+    await cp.screenshot({ path: `${artifacts}/dashboard-city.png`, fullPage: true });
+    await cctx.close();
+  }
+
   same('no console error', errors, []);
   same('no CSP violation', await page.evaluate(() => window.__csp), []);
   same('no request left the instance', outside, []);
