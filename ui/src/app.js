@@ -114,9 +114,9 @@ function card(f) {
 }
 
 function renderHead(r) {
-  $('period').textContent = r ? `${t('period', r)}；${t('as_of', r.as_of)}` : '';
+  $('period').textContent = r ? `${t('period', r)}${t('sep')}${t('as_of', r.as_of)}` : '';
   $('missing').textContent = r?.missing?.length
-    ? t('missing', r.missing.map((m) => `${m.section}（${m.reason}）`).join('，')) : '';
+    ? t('missing', r.missing.map((m) => `${m.section}${t('open')}${m.reason}${t('close')}`).join(t('comma'))) : '';
   const map = r ? figureMap(r) : new Map();
   $('cards').replaceChildren(...HEADLINE.filter((k) => map.has(k)).map((k) => card(map.get(k))));
 }
@@ -194,7 +194,7 @@ function renderStaffing() {
   const breaches = main.get('org.rule_breaches');
   const none = !bars.some((b) => b.value !== null && b.value !== undefined);
   $('staffing-note').textContent = [none ? t('no_staffing') : '', breaches ? t('breaches', fmtValue(breaches)) : '']
-    .filter(Boolean).join('；');
+    .filter(Boolean).join(t('sep'));
   if (none) { clear($('staffing'), t('no_staffing')); return; }
   draw($('staffing'), {
     tooltip: {}, xAxis: { type: 'category', data: bars.map((b) => b.name) },
@@ -236,7 +236,7 @@ function renderAll() {
       el('td', { text: fmtValue(f) }), el('td', { text: fmtValue(f, f.previous) }),
       el('td', { text: fmtGrowth(f.growth) }), el('td', {}, el('a', { href: `#def-${f.key}`, text: f.key }))))));
   $('definitions').replaceChildren(...list.flatMap((f) => [
-    el('dt', { id: `def-${f.key}`, text: `${label(f, state.lang)}（${f.key}）` }), el('dd', { text: f.definition || '' })]));
+    el('dt', { id: `def-${f.key}`, text: `${label(f, state.lang)}${t('open')}${f.key}${t('close')}` }), el('dd', { text: f.definition || '' })]));
 }
 
 function renderWords() {
