@@ -11,6 +11,7 @@ all: build
 
 deps:
 	@scripts/deps.sh
+	@scripts/ui-deps.sh
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

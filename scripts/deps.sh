@@ -8,7 +8,15 @@ packages=(
 	libevent-dev libhiredis-dev libssl-dev libsodium-dev libjansson-dev libinih-dev
 	libcurl4-openssl-dev libcmocka-dev libcsv-dev
 	redis-server openssl curl python3 valgrind testssl.sh
+	# the dashboard's browser test (tests/integration/t_dashboard.sh): headless
+	# chromium driven by playwright-core, and a font with Chinese glyphs
+	chromium fonts-wqy-microhei
 )
+# Node.js and npm build the dashboard and run its browser test (scripts/ui-deps.sh);
+# a machine that has them (any source) keeps them
+if ! command -v npm >/dev/null 2>&1; then
+	packages+=(nodejs npm)
+fi
 if [ "${JD_WITH_TOOLS:-0}" = 1 ]; then
 	packages+=(cppcheck clang-tidy clang-format wrk clang libclang-rt-14-dev)
 fi

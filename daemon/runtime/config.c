@@ -76,6 +76,8 @@ static const struct opt opts[] = {
     {"events", "max_attempts", OPT_UINT, F(events_max_attempts), "5", 1, 1000, 0},
     {"events", "batch", OPT_UINT, F(events_batch), "32", 1, 1000, 0},
     {"security", "trusted_proxies", OPT_PROXIES, F(trusted_proxies), "", 0, 0, 1},
+    {"security", "session_ttl", OPT_UINT, F(session_ttl), "1800", 60, 43200, 1},
+    {"ui", "dir", OPT_PATH, F(ui_dir), "", 0, 0, 0},
     {"report", "suppress_below", OPT_UINT, F(report_suppress_below), "3", 0, 1000000, 1},
     {"report", "sections", OPT_STRING, F(report_sections), "", 0, 0, 1},
 };

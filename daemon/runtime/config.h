@@ -65,6 +65,9 @@ struct jd_config {
 	unsigned events_max_attempts;
 	unsigned events_batch;
 	char *trusted_proxies; /* addresses/CIDRs whose forwarding headers are believed */
+	unsigned session_ttl;  /* seconds a browser session lives */
+	/* [ui] */
+	char *ui_dir; /* the dashboard's files; "": next to the binary or in its prefix */
 	/* [report] (docs/report.md) */
 	unsigned report_suppress_below; /* count figures under it are null for viewers; 0: off */
 	char *report_sections;		/* sections expected: one not declared is listed missing */

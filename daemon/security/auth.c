@@ -15,7 +15,9 @@
 #include "runtime/log.h"
 #include "org/org_group_model.h"
 #include "security/permissions.h"
+#include "security/pwhash.h"
 #include "security/ratelimit.h"
+#include "security/session.h"
 #include "storage/store.h"
 #include "transport/tls.h"
 #include "security/tokens.h"
@@ -47,6 +49,7 @@ static const struct role_def roles[] = {
 static const struct jd_permission core_permissions[] = {
     {"health.read", "Liveness and storage health (no credential needed)", EVERY_ROLE},
     {"status.read", "Status, plugins, the route catalog, roles, OpenAPI", EVERY_ROLE},
+    {"session.create", "Sign in from a browser: a session cookie good for reads only", EVERY_ROLE},
     {"metrics.read", "Prometheus metrics (control listener)", ""},
     {"admin.reload", "Reload certificates and live settings (control listener)", ""},
     {"keys.admin", "Re-wrap tenant keys, show what each master key protects", ""},
@@ -151,6 +154,10 @@ const char *jd_auth_cred_name(enum jd_cred c)
 		return "cert";
 	case JD_CRED_TOKEN:
 		return "token";
+	case JD_CRED_SESSION:
+		return "session";
+	case JD_CRED_PASSWORD:
+		return "password";
 	default:
 		return "none";
 	}
@@ -348,11 +355,14 @@ struct pending {
 	char token_hash[65];
 	char county[7]; /* the user's org person "<county>/<person>", when linked */
 	char person[33];
+	struct event_base *base; /* sign-in by password: where the hash is checked */
+	char password[JD_PASSWORD_MAX + 1];
 };
 
 static void finish(struct pending *x, int rc, int status, const char *why)
 {
 	x->done(x->arg, rc, status, why);
+	sodium_memzero(x->password, sizeof(x->password));
 	free(x);
 }
 
@@ -546,23 +556,65 @@ static void on_token(int rc, json_t *result, void *arg)
 	lookup_user(x);
 }
 
-static void resolve_token(struct pending *x, const char *header)
+/*
+ * A secret (a bearer token, a session cookie) is looked up by its hash
+ * under "<kind>:<hash>", never by itself; malformed: refused unread.
+ */
+static void lookup_secret(struct pending *x, const char *prefix, const char *secret,
+			  const char *kind, const char *cmd, jd_read_cb cb, const char *malformed)
 {
 	char key[80];
-	const char *argv[2] = {"HGETALL", key};
-	const char *token = header + 7;
+	const char *argv[2] = {cmd, key};
 	int rc;
+
+	if (jd_secret_hash(prefix, secret, x->token_hash) != JD_OK) {
+		refuse(x, NULL, malformed);
+		return;
+	}
+	snprintf(key, sizeof(key), "%s:%s", kind, x->token_hash);
+	rc = jd_store_read(x->store, JD_SYSTEM_TENANT, 2, argv, cb, x);
+	if (rc != JD_OK)
+		finish(x, rc, 503, "the credential store is unavailable; retry later");
+}
+
+static void resolve_token(struct pending *x, const char *header)
+{
+	const char *token = header + 7;
 
 	while (*token == ' ')
 		token++;
-	if (jd_token_hash(token, x->token_hash) != JD_OK) {
-		refuse(x, NULL, "malformed bearer token");
+	lookup_secret(x, JD_TOKEN_PREFIX, token, "token", "HGETALL", on_token,
+		      "malformed bearer token");
+}
+
+static void on_session(int rc, json_t *result, void *arg)
+{
+	struct pending *x = arg;
+	char user[JD_USER_ID_MAX + 1];
+	long long expires = 0;
+
+	if (rc != JD_OK) {
+		finish(x, rc, 503, "the session store is unavailable; retry later");
 		return;
 	}
-	snprintf(key, sizeof(key), "token:%s", x->token_hash);
-	rc = jd_store_read(x->store, JD_SYSTEM_TENANT, 2, argv, on_token, x);
-	if (rc != JD_OK)
-		finish(x, rc, 503, "the token store is unavailable; retry later");
+	if (!json_is_string(result) ||
+	    jd_session_parse(json_string_value(result), user, sizeof(user), &expires) != JD_OK) {
+		refuse(x, NULL, "the session has ended or was revoked: sign in again");
+		return;
+	}
+	if (expires <= (long long)time(NULL)) {
+		refuse(x, user, "the session has expired: sign in again");
+		return;
+	}
+	snprintf(x->p->name, sizeof(x->p->name), "%s", user);
+	x->p->cred = JD_CRED_SESSION;
+	lookup_user(x);
+}
+
+static void resolve_session(struct pending *x, const char *cookie)
+{
+	lookup_secret(x, JD_SESSION_PREFIX, cookie, "session", "GET", on_session,
+		      "malformed session cookie: sign in again");
 }
 
 static void resolve_cert(struct pending *x, const struct jd_auth_input *in)
@@ -581,6 +633,7 @@ static void resolve_cert(struct pending *x, const struct jd_auth_input *in)
 	/* the instance administrator's certificate, made by `jianductl init` */
 	if (strcmp(ou, "admin") == 0) {
 		x->p->roles = JD_ROLE_ADMIN;
+		x->p->instance_admin_cert = 1;
 		decide(x);
 		return;
 	}
@@ -616,40 +669,14 @@ static int has_peer_cert(SSL *ssl)
 	return peer != NULL;
 }
 
-void jd_auth_request(struct jd_store *store, const struct jd_auth_input *in, struct jd_principal *p,
-		     jd_auth_done done, void *arg)
+static struct pending *new_pending(struct jd_store *store, const struct jd_auth_input *in,
+				   struct jd_principal *p, jd_auth_done done, void *arg)
 {
-	struct pending *x;
-	unsigned wait;
-	char why[120], prefix[JD_AUTH_PREFIX_LEN + 1];
+	struct pending *x = calloc(1, sizeof(*x));
 
-	memset(p, 0, sizeof(*p));
-	if (in->route->flags & JD_ROUTE_NO_AUTH) {
-		done(arg, JD_OK, 200, NULL);
-		return;
-	}
-	/*
-	 * Guessing at one token (a known beginning) is refused before any
-	 * lookup.  The address's limit does not refuse up front: someone
-	 * else's failures from a shared address (a NAT, a proxy) must not
-	 * lock out a valid credential; refuse() answers the guesser 429.
-	 */
-	wait =
-	    in->authorization != NULL && !has_peer_cert(in->ssl)
-		? jd_ratelimit_blocked("pfx", token_prefix(in->authorization, prefix), time(NULL))
-		: 0;
-	if (wait > 0) {
-		snprintf(why, sizeof(why),
-			 "too many failed authentications with this token's beginning; "
-			 "retry in %u s",
-			 wait);
-		done(arg, JD_E_FORBIDDEN, 429, why);
-		return;
-	}
-	x = calloc(1, sizeof(*x));
 	if (x == NULL) {
 		done(arg, JD_E_NOMEM, 503, "out of memory");
-		return;
+		return NULL;
 	}
 	x->store = store;
 	x->route = in->route;
@@ -657,16 +684,206 @@ void jd_auth_request(struct jd_store *store, const struct jd_auth_input *in, str
 	x->done = done;
 	x->arg = arg;
 	snprintf(x->source, sizeof(x->source), "%s", in->source ? in->source : "-");
-	if (!has_peer_cert(in->ssl) && in->authorization != NULL)
+	return x;
+}
+
+/*
+ * The secret a request without a certificate presents, and its first
+ * characters (which count failures of one guessed secret): a bearer
+ * token, else a session cookie.  *session says which.
+ */
+static const char *presented_secret(const struct jd_auth_input *in, char *cookie, size_t len,
+				    char prefix[JD_AUTH_PREFIX_LEN + 1], int *session)
+{
+	*session = 0;
+	prefix[0] = '\0';
+	if (in->authorization != NULL) {
+		token_prefix(in->authorization, prefix);
+		return in->authorization;
+	}
+	if (in->cookie == NULL || !jd_session_from_cookie(in->cookie, cookie, len))
+		return NULL;
+	*session = 1;
+	snprintf(prefix, JD_AUTH_PREFIX_LEN + 1, "%.12s", cookie);
+	return cookie;
+}
+
+/*
+ * A session cookie authenticates reads only: the browser sends it with
+ * any request to this origin, so a write must carry a credential a page
+ * cannot be made to send (SameSite=Strict is the first fence, this the
+ * second).
+ */
+static int cookie_method_ok(const struct jd_auth_input *in)
+{
+	return in->method != NULL && strcmp(in->method, "GET") == 0;
+}
+
+static void authenticate(struct jd_store *store, const struct jd_auth_input *in,
+			 struct jd_principal *p, jd_auth_done done, void *arg)
+{
+	struct pending *x;
+	unsigned wait;
+	char why[160], prefix[JD_AUTH_PREFIX_LEN + 1], cookie[JD_TOKEN_MAX];
+	const char *secret = NULL;
+	int session = 0;
+
+	if (!has_peer_cert(in->ssl))
+		secret = presented_secret(in, cookie, sizeof(cookie), prefix, &session);
+	if (session && !cookie_method_ok(in)) {
+		snprintf(why, sizeof(why),
+			 "a browser session reads only (GET): %.8s needs a client certificate or "
+			 "a bearer token",
+			 in->method ? in->method : "-");
+		done(arg, JD_E_FORBIDDEN, 403, why);
+		return;
+	}
+	/*
+	 * Guessing at one secret (a known beginning) is refused before any
+	 * lookup.  The address's limit does not refuse up front: someone
+	 * else's failures from a shared address (a NAT, a proxy) must not
+	 * lock out a valid credential; refuse() answers the guesser 429.
+	 */
+	wait = secret != NULL ? jd_ratelimit_blocked("pfx", prefix, time(NULL)) : 0;
+	if (wait > 0) {
+		snprintf(why, sizeof(why),
+			 "too many failed authentications with this %s's beginning; "
+			 "retry in %u s",
+			 session ? "session" : "token", wait);
+		done(arg, JD_E_FORBIDDEN, 429, why);
+		return;
+	}
+	x = new_pending(store, in, p, done, arg);
+	if (x == NULL)
+		return;
+	if (secret != NULL)
 		snprintf(x->prefix, sizeof(x->prefix), "%s", prefix);
 	if (has_peer_cert(in->ssl))
 		resolve_cert(x, in);
-	else if (in->authorization == NULL)
+	else if (secret == NULL)
 		refuse(x, NULL, "no credential: present a client certificate or a bearer token");
-	else if (strncasecmp(in->authorization, "Bearer ", 7) != 0)
-		refuse(x, NULL, "unsupported Authorization scheme: use Bearer");
 	else if (store == NULL)
 		finish(x, JD_E_UNAVAILABLE, 503, "the token store is unavailable; retry later");
+	else if (session)
+		resolve_session(x, cookie);
+	else if (strncasecmp(in->authorization, "Bearer ", 7) != 0)
+		refuse(x, NULL, "unsupported Authorization scheme: use Bearer");
 	else
 		resolve_token(x, in->authorization);
+}
+
+void jd_auth_request(struct jd_store *store, const struct jd_auth_input *in, struct jd_principal *p,
+		     jd_auth_done done, void *arg)
+{
+	memset(p, 0, sizeof(*p));
+	if (in->route->flags & JD_ROUTE_NO_AUTH) {
+		done(arg, JD_OK, 200, NULL);
+		return;
+	}
+	authenticate(store, in, p, done, arg);
+}
+
+void jd_auth_identify(struct jd_store *store, const struct jd_auth_input *in,
+		      struct jd_principal *p, jd_auth_done done, void *arg)
+{
+	char cookie[JD_TOKEN_MAX];
+
+	memset(p, 0, sizeof(*p));
+	if (!has_peer_cert(in->ssl) && in->authorization == NULL &&
+	    (in->cookie == NULL || !jd_session_from_cookie(in->cookie, cookie, sizeof(cookie)))) {
+		done(arg, JD_E_FORBIDDEN, 401, "no credential"); /* asking is no failure */
+		return;
+	}
+	authenticate(store, in, p, done, arg);
+}
+
+/* ---- the browser's sign-in by password ------------------------------------- */
+
+#define SIGN_IN_REFUSED "unknown user or wrong password"
+
+static void on_password_checked(int rc, const char *hash, void *arg)
+{
+	struct pending *x = arg;
+
+	(void)hash;
+	sodium_memzero(x->password, sizeof(x->password));
+	if (rc == JD_E_FORBIDDEN) {
+		refuse(x, x->p->name, SIGN_IN_REFUSED);
+		return;
+	}
+	if (rc != JD_OK) {
+		finish(x, rc, 503, "the password could not be checked; retry later");
+		return;
+	}
+	x->p->cred = JD_CRED_PASSWORD;
+	lookup_user(x);
+}
+
+static void on_password_hash(int rc, json_t *result, void *arg)
+{
+	struct pending *x = arg;
+	const char *stored = json_string_value(result);
+
+	if (rc != JD_OK) {
+		finish(x, rc, 503, "the user store is unavailable; retry later");
+		return;
+	}
+	if (stored == NULL) { /* no such user, or no password set: the same answer */
+		refuse(x, x->p->name, SIGN_IN_REFUSED);
+		return;
+	}
+	rc = jd_pwhash_verify(x->base, stored, x->password, on_password_checked, x);
+	if (rc == JD_E_UNAVAILABLE)
+		finish(x, rc, 503, "too many sign-ins at once; retry in a moment");
+	else if (rc != JD_OK)
+		refuse(x, x->p->name, SIGN_IN_REFUSED);
+}
+
+static void sign_in_password(struct pending *x, const char *user, const char *password)
+{
+	char key[16 + JD_USER_ID_MAX], why[120];
+	const char *argv[3] = {"HGET", key, "hash"};
+	unsigned wait;
+	int rc;
+
+	if (!jd_auth_user_id_valid(user) || !jd_password_length_ok(strlen(password))) {
+		refuse(x, NULL, SIGN_IN_REFUSED);
+		return;
+	}
+	/* before the costly hash: a blocked user is not worth a tenth of a second */
+	wait = jd_ratelimit_blocked("id", user, time(NULL));
+	if (wait > 0) {
+		snprintf(why, sizeof(why),
+			 "too many failed authentications for this user; retry in %u s", wait);
+		finish(x, JD_E_FORBIDDEN, 429, why);
+		return;
+	}
+	snprintf(x->p->name, sizeof(x->p->name), "%s", user);
+	snprintf(x->password, sizeof(x->password), "%s", password);
+	snprintf(key, sizeof(key), "password:%s", user);
+	rc = jd_store_read(x->store, JD_SYSTEM_TENANT, 3, argv, on_password_hash, x);
+	if (rc != JD_OK)
+		finish(x, rc, 503, "the user store is unavailable; retry later");
+}
+
+void jd_auth_sign_in(struct jd_store *store, struct event_base *base,
+		     const struct jd_auth_input *in, const char *user, const char *password,
+		     struct jd_principal *p, jd_auth_done done, void *arg)
+{
+	struct pending *x;
+
+	memset(p, 0, sizeof(*p));
+	x = new_pending(store, in, p, done, arg);
+	if (x == NULL)
+		return;
+	x->base = base;
+	if (has_peer_cert(in->ssl))
+		resolve_cert(x, in);
+	else if (user == NULL || password == NULL)
+		refuse(x, NULL,
+		       "no credential: sign in with a client certificate, or a user and password");
+	else if (store == NULL)
+		finish(x, JD_E_UNAVAILABLE, 503, "the user store is unavailable; retry later");
+	else
+		sign_in_password(x, user, password);
 }

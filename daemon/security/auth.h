@@ -12,7 +12,9 @@
 #include <stddef.h>
 #include <openssl/ssl.h>
 
-enum jd_cred { JD_CRED_NONE, JD_CRED_CERT, JD_CRED_TOKEN };
+/* SESSION: the browser's cookie (reads only); PASSWORD: a sign-in by password (POST /v1/session).
+ */
+enum jd_cred { JD_CRED_NONE, JD_CRED_CERT, JD_CRED_TOKEN, JD_CRED_SESSION, JD_CRED_PASSWORD };
 
 enum jd_role {
 	JD_ROLE_ADMIN = 1u << 0,
@@ -38,8 +40,11 @@ struct jd_principal {
 	char token_id[40];
 	/* the org person the user is linked to, "<county>/<person id>", or "" */
 	char person[40];
+	int instance_admin_cert; /* the certificate of `jianductl init` (OU=admin): no user record
+				  */
 };
 
+struct event_base;
 struct jd_route;
 struct jd_store;
 struct jd_permission;
@@ -53,6 +58,8 @@ struct jd_auth_input {
 	const char *authorization; /* the header, or NULL */
 	const char *source;	   /* the client's address */
 	int control;		   /* arrived on the control listener */
+	const char *method;	   /* "GET", "POST", ...: a session cookie is good for GET only */
+	const char *cookie;	   /* the Cookie header, or NULL */
 };
 
 /*
@@ -65,6 +72,26 @@ typedef void (*jd_auth_done)(void *arg, int rc, int status, const char *why);
 /* Resolves and decides; done runs exactly once, possibly before this returns. */
 void jd_auth_request(struct jd_store *store, const struct jd_auth_input *in, struct jd_principal *p,
 		     jd_auth_done done, void *arg);
+
+/*
+ * jd_auth_request for a route that needs no credential but wants to know
+ * the caller's (GET /v1/session): the same decision, except that a
+ * request presenting no credential at all is answered 401 without
+ * counting as a failure.
+ */
+void jd_auth_identify(struct jd_store *store, const struct jd_auth_input *in,
+		      struct jd_principal *p, jd_auth_done done, void *arg);
+/*
+ * The browser's sign-in (POST /v1/session, docs/security.md "Browser
+ * sessions"): a verified client certificate, or else user and password,
+ * the password checked against its Argon2id hash off the loop (base).
+ * Failures count against the address and the user as any failed
+ * authentication does; then the user is read and in->route's permission
+ * decided, as jd_auth_request does.  done runs exactly once.
+ */
+void jd_auth_sign_in(struct jd_store *store, struct event_base *base,
+		     const struct jd_auth_input *in, const char *user, const char *password,
+		     struct jd_principal *p, jd_auth_done done, void *arg);
 
 /*
  * Whether roles grant `permission`: the admin any, another role when the

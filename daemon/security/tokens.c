@@ -44,14 +44,14 @@ static int split_summary(const char *s, char *buf, size_t len, char *f[SUMMARY_F
 										 : JD_E_INVALID;
 }
 
-int jd_token_hash(const char *token, char out[65])
+int jd_secret_hash(const char *prefix, const char *token, char out[65])
 {
 	unsigned char h[32];
-	size_t n = strlen(token);
+	size_t n = strlen(token), plen = strlen(prefix);
 
-	if (n < 8 || n >= JD_TOKEN_MAX || strncmp(token, JD_TOKEN_PREFIX, 4) != 0)
+	if (n < plen + 4 || n >= JD_TOKEN_MAX || strncmp(token, prefix, plen) != 0)
 		return JD_E_INVALID;
-	for (const char *p = token + 4; *p; p++)
+	for (const char *p = token + plen; *p; p++)
 		if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '_'))
 			return JD_E_INVALID;
 	crypto_generichash(h, sizeof(h), (const unsigned char *)token, n, NULL, 0);
@@ -59,16 +59,27 @@ int jd_token_hash(const char *token, char out[65])
 	return JD_OK;
 }
 
-int jd_token_new(char token[JD_TOKEN_MAX], char hash[65])
+int jd_secret_new(const char *prefix, char token[JD_TOKEN_MAX], char hash[65])
 {
 	unsigned char rnd[TOKEN_RANDOM_BYTES];
+	size_t plen = strlen(prefix);
 
 	randombytes_buf(rnd, sizeof(rnd));
-	memcpy(token, JD_TOKEN_PREFIX, 4);
-	sodium_bin2base64(token + 4, JD_TOKEN_MAX - 4, rnd, sizeof(rnd),
+	memcpy(token, prefix, plen);
+	sodium_bin2base64(token + plen, JD_TOKEN_MAX - plen, rnd, sizeof(rnd),
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_memzero(rnd, sizeof(rnd));
-	return jd_token_hash(token, hash);
+	return jd_secret_hash(prefix, token, hash);
+}
+
+int jd_token_hash(const char *token, char out[65])
+{
+	return jd_secret_hash(JD_TOKEN_PREFIX, token, out);
+}
+
+int jd_token_new(char token[JD_TOKEN_MAX], char hash[65])
+{
+	return jd_secret_new(JD_TOKEN_PREFIX, token, hash);
 }
 
 int jd_token_parse_ttl(const char *s, long long *seconds)
@@ -169,16 +180,6 @@ static int store_token(struct create_ctx *c)
 			       on_token_stored, c);
 }
 
-/*
- * A token acts as its user: a tenant admin who could mint one for a leader
- * would read what leaders read.  Only instance admins may create tokens for
- * users holding roles they do not hold themselves.
- */
-static int may_act_as(const struct jd_principal *caller, unsigned roles)
-{
-	return (caller->roles & JD_ROLE_ADMIN) || (roles & ~caller->roles) == 0;
-}
-
 static void on_token_user(int rc, const struct jd_user_view *u, void *arg)
 {
 	struct create_ctx *c = arg;
@@ -189,7 +190,7 @@ static void on_token_user(int rc, const struct jd_user_view *u, void *arg)
 		   !jd_users_caller_may_manage(&c->req->principal, u->tenants, u->roles)) {
 		/* out of scope: as if the user did not exist */
 		jd_reply_error(c->req, 404, "not_found", "no user '%s'", c->user);
-	} else if (!may_act_as(&c->req->principal, u->roles)) {
+	} else if (!jd_users_may_act_as(&c->req->principal, u->roles)) {
 		jd_reply_error(c->req, 403, "forbidden",
 			       "a token for '%s' would carry roles you do not hold", c->user);
 	} else if (strcmp(u->status, "active") != 0) {

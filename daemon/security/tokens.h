@@ -12,6 +12,13 @@
 
 struct jd_server;
 
+/*
+ * A secret is prefix + base64url of 256 random bits (bearer tokens "jdt_",
+ * browser sessions "jds_"); Redis keeps only its BLAKE2b-256, in hex.
+ * JD_E_INVALID when token does not have that shape.
+ */
+int jd_secret_hash(const char *prefix, const char *token, char out[65]);
+int jd_secret_new(const char *prefix, char token[JD_TOKEN_MAX], char hash[65]);
 /* Hex hash of a token into out (65 bytes); JD_E_INVALID if it is not a token's shape. */
 int jd_token_hash(const char *token, char out[65]);
 /* A new token and its hash. */

@@ -9,6 +9,7 @@
 #include <jiandu/plugin.h>
 
 #include "security/auth.h"
+#include "security/session.h"
 #include "runtime/log.h"
 #include "org/org_group_model.h"
 #include "transport/req_list.h"
@@ -102,6 +103,11 @@ int jd_users_caller_may_manage(const struct jd_principal *caller, const char *te
 	return 1;
 }
 
+int jd_users_may_act_as(const struct jd_principal *caller, unsigned roles)
+{
+	return (caller->roles & JD_ROLE_ADMIN) || (roles & ~caller->roles) == 0;
+}
+
 int jd_users_summary_managed(const struct jd_principal *caller, const char *summary)
 {
 	char buf[600], *roles, *tenants, *p;
@@ -159,9 +165,14 @@ static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
 {
 	struct write_ctx *w = arg;
 
+	const char *status = json_string_value(json_object_get(w->req->input, "status"));
+
 	if (rc == JD_OK) /* before the reply, which frees the request */
 		jd_notice(w->create ? "user created" : "user changed", "req=%s user=%s by=%s",
 			  w->req->id, w->id, w->req->principal.name);
+	/* a suspended user's browser sessions end now (each request checks the status too) */
+	if (rc == JD_OK && status != NULL && strcmp(status, "active") != 0)
+		jd_sessions_end_user(w->req->srv->redis, w->id);
 	if (rc == JD_E_CONFLICT)
 		jd_reply_error(w->req, 409, "conflict",
 			       w->create ? "user '%s' exists already"

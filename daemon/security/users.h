@@ -32,6 +32,12 @@ int jd_users_fetch(struct jd_store *store, const char *id, jd_user_cb cb, void *
  */
 int jd_users_caller_may_manage(const struct jd_principal *caller, const char *tenants_csv,
 			       unsigned roles);
+/*
+ * Whether the caller may hand out a credential acting as a user with these
+ * roles (a token, a password): a tenant admin who could would read what
+ * leaders read.  Instance admins always; others only for roles they hold.
+ */
+int jd_users_may_act_as(const struct jd_principal *caller, unsigned roles);
 /* The same, for an entry of users:summary ("roles|status|tenants|display"). */
 int jd_users_summary_managed(const struct jd_principal *caller, const char *summary);
 int jd_users_register(struct jd_server *srv, char *err, size_t errlen);

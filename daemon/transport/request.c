@@ -24,6 +24,7 @@
 #include "runtime/metrics.h"
 #include "storage/redis.h"
 #include "transport/server.h"
+#include "transport/ui_files.h"
 #include "audit/audit_log.h"
 #include "storage/store.h"
 
@@ -55,6 +56,10 @@ static const char *status_reason(int status)
 		return "OK";
 	case 201:
 		return "Created";
+	case 301:
+		return "Moved Permanently";
+	case 304:
+		return "Not Modified";
 	case 400:
 		return "Bad Request";
 	case 401:
@@ -163,7 +168,8 @@ static void finish(struct jd_req *req, int status, const char *ctype, const char
 		conn->pending--;
 	evhttp_add_header(out, "Content-Type", ctype);
 	evhttp_add_header(out, "X-Request-Id", req->id);
-	evhttp_add_header(out, "Cache-Control", "no-store");
+	if (evhttp_find_header(out, "Cache-Control") == NULL) /* the dashboard's files set theirs */
+		evhttp_add_header(out, "Cache-Control", "no-store");
 	if (req->srv->draining)
 		evhttp_add_header(out, "Connection", "close");
 	/* every 503 is "try again soon": Redis loading, busy, unreachable, or not ready */
@@ -271,9 +277,9 @@ void jd_reply_rc(jd_req *req, int rc, const char *what)
 	}
 }
 
-static SSL *request_ssl(struct evhttp_request *ev)
+SSL *jd_req_ssl(const jd_req *req)
 {
-	struct evhttp_connection *conn = evhttp_request_get_connection(ev);
+	struct evhttp_connection *conn = evhttp_request_get_connection(req->ev);
 	struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
 
 	return bev ? bufferevent_openssl_get_ssl(bev) : NULL;
@@ -362,16 +368,8 @@ static void audit_refusal(struct jd_req *req, int status)
 		     status == 403 ? "forbidden" : "denied");
 }
 
-static void on_authorized(void *arg, int rc, int status, const char *why)
+void jd_reply_auth_refusal(jd_req *req, int status, const char *why)
 {
-	struct jd_req *req = arg;
-
-	if (rc == JD_OK) {
-		continue_after_auth(req);
-		return;
-	}
-	if (status == 401 || status == 403 || status == 429)
-		audit_refusal(req, status); /* before the reply, which frees req */
 	switch (status) {
 	case 401:
 		evhttp_add_header(evhttp_request_get_output_headers(req->ev), "WWW-Authenticate",
@@ -389,6 +387,19 @@ static void on_authorized(void *arg, int rc, int status, const char *why)
 		jd_reply_error(req, 503, "unavailable", "%s", why);
 		break;
 	}
+}
+
+static void on_authorized(void *arg, int rc, int status, const char *why)
+{
+	struct jd_req *req = arg;
+
+	if (rc == JD_OK) {
+		continue_after_auth(req);
+		return;
+	}
+	if (status == 401 || status == 403 || status == 429)
+		audit_refusal(req, status); /* before the reply, which frees req */
+	jd_reply_auth_refusal(req, status, why);
 }
 
 static void peer_address(struct evhttp_request *ev, char *out, size_t len)
@@ -445,16 +456,26 @@ static void client_address(struct jd_req *req)
 	free(xff);
 }
 
-static void authorize(struct jd_req *req)
+void jd_req_auth_input(const jd_req *req, struct jd_auth_input *in)
 {
-	struct jd_auth_input in = {
+	struct evkeyvalq *h = evhttp_request_get_input_headers(req->ev);
+
+	*in = (struct jd_auth_input){
 	    .route = &req->route->route,
-	    .ssl = request_ssl(req->ev),
-	    .authorization =
-		evhttp_find_header(evhttp_request_get_input_headers(req->ev), "Authorization"),
+	    .ssl = jd_req_ssl(req),
+	    .authorization = evhttp_find_header(h, "Authorization"),
 	    .source = req->source,
 	    .control = req->listener->control,
+	    .method = method_name(evhttp_request_get_command(req->ev)),
+	    .cookie = evhttp_find_header(h, "Cookie"),
 	};
+}
+
+static void authorize(struct jd_req *req)
+{
+	struct jd_auth_input in;
+
+	jd_req_auth_input(req, &in);
 
 	jd_auth_request(req->srv->store, &in, &req->principal, on_authorized, req);
 }
@@ -624,6 +645,10 @@ void jd_request_dispatch(struct evhttp_request *ev, void *arg)
 	}
 	if (path == NULL || *path != '/' || !plain_path(path)) {
 		jd_reply_error(req, 400, "bad_request", "malformed request URI");
+		return;
+	}
+	if (!l->control && jd_ui_path(path)) {
+		jd_ui_serve(req, l->srv->ui, method_name(evhttp_request_get_command(ev)), path);
 		return;
 	}
 	route_request(req, path, evhttp_uri_get_query(uri));

@@ -72,6 +72,12 @@ void jd_reply_json(jd_req *req, int status, json_t *body);
 void jd_reply_error(jd_req *req, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void jd_reply_rc(jd_req *req, int rc, const char *what);
+/* 401 (with WWW-Authenticate), 403, 429 (with Retry-After) or 503, saying why. */
+void jd_reply_auth_refusal(jd_req *req, int status, const char *why);
+/* What the core's access decision needs of req (auth.h), its route matched. */
+void jd_req_auth_input(const jd_req *req, struct jd_auth_input *in);
+/* The TLS session the request came on. */
+SSL *jd_req_ssl(const jd_req *req);
 /* Sends a text body (metrics). */
 void jd_reply_text(jd_req *req, int status, const char *content_type, const char *text, size_t len);
 

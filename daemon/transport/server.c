@@ -42,6 +42,8 @@
 #include "storage/store.h"
 #include "security/tenant_keys.h"
 #include "transport/tls.h"
+#include "security/session.h"
+#include "transport/ui_files.h"
 #include "security/tokens.h"
 #include "security/users.h"
 
@@ -280,6 +282,7 @@ static int start_core(struct jd_server *srv, char *err, size_t errlen)
 	}
 	if (jd_users_register(srv, err, errlen) != JD_OK ||
 	    jd_tokens_register(srv, err, errlen) != JD_OK ||
+	    jd_session_register(srv, err, errlen) != JD_OK ||
 	    jd_audit_routes_register(srv, err, errlen) != JD_OK ||
 	    jd_events_routes_register(srv, err, errlen) != JD_OK ||
 	    jd_keys_routes_register(srv, err, errlen) != JD_OK ||
@@ -310,6 +313,7 @@ int jd_server_start(struct jd_server *srv, struct jd_config *cfg)
 	if ((rc = load_keyring(cfg, &srv->keyring, err, sizeof(err))) != JD_OK ||
 	    (rc = ensure_private_dir(cfg->data_dir, err, sizeof(err))) != JD_OK ||
 	    (rc = start_core(srv, err, sizeof(err))) != JD_OK ||
+	    (rc = jd_ui_files_load(cfg->ui_dir, &srv->ui, err, sizeof(err))) != JD_OK ||
 	    (rc = start_storage(srv, err, sizeof(err))) != JD_OK ||
 	    (rc = jd_plugins_load(srv, cfg, jd_host_table(), &srv->plugins, err, sizeof(err))) !=
 		JD_OK ||
@@ -321,6 +325,7 @@ int jd_server_start(struct jd_server *srv, struct jd_config *cfg)
 		jd_err("start-up failed", "reason=%s", jd_log_quote(q, sizeof(q), err));
 		return rc;
 	}
+	jd_notice("dashboard files", "dir=%s", jd_ui_files_root(srv->ui));
 	jd_notice("jiandud started", "version=%s control=%s api=%s plugins=%zu redis=%s",
 		  JD_VERSION, srv->control->addr, srv->api->addr,
 		  srv->plugins ? srv->plugins->n : (size_t)0,
@@ -527,6 +532,7 @@ void jd_server_free(struct jd_server *srv)
 		jd_redis_child_stop(srv->redis_child);
 	jd_bus_free(srv->bus);
 	jd_router_free(srv->router);
+	jd_ui_files_free(srv->ui);
 	for (size_t i = 0; i < sizeof(srv->signals) / sizeof(srv->signals[0]); i++)
 		if (srv->signals[i] != NULL)
 			event_free(srv->signals[i]);

@@ -24,6 +24,7 @@ struct jd_listener;
 struct jd_keyring;
 struct jd_tenant_keys;
 struct jd_keys_job;
+struct jd_ui_files;
 
 struct jd_server {
 	struct event_base *base;
@@ -44,6 +45,7 @@ struct jd_server {
 					       log borrows its signing key; freed last */
 	struct jd_tenant_keys *tenant_keys; /* per-tenant data keys (sealed fields) */
 	struct jd_keys_job *keys_job;	    /* keys rewrap in the background (keys_routes.c) */
+	struct jd_ui_files *ui;		    /* the dashboard's files (/ui/), or NULL */
 	time_t started;
 	unsigned in_flight;
 	unsigned long long requests;

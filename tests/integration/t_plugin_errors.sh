@@ -19,7 +19,9 @@ expect_refusal() {
 	equals "load=$load: start-up stops" "$rc" 1
 	contains "load=$load: says why" "$out" "$want"
 }
-expect_refusal bad_abi "plugin 'bad_abi': built for plugin ABI 3.0, this jiandud provides 2.2"
+# the ABI this jiandud provides, as plugin.h says (appended host slots bump the minor)
+abi=$(sed -n 's/^#define JD_ABI_MAJOR[[:space:]]*\([0-9]*\).*/\1/p' "$JD_SOURCE_DIR/include/jiandu/plugin.h").$(sed -n 's/^#define JD_ABI_MINOR[[:space:]]*\([0-9]*\).*/\1/p' "$JD_SOURCE_DIR/include/jiandu/plugin.h")
+expect_refusal bad_abi "plugin 'bad_abi': built for plugin ABI 3.0, this jiandud provides $abi"
 expect_refusal bad_layout "plugin 'bad_layout': layout signature plugin="
 jd_set plugins load bad_layout
 contains "bad_layout: names this jiandud's signature too" \
