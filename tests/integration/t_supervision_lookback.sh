@@ -42,6 +42,13 @@ sup_post "$L1" "/v1/supervision/items/$item/review" '"result":"passed","date":"2
 equals "closed" "$(sup_post "$L1" "/v1/supervision/items/$item/close" '"date":"2026-02-12"')" 200
 lb=$(jd_ctl supervision lookbacks --tenant $T --json)
 contains "due for a look-back" "$lb" "$item"
+# the listing shows only what the caller may see: staff of ag3 see none of it
+quiet jd_ctl users add --id s4 --roles staff --tenants $T --units ag3
+S4=$(jd_token_for s4)
+equals "s4 (ag3) lists the look-backs" "$(bearer "$S4" GET "/v1/supervision/lookbacks?tenant=$T")" 200
+equals "and sees none of ag2's items" "$(py 'len(j["items"])' <"$JD_TMP/b")" 0
+equals "s2 (ag2, the rectifying unit) sees its item" "$(bearer "$S2" GET "/v1/supervision/lookbacks?tenant=$T")" 200
+contains "listed for s2" "$(body)" "$item"
 equals "a look-back before its date: 400" "$(sup_post "$L1" "/v1/supervision/items/$item/lookback" '"result":"passed","date":"2026-05-01"')" 400
 equals "a rebound needs a new deadline" "$(sup_post "$L1" "/v1/supervision/items/$item/lookback" '"result":"rebound","date":"2026-05-20"')" 400
 equals "the unit cannot look back at its own: 403" "$(sup_post "$S2" "/v1/supervision/items/$item/lookback" '"result":"passed","date":"2026-05-20"')" 403
