@@ -171,17 +171,42 @@ void item_create(jd_req *req, void *arg)
 
 /* ---- GET /v1/supervision/items/{id} -------------------------------------------------------- */
 
-static void show_loaded(struct ctx *c)
+static void on_esc(int rc, json_t *fields, void *arg)
 {
-	json_t *o = rec_public(c);
+	struct ctx *c = arg;
+	json_t *o, *esc = json_object();
 	jd_day dl;
 
+	if (rc != JD_OK || esc == NULL) {
+		json_decref(esc);
+		ctx_fail(c, rc != JD_OK ? rc : JD_E_NOMEM);
+		return;
+	}
+	for (size_t i = 0; i + 1 < json_array_size(fields); i += 2)
+		json_object_set(esc, json_string_value(json_array_get(fields, i)),
+				json_array_get(fields, i + 1));
+	o = rec_public(c);
 	if (o != NULL && strcmp(rec_str(c, "state"), "closed") != 0 &&
 	    host->day_parse(rec_str(c, "deadline"), &dl) == JD_OK)
 		json_object_set_new(
 		    o, "days_overdue",
 		    json_integer(dl < host->day_today() ? host->day_today() - dl : 0));
+	if (o != NULL)
+		json_object_set_new(o, "escalation", escalation_public(c->rec, esc));
+	json_decref(esc);
 	ctx_reply(c, 200, o);
+}
+
+/* The item and its escalation record (escalation.c keeps the levels apart). */
+static void show_loaded(struct ctx *c)
+{
+	char key[80];
+	const char *argv[2] = {"HGETALL", key};
+	int rc;
+
+	snprintf(key, sizeof(key), "esc:%s", c->id);
+	if ((rc = host->store_read(self, c->tenant, 2, argv, on_esc, c)) != JD_OK)
+		ctx_fail(c, rc);
 }
 
 void item_show(jd_req *req, void *arg)

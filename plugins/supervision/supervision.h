@@ -156,8 +156,10 @@ void talk_count(struct jd_mut *m, const char *unit, long long persons, long long
 		long long key_posts, jd_day d);
 /* tasks.c: what an order counts (recount.c shares it) */
 void task_counters(struct jd_mut *m, const json_t *rec);
-/* escalation.c: forget the escalation notices of an item that moves */
-void escalation_clear(struct ctx *c);
+/* escalation.c: what an escalation level was computed on (the item as it stands), and the
+ * item's escalation record, current or not, for show */
+void escalation_basis(json_t *item, char *out, size_t len);
+json_t *escalation_public(json_t *item, json_t *esc_fields);
 int escalation_start(void);
 void escalation_stop(void);
 void sweeper_note(const char *tenant);
