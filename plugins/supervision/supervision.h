@@ -16,7 +16,9 @@
  *   talks.c        talks (约谈), content sealed
  *   letters.c      prompt letters and recommendations, numbered per year
  *   rules.c        rules established (建章立制)
- *   tasks.c        task lists and dispatch orders, assessment
+ *   tasks.c        task lists and dispatch orders to units and sub-groups, lead policy
+ *   task_steps.c   a receiver of an order signs, reports progress, submits
+ *   task_assess.c  the issuing group's leader assesses an order (admin override)
  *   findings.c     findings raised as leads in the cases plugin (durable event)
  *   escalation.c   overdue items escalated to the group and overseeing leader
  *   ledger.c       the ledger (台账): filtered, paged listing of items
@@ -154,8 +156,14 @@ void item_count_closed(struct jd_mut *m, const char *unit, const char *deadline,
 /* talks.c: what a talk counts (recount.c shares it) */
 void talk_count(struct jd_mut *m, const char *unit, long long persons, long long leaders,
 		long long key_posts, jd_day d);
-/* tasks.c: what an order counts (recount.c shares it) */
+/* task_assess.c: what an order counts (recount.c shares it) */
 void task_counters(struct jd_mut *m, const json_t *rec);
+/* tasks.c: o's string member k, or "" */
+const char *jobj_str(json_t *o, const char *k);
+/* tasks.c: whether code receives c's order (a unit or a sub-group) */
+int task_receiver(struct ctx *c, const char *code);
+/* tasks.c: whether every receiver but except has "<prefix><code>" = status (set, if NULL) */
+int task_all(struct ctx *c, const char *prefix, const char *status, const char *except);
 /* escalation.c: what an escalation level was computed on (the item as it stands), and the
  * item's escalation record, current or not, for show */
 void escalation_basis(json_t *item, char *out, size_t len);
@@ -186,6 +194,7 @@ void task_create(jd_req *req, void *arg);
 void task_show(jd_req *req, void *arg);
 void task_unit_step(jd_req *req, void *arg);
 void task_assess(jd_req *req, void *arg);
+void task_assess_override(jd_req *req, void *arg);
 void finding_create(jd_req *req, void *arg);
 void finding_show(jd_req *req, void *arg);
 void finding_decide(jd_req *req, void *arg);
