@@ -15,6 +15,7 @@
  *   lookback.c     look-back of closed items: passed or rebound (reopens)
  *   talks.c        talks (约谈), content sealed
  *   letters.c      prompt letters and recommendations, numbered per year
+ *   letter_items.c the problems of a letter, each a rectification item
  *   rules.c        rules established (建章立制)
  *   tasks.c        task lists and dispatch orders to units and sub-groups, lead policy
  *   task_steps.c   a receiver of an order signs, reports progress, submits
@@ -144,6 +145,13 @@ void cnt_group(struct jd_mut *m, const char *group, const char *metric, jd_day d
 void item_open_put(struct jd_mut *m, const char *id, const char *unit, jd_day deadline);
 void item_open_drop(struct jd_mut *m, const char *id, const char *unit);
 jd_day item_lookback_days(void);
+/* items.c: a new item's fields, first state, indexes and counter, into m */
+struct item_spec {
+	const char *id, *unit, *issuer, *groups, *title, *responsible, *source, *source_kind, *by;
+	jd_day issued, deadline;
+	int late;
+};
+void item_fields(struct jd_mut *m, const struct item_spec *s);
 /* item_steps.c: the step allowed (0, or 409 replied), its date (0, or 400 replied), the move */
 int item_allowed(struct ctx *c, const char *action);
 int item_date(struct ctx *c);
@@ -153,6 +161,10 @@ int item_issuer_side(struct ctx *c);
 /* item_steps.c: a closure counted on day d (sign -1: taken back by a rebound) */
 void item_count_closed(struct jd_mut *m, const char *unit, const char *deadline, jd_day d,
 		       int sign);
+/* letter_items.c: the problems of a letter (a JSON array of strings; NULL out of memory), and
+ * each made a rectification item once the letter is written (problems stolen; replies) */
+json_t *problems_split(const char *text);
+void letter_items_create(struct ctx *c, const struct jd_mutate_result *res, json_t *problems);
 /* talks.c: what a talk counts (recount.c shares it) */
 void talk_count(struct jd_mut *m, const char *unit, long long persons, long long leaders,
 		long long key_posts, jd_day d);
