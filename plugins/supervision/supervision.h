@@ -211,7 +211,6 @@ void finding_create(jd_req *req, void *arg);
 void finding_show(jd_req *req, void *arg);
 void finding_decide(jd_req *req, void *arg);
 void ledger_list(jd_req *req, void *arg);
-void overdue_list(jd_req *req, void *arg);
 void stats_get(jd_req *req, void *arg);
 void recount_get(jd_req *req, void *arg);
 
