@@ -6,14 +6,23 @@
  * open items overdue by escalate_days (N) or more, counted from the
  * deadline or from the item's last step, whichever is later, while it is
  * the rectifying unit's turn (issued, plan filed, in progress): N days:
- * the group leader is told (level 1), 2N days: the commission leader
- * overseeing the group (level 2: the parent group's leader for a sub-group,
- * otherwise "commission", the commission's leadership as a whole).  Each level
- * is recorded in the item ("esc_level", "esc.<n>") in one mutation checked
- * against the version read, so each notice is sent once, and the
- * in-memory notice supervision.escalated {tenant, item, level, to,
- * days_overdue} follows the mutation.  A step of the item (or an approved
- * extension) forgets the level: the clock restarts (escalation_clear).
+ * level 1, the leader of the item's group (of its parent group for a
+ * sub-group without one); 2N days: level 2, the commission leader
+ * overseeing the group, which the organization records for a sub-group
+ * only (its parent group's leader): for a top-level group the notice says
+ * that none is recorded.
+ *
+ * The levels live in the item's own escalation record "esc:<id>", never in
+ * the item: the sweeper must not bump the item's version, or a user step
+ * that read the item just before would answer 409.  Each level is written
+ * with the escalation record's version read (two processes cannot both
+ * send it) and with a CHECK of the item's version read (an item that moved
+ * meanwhile is not escalated), so each notice is sent once; the in-memory
+ * notice supervision.escalated {tenant, item, level, to, to_name,
+ * days_overdue, note?} follows the mutation.  The record keeps the basis it
+ * was computed on (the item's state, its date, deadline, returns and
+ * rebounds): when the item moves or its deadline is extended the basis no
+ * longer matches, the level counts as 0 (cancelled) and the clock restarts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,8 +42,11 @@ struct run {
 	long n;
 	struct jd_mut *m;
 	char item[80];
+	json_t *rec; /* the item read */
 	int level;
 	char to[65];
+	char to_name[130];
+	char note[200];
 	long days;
 };
 
@@ -51,16 +63,11 @@ void sweeper_note(const char *tenant)
 		host->sweeper_note_tenant(sweeper, tenant);
 }
 
-void escalation_clear(struct ctx *c)
-{
-	if (*rec_str(c, "esc_level") != '\0')
-		host->mut_del(c->m, "esc_level");
-}
-
 static void run_free(struct run *r)
 {
 	json_decref(r->org);
 	json_decref(r->ids);
+	json_decref(r->rec);
 	host->mut_free(r->m);
 	free(r);
 }
@@ -74,92 +81,179 @@ static const char *jstr(json_t *o, const char *k)
 	return v ? v : "";
 }
 
-/* Who level `level` goes to: the group's leader, or its parent group's. */
+void escalation_basis(json_t *item, char *out, size_t len)
+{
+	snprintf(out, len, "%s|%s|%s|%s|%s", jstr(item, "state"), jstr(item, "state_since"),
+		 jstr(item, "deadline"), jstr(item, "returns"), jstr(item, "rebounds"));
+}
+
+/* The level in force: the record's, if it was computed on the item as it stands. */
+static int level_now(json_t *item, json_t *esc)
+{
+	char basis[200];
+
+	escalation_basis(item, basis, sizeof(basis));
+	return strcmp(basis, jstr(esc, "basis")) == 0 ? atoi(jstr(esc, "level")) : 0;
+}
+
+json_t *escalation_public(json_t *item, json_t *esc)
+{
+	json_t *o = json_object();
+	const char *k;
+	json_t *v;
+
+	if (o == NULL)
+		return NULL;
+	json_object_set_new(o, "level", json_integer(level_now(item, esc)));
+	json_object_foreach(esc, k, v)
+	{
+		if (strncmp(k, "esc.", 4) == 0 || strcmp(k, "escalations") == 0)
+			json_object_set(o, k, v);
+	}
+	return o;
+}
+
+/* Who level `level` goes to (r->to, r->to_name), or why nobody (r->note). */
 static void recipient(struct run *r, const char *groups, int level)
 {
 	char g[65];
 	const char *comma = strchr(groups, ',');
-	json_t *grp;
+	json_t *grp, *parent = NULL;
 
 	snprintf(g, sizeof(g), "%.*s", comma ? (int)(comma - groups) : (int)strlen(groups), groups);
-	grp = org_group(r->org, g);
-	if (level ==
-	    2) /* the leader over the group's leader: its parent group's, or the commission */
-		grp = *jstr(grp, "parent") ? org_group(r->org, jstr(grp, "parent")) : NULL;
-	snprintf(r->to, sizeof(r->to), "%s", grp ? jstr(grp, "leader") : "");
-	if (r->to[0] == '\0')
-		snprintf(r->to, sizeof(r->to), "commission");
+	r->to[0] = r->to_name[0] = r->note[0] = '\0';
+	if ((grp = org_group(r->org, g)) == NULL) {
+		snprintf(r->note, sizeof(r->note), "item belongs to no group of the organization");
+		return;
+	}
+	if (*jstr(grp, "parent"))
+		parent = org_group(r->org, jstr(grp, "parent"));
+	if (level == 1) /* the group's leader; a sub-group without one: its parent's */
+		snprintf(r->to, sizeof(r->to), "%s",
+			 *jstr(grp, "leader") ? jstr(grp, "leader") : jstr(parent, "leader"));
+	else if (parent != NULL) /* the leadership member leading the group above */
+		snprintf(r->to, sizeof(r->to), "%s", jstr(parent, "leader"));
+	if (r->to[0] == '\0') {
+		snprintf(r->note, sizeof(r->note),
+			 level == 1 ? "group %s has no leader recorded"
+				    : "the organization records no commission leader overseeing "
+				      "group %s (only a sub-group's parent group)",
+			 g);
+		return;
+	}
+	snprintf(r->to_name, sizeof(r->to_name), "%s",
+		 jstr(json_object_get(json_object_get(r->org, "people"), r->to), "name"));
+}
+
+static void item_done(struct run *r)
+{
+	host->mut_free(r->m);
+	r->m = NULL;
+	json_decref(r->rec);
+	r->rec = NULL;
+	r->at++;
+	next_item(r);
 }
 
 static void on_escalated(int rc, const struct jd_mutate_result *res, void *arg)
 {
 	struct run *r = arg;
+	json_t *p;
 
 	(void)res;
-	if (rc == JD_OK)
-		host->publish(self, "supervision.escalated",
-			      json_pack("{s:s, s:s, s:i, s:s, s:i}", "tenant", r->tenant, "item",
-					r->item, "level", r->level, "to", r->to, "days_overdue",
-					(int)r->days));
-	host->mut_free(r->m);
-	r->m = NULL;
-	r->at++;
-	next_item(r);
+	if (rc == JD_OK) {
+		p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:i}", "tenant", r->tenant, "item",
+			      r->item + 5, "level", r->level, "to", r->to, "to_name", r->to_name,
+			      "days_overdue", (int)r->days);
+		if (p != NULL && r->note[0])
+			json_object_set_new(p, "note", json_string(r->note));
+		host->publish(self, "supervision.escalated", p);
+	}
+	item_done(r);
 }
 
-static int escalate(struct run *r, json_t *rec, int level)
+static int escalate(struct run *r, json_t *esc, int level)
 {
-	long long n = atoll(jstr(rec, "escalations")) + 1;
-	char f[32], date[11];
+	long long n = atoll(jstr(esc, "escalations")) + 1;
+	char f[40], date[11], basis[200], esc_key[80];
+	long long ev = atoll(jstr(esc, "_v"));
 
 	if ((r->m = host->mut_new()) == NULL)
 		return JD_E_NOMEM;
-	recipient(r, jstr(rec, "groups"), level);
+	recipient(r, jstr(r->rec, "groups"), level);
 	r->level = level;
 	host->day_format(r->today, date);
-	host->mut_setf(r->m, "esc_level", "%d", level);
+	escalation_basis(r->rec, basis, sizeof(basis));
+	host->mut_set(r->m, "item", r->item + 5);
+	host->mut_set(r->m, "basis", basis);
+	host->mut_setf(r->m, "level", "%d", level);
 	host->mut_setf(r->m, "escalations", "%lld", n);
 	snprintf(f, sizeof(f), "esc.%lld", n);
-	host->mut_setf(r->m, f, "%d|%s|%s", level, date, r->to);
+	host->mut_setf(r->m, f, "%d|%s|%s|%ld", level, date, r->to, r->days);
+	if (r->note[0]) {
+		snprintf(f, sizeof(f), "esc.%lld.note", n);
+		host->mut_set(r->m, f, r->note);
+	}
+	/* the item as read: one that moved meanwhile is not escalated */
+	host->mut_op(r->m, JD_OP_CHECK, r->item, NULL, jstr(r->rec, "_v"));
+	snprintf(esc_key, sizeof(esc_key), "esc:%s", r->item + 5);
 	return host->mut_submit(
 	    self, r->m,
 	    &(const struct jd_mutation){.tenant = r->tenant,
-					.record = r->item,
-					.expect_version = atoll(jstr(rec, "_v")),
+					.record = esc_key,
+					.expect_version = ev ? ev : JD_VERSION_NEW,
 					.action = "supervision.item.escalate"},
 	    on_escalated, r);
 }
 
-static void on_item(int rc, json_t *fields, void *arg)
+static json_t *fields_obj(json_t *fields)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; o && i + 1 < json_array_size(fields); i += 2)
+		json_object_set(o, json_string_value(json_array_get(fields, i)),
+				json_array_get(fields, i + 1));
+	return o;
+}
+
+static void on_esc(int rc, json_t *fields, void *arg)
 {
 	struct run *r = arg;
-	json_t *rec = json_object();
-	const char *state;
+	json_t *esc = rc == JD_OK ? fields_obj(fields) : NULL;
+	const char *state = jstr(r->rec, "state");
 	jd_day dl, since;
-	int level = 0;
+	int level = 0, now;
 
-	for (size_t i = 0; rc == JD_OK && rec && i + 1 < json_array_size(fields); i += 2)
-		json_object_set(rec, json_string_value(json_array_get(fields, i)),
-				json_array_get(fields, i + 1));
-	state = jstr(rec, "state");
-	if (rc == JD_OK && host->day_parse(jstr(rec, "deadline"), &dl) == JD_OK &&
-	    host->day_parse(jstr(rec, "state_since"), &since) == JD_OK &&
+	if (esc != NULL && host->day_parse(jstr(r->rec, "deadline"), &dl) == JD_OK &&
+	    host->day_parse(jstr(r->rec, "state_since"), &since) == JD_OK &&
 	    (strcmp(state, "issued") == 0 || strcmp(state, "plan_filed") == 0 ||
 	     strcmp(state, "in_progress") == 0)) {
 		r->days = r->today - (since > dl ? since : dl);
 		level = r->days >= 2 * r->n ? 2 : r->days >= r->n ? 1 : 0;
 	}
+	now = esc ? level_now(r->rec, esc) : 0;
 	/* one level per check: the group leader is told before the overseeing leader */
-	if (level > atoi(jstr(rec, "esc_level")) &&
-	    escalate(r, rec, atoi(jstr(rec, "esc_level")) + 1) == JD_OK) {
-		json_decref(rec);
+	if (level > now && escalate(r, esc, now + 1) == JD_OK) {
+		json_decref(esc);
 		return;
 	}
-	json_decref(rec);
-	host->mut_free(r->m);
-	r->m = NULL;
-	r->at++;
-	next_item(r);
+	json_decref(esc);
+	item_done(r);
+}
+
+static void on_item(int rc, json_t *fields, void *arg)
+{
+	struct run *r = arg;
+	char key[80];
+	const char *argv[2] = {"HGETALL", key};
+
+	if (rc != JD_OK || (r->rec = fields_obj(fields)) == NULL) {
+		item_done(r);
+		return;
+	}
+	snprintf(key, sizeof(key), "esc:%s", r->item + 5);
+	if (host->store_read(self, r->tenant, 2, argv, on_esc, r) != JD_OK)
+		run_free(r);
 }
 
 static void next_item(struct run *r)

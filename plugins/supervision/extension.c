@@ -81,7 +81,6 @@ static void decide_loaded(struct ctx *c)
 	host->day_format(dl, date);
 	host->mut_set(c->m, "deadline", date);
 	item_open_put(c->m, c->id, rec_str(c, "unit"), dl);
-	escalation_clear(c);
 	ctx_submit(c, "supervision.item.extend.approve");
 }
 

@@ -43,7 +43,6 @@ int item_date(struct ctx *c)
 void item_move(struct ctx *c, const char *to)
 {
 	host->machine_move(self, &item_machine, c->m, c->id, rec_str(c, "state"), to, c->day);
-	escalation_clear(c);
 	snprintf(c->to, sizeof(c->to), "%s", to);
 }
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "supervision.h"
 
@@ -48,32 +49,57 @@ void item_open_drop(struct jd_mut *m, const char *id, const char *unit)
 
 static const char *const source_types[] = {"task", "talk", "letter", "item", NULL};
 
+void item_fields(struct jd_mut *m, const struct item_spec *s)
+{
+	char d[11], key[140], score[24];
+
+	host->day_format(s->issued, d);
+	host->mut_set(m, "unit", s->unit);
+	host->mut_set(m, "groups", s->groups ? s->groups : "");
+	host->mut_set(m, "deny", "");
+	host->mut_set(m, "issued", d);
+	host->mut_set(m, "created_by", s->by ? s->by : "");
+	host->mut_setf(m, "created_at", "%lld", (long long)time(NULL));
+	host->mut_set(m, "late", s->late ? "1" : "0");
+	host->mut_set(m, "issuer", s->issuer);
+	host->mut_set(m, "title", s->title);
+	host->mut_set(m, "responsible", s->responsible ? s->responsible : "");
+	host->mut_set(m, "source", s->source ? s->source : "");
+	host->mut_set(m, "source_kind", s->source_kind ? s->source_kind : "direct");
+	host->day_format(s->deadline, d);
+	host->mut_set(m, "deadline_orig", d);
+	host->mut_set(m, "deadline", d);
+	host->mut_set(m, "ext_days", "0");
+	host->mut_set(m, "returns", "0");
+	host->mut_set(m, "lookbacks", "0");
+	host->machine_move(self, &item_machine, m, s->id, NULL, "issued", s->issued);
+	item_open_put(m, s->id, s->unit, s->deadline);
+	snprintf(score, sizeof(score), "%lld", (long long)time(NULL));
+	host->mut_op(m, JD_OP_ZADD, "items:all", s->id, score);
+	snprintf(key, sizeof(key), "items:u:%s", s->unit);
+	host->mut_op(m, JD_OP_ZADD, key, s->id, score);
+	cnt(m, s->unit, "items.issued", s->issued, 1);
+}
+
 static void create_submit(struct ctx *c)
 {
 	const char *src = in_str(c, "source");
-	const char *kind = json_string_value(c->aux);
 	jd_day deadline;
-	char d[11];
 
 	if (ctx_deadline(c, "deadline", c->day, &deadline) != 0)
 		return;
-	host->day_format(deadline, d);
-	ctx_new_fields(c, "issued");
-	host->mut_set(c->m, "issuer", in_str(c, "issuer"));
-	host->mut_set(c->m, "title", in_str(c, "title"));
-	host->mut_set(c->m, "responsible",
-		      in_str(c, "responsible") ? in_str(c, "responsible") : "");
-	host->mut_set(c->m, "source", src ? src : "");
-	host->mut_set(c->m, "source_kind", kind ? kind : "direct");
-	host->mut_set(c->m, "deadline_orig", d);
-	host->mut_set(c->m, "deadline", d);
-	host->mut_set(c->m, "ext_days", "0");
-	host->mut_set(c->m, "returns", "0");
-	host->mut_set(c->m, "lookbacks", "0");
-	host->machine_move(self, &item_machine, c->m, c->id, NULL, "issued", c->day);
-	item_open_put(c->m, c->id, in_str(c, "unit"), deadline);
-	ctx_index(c, "items", in_str(c, "unit"));
-	cnt(c->m, in_str(c, "unit"), "items.issued", c->day, 1);
+	item_fields(c->m, &(const struct item_spec){.id = c->id,
+						    .unit = in_str(c, "unit"),
+						    .issuer = in_str(c, "issuer"),
+						    .groups = in_str(c, "groups"),
+						    .title = in_str(c, "title"),
+						    .responsible = in_str(c, "responsible"),
+						    .source = src,
+						    .source_kind = json_string_value(c->aux),
+						    .by = host->req_principal(c->req),
+						    .issued = c->day,
+						    .deadline = deadline,
+						    .late = c->late});
 	if (src != NULL && *src)
 		host->mut_op(c->m, JD_OP_HINCRBY, src, "items", "1");
 	snprintf(c->to, sizeof(c->to), "issued");
@@ -171,17 +197,42 @@ void item_create(jd_req *req, void *arg)
 
 /* ---- GET /v1/supervision/items/{id} -------------------------------------------------------- */
 
-static void show_loaded(struct ctx *c)
+static void on_esc(int rc, json_t *fields, void *arg)
 {
-	json_t *o = rec_public(c);
+	struct ctx *c = arg;
+	json_t *o, *esc = json_object();
 	jd_day dl;
 
+	if (rc != JD_OK || esc == NULL) {
+		json_decref(esc);
+		ctx_fail(c, rc != JD_OK ? rc : JD_E_NOMEM);
+		return;
+	}
+	for (size_t i = 0; i + 1 < json_array_size(fields); i += 2)
+		json_object_set(esc, json_string_value(json_array_get(fields, i)),
+				json_array_get(fields, i + 1));
+	o = rec_public(c);
 	if (o != NULL && strcmp(rec_str(c, "state"), "closed") != 0 &&
 	    host->day_parse(rec_str(c, "deadline"), &dl) == JD_OK)
 		json_object_set_new(
 		    o, "days_overdue",
 		    json_integer(dl < host->day_today() ? host->day_today() - dl : 0));
+	if (o != NULL)
+		json_object_set_new(o, "escalation", escalation_public(c->rec, esc));
+	json_decref(esc);
 	ctx_reply(c, 200, o);
+}
+
+/* The item and its escalation record (escalation.c keeps the levels apart). */
+static void show_loaded(struct ctx *c)
+{
+	char key[80];
+	const char *argv[2] = {"HGETALL", key};
+	int rc;
+
+	snprintf(key, sizeof(key), "esc:%s", c->id);
+	if ((rc = host->store_read(self, c->tenant, 2, argv, on_esc, c)) != JD_OK)
+		ctx_fail(c, rc);
 }
 
 void item_show(jd_req *req, void *arg)

@@ -1,8 +1,9 @@
 /*
  * Prompt letters (提示函) and discipline inspection recommendations
- * (纪检监察建议) to a supervised unit: the problems found (each becomes a
- * rectification item: items add --source letter:<number>) and the date
- * the unit's written reply is due (stage "reply" of the deadline index).
+ * (纪检监察建议) to a supervised unit: the problems found, each a
+ * rectification item of the unit that rectifies them (letter_items.c),
+ * and the date the unit's written reply is due (stage "reply" of the
+ * deadline index).
  *
  * Numbered per tenant, kind and year: "<year>-P<nnnn>" (prompt) or
  * "<year>-R<nnnn>" (recommendation), the number being the record's key.
@@ -24,6 +25,10 @@ static void on_created(int rc, const struct jd_mutate_result *res, void *arg)
 {
 	struct ctx *c = arg;
 
+	if (rc == JD_OK && json_array_size(c->aux) > 0) {
+		letter_items_create(c, res, json_incref(c->aux));
+		return;
+	}
 	if (rc == JD_E_CONFLICT && !res->replayed && ++c->tries < 8) {
 		/* another letter took the number: read the counter again */
 		host->mut_free(c->m);
@@ -62,7 +67,16 @@ static void on_seq(int rc, json_t *result, void *arg)
 	host->mut_set(c->m, "supervised", in_str(c, "supervised"));
 	host->mut_set(c->m, "problems", in_str(c, "problems") ? in_str(c, "problems") : "");
 	host->mut_set(c->m, "reply_due", in_str(c, "reply_due"));
-	host->mut_set(c->m, "items", "0");
+	host->mut_set(c->m, "rectifier", in_str(c, "rectifier") ? in_str(c, "rectifier") : "");
+	host->mut_set(c->m, "rectify_by",
+		      in_str(c, "rectify_by") ? in_str(c, "rectify_by") : in_str(c, "reply_due"));
+	host->mut_setf(c->m, "items", "%zu", json_array_size(c->aux));
+	for (size_t i = 0; i < json_array_size(c->aux); i++) {
+		char f[32];
+
+		snprintf(f, sizeof(f), "problem.%zu", i + 1);
+		host->mut_set(c->m, f, json_string_value(json_array_get(c->aux, i)));
+	}
 	host->mut_op(c->m, JD_OP_HSET, "letters:seq", seqf, no);
 	host->machine_move(self, &letter_machine, c->m, c->id, NULL, "sent", c->day);
 	host->deadline_put(&letter_machine, c->m, c->id, "reply", due);
@@ -86,10 +100,49 @@ static void create_numbered(struct ctx *c)
 
 static void create_org(struct ctx *c)
 {
+	const char *rectifier = in_str(c, "rectifier");
+
 	if (ctx_unit_check(c, "unit", in_str(c, "unit")) != 0 ||
 	    ctx_groups_check(c, "groups", in_str(c, "groups")) != 0)
 		return;
+	if (json_array_size(c->aux) > 0 && ctx_unit_check(c, "rectifier", rectifier) != 0)
+		return;
+	if (rectifier != NULL && strcmp(rectifier, in_str(c, "unit")) == 0) {
+		ctx_invalid(c, "field 'rectifier': the unit that rectifies cannot be the issuing "
+			       "unit (it would review and close its own items)");
+		return;
+	}
 	create_numbered(c);
+}
+
+/* 0, or replies 400: the problems (each an item's title) and their deadline. */
+static int problems_check(struct ctx *c, jd_day due)
+{
+	jd_day by;
+
+	if ((c->aux = problems_split(in_str(c, "problems"))) == NULL) {
+		ctx_fail(c, JD_E_NOMEM);
+		return -1;
+	}
+	for (size_t i = 0; i < json_array_size(c->aux); i++)
+		if (strlen(json_string_value(json_array_get(c->aux, i))) > 500) {
+			ctx_invalid(c, "field 'problems': problem %zu is longer than 500 bytes",
+				    i + 1);
+			return -1;
+		}
+	if (json_array_size(c->aux) > 50) {
+		ctx_invalid(c, "field 'problems': at most 50 problems per letter");
+		return -1;
+	}
+	if (json_array_size(c->aux) > 0 && in_str(c, "rectifier") == NULL) {
+		ctx_invalid(c, "field 'rectifier': the unit that rectifies the problems (each "
+			       "problem becomes its rectification item)");
+		return -1;
+	}
+	if (in_str(c, "rectify_by") != NULL && ctx_deadline(c, "rectify_by", c->day, &by) != 0)
+		return -1;
+	(void)due;
+	return 0;
 }
 
 void letter_create(jd_req *req, void *arg)
@@ -104,7 +157,8 @@ void letter_create(jd_req *req, void *arg)
 		ctx_invalid(c, "field 'kind': prompt (提示函) or recommendation (纪检监察建议)");
 		return;
 	}
-	if (ctx_date(c, "date", -1, NULL) != 0 || ctx_deadline(c, "reply_due", c->day, &due) != 0)
+	if (ctx_date(c, "date", -1, NULL) != 0 || ctx_deadline(c, "reply_due", c->day, &due) != 0 ||
+	    problems_check(c, due) != 0)
 		return;
 	ctx_org(c, create_org);
 }

@@ -74,27 +74,95 @@ void item_lookback(jd_req *req, void *arg)
 
 /* ---- GET /v1/supervision/lookbacks: closed items due for a re-check -------------------------- */
 
+/*
+ * Like every listing, it shows only the items the caller may see: each id
+ * due is checked with the core's record scope (its unit, groups and deny
+ * read with one HMGET) before it is listed.
+ */
+struct due {
+	struct ctx *c;
+	json_t *due; /* [id, score, id, score, ...] */
+	size_t at;
+	json_t *rows;
+};
+
+static void due_free(struct due *d)
+{
+	json_decref(d->due);
+	json_decref(d->rows);
+	free(d);
+}
+
+static void next_due(struct due *d);
+
+static void on_scope(int rc, json_t *f, void *arg)
+{
+	struct due *d = arg;
+	const char *unit = json_string_value(json_array_get(f, 0));
+
+	if (rc != JD_OK) {
+		ctx_fail(d->c, rc);
+		due_free(d);
+		return;
+	}
+	if (unit != NULL && host->record_visible(d->c->req, NULL, d->c->tenant, unit,
+						 json_string_value(json_array_get(f, 1))
+						     ? json_string_value(json_array_get(f, 1))
+						     : "",
+						 json_string_value(json_array_get(f, 2))
+						     ? json_string_value(json_array_get(f, 2))
+						     : "")) {
+		jd_day day = host->day_from_number(
+		    atol(json_string_value(json_array_get(d->due, d->at + 1))));
+		char date[11];
+
+		host->day_format(day, date);
+		json_array_append_new(d->rows,
+				      json_pack("{s:O, s:s}", "item", json_array_get(d->due, d->at),
+						"lookback_due", date));
+	}
+	d->at += 2;
+	next_due(d);
+}
+
+static void next_due(struct due *d)
+{
+	char key[80];
+	const char *argv[5] = {"HMGET", key, "unit", "groups", "deny"};
+	int rc;
+
+	if (d->at + 1 >= json_array_size(d->due)) {
+		struct ctx *c = d->c;
+		json_t *o = json_pack("{s:s, s:O}", "tenant", c->tenant, "items", d->rows);
+
+		due_free(d);
+		ctx_reply(c, 200, o);
+		return;
+	}
+	snprintf(key, sizeof(key), "item:%.64s", json_string_value(json_array_get(d->due, d->at)));
+	if ((rc = host->store_read(self, d->c->tenant, 5, argv, on_scope, d)) != JD_OK) {
+		ctx_fail(d->c, rc);
+		due_free(d);
+	}
+}
+
 static void on_due(int rc, json_t *result, void *arg)
 {
 	struct ctx *c = arg;
-	json_t *rows = json_array();
+	struct due *d;
 
 	if (rc != JD_OK) {
-		json_decref(rows);
 		ctx_fail(c, rc);
 		return;
 	}
-	for (size_t i = 0; i + 1 < json_array_size(result); i += 2) {
-		jd_day d =
-		    host->day_from_number(atol(json_string_value(json_array_get(result, i + 1))));
-		char date[11];
-
-		host->day_format(d, date);
-		json_array_append_new(rows,
-				      json_pack("{s:O, s:s}", "item", json_array_get(result, i),
-						"lookback_due", date));
+	if ((d = calloc(1, sizeof(*d))) == NULL || (d->rows = json_array()) == NULL) {
+		free(d);
+		ctx_fail(c, JD_E_NOMEM);
+		return;
 	}
-	ctx_reply(c, 200, json_pack("{s:s, s:o}", "tenant", c->tenant, "items", rows));
+	d->c = c;
+	d->due = json_incref(result);
+	next_due(d);
 }
 
 void lookback_due_list(jd_req *req, void *arg)

@@ -101,7 +101,10 @@ static const struct jd_field f_letter_add[] = {
     {"kind", JD_FIELD_STRING, 1, 16, "prompt (提示函) or recommendation (纪检监察建议)", 0},
     {"unit", JD_FIELD_STRING, 1, 64, "the issuing unit (a unit code)", 0},
     {"supervised", JD_FIELD_STRING, 1, 200, "the supervised unit it goes to", 0},
-    {"problems", JD_FIELD_STRING, 0, 8000, "the problems found", 0},
+    {"problems", JD_FIELD_STRING, 0, 8000,
+     "the problems found, one per line or ';'-separated: each a rectification item", 0},
+    {"rectifier", JD_FIELD_STRING, 0, 64, "the unit that rectifies them (with problems)", 0},
+    {"rectify_by", JD_FIELD_STRING, 0, 10, "the items' deadline (default: reply_due)", 0},
     {"reply_due", JD_FIELD_STRING, 1, 10, "when the written reply is due (YYYY-MM-DD)", 0},
     JD_FIELD_DATE("the date sent"),
     F_GROUPS,
@@ -134,7 +137,9 @@ static const struct jd_field f_task_add[] = {
     {"kind", JD_FIELD_STRING, 1, 32,
      "coordinated_supervision, joint_case_handling or special_rectification", 0},
     {"period", JD_FIELD_STRING, 0, 16, "the period of the task list (e.g. 2026-03)", 0},
-    {"units", JD_FIELD_STRING, 1, 512, "the receiving units, comma-separated", 0},
+    {"units", JD_FIELD_STRING, 0, 512, "the receiving units, comma-separated", 0},
+    {"sub_groups", JD_FIELD_STRING, 0, 512,
+     "the receiving sub-groups of the group, comma-separated", 0},
     {"lead_unit", JD_FIELD_STRING, 0, 64, "the lead unit (default: the group's policy)", 0},
     {"due", JD_FIELD_STRING, 1, 10, "the due date (YYYY-MM-DD)", 0},
     JD_FIELD_DATE("the date dispatched"),
@@ -144,17 +149,25 @@ static const struct jd_field f_task_add[] = {
 static const struct jd_field f_task_unit[] = {
     JD_FIELD_TENANT,
     JD_FIELD_VERSION,
-    {"unit", JD_FIELD_STRING, 1, 64, "the receiving unit", 0},
+    {"unit", JD_FIELD_STRING, 1, 64, "the receiving unit or sub-group", 0},
     {"note", JD_FIELD_STRING, 0, 4000, "progress or result", 0},
     JD_FIELD_DATE("the date"),
     JD_FIELD_END};
-static const struct jd_field f_task_assess[] = {
-    JD_FIELD_TENANT,
-    JD_FIELD_VERSION,
-    {"unit", JD_FIELD_STRING, 0, 64, "the unit assessed (not for a 1+N matter: one for all)", 0},
-    {"score", JD_FIELD_INTEGER, 1, 0, "the score (0..100)", 0},
-    {"comment", JD_FIELD_STRING, 0, 2000, "the leader's comment", 0},
-    JD_FIELD_DATE("the date assessed"),
+#define F_ASSESS                                                                                   \
+	JD_FIELD_TENANT, JD_FIELD_VERSION,                                                         \
+	    {"unit",                                                                               \
+	     JD_FIELD_STRING,                                                                      \
+	     0,                                                                                    \
+	     64,                                                                                   \
+	     "the unit or sub-group assessed (not for a 1+N matter: one for all)",                 \
+	     0},                                                                                   \
+	    {"score", JD_FIELD_INTEGER, 1, 0, "the score (0..100)", 0},                            \
+	    {"comment", JD_FIELD_STRING, 0, 2000, "the leader's comment", 0},                      \
+	    JD_FIELD_DATE("the date assessed")
+static const struct jd_field f_task_assess[] = {F_ASSESS, JD_FIELD_END};
+static const struct jd_field f_task_assess_override[] = {
+    F_ASSESS,
+    {"reason", JD_FIELD_STRING, 1, 500, "why the admin assesses, not the group leader", 0},
     JD_FIELD_END,
 };
 
@@ -266,6 +279,9 @@ const struct jd_route sup_routes[] = {
      "supervision tasks submit", f_task_unit, 0, task_unit_step, "submit"},
     {"POST", TASK "/assess", PERM_APPROVE, "The group leader assesses (score, comment)",
      "supervision tasks assess", f_task_assess, 0, task_assess, NULL},
+    {"POST", TASK "/assess-override", PERM_ADMIN,
+     "The instance admin assesses instead of the group leader (reason kept and audited)",
+     "supervision tasks assess-override", f_task_assess_override, 0, task_assess_override, NULL},
     /* findings -> leads */
     {"POST", "/v1/supervision/findings", PERM_WRITE,
      "Raise a discipline finding on a record (a leader approves it as a lead)",

@@ -6,9 +6,8 @@
  *
  * Three reads, each flat in the number of records: the host's stats_query
  * over the plugin's metrics; for a county, a second one over the per-group
- * task metrics "g.<group>.*" of its groups; and "overdue now" as two
- * O(log n) reads of "items:open" (the first open item not yet overdue, its
- * rank).
+ * task metrics "g.<group>.*" of its groups; and "overdue now" as one
+ * O(log n) ZCOUNT per county or per unit of the filter.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +28,11 @@ struct stats {
 	char **names;
 	const char **metrics;
 	struct jd_counters gcnt;
-	json_t *groups; /* codes, in the order of names */
+	json_t *groups;	   /* codes, in the order of names */
+	char *group_units; /* with a group filter: its member units */
+	json_t *open;	   /* overdue now: [tenant, sorted set, ...] to count */
+	size_t at;
+	long long overdue;
 };
 
 static void stats_free(struct stats *s)
@@ -40,6 +43,8 @@ static void stats_free(struct stats *s)
 	free(s->metrics);
 	json_decref(s->rows);
 	json_decref(s->groups);
+	json_decref(s->open);
+	free(s->group_units);
 	free(s);
 }
 
@@ -145,11 +150,20 @@ static void reply(struct stats *s)
 	stats_free(s);
 }
 
-/* ---- overdue now: the open items whose deadline is before today ---------------------------- */
+/*
+ * ---- overdue now: the open items whose deadline is before today ------------------------------
+ *
+ * One ZCOUNT (O(log n)) per sorted set: "items:open" of the county, or of
+ * each county a city or province rolls up; "items:open:u:<unit>" of the
+ * unit, or of each member unit of the group (as the host sums a group's
+ * counters).  The reads are made one after another: their number is that of
+ * the counties or of the group's units, never that of the records.
+ */
 
-static void overdue_row(struct stats *s, long long n)
+static void overdue_row(struct stats *s)
 {
-	json_t *r = json_pack("{s:s, s:I}", "figure", "items_overdue_now", "value", (json_int_t)n);
+	json_t *r =
+	    json_pack("{s:s, s:I}", "figure", "items_overdue_now", "value", (json_int_t)s->overdue);
 
 	if (r != NULL && s->compare) {
 		json_object_set_new(r, "previous", json_null());
@@ -159,7 +173,9 @@ static void overdue_row(struct stats *s, long long n)
 	reply(s);
 }
 
-static void on_rank(int rc, json_t *result, void *arg)
+static void next_open(struct stats *s);
+
+static void on_count(int rc, json_t *result, void *arg)
 {
 	struct stats *s = arg;
 
@@ -167,59 +183,82 @@ static void on_rank(int rc, json_t *result, void *arg)
 		stats_fail(s, rc, NULL);
 		return;
 	}
-	overdue_row(s, json_is_integer(result)	? json_integer_value(result)
-		       : json_is_string(result) ? atoll(json_string_value(result))
-						: 0);
+	s->overdue += json_is_integer(result)  ? json_integer_value(result)
+		      : json_is_string(result) ? atoll(json_string_value(result))
+					       : 0;
+	s->at += 2;
+	next_open(s);
 }
 
-static void open_key(struct stats *s, char *key, size_t len)
+static void next_open(struct stats *s)
 {
-	const char *unit = in_str(s->c, "unit");
+	char before[24];
+	const char *argv[4] = {"ZCOUNT", json_string_value(json_array_get(s->open, s->at + 1)),
+			       "-inf", before};
+	int rc;
 
-	if (unit != NULL && *unit)
-		snprintf(key, len, "items:open:u:%s", unit);
-	else
-		snprintf(key, len, "items:open");
+	if (s->at + 1 >= json_array_size(s->open)) {
+		overdue_row(s);
+		return;
+	}
+	snprintf(before, sizeof(before), "(%ld", host->day_number(host->day_today()));
+	rc = host->store_read(self, json_string_value(json_array_get(s->open, s->at)), 4, argv,
+			      on_count, s);
+	if (rc != JD_OK)
+		stats_fail(s, rc, NULL);
 }
 
-static void on_first_not_overdue(int rc, json_t *result, void *arg)
+/* Appends (tenant, key) to the sets to count. */
+static void open_add(struct stats *s, const char *tenant, const char *key)
+{
+	json_array_append_new(s->open, json_string(tenant));
+	json_array_append_new(s->open, json_string(key));
+}
+
+static void on_counties(int rc, json_t *t, void *arg)
 {
 	struct stats *s = arg;
-	char key[100];
-	const char *argv[3] = {"ZCARD", key, NULL};
-	int n = 2;
+	json_t *counties = json_object_get(t, "counties");
 
 	if (rc != JD_OK) {
 		stats_fail(s, rc, NULL);
 		return;
 	}
-	open_key(s, key, sizeof(key));
-	if (json_array_size(result) > 0) {
-		argv[0] = "ZRANK";
-		argv[2] = json_string_value(json_array_get(result, 0));
-		n = 3;
-	}
-	if ((rc = host->store_read(self, s->c->tenant, n, argv, on_rank, s)) != JD_OK)
-		stats_fail(s, rc, NULL);
+	for (size_t i = 0; i < json_array_size(counties); i++)
+		open_add(s, json_string_value(json_array_get(counties, i)), "items:open");
+	next_open(s);
 }
 
 static void overdue_read(struct stats *s)
 {
-	char key[100], today[16];
-	const char *argv[] = {"ZRANGEBYSCORE", key, today, "+inf", "LIMIT", "0", "1"};
+	const char *unit = in_str(s->c, "unit");
+	char key[100];
 	int rc;
 
-	if (!s->county || in_str(s->c, "group") != NULL) {
-		/* kept per county and unit only */
-		json_array_append_new(
-		    s->rows, json_pack("{s:s, s:n}", "figure", "items_overdue_now", "value"));
-		reply(s);
+	if ((s->open = json_array()) == NULL) {
+		stats_fail(s, JD_E_NOMEM, NULL);
 		return;
 	}
-	open_key(s, key, sizeof(key));
-	snprintf(today, sizeof(today), "%ld", host->day_number(host->day_today()));
-	if ((rc = host->store_read(self, s->c->tenant, 7, argv, on_first_not_overdue, s)) != JD_OK)
-		stats_fail(s, rc, NULL);
+	if (unit != NULL && *unit) {
+		snprintf(key, sizeof(key), "items:open:u:%s", unit);
+		open_add(s, s->c->tenant, key);
+	} else if (in_str(s->c, "group") != NULL) {
+		for (const char *p = s->group_units ? s->group_units : ""; *p;) {
+			const char *end = strchr(p, ',');
+
+			snprintf(key, sizeof(key), "items:open:u:%.*s",
+				 (int)(end ? end - p : (long)strlen(p)), p);
+			open_add(s, s->c->tenant, key);
+			p = end ? end + 1 : "";
+		}
+	} else if (s->county) {
+		open_add(s, s->c->tenant, "items:open");
+	} else { /* a roll-up: each of its counties */
+		if ((rc = host->org_tenants(self, s->c->tenant, on_counties, s)) != JD_OK)
+			stats_fail(s, rc, NULL);
+		return;
+	}
+	next_open(s);
 }
 
 /* ---- per group: tasks dispatched, completed, average score ----------------------------------- */
@@ -288,6 +327,12 @@ static void on_org(int rc, json_t *org, void *arg)
 		return;
 	}
 	s->county = 1;
+	if (in_str(c, "group") != NULL) {
+		const char *u =
+		    json_string_value(json_object_get(org_group(org, in_str(c, "group")), "units"));
+
+		s->group_units = strdup(u ? u : "");
+	}
 	if ((rc = group_metrics(s, org)) != JD_OK) {
 		stats_fail(s, rc, NULL);
 		return;

@@ -53,7 +53,8 @@ static const struct jd_permission permissions[] = {
     {PERM_APPROVE, "Approve or reject a finding as a lead; assess dispatch orders", "leader"},
     {PERM_SEALED, "Open talk content and findings (every open audited)", "leader,staff"},
     {PERM_STATS, "The figures for a range, a county or a roll-up", "leader,staff,viewer"},
-    {PERM_ADMIN, "Recount every counter from the records", ""},
+    {PERM_ADMIN,
+     "Recount every counter; assess an order instead of the group leader (reason audited)", ""},
     {NULL, NULL, NULL},
 };
 

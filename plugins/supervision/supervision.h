@@ -15,8 +15,11 @@
  *   lookback.c     look-back of closed items: passed or rebound (reopens)
  *   talks.c        talks (约谈), content sealed
  *   letters.c      prompt letters and recommendations, numbered per year
+ *   letter_items.c the problems of a letter, each a rectification item
  *   rules.c        rules established (建章立制)
- *   tasks.c        task lists and dispatch orders, assessment
+ *   tasks.c        task lists and dispatch orders to units and sub-groups, lead policy
+ *   task_steps.c   a receiver of an order signs, reports progress, submits
+ *   task_assess.c  the issuing group's leader assesses an order (admin override)
  *   findings.c     findings raised as leads in the cases plugin (durable event)
  *   escalation.c   overdue items escalated to the group and overseeing leader
  *   ledger.c       the ledger (台账): filtered, paged listing of items
@@ -162,6 +165,13 @@ void cnt_group(struct jd_mut *m, const char *group, const char *metric, jd_day d
 void item_open_put(struct jd_mut *m, const char *id, const char *unit, jd_day deadline);
 void item_open_drop(struct jd_mut *m, const char *id, const char *unit);
 jd_day item_lookback_days(void);
+/* items.c: a new item's fields, first state, indexes and counter, into m */
+struct item_spec {
+	const char *id, *unit, *issuer, *groups, *title, *responsible, *source, *source_kind, *by;
+	jd_day issued, deadline;
+	int late;
+};
+void item_fields(struct jd_mut *m, const struct item_spec *s);
 /* item_steps.c: the step allowed (0, or 409 replied), its date (0, or 400 replied), the move */
 int item_allowed(struct ctx *c, const char *action);
 int item_date(struct ctx *c);
@@ -171,13 +181,25 @@ int item_issuer_side(struct ctx *c);
 /* item_steps.c: a closure counted on day d (sign -1: taken back by a rebound) */
 void item_count_closed(struct jd_mut *m, const char *unit, const char *deadline, jd_day d,
 		       int sign);
+/* letter_items.c: the problems of a letter (a JSON array of strings; NULL out of memory), and
+ * each made a rectification item once the letter is written (problems stolen; replies) */
+json_t *problems_split(const char *text);
+void letter_items_create(struct ctx *c, const struct jd_mutate_result *res, json_t *problems);
 /* talks.c: what a talk counts (recount.c shares it) */
 void talk_count(struct jd_mut *m, const char *unit, long long persons, long long leaders,
 		long long key_posts, jd_day d);
-/* tasks.c: what an order counts (recount.c shares it) */
+/* task_assess.c: what an order counts (recount.c shares it) */
 void task_counters(struct jd_mut *m, const json_t *rec);
-/* escalation.c: forget the escalation notices of an item that moves */
-void escalation_clear(struct ctx *c);
+/* tasks.c: o's string member k, or "" */
+const char *jobj_str(json_t *o, const char *k);
+/* tasks.c: whether code receives c's order (a unit or a sub-group) */
+int task_receiver(struct ctx *c, const char *code);
+/* tasks.c: whether every receiver but except has "<prefix><code>" = status (set, if NULL) */
+int task_all(struct ctx *c, const char *prefix, const char *status, const char *except);
+/* escalation.c: what an escalation level was computed on (the item as it stands), and the
+ * item's escalation record, current or not, for show */
+void escalation_basis(json_t *item, char *out, size_t len);
+json_t *escalation_public(json_t *item, json_t *esc_fields);
 int escalation_start(void);
 void escalation_stop(void);
 void sweeper_note(const char *tenant);
@@ -204,11 +226,11 @@ void task_create(jd_req *req, void *arg);
 void task_show(jd_req *req, void *arg);
 void task_unit_step(jd_req *req, void *arg);
 void task_assess(jd_req *req, void *arg);
+void task_assess_override(jd_req *req, void *arg);
 void finding_create(jd_req *req, void *arg);
 void finding_show(jd_req *req, void *arg);
 void finding_decide(jd_req *req, void *arg);
 void ledger_list(jd_req *req, void *arg);
-void overdue_list(jd_req *req, void *arg);
 void stats_get(jd_req *req, void *arg);
 /* declares the leaders' report section (report.c) */
 int report_declare(void);

@@ -159,10 +159,12 @@ def other(cl, rnd):
             with lock:
                 sources.append("talk:" + ans["id"])
     elif k == 1:
-        st, ans = post(cl, STAFF, "/v1/supervision/letters",
-                       {"kind": rnd.choice(["prompt", "recommendation"]), "unit": rnd.choice(UNITS),
-                        "supervised": "s", "reply_due": later(d, rnd).isoformat(),
-                        "date": d.isoformat()})
+        body = {"kind": rnd.choice(["prompt", "recommendation"]), "unit": rnd.choice(UNITS),
+                "supervised": "s", "reply_due": later(d, rnd).isoformat(), "date": d.isoformat()}
+        if rnd.random() < 0.5:  # the problems found, each an item of the rectifying unit
+            body["problems"] = ";".join(f"p{i}" for i in range(rnd.randint(1, 3)))
+            body["rectifier"] = rnd.choice([u for u in UNITS if u != body["unit"]])
+        st, ans = post(cl, STAFF, "/v1/supervision/letters", body)
         if st == 201:
             with lock:
                 sources.append("letter:" + ans["id"])

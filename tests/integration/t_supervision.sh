@@ -101,9 +101,34 @@ equals "an item from the talk" "$(jd_ctl supervision items show --tenant $T --id
 equals "the talk counts its items" "$(jd_ctl supervision talks show --tenant $T --id "$talk" --json | jd_json .items)" 1
 
 # --- letters: numbered per tenant, kind and year; a reply ends the reply deadline
-l1=$(jd_ctl supervision letters add --tenant $T --kind prompt --unit ag1 --supervised 县教育局 \
-	--problems 问题若干 --reply_due 2026-02-28 --date 2026-01-20 --json | jd_json .id)
+out=$(fails jd_ctl supervision letters add --tenant $T --kind prompt --unit ag1 --supervised 县教育局 \
+	--problems 问题若干 --reply_due 2026-02-28 --date 2026-01-20)
+contains "problems need the unit that rectifies them" "$out" "field 'rectifier'"
+out=$(fails jd_ctl supervision letters add --tenant $T --kind prompt --unit ag1 --supervised 县教育局 \
+	--problems 问题若干 --rectifier ag1 --reply_due 2026-02-28 --date 2026-01-20)
+contains "not the issuing unit" "$out" "field 'rectifier'"
+add=$(jd_ctl supervision letters add --tenant $T --kind prompt --unit ag1 --supervised 县教育局 \
+	--problems "食堂账目不清；公务接待超标; 车辆管理混乱" --rectifier ag3 --rectify_by 2026-04-30 \
+	--reply_due 2026-02-28 --date 2026-01-20 --idempotency_key lp1 --json)
+l1=$(jd_json .id <<<"$add")
 equals "the first prompt letter of 2026" "$l1" 2026-P0001
+equals "each problem a rectification item" "$(py 'j["items"]' <<<"$add")" "['2026-P0001-1', '2026-P0001-2', '2026-P0001-3']"
+show=$(jd_ctl supervision items show --tenant $T --id 2026-P0001-2 --json)
+equals "its title: the problem" "$(jd_json .title <<<"$show")" 公务接待超标
+equals "rectified by ag3" "$(jd_json .unit <<<"$show")" ag3
+equals "issued by the letter's unit" "$(jd_json .issuer <<<"$show")" ag1
+equals "source: the letter" "$(jd_json .source <<<"$show")" letter:2026-P0001
+equals "source kind prompt" "$(jd_json .source_kind <<<"$show")" prompt
+equals "due by rectify_by" "$(jd_json .deadline <<<"$show")" 2026-04-30
+equals "the letter counts its items" "$(jd_ctl supervision letters show --tenant $T --id "$l1" --json | jd_json .items)" 3
+# a retry (the same idempotency key) replays the letter and makes no item twice; one lost is remade
+redis-cli -s "$sock" del "jd:{$T}:item:2026-P0001-3" >/dev/null
+again=$(jd_ctl supervision letters add --tenant $T --kind prompt --unit ag1 --supervised 县教育局 \
+	--problems "食堂账目不清；公务接待超标; 车辆管理混乱" --rectifier ag3 --rectify_by 2026-04-30 \
+	--reply_due 2026-02-28 --date 2026-01-20 --idempotency_key lp1 --json)
+equals "replayed" "$(jd_json .replayed <<<"$again")" true
+equals "the lost item is made again" "$(redis-cli -s "$sock" hget "jd:{$T}:item:2026-P0001-3" title)" 车辆管理混乱
+equals "the others not twice: still one version" "$(redis-cli -s "$sock" hget "jd:{$T}:item:2026-P0001-1" _v)" 1
 l2=$(jd_ctl supervision letters add --tenant $T --kind prompt --unit ag1 --supervised 县卫健局 \
 	--reply_due 2026-02-28 --date 2026-01-21 --json | jd_json .id)
 equals "the second" "$l2" 2026-P0002
@@ -157,7 +182,7 @@ equals "CSV rows" "$(($(wc -l <<<"$csv") - 1))" 3
 p1=$(jd_ctl supervision ledger --tenant $T --limit 2 --json)
 equals "a page of two" "$(py 'len(j["items"])' <<<"$p1")" 2
 p2=$(jd_ctl supervision ledger --tenant $T --limit 2 --cursor "$(jd_json .next_cursor <<<"$p1")" --json)
-equals "the rest" "$(py 'len(j["items"])' <<<"$p2")" 1
+equals "the next page" "$(py 'len(j["items"])' <<<"$p2")" 2
 equals "s1 sees none of ag2's items" "$(bearer "$S1" GET "/v1/supervision/ledger?tenant=$T&unit=ag2")" 200
 equals "hidden ones left out" "$(py 'len(j["items"])' <"$JD_TMP/b")" 0
 

@@ -142,11 +142,12 @@ want items_overdue_now 2
 want talk_person_times 4
 st=$(jd_ctl supervision stats --tenant $T --from "$Y-01-01" --to "$Y-06-30" --group tf1 --json)
 want items_issued 4
+want items_overdue_now 3
 want group_tf1_tasks_dispatched 1
 equals "a group filter has only its group's rows" "$(py "len([r for r in j['figures'] if r['figure'].startswith('group_m1')])" <<<"$st")" 0
 st=$(jd_ctl supervision stats --tenant 510600 --from "$Y-01-01" --to "$Y-06-30" --json)
 want items_issued 4
-want items_overdue_now None
+want items_overdue_now 3
 equals "staff cannot read another unit's figures: 403" "$(bearer "$S1" GET "/v1/supervision/stats?tenant=$T&from=$Y-01-01&to=$Y-06-30&unit=ag2")" 403
 equals "a viewer reads the county's" "$(bearer "$V1" GET "/v1/supervision/stats?tenant=$T&from=$Y-01-01&to=$Y-06-30")" 200
 out=$(fails jd_ctl supervision stats --tenant $T --from "$Y-06-30" --to "$Y-01-01")
