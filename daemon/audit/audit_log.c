@@ -84,7 +84,7 @@ struct jd_audit_log {
 	int freed;
 };
 
-static unsigned long long moved_back_total, held_now, backlog_refused_total;
+static unsigned long long moved_back_total, held_now, backlog_refused_total, waiting_now;
 
 static const char zero_chain[JD_AUDIT_HEX] =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -249,6 +249,7 @@ int jd_audit_log_acquire(struct jd_audit_log *l, const char *tenant, struct jd_a
 		*first = w;
 	*last = w;
 	h->waiting++;
+	waiting_now++;
 	return 0;
 }
 
@@ -275,6 +276,7 @@ struct jd_audit_waiter *jd_audit_log_release(struct jd_audit_log *l, const char 
 		return NULL;
 	}
 	h->waiting--;
+	waiting_now--;
 	if (h->afirst != NULL &&
 	    (h->first == NULL || h->writes_in_a_row >= JD_AUDIT_WRITES_PER_ACCESS)) {
 		h->writes_in_a_row = 0;
@@ -299,6 +301,11 @@ void jd_audit_log_count_backlog_refusal(void)
 unsigned long long jd_audit_log_backlog_refused_total(void)
 {
 	return backlog_refused_total;
+}
+
+unsigned long long jd_audit_log_waiting_now(void)
+{
+	return waiting_now;
 }
 
 /* ---- Checkpoints ------------------------------------------------------------ */

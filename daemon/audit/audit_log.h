@@ -109,6 +109,8 @@ unsigned long long jd_audit_log_moved_back_total(void);
 unsigned jd_audit_log_backlog(struct jd_audit_log *l, const char *tenant);
 void jd_audit_log_count_backlog_refusal(void);
 unsigned long long jd_audit_log_backlog_refused_total(void);
+/* Entries waiting for their tenant's turn, all tenants together. */
+unsigned long long jd_audit_log_waiting_now(void);
 unsigned long long jd_audit_log_held_now(void);
 
 /* Signs and stores a checkpoint of every tenant with entries since its last one. */

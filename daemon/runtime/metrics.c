@@ -215,9 +215,13 @@ char *jd_metrics_render(struct jd_server *srv, size_t *len)
 			    "# HELP jiandu_audit_backlog_refused_total Requests answered 503: "
 			    "their tenant's audit queue was full.\n"
 			    "# TYPE jiandu_audit_backlog_refused_total counter\n"
-			    "jiandu_audit_backlog_refused_total %llu\n",
+			    "jiandu_audit_backlog_refused_total %llu\n"
+			    "# HELP jiandu_audit_waiting Audit entries waiting for their tenant's "
+			    "turn.\n"
+			    "# TYPE jiandu_audit_waiting gauge\n"
+			    "jiandu_audit_waiting %llu\n",
 			    jd_audit_log_moved_back_total(), jd_audit_log_held_now(),
-			    jd_audit_log_backlog_refused_total());
+			    jd_audit_log_backlog_refused_total(), jd_audit_log_waiting_now());
 	*len = evbuffer_get_length(b);
 	out = malloc(*len + 1);
 	if (out != NULL) {
