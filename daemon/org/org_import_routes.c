@@ -59,7 +59,8 @@ struct import_ctx {
 	void *iter;		/* its place in an object of imp */
 	size_t part, index;	/* build: the part (units, people, ...) and its place */
 	struct jd_import imp;
-	json_t *sealed; /* person id -> sealed ties */
+	struct jd_mutation mut; /* alive until written: the store prepares it in slices */
+	json_t *sealed;		/* person id -> sealed ties */
 	/* the mutation's strings, alive until it is queued */
 	char **strs;
 	size_t n_strs, cap_strs;
@@ -304,18 +305,18 @@ static void write_all(struct import_ctx *c)
 			       c->n_ops, OPS_MAX);
 		return;
 	}
-	if (rc == JD_OK)
-		rc = jd_store_mutate(c->req->srv->store,
-				     &(const struct jd_mutation){
-					 .tenant = c->tenant,
+	if (rc == JD_OK) {
+		c->mut =
+		    (struct jd_mutation){.tenant = c->tenant,
 					 .record = JD_ORG_REV_KEY,
 					 .expect_version = c->rev > 0 ? c->rev : JD_VERSION_NEW,
 					 .ops = c->ops,
 					 .n_ops = c->n_ops,
 					 .req = c->req,
-					 .action = "org.import"},
-				     on_written, c);
-	strs_free(c); /* the store copied what it queued */
+					 .action = "org.import"};
+		/* the strings and ops stay with the context until it goes */
+		rc = jd_store_mutate_sliced(c->req->srv->store, &c->mut, on_written, c);
+	}
 	if (rc != JD_OK)
 		jd_reply_rc(c->req, rc, "import");
 }

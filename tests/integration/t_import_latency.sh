@@ -31,6 +31,7 @@ contains "the largest accepted import ($bytes bytes) succeeds" "$out" \
 equals "/healthz answered 200 every time during it" "$polled" 0
 echo "# /healthz during the import: $(cat "$JD_TMP/poll")"
 contains "the poller asked more than once" "$(cat "$JD_TMP/poll")" "non200=0"
+check "the audit chain verifies (the change's digest prepared in slices)" quiet jd_ctl audit verify --tenant $t
 equals "every person is there" "$(redis-cli -s "$JD_DIR/data/redis.sock" zcard "jd:{$t}:people:by_id")" 4000
 
 # twice the rows: over limits.max_body, answered as JSON naming the limit
