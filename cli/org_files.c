@@ -261,6 +261,34 @@ static int build_body(const struct args *a, json_t *body, const char *paths[JD_C
 		   : ctl_error(CTL_FAIL, "out of memory");
 }
 
+/*
+ * Refuses files that together exceed the daemon's limits.max_body (its
+ * route catalog says it) before any is read: a 33 MB file is not read to
+ * be refused.  CTL_OK also when the daemon does not say (it answers 413
+ * then).
+ */
+static int within_limit(const struct ctl *ctl, const struct args *a)
+{
+	struct ctl_err err = {0};
+	json_t *cat = NULL;
+	unsigned long long total = 0, max = 0;
+	struct stat st;
+
+	if (ctl_request(ctl, "GET", "/v1/routes", NULL, &cat, &err) == CTL_OK)
+		max = (unsigned long long)json_integer_value(json_object_get(cat, "max_body"));
+	json_decref(cat);
+	for (size_t i = 0; i < a->n_files; i++)
+		if (stat(a->files[i], &st) == 0 && st.st_size > 0)
+			total += (unsigned long long)st.st_size;
+	if (max == 0 || total <= max)
+		return CTL_OK;
+	return ctl_error(CTL_FAIL,
+			 "the files are %llu bytes together, over the daemon's limits.max_body "
+			 "(%llu bytes): split the import: the units first, then the people a few "
+			 "units at a time",
+			 total, max);
+}
+
 /* The bad rows as FILE:LINE: reason, FILE the path given for that kind. */
 static int print_bad_rows(const json_t *error, const char *paths[JD_CSV_KINDS])
 {
@@ -305,6 +333,9 @@ static int run_org_import(struct ctl *ctl, int argc, char **argv)
 	json_t *body = NULL, *ans = NULL, *errbody = NULL;
 	int rc = parse(ctl, ORG_IMPORT_COMMAND, import_usage, 0, argc, argv, &a);
 
+	if (rc != CTL_OK)
+		goto out;
+	rc = within_limit(ctl, &a);
 	if (rc != CTL_OK)
 		goto out;
 	body = json_object();

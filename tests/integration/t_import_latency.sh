@@ -46,7 +46,8 @@ equals "and its size" "$(jd_json .error.max_bytes <"$JD_TMP/413.json")" 1048576
 contains "and how to split the work" "$(jd_json .error.message <"$JD_TMP/413.json")" \
 	"the units first, then the people a few units at a time"
 out=$(fails jd_ctl org import --tenant $t "$JD_TMP/h/units.csv" "$JD_TMP/h/people.csv")
-contains "jianductl says so" "$out" "over limits.max_body (1048576 bytes)"
+contains "jianductl refuses the files before reading them, naming the limit" "$out" \
+	"over the daemon's limits.max_body (1048576 bytes): split the import"
 
 jd_stop
 equals "SIGTERM: exit 0" "$JD_EXIT" 0
