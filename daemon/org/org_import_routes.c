@@ -46,6 +46,8 @@ static const char *const group_fields[] = {"name",    "kind",	"status",   "leade
 
 /* Rows checked, ties sealed or records turned into writes per step of a slice. */
 #define STEP_ROWS 32
+/* Records freed per step once written (strings: four times as many). */
+#define RELEASE_STEP 256
 
 struct import_ctx {
 	jd_req *req;
@@ -61,6 +63,9 @@ struct import_ctx {
 	struct jd_import imp;
 	struct jd_mutation mut; /* alive until written: the store prepares it in slices */
 	json_t *sealed;		/* person id -> sealed ties */
+	int written_rc;		/* the write's outcome, answered once released */
+	long long written_version;
+	json_t *imported; /* the counts answered */
 	/* the mutation's strings, alive until it is queued */
 	char **strs;
 	size_t n_strs, cap_strs;
@@ -90,6 +95,7 @@ static void ctx_dtor(void *ptr)
 	json_decref(c->snap);
 	jd_import_clear(&c->imp); /* wipes the ties in the clear */
 	json_decref(c->sealed);
+	json_decref(c->imported);
 	strs_free(c);
 }
 
@@ -269,6 +275,63 @@ static json_t *counts(const struct import_ctx *c)
 			 (json_int_t)json_object_size(c->imp.groups));
 }
 
+static void next_phase(struct import_ctx *c, jd_slice_step step);
+
+static void reply_written(struct import_ctx *c)
+{
+	if (c->written_rc == JD_OK) {
+		jd_reply_json(c->req, 201,
+			      json_pack("{s:s, s:o, s:I}", "tenant", c->tenant, "imported",
+					c->imported, "rev", (json_int_t)c->written_version));
+		c->imported = NULL; /* the answer took it */
+	} else if (c->written_rc == JD_E_CONFLICT) {
+		jd_reply_error(c->req, 409, "conflict",
+			       "the organization of tenant %s changed while the import was "
+			       "checked; nothing was imported: run it again",
+			       c->tenant);
+	} else {
+		jd_reply_rc(c->req, c->written_rc, "import");
+	}
+}
+
+/* Deletes up to n entries of obj (each person's ties wiped first); 1 when some are left. */
+static int release_some(json_t *obj, size_t n)
+{
+	void *it;
+
+	while (n-- > 0 && (it = json_object_iter(obj)) != NULL) {
+		json_t *t = json_object_get(json_object_iter_value(it), "ties");
+
+		if (json_is_string(t))
+			sodium_memzero((char *)json_string_value(t), json_string_length(t));
+		if (json_object_del(obj, json_object_iter_key(it)) != 0)
+			return 0;
+	}
+	return json_object_size(obj) > 0;
+}
+
+/*
+ * After the write, what the import held (tens of thousands of strings and
+ * objects) is freed in slices too, then the answer goes: freeing it all at
+ * once, when the request ends, held the loop as long as a slice of work.
+ */
+static int release_step(void *arg)
+{
+	struct import_ctx *c = arg;
+	json_t *parts[] = {c->imp.people, c->imp.units, c->imp.groups, c->sealed};
+
+	if (c->n_strs > 0) {
+		for (size_t i = 0; i < RELEASE_STEP * 4 && c->n_strs > 0; i++)
+			free(c->strs[--c->n_strs]);
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (release_some(parts[i], RELEASE_STEP))
+			return 1;
+	reply_written(c);
+	return 0;
+}
+
 static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
 {
 	struct import_ctx *c = arg;
@@ -279,17 +342,11 @@ static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
 			  c->req->id, c->tenant, json_object_size(c->imp.units),
 			  json_object_size(c->imp.people), json_array_size(c->imp.transfers),
 			  json_object_size(c->imp.groups), c->req->principal.name);
-		jd_reply_json(c->req, 201,
-			      json_pack("{s:s, s:o, s:I}", "tenant", c->tenant, "imported",
-					counts(c), "rev", (json_int_t)res->version));
-	} else if (rc == JD_E_CONFLICT) {
-		jd_reply_error(c->req, 409, "conflict",
-			       "the organization of tenant %s changed while the import was "
-			       "checked; nothing was imported: run it again",
-			       c->tenant);
-	} else {
-		jd_reply_rc(c->req, rc, "import");
+		c->written_version = res->version;
+		c->imported = counts(c);
 	}
+	c->written_rc = rc;
+	next_phase(c, release_step);
 }
 
 /* The one mutation of everything built: one atomic step, as the import promises. */
