@@ -280,10 +280,12 @@ static void next_phase(struct import_ctx *c, jd_slice_step step);
 static void reply_written(struct import_ctx *c)
 {
 	if (c->written_rc == JD_OK) {
+		json_t *imported = c->imported;
+
+		c->imported = NULL; /* the answer takes it; the reply frees c */
 		jd_reply_json(c->req, 201,
 			      json_pack("{s:s, s:o, s:I}", "tenant", c->tenant, "imported",
-					c->imported, "rev", (json_int_t)c->written_version));
-		c->imported = NULL; /* the answer took it */
+					imported, "rev", (json_int_t)c->written_version));
 	} else if (c->written_rc == JD_E_CONFLICT) {
 		jd_reply_error(c->req, 409, "conflict",
 			       "the organization of tenant %s changed while the import was "
