@@ -271,39 +271,28 @@ static void read_files(struct check *c, const struct jd_import_text files[JD_CSV
  * The first pass: codes, so that rows may name units of later rows.  A row
  * whose code is bad is marked and checked no further.
  */
-static void claim_unit_codes(struct check *c)
+static void claim_unit_code(struct check *c, struct jd_csv_row *row)
 {
-	struct jd_csv *csv = &c->csv[JD_CSV_UNITS];
+	const char *code = cell(c, JD_CSV_UNITS, row, U_CODE);
+	json_t *u = json_object_get(c->units, code);
 
-	for (size_t i = 1; c->usable[JD_CSV_UNITS] && i < csv->n; i++) {
-		struct jd_csv_row *row = &csv->rows[i];
-		const char *code;
-		json_t *u;
-
-		if (row->skip)
-			continue;
-		code = cell(c, JD_CSV_UNITS, row, U_CODE);
-		u = json_object_get(c->units, code);
-		if (!jd_org_code_ok(code))
-			bad(c, JD_CSV_UNITS, row->line,
-			    "field 'code' must be 1..32 of a-z 0-9 _ -, not '%.40s'", code);
-		else if (u != NULL && json_object_get(c->lines[JD_CSV_UNITS], code) == NULL)
-			bad(c, JD_CSV_UNITS, row->line,
-			    "field 'code': unit '%s' exists already in tenant %s", code, c->tenant);
-		else if (u != NULL)
-			bad(c, JD_CSV_UNITS, row->line,
-			    "field 'code': unit '%s' is on line %lld too", code,
-			    json_integer_value(json_object_get(c->lines[JD_CSV_UNITS], code)));
-		else {
-			put(c, c->lines[JD_CSV_UNITS], code, json_integer((json_int_t)row->line));
-			put(c, c->units, code,
-			    json_pack("{s:s, s:s, s:s}", "name", cell(c, JD_CSV_UNITS, row, U_NAME),
-				      "kind", cell(c, JD_CSV_UNITS, row, U_KIND), "status",
-				      "active"));
-			continue;
-		}
-		row->skip = 1;
+	if (!jd_org_code_ok(code))
+		bad(c, JD_CSV_UNITS, row->line,
+		    "field 'code' must be 1..32 of a-z 0-9 _ -, not '%.40s'", code);
+	else if (u != NULL && json_object_get(c->lines[JD_CSV_UNITS], code) == NULL)
+		bad(c, JD_CSV_UNITS, row->line,
+		    "field 'code': unit '%s' exists already in tenant %s", code, c->tenant);
+	else if (u != NULL)
+		bad(c, JD_CSV_UNITS, row->line, "field 'code': unit '%s' is on line %lld too", code,
+		    json_integer_value(json_object_get(c->lines[JD_CSV_UNITS], code)));
+	else {
+		put(c, c->lines[JD_CSV_UNITS], code, json_integer((json_int_t)row->line));
+		put(c, c->units, code,
+		    json_pack("{s:s, s:s, s:s}", "name", cell(c, JD_CSV_UNITS, row, U_NAME), "kind",
+			      cell(c, JD_CSV_UNITS, row, U_KIND), "status", "active"));
+		return;
 	}
+	row->skip = 1;
 }
 
 /* linked (stored form "a,b"): agencies and townships of the county or the import, active. */
@@ -383,7 +372,7 @@ static int unit_lists(struct check *c, const struct jd_csv_row *row, const char 
 	return linked_ok(c, row->line, *linked);
 }
 
-static void check_unit(struct check *c, const struct jd_csv_row *row)
+static void check_unit(struct check *c, struct jd_csv_row *row)
 {
 	const char *code = cell(c, JD_CSV_UNITS, row, U_CODE);
 	const char *name = cell(c, JD_CSV_UNITS, row, U_NAME);
@@ -449,7 +438,7 @@ static int unit_ok(struct check *c, int kind, size_t line, const char *field, co
 	return 1;
 }
 
-static void check_person(struct check *c, const struct jd_csv_row *row)
+static void check_person(struct check *c, struct jd_csv_row *row)
 {
 	const char *name = cell(c, JD_CSV_PEOPLE, row, P_NAME);
 	const char *post = cell(c, JD_CSV_PEOPLE, row, P_POST);
@@ -496,7 +485,7 @@ static void check_person(struct check *c, const struct jd_csv_row *row)
 /* ---- post transfers ------------------------------------------------------------------------- */
 
 /* As the transfers route checks one, less the approved posts: the units' columns are the state. */
-static void check_transfer(struct check *c, const struct jd_csv_row *row)
+static void check_transfer(struct check *c, struct jd_csv_row *row)
 {
 	const char *date = cell(c, JD_CSV_POSTS, row, T_DATE);
 	const char *from = cell(c, JD_CSV_POSTS, row, T_FROM);
@@ -540,40 +529,29 @@ static void check_transfer(struct check *c, const struct jd_csv_row *row)
 
 /* ---- groups --------------------------------------------------------------------------------- */
 
-static void claim_group_codes(struct check *c)
+static void claim_group_code(struct check *c, struct jd_csv_row *row)
 {
-	struct jd_csv *csv = &c->csv[JD_CSV_GROUPS];
 	json_t *lines = c->lines[JD_CSV_GROUPS];
+	const char *code = cell(c, JD_CSV_GROUPS, row, G_CODE);
 
-	for (size_t i = 1; c->usable[JD_CSV_GROUPS] && i < csv->n; i++) {
-		struct jd_csv_row *row = &csv->rows[i];
-		const char *code;
-
-		if (row->skip)
-			continue;
-		code = cell(c, JD_CSV_GROUPS, row, G_CODE);
-		if (!jd_org_code_ok(code))
-			bad(c, JD_CSV_GROUPS, row->line,
-			    "field 'code' must be 1..32 of a-z 0-9 _ -, not '%.40s'", code);
-		else if (json_object_get(lines, code) != NULL)
-			bad(c, JD_CSV_GROUPS, row->line,
-			    "field 'code': group '%s' is on line %lld too", code,
-			    json_integer_value(json_object_get(lines, code)));
-		else if (json_object_get(c->groups, code) != NULL)
-			bad(c, JD_CSV_GROUPS, row->line,
-			    "field 'code': group '%s' exists already in tenant %s", code,
-			    c->tenant);
-		else {
-			put(c, lines, code, json_integer((json_int_t)row->line));
-			put(c, c->groups, code,
-			    json_pack("{s:s, s:s, s:s, s:s}", "name",
-				      cell(c, JD_CSV_GROUPS, row, G_NAME), "kind",
-				      cell(c, JD_CSV_GROUPS, row, G_KIND), "status", "active",
-				      "parent", cell(c, JD_CSV_GROUPS, row, G_PARENT)));
-			continue;
-		}
-		row->skip = 1;
+	if (!jd_org_code_ok(code))
+		bad(c, JD_CSV_GROUPS, row->line,
+		    "field 'code' must be 1..32 of a-z 0-9 _ -, not '%.40s'", code);
+	else if (json_object_get(lines, code) != NULL)
+		bad(c, JD_CSV_GROUPS, row->line, "field 'code': group '%s' is on line %lld too",
+		    code, json_integer_value(json_object_get(lines, code)));
+	else if (json_object_get(c->groups, code) != NULL)
+		bad(c, JD_CSV_GROUPS, row->line,
+		    "field 'code': group '%s' exists already in tenant %s", code, c->tenant);
+	else {
+		put(c, lines, code, json_integer((json_int_t)row->line));
+		put(c, c->groups, code,
+		    json_pack("{s:s, s:s, s:s, s:s}", "name", cell(c, JD_CSV_GROUPS, row, G_NAME),
+			      "kind", cell(c, JD_CSV_GROUPS, row, G_KIND), "status", "active",
+			      "parent", cell(c, JD_CSV_GROUPS, row, G_PARENT)));
+		return;
 	}
+	row->skip = 1;
 }
 
 /* The group a row proposes, in jd_group_check's input shape; NULL with a bad row. */
@@ -647,7 +625,7 @@ static const struct {
     {G_SHARES, "shares", 8000},
 };
 
-static void check_group(struct check *c, const struct jd_csv_row *row)
+static void check_group(struct check *c, struct jd_csv_row *row)
 {
 	const char *code = cell(c, JD_CSV_GROUPS, row, G_CODE);
 	json_t *in, *g = NULL;
@@ -673,16 +651,7 @@ static void check_group(struct check *c, const struct jd_csv_row *row)
 		put(c, c->out->groups, code, g);
 }
 
-/* ---- the whole check ------------------------------------------------------------------------ */
-
-/* Each usable file's rows (past the header) that the first passes left. */
-static void check_rows(struct check *c, int kind,
-		       void (*fn)(struct check *c, const struct jd_csv_row *row))
-{
-	for (size_t i = 1; c->usable[kind] && i < c->csv[kind].n && !c->nomem; i++)
-		if (!c->csv[kind].rows[i].skip)
-			fn(c, &c->csv[kind].rows[i]);
-}
+/* ---- the whole check, in steps ----------------------------------------------------------- */
 
 /* snap's units, people and groups, copied so that the import can add to them. */
 static json_t *extended(struct check *c)
@@ -726,26 +695,58 @@ static int setup(struct check *c, const json_t *snap, const char *today, struct 
 	return JD_OK;
 }
 
-int jd_import_check(const json_t *snap, const struct jd_import_text files[JD_CSV_KINDS],
-		    const char *today, void (*new_id)(char out[33]), struct jd_import *out)
+/* every person the group rows may name is known by now: index them once */
+static void index_names(struct check *c)
 {
-	struct check c = {.new_id = new_id};
-	int rc = setup(&c, snap, today, out);
+	if (c->usable[JD_CSV_GROUPS] && !c->nomem &&
+	    (c->names = jd_group_names_index(c->people)) == NULL)
+		c->nomem = 1;
+}
 
-	if (rc == JD_OK) {
-		read_files(&c, files);
-		claim_unit_codes(&c);
-		check_rows(&c, JD_CSV_UNITS, check_unit);
-		check_rows(&c, JD_CSV_PEOPLE, check_person);
-		check_rows(&c, JD_CSV_POSTS, check_transfer);
-		claim_group_codes(&c);
-		/* every person the group rows may name is known by now: index them once */
-		if (c.usable[JD_CSV_GROUPS] && !c.nomem &&
-		    (c.names = jd_group_names_index(c.people)) == NULL)
-			c.nomem = 1;
-		check_rows(&c, JD_CSV_GROUPS, check_group);
-		rc = c.nomem ? JD_E_NOMEM : JD_OK;
+/*
+ * The passes, in order: one over each file's rows (past the header; rows
+ * an earlier pass marked are left), or one call (rows NULL).  Later rows
+ * may name what earlier passes added, so the order is the check's meaning.
+ */
+static const struct pass {
+	int kind;
+	void (*row)(struct check *c, struct jd_csv_row *row);
+	void (*once)(struct check *c);
+} passes[] = {
+    {JD_CSV_UNITS, claim_unit_code, NULL},   {JD_CSV_UNITS, check_unit, NULL},
+    {JD_CSV_PEOPLE, check_person, NULL},     {JD_CSV_POSTS, check_transfer, NULL},
+    {JD_CSV_GROUPS, claim_group_code, NULL}, {-1, NULL, index_names},
+    {JD_CSV_GROUPS, check_group, NULL},
+};
+
+struct jd_import_job {
+	struct check c;
+	const struct jd_import_text *files;
+	int parsed;   /* files read so far */
+	size_t pass;  /* the pass under way */
+	size_t row;   /* its next row */
+	int finished; /* the outcome is in out */
+};
+
+/* Frees what the check holds besides out. */
+static void check_free(struct check *c)
+{
+	for (int k = 0; k < JD_CSV_KINDS; k++) {
+		jd_csv_free(&c->csv[k]);
+		json_decref(c->lines[k]);
+		c->lines[k] = NULL;
 	}
+	json_decref(c->names);
+	json_decref(c->vsnap);
+	c->names = c->vsnap = NULL;
+}
+
+/* The outcome into out: a bad import keeps only its errors, a failed one nothing. */
+static int finish(struct jd_import_job *j)
+{
+	struct jd_import *out = j->c.out;
+	int rc = j->c.nomem ? JD_E_NOMEM : JD_OK;
+
 	if (rc == JD_OK && out->n_errors > 0) { /* nothing of a bad import is kept */
 		json_t *errors = out->errors;
 		size_t n = out->n_errors;
@@ -757,12 +758,97 @@ int jd_import_check(const json_t *snap, const struct jd_import_text files[JD_CSV
 	}
 	if (rc != JD_OK)
 		jd_import_clear(out);
-	for (int k = 0; k < JD_CSV_KINDS; k++) {
-		jd_csv_free(&c.csv[k]);
-		json_decref(c.lines[k]);
+	check_free(&j->c);
+	j->finished = 1;
+	return rc;
+}
+
+struct jd_import_job *jd_import_begin(const json_t *snap,
+				      const struct jd_import_text files[JD_CSV_KINDS],
+				      const char *today, void (*new_id)(char out[33]),
+				      struct jd_import *out)
+{
+	struct jd_import_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return NULL;
+	j->c.new_id = new_id;
+	j->files = files;
+	if (setup(&j->c, snap, today, out) != JD_OK) {
+		jd_import_clear(out);
+		check_free(&j->c);
+		free(j);
+		return NULL;
 	}
-	json_decref(c.names);
-	json_decref(c.vsnap);
+	return j;
+}
+
+/* One file read and its header checked: its length counts against the budget. */
+static size_t parse_one(struct jd_import_job *j)
+{
+	struct jd_import_text one[JD_CSV_KINDS] = {{0}};
+	int k = j->parsed++;
+
+	one[k] = j->files[k];
+	read_files(&j->c, one);
+	return j->files[k].len / 100 + 1; /* about a row's worth of bytes */
+}
+
+int jd_import_step(struct jd_import_job *j, size_t budget)
+{
+	struct check *c = &j->c;
+	size_t done = 0;
+
+	if (j->finished)
+		return JD_OK;
+	while (done < budget && j->parsed < JD_CSV_KINDS)
+		done += parse_one(j);
+	while (done < budget && j->pass < N_OF(passes) && !c->nomem) {
+		const struct pass *p = &passes[j->pass];
+		struct jd_csv *csv = p->kind >= 0 ? &c->csv[p->kind] : NULL;
+
+		if (p->once != NULL) {
+			p->once(c);
+			done++;
+		} else if (c->usable[p->kind] && j->row < csv->n) {
+			if (j->row == 0)
+				j->row = 1; /* the header */
+			for (; j->row < csv->n && done < budget && !c->nomem; j->row++, done++)
+				if (!csv->rows[j->row].skip)
+					p->row(c, &csv->rows[j->row]);
+			if (j->row < csv->n)
+				break;
+		}
+		j->pass++;
+		j->row = 0;
+	}
+	if (j->parsed < JD_CSV_KINDS || (j->pass < N_OF(passes) && !c->nomem))
+		return 1;
+	return finish(j);
+}
+
+void jd_import_job_free(struct jd_import_job *j)
+{
+	if (j == NULL)
+		return;
+	if (!j->finished) {
+		jd_import_clear(j->c.out);
+		check_free(&j->c);
+	}
+	free(j);
+}
+
+int jd_import_check(const json_t *snap, const struct jd_import_text files[JD_CSV_KINDS],
+		    const char *today, void (*new_id)(char out[33]), struct jd_import *out)
+{
+	struct jd_import_job *j = jd_import_begin(snap, files, today, new_id, out);
+	int rc;
+
+	if (j == NULL)
+		return JD_E_NOMEM;
+	while ((rc = jd_import_step(j, SIZE_MAX)) == 1)
+		;
+	jd_import_job_free(j);
 	return rc;
 }
 

@@ -63,6 +63,22 @@ struct jd_import {
  */
 int jd_import_check(const json_t *snap, const struct jd_import_text files[JD_CSV_KINDS],
 		    const char *today, void (*new_id)(char out[33]), struct jd_import *out);
+/*
+ * The same check in steps, so that a large import never holds the loop
+ * (docs/architecture.md "Large work"): begin (NULL: out of memory), then
+ * step until it returns other than 1, each step checking about budget rows
+ * (a file's parse counts as its bytes / 100); the outcome is jd_import_check's
+ * (JD_OK with *out filled, or JD_E_NOMEM).  snap, files and today must
+ * outlive the job; free it with jd_import_job_free, finished or not (an
+ * unfinished job clears out).
+ */
+struct jd_import_job;
+struct jd_import_job *jd_import_begin(const json_t *snap,
+				      const struct jd_import_text files[JD_CSV_KINDS],
+				      const char *today, void (*new_id)(char out[33]),
+				      struct jd_import *out);
+int jd_import_step(struct jd_import_job *job, size_t budget);
+void jd_import_job_free(struct jd_import_job *job);
 /* Frees what a check made, the people's ties in the clear wiped first; zeroes imp. */
 void jd_import_clear(struct jd_import *imp);
 

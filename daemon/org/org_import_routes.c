@@ -17,6 +17,7 @@
 #include <jiandu/plugin.h>
 
 #include "runtime/log.h"
+#include "runtime/slice.h"
 #include "org/org_date.h"
 #include "org/org_snapshot.h"
 #include "org/org_tenants.h"
@@ -43,12 +44,28 @@ static const char *const group_fields[] = {"name",    "kind",	"status",   "leade
 					   "members", "parent", "function", "policy", "rotation",
 					   "year",    "shares", "leaders",  NULL};
 
+/* Rows checked, ties sealed or records turned into writes per step of a slice. */
+#define STEP_ROWS 32
+/* Records freed per step once written (strings: four times as many). */
+#define RELEASE_STEP 256
+
 struct import_ctx {
 	jd_req *req;
 	char tenant[8];
+	char day[11];
 	long long rev;
+	json_t *snap; /* the county's, while the check runs */
+	struct jd_import_text files[JD_CSV_KINDS];
+	struct jd_import_job *job;
+	struct jd_slice *slice; /* the phase under way */
+	void *iter;		/* its place in an object of imp */
+	size_t part, index;	/* build: the part (units, people, ...) and its place */
 	struct jd_import imp;
-	json_t *sealed; /* person id -> sealed ties */
+	struct jd_mutation mut; /* alive until written: the store prepares it in slices */
+	json_t *sealed;		/* person id -> sealed ties */
+	int written_rc;		/* the write's outcome, answered once released */
+	long long written_version;
+	json_t *imported; /* the counts answered */
 	/* the mutation's strings, alive until it is queued */
 	char **strs;
 	size_t n_strs, cap_strs;
@@ -73,8 +90,12 @@ static void ctx_dtor(void *ptr)
 {
 	struct import_ctx *c = ptr;
 
+	jd_slice_free(c->slice); /* a client gone mid-way: no further step */
+	jd_import_job_free(c->job);
+	json_decref(c->snap);
 	jd_import_clear(&c->imp); /* wipes the ties in the clear */
 	json_decref(c->sealed);
+	json_decref(c->imported);
 	strs_free(c);
 }
 
@@ -201,31 +222,45 @@ static void transfer_ops(struct import_ctx *c, const json_t *t)
 	   keepf(c, "%ld", score));
 }
 
-static int build_ops(struct import_ctx *c)
+/*
+ * The next record of the build into ops: units, people, transfers, groups,
+ * in that order.  0 when all are built.
+ */
+static int build_one(struct import_ctx *c)
 {
-	const char *key;
-	json_t *v;
-	size_t i;
+	json_t *parts[] = {c->imp.units, c->imp.people, c->imp.transfers, c->imp.groups};
 
-	json_object_foreach(c->imp.units, key, v)
-	{
-		record_ops(c, "unit", key, v, unit_fields, NULL, summary_of(c, v), "units:summary",
-			   "units:by_code");
+	for (; c->part < 4; c->part++, c->iter = NULL, c->index = 0) {
+		json_t *part = parts[c->part];
+
+		if (c->part == 2) {
+			if (c->index < json_array_size(part)) {
+				transfer_ops(c, json_array_get(part, c->index++));
+				return 1;
+			}
+			continue;
+		}
+		if (c->index++ == 0)
+			c->iter = json_object_iter(part);
+		if (c->iter == NULL)
+			continue;
+		{
+			const char *key = json_object_iter_key(c->iter);
+			json_t *v = json_object_iter_value(c->iter);
+
+			c->iter = json_object_iter_next(part, c->iter);
+			if (c->part == 0)
+				record_ops(c, "unit", key, v, unit_fields, NULL, summary_of(c, v),
+					   "units:summary", "units:by_code");
+			else if (c->part == 1)
+				person_ops(c, key, v);
+			else
+				record_ops(c, "group", key, v, group_fields, NULL, summary_of(c, v),
+					   "groups:summary", "groups:by_code");
+		}
+		return 1;
 	}
-	json_object_foreach(c->imp.people, key, v)
-	{
-		person_ops(c, key, v);
-	}
-	json_array_foreach(c->imp.transfers, i, v)
-	{
-		transfer_ops(c, v);
-	}
-	json_object_foreach(c->imp.groups, key, v)
-	{
-		record_ops(c, "group", key, v, group_fields, NULL, summary_of(c, v),
-			   "groups:summary", "groups:by_code");
-	}
-	return c->nomem ? JD_E_NOMEM : JD_OK;
+	return 0;
 }
 
 /* ---- the steps ----------------------------------------------------------------------------------
@@ -240,6 +275,65 @@ static json_t *counts(const struct import_ctx *c)
 			 (json_int_t)json_object_size(c->imp.groups));
 }
 
+static void next_phase(struct import_ctx *c, jd_slice_step step);
+
+static void reply_written(struct import_ctx *c)
+{
+	if (c->written_rc == JD_OK) {
+		json_t *imported = c->imported;
+
+		c->imported = NULL; /* the answer takes it; the reply frees c */
+		jd_reply_json(c->req, 201,
+			      json_pack("{s:s, s:o, s:I}", "tenant", c->tenant, "imported",
+					imported, "rev", (json_int_t)c->written_version));
+	} else if (c->written_rc == JD_E_CONFLICT) {
+		jd_reply_error(c->req, 409, "conflict",
+			       "the organization of tenant %s changed while the import was "
+			       "checked; nothing was imported: run it again",
+			       c->tenant);
+	} else {
+		jd_reply_rc(c->req, c->written_rc, "import");
+	}
+}
+
+/* Deletes up to n entries of obj (each person's ties wiped first); 1 when some are left. */
+static int release_some(json_t *obj, size_t n)
+{
+	void *it;
+
+	while (n-- > 0 && (it = json_object_iter(obj)) != NULL) {
+		json_t *t = json_object_get(json_object_iter_value(it), "ties");
+
+		if (json_is_string(t))
+			sodium_memzero((char *)json_string_value(t), json_string_length(t));
+		if (json_object_del(obj, json_object_iter_key(it)) != 0)
+			return 0;
+	}
+	return json_object_size(obj) > 0;
+}
+
+/*
+ * After the write, what the import held (tens of thousands of strings and
+ * objects) is freed in slices too, then the answer goes: freeing it all at
+ * once, when the request ends, held the loop as long as a slice of work.
+ */
+static int release_step(void *arg)
+{
+	struct import_ctx *c = arg;
+	json_t *parts[] = {c->imp.people, c->imp.units, c->imp.groups, c->sealed};
+
+	if (c->n_strs > 0) {
+		for (size_t i = 0; i < RELEASE_STEP * 4 && c->n_strs > 0; i++)
+			free(c->strs[--c->n_strs]);
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (release_some(parts[i], RELEASE_STEP))
+			return 1;
+	reply_written(c);
+	return 0;
+}
+
 static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
 {
 	struct import_ctx *c = arg;
@@ -250,90 +344,124 @@ static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
 			  c->req->id, c->tenant, json_object_size(c->imp.units),
 			  json_object_size(c->imp.people), json_array_size(c->imp.transfers),
 			  json_object_size(c->imp.groups), c->req->principal.name);
-		jd_reply_json(c->req, 201,
-			      json_pack("{s:s, s:o, s:I}", "tenant", c->tenant, "imported",
-					counts(c), "rev", (json_int_t)res->version));
-	} else if (rc == JD_E_CONFLICT) {
-		jd_reply_error(c->req, 409, "conflict",
-			       "the organization of tenant %s changed while the import was "
-			       "checked; nothing was imported: run it again",
-			       c->tenant);
-	} else {
-		jd_reply_rc(c->req, rc, "import");
+		c->written_version = res->version;
+		c->imported = counts(c);
 	}
+	c->written_rc = rc;
+	next_phase(c, release_step);
 }
 
+/* The one mutation of everything built: one atomic step, as the import promises. */
 static void write_all(struct import_ctx *c)
 {
-	int rc = build_ops(c);
+	int rc = c->nomem ? JD_E_NOMEM : JD_OK;
 
 	if (rc == JD_OK && c->n_ops > OPS_MAX) {
 		jd_reply_error(c->req, 400, "invalid",
 			       "the import needs %zu writes and one step takes at most %d: split "
-			       "the files",
+			       "the files (import the units first, then the people a few units "
+			       "at a time; a person takes about 10 writes)",
 			       c->n_ops, OPS_MAX);
 		return;
 	}
-	if (rc == JD_OK)
-		rc = jd_store_mutate(c->req->srv->store,
-				     &(const struct jd_mutation){
-					 .tenant = c->tenant,
+	if (rc == JD_OK) {
+		c->mut =
+		    (struct jd_mutation){.tenant = c->tenant,
 					 .record = JD_ORG_REV_KEY,
 					 .expect_version = c->rev > 0 ? c->rev : JD_VERSION_NEW,
 					 .ops = c->ops,
 					 .n_ops = c->n_ops,
 					 .req = c->req,
-					 .action = "org.import"},
-				     on_written, c);
-	strs_free(c); /* the store copied what it queued */
+					 .action = "org.import"};
+		/* the strings and ops stay with the context until it goes */
+		rc = jd_store_mutate_sliced(c->req->srv->store, &c->mut, on_written, c);
+	}
 	if (rc != JD_OK)
 		jd_reply_rc(c->req, rc, "import");
 }
 
-/* Seals each declared tie as the people route does: record "person", field "ties". */
-static int seal_ties(struct import_ctx *c)
+/* The build, STEP_ROWS records a step; then the write. */
+static int build_step(void *arg)
 {
-	const char *id;
-	json_t *p;
+	struct import_ctx *c = arg;
 
-	json_object_foreach(c->imp.people, id, p)
-	{
-		const char *ties = jd_snap_str(p, "ties");
-		const struct jd_seal_ad ad = {
-		    .tenant = c->tenant, .record_type = "person", .record_id = id, .field = "ties"};
-		char *sealed = NULL;
-		int rc;
-
-		if (*ties == '\0')
-			continue;
-		rc = jd_tenant_seal(c->req->srv->tenant_keys, &ad, ties, &sealed);
-		if (rc != JD_OK) { /* names where, never the value */
-			jd_warn("seal failed",
-				"req=%s tenant=%s record_type=person field=ties rc=%d", c->req->id,
-				c->tenant, rc);
-			return rc;
+	for (int i = 0; i < STEP_ROWS; i++)
+		if (!build_one(c) || c->nomem || c->n_ops > OPS_MAX) {
+			write_all(c); /* replies, or queues the write */
+			return 0;
 		}
-		rc = json_object_set_new(c->sealed, id, json_string(sealed));
-		free(sealed);
-		if (rc != 0)
-			return JD_E_NOMEM;
+	return 1;
+}
+
+/* Starts the next phase of the import as a sliced job; replies when it cannot. */
+static void next_phase(struct import_ctx *c, jd_slice_step step)
+{
+	struct jd_slice *old = c->slice;
+
+	c->iter = NULL;
+	c->part = c->index = 0;
+	c->slice = jd_slice_start(c->req->srv->base, step, c);
+	jd_slice_free(old); /* may be the one running this: it runs no further step */
+	if (c->slice == NULL)
+		jd_reply_rc(c->req, JD_E_NOMEM, "import");
+}
+
+/* Seals one declared tie as the people route does: record "person", field "ties". */
+static int seal_one(struct import_ctx *c, const char *id, const json_t *p)
+{
+	const char *ties = jd_snap_str(p, "ties");
+	const struct jd_seal_ad ad = {
+	    .tenant = c->tenant, .record_type = "person", .record_id = id, .field = "ties"};
+	char *sealed = NULL;
+	int rc;
+
+	if (*ties == '\0')
+		return JD_OK;
+	rc = jd_tenant_seal(c->req->srv->tenant_keys, &ad, ties, &sealed);
+	if (rc != JD_OK) { /* names where, never the value */
+		jd_warn("seal failed", "req=%s tenant=%s record_type=person field=ties rc=%d",
+			c->req->id, c->tenant, rc);
+		return rc;
 	}
-	return JD_OK;
+	rc = json_object_set_new(c->sealed, id, json_string(sealed));
+	free(sealed);
+	return rc == 0 ? JD_OK : JD_E_NOMEM;
+}
+
+/* The sealing, STEP_ROWS people a step; then the build. */
+static int seal_step(void *arg)
+{
+	struct import_ctx *c = arg;
+
+	if (c->index++ == 0)
+		c->iter = json_object_iter(c->imp.people);
+	for (int i = 0; i < STEP_ROWS && c->iter != NULL; i++) {
+		int rc =
+		    seal_one(c, json_object_iter_key(c->iter), json_object_iter_value(c->iter));
+
+		if (rc != JD_OK) {
+			jd_reply_rc(c->req, rc, "import");
+			return 0;
+		}
+		c->iter = json_object_iter_next(c->imp.people, c->iter);
+	}
+	if (c->iter != NULL)
+		return 1;
+	next_phase(c, build_step);
+	return 0;
 }
 
 static void on_keys(int rc, void *arg)
 {
 	struct import_ctx *c = arg;
 
-	if (rc == JD_OK)
-		rc = seal_ties(c);
 	if (rc != JD_OK) {
 		jd_warn("tenant key not loaded", "req=%s tenant=%s rc=%d", c->req->id, c->tenant,
 			rc);
 		jd_reply_rc(c->req, rc == JD_E_FORBIDDEN ? JD_ERR : rc, "import");
 		return;
 	}
-	write_all(c);
+	next_phase(c, seal_step);
 }
 
 static int any_ties(const json_t *people)
@@ -380,22 +508,13 @@ static void fresh_id(char out[33])
 	sodium_bin2hex(out, 33, rnd, sizeof(rnd));
 }
 
-static void on_snapshot(int rc, json_t *snap, void *arg)
+/* After the check: the bad rows, or the ties sealed (when any) and the records written. */
+static void checked(struct import_ctx *c, int rc)
 {
-	struct import_ctx *c = arg;
-	struct jd_import_text files[JD_CSV_KINDS];
-	char day[11];
-
-	if (jd_org_snapshot_check(c->req, rc, snap, c->tenant, "units and people") != JD_OK)
-		return; /* replied */
-	for (int k = 0; k < JD_CSV_KINDS; k++) {
-		json_t *v = json_object_get(c->req->input, jd_csv_kinds[k].name);
-
-		files[k] = (struct jd_import_text){json_string_value(v), json_string_length(v)};
-	}
-	today(day);
-	c->rev = jd_snap_int(snap, "rev");
-	rc = jd_import_check(snap, files, day, fresh_id, &c->imp);
+	jd_import_job_free(c->job);
+	c->job = NULL;
+	json_decref(c->snap);
+	c->snap = NULL;
 	if (rc != JD_OK) { /* memory */
 		jd_reply_rc(c->req, rc, "import");
 		return;
@@ -405,7 +524,7 @@ static void on_snapshot(int rc, json_t *snap, void *arg)
 		return;
 	}
 	if (!any_ties(c->imp.people)) {
-		write_all(c);
+		next_phase(c, build_step);
 		return;
 	}
 	rc = c->req->srv->tenant_keys == NULL
@@ -413,6 +532,42 @@ static void on_snapshot(int rc, json_t *snap, void *arg)
 		 : jd_tenant_keys_ready(c->req->srv->tenant_keys, c->tenant, on_keys, c);
 	if (rc != JD_OK)
 		jd_reply_rc(c->req, rc, "import");
+}
+
+/* The check, STEP_ROWS rows a step. */
+static int check_step(void *arg)
+{
+	struct import_ctx *c = arg;
+	int rc = jd_import_step(c->job, STEP_ROWS);
+
+	if (rc == 1)
+		return 1;
+	jd_slice_free(c->slice); /* this one: it runs no further step */
+	c->slice = NULL;
+	checked(c, rc);
+	return 0;
+}
+
+static void on_snapshot(int rc, json_t *snap, void *arg)
+{
+	struct import_ctx *c = arg;
+
+	if (jd_org_snapshot_check(c->req, rc, snap, c->tenant, "units and people") != JD_OK)
+		return; /* replied */
+	for (int k = 0; k < JD_CSV_KINDS; k++) {
+		json_t *v = json_object_get(c->req->input, jd_csv_kinds[k].name);
+
+		c->files[k] = (struct jd_import_text){json_string_value(v), json_string_length(v)};
+	}
+	today(c->day);
+	c->rev = jd_snap_int(snap, "rev");
+	c->snap = json_incref(snap);
+	c->job = jd_import_begin(c->snap, c->files, c->day, fresh_id, &c->imp);
+	if (c->job == NULL) {
+		jd_reply_rc(c->req, JD_E_NOMEM, "import");
+		return;
+	}
+	next_phase(c, check_step);
 }
 
 static void import_org(jd_req *req, void *arg)

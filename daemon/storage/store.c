@@ -28,6 +28,7 @@
 #include "audit/audit_log.h"
 #include "security/auth.h"
 #include "runtime/log.h"
+#include "runtime/slice.h"
 #include "storage/redis.h"
 #include "transport/request.h"
 
@@ -582,12 +583,12 @@ struct audit_args {
 	int i_head, i_fv; /* filled by build_mutation */
 };
 
-static void build_mutation(struct argv_builder *b, const struct plan *p, const char *sha,
-			   struct audit_args *a)
+/* The parts of the argument vector before the ops' keys, up to the events' key. */
+static void build_head(struct argv_builder *b, const struct plan *p, const char *sha,
+		       const struct audit_args *a)
 {
 	const struct jd_mutation *m = p->m;
 	const char *t = m->tenant;
-	size_t nset = p->nset, ndel = p->ndel;
 
 	emit_str(b, "EVALSHA");
 	emit_str(b, sha);
@@ -605,10 +606,16 @@ static void build_mutation(struct argv_builder *b, const struct plan *p, const c
 		emit_key(b, t, "", m->record);
 	}
 	emit_key(b, t, "", m->n_events > 0 ? JD_STORE_EVENTS_KEY : m->record);
-	for (size_t i = 0; i < m->n_ops; i++)
-		emit_key(b, t, "", m->ops[i].key);
+}
+
+/* Between the ops' keys and their arguments: the turn key, the scalars, set and del. */
+static void build_middle(struct argv_builder *b, const struct plan *p, struct audit_args *a)
+{
+	const struct jd_mutation *m = p->m;
+	size_t nset = p->nset, ndel = p->ndel;
+
 	if (a != NULL)
-		emit_key(b, t, "", AUDIT_TURN_KEY);
+		emit_key(b, m->tenant, "", AUDIT_TURN_KEY);
 	emit_num(b, m->expect_version);
 	emit_str(b, p->idem != NULL ? "1" : "0");
 	emit_num(b, p->idem_ttl);
@@ -626,16 +633,16 @@ static void build_mutation(struct argv_builder *b, const struct plan *p, const c
 		emit_str(b, m->set[i]);
 	for (size_t i = 0; i < ndel; i++)
 		emit_str(b, m->del[i]);
-	for (size_t i = 0; i < m->n_ops; i++) {
-		const struct jd_op *op = &m->ops[i];
+}
 
-		emit_str(b, op_names[op->kind]);
-		emit_str(b, op->member ? op->member : "");
-		emit_str(b, op->value ? op->value : "");
-	}
+/* After the ops' arguments: the events and the audit entry. */
+static void build_tail(struct argv_builder *b, const struct plan *p, struct audit_args *a)
+{
+	const struct jd_mutation *m = p->m;
+
 	for (size_t i = 0; i < m->n_events; i++) {
 		emit_str(b, m->events[i].name);
-		emit_str(b, t);
+		emit_str(b, m->tenant);
 		emit_str(b, p->publisher);
 		emit_str(b, p->payloads[i]);
 	}
@@ -648,25 +655,74 @@ static void build_mutation(struct argv_builder *b, const struct plan *p, const c
 	emit_str(b, AUDIT_TURN_MS);
 }
 
-static struct mutate_ctx *mutate_ctx_new(const struct jd_store *s, const struct plan *p,
-					 struct audit_args *a)
+/* Units of the argument vector: the head, each op's key, the middle, each op's arguments, the tail.
+ */
+static size_t build_units(const struct plan *p)
 {
-	struct argv_builder b = {0};
-	struct mutate_ctx *x;
-	char *mem;
+	return 2 * p->m->n_ops + 3;
+}
 
-	build_mutation(&b, p, s->sha, a);
-	mem = malloc(sizeof(*x) + (size_t)b.argc * (sizeof(char *) + sizeof(size_t)) + b.bytes);
+/* Emits units [from, to) of the argument vector, in order (build_units). */
+static void build_range(struct argv_builder *b, const struct plan *p, const char *sha,
+			struct audit_args *a, size_t from, size_t to)
+{
+	size_t n = p->m->n_ops;
+
+	for (size_t u = from; u < to; u++) {
+		if (u == 0) {
+			build_head(b, p, sha, a);
+		} else if (u <= n) {
+			emit_key(b, p->m->tenant, "", p->m->ops[u - 1].key);
+		} else if (u == n + 1) {
+			build_middle(b, p, a);
+		} else if (u <= 2 * n + 1) {
+			const struct jd_op *op = &p->m->ops[u - n - 2];
+
+			emit_str(b, op_names[op->kind]);
+			emit_str(b, op->member ? op->member : "");
+			emit_str(b, op->value ? op->value : "");
+		} else {
+			build_tail(b, p, a);
+		}
+	}
+}
+
+static void build_mutation(struct argv_builder *b, const struct plan *p, const char *sha,
+			   struct audit_args *a)
+{
+	build_range(b, p, sha, a, 0, build_units(p));
+}
+
+/* The ctx and its one allocation for the argv that a counting pass (b) measured; NULL: memory. */
+static struct mutate_ctx *mutate_ctx_alloc(const struct argv_builder *counted,
+					   struct argv_builder *fill)
+{
+	struct mutate_ctx *x;
+	char *mem = malloc(sizeof(*x) + (size_t)counted->argc * (sizeof(char *) + sizeof(size_t)) +
+			   counted->bytes);
+
 	if (mem == NULL)
 		return NULL;
 	x = (struct mutate_ctx *)mem;
 	memset(x, 0, sizeof(*x));
 	x->argv = (const char **)(mem + sizeof(*x));
-	x->lens = (size_t *)(x->argv + b.argc);
-	x->argc = b.argc;
-	b = (struct argv_builder){
+	x->lens = (size_t *)(x->argv + counted->argc);
+	x->argc = counted->argc;
+	*fill = (struct argv_builder){
 	    .argv = x->argv, .lens = x->lens, .p = (char *)(x->lens + x->argc)};
+	return x;
+}
+
+static struct mutate_ctx *mutate_ctx_new(const struct jd_store *s, const struct plan *p,
+					 struct audit_args *a)
+{
+	struct argv_builder b = {0}, fill;
+	struct mutate_ctx *x;
+
 	build_mutation(&b, p, s->sha, a);
+	x = mutate_ctx_alloc(&b, &fill);
+	if (x != NULL)
+		build_mutation(&fill, p, s->sha, a);
 	return x;
 }
 
@@ -703,46 +759,67 @@ static void digest_value(crypto_hash_sha256_state *st, const char *v)
  * BLAKE2b of the payload), each length-prefixed and the lists preceded by
  * their counts (the events' only when there are some).
  */
-static void change_digest(const struct plan *p, char out[JD_AUDIT_HEX])
+static void digest_begin(const struct plan *p, crypto_hash_sha256_state *st)
 {
 	const struct jd_mutation *m = p->m;
-	size_t nset = p->nset, ndel = p->ndel;
-	crypto_hash_sha256_state st;
+	char n[24];
+
+	crypto_hash_sha256_init(st);
+	digest_str(st, "jd-change-v1");
+	digest_str(st, m->record);
+	snprintf(n, sizeof(n), "%zu", p->nset);
+	digest_str(st, n);
+	for (size_t i = 0; i < p->nset; i++) {
+		digest_str(st, m->set[2 * i]);
+		digest_value(st, m->set[2 * i + 1]);
+	}
+	snprintf(n, sizeof(n), "%zu", p->ndel);
+	digest_str(st, n);
+	for (size_t i = 0; i < p->ndel; i++)
+		digest_str(st, m->del[i]);
+	snprintf(n, sizeof(n), "%zu", m->n_ops);
+	digest_str(st, n);
+}
+
+/* ops [from, to) */
+static void digest_ops(const struct plan *p, crypto_hash_sha256_state *st, size_t from, size_t to)
+{
+	const struct jd_op *ops = p->m->ops;
+
+	for (size_t i = from; i < to; i++) {
+		digest_str(st, op_names[ops[i].kind]);
+		digest_str(st, ops[i].key);
+		digest_str(st, ops[i].member);
+		digest_value(st, ops[i].value);
+	}
+}
+
+static void digest_end(const struct plan *p, crypto_hash_sha256_state *st, char out[JD_AUDIT_HEX])
+{
+	const struct jd_mutation *m = p->m;
 	unsigned char h[crypto_hash_sha256_BYTES];
 	char n[24];
 
-	crypto_hash_sha256_init(&st);
-	digest_str(&st, "jd-change-v1");
-	digest_str(&st, m->record);
-	snprintf(n, sizeof(n), "%zu", nset);
-	digest_str(&st, n);
-	for (size_t i = 0; i < nset; i++) {
-		digest_str(&st, m->set[2 * i]);
-		digest_value(&st, m->set[2 * i + 1]);
-	}
-	snprintf(n, sizeof(n), "%zu", ndel);
-	digest_str(&st, n);
-	for (size_t i = 0; i < ndel; i++)
-		digest_str(&st, m->del[i]);
-	snprintf(n, sizeof(n), "%zu", m->n_ops);
-	digest_str(&st, n);
-	for (size_t i = 0; i < m->n_ops; i++) {
-		digest_str(&st, op_names[m->ops[i].kind]);
-		digest_str(&st, m->ops[i].key);
-		digest_str(&st, m->ops[i].member);
-		digest_value(&st, m->ops[i].value);
-	}
 	/* then, only when it publishes (older entries stay verifiable): its events */
 	if (m->n_events > 0) {
 		snprintf(n, sizeof(n), "%zu", m->n_events);
-		digest_str(&st, n);
+		digest_str(st, n);
 	}
 	for (size_t i = 0; i < m->n_events; i++) {
-		digest_str(&st, m->events[i].name);
-		digest_value(&st, p->payloads[i]);
+		digest_str(st, m->events[i].name);
+		digest_value(st, p->payloads[i]);
 	}
-	crypto_hash_sha256_final(&st, h);
+	crypto_hash_sha256_final(st, h);
 	sodium_bin2hex(out, JD_AUDIT_HEX, h, sizeof(h));
+}
+
+static void change_digest(const struct plan *p, char out[JD_AUDIT_HEX])
+{
+	crypto_hash_sha256_state st;
+
+	digest_begin(p, &st);
+	digest_ops(p, &st, 0, p->m->n_ops);
+	digest_end(p, &st, out);
 }
 
 /* RFC 3339, UTC, milliseconds. */
@@ -829,13 +906,14 @@ static int audit_prepare(struct mutate_ctx *x)
  * Fills x->e from the mutation (text fields borrowed from m and its
  * request until the argv copies them) and seals it.
  */
-static int audit_entry_init(struct mutate_ctx *x, const struct plan *p)
+static int audit_entry_init(struct mutate_ctx *x, const struct plan *p, int have_digest)
 {
 	const struct jd_mutation *m = p->m;
 	const struct jd_req *req = m->req;
 
 	snprintf(x->tenant, sizeof(x->tenant), "%s", m->tenant);
-	change_digest(p, x->digest);
+	if (!have_digest)
+		change_digest(p, x->digest);
 	x->e = (struct jd_audit_entry){
 	    .actor = req ? req->principal.name : AUDIT_SYSTEM,
 	    .cred = req ? jd_auth_cred_name(req->principal.cred) : "none",
@@ -1211,7 +1289,7 @@ static int mutate_ctx_make(struct jd_store *s, const struct jd_mutation *m,
 		/* the entry, built first on a ctx of the stack: its size sets the argv's */
 		memset(tmp, 0, sizeof(*tmp));
 		tmp->s = s;
-		rc = audit_entry_init(tmp, &p);
+		rc = audit_entry_init(tmp, &p, 0);
 		memset(a, 0, sizeof(*a));
 		a->writer = s->writer;
 		a->head_seq = tmp->head_seq;
@@ -1229,29 +1307,26 @@ static int mutate_ctx_make(struct jd_store *s, const struct jd_mutation *m,
 	return rc;
 }
 
-int jd_store_mutate_from(struct jd_store *s, const struct jd_mutation *m,
-			 const struct jd_store_origin *o, jd_mutate_cb cb, void *arg)
+/*
+ * Queues x (its argv built; on an audited store, on the entry tmp and the
+ * audit args a, else a NULL): JD_OK, cb then runs once, later; else x is
+ * freed and cb does not run.
+ */
+static int mutate_queue(struct jd_store *s, struct mutate_ctx *x, const struct mutate_ctx *tmp,
+			const struct audit_args *a, jd_mutate_cb cb, void *arg)
 {
-	struct mutate_ctx *x = NULL, tmp;
-	struct audit_args a, *ap;
 	int rc, now = 1;
 
-	if (s == NULL || cb == NULL)
-		return JD_E_INVALID;
-	rc = mutate_ctx_make(s, m, o, &x, &tmp, &a);
-	if (rc != JD_OK)
-		return rc;
-	ap = s->audit != NULL ? &a : NULL;
 	x->s = s;
 	x->cb = cb;
 	x->arg = arg;
-	if (ap != NULL) {
+	if (a != NULL) {
 		struct jd_audit_waiter w = x->w;
 		const char **argv = x->argv;
 		size_t *lens = x->lens;
 		int argc = x->argc;
 
-		*x = tmp;
+		*x = *tmp;
 		x->w = w;
 		x->cb = cb;
 		x->arg = arg;
@@ -1260,8 +1335,8 @@ int jd_store_mutate_from(struct jd_store *s, const struct jd_mutation *m,
 		x->argc = argc;
 		x->audited = 1;
 		x->w.start = mutate_start_waiter;
-		x->i_head = a.i_head;
-		x->i_fv = a.i_fv;
+		x->i_head = a->i_head;
+		x->i_fv = a->i_fv;
 		audit_entry_rebase(x);
 		rc = jd_audit_log_acquire(s->audit, x->tenant, &x->w);
 		if (rc < 0)
@@ -1286,6 +1361,148 @@ int jd_store_mutate_from(struct jd_store *s, const struct jd_mutation *m,
 fail:
 	free(x);
 	return rc;
+}
+
+int jd_store_mutate_from(struct jd_store *s, const struct jd_mutation *m,
+			 const struct jd_store_origin *o, jd_mutate_cb cb, void *arg)
+{
+	struct mutate_ctx *x = NULL, tmp;
+	struct audit_args a;
+	int rc;
+
+	if (s == NULL || cb == NULL)
+		return JD_E_INVALID;
+	rc = mutate_ctx_make(s, m, o, &x, &tmp, &a);
+	if (rc != JD_OK)
+		return rc;
+	return mutate_queue(s, x, &tmp, s->audit != NULL ? &a : NULL, cb, arg);
+}
+
+/* ---- A large mutation, prepared in slices ---------------------------------- */
+
+/* Ops digested, or argv units built, per step of a slice. */
+#define PREPARE_STEP 512
+
+struct sliced {
+	struct jd_store *s;
+	struct plan p;
+	jd_mutate_cb cb;
+	void *arg;
+	struct jd_slice *slice;
+	enum { SLICED_DIGEST, SLICED_COUNT, SLICED_FILL } phase;
+	size_t at; /* the next op (digest) or argv unit (count, fill) */
+	crypto_hash_sha256_state st;
+	struct mutate_ctx tmp; /* the audit entry, as mutate_ctx_make builds it */
+	struct audit_args a;
+	struct argv_builder b;
+	struct mutate_ctx *x; /* once counted */
+};
+
+static void sliced_end(struct sliced *j, int rc)
+{
+	struct jd_store *s = j->s;
+
+	if (rc == JD_OK && s->freed)
+		rc = JD_E_UNAVAILABLE;
+	if (rc == JD_OK) {
+		rc = mutate_queue(s, j->x, &j->tmp, s->audit != NULL ? &j->a : NULL, j->cb, j->arg);
+		j->x = NULL; /* queued, or freed */
+	}
+	if (rc != JD_OK)
+		j->cb(rc == JD_E_NOMEM ? JD_ERR : rc, NULL, j->arg);
+	free(j->x);
+	plan_free(&j->p);
+	jd_slice_free(j->slice); /* the one running this: it runs no further step */
+	free(j);
+	store_release(s);
+}
+
+/* The entry, once the change's digest is known: its fields become the argv's. */
+static int sliced_entry(struct sliced *j)
+{
+	struct mutate_ctx *tmp = &j->tmp;
+	int rc;
+
+	digest_end(&j->p, &j->st, tmp->digest);
+	tmp->s = j->s;
+	rc = audit_entry_init(tmp, &j->p, 1);
+	j->a.writer = j->s->writer;
+	j->a.head_seq = tmp->head_seq;
+	j->a.head_chain = tmp->head_chain;
+	if (rc == JD_OK)
+		(void)jd_audit_entry_to_fields(&tmp->e, tmp->seq_txt, j->a.fv);
+	return rc;
+}
+
+static int sliced_step(void *arg)
+{
+	struct sliced *j = arg;
+	struct audit_args *a = j->s->audit != NULL ? &j->a : NULL;
+	size_t n = j->phase == SLICED_DIGEST ? j->p.m->n_ops : build_units(&j->p);
+	size_t to = j->at + PREPARE_STEP < n ? j->at + PREPARE_STEP : n;
+	int rc = JD_OK;
+
+	if (j->phase == SLICED_DIGEST)
+		digest_ops(&j->p, &j->st, j->at, to);
+	else
+		build_range(&j->b, &j->p, j->s->sha, a, j->at, to);
+	j->at = to;
+	if (to < n)
+		return 1;
+	j->at = 0;
+	if (j->phase == SLICED_DIGEST) {
+		rc = sliced_entry(j);
+		j->phase = SLICED_COUNT;
+	} else if (j->phase == SLICED_COUNT) {
+		struct argv_builder counted = j->b;
+
+		j->x = mutate_ctx_alloc(&counted, &j->b);
+		rc = j->x != NULL ? JD_OK : JD_E_NOMEM;
+		j->phase = SLICED_FILL;
+	} else {
+		sliced_end(j, JD_OK);
+		return 0;
+	}
+	if (rc != JD_OK) {
+		sliced_end(j, rc);
+		return 0;
+	}
+	return 1;
+}
+
+int jd_store_mutate_sliced(struct jd_store *s, const struct jd_mutation *m, jd_mutate_cb cb,
+			   void *arg)
+{
+	struct sliced *j;
+	int rc;
+
+	if (s == NULL || cb == NULL)
+		return JD_E_INVALID;
+	if (jd_redis_state(s->r) != JD_REDIS_OK)
+		return JD_E_UNAVAILABLE;
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return JD_E_NOMEM;
+	rc = plan_make(&j->p, m, NULL);
+	if (rc != JD_OK) {
+		plan_free(&j->p);
+		free(j);
+		return rc;
+	}
+	j->s = s;
+	j->cb = cb;
+	j->arg = arg;
+	j->phase = s->audit != NULL ? SLICED_DIGEST : SLICED_COUNT;
+	if (s->audit != NULL)
+		digest_begin(&j->p, &j->st);
+	j->slice = jd_slice_start(jd_redis_base(s->r), sliced_step, j);
+	if (j->slice == NULL) {
+		plan_free(&j->p);
+		free(j);
+		return JD_E_NOMEM;
+	}
+	s->pending++; /* the store outlives the job */
+	return JD_OK;
 }
 
 /* ---- Audited events ------------------------------------------------------- */

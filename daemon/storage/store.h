@@ -72,6 +72,17 @@ int jd_store_tenant_valid(const char *tenant);
  */
 int jd_store_mutate(struct jd_store *s, const struct jd_mutation *m, jd_mutate_cb cb, void *arg);
 /*
+ * jd_store_mutate for a large mutation (an organization import): the same
+ * one atomic step, but the change's digest and the command's arguments are
+ * prepared in slices (runtime/slice.h) before it is queued, so that tens of
+ * thousands of ops never hold the loop.  m and all it points to must live
+ * until cb runs.  Validated in the call (same returns as jd_store_mutate);
+ * JD_OK: cb runs exactly once, later (JD_E_UNAVAILABLE when the store went
+ * away meanwhile, JD_ERR out of memory).  No origin (events, event keys).
+ */
+int jd_store_mutate_sliced(struct jd_store *s, const struct jd_mutation *m, jd_mutate_cb cb,
+			   void *arg);
+/*
  * The tenant's event stream ("jd:{<tenant>}:events", docs/plugins.md
  * "Events"): a mutation's events are XADDed to it by the same script.
  * "events" and "events:*" are the core's keys (refused to callers).  At

@@ -89,8 +89,15 @@ static void get_plugins(jd_req *req, void *arg)
 static void get_routes(jd_req *req, void *arg)
 {
 	struct jd_server *srv = arg;
+	json_t *cat = jd_router_catalog(srv->router);
 
-	jd_reply_json(req, 200, jd_router_catalog(srv->router));
+	/* the body limit too: a client refuses a file over it before reading it all */
+	if (cat != NULL && json_object_set_new(cat, "max_body",
+					       json_integer((json_int_t)srv->cfg->max_body)) != 0) {
+		json_decref(cat);
+		cat = NULL;
+	}
+	jd_reply_json(req, 200, cat);
 }
 
 static void get_roles(jd_req *req, void *arg)

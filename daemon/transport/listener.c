@@ -333,9 +333,14 @@ fail:
 	return NULL;
 }
 
+size_t jd_body_ceiling(size_t max_body)
+{
+	return max_body * 2 + 65536;
+}
+
 void jd_listener_apply_limits(struct jd_listener *l, const struct jd_config *cfg)
 {
-	evhttp_set_max_body_size(l->http, (ev_ssize_t)cfg->max_body);
+	evhttp_set_max_body_size(l->http, (ev_ssize_t)jd_body_ceiling(cfg->max_body));
 	evhttp_set_max_headers_size(l->http, (ev_ssize_t)cfg->max_headers);
 	evhttp_set_timeout(l->http, (int)cfg->idle_timeout);
 	l->max_conns = cfg->max_connections;

@@ -55,6 +55,13 @@ struct jd_listener {
 struct jd_listener *jd_listener_new(struct jd_server *srv, const char *name, int control,
 				    const char *listen, SSL_CTX *ctx, char *err, size_t errlen);
 /* Body, header, timeout and connection limits from cfg (also on reload). */
+/*
+ * What evhttp reads of a body before libevent itself refuses it (with its
+ * own HTML 413): twice limits.max_body and a little, so that bodies just
+ * over the limit, the common mistake, get our JSON 413 naming the limit
+ * (request.c), while one connection still holds at most this much.
+ */
+size_t jd_body_ceiling(size_t max_body);
 void jd_listener_apply_limits(struct jd_listener *l, const struct jd_config *cfg);
 /* New connections use ctx from now on (reload); takes ctx. */
 void jd_listener_set_ctx(struct jd_listener *l, SSL_CTX *ctx);

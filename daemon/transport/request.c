@@ -555,6 +555,36 @@ static struct jd_req *new_request(struct evhttp_request *ev, struct jd_listener 
 	return req;
 }
 
+/*
+ * A body over limits.max_body, answered as our JSON error naming the limit
+ * and how to split the work.  evhttp reads bodies up to jd_body_ceiling()
+ * so that this check, not libevent's HTML 413, answers them; above the
+ * ceiling libevent 2.1 still answers alone (it has no error hook before
+ * 2.2), which bounds what one connection can make us hold.  1 when replied.
+ */
+static int body_too_large(struct jd_req *req)
+{
+	size_t len = evbuffer_get_length(evhttp_request_get_input_buffer(req->ev));
+	size_t max = req->srv->cfg->max_body;
+	const char *split = "send less in one request: split the work into several";
+	char msg[400];
+
+	if (len <= max)
+		return 0;
+	if (strcmp(req->path, "/v1/org/import") == 0)
+		split = "split the import: the units first, then the people a few units at a time "
+			"(each file of a request counts; a person's row is about 60 bytes plus "
+			"the ties)";
+	snprintf(msg, sizeof(msg), "the body is %zu bytes, over limits.max_body (%zu bytes): %s",
+		 len, max, split);
+	jd_reply_json(req, 413,
+		      json_pack("{s:{s:s, s:s, s:s, s:s, s:I, s:I}}", "error", "code",
+				"body_too_large", "message", msg, "request_id", req->id, "limit",
+				"limits.max_body", "max_bytes", (json_int_t)max, "bytes",
+				(json_int_t)len));
+	return 1;
+}
+
 static void route_request(struct jd_req *req, const char *path, const char *query)
 {
 	const char *method = method_name(evhttp_request_get_command(req->ev));
@@ -647,6 +677,8 @@ void jd_request_dispatch(struct evhttp_request *ev, void *arg)
 		jd_reply_error(req, 400, "bad_request", "malformed request URI");
 		return;
 	}
+	if (body_too_large(req))
+		return;
 	if (!l->control && jd_ui_path(path)) {
 		jd_ui_serve(req, l->srv->ui, method_name(evhttp_request_get_command(ev)), path);
 		return;

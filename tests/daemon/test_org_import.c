@@ -75,6 +75,9 @@ static json_t *snapshot(void)
 	return s;
 }
 
+/* 0: run() checks in one call; else in steps of this many rows (the route's way). */
+static size_t step_budget;
+
 /* Runs a check over the four texts (NULL: not given). */
 static void run(const json_t *snap, const char *units, const char *people, const char *posts,
 		const char *groups, struct jd_import *out)
@@ -87,7 +90,18 @@ static void run(const json_t *snap, const char *units, const char *people, const
 	};
 
 	next_id = 0;
-	assert_int_equal(jd_import_check(snap, files, TODAY, counting_id, out), 0);
+	if (step_budget == 0) {
+		assert_int_equal(jd_import_check(snap, files, TODAY, counting_id, out), 0);
+	} else {
+		struct jd_import_job *j = jd_import_begin(snap, files, TODAY, counting_id, out);
+		int rc;
+
+		assert_non_null(j);
+		while ((rc = jd_import_step(j, step_budget)) == 1)
+			;
+		assert_int_equal(rc, 0);
+		jd_import_job_free(j);
+	}
 }
 
 /* Whether the bad rows hold one at file:line whose reason contains text. */
@@ -661,12 +675,43 @@ static void test_export_same_names(void **state)
 	json_decref(snap);
 }
 
+/* The same rules, checked a row at a time as the route does (every pass resumed mid-file). */
+static void test_in_steps(void **state)
+{
+	step_budget = 1;
+	test_unit_rules(state);
+	test_people_and_posts_rules(state);
+	test_group_rules(state);
+	test_files(state);
+	step_budget = 0;
+}
+
+/* A job dropped before it ends (the client left) frees all and leaves nothing in out. */
+static void test_job_freed_midway(void **state)
+{
+	json_t *snap = snapshot();
+	struct jd_import imp;
+	const char *people = PEOPLE_HEADER "陈静,head,ag1,2021-03-01,false,SECRET\n"
+					   "李四,cadre,ag1,2021-03-01,false,\n";
+	struct jd_import_text files[JD_CSV_KINDS] = {{0}, {people, strlen(people)}, {0}, {0}};
+	struct jd_import_job *j = jd_import_begin(snap, files, TODAY, counting_id, &imp);
+
+	(void)state;
+	assert_non_null(j);
+	assert_int_equal(jd_import_step(j, 1), 1);
+	jd_import_job_free(j);
+	assert_null(imp.people);
+	assert_null(imp.errors);
+	json_decref(snap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_csv_lines),	      cmocka_unit_test(test_csv_put),
 	    cmocka_unit_test(test_good_import),	      cmocka_unit_test(test_good_import_values),
 	    cmocka_unit_test(test_clear_wipes_ties),  cmocka_unit_test(test_many_named_members),
+	    cmocka_unit_test(test_in_steps),	      cmocka_unit_test(test_job_freed_midway),
 	    cmocka_unit_test(test_unit_rules),	      cmocka_unit_test(test_people_and_posts_rules),
 	    cmocka_unit_test(test_group_rules),	      cmocka_unit_test(test_files),
 	    cmocka_unit_test(test_export_round_trip), cmocka_unit_test(test_export_same_names),

@@ -291,6 +291,47 @@ static void test_ops_indexes_counters(void **state)
 	json_decref(rr.json);
 }
 
+/* A large mutation prepared in slices: one atomic step all the same, cb once and never inside. */
+static void test_sliced_mutation(void **state)
+{
+	enum { N = 3000 };
+	struct jd_op *ops = calloc(N, sizeof(*ops));
+	char(*keys)[32] = calloc(N, sizeof(*keys));
+	struct jd_mutation m = {.tenant = "t1", .record = "bulk", .expect_version = JD_VERSION_NEW};
+	struct mres res = {0};
+	struct rres rr = {0};
+
+	(void)state;
+	assert_non_null(ops);
+	assert_non_null(keys);
+	for (int i = 0; i < N; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "item:%d", i / 3); /* three fields a key */
+		ops[i] = (struct jd_op){JD_OP_HSET, keys[i], i % 3 ? "b" : "a", keys[i]};
+	}
+	m.ops = ops;
+	m.n_ops = N;
+	assert_int_equal(jd_store_mutate_sliced(F->s, &m, mutate_cb, &res), JD_OK);
+	assert_int_equal(res.calls, 0);
+	assert_true(run_until(F->base, &res.done, 5000));
+	assert_int_equal(res.calls, 1);
+	assert_int_equal(res.rc, JD_OK);
+	assert_int_equal(res.version, 1);
+	assert_string_equal(read_str(&rr, "HGET", "item:999", "b"), "item:999");
+	/* expected at a version it is not at: nothing of it is applied */
+	memset(&res, 0, sizeof(res));
+	ops[0].value = "changed";
+	assert_int_equal(jd_store_mutate_sliced(F->s, &m, mutate_cb, &res), JD_OK);
+	assert_true(run_until(F->base, &res.done, 5000));
+	assert_int_equal(res.rc, JD_E_CONFLICT);
+	assert_string_equal(read_str(&rr, "HGET", "item:0", "a"), "item:0");
+	/* refused in the call, the callback never runs */
+	m.n_ops = 50001;
+	assert_int_equal(jd_store_mutate_sliced(F->s, &m, mutate_cb, &res), JD_E_INVALID);
+	json_decref(rr.json);
+	free(keys);
+	free(ops);
+}
+
 /* JD_OP_CHECK: another record's version must be the one read, or nothing is written. */
 static void test_check_other_record(void **state)
 {
@@ -856,6 +897,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_update_versions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_idempotent_retry, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ops_indexes_counters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sliced_mutation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_check_other_record, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_failed_mutation_applies_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_noscript_fallback, setup, teardown),

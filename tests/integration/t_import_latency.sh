@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Nothing stalls the loop (issue 16, part 3): the largest import the default
+# limits accept (about 0.9 MB: 50 units and 4,000 people with declared ties,
+# just under the 50,000 writes of one store step) runs while a client asks
+# /healthz again as soon as each answer comes; every answer is 200 and the
+# import succeeds.  The p99 and the worst wait are printed as figures, never
+# asserted (docs/performance.md "Large work").  A body over limits.max_body
+# is answered with our JSON 413 naming the limit and how to split the work.
+source "$(dirname "$0")/lib.sh"
+
+jd_instance "$JD_TMP/i"
+jd_start
+here=$JD_SOURCE_DIR/tests/integration
+t=590121
+check "a province" quiet jd_ctl org tenants add --code 590000 --name 示范省 --level province
+check "a city" quiet jd_ctl org tenants add --code 590100 --name 示范市 --level city --parent 590000
+check "a county" quiet jd_ctl org tenants add --code $t --name 青岭县 --level county --parent 590100 \
+	--centralized true --centralized_since 2024-03-01 --modes task_force
+
+bytes=$(python3 "$here/org_gen.py" "$JD_TMP/g" 50 4000 62)
+python3 "$here/healthz_poll.py" "$JD_API_PORT" "$JD_DIR/tls/ca.crt" "$JD_TMP/stop" "$JD_TMP/ready" \
+	>"$JD_TMP/poll" &
+poller=$!
+check "the poller is answered" jd_wait_for 100 test -e "$JD_TMP/ready"
+out=$(jd_ctl org import --tenant $t "$JD_TMP/g/units.csv" "$JD_TMP/g/people.csv" 2>&1 || true)
+touch "$JD_TMP/stop"
+polled=0
+wait "$poller" || polled=$?
+contains "the largest accepted import ($bytes bytes) succeeds" "$out" \
+	"imported into $t: 50 units, 4000 people"
+equals "/healthz answered 200 every time during it" "$polled" 0
+echo "# /healthz during the import: $(cat "$JD_TMP/poll")"
+contains "the poller asked more than once" "$(cat "$JD_TMP/poll")" "non200=0"
+check "the audit chain verifies (the change's digest prepared in slices)" quiet jd_ctl audit verify --tenant $t
+equals "every person is there" "$(redis-cli -s "$JD_DIR/data/redis.sock" zcard "jd:{$t}:people:by_id")" 4000
+
+# twice the rows: over limits.max_body, answered as JSON naming the limit
+python3 "$here/org_gen.py" "$JD_TMP/h" 50 8000 62 >/dev/null
+code=$(jd_ctl_curl -o "$JD_TMP/413.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+	--data-binary @<(python3 -c 'import json,sys; print(json.dumps({"tenant": sys.argv[1], "people": open(sys.argv[2]).read()}, ensure_ascii=False))' \
+		$t "$JD_TMP/h/people.csv") "$(jd_control_url /v1/org/import)")
+equals "a body over the limit: 413" "$code" 413
+equals "as our JSON error" "$(jd_json .error.code <"$JD_TMP/413.json")" body_too_large
+equals "naming the limit" "$(jd_json .error.limit <"$JD_TMP/413.json")" limits.max_body
+equals "and its size" "$(jd_json .error.max_bytes <"$JD_TMP/413.json")" 1048576
+contains "and how to split the work" "$(jd_json .error.message <"$JD_TMP/413.json")" \
+	"the units first, then the people a few units at a time"
+out=$(fails jd_ctl org import --tenant $t "$JD_TMP/h/units.csv" "$JD_TMP/h/people.csv")
+contains "jianductl refuses the files before reading them, naming the limit" "$out" \
+	"over the daemon's limits.max_body (1048576 bytes): split the import"
+
+jd_stop
+equals "SIGTERM: exit 0" "$JD_EXIT" 0
+jd_no_sanitizer_report
+jd_finish
