@@ -8,6 +8,7 @@ packages=(
 	libevent-dev libhiredis-dev libssl-dev libsodium-dev libjansson-dev libinih-dev
 	libcurl4-openssl-dev libcmocka-dev libcsv-dev
 	redis-server openssl curl python3 valgrind testssl.sh
+	man-db groff-base
 )
 if [ "${JD_WITH_TOOLS:-0}" = 1 ]; then
 	packages+=(cppcheck clang-tidy clang-format wrk clang libclang-rt-14-dev)

@@ -326,6 +326,36 @@ int jd_server_start(struct jd_server *srv, struct jd_config *cfg)
 	return JD_OK;
 }
 
+/*
+ * The catalog without serving: the core's routes and the plugins' (their
+ * init adds them) with no Redis, no listener and the loop never run, so a
+ * build can document what a daemon with these plugins offers.
+ */
+int jd_server_catalog(struct jd_config *cfg, json_t **out, char *err, size_t errlen)
+{
+	struct jd_server srv;
+	int rc;
+
+	memset(&srv, 0, sizeof(srv));
+	srv.cfg = cfg;
+	if ((rc = start_core(&srv, err, errlen)) != JD_OK)
+		goto done;
+	srv.events = jd_events_new(srv.base, NULL, NULL, &(const struct jd_events_opts){0});
+	if (srv.events == NULL) {
+		snprintf(err, errlen, "out of memory");
+		rc = JD_E_NOMEM;
+		goto done;
+	}
+	rc = jd_plugins_load(&srv, cfg, jd_host_table(), &srv.plugins, err, errlen);
+	if (rc == JD_OK && (*out = jd_router_catalog(srv.router)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		rc = JD_E_NOMEM;
+	}
+done:
+	jd_server_free(&srv);
+	return rc;
+}
+
 int jd_server_run(struct jd_server *srv)
 {
 	if (event_base_dispatch(srv->base) < 0)
