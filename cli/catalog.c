@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog_cache.h"
 #include "output.h"
 #include "suggest.h"
 
@@ -114,7 +115,22 @@ int catalog_fetch(const struct ctl *ctl, struct catalog *cat, struct ctl_err *er
 		rc = parse_catalog(cat, err);
 	if (rc != CTL_OK)
 		catalog_free(cat);
+	else
+		catalog_cache_save(cat->root);
 	return rc;
+}
+
+int catalog_parse(json_t *root, struct catalog *cat)
+{
+	struct ctl_err err = {0};
+
+	memset(cat, 0, sizeof *cat);
+	cat->root = root;
+	if (parse_catalog(cat, &err) != CTL_OK) {
+		catalog_free(cat);
+		return -1;
+	}
+	return 0;
 }
 
 void catalog_free(struct catalog *cat)

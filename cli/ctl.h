@@ -51,6 +51,8 @@ struct command {
  * files read or written): its help and listing stay the catalog's.
  */
 #define CMD_CATALOG 1u
+/* Not listed, helped or suggested: plumbing for scripts (__complete). */
+#define CMD_HIDDEN 2u
 
 /* Fills *err and returns code. */
 int ctl_fail(struct ctl_err *err, int code, const char *fmt, ...)

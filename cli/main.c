@@ -11,7 +11,9 @@
 
 #include "builtin.h"
 #include "catalog.h"
+#include "catalog_cache.h"
 #include "certs.h"
+#include "complete.h"
 #include "ctl.h"
 #include "init.h"
 #include "keys.h"
@@ -22,6 +24,7 @@
 
 static int cmd_help(struct ctl *ctl, const struct command *self, int argc, char **argv);
 static int cmd_keys(struct ctl *ctl, const struct command *self, int argc, char **argv);
+static int cmd_complete(struct ctl *ctl, const struct command *self, int argc, char **argv);
 
 static const struct command commands[] = {
     {"init", INIT_USAGE, "Set up a new instance in DIR: CA, certificates, keyring, configs.",
@@ -42,6 +45,8 @@ static const struct command commands[] = {
     /* routes without catalog commands: these read and write files */
     {ORG_IMPORT_COMMAND, "", "", cmd_org_import, CMD_CATALOG},
     {ORG_EXPORT_COMMAND, "", "", cmd_org_export, CMD_CATALOG},
+    /* the bash completion's candidates, from the cached catalog only */
+    {"__complete", "[--] WORD...", "", cmd_complete, CMD_HIDDEN},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -95,7 +100,7 @@ static const struct command *find_command(int argc, char **argv, int *words)
 /* A command that is the CLI's own: listed, helped and suggested as built-in. */
 static int builtin(const struct command *cmd)
 {
-	return !(cmd->flags & CMD_CATALOG);
+	return !(cmd->flags & (CMD_CATALOG | CMD_HIDDEN));
 }
 
 static void list_builtins(FILE *f)
@@ -114,6 +119,13 @@ static void list_builtins(FILE *f)
 	table_free(t);
 }
 
+static void hide_builtins(struct catalog *cat)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (builtin(&commands[i]))
+			catalog_hide(cat, commands[i].name);
+}
+
 /* The daemon's catalog, less the commands that built-ins shadow. */
 static int fetch_catalog(const struct ctl *ctl, struct catalog *cat, struct ctl_err *err)
 {
@@ -121,10 +133,28 @@ static int fetch_catalog(const struct ctl *ctl, struct catalog *cat, struct ctl_
 
 	if (rc != CTL_OK)
 		return rc;
-	for (size_t i = 0; i < N_COMMANDS; i++)
-		if (builtin(&commands[i]))
-			catalog_hide(cat, commands[i].name);
+	hide_builtins(cat);
 	return CTL_OK;
+}
+
+/* Never the network: the catalog the last command that reached the daemon cached. */
+static int cmd_complete(struct ctl *ctl, const struct command *self, int argc, char **argv)
+{
+	struct catalog cat;
+	int cached = catalog_cache_load(&cat) == 0, rc;
+
+	(void)ctl;
+	(void)self;
+	if (argc > 1 && strcmp(argv[1], "--") == 0) {
+		argc--;
+		argv++;
+	}
+	if (cached)
+		hide_builtins(&cat);
+	rc = complete_words(commands, N_COMMANDS, cached ? &cat : NULL, argc - 1, argv + 1, stdout);
+	if (cached)
+		catalog_free(&cat);
+	return rc == 0 ? CTL_OK : ctl_error(CTL_FAIL, "out of memory");
 }
 
 static void usage_short(FILE *f)
