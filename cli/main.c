@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backup.h"
 #include "builtin.h"
 #include "catalog.h"
 #include "catalog_cache.h"
@@ -39,6 +40,12 @@ static const struct command commands[] = {
     {"keys", KEYS_USAGE,
      "Rotate the master key (local), re-wrap tenant keys and show what each version protects.",
      cmd_keys, 0},
+    {"backup", BACKUP_USAGE,
+     "Copy the instance's data while it serves: Redis snapshot, audit files, configuration.",
+     cmd_backup, 0},
+    {"restore", RESTORE_USAGE,
+     "Restore a backup into a stopped, fresh instance; then verify every tenant's audit trail.",
+     cmd_restore, 0},
     {"help", "[COMMAND]", "Show the commands, or how to use one.", cmd_help, 0},
     /* catalog routes with their own rendering (sections, --csv) */
     {ORG_REPORT_COMMAND, "", "", cmd_org_report, CMD_CATALOG},

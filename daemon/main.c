@@ -24,7 +24,7 @@ struct flags {
 	int dump; /* DUMP_KEYS, DUMP_CATALOG */
 };
 
-enum { DUMP_KEYS = 1, DUMP_CATALOG };
+enum { DUMP_KEYS = 1, DUMP_CATALOG, DUMP_CONFIG };
 
 static void usage(FILE *out)
 {
@@ -37,7 +37,9 @@ static void usage(FILE *out)
 		     "  --dump-config-keys  every configuration key: key, default, live or\n"
 		     "                      restart, type, description (tab-separated)\n"
 		     "  --dump-catalog      the route catalog of the core and FILE's plugins\n"
-		     "                      (JSON, as GET /v1/routes), without serving\n");
+		     "                      (JSON, as GET /v1/routes), without serving\n"
+		     "  --dump-config       FILE's value of every key, defaults included and\n"
+		     "                      paths made absolute (key, value: tab-separated)\n");
 }
 
 static int parse_flags(int argc, char **argv, struct flags *f)
@@ -45,6 +47,7 @@ static int parse_flags(int argc, char **argv, struct flags *f)
 	static const struct option longs[] = {
 	    {"dump-config-keys", no_argument, NULL, 'K'},
 	    {"dump-catalog", no_argument, NULL, 'C'},
+	    {"dump-config", no_argument, NULL, 'D'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -57,6 +60,9 @@ static int parse_flags(int argc, char **argv, struct flags *f)
 			break;
 		case 'C':
 			f->dump = DUMP_CATALOG;
+			break;
+		case 'D':
+			f->dump = DUMP_CONFIG;
 			break;
 		case 'c':
 			f->conf = optarg;
@@ -96,6 +102,21 @@ static int dump_config_keys(void)
 		jd_config_key_at(i, &k);
 		printf("%s.%s\t%s\t%s\t%s\t%s\n", k.section, k.name, k.def,
 		       k.live ? "live" : "restart", k.type, k.help);
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* --dump-config: what this daemon would run with, for jianductl backup and restore. */
+static int dump_config(const struct jd_config *cfg)
+{
+	char v[4096];
+
+	for (size_t i = 0; i < jd_config_key_count(); i++) {
+		struct jd_config_entry k;
+
+		jd_config_key_at(i, &k);
+		jd_config_value(cfg, i, v, sizeof(v));
+		printf("%s.%s\t%s\n", k.section, k.name, v);
 	}
 	return fflush(stdout) == 0 ? 0 : 1;
 }
@@ -230,6 +251,11 @@ int main(int argc, char **argv)
 	}
 	if (f.dump == DUMP_CATALOG)
 		return dump_catalog(cfg);
+	if (f.dump == DUMP_CONFIG) {
+		rc = dump_config(cfg);
+		jd_config_free(cfg);
+		return rc;
+	}
 	if (f.test) {
 		rc = test_config(cfg);
 		jd_config_free(cfg);

@@ -674,3 +674,16 @@ void jd_config_key_at(size_t i, struct jd_config_entry *out)
 	*out = (struct jd_config_entry){
 	    o->section, o->name, type_name(o->type), o->def, o->min, o->max, o->live, o->help};
 }
+
+void jd_config_value(const struct jd_config *cfg, size_t i, char *buf, size_t len)
+{
+	struct jd_config *m = (struct jd_config *)cfg;
+	const struct opt *o = &opts[i];
+
+	if (o->type == OPT_UINT)
+		snprintf(buf, len, "%u", *uint_slot(m, o));
+	else if (o->type == OPT_BOOL)
+		snprintf(buf, len, "%s", *bool_slot(m, o) ? "yes" : "no");
+	else
+		snprintf(buf, len, "%s", *str_slot(m, o));
+}

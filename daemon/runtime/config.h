@@ -114,6 +114,8 @@ struct jd_config_entry {
 size_t jd_config_key_count(void);
 /* Entry i (< jd_config_key_count()) into *out. */
 void jd_config_key_at(size_t i, struct jd_config_entry *out);
+/* The value in force of key i as a file would spell it (paths made absolute). */
+void jd_config_value(const struct jd_config *cfg, size_t i, char *buf, size_t len);
 
 /* Parses "host:port" or "[v6]:port" into host (without brackets) and port. */
 int jd_config_split_hostport(const char *s, char *host, size_t hostlen, unsigned *port);

@@ -21,7 +21,7 @@ export PATH=$JD_BUILD_DIR:$PATH
 check "the script registers the function" \
 	bash -c 'source "$1"; complete -p jianductl | grep -q -- "-F _jianductl"' _ "$COMPLETION"
 equals "no cache: the built-ins" "$(complete_line "")" \
-	"certs help init keys plugins reload routes status"
+	"backup certs help init keys plugins reload restore routes status"
 equals "no cache: a prefix" "$(complete_line st)" "status"
 equals "global options" "$(complete_line --j)" "--json"
 touch "$JD_TMP/site.conf"
