@@ -9,6 +9,7 @@ packages=(
 	libcurl4-openssl-dev libcmocka-dev libcsv-dev
 	redis-server openssl curl python3 valgrind testssl.sh
 	man-db groff-base
+	debhelper dpkg-dev fakeroot lintian debootstrap
 )
 if [ "${JD_WITH_TOOLS:-0}" = 1 ]; then
 	packages+=(cppcheck clang-tidy clang-format wrk clang libclang-rt-14-dev)
