@@ -116,6 +116,17 @@ contains "catalog lists the example plugin's routes" "$routes" '"/v1/example/not
 api=$(jd_ctl_curl "$(jd_control_url /v1/openapi.json)")
 equals "openapi version" "$(jd_json .openapi <<<"$api")" 3.1.0
 contains "openapi has the plugin's paths" "$api" '"/v1/example/notes"'
+# client generators need operationIds that are identifiers, unique, and a server
+ids=$(python3 -c 'import json, re, sys
+d = json.load(sys.stdin)
+ids = [op["operationId"] for p in d["paths"].values() for op in p.values()]
+bad = [i for i in ids if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", i)]
+print(len(ids), len(set(ids)), ",".join(bad) or "-", d["servers"][0]["url"])' <<<"$api")
+set -- $ids
+equals "openapi: operationIds unique" "$2" "$1"
+equals "openapi: operationIds are identifiers" "$3" "-"
+equals "openapi: a server" "$4" "/"
+contains "openapi: an id from the command" "$api" '"operationId":"exampleNotesAdd"'
 hello=$(jd_ctl example hello --json)
 equals "plugin config reaches the plugin" "$(jd_json .greeting <<<"$hello")" "ni hao"
 
