@@ -107,7 +107,7 @@ static int next_word(struct cands *c, const char *name, int n, char **words, con
 	return w && prefixed(w, cur) ? add(c, w) : 0;
 }
 
-/* "--name" if it is not given yet and starts with cur. */
+/* "--name" (kebab case) if it is not given yet, in either spelling, and starts with cur. */
 static int option(struct cands *c, int n, char **words, const char *cur, const char *name,
 		  size_t len)
 {
@@ -116,8 +116,11 @@ static int option(struct cands *c, int n, char **words, const char *cur, const c
 	if (asprintf(&opt, "--%.*s", (int)len, name) < 0 || !own(c, opt))
 		return -1;
 	for (int i = 0; i < n; i++)
-		if (strcmp(words[i], opt) == 0)
+		if (ctl_opt_same(words[i], strlen(words[i]), opt, strlen(opt)))
 			return 0;
+	for (char *p = opt + 2; *p; p++)
+		if (*p == '_')
+			*p = '-';
 	return prefixed(opt, cur) ? add(c, opt) : 0;
 }
 
@@ -145,7 +148,9 @@ static int route_options(struct cands *c, const struct cat_route *r, int n, char
 	if (prefixed(prev, "--") && !strchr(prev, '=')) {
 		size_t i = 0;
 
-		while (i < r->nfields && strcmp(prev + 2, r->fields[i].name) != 0)
+		while (i < r->nfields &&
+		       !ctl_opt_same(prev + 2, strlen(prev + 2), r->fields[i].name,
+				     strlen(r->fields[i].name)))
 			i++;
 		if (i == r->nfields || strcmp(r->fields[i].type, "boolean") != 0)
 			return 0; /* cur is the option's value */

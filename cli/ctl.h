@@ -63,6 +63,16 @@ int ctl_report(const struct ctl_err *err);
 int ctl_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
+ * Option names are written in kebab case (--subject-name), as git, kubectl
+ * and systemctl spell them; the underscore spelling of the daemon's field
+ * names (--subject_name) works too.  ctl_opt_same: a and b are the same
+ * name but for '-' against '_'.  ctl_opt_label: name in kebab case (a
+ * static buffer, two alternating: good for two uses in one message).
+ */
+int ctl_opt_same(const char *a, size_t alen, const char *b, size_t blen);
+const char *ctl_opt_label(const char *name);
+
+/*
  * Matches argv[*i] against option `name` ("--name VALUE" or "--name=VALUE").
  * Returns 1 and sets *value (advancing *i past a separate value), 0 when
  * argv[*i] is another option, -1 when the value is missing.

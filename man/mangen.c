@@ -47,6 +47,16 @@ static void roff(FILE *f, const char *s)
 	}
 }
 
+/* An option as jianductl spells it: kebab case (--subject-name for subject_name). */
+static void roff_option(FILE *f, const char *name)
+{
+	for (; *name; name++)
+		if (*name == '_' || *name == '-')
+			fputs("\\-", f);
+		else
+			fputc(*name, f);
+}
+
 static void config_keys(FILE *f)
 {
 	const char *section = "";
@@ -118,15 +128,19 @@ static void route_options(FILE *f, json_t *route)
 
 		if (end == NULL)
 			break;
-		fprintf(f, ".TP\n.BI \\-\\-%.*s \" VALUE\"\n.br\nthe path parameter\n",
-			(int)(end - p - 1), p + 1);
+		char name[128];
+
+		snprintf(name, sizeof(name), "%.*s", (int)(end - p - 1), p + 1);
+		fputs(".TP\n.BI \\-\\-", f);
+		roff_option(f, name);
+		fputs(" \" VALUE\"\n.br\nthe path parameter\n", f);
 	}
 	json_array_foreach(fields, i, fl)
 	{
 		const char *type = json_string_value(json_object_get(fl, "type"));
 
 		fputs(".TP\n.BI \\-\\-", f);
-		roff(f, json_string_value(json_object_get(fl, "name")));
+		roff_option(f, json_string_value(json_object_get(fl, "name")));
 		fprintf(f, " \" %s\"\n",
 			strcmp(type, "boolean") == 0   ? "true|false"
 			: strcmp(type, "integer") == 0 ? "N"

@@ -51,6 +51,10 @@ equals "global options before the command are skipped" \
 opts=$(complete_line example notes add --)
 contains "a command's options" "$opts" "--tenant"
 contains "a command's options (2)" "$opts" "--title"
+contains "options in kebab case" "$opts" "--idempotency-key"
+given=$(complete_line example notes add --idempotency_key k1 --)
+check "an option given in the underscore spelling is not offered again" \
+	test "${given/--idempotency-key/}" = "$given"
 given=$(complete_line example notes add --tenant t1 --)
 check "an option given is not offered again" test "${given/--tenant /}" = "$given" -a -n "$given"
 equals "an option's value is not completed with options" \

@@ -137,6 +137,12 @@ equals "create: version 1" "$(jd_json .version <<<"$add")" 1
 again=$(jd_ctl example notes add --tenant t1 --title "first note" --text "body" --idempotency_key k1 --json)
 equals "idempotent retry returns the first id" "$(jd_json .id <<<"$again")" "$id"
 equals "idempotent retry is marked replayed" "$(jd_json .replayed <<<"$again")" true
+kebab=$(jd_ctl example notes add --tenant t1 --title "first note" --text "body" --idempotency-key k1 --json)
+equals "kebab case: --idempotency-key is the field idempotency_key" "$(jd_json .id <<<"$kebab")" "$id"
+help=$(jd_ctl example notes add --help)
+contains "help spells options in kebab case" "$help" "--idempotency-key"
+out=$(fails jd_ctl example notes add --tenant t1 --title x --idempotency-kee k9)
+contains "a misspelt option: the kebab spelling suggested" "$out" "did you mean '--idempotency-key'?"
 show=$(jd_ctl example notes show --id "$id" --tenant t1 --json)
 equals "show: title" "$(jd_json .title <<<"$show")" "first note"
 edit=$(jd_ctl example notes edit --id "$id" --tenant t1 --version 1 --title "second" --json)
