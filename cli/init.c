@@ -270,12 +270,37 @@ struct texts {
 	char *daemon, *client;
 };
 
+/* The missing parents of path, as mkdir -p makes them (0755); undone with the rest. */
+static int make_parents(struct fs_tx *tx, const char *path, struct ctl_err *err)
+{
+	char *copy = strdup(path);
+	struct stat st;
+	int rc = CTL_OK;
+
+	if (!copy)
+		return ctl_fail(err, CTL_FAIL, "out of memory");
+	for (char *p = strchr(copy + 1, '/'); p && rc == CTL_OK; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		if (stat(copy, &st) < 0)
+			rc = errno == ENOENT
+				 ? fs_mkdir(tx, copy, 0755, "parent directory", err)
+				 : ctl_fail(err, CTL_FAIL, "%s: %s", copy, strerror(errno));
+		else if (!S_ISDIR(st.st_mode))
+			rc = ctl_fail(err, CTL_FAIL, "%s is not a directory", copy);
+		*p = '/';
+	}
+	free(copy);
+	return rc;
+}
+
 static int create_all(const struct init_opts *o, const struct init_paths *p, const int fresh[2],
 		      const struct texts *t, struct fs_tx *tx, struct ctl_err *err)
 {
 	int rc = CTL_OK;
 
 	if (fresh[0])
+		rc = make_parents(tx, o->dir, err);
+	if (rc == CTL_OK && fresh[0])
 		rc = fs_mkdir(tx, o->dir, 0700, "instance directory", err);
 	if (rc == CTL_OK)
 		rc = fs_mkdir(tx, p->tls, 0700, "certificates and keys", err);
@@ -283,6 +308,8 @@ static int create_all(const struct init_opts *o, const struct init_paths *p, con
 		rc = pki_create(tx, p->tls, o->names, o->nnames, err);
 	if (rc == CTL_OK)
 		rc = keyring_create(tx, p->keyring, err);
+	if (rc == CTL_OK && fresh[1] && o->data_dir)
+		rc = make_parents(tx, p->data, err);
 	if (rc == CTL_OK && fresh[1])
 		rc = fs_mkdir(tx, p->data, 0700, "data: managed Redis, audit checkpoints", err);
 	if (rc == CTL_OK)

@@ -250,5 +250,20 @@ else
 	not_ok "openssl s_server did not start" "$(cat "$T/s_server.$port.log")"
 fi
 
+# --- missing parent directories are made, as mkdir -p would
+run "$CTL" init "$T/deep/er/inst" --plugins-dir "$BUILD/plugins"
+expect "init makes missing parents" 0 "deep/er/"
+check "the instance is there" test -s "$T/deep/er/inst/keyring"
+check "parents are 0755, the instance 0700" \
+	test "$(stat -c %a "$T/deep" "$T/deep/er" "$T/deep/er/inst" | paste -sd/)" = "755/755/700"
+run "$CTL" init "$T/p2/inst" --data-dir "$T/p2data/sub/data" --plugins-dir "$BUILD/plugins"
+expect "init --data-dir makes its parents too" 0
+check "the data directory is 0700" test "$(stat -c %a "$T/p2data/sub/data")" = 700
+check "the config names it" grep -qx "data_dir = $T/p2data/sub/data" "$T/p2/inst/jiandud.conf"
+mkdir -p "$T/p3data" && touch "$T/p3data/x"
+run "$CTL" init "$T/p3/inst" --data-dir "$T/p3data" --plugins-dir "$BUILD/plugins"
+expect "init --data-dir refuses a non-empty directory" 1 "is not an empty directory"
+check "and leaves no parent behind" test ! -e "$T/p3"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -80,9 +80,9 @@ in_root apt-get update -qq >"$JD_TMP/apt.log" 2>&1 || skip "apt-get update in th
 DEBIAN_FRONTEND=noninteractive in_root apt-get install -y -qq --no-install-recommends \
 	"/tmp/$(basename "$PKG")" "/tmp/$(basename "$DEV")" >>"$JD_TMP/apt.log" 2>&1
 equals "the packages install with their dependencies" "$?" 0
-check "the jiandu system user exists" in_root getent passwd jiandu
-equals "/var/lib/jiandu is 0700, the user's" "$(stat -c '%a %U' "$ROOT/var/lib/jiandu")" "700 jiandu"
-equals "/etc/jiandu is 0700, the user's" "$(stat -c '%a %U' "$ROOT/etc/jiandu")" "700 jiandu"
+check "the jiandu system user exists" quiet in_root getent passwd jiandu
+equals "/var/lib/jiandu is 0700, the user's" "$(in_root stat -c '%a %U' /var/lib/jiandu)" "700 jiandu"
+equals "/etc/jiandu is 0700, the user's" "$(in_root stat -c '%a %U' /etc/jiandu)" "700 jiandu"
 check "the man page is there" test -s "$ROOT/usr/share/man/man8/jiandud.8.gz"
 
 CP=$(jd_free_port)
@@ -97,7 +97,7 @@ in_root runuser -u jiandu -- jiandud -d -c /etc/jiandu/jiandud.conf
 equals "jiandud starts (-d)" "$?" 0
 status_ok() { in_root jianductl -c /etc/jiandu/jianductl.conf status | grep -q '^redis  *ok (managed)'; }
 check "jianductl status answers" jd_wait_for 100 status_ok
-owner=$(stat -c %U "$ROOT/var/lib/jiandu/redis.sock" 2>/dev/null || true)
+owner=$(in_root stat -c %U /var/lib/jiandu/redis.sock 2>/dev/null || true)
 equals "the managed Redis runs as jiandu in /var/lib/jiandu" "$owner" "jiandu"
 kill -TERM "$(cat "$ROOT/etc/jiandu/jiandud.pid")"
 stopped() { ! in_root jianductl -c /etc/jiandu/jianductl.conf status >/dev/null 2>&1; }
