@@ -10,6 +10,7 @@ packages=(
 	redis-server openssl curl python3 valgrind testssl.sh
 	man-db groff-base
 	debhelper dpkg-dev fakeroot lintian debootstrap
+	prometheus
 )
 if [ "${JD_WITH_TOOLS:-0}" = 1 ]; then
 	packages+=(cppcheck clang-tidy clang-format wrk clang libclang-rt-14-dev)
@@ -32,7 +33,10 @@ echo "jiandu: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# The package starts a system redis-server on port 6379; jiandu runs its own.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active -q redis-server 2>/dev/null; then
-	systemctl stop redis-server || true
-fi
+# The packages start a system redis-server on port 6379 and a Prometheus
+# server (we only want its promtool); jiandu runs its own Redis.
+for unit in redis-server prometheus prometheus-node-exporter; do
+	if command -v systemctl >/dev/null 2>&1 && systemctl is-active -q "$unit" 2>/dev/null; then
+		systemctl stop "$unit" || true
+	fi
+done

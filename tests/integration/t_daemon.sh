@@ -166,6 +166,10 @@ contains "metrics: requests by route" "$metrics" 'jiandu_http_requests_total{met
 contains "metrics: latency histogram" "$metrics" 'jiandu_http_request_duration_seconds_bucket'
 contains "metrics: redis round trips" "$metrics" 'jiandu_redis_commands_total'
 contains "metrics: connections" "$metrics" 'jiandu_connections{listener="control"}'
+# each family's samples together, every family with help and type (Prometheus text format)
+check "metrics: promtool check metrics passes" bash -c 'promtool check metrics <<<"$1"' _ "$metrics"
+families=$(grep -v '^#' <<<"$metrics" | sed -E 's/(_bucket|_sum|_count)?[{ ].*//' | uniq | sort | uniq -d)
+equals "metrics: no family's samples are split" "$families" ""
 
 # --- CLI errors
 out=$(jd_ctl stauts 2>&1) && rc=0 || rc=$?
