@@ -367,6 +367,16 @@ static int parse_option(struct run *run, int argc, char **argv, int *i)
 		run->ctl->csv = 1;
 		return CTL_OK;
 	}
+	if (fi < 0 && pi < 0 && ctl_opt_same(name, len, "no-headers", 10)) {
+		out_no_headers(1);
+		return CTL_OK;
+	}
+	if (fi < 0 && pi < 0 && ctl_opt_same(name, len, "output", 6)) {
+		v = option_value(0, argc, argv, i, eq);
+		if (!v)
+			return ctl_error(CTL_USAGE, "%s: --output needs a value", run->r->command);
+		return ctl_output(run->ctl, v);
+	}
 	if (fi < 0 && pi < 0)
 		return unknown_option(run, name, len);
 	v = option_value(fi >= 0 && is_bool(&run->r->fields[fi]), argc, argv, i, eq);

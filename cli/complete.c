@@ -9,8 +9,9 @@ static const struct {
 	const char *name;
 	int value;
 } globals[] = {
-    {"-c", 1},	   {"--config", 1}, {"-s", 1},	   {"--server", 1}, {"--ca", 1},
-    {"--cert", 1}, {"--key", 1},    {"--json", 0}, {"--help", 0},   {"--version", 0},
+    {"-c", 1},	     {"--config", 1},	  {"-s", 1},	 {"--server", 1},
+    {"--ca", 1},     {"--cert", 1},	  {"--key", 1},	 {"--json", 0},
+    {"--output", 1}, {"--no-headers", 0}, {"--help", 0}, {"--version", 0},
 };
 
 #define N_GLOBALS (sizeof globals / sizeof globals[0])

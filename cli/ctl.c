@@ -79,6 +79,15 @@ int ctl_opt(int argc, char **argv, int *i, const char *name, const char **value)
 	return 1;
 }
 
+int ctl_output(struct ctl *ctl, const char *format)
+{
+	ctl->json = strcmp(format, "json") == 0;
+	ctl->csv = strcmp(format, "csv") == 0;
+	if (!ctl->json && !ctl->csv && strcmp(format, "table") != 0)
+		return ctl_error(CTL_USAGE, "--output %s: expected table, json or csv", format);
+	return CTL_OK;
+}
+
 void ctl_command_help(const struct command *cmd, FILE *f)
 {
 	fprintf(f, "usage: jianductl [OPTIONS] %s%s%s\n\n%s\n", cmd->name, cmd->usage[0] ? " " : "",

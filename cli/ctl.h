@@ -54,6 +54,12 @@ struct command {
 /* Not listed, helped or suggested: plumbing for scripts (__complete). */
 #define CMD_HIDDEN 2u
 
+/*
+ * --output table|json|csv: sets ctl->json and ctl->csv (table: neither).
+ * CTL_OK, or CTL_USAGE for another value.
+ */
+int ctl_output(struct ctl *ctl, const char *format);
+
 /* Fills *err and returns code. */
 int ctl_fail(struct ctl_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -67,6 +67,8 @@ static const char options_help[] =
     "  --cert FILE    our client certificate\n"
     "  --key FILE     its private key\n"
     "  --json         print the daemon's JSON answers as they are\n"
+    "  --output FMT   table (the default), json or csv (a listing's table as CSV)\n"
+    "  --no-headers   tables and CSV without their header row\n"
     "  -h, --help     this help\n"
     "  -V, --version  print the version\n"
     "\n"
@@ -336,7 +338,7 @@ static int cmd_keys(struct ctl *ctl, const struct command *self, int argc, char 
 
 /* ---- global options ----------------------------------------------------- */
 
-enum { OPT_CERT = 256, OPT_KEY, OPT_CA, OPT_JSON };
+enum { OPT_CERT = 256, OPT_KEY, OPT_CA, OPT_JSON, OPT_OUTPUT, OPT_NO_HEADERS };
 
 /* parse_global's answers besides the exit codes */
 enum { GLOBAL_HELP = -1, GLOBAL_VERSION = -2 };
@@ -350,6 +352,9 @@ static int parse_global(struct ctl *ctl, int argc, char **argv)
 	    {"key", required_argument, NULL, OPT_KEY},
 	    {"ca", required_argument, NULL, OPT_CA},
 	    {"json", no_argument, NULL, OPT_JSON},
+	    {"output", required_argument, NULL, OPT_OUTPUT},
+	    {"no-headers", no_argument, NULL, OPT_NO_HEADERS},
+	    {"no_headers", no_argument, NULL, OPT_NO_HEADERS},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -376,6 +381,13 @@ static int parse_global(struct ctl *ctl, int argc, char **argv)
 			break;
 		case OPT_JSON:
 			ctl->json = 1;
+			break;
+		case OPT_OUTPUT:
+			if (ctl_output(ctl, optarg) != CTL_OK)
+				return CTL_USAGE;
+			break;
+		case OPT_NO_HEADERS:
+			out_no_headers(1);
 			break;
 		case 'h':
 			return GLOBAL_HELP;

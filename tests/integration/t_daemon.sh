@@ -152,6 +152,15 @@ equals "edit with a stale version exits 1" "$rc" 1
 contains "stale version: 409" "$out" "409"
 list=$(jd_ctl example notes list --tenant t1 --json)
 equals "list: one note (the retry made no duplicate)" "$(jd_json .notes <<<"$list" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 1
+csv=$(jd_ctl --output csv example notes list --tenant t1)
+check "--output csv: a header row, then the note" test "$(wc -l <<<"$csv")" = 2
+contains "--output csv: the note's id" "$csv" "$id"
+equals "--output csv --no-headers: the note alone" "$(jd_ctl example notes list --tenant t1 --output csv --no-headers | wc -l)" 1
+equals "--output json: the daemon's JSON" "$(jd_ctl --output json example notes list --tenant t1 | jd_json .notes.0.id)" "$id"
+table=$(jd_ctl --no-headers example notes list --tenant t1)
+check "--no-headers: a table without its header row" bash -c '! grep -q "^ *ID " <<<"$1" && grep -q "$2" <<<"$1"' _ "$table" "$id"
+out=$(fails jd_ctl --output yaml status)
+contains "--output: only table, json or csv" "$out" "expected table, json or csv"
 seen() { jd_ctl example hello --json | jd_json .notes_created_seen; }
 check "the plugin handles its own durable event" jd_wait_for 100 bash -c "[ \"\$('$JIANDUCTL' -c '$JD_DIR/jianductl.conf' example hello --json | grep -c '\"notes_created_seen\": 1')\" = 1 ]"
 equals "the plugin heard its own event once (the retry published none)" "$(seen)" 1
