@@ -1,5 +1,6 @@
 /* jianductl: files of a backup, copied and checksummed. */
 #include "archive.h"
+#include "files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,21 +12,6 @@
 #include <unistd.h>
 
 #include "instance.h"
-
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 int archive_copy(const char *src, const char *dst, mode_t mode, size_t limit, struct ctl_err *err)
 {
@@ -43,7 +29,7 @@ int archive_copy(const char *src, const char *dst, mode_t mode, size_t limit, st
 	while (limit > 0 && (n = read(in, buf, limit < sizeof buf ? limit : sizeof buf)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 || write_all(out, buf, (size_t)n) < 0)
+		if (n < 0 || fs_write_all(out, buf, (size_t)n) < 0)
 			break;
 		limit -= limit == ARCHIVE_ALL ? 0 : (size_t)n;
 	}
@@ -198,7 +184,7 @@ int archive_write_manifest(const char *root, json_t *manifest, struct ctl_err *e
 		goto done;
 	}
 	if (json_dumpfd(manifest, fd, JSON_INDENT(1) | JSON_SORT_KEYS) != 0 ||
-	    write_all(fd, "\n", 1) < 0 || fsync(fd) < 0)
+	    fs_write_all(fd, "\n", 1) < 0 || fsync(fd) < 0)
 		ctl_fail(err, CTL_FAIL, "cannot write %s: %s", path, strerror(errno));
 	else
 		rc = CTL_OK;
