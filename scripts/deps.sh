@@ -16,6 +16,14 @@ if [ "${JD_WITH_TOOLS:-0}" = 1 ]; then
 	packages+=(cppcheck clang-tidy clang-format wrk clang libclang-rt-14-dev)
 fi
 
+# The OpenAPI linter, from the npm registry, into var/tools (not root's business):
+# t_openapi_lint runs Redocly CLI's recommended rules over /v1/openapi.json.
+tools=$(cd "$(dirname "$0")/.." && pwd)/var/tools
+if command -v npm >/dev/null 2>&1 && [ ! -x "$tools/node_modules/.bin/redocly" ]; then
+	echo "jiandu: installing @redocly/cli into $tools" >&2
+	npm install --silent --no-audit --no-fund --prefix "$tools" @redocly/cli@2.77.0 >/dev/null
+fi
+
 missing=()
 for p in "${packages[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
