@@ -5,6 +5,7 @@
  *   @CONFIG_KEYS@      the configuration table of daemon/runtime/config.c
  *   @CORE_COMMANDS@    the core's catalog commands (jianductl)
  *   @PLUGIN_COMMANDS@  every plugin's catalog commands, one subsection each
+ *   @PLUGIN_SETTINGS@  every plugin's [plugin.<name>] keys and defaults
  *   @VERSION@          (anywhere in a line) the version
  *
  * The catalog comes from jd_server_catalog(): the core's routes and the
@@ -196,6 +197,44 @@ static int commands(FILE *f, struct gen *g, const char *owner)
 	return 0;
 }
 
+static int plugin_settings(FILE *f, struct gen *g)
+{
+	json_t *p, *k;
+	size_t i, j;
+
+	if (load_catalog(g) != 0)
+		return -1;
+	json_array_foreach(json_object_get(g->catalog, "plugins"), i, p)
+	{
+		json_t *keys = json_object_get(p, "settings");
+
+		if (json_array_size(keys) == 0)
+			continue;
+		fputs(".SS [plugin.", f);
+		roff(f, json_string_value(json_object_get(p, "name")));
+		fputs("]\n", f);
+		json_array_foreach(keys, j, k)
+		{
+			const char *def = json_string_value(json_object_get(k, "default"));
+
+			fputs(".TP\n.B ", f);
+			roff(f, json_string_value(json_object_get(k, "name")));
+			fputs("\n.br\n", f);
+			roff(f, json_string_value(json_object_get(k, "description")));
+			fputs("\n.br\nDefault: ", f);
+			if (*def) {
+				fputs("\\fB\\%", f);
+				roff(f, def);
+				fputs("\\fR", f);
+			} else {
+				fputs("empty", f);
+			}
+			fputs(".\n", f);
+		}
+	}
+	return 0;
+}
+
 static int line_out(FILE *f, struct gen *g, char *line)
 {
 	char *v;
@@ -208,6 +247,8 @@ static int line_out(FILE *f, struct gen *g, char *line)
 		return commands(f, g, "core");
 	if (strcmp(line, "@PLUGIN_COMMANDS@\n") == 0)
 		return commands(f, g, NULL);
+	if (strcmp(line, "@PLUGIN_SETTINGS@\n") == 0)
+		return plugin_settings(f, g);
 	if ((v = strstr(line, "@VERSION@")) != NULL) {
 		fprintf(f, "%.*s%s%s", (int)(v - line), line, JD_VERSION, v + 9);
 		return 0;

@@ -326,6 +326,26 @@ int jd_server_start(struct jd_server *srv, struct jd_config *cfg)
 	return JD_OK;
 }
 
+/* Each plugin's [plugin.<name>] keys with their defaults, as its descriptor declares them. */
+static json_t *plugin_settings(const struct jd_plugins *ps)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr && i < ps->n; i++) {
+		const struct jd_plugin *d = ps->list[i]->desc;
+		json_t *keys = json_array();
+
+		for (const struct jd_config_key *k = d->config; keys && k && k->name; k++)
+			json_array_append_new(
+			    keys, json_pack("{s:s, s:s, s:s}", "name", k->name, "default",
+					    k->def ? k->def : "", "description",
+					    k->description ? k->description : ""));
+		json_array_append_new(arr,
+				      json_pack("{s:s, s:o*}", "name", d->name, "settings", keys));
+	}
+	return arr;
+}
+
 /*
  * The catalog without serving: the core's routes and the plugins' (their
  * init adds them) with no Redis, no listener and the loop never run, so a
@@ -347,7 +367,9 @@ int jd_server_catalog(struct jd_config *cfg, json_t **out, char *err, size_t err
 		goto done;
 	}
 	rc = jd_plugins_load(&srv, cfg, jd_host_table(), &srv.plugins, err, errlen);
-	if (rc == JD_OK && (*out = jd_router_catalog(srv.router)) == NULL) {
+	if (rc == JD_OK &&
+	    ((*out = jd_router_catalog(srv.router)) == NULL ||
+	     json_object_set_new(*out, "plugins", plugin_settings(srv.plugins)) != 0)) {
 		snprintf(err, errlen, "out of memory");
 		rc = JD_E_NOMEM;
 	}

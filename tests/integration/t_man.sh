@@ -64,6 +64,24 @@ done <"$JD_TMP/commands"
 equals "jianductl(8) has every catalog command" "$missing" ""
 contains "jianductl(8) documents JIANDUCTL_CONF" "$ctl_page" "JIANDUCTL_CONF"
 
+# Plugin settings: every key a built plugin declares, with its default, in jiandud.conf(5).
+python3 - "$JD_TMP/catalog.json" >"$JD_TMP/settings" <<'PY'
+import json, sys
+for p in json.load(open(sys.argv[1]))["plugins"]:
+    for k in p["settings"]:
+        print(p["name"] + "\t" + k["name"] + "\t" + (k["default"] or "empty"))
+PY
+check "the plugins declare settings" test "$(wc -l <"$JD_TMP/settings")" -gt 10
+missing=
+while IFS=$'\t' read -r plugin key def; do
+	entry=$(awk -v s="   [plugin.$plugin]" -v n="       $key" '
+		$0 == s { insec = 1; next } /^   \[/ || /^[A-Z]/ { insec = 0 }
+		insec && $0 == n { on = 1; next } on && /^       [a-z_]+$/ { exit } on { print }' \
+		<<<"$conf_page")
+	[[ "$(echo $entry)" == *"Default: $def."* ]] || missing+="$plugin.$key "
+done <"$JD_TMP/settings"
+equals "jiandud.conf(5) lists every plugin setting with its default" "$missing" ""
+
 # make install puts the pages where man looks
 cmake --install "$JD_BUILD_DIR" --prefix "$JD_TMP/root" >/dev/null
 for p in man8/jiandud.8 man8/jianductl.8 man5/jiandud.conf.5; do
