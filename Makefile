@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 DEV        ?= var/dev
 
-.PHONY: all deps build build-asan test faults run fuzz clean
+.PHONY: all deps build build-asan test deb test-package faults run fuzz clean
 
 all: build
 
@@ -21,10 +21,20 @@ build-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DJD_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-# Every test, then every test again under AddressSanitizer and UBSan.
+# Every test, then every test again under AddressSanitizer and UBSan; then the
+# Debian packages, built, checked and installed into a fresh root (label package).
 test: build build-asan
-	cd $(BUILD) && ctest --output-on-failure -j 2
-	cd $(ASAN_BUILD) && ctest --output-on-failure -j 2
+	cd $(BUILD) && ctest --output-on-failure -j 2 -LE package
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j 2 -LE package
+	@$(MAKE) test-package
+
+# The Debian packages jiandu and jiandu-dev in $(BUILD)/deb, lintian-checked.
+deb: deps
+	@JOBS=$(JOBS) scripts/deb.sh $(BUILD)
+
+# The packages' test: contents, lintian, an install into a fresh Debian 12 root.
+test-package: deb build
+	cd $(BUILD) && ctest --output-on-failure -L package
 
 # The fault suite at full length against the RelWithDebInfo build: the figures of
 # docs/reliability.md (make test runs it shortened, as integration/t_faults).

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog_cache.h"
 #include "output.h"
 #include "suggest.h"
 
@@ -114,7 +115,22 @@ int catalog_fetch(const struct ctl *ctl, struct catalog *cat, struct ctl_err *er
 		rc = parse_catalog(cat, err);
 	if (rc != CTL_OK)
 		catalog_free(cat);
+	else
+		catalog_cache_save(cat->root);
 	return rc;
+}
+
+int catalog_parse(json_t *root, struct catalog *cat)
+{
+	struct ctl_err err = {0};
+
+	memset(cat, 0, sizeof *cat);
+	cat->root = root;
+	if (parse_catalog(cat, &err) != CTL_OK) {
+		catalog_free(cat);
+		return -1;
+	}
+	return 0;
 }
 
 void catalog_free(struct catalog *cat)
@@ -278,8 +294,7 @@ static int is_bool(const struct cat_field *f)
 static int find_field(const struct run *run, const char *name, size_t len)
 {
 	for (size_t i = 0; i < run->r->nfields; i++)
-		if (strlen(run->r->fields[i].name) == len &&
-		    strncmp(run->r->fields[i].name, name, len) == 0)
+		if (ctl_opt_same(run->r->fields[i].name, strlen(run->r->fields[i].name), name, len))
 			return (int)i;
 	return -1;
 }
@@ -287,7 +302,7 @@ static int find_field(const struct run *run, const char *name, size_t len)
 static int find_param(const struct param *params, size_t np, const char *name, size_t len)
 {
 	for (size_t i = 0; i < np; i++)
-		if (params[i].len == len && strncmp(params[i].name, name, len) == 0)
+		if (ctl_opt_same(params[i].name, params[i].len, name, len))
 			return (int)i;
 	return -1;
 }
@@ -301,11 +316,14 @@ static int unknown_option(const struct run *run, const char *name, size_t len)
 	if (cands && typed) {
 		for (size_t i = 0; i < run->r->nfields; i++)
 			cands[i] = run->r->fields[i].name;
+		for (char *p = typed; *p; p++) /* the fields' spelling, to measure the distance */
+			if (*p == '-')
+				*p = '_';
 		near = suggest_word(typed, cands, run->r->nfields);
 	}
 	if (near)
 		ctl_error(CTL_USAGE, "%s: unknown option '--%.*s'; did you mean '--%s'?",
-			  run->r->command, (int)len, name, near);
+			  run->r->command, (int)len, name, ctl_opt_label(near));
 	else
 		ctl_error(CTL_USAGE, "%s: unknown option '--%.*s' (see: jianductl %s --help)",
 			  run->r->command, (int)len, name, run->r->command);
@@ -348,6 +366,16 @@ static int parse_option(struct run *run, int argc, char **argv, int *i)
 	if (fi < 0 && pi < 0 && strcmp(a, "--csv") == 0) {
 		run->ctl->csv = 1;
 		return CTL_OK;
+	}
+	if (fi < 0 && pi < 0 && ctl_opt_same(name, len, "no-headers", 10)) {
+		out_no_headers(1);
+		return CTL_OK;
+	}
+	if (fi < 0 && pi < 0 && ctl_opt_same(name, len, "output", 6)) {
+		v = option_value(0, argc, argv, i, eq);
+		if (!v)
+			return ctl_error(CTL_USAGE, "%s: --output needs a value", run->r->command);
+		return ctl_output(run->ctl, v);
 	}
 	if (fi < 0 && pi < 0)
 		return unknown_option(run, name, len);
@@ -395,7 +423,7 @@ static json_t *typed_integer(const struct run *run, const struct cat_field *f, c
 	n = strtoll(v, &end, 10);
 	if (errno || end == v || *end) {
 		ctl_error(CTL_USAGE, "%s: --%s must be an integer, not '%s'", run->r->command,
-			  f->name, v);
+			  ctl_opt_label(f->name), v);
 		return NULL;
 	}
 	return json_integer(n);
@@ -405,7 +433,7 @@ static json_t *typed_boolean(const struct run *run, const struct cat_field *f, c
 {
 	if (!bool_word(v)) {
 		ctl_error(CTL_USAGE, "%s: --%s must be true or false, not '%s'", run->r->command,
-			  f->name, v);
+			  ctl_opt_label(f->name), v);
 		return NULL;
 	}
 	return json_boolean(strcmp(v, "true") == 0);
@@ -416,13 +444,14 @@ static json_t *typed_string(const struct run *run, const struct cat_field *f, co
 	json_t *j;
 
 	if (f->max_len >= 0 && strlen(v) > (size_t)f->max_len) {
-		ctl_error(CTL_USAGE, "%s: --%s is longer than %lld bytes", run->r->command, f->name,
-			  f->max_len);
+		ctl_error(CTL_USAGE, "%s: --%s is longer than %lld bytes", run->r->command,
+			  ctl_opt_label(f->name), f->max_len);
 		return NULL;
 	}
 	j = json_string(v);
 	if (!j)
-		ctl_error(CTL_USAGE, "%s: --%s is not valid UTF-8", run->r->command, f->name);
+		ctl_error(CTL_USAGE, "%s: --%s is not valid UTF-8", run->r->command,
+			  ctl_opt_label(f->name));
 	return j;
 }
 
@@ -449,8 +478,8 @@ static int build_values(const struct run *run, json_t **out)
 				continue;
 			json_decref(obj);
 			return ctl_error(CTL_USAGE, "%s: missing --%s (%s%s%s)", run->r->command,
-					 f->name, f->type, f->description[0] ? ": " : "",
-					 f->description);
+					 ctl_opt_label(f->name), f->type,
+					 f->description[0] ? ": " : "", f->description);
 		}
 		v = typed_value(run, f, run->vals[i]);
 		if (!v) {
@@ -622,15 +651,24 @@ static const char *placeholder(const struct cat_field *f)
 	return " TEXT";
 }
 
+/* A path parameter's option, in kebab case. */
+static const char *param_label(const struct param *p)
+{
+	char name[128];
+
+	snprintf(name, sizeof name, "%.*s", (int)p->len, p->name);
+	return ctl_opt_label(name);
+}
+
 static void usage_line(const struct cat_route *r, const struct param *params, size_t np, FILE *f)
 {
 	fprintf(f, "usage: jianductl [OPTIONS] %s", r->command);
 	for (size_t i = 0; i < np; i++)
-		fprintf(f, " --%.*s VALUE", (int)params[i].len, params[i].name);
+		fprintf(f, " --%s VALUE", param_label(&params[i]));
 	for (size_t i = 0; i < r->nfields; i++)
 		if (find_param(params, np, r->fields[i].name, strlen(r->fields[i].name)) < 0)
 			fprintf(f, " %s--%s%s%s", r->fields[i].required ? "" : "[",
-				r->fields[i].name, placeholder(&r->fields[i]),
+				ctl_opt_label(r->fields[i].name), placeholder(&r->fields[i]),
 				r->fields[i].required ? "" : "]");
 	fputc('\n', f);
 }
@@ -642,7 +680,7 @@ static int option_rows(const struct cat_route *r, const struct param *params, si
 
 	for (size_t i = 0; i < np; i++) {
 		const char *cells[2] = {opt, "path parameter"};
-		snprintf(opt, sizeof opt, "--%.*s VALUE", (int)params[i].len, params[i].name);
+		snprintf(opt, sizeof opt, "--%s VALUE", param_label(&params[i]));
 		if (table_add(t, cells) < 0)
 			return -1;
 	}
@@ -652,7 +690,7 @@ static int option_rows(const struct cat_route *r, const struct param *params, si
 		char limit[48] = "";
 		if (fl->max_len >= 0 && !is_bool(fl) && strcmp(fl->type, "integer") != 0)
 			snprintf(limit, sizeof limit, " (at most %lld bytes)", fl->max_len);
-		snprintf(opt, sizeof opt, "--%s%s", fl->name, placeholder(fl));
+		snprintf(opt, sizeof opt, "--%s%s", ctl_opt_label(fl->name), placeholder(fl));
 		snprintf(desc, sizeof desc, "%s%s%s", fl->required ? "required. " : "",
 			 fl->description, limit);
 		if (table_add(t, cells) < 0)

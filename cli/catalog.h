@@ -37,6 +37,8 @@ struct catalog {
 
 int catalog_fetch(const struct ctl *ctl, struct catalog *cat, struct ctl_err *err);
 void catalog_free(struct catalog *cat);
+/* A catalog from root (taken over, freed on failure); -1 when it is malformed. */
+int catalog_parse(json_t *root, struct catalog *cat);
 
 /* Drops `command` from the commands (a built-in of that name wins). */
 void catalog_hide(struct catalog *cat, const char *command);

@@ -1,5 +1,6 @@
 /* jianductl certs: the index of issued certificates (tls/issued.json). */
 #include "certindex.h"
+#include "files.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -265,20 +266,6 @@ int certindex_save(const char *tlsdir, const json_t *index, struct ctl_err *err)
 
 /* ---- atomic replacement --------------------------------------------------- */
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int sync_dir_of(const char *path)
 {
 	char *copy = strdup(path);
@@ -309,7 +296,7 @@ int certs_write_atomic(const char *path, mode_t mode, const void *data, size_t l
 			      strerror(errno));
 		goto out;
 	}
-	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (fchmod(fd, mode) < 0 || fs_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		rc = ctl_fail(err, CTL_FAIL, "cannot write %s: %s", tmp, strerror(errno));
 		goto out;
 	}

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* inih reads lines of at most INI_MAX_LINE - 1 (199) bytes, newline included. */
@@ -43,10 +44,16 @@ static char *absolute(const char *path)
 	return out;
 }
 
+/*
+ * <dir of this binary>/plugins (a build tree), else, when that is missing,
+ * <dir of this binary>/../lib/jiandu/plugins (installed: /usr/bin and
+ * /usr/lib/jiandu/plugins).
+ */
 static char *default_plugins_dir(void)
 {
-	char exe[PATH_MAX], *slash, *out;
+	char exe[PATH_MAX], *slash, *out, *up;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	struct stat st;
 
 	if (n <= 0)
 		return NULL;
@@ -57,6 +64,19 @@ static char *default_plugins_dir(void)
 	*slash = '\0';
 	if (asprintf(&out, "%s/plugins", exe) < 0)
 		return NULL;
+	if (stat(out, &st) == 0)
+		return out;
+	slash = strrchr(exe, '/');
+	if (slash && slash != exe) {
+		*slash = '\0';
+		if (asprintf(&up, "%s/lib/jiandu/plugins", exe) >= 0) {
+			if (stat(up, &st) == 0) {
+				free(out);
+				return up;
+			}
+			free(up);
+		}
+	}
 	return out;
 }
 
@@ -256,7 +276,7 @@ static void daemon_head(FILE *m, const struct instance_settings *s)
 		"\n"
 		"[server]\n"
 		"# Managed Redis (socket, append-only file) and audit checkpoints.\n"
-		"data_dir = data\n"
+		"data_dir = %s\n"
 		"# Written when started with -d (daemonize).\n"
 		"pid_file = jiandud.pid\n"
 		"# debug, info, notice, warn or err.\n"
@@ -270,7 +290,7 @@ static void daemon_head(FILE *m, const struct instance_settings *s)
 		"# Clients: client certificate or bearer token.\n"
 		"listen = 127.0.0.1:%u\n"
 		"\n",
-		s->control_port, s->api_port);
+		s->data_dir ? s->data_dir : "data", s->control_port, s->api_port);
 }
 
 static void daemon_tail(FILE *m, const struct instance_settings *s)
@@ -303,6 +323,10 @@ int confgen_daemon(const struct instance_settings *s, char **text, struct ctl_er
 	FILE *m;
 
 	*text = NULL;
+	if (s->data_dir && !ini_value_ok(s->data_dir))
+		return ctl_fail(err, CTL_USAGE,
+				"--data-dir: a path without control characters, ';' or leading or "
+				"trailing blanks, please");
 	m = open_memstream(text, &len);
 	if (!m)
 		return ctl_fail(err, CTL_FAIL, "out of memory");

@@ -10,8 +10,9 @@
 struct instance_settings {
 	unsigned control_port;
 	unsigned api_port;
-	char *plugins_dir; /* absolute */
-	char *load;	   /* comma-separated, may be empty */
+	char *plugins_dir;    /* absolute */
+	char *load;	      /* comma-separated, may be empty */
+	const char *data_dir; /* absolute, or NULL: "data" beside the config */
 };
 
 /*

@@ -36,12 +36,35 @@ int ctl_error(int code, const char *fmt, ...)
 	return code;
 }
 
+int ctl_opt_same(const char *a, size_t alen, const char *b, size_t blen)
+{
+	if (alen != blen)
+		return 0;
+	for (size_t i = 0; i < alen; i++)
+		if (a[i] != b[i] && !((a[i] == '-' || a[i] == '_') && (b[i] == '-' || b[i] == '_')))
+			return 0;
+	return 1;
+}
+
+const char *ctl_opt_label(const char *name)
+{
+	static char buf[2][128];
+	static int k;
+	char *out = buf[k ^= 1];
+	size_t i;
+
+	for (i = 0; name[i] && i < sizeof buf[0] - 1; i++)
+		out[i] = name[i] == '_' ? '-' : name[i];
+	out[i] = '\0';
+	return out;
+}
+
 int ctl_opt(int argc, char **argv, int *i, const char *name, const char **value)
 {
 	const char *a = argv[*i];
 	size_t n = strlen(name);
 
-	if (strncmp(a, name, n) != 0)
+	if (strlen(a) < n || !ctl_opt_same(a, n, name, n))
 		return 0;
 	if (a[n] == '=') {
 		*value = a + n + 1;
@@ -71,6 +94,15 @@ int ctl_output_flag(struct ctl *ctl, const char *arg, int *csv, const char *usag
 		return -1;
 	}
 	return 0;
+}
+
+int ctl_output(struct ctl *ctl, const char *format)
+{
+	ctl->json = strcmp(format, "json") == 0;
+	ctl->csv = strcmp(format, "csv") == 0;
+	if (!ctl->json && !ctl->csv && strcmp(format, "table") != 0)
+		return ctl_error(CTL_USAGE, "--output %s: expected table, json or csv", format);
+	return CTL_OK;
 }
 
 void ctl_command_help(const struct command *cmd, FILE *f)

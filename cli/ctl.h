@@ -51,6 +51,14 @@ struct command {
  * files read or written): its help and listing stay the catalog's.
  */
 #define CMD_CATALOG 1u
+/* Not listed, helped or suggested: plumbing for scripts (__complete). */
+#define CMD_HIDDEN 2u
+
+/*
+ * --output table|json|csv: sets ctl->json and ctl->csv (table: neither).
+ * CTL_OK, or CTL_USAGE for another value.
+ */
+int ctl_output(struct ctl *ctl, const char *format);
 
 /* Fills *err and returns code. */
 int ctl_fail(struct ctl_err *err, int code, const char *fmt, ...)
@@ -59,6 +67,16 @@ int ctl_fail(struct ctl_err *err, int code, const char *fmt, ...)
 int ctl_report(const struct ctl_err *err);
 /* Prints "jianductl: <msg>" on stderr and returns code. */
 int ctl_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Option names are written in kebab case (--subject-name), as git, kubectl
+ * and systemctl spell them; the underscore spelling of the daemon's field
+ * names (--subject_name) works too.  ctl_opt_same: a and b are the same
+ * name but for '-' against '_'.  ctl_opt_label: name in kebab case (a
+ * static buffer, two alternating: good for two uses in one message).
+ */
+int ctl_opt_same(const char *a, size_t alen, const char *b, size_t blen);
+const char *ctl_opt_label(const char *name);
 
 /*
  * Matches argv[*i] against option `name` ("--name VALUE" or "--name=VALUE").

@@ -56,13 +56,13 @@ int fs_mkdir(struct fs_tx *tx, const char *path, mode_t mode, const char *what, 
 	return CTL_OK;
 }
 
-static int write_all(int fd, const char *p, size_t len)
+int fs_write_all(int fd, const char *p, size_t len)
 {
 	while (len > 0) {
 		ssize_t n = write(fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
+		if (n <= 0)
 			return -1;
 		p += n;
 		len -= (size_t)n;
@@ -84,7 +84,7 @@ int fs_create(struct fs_tx *tx, const char *path, mode_t mode, const void *data,
 		return ctl_fail(err, CTL_FAIL, "cannot create %s: %s", path, strerror(errno));
 	}
 	tx->n++;
-	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (fchmod(fd, mode) < 0 || fs_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		saved = errno;
 		close(fd);
 		return ctl_fail(err, CTL_FAIL, "cannot write %s: %s", path, strerror(saved));

@@ -29,6 +29,8 @@ int fs_mkdir(struct fs_tx *tx, const char *path, mode_t mode, const char *what,
 /* A new file (O_EXCL, no symlink followed) with exactly `mode`, written and synced. */
 int fs_create(struct fs_tx *tx, const char *path, mode_t mode, const void *data, size_t len,
 	      const char *what, struct ctl_err *err);
+/* Writes all of p (again after EINTR and short writes); 0, or -1 with errno. */
+int fs_write_all(int fd, const char *p, size_t len);
 void fs_tx_rollback(struct fs_tx *tx);
 void fs_tx_release(struct fs_tx *tx);
 

@@ -5,6 +5,7 @@
  */
 #include "init.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <sodium.h>
@@ -28,16 +29,26 @@ struct init_opts {
 	size_t nnames;
 	unsigned control_port, api_port;
 	const char *plugins_dir, *load;
+	const char
+	    *data_dir; /* --data-dir: elsewhere than DIR/data (a package's /var/lib/jiandu) */
 };
 
 struct init_paths {
 	char *conf, *client_conf, *tls, *keyring, *data;
 };
 
-enum { OPT_NAME, OPT_CONTROL_PORT, OPT_API_PORT, OPT_PLUGINS_DIR, OPT_LOAD, OPT_COUNT };
+enum {
+	OPT_NAME,
+	OPT_CONTROL_PORT,
+	OPT_API_PORT,
+	OPT_PLUGINS_DIR,
+	OPT_LOAD,
+	OPT_DATA_DIR,
+	OPT_COUNT
+};
 
-static const char *const opt_names[OPT_COUNT] = {"--name", "--control-port", "--api-port",
-						 "--plugins-dir", "--load"};
+static const char *const opt_names[OPT_COUNT] = {"--name",	  "--control-port", "--api-port",
+						 "--plugins-dir", "--load",	    "--data-dir"};
 
 static int parse_port(const char *opt, const char *v, unsigned *out)
 {
@@ -79,6 +90,14 @@ static int apply_opt(struct init_opts *o, int k, const char *v)
 		if (o->plugins_dir)
 			return twice(opt_names[k]);
 		o->plugins_dir = v;
+		return CTL_OK;
+	case OPT_DATA_DIR:
+		if (o->data_dir)
+			return twice(opt_names[k]);
+		if (v[0] != '/')
+			return ctl_error(CTL_USAGE, "init: --data-dir %s: an absolute path, please",
+					 v);
+		o->data_dir = v;
 		return CTL_OK;
 	default:
 		if (o->load)
@@ -167,13 +186,13 @@ static char *join(const char *dir, const char *name)
 	return asprintf(&p, "%s/%s", dir, name) < 0 ? NULL : p;
 }
 
-static int make_paths(const char *dir, struct init_paths *p)
+static int make_paths(const char *dir, const char *data_dir, struct init_paths *p)
 {
 	p->conf = join(dir, "jiandud.conf");
 	p->client_conf = join(dir, "jianductl.conf");
 	p->tls = join(dir, "tls");
 	p->keyring = join(dir, "keyring");
-	p->data = join(dir, "data");
+	p->data = data_dir ? strdup(data_dir) : join(dir, "data");
 	if (p->conf && p->client_conf && p->tls && p->keyring && p->data)
 		return CTL_OK;
 	return ctl_error(CTL_FAIL, "out of memory");
@@ -188,13 +207,43 @@ static void free_paths(struct init_paths *p)
 	free(p->data);
 }
 
-/* Refuses a directory that holds (part of) an instance; *dir_is_new when DIR is missing. */
-static int check_fresh(const char *dir, const struct init_paths *p, int *dir_is_new)
+/* An empty directory: what a package prepares as the data directory. */
+static int empty_dir(const char *path)
 {
-	const char *const taken[] = {p->conf, p->tls, p->client_conf, p->keyring, p->data};
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int empty = d != NULL;
+
+	while (d && (e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			empty = 0;
+	if (d)
+		closedir(d);
+	return empty;
+}
+
+/*
+ * Refuses a directory that holds (part of) an instance; *dir_is_new when
+ * DIR is missing, *data_is_new when the data directory is (a --data-dir
+ * may exist, empty).
+ */
+static int check_fresh(const struct init_opts *o, const struct init_paths *p, int *dir_is_new,
+		       int *data_is_new)
+{
+	const char *dir = o->dir;
+	const char *const taken[] = {p->conf, p->tls, p->client_conf, p->keyring,
+				     o->data_dir ? NULL : p->data};
 	struct stat st;
 
 	*dir_is_new = 0;
+	*data_is_new = 1;
+	if (o->data_dir && stat(p->data, &st) == 0) {
+		if (!S_ISDIR(st.st_mode) || !empty_dir(p->data))
+			return ctl_error(CTL_FAIL,
+					 "init: --data-dir %s exists and is not an empty directory",
+					 p->data);
+		*data_is_new = 0;
+	}
 	if (stat(dir, &st) < 0) {
 		if (errno != ENOENT)
 			return ctl_error(CTL_FAIL, "init: %s: %s", dir, strerror(errno));
@@ -204,6 +253,8 @@ static int check_fresh(const char *dir, const struct init_paths *p, int *dir_is_
 	if (!S_ISDIR(st.st_mode))
 		return ctl_error(CTL_FAIL, "init: %s exists and is not a directory", dir);
 	for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++) {
+		if (!taken[i])
+			continue;
 		if (lstat(taken[i], &st) == 0)
 			return ctl_error(CTL_FAIL,
 					 "init: %s already exists: %s holds an instance and init "
@@ -219,12 +270,37 @@ struct texts {
 	char *daemon, *client;
 };
 
-static int create_all(const struct init_opts *o, const struct init_paths *p, int dir_is_new,
+/* The missing parents of path, as mkdir -p makes them (0755); undone with the rest. */
+static int make_parents(struct fs_tx *tx, const char *path, struct ctl_err *err)
+{
+	char *copy = strdup(path);
+	struct stat st;
+	int rc = CTL_OK;
+
+	if (!copy)
+		return ctl_fail(err, CTL_FAIL, "out of memory");
+	for (char *p = strchr(copy + 1, '/'); p && rc == CTL_OK; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		if (stat(copy, &st) < 0)
+			rc = errno == ENOENT
+				 ? fs_mkdir(tx, copy, 0755, "parent directory", err)
+				 : ctl_fail(err, CTL_FAIL, "%s: %s", copy, strerror(errno));
+		else if (!S_ISDIR(st.st_mode))
+			rc = ctl_fail(err, CTL_FAIL, "%s is not a directory", copy);
+		*p = '/';
+	}
+	free(copy);
+	return rc;
+}
+
+static int create_all(const struct init_opts *o, const struct init_paths *p, const int fresh[2],
 		      const struct texts *t, struct fs_tx *tx, struct ctl_err *err)
 {
 	int rc = CTL_OK;
 
-	if (dir_is_new)
+	if (fresh[0])
+		rc = make_parents(tx, o->dir, err);
+	if (rc == CTL_OK && fresh[0])
 		rc = fs_mkdir(tx, o->dir, 0700, "instance directory", err);
 	if (rc == CTL_OK)
 		rc = fs_mkdir(tx, p->tls, 0700, "certificates and keys", err);
@@ -232,7 +308,9 @@ static int create_all(const struct init_opts *o, const struct init_paths *p, int
 		rc = pki_create(tx, p->tls, o->names, o->nnames, err);
 	if (rc == CTL_OK)
 		rc = keyring_create(tx, p->keyring, err);
-	if (rc == CTL_OK)
+	if (rc == CTL_OK && fresh[1] && o->data_dir)
+		rc = make_parents(tx, p->data, err);
+	if (rc == CTL_OK && fresh[1])
 		rc = fs_mkdir(tx, p->data, 0700, "data: managed Redis, audit checkpoints", err);
 	if (rc == CTL_OK)
 		rc = fs_create(tx, p->conf, 0644, t->daemon, strlen(t->daemon), "daemon config",
@@ -244,7 +322,7 @@ static int create_all(const struct init_opts *o, const struct init_paths *p, int
 }
 
 /* Creates everything with termination signals held back, so no half instance is left. */
-static int create_guarded(const struct init_opts *o, const struct init_paths *p, int dir_is_new,
+static int create_guarded(const struct init_opts *o, const struct init_paths *p, const int fresh[2],
 			  const struct texts *t, struct fs_tx *tx)
 {
 	struct ctl_err err = {0};
@@ -255,7 +333,7 @@ static int create_guarded(const struct init_opts *o, const struct init_paths *p,
 	    sigaddset(&block, SIGTERM) < 0 || sigaddset(&block, SIGHUP) < 0 ||
 	    sigaddset(&block, SIGQUIT) < 0 || sigprocmask(SIG_BLOCK, &block, &old) < 0)
 		return ctl_error(CTL_FAIL, "init: cannot block signals: %s", strerror(errno));
-	rc = create_all(o, p, dir_is_new, t, tx, &err);
+	rc = create_all(o, p, fresh, t, tx, &err);
 	if (rc != CTL_OK) {
 		int created = tx->n > 0;
 		ctl_error(rc, "init: %s", err.msg);
@@ -310,6 +388,7 @@ static int prepare(const struct init_opts *o, struct instance_settings *s, struc
 
 	s->control_port = o->control_port;
 	s->api_port = o->api_port;
+	s->data_dir = o->data_dir;
 	rc = confgen_plugins(s, o->plugins_dir, o->load, &err);
 	if (rc == CTL_OK)
 		rc = confgen_daemon(s, &t->daemon, &err);
@@ -329,7 +408,7 @@ int cmd_init(struct ctl *ctl, const struct command *self, int argc, char **argv)
 	struct instance_settings s;
 	struct texts t = {NULL, NULL};
 	struct fs_tx tx = {NULL, 0, 0};
-	int rc, dir_is_new;
+	int rc, fresh[2];
 
 	memset(&o, 0, sizeof o);
 	memset(&p, 0, sizeof p);
@@ -340,11 +419,11 @@ int cmd_init(struct ctl *ctl, const struct command *self, int argc, char **argv)
 		rc = CTL_OK;
 		goto out;
 	}
-	if (rc != CTL_OK || (rc = make_paths(o.dir, &p)) != CTL_OK ||
-	    (rc = check_fresh(o.dir, &p, &dir_is_new)) != CTL_OK ||
+	if (rc != CTL_OK || (rc = make_paths(o.dir, o.data_dir, &p)) != CTL_OK ||
+	    (rc = check_fresh(&o, &p, &fresh[0], &fresh[1])) != CTL_OK ||
 	    (rc = prepare(&o, &s, &t)) != CTL_OK)
 		goto out;
-	rc = create_guarded(&o, &p, dir_is_new, &t, &tx);
+	rc = create_guarded(&o, &p, fresh, &t, &tx);
 	if (rc == CTL_OK)
 		rc = report(&o, &s, &tx);
 	fs_tx_release(&tx);

@@ -6,7 +6,7 @@
 
 #define INIT_USAGE                                                                                 \
 	"DIR [--name HOST]... [--control-port N] [--api-port N] [--plugins-dir DIR] "              \
-	"[--load LIST]"
+	"[--load LIST] [--data-dir DIR]"
 
 int cmd_init(struct ctl *ctl, const struct command *self, int argc, char **argv);
 

@@ -9,6 +9,7 @@
  * is asked to reload, which loads the new keyring.
  */
 #include "keys.h"
+#include "files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -259,21 +260,6 @@ cleanup:
 	return rc;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int replace_file(struct rotate *r)
 {
 	int dfd, rc = CTL_FAIL;
@@ -281,7 +267,7 @@ static int replace_file(struct rotate *r)
 	r->tmpfd = open(r->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (r->tmpfd < 0)
 		return ctl_error(CTL_FAIL, "keys rotate: %s: %s", r->tmp, strerror(errno));
-	if (write_all(r->tmpfd, r->out, r->outlen) < 0 || fchmod(r->tmpfd, r->mode) < 0 ||
+	if (fs_write_all(r->tmpfd, r->out, r->outlen) < 0 || fchmod(r->tmpfd, r->mode) < 0 ||
 	    fsync(r->tmpfd) < 0) {
 		ctl_error(CTL_FAIL, "keys rotate: cannot write %s: %s", r->tmp, strerror(errno));
 		goto cleanup;

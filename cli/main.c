@@ -9,9 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backup.h"
 #include "builtin.h"
 #include "catalog.h"
+#include "catalog_cache.h"
 #include "certs.h"
+#include "complete.h"
 #include "ctl.h"
 #include "init.h"
 #include "keys.h"
@@ -23,6 +26,7 @@
 
 static int cmd_help(struct ctl *ctl, const struct command *self, int argc, char **argv);
 static int cmd_keys(struct ctl *ctl, const struct command *self, int argc, char **argv);
+static int cmd_complete(struct ctl *ctl, const struct command *self, int argc, char **argv);
 
 static const struct command commands[] = {
     {"init", INIT_USAGE, "Set up a new instance in DIR: CA, certificates, keyring, configs.",
@@ -37,6 +41,12 @@ static const struct command commands[] = {
     {"keys", KEYS_USAGE,
      "Rotate the master key (local), re-wrap tenant keys and show what each version protects.",
      cmd_keys, 0},
+    {"backup", BACKUP_USAGE,
+     "Copy the instance's data while it serves: Redis snapshot, audit files, configuration.",
+     cmd_backup, 0},
+    {"restore", RESTORE_USAGE,
+     "Restore a backup into a stopped, fresh instance; then verify every tenant's audit trail.",
+     cmd_restore, 0},
     {"help", "[COMMAND]", "Show the commands, or how to use one.", cmd_help, 0},
     /* catalog routes with their own rendering (sections, --csv) */
     {ORG_REPORT_COMMAND, "", "", cmd_org_report, CMD_CATALOG},
@@ -44,6 +54,8 @@ static const struct command commands[] = {
     /* routes without catalog commands: these read and write files */
     {ORG_IMPORT_COMMAND, "", "", cmd_org_import, CMD_CATALOG},
     {ORG_EXPORT_COMMAND, "", "", cmd_org_export, CMD_CATALOG},
+    /* the bash completion's candidates, from the cached catalog only */
+    {"__complete", "[--] WORD...", "", cmd_complete, CMD_HIDDEN},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -57,6 +69,8 @@ static const char options_help[] =
     "  --cert FILE    our client certificate\n"
     "  --key FILE     its private key\n"
     "  --json         print the daemon's JSON answers as they are\n"
+    "  --output FMT   table (the default), json or csv (a listing's table as CSV)\n"
+    "  --no-headers   tables and CSV without their header row\n"
     "  -h, --help     this help\n"
     "  -V, --version  print the version\n"
     "\n"
@@ -97,7 +111,7 @@ static const struct command *find_command(int argc, char **argv, int *words)
 /* A command that is the CLI's own: listed, helped and suggested as built-in. */
 static int builtin(const struct command *cmd)
 {
-	return !(cmd->flags & CMD_CATALOG);
+	return !(cmd->flags & (CMD_CATALOG | CMD_HIDDEN));
 }
 
 static void list_builtins(FILE *f)
@@ -116,6 +130,13 @@ static void list_builtins(FILE *f)
 	table_free(t);
 }
 
+static void hide_builtins(struct catalog *cat)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (builtin(&commands[i]))
+			catalog_hide(cat, commands[i].name);
+}
+
 /* The daemon's catalog, less the commands that built-ins shadow. */
 static int fetch_catalog(const struct ctl *ctl, struct catalog *cat, struct ctl_err *err)
 {
@@ -123,10 +144,28 @@ static int fetch_catalog(const struct ctl *ctl, struct catalog *cat, struct ctl_
 
 	if (rc != CTL_OK)
 		return rc;
-	for (size_t i = 0; i < N_COMMANDS; i++)
-		if (builtin(&commands[i]))
-			catalog_hide(cat, commands[i].name);
+	hide_builtins(cat);
 	return CTL_OK;
+}
+
+/* Never the network: the catalog the last command that reached the daemon cached. */
+static int cmd_complete(struct ctl *ctl, const struct command *self, int argc, char **argv)
+{
+	struct catalog cat;
+	int cached = catalog_cache_load(&cat) == 0, rc;
+
+	(void)ctl;
+	(void)self;
+	if (argc > 1 && strcmp(argv[1], "--") == 0) {
+		argc--;
+		argv++;
+	}
+	if (cached)
+		hide_builtins(&cat);
+	rc = complete_words(commands, N_COMMANDS, cached ? &cat : NULL, argc - 1, argv + 1, stdout);
+	if (cached)
+		catalog_free(&cat);
+	return rc == 0 ? CTL_OK : ctl_error(CTL_FAIL, "out of memory");
 }
 
 static void usage_short(FILE *f)
@@ -301,7 +340,7 @@ static int cmd_keys(struct ctl *ctl, const struct command *self, int argc, char 
 
 /* ---- global options ----------------------------------------------------- */
 
-enum { OPT_CERT = 256, OPT_KEY, OPT_CA, OPT_JSON };
+enum { OPT_CERT = 256, OPT_KEY, OPT_CA, OPT_JSON, OPT_OUTPUT, OPT_NO_HEADERS };
 
 /* parse_global's answers besides the exit codes */
 enum { GLOBAL_HELP = -1, GLOBAL_VERSION = -2 };
@@ -315,6 +354,9 @@ static int parse_global(struct ctl *ctl, int argc, char **argv)
 	    {"key", required_argument, NULL, OPT_KEY},
 	    {"ca", required_argument, NULL, OPT_CA},
 	    {"json", no_argument, NULL, OPT_JSON},
+	    {"output", required_argument, NULL, OPT_OUTPUT},
+	    {"no-headers", no_argument, NULL, OPT_NO_HEADERS},
+	    {"no_headers", no_argument, NULL, OPT_NO_HEADERS},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -341,6 +383,13 @@ static int parse_global(struct ctl *ctl, int argc, char **argv)
 			break;
 		case OPT_JSON:
 			ctl->json = 1;
+			break;
+		case OPT_OUTPUT:
+			if (ctl_output(ctl, optarg) != CTL_OK)
+				return CTL_USAGE;
+			break;
+		case OPT_NO_HEADERS:
+			out_no_headers(1);
 			break;
 		case 'h':
 			return GLOBAL_HELP;

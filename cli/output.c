@@ -157,6 +157,13 @@ void table_indent(struct table *t, size_t n)
 	t->indent = n;
 }
 
+static int no_headers;
+
+void out_no_headers(int on)
+{
+	no_headers = on;
+}
+
 void table_print(const struct table *t, FILE *f)
 {
 	size_t *w = calloc(t->ncols ? t->ncols : 1, sizeof *w);
@@ -170,7 +177,7 @@ void table_print(const struct table *t, FILE *f)
 			size_t cw = out_width(t->cells[r * t->ncols + c]);
 			w[c] = cw > w[c] ? cw : w[c];
 		}
-	for (size_t r = 0; r < t->nrows; r++) {
+	for (size_t r = t->header && no_headers ? 1 : 0; r < t->nrows; r++) {
 		fprintf(f, "%*s", (int)t->indent, "");
 		for (size_t c = 0; c < t->ncols; c++) {
 			const char *cell = t->cells[r * t->ncols + c];
@@ -407,7 +414,7 @@ int out_csv(FILE *f, const json_t *v)
 	int rc = 0;
 
 	if (rows == NULL) { /* key,value */
-		if (jd_csv_put(f, "key", 0) != 0 || jd_csv_put(f, "value", 1) != 0)
+		if (!no_headers && (jd_csv_put(f, "key", 0) != 0 || jd_csv_put(f, "value", 1) != 0))
 			return -1;
 		for (void *it = json_object_iter((json_t *)v); rc == 0 && it;
 		     it = json_object_iter_next((json_t *)v, it)) {
@@ -423,7 +430,7 @@ int out_csv(FILE *f, const json_t *v)
 	}
 	if ((cols = union_keys(rows)) == NULL)
 		return -1;
-	rc = csv_row(f, cols, NULL);
+	rc = no_headers ? 0 : csv_row(f, cols, NULL);
 	for (size_t i = 0; rc == 0 && i < json_array_size(rows); i++)
 		rc = csv_row(f, cols, json_array_get(rows, i));
 	json_decref(cols);

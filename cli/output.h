@@ -12,6 +12,9 @@
 
 struct table;
 
+/* --no-headers: tables and CSV without their header row, for scripts. */
+void out_no_headers(int on);
+
 /* A table of ncols columns; the first row added is the header when `header`. */
 struct table *table_new(size_t ncols, int header);
 /* Copies (and cleans) ncols cells; NULL cells print as "-". 0, or -1 out of memory. */

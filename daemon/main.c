@@ -1,6 +1,7 @@
 /* jiandud: flags, daemonizing, and the life of the server. */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,10 @@ struct flags {
 	const char *conf;
 	int test;
 	int daemonize;
+	int dump; /* DUMP_KEYS, DUMP_CATALOG */
 };
+
+enum { DUMP_KEYS = 1, DUMP_CATALOG, DUMP_CONFIG };
 
 static void usage(FILE *out)
 {
@@ -29,16 +33,37 @@ static void usage(FILE *out)
 		     "  -t       check the configuration and exit\n"
 		     "  -d       run in the background, writing server.pid_file\n"
 		     "  -V       print the version and exit\n"
-		     "  -h       this help\n");
+		     "  -h       this help\n"
+		     "  --dump-config-keys  every configuration key: key, default, live or\n"
+		     "                      restart, type, description (tab-separated)\n"
+		     "  --dump-catalog      the route catalog of the core and FILE's plugins\n"
+		     "                      (JSON, as GET /v1/routes), without serving\n"
+		     "  --dump-config       FILE's value of every key, defaults included and\n"
+		     "                      paths made absolute (key, value: tab-separated)\n");
 }
 
 static int parse_flags(int argc, char **argv, struct flags *f)
 {
+	static const struct option longs[] = {
+	    {"dump-config-keys", no_argument, NULL, 'K'},
+	    {"dump-catalog", no_argument, NULL, 'C'},
+	    {"dump-config", no_argument, NULL, 'D'},
+	    {NULL, 0, NULL, 0},
+	};
 	int c;
 
 	f->conf = DEFAULT_CONF;
-	while ((c = getopt(argc, argv, "c:tdVh")) != -1) {
+	while ((c = getopt_long(argc, argv, "c:tdVh", longs, NULL)) != -1) {
 		switch (c) {
+		case 'K':
+			f->dump = DUMP_KEYS;
+			break;
+		case 'C':
+			f->dump = DUMP_CATALOG;
+			break;
+		case 'D':
+			f->dump = DUMP_CONFIG;
+			break;
 		case 'c':
 			f->conf = optarg;
 			break;
@@ -66,6 +91,52 @@ static int parse_flags(int argc, char **argv, struct flags *f)
 		return 2;
 	}
 	return 0;
+}
+
+/* --dump-config-keys: the table the parser uses, for jiandud.conf(5) and scripts. */
+static int dump_config_keys(void)
+{
+	for (size_t i = 0; i < jd_config_key_count(); i++) {
+		struct jd_config_entry k;
+
+		jd_config_key_at(i, &k);
+		printf("%s.%s\t%s\t%s\t%s\t%s\n", k.section, k.name, k.def,
+		       k.live ? "live" : "restart", k.type, k.help);
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* --dump-config: what this daemon would run with, for jianductl backup and restore. */
+static int dump_config(const struct jd_config *cfg)
+{
+	char v[4096];
+
+	for (size_t i = 0; i < jd_config_key_count(); i++) {
+		struct jd_config_entry k;
+
+		jd_config_key_at(i, &k);
+		jd_config_value(cfg, i, v, sizeof(v));
+		printf("%s.%s\t%s\n", k.section, k.name, v);
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* --dump-catalog: what a daemon with this configuration's plugins would offer. */
+static int dump_catalog(struct jd_config *cfg)
+{
+	json_t *cat = NULL;
+	char err[1024];
+	int rc;
+
+	jd_log_set_level("warn");
+	if (jd_server_catalog(cfg, &cat, err, sizeof(err)) != JD_OK) {
+		fprintf(stderr, "jiandud: %s\n", err);
+		return 1;
+	}
+	rc = json_dumpf(cat, stdout, JSON_INDENT(1) | JSON_SORT_KEYS) == 0 ? 0 : 1;
+	putchar('\n');
+	json_decref(cat);
+	return rc;
 }
 
 /* -t: what start-up would check before binding anything. */
@@ -166,6 +237,8 @@ int main(int argc, char **argv)
 
 	if ((rc = parse_flags(argc, argv, &f)) != 0)
 		return rc;
+	if (f.dump == DUMP_KEYS)
+		return dump_config_keys();
 	if (sodium_init() < 0) {
 		fprintf(stderr, "jiandud: libsodium failed to initialize\n");
 		return 1;
@@ -175,6 +248,13 @@ int main(int argc, char **argv)
 	if (jd_config_load(f.conf, &cfg, err, sizeof(err)) != JD_OK) {
 		fprintf(stderr, "jiandud: %s\n", err);
 		return 1;
+	}
+	if (f.dump == DUMP_CATALOG)
+		return dump_catalog(cfg);
+	if (f.dump == DUMP_CONFIG) {
+		rc = dump_config(cfg);
+		jd_config_free(cfg);
+		return rc;
 	}
 	if (f.test) {
 		rc = test_config(cfg);

@@ -11,6 +11,9 @@ packages=(
 	# the dashboard's browser test (tests/integration/t_dashboard.sh): headless
 	# chromium driven by playwright-core, and a font with Chinese glyphs
 	chromium fonts-wqy-microhei
+	man-db groff-base
+	debhelper dpkg-dev fakeroot lintian debootstrap
+	prometheus
 )
 # Node.js and npm build the dashboard and run its browser test (scripts/ui-deps.sh);
 # a machine that has them (any source) keeps them
@@ -19,6 +22,14 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 if [ "${JD_WITH_TOOLS:-0}" = 1 ]; then
 	packages+=(cppcheck clang-tidy clang-format wrk clang libclang-rt-14-dev)
+fi
+
+# The OpenAPI linter, from the npm registry, into var/tools (not root's business):
+# t_openapi_lint runs Redocly CLI's recommended rules over /v1/openapi.json.
+tools=$(cd "$(dirname "$0")/.." && pwd)/var/tools
+if command -v npm >/dev/null 2>&1 && [ ! -x "$tools/node_modules/.bin/redocly" ]; then
+	echo "jiandu: installing @redocly/cli into $tools" >&2
+	npm install --silent --no-audit --no-fund --prefix "$tools" @redocly/cli@2.77.0 >/dev/null
 fi
 
 missing=()
@@ -38,7 +49,10 @@ echo "jiandu: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# The package starts a system redis-server on port 6379; jiandu runs its own.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active -q redis-server 2>/dev/null; then
-	systemctl stop redis-server || true
-fi
+# The packages start a system redis-server on port 6379 and a Prometheus
+# server (we only want its promtool); jiandu runs its own Redis.
+for unit in redis-server prometheus prometheus-node-exporter; do
+	if command -v systemctl >/dev/null 2>&1 && systemctl is-active -q "$unit" 2>/dev/null; then
+		systemctl stop "$unit" || true
+	fi
+done

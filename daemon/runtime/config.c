@@ -34,52 +34,101 @@ struct opt {
 	const char *def;
 	unsigned min, max; /* OPT_UINT */
 	int live;	   /* changes on SIGHUP */
+	const char *help;  /* one line for jiandud.conf(5), generated from this table */
 };
 
 #define F(field) offsetof(struct jd_config, field)
 
 static const struct opt opts[] = {
-    {"server", "data_dir", OPT_PATH, F(data_dir), "data", 0, 0, 0},
-    {"server", "pid_file", OPT_PATH, F(pid_file), "jiandud.pid", 0, 0, 0},
-    {"server", "log_level", OPT_LEVEL, F(log_level), "info", 0, 0, 1},
-    {"server", "log_syslog", OPT_BOOL, F(log_syslog), "no", 0, 0, 0},
-    {"server", "shutdown_timeout_ms", OPT_UINT, F(shutdown_timeout_ms), "10000", 0, 600000, 1},
-    {"control", "listen", OPT_HOSTPORT, F(control_listen), "127.0.0.1:7443", 0, 0, 0},
-    {"api", "listen", OPT_HOSTPORT, F(api_listen), "127.0.0.1:8443", 0, 0, 0},
-    {"tls", "cert", OPT_PATH, F(tls_cert), "tls/server.crt", 0, 0, 1},
-    {"tls", "key", OPT_PATH, F(tls_key), "tls/server.key", 0, 0, 1},
-    {"tls", "ca", OPT_PATH, F(tls_ca), "tls/ca.crt", 0, 0, 1},
-    {"tls", "crl", OPT_PATH, F(tls_crl), "tls/ca.crl", 0, 0, 1},
-    {"limits", "max_body", OPT_UINT, F(max_body), "1048576", 64, 1u << 30, 1},
-    {"limits", "max_headers", OPT_UINT, F(max_headers), "16384", 1024, 1u << 20, 1},
-    {"limits", "max_uri", OPT_UINT, F(max_uri), "4096", 64, 1u << 16, 1},
-    {"limits", "idle_timeout", OPT_UINT, F(idle_timeout), "30", 1, 3600, 1},
-    {"limits", "request_timeout", OPT_UINT, F(request_timeout), "20", 1, 3600, 1},
-    {"limits", "max_connections", OPT_UINT, F(max_connections), "1024", 1, 1000000, 1},
-    {"limits", "audit_backlog", OPT_UINT, F(audit_backlog), "2048", 1, 1000000, 1},
-    {"redis", "url", OPT_REDIS_URL, F(redis_url), "", 0, 0, 0},
-    {"redis", "server", OPT_STRING, F(redis_server), "redis-server", 0, 0, 0},
-    {"redis", "command_timeout_ms", OPT_UINT, F(redis_command_timeout_ms), "2000", 10, 600000, 1},
-    {"redis", "connect_timeout_ms", OPT_UINT, F(redis_connect_timeout_ms), "1000", 10, 600000, 1},
-    {"redis", "backoff_min_ms", OPT_UINT, F(redis_backoff_min_ms), "50", 1, 600000, 1},
-    {"redis", "backoff_max_ms", OPT_UINT, F(redis_backoff_max_ms), "2000", 1, 600000, 1},
-    {"redis", "tls_ca", OPT_PATH, F(redis_tls_ca), "", 0, 0, 0},
-    {"redis", "tls_cert", OPT_PATH, F(redis_tls_cert), "", 0, 0, 0},
-    {"redis", "tls_key", OPT_PATH, F(redis_tls_key), "", 0, 0, 0},
-    {"plugins", "dir", OPT_PATH, F(plugins_dir), "plugins", 0, 0, 0},
-    {"plugins", "load", OPT_STRING, F(plugins_load), "", 0, 0, 0},
-    {"security", "keyring", OPT_PATH, F(keyring), "keyring", 0, 0, 0},
-    {"security", "min_key_version", OPT_UINT, F(min_key_version), "1", 1, 2147483647u, 0},
-    {"events", "poll_ms", OPT_UINT, F(events_poll_ms), "500", 10, 600000, 0},
-    {"events", "sweep_ms", OPT_UINT, F(events_sweep_ms), "5000", 100, 3600000, 0},
-    {"events", "claim_idle_ms", OPT_UINT, F(events_claim_idle_ms), "60000", 100, 86400000, 0},
-    {"events", "max_attempts", OPT_UINT, F(events_max_attempts), "5", 1, 1000, 0},
-    {"events", "batch", OPT_UINT, F(events_batch), "32", 1, 1000, 0},
-    {"security", "trusted_proxies", OPT_PROXIES, F(trusted_proxies), "", 0, 0, 1},
-    {"security", "session_ttl", OPT_UINT, F(session_ttl), "1800", 60, 43200, 1},
-    {"ui", "dir", OPT_PATH, F(ui_dir), "", 0, 0, 0},
-    {"report", "suppress_below", OPT_UINT, F(report_suppress_below), "3", 0, 1000000, 1},
-    {"report", "sections", OPT_STRING, F(report_sections), "", 0, 0, 1},
+    {"server", "data_dir", OPT_PATH, F(data_dir), "data", 0, 0, 0,
+     "Directory for the managed Redis (socket, append-only file), the audit checkpoints and "
+     "anchors; created 0700 if missing."},
+    {"server", "pid_file", OPT_PATH, F(pid_file), "jiandud.pid", 0, 0, 0,
+     "Pid file written with -d; empty: none."},
+    {"server", "log_level", OPT_LEVEL, F(log_level), "info", 0, 0, 1,
+     "debug, info, notice, warn or err."},
+    {"server", "log_syslog", OPT_BOOL, F(log_syslog), "no", 0, 0, 0,
+     "yes: log to syslog (facility daemon) instead of stderr."},
+    {"server", "shutdown_timeout_ms", OPT_UINT, F(shutdown_timeout_ms), "10000", 0, 600000, 1,
+     "Longest wait for in-flight requests to finish on SIGTERM or SIGINT."},
+    {"control", "listen", OPT_HOSTPORT, F(control_listen), "127.0.0.1:7443", 0, 0, 0,
+     "The administration listener (HTTPS, client certificate required): host:port, IPv6 as "
+     "[::1]:port."},
+    {"api", "listen", OPT_HOSTPORT, F(api_listen), "127.0.0.1:8443", 0, 0, 0,
+     "The client listener (HTTPS, client certificate or bearer token)."},
+    {"tls", "cert", OPT_PATH, F(tls_cert), "tls/server.crt", 0, 0, 1,
+     "Server certificate chain (PEM)."},
+    {"tls", "key", OPT_PATH, F(tls_key), "tls/server.key", 0, 0, 1, "Server private key (PEM)."},
+    {"tls", "ca", OPT_PATH, F(tls_ca), "tls/ca.crt", 0, 0, 1,
+     "The instance CA that signs client certificates."},
+    {"tls", "crl", OPT_PATH, F(tls_crl), "tls/ca.crl", 0, 0, 1,
+     "The CA's revocation list, written by jianductl certs revoke; missing: nothing revoked."},
+    {"limits", "max_body", OPT_UINT, F(max_body), "1048576", 64, 1u << 30, 1,
+     "Largest request body in bytes (413 past it)."},
+    {"limits", "max_headers", OPT_UINT, F(max_headers), "16384", 1024, 1u << 20, 1,
+     "Largest request head in bytes."},
+    {"limits", "max_uri", OPT_UINT, F(max_uri), "4096", 64, 1u << 16, 1,
+     "Longest request URI in bytes (414 past it)."},
+    {"limits", "idle_timeout", OPT_UINT, F(idle_timeout), "30", 1, 3600, 1,
+     "Seconds a connection may stay silent."},
+    {"limits", "request_timeout", OPT_UINT, F(request_timeout), "20", 1, 3600, 1,
+     "Seconds a connection has to finish its TLS handshake and send a whole request."},
+    {"limits", "audit_backlog", OPT_UINT, F(audit_backlog), "2048", 1, 1000000, 1,
+     "Audit entries that may wait for one tenant's chain; past it, requests naming the tenant "
+     "are answered 503 with Retry-After."},
+    {"limits", "max_connections", OPT_UINT, F(max_connections), "1024", 1, 1000000, 1,
+     "Simultaneous connections per listener; past it, accepting pauses."},
+    {"redis", "url", OPT_REDIS_URL, F(redis_url), "", 0, 0, 0,
+     "Empty: jiandud runs its own redis-server on a unix socket in data_dir; else redis://, "
+     "rediss:// or unix:// URL."},
+    {"redis", "server", OPT_STRING, F(redis_server), "redis-server", 0, 0, 0,
+     "The redis-server binary for the managed instance."},
+    {"redis", "command_timeout_ms", OPT_UINT, F(redis_command_timeout_ms), "2000", 10, 600000, 1,
+     "A command taking longer fails and the connection is re-established."},
+    {"redis", "connect_timeout_ms", OPT_UINT, F(redis_connect_timeout_ms), "1000", 10, 600000, 1,
+     "Longest connection attempt."},
+    {"redis", "backoff_min_ms", OPT_UINT, F(redis_backoff_min_ms), "50", 1, 600000, 1,
+     "Reconnect backoff, doubling from this..."},
+    {"redis", "backoff_max_ms", OPT_UINT, F(redis_backoff_max_ms), "2000", 1, 600000, 1,
+     "...to this."},
+    {"redis", "tls_ca", OPT_PATH, F(redis_tls_ca), "", 0, 0, 0,
+     "rediss:// only: the CA to verify the server with."},
+    {"redis", "tls_cert", OPT_PATH, F(redis_tls_cert), "", 0, 0, 0,
+     "rediss:// only: a client certificate."},
+    {"redis", "tls_key", OPT_PATH, F(redis_tls_key), "", 0, 0, 0,
+     "rediss:// only: the client certificate's key."},
+    {"plugins", "dir", OPT_PATH, F(plugins_dir), "plugins", 0, 0, 0,
+     "Directory holding <name>.so."},
+    {"plugins", "load", OPT_STRING, F(plugins_load), "", 0, 0, 0,
+     "Plugins to load, comma-separated (the loader orders dependencies); empty: none."},
+    {"security", "keyring", OPT_PATH, F(keyring), "keyring", 0, 0, 0,
+     "The keyring made by jianductl init (master keys, audit signing key); mode 0600 or stricter."},
+    {"security", "min_key_version", OPT_UINT, F(min_key_version), "1", 1, 2147483647u, 0,
+     "Master key versions below this are refused."},
+    {"events", "poll_ms", OPT_UINT, F(events_poll_ms), "500", 10, 600000, 0,
+     "Milliseconds between two polls of a tenant's event stream per subscribing plugin."},
+    {"events", "sweep_ms", OPT_UINT, F(events_sweep_ms), "5000", 100, 3600000, 0,
+     "Milliseconds between two sweeps (new tenants, claims, trims, metrics)."},
+    {"events", "claim_idle_ms", OPT_UINT, F(events_claim_idle_ms), "60000", 100, 86400000, 0,
+     "An event delivered this long ago and not acknowledged is claimed by another process."},
+    {"events", "max_attempts", OPT_UINT, F(events_max_attempts), "5", 1, 1000, 0,
+     "Deliveries of one event to one plugin before it goes to the dead letters."},
+    {"events", "batch", OPT_UINT, F(events_batch), "32", 1, 1000, 0,
+     "Events read at once per tenant and plugin."},
+    {"security", "trusted_proxies", OPT_PROXIES, F(trusted_proxies), "", 0, 0, 1,
+     "Reverse proxies (addresses or CIDR prefixes) whose Forwarded / X-Forwarded-For headers name "
+     "the client; empty: the peer is the client."},
+    {"security", "session_ttl", OPT_UINT, F(session_ttl), "1800", 60, 43200, 1,
+     "Seconds a browser session (the dashboard's cookie) lasts."},
+    {"ui", "dir", OPT_PATH, F(ui_dir), "", 0, 0, 0,
+     "The dashboard's files, served at /ui/; empty: ui beside jiandud, else the install's "
+     "share/jiandu/ui."},
+    {"report", "suppress_below", OPT_UINT, F(report_suppress_below), "3", 0, 1000000, 1,
+     "In the leaders' report, counts below this are null for callers without "
+     "report.small_counts; 0: none suppressed."},
+    {"report", "sections", OPT_STRING, F(report_sections), "", 0, 0, 1,
+     "Sections the leaders' report should have, comma-separated; one no loaded plugin "
+     "declares is listed as missing."},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -550,7 +599,8 @@ int jd_config_diff(const struct jd_config *a, const struct jd_config *b, char *l
 			append_name(fixed, fixed_len, &opts[i]);
 	}
 	if (!plugin_settings_equal(a, b)) {
-		static const struct opt plugin_opt = {"plugin", "*", OPT_STRING, 0, "", 0, 0, 0};
+		static const struct opt plugin_opt = {"plugin", "*", OPT_STRING, 0, "",
+						      0,	0,   0,		 ""};
 
 		n++;
 		append_name(fixed, fixed_len, &plugin_opt);
@@ -601,4 +651,53 @@ const char *jd_config_plugin_value(const struct jd_config *cfg, const char *plug
 			return ps->value;
 	}
 	return NULL;
+}
+
+static const char *type_name(enum opt_type t)
+{
+	switch (t) {
+	case OPT_PATH:
+		return "path";
+	case OPT_UINT:
+		return "number";
+	case OPT_BOOL:
+		return "yes/no";
+	case OPT_LEVEL:
+		return "level";
+	case OPT_HOSTPORT:
+		return "host:port";
+	case OPT_REDIS_URL:
+		return "url";
+	case OPT_PROXIES:
+		return "address list";
+	case OPT_STRING:
+		break;
+	}
+	return "string";
+}
+
+size_t jd_config_key_count(void)
+{
+	return N_OPTS;
+}
+
+void jd_config_key_at(size_t i, struct jd_config_entry *out)
+{
+	const struct opt *o = &opts[i];
+
+	*out = (struct jd_config_entry){
+	    o->section, o->name, type_name(o->type), o->def, o->min, o->max, o->live, o->help};
+}
+
+void jd_config_value(const struct jd_config *cfg, size_t i, char *buf, size_t len)
+{
+	struct jd_config *m = (struct jd_config *)cfg;
+	const struct opt *o = &opts[i];
+
+	if (o->type == OPT_UINT)
+		snprintf(buf, len, "%u", *uint_slot(m, o));
+	else if (o->type == OPT_BOOL)
+		snprintf(buf, len, "%s", *bool_slot(m, o) ? "yes" : "no");
+	else
+		snprintf(buf, len, "%s", *str_slot(m, o));
 }

@@ -104,6 +104,26 @@ void jd_config_keep_fixed(struct jd_config *next, struct jd_config *cur);
 const char *jd_config_plugin_value(const struct jd_config *cfg, const char *plugin,
 				   const char *key);
 
+/*
+ * The table of keys, for what documents it (jiandud --dump-config-keys,
+ * the generated jiandud.conf(5)): one entry per key, in the table's order.
+ */
+struct jd_config_entry {
+	const char *section;
+	const char *name;
+	const char *type;  /* "string", "path", "number", "yes/no", ... */
+	const char *def;   /* the default, as written in a file */
+	unsigned min, max; /* numbers only, else 0 */
+	int live;	   /* changes on SIGHUP */
+	const char *help;
+};
+
+size_t jd_config_key_count(void);
+/* Entry i (< jd_config_key_count()) into *out. */
+void jd_config_key_at(size_t i, struct jd_config_entry *out);
+/* The value in force of key i as a file would spell it (paths made absolute). */
+void jd_config_value(const struct jd_config *cfg, size_t i, char *buf, size_t len);
+
 /* Parses "host:port" or "[v6]:port" into host (without brackets) and port. */
 int jd_config_split_hostport(const char *s, char *host, size_t hostlen, unsigned *port);
 

@@ -44,8 +44,13 @@ static void route_labels(char *buf, size_t len, const struct jd_route_entry *e)
 		snprintf(buf, len, "method=\"%s\",route=\"%s\"", e->route.method, e->route.path);
 }
 
-static void render_route(struct evbuffer *b, const struct jd_route_entry *e,
-			 const struct jd_route_stats *s)
+/*
+ * The Prometheus text format wants each family's samples together: the
+ * counts of every route, then the histogram of every route, never the two
+ * families interleaved route by route.
+ */
+static void render_route_counts(struct evbuffer *b, const struct jd_route_entry *e,
+				const struct jd_route_stats *s)
 {
 	char labels[300];
 
@@ -57,6 +62,16 @@ static void render_route(struct evbuffer *b, const struct jd_route_entry *e,
 			evbuffer_add_printf(b,
 					    "jiandu_http_requests_total{%s,code=\"%uxx\"} %llu\n",
 					    labels, c, (unsigned long long)s->by_status[c]);
+}
+
+static void render_route_histogram(struct evbuffer *b, const struct jd_route_entry *e,
+				   const struct jd_route_stats *s)
+{
+	char labels[300];
+
+	if (s->count == 0)
+		return;
+	route_labels(labels, sizeof(labels), e);
 	for (size_t i = 0; i < N_BUCKETS; i++)
 		evbuffer_add_printf(b,
 				    "jiandu_http_request_duration_seconds_bucket{%s,le=\"%g\"} "
@@ -71,19 +86,28 @@ static void render_route(struct evbuffer *b, const struct jd_route_entry *e,
 			    (unsigned long long)s->count);
 }
 
+typedef void (*route_render_fn)(struct evbuffer *, const struct jd_route_entry *,
+				const struct jd_route_stats *);
+
+static void render_routes(struct evbuffer *b, struct jd_server *srv, route_render_fn fn)
+{
+	for (size_t i = 0; i < jd_router_count(srv->router); i++) {
+		struct jd_route_entry *e = jd_router_at(srv->router, i);
+
+		fn(b, e, &e->stats);
+	}
+	fn(b, NULL, &unmatched);
+}
+
 static void render_http(struct evbuffer *b, struct jd_server *srv)
 {
 	evbuffer_add_printf(b, "# HELP jiandu_http_requests_total Requests by route and status "
 			       "class.\n# TYPE jiandu_http_requests_total counter\n");
+	render_routes(b, srv, render_route_counts);
 	evbuffer_add_printf(b, "# HELP jiandu_http_request_duration_seconds Time from dispatch "
 			       "to reply.\n# TYPE jiandu_http_request_duration_seconds "
 			       "histogram\n");
-	for (size_t i = 0; i < jd_router_count(srv->router); i++) {
-		struct jd_route_entry *e = jd_router_at(srv->router, i);
-
-		render_route(b, e, &e->stats);
-	}
-	render_route(b, NULL, &unmatched);
+	render_routes(b, srv, render_route_histogram);
 	evbuffer_add_printf(b,
 			    "# HELP jiandu_http_requests_in_flight Requests not yet "
 			    "answered.\n# TYPE jiandu_http_requests_in_flight gauge\n"
@@ -91,13 +115,24 @@ static void render_http(struct evbuffer *b, struct jd_server *srv)
 			    srv->in_flight);
 }
 
-static void render_listener(struct evbuffer *b, const struct jd_listener *l)
+static void render_listeners(struct evbuffer *b, struct jd_server *srv)
 {
-	if (l == NULL)
-		return;
-	evbuffer_add_printf(b, "jiandu_connections{listener=\"%s\"} %u\n", l->name, l->conns);
-	evbuffer_add_printf(b, "jiandu_connections_accepted_total{listener=\"%s\"} %llu\n", l->name,
-			    (unsigned long long)l->accepted);
+	const struct jd_listener *ls[2] = {srv->control, srv->api};
+
+	evbuffer_add_printf(b, "# HELP jiandu_connections Open connections.\n"
+			       "# TYPE jiandu_connections gauge\n");
+	for (size_t i = 0; i < 2; i++)
+		if (ls[i] != NULL)
+			evbuffer_add_printf(b, "jiandu_connections{listener=\"%s\"} %u\n",
+					    ls[i]->name, ls[i]->conns);
+	evbuffer_add_printf(b, "# HELP jiandu_connections_accepted_total Connections accepted.\n"
+			       "# TYPE jiandu_connections_accepted_total counter\n");
+	for (size_t i = 0; i < 2; i++)
+		if (ls[i] != NULL)
+			evbuffer_add_printf(b,
+					    "jiandu_connections_accepted_total{listener=\"%s\"} "
+					    "%llu\n",
+					    ls[i]->name, (unsigned long long)ls[i]->accepted);
 }
 
 static void render_redis(struct evbuffer *b, struct jd_server *srv)
@@ -117,14 +152,19 @@ static void render_redis(struct evbuffer *b, struct jd_server *srv)
 			    "jiandu_redis_commands_total %llu\n",
 			    (unsigned long long)s->commands);
 	evbuffer_add_printf(b,
+			    "# HELP jiandu_redis_replies_total Redis replies received.\n"
 			    "# TYPE jiandu_redis_replies_total counter\n"
 			    "jiandu_redis_replies_total %llu\n"
+			    "# HELP jiandu_redis_errors_total Error replies from Redis.\n"
 			    "# TYPE jiandu_redis_errors_total counter\n"
 			    "jiandu_redis_errors_total %llu\n"
+			    "# HELP jiandu_redis_timeouts_total Commands past command_timeout_ms.\n"
 			    "# TYPE jiandu_redis_timeouts_total counter\n"
 			    "jiandu_redis_timeouts_total %llu\n"
+			    "# HELP jiandu_redis_failed_total Commands failed without a reply.\n"
 			    "# TYPE jiandu_redis_failed_total counter\n"
 			    "jiandu_redis_failed_total %llu\n"
+			    "# HELP jiandu_redis_connects_total Connections made to Redis.\n"
 			    "# TYPE jiandu_redis_connects_total counter\n"
 			    "jiandu_redis_connects_total %llu\n",
 			    (unsigned long long)s->replies, (unsigned long long)s->errors,
@@ -146,34 +186,40 @@ static void render_events(struct evbuffer *b, struct jd_server *srv)
 	if (srv->events == NULL)
 		return;
 	jd_events_totals(srv->events, &t);
+	evbuffer_add_printf(b, "# HELP jiandu_events_backlog Durable events a group has not "
+			       "acknowledged (pending and undelivered), over all tenants.\n"
+			       "# TYPE jiandu_events_backlog gauge\n");
+	for (size_t i = 0; i < t.n_groups; i++)
+		evbuffer_add_printf(b, "jiandu_events_backlog{group=\"%s\"} %lld\n", t.g[i].name,
+				    t.g[i].backlog);
 	evbuffer_add_printf(b,
-			    "# HELP jiandu_events_backlog Durable events a group has not "
-			    "acknowledged (pending and undelivered), over all tenants.\n"
-			    "# TYPE jiandu_events_backlog gauge\n"
 			    "# HELP jiandu_events_pending Durable events delivered to a consumer "
-			    "and not acknowledged.\n# TYPE jiandu_events_pending gauge\n"
+			    "and not acknowledged.\n# TYPE jiandu_events_pending gauge\n");
+	for (size_t i = 0; i < t.n_groups; i++)
+		evbuffer_add_printf(b, "jiandu_events_pending{group=\"%s\"} %lld\n", t.g[i].name,
+				    t.g[i].pending);
+	evbuffer_add_printf(b,
 			    "# HELP jiandu_events_oldest_pending_seconds Age of the oldest event "
 			    "a group has not acknowledged.\n"
 			    "# TYPE jiandu_events_oldest_pending_seconds gauge\n");
-	for (size_t i = 0; i < t.n_groups; i++) {
-		evbuffer_add_printf(b, "jiandu_events_backlog{group=\"%s\"} %lld\n", t.g[i].name,
-				    t.g[i].backlog);
-		evbuffer_add_printf(b, "jiandu_events_pending{group=\"%s\"} %lld\n", t.g[i].name,
-				    t.g[i].pending);
+	for (size_t i = 0; i < t.n_groups; i++)
 		evbuffer_add_printf(b, "jiandu_events_oldest_pending_seconds{group=\"%s\"} %.3f\n",
 				    t.g[i].name, (double)t.g[i].oldest_ms / 1000.0);
-	}
-	evbuffer_add_printf(b,
-			    "# HELP jiandu_events_dead_letters Events in the dead letters, over "
-			    "all tenants.\n# TYPE jiandu_events_dead_letters gauge\n"
-			    "jiandu_events_dead_letters %lld\n"
-			    "# TYPE jiandu_events_handled_total counter\n"
-			    "jiandu_events_handled_total %llu\n"
-			    "# TYPE jiandu_events_failed_total counter\n"
-			    "jiandu_events_failed_total %llu\n"
-			    "# TYPE jiandu_events_dead_lettered_total counter\n"
-			    "jiandu_events_dead_lettered_total %llu\n",
-			    t.dead, t.handled, t.failed, t.dead_lettered);
+	evbuffer_add_printf(
+	    b,
+	    "# HELP jiandu_events_dead_letters Events in the dead letters, over "
+	    "all tenants.\n# TYPE jiandu_events_dead_letters gauge\n"
+	    "jiandu_events_dead_letters %lld\n"
+	    "# HELP jiandu_events_handled_total Durable events handled by this process.\n"
+	    "# TYPE jiandu_events_handled_total counter\n"
+	    "jiandu_events_handled_total %llu\n"
+	    "# HELP jiandu_events_failed_total Durable event deliveries that failed here.\n"
+	    "# TYPE jiandu_events_failed_total counter\n"
+	    "jiandu_events_failed_total %llu\n"
+	    "# HELP jiandu_events_dead_lettered_total Durable events this process dead-lettered.\n"
+	    "# TYPE jiandu_events_dead_lettered_total counter\n"
+	    "jiandu_events_dead_lettered_total %llu\n",
+	    t.dead, t.handled, t.failed, t.dead_lettered);
 }
 
 char *jd_metrics_render(struct jd_server *srv, size_t *len)
@@ -184,11 +230,7 @@ char *jd_metrics_render(struct jd_server *srv, size_t *len)
 	if (b == NULL)
 		return NULL;
 	render_http(b, srv);
-	evbuffer_add_printf(b, "# HELP jiandu_connections Open connections.\n"
-			       "# TYPE jiandu_connections gauge\n"
-			       "# TYPE jiandu_connections_accepted_total counter\n");
-	render_listener(b, srv->control);
-	render_listener(b, srv->api);
+	render_listeners(b, srv);
 	render_redis(b, srv);
 	evbuffer_add_printf(b,
 			    "# HELP jiandu_events_published_total Notices published on the "

@@ -651,16 +651,57 @@ static json_t *parameters_of(const struct jd_route_entry *e, int query_fields)
 	return params;
 }
 
+/*
+ * An identifier client generators can use: the CLI command ("cases leads
+ * assign-override" -> casesLeadsAssignOverride), else the method and path
+ * (GET /v1/notes/{id} -> getV1NotesById); unique as commands and paths are.
+ */
+static void operation_id(const struct jd_route *rt, char *out, size_t len)
+{
+	const char *src = rt->command;
+	size_t n = 0;
+	int upper = 0, by = 0;
+
+	if (src == NULL) {
+		for (size_t k = 0; rt->method[k] && n + 1 < len; k++)
+			out[n++] = (char)tolower((unsigned char)rt->method[k]);
+		src = rt->path;
+		upper = 1;
+	}
+	for (; *src && n + 3 < len; src++) {
+		unsigned char c = (unsigned char)*src;
+
+		if (c == '{' && !by) {
+			memcpy(out + n, "By", 2);
+			n += 2;
+			by = 1;
+			upper = 1;
+			continue;
+		}
+		if (!isalnum(c)) {
+			upper = n > 0;
+			continue;
+		}
+		out[n++] = upper ? (char)toupper(c) : (char)c;
+		upper = 0;
+	}
+	out[n] = '\0';
+}
+
 static json_t *operation_of(const struct jd_route_entry *e)
 {
 	const struct jd_route *rt = &e->route;
 	int has_body = strcmp(rt->method, "GET") != 0 && strcmp(rt->method, "DELETE") != 0;
-	json_t *op = json_pack(
-	    "{s:s, s:s, s:[s], s:s, s:o, s:{s:{s:s}, s:{s:s}, s:{s:s}}}", "summary", rt->summary,
-	    "operationId", rt->command ? rt->command : rt->path, "tags", e->owner, "x-permission",
-	    rt->permission, "parameters", parameters_of(e, !has_body), "responses", "200",
-	    "description", "OK", "4XX", "description", "error: {\"error\":{\"code\",\"message\"}}",
-	    "503", "description", "storage unavailable");
+	char id[256];
+	json_t *op;
+
+	operation_id(rt, id, sizeof(id));
+	op = json_pack("{s:s, s:s, s:[s], s:s, s:o, s:{s:{s:s}, s:{s:s}, s:{s:s}}}", "summary",
+		       rt->summary, "operationId", id, "tags", e->owner, "x-permission",
+		       rt->permission, "parameters", parameters_of(e, !has_body), "responses",
+		       "200", "description", "OK", "4XX", "description",
+		       "error: {\"error\":{\"code\",\"message\"}}", "503", "description",
+		       "storage unavailable");
 
 	if (op == NULL)
 		return NULL;
@@ -695,10 +736,13 @@ json_t *jd_router_openapi(struct jd_router *r, const char *version)
 		method[k] = '\0';
 		json_object_set_new(item, method, operation_of(r->routes[i]));
 	}
-	return json_pack("{s:s, s:{s:s, s:s, s:s}, s:o, s:{s:{s:{s:s}, s:{s:s, s:s}}}, "
-			 "s:[{s:[]}, {s:[]}]}",
+	/* "/": the listener this document was read from (control or api) */
+	return json_pack("{s:s, s:{s:s, s:s, s:s}, s:[{s:s, s:s}], s:o, "
+			 "s:{s:{s:{s:s}, s:{s:s, s:s}}}, s:[{s:[]}, {s:[]}]}",
 			 "openapi", "3.1.0", "info", "title", "jiandu", "version", version,
-			 "description", "jiandud API: core and loaded plugins", "paths", paths,
-			 "components", "securitySchemes", "mtls", "type", "mutualTLS", "bearer",
-			 "type", "http", "scheme", "bearer", "security", "mtls", "bearer");
+			 "description", "jiandud API: core and loaded plugins", "servers", "url",
+			 "/", "description", "the listener that served this document", "paths",
+			 paths, "components", "securitySchemes", "mtls", "type", "mutualTLS",
+			 "bearer", "type", "http", "scheme", "bearer", "security", "mtls",
+			 "bearer");
 }

@@ -333,6 +333,58 @@ int jd_server_start(struct jd_server *srv, struct jd_config *cfg)
 	return JD_OK;
 }
 
+/* Each plugin's [plugin.<name>] keys with their defaults, as its descriptor declares them. */
+static json_t *plugin_settings(const struct jd_plugins *ps)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr && i < ps->n; i++) {
+		const struct jd_plugin *d = ps->list[i]->desc;
+		json_t *keys = json_array();
+
+		for (const struct jd_config_key *k = d->config; keys && k && k->name; k++)
+			json_array_append_new(
+			    keys, json_pack("{s:s, s:s, s:s}", "name", k->name, "default",
+					    k->def ? k->def : "", "description",
+					    k->description ? k->description : ""));
+		json_array_append_new(arr,
+				      json_pack("{s:s, s:o*}", "name", d->name, "settings", keys));
+	}
+	return arr;
+}
+
+/*
+ * The catalog without serving: the core's routes and the plugins' (their
+ * init adds them) with no Redis, no listener and the loop never run, so a
+ * build can document what a daemon with these plugins offers.
+ */
+int jd_server_catalog(struct jd_config *cfg, json_t **out, char *err, size_t errlen)
+{
+	struct jd_server srv;
+	int rc;
+
+	memset(&srv, 0, sizeof(srv));
+	srv.cfg = cfg;
+	if ((rc = start_core(&srv, err, errlen)) != JD_OK)
+		goto done;
+	srv.events = jd_events_new(srv.base, NULL, NULL, &(const struct jd_events_opts){0});
+	if (srv.events == NULL) {
+		snprintf(err, errlen, "out of memory");
+		rc = JD_E_NOMEM;
+		goto done;
+	}
+	rc = jd_plugins_load(&srv, cfg, jd_host_table(), &srv.plugins, err, errlen);
+	if (rc == JD_OK &&
+	    ((*out = jd_router_catalog(srv.router)) == NULL ||
+	     json_object_set_new(*out, "plugins", plugin_settings(srv.plugins)) != 0)) {
+		snprintf(err, errlen, "out of memory");
+		rc = JD_E_NOMEM;
+	}
+done:
+	jd_server_free(&srv);
+	return rc;
+}
+
 int jd_server_run(struct jd_server *srv)
 {
 	if (event_base_dispatch(srv->base) < 0)

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "report/report_hooks.h"
+#include <jansson.h>
 
 struct event_base;
 struct event;
@@ -60,6 +61,11 @@ struct jd_server {
 int jd_server_check(const struct jd_config *cfg, char *err, size_t errlen);
 /* Builds everything from cfg (taken over) and binds the listeners. */
 int jd_server_start(struct jd_server *srv, struct jd_config *cfg);
+/*
+ * The route catalog (as GET /v1/routes) of the core and cfg's plugins,
+ * built without Redis or listeners and torn down again; takes cfg over.
+ */
+int jd_server_catalog(struct jd_config *cfg, json_t **out, char *err, size_t errlen);
 /* Runs the loop until a stop signal has drained; returns the exit code. */
 int jd_server_run(struct jd_server *srv);
 /* Stops plugins in reverse order and frees everything. */

@@ -10,6 +10,8 @@ JD_TMP=$(mktemp -d /tmp/jdit.XXXXXX)
 JD_PASSED=0
 JD_FAILED=0
 JD_PID=
+# the CLI caches the catalog for completion: in the test's folder, not the home
+export XDG_CACHE_HOME=$JD_TMP/cache
 # Leak checks of the sanitizer build run at exit; abort loudly on any error.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

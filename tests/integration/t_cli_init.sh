@@ -70,7 +70,8 @@ mode_is() { [ "$(stat -c %a "$1")" = "$2" ]; }
 free_port() {
 	local p
 	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 40000))
+		# below the kernel's ephemeral range (32768+), which outgoing connections use
+		p=$((20000 + RANDOM % 12000))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return 0
@@ -79,7 +80,7 @@ free_port() {
 	return 1
 }
 wait_port() {
-	for _ in $(seq 100); do
+	for _ in $(seq 400); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
 		sleep 0.05
 	done
@@ -92,7 +93,8 @@ serve() {
 	(cd "$dir" && exec openssl s_server -accept "127.0.0.1:$port" -quiet "$@") \
 		>"$T/s_server.$port.log" 2>&1 &
 	servers+=($!)
-	wait_port "$port"
+	# listening, and it is ours: a server that could not bind has exited
+	wait_port "$port" && kill -0 "${servers[-1]}" 2>/dev/null
 }
 
 # ---- init ------------------------------------------------------------------
@@ -230,12 +232,20 @@ expect "a closed port" 3 "cannot connect to 127.0.0.1:$closed: connection refuse
 
 run "$CTL" init "$T/other"
 expect "a second instance (another CA)" 0
-port=$(free_port)
 mkdir -p "$T/www/v1"
 printf '%s' '{"version":"0.1.0","uptime_s":3723,"pid":42,"plugins":[{"name":"example"}],"redis":{"state":"ok","mode":"managed"},"listeners":{"control":"127.0.0.1:7443","api":"127.0.0.1:8443"},"connections":{"control":1,"api":0},"requests_in_flight":1}' \
 	>"$T/www/v1/status"
-if serve "$T/www" "$port" -cert "$I/tls/server.crt" -key "$I/tls/server.key" \
-	-CAfile "$I/tls/ca.crt" -Verify 1 -verify_return_error -WWW; then
+# a free port can be taken by another test before s_server binds it: try a few
+started=1
+for _ in 1 2 3 4 5; do
+	port=$(free_port)
+	if serve "$T/www" "$port" -cert "$I/tls/server.crt" -key "$I/tls/server.key" \
+		-CAfile "$I/tls/ca.crt" -Verify 1 -verify_return_error -WWW; then
+		started=0
+		break
+	fi
+done
+if [ "$started" = 0 ]; then
 	run "$CTL" -c "$I/jianductl.conf" -s "127.0.0.1:$port" status
 	expect "status over mutual TLS" 0 "ok (managed)"
 	check "status shows the uptime" grep -qE '^uptime +1h 2m 3s$' "$T/out"
@@ -249,6 +259,21 @@ if serve "$T/www" "$port" -cert "$I/tls/server.crt" -key "$I/tls/server.key" \
 else
 	not_ok "openssl s_server did not start" "$(cat "$T/s_server.$port.log")"
 fi
+
+# --- missing parent directories are made, as mkdir -p would
+run "$CTL" init "$T/deep/er/inst" --plugins-dir "$BUILD/plugins"
+expect "init makes missing parents" 0 "deep/er/"
+check "the instance is there" test -s "$T/deep/er/inst/keyring"
+check "parents are 0755, the instance 0700" \
+	test "$(stat -c %a "$T/deep" "$T/deep/er" "$T/deep/er/inst" | paste -sd/)" = "755/755/700"
+run "$CTL" init "$T/p2/inst" --data-dir "$T/p2data/sub/data" --plugins-dir "$BUILD/plugins"
+expect "init --data-dir makes its parents too" 0
+check "the data directory is 0700" test "$(stat -c %a "$T/p2data/sub/data")" = 700
+check "the config names it" grep -qx "data_dir = $T/p2data/sub/data" "$T/p2/inst/jiandud.conf"
+mkdir -p "$T/p3data" && touch "$T/p3data/x"
+run "$CTL" init "$T/p3/inst" --data-dir "$T/p3data" --plugins-dir "$BUILD/plugins"
+expect "init --data-dir refuses a non-empty directory" 1 "is not an empty directory"
+check "and leaves no parent behind" test ! -e "$T/p3"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -116,6 +116,17 @@ contains "catalog lists the example plugin's routes" "$routes" '"/v1/example/not
 api=$(jd_ctl_curl "$(jd_control_url /v1/openapi.json)")
 equals "openapi version" "$(jd_json .openapi <<<"$api")" 3.1.0
 contains "openapi has the plugin's paths" "$api" '"/v1/example/notes"'
+# client generators need operationIds that are identifiers, unique, and a server
+ids=$(python3 -c 'import json, re, sys
+d = json.load(sys.stdin)
+ids = [op["operationId"] for p in d["paths"].values() for op in p.values()]
+bad = [i for i in ids if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", i)]
+print(len(ids), len(set(ids)), ",".join(bad) or "-", d["servers"][0]["url"])' <<<"$api")
+set -- $ids
+equals "openapi: operationIds unique" "$2" "$1"
+equals "openapi: operationIds are identifiers" "$3" "-"
+equals "openapi: a server" "$4" "/"
+contains "openapi: an id from the command" "$api" '"operationId":"exampleNotesAdd"'
 hello=$(jd_ctl example hello --json)
 equals "plugin config reaches the plugin" "$(jd_json .greeting <<<"$hello")" "ni hao"
 
@@ -126,6 +137,12 @@ equals "create: version 1" "$(jd_json .version <<<"$add")" 1
 again=$(jd_ctl example notes add --tenant t1 --title "first note" --text "body" --idempotency_key k1 --json)
 equals "idempotent retry returns the first id" "$(jd_json .id <<<"$again")" "$id"
 equals "idempotent retry is marked replayed" "$(jd_json .replayed <<<"$again")" true
+kebab=$(jd_ctl example notes add --tenant t1 --title "first note" --text "body" --idempotency-key k1 --json)
+equals "kebab case: --idempotency-key is the field idempotency_key" "$(jd_json .id <<<"$kebab")" "$id"
+help=$(jd_ctl example notes add --help)
+contains "help spells options in kebab case" "$help" "--idempotency-key"
+out=$(fails jd_ctl example notes add --tenant t1 --title x --idempotency-kee k9)
+contains "a misspelt option: the kebab spelling suggested" "$out" "did you mean '--idempotency-key'?"
 show=$(jd_ctl example notes show --id "$id" --tenant t1 --json)
 equals "show: title" "$(jd_json .title <<<"$show")" "first note"
 edit=$(jd_ctl example notes edit --id "$id" --tenant t1 --version 1 --title "second" --json)
@@ -135,6 +152,15 @@ equals "edit with a stale version exits 1" "$rc" 1
 contains "stale version: 409" "$out" "409"
 list=$(jd_ctl example notes list --tenant t1 --json)
 equals "list: one note (the retry made no duplicate)" "$(jd_json .notes <<<"$list" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 1
+csv=$(jd_ctl --output csv example notes list --tenant t1)
+check "--output csv: a header row, then the note" test "$(wc -l <<<"$csv")" = 2
+contains "--output csv: the note's id" "$csv" "$id"
+equals "--output csv --no-headers: the note alone" "$(jd_ctl example notes list --tenant t1 --output csv --no-headers | wc -l)" 1
+equals "--output json: the daemon's JSON" "$(jd_ctl --output json example notes list --tenant t1 | jd_json .notes.0.id)" "$id"
+table=$(jd_ctl --no-headers example notes list --tenant t1)
+check "--no-headers: a table without its header row" bash -c '! grep -q "^ *ID " <<<"$1" && grep -q "$2" <<<"$1"' _ "$table" "$id"
+out=$(fails jd_ctl --output yaml status)
+contains "--output: only table, json or csv" "$out" "expected table, json or csv"
 seen() { jd_ctl example hello --json | jd_json .notes_created_seen; }
 check "the plugin handles its own durable event" jd_wait_for 100 bash -c "[ \"\$('$JIANDUCTL' -c '$JD_DIR/jianductl.conf' example hello --json | grep -c '\"notes_created_seen\": 1')\" = 1 ]"
 equals "the plugin heard its own event once (the retry published none)" "$(seen)" 1
@@ -149,6 +175,10 @@ contains "metrics: requests by route" "$metrics" 'jiandu_http_requests_total{met
 contains "metrics: latency histogram" "$metrics" 'jiandu_http_request_duration_seconds_bucket'
 contains "metrics: redis round trips" "$metrics" 'jiandu_redis_commands_total'
 contains "metrics: connections" "$metrics" 'jiandu_connections{listener="control"}'
+# each family's samples together, every family with help and type (Prometheus text format)
+check "metrics: promtool check metrics passes" bash -c 'promtool check metrics <<<"$1"' _ "$metrics"
+families=$(grep -v '^#' <<<"$metrics" | sed -E 's/(_bucket|_sum|_count)?[{ ].*//' | uniq | sort | uniq -d)
+equals "metrics: no family's samples are split" "$families" ""
 
 # --- CLI errors
 out=$(jd_ctl stauts 2>&1) && rc=0 || rc=$?
