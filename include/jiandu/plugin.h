@@ -675,8 +675,8 @@ struct jd_host {
 	 * (figures, the organization), `parent` being its parent or NULL: an
 	 * instance admin any tenant, anyone else when tenant (or parent) is
 	 * among their tenants or lies beneath one of them (who may read a
-	 * roll-up reads every tenant beneath it).  The route's permission is checked before; records are
-	 * still record_visible's.  Returns 1 or 0.  NULL in an older host.
+	 * roll-up reads every tenant beneath it).  The route's permission is checked before;
+	 * records are still record_visible's.  Returns 1 or 0.  NULL in an older host.
 	 */
 	int (*tenant_readable)(jd_req *req, const char *tenant, const char *parent);
 
