@@ -367,24 +367,32 @@ struct plain_buf {
 	unsigned char text[];
 };
 
+static struct plain_buf *plain_buf_of(unsigned char *text)
+{
+	return (struct plain_buf *)(void *)(text - offsetof(struct plain_buf, text));
+}
+
 /* Authenticates, then decrypts into a fresh buffer handed over only on success. */
 static int open_raw(const unsigned char *key, const unsigned char *raw, size_t rawlen,
 		    const unsigned char *ad, size_t adlen, unsigned char **plain, size_t *len)
 {
 	size_t mlen = rawlen - NONCE_BYTES - TAG_BYTES;
+	unsigned char *text;
 	struct plain_buf *b = malloc(sizeof(*b) + mlen + 1);
 
 	if (b == NULL)
 		return JD_E_NOMEM;
 	b->len = mlen + 1;
-	if (crypto_aead_xchacha20poly1305_ietf_decrypt(b->text, NULL, NULL, raw + NONCE_BYTES,
+	text = b->text;
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(text, NULL, NULL, raw + NONCE_BYTES,
 						       rawlen - NONCE_BYTES, ad, adlen, raw,
 						       key) != 0) {
-		jd_plain_free(b->text);
+		sodium_memzero(b, sizeof(*b) + b->len);
+		free(b);
 		return JD_E_FORBIDDEN;
 	}
-	b->text[mlen] = '\0';
-	*plain = b->text;
+	text[mlen] = '\0';
+	*plain = text; /* jd_plain_free finds b again */
 	*len = mlen;
 	return JD_OK;
 }
@@ -425,7 +433,7 @@ void jd_plain_free(unsigned char *plain)
 
 	if (plain == NULL)
 		return;
-	b = (struct plain_buf *)(void *)(plain - offsetof(struct plain_buf, text));
+	b = plain_buf_of(plain);
 	sodium_memzero(b->text, b->len);
 	free(b);
 }
