@@ -10,15 +10,8 @@ conns=${3:-64}
 JD_WITH_TOOLS=1 scripts/deps.sh
 tmp=$(mktemp -d /tmp/jdbench.XXXXXX)
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-"$build/jianductl" init "$tmp/i" --control-port 27443 --api-port 28443 \
-	--plugins-dir "$PWD/$build/plugins" --load example >/dev/null
-sed -i 's/^log_level = .*/log_level = warn/' "$tmp/i/jiandud.conf"
-"$build/jiandud" -c "$tmp/i/jiandud.conf" 2>"$tmp/log" &
-pid=$!
-for _ in $(seq 1 100); do
-	curl -sk -o /dev/null https://127.0.0.1:28443/healthz && break
-	sleep 0.1
-done
+. bench/instance.sh
+bench_instance "$build" "$tmp" 27443 28443 example
 echo "jiandud $("$build/jiandud" -V | cut -d' ' -f2), $(nproc) cores, wrk: 1 thread, $conns connections, ${secs}s"
 ctl() { "$build/jianductl" -c "$tmp/i/jianductl.conf" "$@"; }
 ctl users add --id bench --roles staff --tenants t1 >/dev/null

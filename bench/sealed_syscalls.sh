@@ -12,15 +12,8 @@ n=${2:-200}
 command -v strace >/dev/null || { echo "strace is needed (apt-get install strace)" >&2; exit 1; }
 tmp=$(mktemp -d /tmp/jdbench.XXXXXX)
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-"$build/jianductl" init "$tmp/i" --control-port 27443 --api-port 28443 \
-	--plugins-dir "$PWD/$build/plugins" --load example >/dev/null
-sed -i 's/^log_level = .*/log_level = warn/' "$tmp/i/jiandud.conf"
-"$build/jiandud" -c "$tmp/i/jiandud.conf" 2>"$tmp/log" &
-pid=$!
-for _ in $(seq 1 100); do
-	curl -sk -o /dev/null https://127.0.0.1:28443/healthz && break
-	sleep 0.1
-done
+. bench/instance.sh
+bench_instance "$build" "$tmp" 27443 28443 example
 ctl() { "$build/jianductl" -c "$tmp/i/jianductl.conf" "$@"; }
 id=$(ctl example notes add --tenant t1 --title x --text "secret text" --source "a source" --json |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
