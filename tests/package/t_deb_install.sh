@@ -21,7 +21,8 @@ for f in ./usr/bin/jiandud ./usr/bin/jianductl ./usr/lib/jiandu/plugins/cases.so
 	./usr/lib/jiandu/plugins/review.so ./usr/share/man/man8/jiandud.8.gz \
 	./usr/share/man/man8/jianductl.8.gz ./usr/share/man/man5/jiandud.conf.5.gz \
 	./usr/share/bash-completion/completions/jianductl ./lib/systemd/system/jiandud.service \
-	./usr/share/doc/jiandu/jiandud.conf.example ./usr/share/doc/jiandu/operations.md.gz; do
+	./usr/share/doc/jiandu/jiandud.conf.example ./usr/share/doc/jiandu/operations.md.gz \
+	./usr/share/jiandu/ui/index.html ./usr/share/jiandu/ui/app.js; do
 	contains "jiandu ships $f" "$files" " $f"
 done
 check "the counties are in the documentation" grep -q 'usr/share/doc/jiandu/examples/.' <<<"$files"
