@@ -12,6 +12,7 @@
 
 #include "runtime/files.h"
 #include "runtime/log.h"
+#include "storage/cluster.h"
 #include "storage/redis.h"
 #include "transport/forwarded.h"
 
@@ -81,6 +82,9 @@ static const struct opt opts[] = {
     {"redis", "url", OPT_REDIS_URL, F(redis_url), "", 0, 0, 0,
      "Empty: jiandud runs its own redis-server on a unix socket in data_dir; else redis://, "
      "rediss:// or unix:// URL."},
+    {"redis", "cluster", OPT_STRING, F(redis_cluster), "", 0, 0, 0,
+     "Redis Cluster: host:port,... of some of its nodes (the rest is discovered); "
+     "jiandud routes each tenant to its slot's master. Excludes url and the managed Redis."},
     {"redis", "server", OPT_STRING, F(redis_server), "redis-server", 0, 0, 0,
      "The redis-server binary for the managed instance."},
     {"redis", "command_timeout_ms", OPT_UINT, F(redis_command_timeout_ms), "2000", 10, 600000, 1,
@@ -477,12 +481,31 @@ static int parse_file(const char *path, struct parse_state *st, char *err, size_
 	return rc;
 }
 
+static int check_redis_cluster(const struct jd_config *cfg, char *reason, size_t len)
+{
+	char why[160];
+
+	if (cfg->redis_cluster[0] == '\0')
+		return JD_OK;
+	if (cfg->redis_url[0] != '\0') {
+		snprintf(reason, len, "redis.cluster and redis.url exclude each other: set one");
+		return JD_E_INVALID;
+	}
+	if (jd_cluster_seeds_check(cfg->redis_cluster, why, sizeof(why)) != JD_OK) {
+		snprintf(reason, len, "redis.cluster: %s", why);
+		return JD_E_INVALID;
+	}
+	return JD_OK;
+}
+
 static int check_coherence(const struct jd_config *cfg, char *reason, size_t len)
 {
 	if (cfg->redis_backoff_min_ms > cfg->redis_backoff_max_ms) {
 		snprintf(reason, len, "redis.backoff_min_ms is larger than redis.backoff_max_ms");
 		return JD_E_INVALID;
 	}
+	if (check_redis_cluster(cfg, reason, len) != JD_OK)
+		return JD_E_INVALID;
 	if (strcmp(cfg->control_listen, cfg->api_listen) == 0) {
 		snprintf(reason, len, "control.listen and api.listen are the same address");
 		return JD_E_INVALID;

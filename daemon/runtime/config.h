@@ -44,6 +44,7 @@ struct jd_config {
 	unsigned audit_backlog; /* entries waiting for a tenant's audit chain: then 503 */
 	/* [redis] */
 	char *redis_url;
+	char *redis_cluster;
 	char *redis_server;
 	unsigned redis_command_timeout_ms;
 	unsigned redis_connect_timeout_ms;

@@ -42,6 +42,7 @@
 #include <openssl/x509v3.h>
 
 #include "runtime/files.h"
+#include "storage/cluster.h"
 #include "runtime/log.h"
 
 #define DEFAULT_COMMAND_TIMEOUT_MS 2000
@@ -119,6 +120,7 @@ struct jd_redis {
 	jd_redis_connect_cb on_connect;
 	void *on_connect_arg;
 	struct jd_redis_stats stats;
+	struct jd_cluster *cluster; /* set: this is Redis Cluster's front, no connection */
 	char refusal[128]; /* the last "unavailable" error reply; "" once a reply is not one */
 };
 
@@ -935,6 +937,8 @@ static int note_refusal(struct jd_redis *r, const redisReply *reply)
 
 const char *jd_redis_refusal(const struct jd_redis *r)
 {
+	if (r->cluster != NULL)
+		return jd_cluster_refusal(r->cluster);
 	return r->refusal;
 }
 
@@ -1143,12 +1147,30 @@ static int redis_init(struct jd_redis *r, struct event_base *base, const struct 
 	return JD_OK;
 }
 
+/* Redis Cluster: the same interface, every call handed to cluster.c. */
+static struct jd_redis *cluster_front_new(struct event_base *base, const struct jd_redis_opts *opts)
+{
+	struct jd_redis *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	r->base = base;
+	r->cluster = jd_cluster_new(base, opts);
+	if (r->cluster == NULL) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
 struct jd_redis *jd_redis_new(struct event_base *base, const struct jd_redis_opts *opts)
 {
 	struct jd_redis *r;
 
 	if (base == NULL || opts == NULL)
 		return NULL;
+	if (opts->cluster != NULL && opts->cluster[0] != '\0')
+		return cluster_front_new(base, opts);
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return NULL;
@@ -1178,6 +1200,11 @@ void jd_redis_free(struct jd_redis *r)
 {
 	if (r == NULL || r->closing)
 		return;
+	if (r->cluster != NULL) {
+		jd_cluster_free(r->cluster);
+		free(r);
+		return;
+	}
 	r->closing = 1;
 	enter(r);
 	drop_connection(r, JD_E_UNAVAILABLE, "closing");
@@ -1189,6 +1216,8 @@ void jd_redis_on_connect(struct jd_redis *r, jd_redis_connect_cb cb, void *arg)
 {
 	if (r == NULL)
 		return;
+	if (r->cluster != NULL)
+		jd_cluster_on_connect(r->cluster, r, cb, arg);
 	r->on_connect = cb;
 	r->on_connect_arg = arg;
 }
@@ -1198,6 +1227,8 @@ int jd_redis_command(struct jd_redis *r, int argc, const char **argv, const size
 {
 	if (r == NULL || argc <= 0 || argv == NULL || cb == NULL)
 		return JD_E_INVALID;
+	if (r->cluster != NULL)
+		return jd_cluster_command(r->cluster, argc, argv, argvlen, cb, arg);
 	if (r->state != JD_REDIS_OK && r->phase != PHASE_HOOK) {
 		r->stats.failed++;
 		return JD_E_UNAVAILABLE;
@@ -1211,6 +1242,8 @@ int jd_redis_command(struct jd_redis *r, int argc, const char **argv, const size
 
 enum jd_redis_state jd_redis_state(const struct jd_redis *r)
 {
+	if (r->cluster != NULL)
+		return jd_cluster_state(r->cluster);
 	return r->state;
 }
 
@@ -1234,6 +1267,8 @@ const char *jd_redis_state_name(enum jd_redis_state s)
 
 const struct jd_redis_stats *jd_redis_stats(const struct jd_redis *r)
 {
+	if (r->cluster != NULL)
+		return jd_cluster_stats(r->cluster);
 	return &r->stats;
 }
 
@@ -1241,5 +1276,7 @@ void jd_redis_set_timeouts(struct jd_redis *r, const struct jd_redis_opts *opts)
 {
 	if (r == NULL || opts == NULL)
 		return;
+	if (r->cluster != NULL)
+		jd_cluster_set_timeouts(r->cluster, opts);
 	apply_timeouts(r, opts);
 }

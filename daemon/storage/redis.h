@@ -27,6 +27,8 @@ struct jd_redis_opts {
 	const char *tls_ca; /* rediss:// only; may be NULL */
 	const char *tls_cert;
 	const char *tls_key;
+	/* Redis Cluster: "host:port,..." seeds; url is then unused (storage/cluster.h) */
+	const char *cluster;
 };
 
 struct jd_redis_stats {

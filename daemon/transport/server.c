@@ -81,6 +81,7 @@ static void redis_opts_from(const struct jd_config *cfg, const char *url, struct
 {
 	memset(o, 0, sizeof(*o));
 	o->url = url;
+	o->cluster = cfg->redis_cluster;
 	o->command_timeout_ms = cfg->redis_command_timeout_ms;
 	o->connect_timeout_ms = cfg->redis_connect_timeout_ms;
 	o->backoff_min_ms = cfg->redis_backoff_min_ms;
@@ -96,7 +97,7 @@ static int start_storage(struct jd_server *srv, char *err, size_t errlen)
 	struct jd_redis_opts o;
 	const char *url = cfg->redis_url;
 
-	if (*url == '\0') {
+	if (*url == '\0' && *cfg->redis_cluster == '\0') {
 		srv->redis_child = jd_redis_child_start(srv->base, cfg->redis_server, cfg->data_dir,
 							REDIS_START_WAIT_MS, &url);
 		if (srv->redis_child == NULL) {
