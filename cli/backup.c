@@ -107,6 +107,12 @@ static int redis_target(const struct instance_conf *ic, char **argv, size_t *n, 
 	char *plain = NULL;
 
 	*auth = NULL;
+	if (ic->redis_cluster != NULL && *ic->redis_cluster != '\0')
+		return ctl_fail(
+		    err, CTL_USAGE,
+		    "redis.cluster: a cluster's data is on each of its masters: back up "
+		    "each master (redis-cli -h HOST -p PORT --rdb FILE), and the audit files "
+		    "and keyring as docs/operations.md says");
 	if (*url == '\0' || strncmp(url, "unix://", 7) == 0) {
 		argv[(*n)++] = "-s";
 		if (*url == '\0')

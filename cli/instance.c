@@ -54,6 +54,7 @@ static void pick(struct instance_conf *ic)
 	    {"server.data_dir", offsetof(struct instance_conf, data_dir)},
 	    {"security.keyring", offsetof(struct instance_conf, keyring)},
 	    {"redis.url", offsetof(struct instance_conf, redis_url)},
+	    {"redis.cluster", offsetof(struct instance_conf, redis_cluster)},
 	    {"redis.server", offsetof(struct instance_conf, redis_server)},
 	    {"redis.tls_ca", offsetof(struct instance_conf, redis_tls_ca)},
 	    {"redis.tls_cert", offsetof(struct instance_conf, redis_tls_cert)},

@@ -28,11 +28,12 @@ for i in 1 2 3; do
 	p=$(jd_free_port)
 	bus=$(jd_free_port)
 	mkdir -p "$JD_TMP/rc$i"
-	redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes --cluster-port "$bus" \
+	(redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes --cluster-port "$bus" \
 		--cluster-config-file "$JD_TMP/rc$i/nodes.conf" --cluster-node-timeout 2000 \
 		--cluster-require-full-coverage no --dir "$JD_TMP/rc$i" --save "" \
 		--appendonly yes --appendfsync always >"$JD_TMP/rc$i/log" 2>&1 &
-	RC_PIDS+=($!)
+		echo $! >"$JD_TMP/rc$i/pid") # a subshell's child: no job notice when killed
+	RC_PIDS+=("$(cat "$JD_TMP/rc$i/pid")")
 	PORTS+=("$p")
 done
 rcli() { redis-cli -p "$1" "${@:2}"; }
@@ -119,6 +120,14 @@ contains "naming two counties" "$(cat "$JD_TMP/s600")" '"counties": 2'
 jd_ctl cases stats --tenant 510000 --from $Y-01-01 --to "$today" --json >"$JD_TMP/s000"
 equals "the province too" "$(fig "$JD_TMP/s000")" 2
 
+jd_ctl report --tenant 510600 --from $Y-01-01 --to "$today" --json >"$JD_TMP/r600" && st=0 || st=$?
+equals "the city's report (every plugin's figures, both masters)" "$st" 0
+contains "with its sections" "$(cat "$JD_TMP/r600")" '"sections"'
+equals "the organization report of the city counts both counties" \
+	"$(jd_ctl org report --tenant 510600 --json | jd_json .counties.total)" 2
+untagged=$(for p in "${PORTS[@]}"; do rcli "$p" --scan | grep -v '^jd:{[^}]*}:' || true; done | sort -u | tr '\n' ' ')
+equals "every key but the readiness probe's carries a hash tag (global ones {_sys})" "$untagged" "jd:readyz "
+
 verify() { jd_ctl audit verify --tenant "$1" --json | jd_json .ok; }
 equals "audit of 510681 verifies" "$(verify 510681)" true
 equals "audit of 510683 verifies" "$(verify 510683)" true
@@ -162,6 +171,9 @@ equals "all of 510683's keys on the new master" "$(keys_on "$p83" 510683)" 0
 jd_ctl cases stats --tenant 510600 --from $Y-01-01 --to "$today" --json >"$JD_TMP/s600"
 equals "the city's roll-up after the move" "$(fig "$JD_TMP/s600")" 4
 equals "audit of 510683 still verifies" "$(verify 510683)" true
+
+out=$(fails jd_ctl backup "$JD_TMP/bk")
+contains "jianductl backup refuses a cluster, saying how to back it up" "$out" "back up each master"
 
 # --- a master dies (no replica): its tenants 503, the others go on
 for i in 0 1 2; do [ "${PORTS[$i]}" = "$p81" ] && victim=${RC_PIDS[$i]}; done
