@@ -944,7 +944,7 @@ static int broadcast(struct jd_cluster *c, int argc, const char **argv, const si
 		return JD_E_UNAVAILABLE;
 	}
 	/* PING answers "ready" only when every slot can be served */
-	if (missed > 0 || c->served != SLOTS)
+	if (c->hook_node == NULL && (missed > 0 || c->served != SLOTS))
 		b->rc = JD_E_UNAVAILABLE;
 	return JD_OK;
 }
