@@ -1125,8 +1125,3 @@ void jd_cluster_set_timeouts(struct jd_cluster *c, const struct jd_redis_opts *o
 	for (int i = 0; i < c->nnodes; i++)
 		jd_redis_set_timeouts(c->nodes[i]->r, opts);
 }
-
-unsigned jd_cluster_slots_served(const struct jd_cluster *c)
-{
-	return c->served;
-}

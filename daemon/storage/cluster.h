@@ -51,7 +51,5 @@ const struct jd_redis_stats *jd_cluster_stats(struct jd_cluster *c);
 /* The first master's refusal ("LOADING ...") or "". */
 const char *jd_cluster_refusal(const struct jd_cluster *c);
 void jd_cluster_set_timeouts(struct jd_cluster *c, const struct jd_redis_opts *opts);
-/* Slots served by a reachable master (16384 when whole): for logs and tests. */
-unsigned jd_cluster_slots_served(const struct jd_cluster *c);
 
 #endif

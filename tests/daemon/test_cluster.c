@@ -283,7 +283,7 @@ static void test_scripts_everywhere(void **state)
 	res = run_cmd(f, 3, load);
 	assert_int_equal(res.rc, JD_OK);
 	assert_int_equal(strlen(res.str), 40);
-	snprintf(sha, sizeof(sha), "%s", res.str);
+	memcpy(sha, res.str, 41); /* 40 hex digits and the NUL */
 	for (int i = 0; i < NODES; i++) {
 		reply = node_cmd(f, i, "SCRIPT EXISTS %s", sha);
 		assert_int_equal(reply->element[0]->integer, 1);
