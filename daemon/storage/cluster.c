@@ -78,7 +78,6 @@ struct jd_cluster {
 	struct jd_redis_opts opts; /* url unused; the strings below own its paths */
 	char *tls_ca, *tls_cert, *tls_key;
 	char prefix[PREFIX_MAX]; /* "redis://[creds@]": a node's url is prefix + addr */
-	char suffix[16];	 /* "/0" or "" */
 
 	struct node *nodes[NODES_MAX];
 	int nnodes;
@@ -142,6 +141,7 @@ static void seed_url(const char *seed, char *out, size_t outlen)
 int jd_cluster_seeds_check(const char *seeds, char *err, size_t errlen)
 {
 	char seed[PREFIX_MAX], url[PREFIX_MAX + 16], why[160];
+	const char *path;
 	int i;
 
 	if (seeds == NULL || seeds[0] == '\0') {
@@ -161,6 +161,11 @@ int jd_cluster_seeds_check(const char *seeds, char *err, size_t errlen)
 		seed_url(seed, url, sizeof(url));
 		if (jd_redis_url_check(url, why, sizeof(why)) != JD_OK) {
 			snprintf(err, errlen, "entry %d: %s", i + 1, why);
+			return JD_E_INVALID;
+		}
+		path = strchr(strstr(url, "://") + 3, '/');
+		if (path != NULL && strcmp(path, "/") != 0 && strcmp(path, "/0") != 0) {
+			snprintf(err, errlen, "entry %d: a cluster has database 0 only", i + 1);
 			return JD_E_INVALID;
 		}
 	}
@@ -215,7 +220,7 @@ static int node_get(struct jd_cluster *c, const char *addr)
 	if (n == NULL)
 		return -1;
 	snprintf(n->addr, sizeof(n->addr), "%s", addr);
-	snprintf(url, sizeof(url), "%s%s%s", c->prefix, addr, c->suffix);
+	snprintf(url, sizeof(url), "%s%s", c->prefix, addr);
 	o.url = url;
 	o.cluster = NULL;
 	n->c = c;
@@ -1004,8 +1009,6 @@ static int cluster_init(struct jd_cluster *c, const struct jd_redis_opts *opts)
 		seed_url(seed, url, sizeof(url));
 		seed_split(url, i == 0 ? c->prefix : why, i == 0 ? sizeof(c->prefix) : sizeof(why),
 			   addr, sizeof(addr));
-		if (i == 0 && strstr(strstr(url, "://") + 3, "/") != NULL)
-			snprintf(c->suffix, sizeof(c->suffix), "/0");
 		if (node_get(c, addr) < 0)
 			return JD_ERR;
 	}

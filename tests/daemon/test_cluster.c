@@ -385,6 +385,10 @@ static void test_seeds_check(void **state)
 	assert_int_equal(jd_cluster_seeds_check("unix:///run/r.sock", err, sizeof(err)),
 			 JD_E_INVALID);
 	assert_non_null(strstr(err, "TCP"));
+	assert_int_equal(jd_cluster_seeds_check("redis://h:1/0", err, sizeof(err)), JD_OK);
+	assert_int_equal(jd_cluster_seeds_check("h:1,redis://h:2/3", err, sizeof(err)),
+			 JD_E_INVALID);
+	assert_non_null(strstr(err, "entry 2: a cluster has database 0 only"));
 	assert_int_equal(jd_cluster_seeds_check("h:99999", err, sizeof(err)), JD_E_INVALID);
 	assert_non_null(strstr(err, "entry 1: port"));
 }
