@@ -17,7 +17,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -30,6 +32,19 @@
 
 #include "storage/redis.h"
 #include "storage/store.h"
+
+/* The options every test connection uses (fast backoff, 2 s commands). */
+static inline struct jd_redis_opts harness_opts(const char *url)
+{
+	struct jd_redis_opts o = {
+	    .url = url,
+	    .command_timeout_ms = 2000,
+	    .connect_timeout_ms = 1000,
+	    .backoff_min_ms = 10,
+	    .backoff_max_ms = 100,
+	};
+	return o;
+}
 
 /* ---- The loop with a deadline ------------------------------------------- */
 
@@ -89,6 +104,67 @@ static inline int rm_entry(const char *path, const struct stat *st, int type, st
 static inline void rm_tree(const char *dir)
 {
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- One command's outcome ------------------------------------------------ */
+
+static int cmd_in_command; /* a callback must never run inside jd_redis_command */
+
+struct cmd_result {
+	int done;
+	int calls;
+	int rc;
+	int type;
+	long long integer;
+	long long first; /* an array's first element, if an integer */
+	char str[256];
+};
+
+static inline void cmd_record_cb(int rc, redisReply *reply, void *arg)
+{
+	struct cmd_result *res = arg;
+
+	assert_false(cmd_in_command);
+	res->calls++;
+	res->done = 1;
+	res->rc = rc;
+	if (rc != JD_OK) {
+		assert_null(reply);
+		return;
+	}
+	res->type = reply->type;
+	res->integer = reply->integer;
+	if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+	    reply->element[0]->type == REDIS_REPLY_INTEGER)
+		res->first = reply->element[0]->integer;
+	if (reply->str != NULL)
+		snprintf(res->str, sizeof(res->str), "%.*s", (int)reply->len, reply->str);
+}
+
+/* Queues a command recording into res (cleared first); jd_redis_command's rc. */
+static inline int cmd_send(struct jd_redis *r, struct cmd_result *res, int argc, const char **argv)
+{
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	cmd_in_command = 1;
+	rc = jd_redis_command(r, argc, argv, NULL, cmd_record_cb, res);
+	cmd_in_command = 0;
+	return rc;
+}
+
+/* A TCP port nobody listens on now (the kernel's pick, released). */
+static inline int free_tcp_port(void)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	close(fd);
+	return ntohs(sin.sin_port);
 }
 
 /* ---- A redis-server of our own -------------------------------------------- */
@@ -183,10 +259,7 @@ struct store_fx {
 static inline struct store_fx *store_fx_new(const char *name)
 {
 	struct store_fx *f = calloc(1, sizeof(*f));
-	struct jd_redis_opts o = {.command_timeout_ms = 2000,
-				  .connect_timeout_ms = 1000,
-				  .backoff_min_ms = 10,
-				  .backoff_max_ms = 100};
+	struct jd_redis_opts o;
 
 	assert_non_null(f);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/jdtest-%.20s-XXXXXX", name);
@@ -195,7 +268,7 @@ static inline struct store_fx *store_fx_new(const char *name)
 	f->pid = spawn_server(f->dir, NULL);
 	f->base = event_base_new();
 	assert_non_null(f->base);
-	o.url = f->url;
+	o = harness_opts(f->url);
 	f->r = jd_redis_new(f->base, &o);
 	assert_non_null(f->r);
 	f->s = jd_store_new(f->r);

@@ -6,9 +6,6 @@
  * with commands still waiting.  The daemon's paths over it are
  * tests/integration/t_redis_cluster.sh.
  */
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include "runtime/log.h"
 #include "storage/cluster.h"
 #include "storage/redis.h"
@@ -24,20 +21,6 @@ struct fx {
 	char seeds[128];
 	struct jd_redis *r;
 };
-
-/* A TCP port nobody listens on now (the kernel's pick, released). */
-static int free_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	close(fd);
-	return ntohs(a.sin_port);
-}
 
 /* A synchronous command on node i (through its unix socket): the reply, to free. */
 static redisReply *node_cmd(struct fx *f, int i, const char *fmt, ...)
@@ -107,9 +90,9 @@ static void cluster_start(struct fx *f)
 
 		snprintf(f->dir[i], sizeof(f->dir[i]), "/tmp/jdtest-cluster-XXXXXX");
 		assert_non_null(mkdtemp(f->dir[i]));
-		f->port[i] = free_port();
+		f->port[i] = free_tcp_port();
 		snprintf(port[i], sizeof(port[i]), "%d", f->port[i]);
-		snprintf(bus[i], sizeof(bus[i]), "%d", free_port());
+		snprintf(bus[i], sizeof(bus[i]), "%d", free_tcp_port());
 		snprintf(conf[i], sizeof(conf[i]), "%s/nodes.conf", f->dir[i]);
 		f->pid[i] = spawn_server(f->dir[i], extra);
 		node_ok(f, i, "CLUSTER ADDSLOTSRANGE %s %s", ranges[i][0], ranges[i][1]);
@@ -124,18 +107,6 @@ static void cluster_start(struct fx *f)
 	snprintf(f->seeds, sizeof(f->seeds), "127.0.0.1:%d", f->port[0]);
 }
 
-static struct jd_redis_opts test_opts(const char *seeds)
-{
-	struct jd_redis_opts o = {
-	    .cluster = seeds,
-	    .command_timeout_ms = 2000,
-	    .connect_timeout_ms = 1000,
-	    .backoff_min_ms = 10,
-	    .backoff_max_ms = 100,
-	};
-	return o;
-}
-
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -145,7 +116,8 @@ static int setup(void **state)
 	cluster_start(f);
 	f->base = event_base_new();
 	assert_non_null(f->base);
-	o = test_opts(f->seeds);
+	o = harness_opts(NULL);
+	o.cluster = f->seeds;
 	f->r = jd_redis_new(f->base, &o);
 	assert_non_null(f->r);
 	*state = f;
@@ -168,36 +140,11 @@ static int teardown(void **state)
 
 /* ---- Commands through the front ----------------------------------------------------------- */
 
-struct result {
-	int done;
-	int calls;
-	int rc;
-	int type;
-	long long integer;
-	char str[128];
-};
-
-static void record_cb(int rc, redisReply *reply, void *arg)
+static struct cmd_result run_cmd(struct fx *f, int argc, const char **argv)
 {
-	struct result *res = arg;
+	struct cmd_result res;
 
-	res->calls++;
-	res->done = 1;
-	res->rc = rc;
-	if (rc == JD_OK) {
-		res->type = reply->type;
-		res->integer = reply->integer;
-		if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0)
-			res->integer = reply->element[0]->integer;
-		snprintf(res->str, sizeof(res->str), "%s", reply->str ? reply->str : "");
-	}
-}
-
-static struct result run_cmd(struct fx *f, int argc, const char **argv)
-{
-	struct result res = {0};
-
-	assert_int_equal(jd_redis_command(f->r, argc, argv, NULL, record_cb, &res), JD_OK);
+	assert_int_equal(cmd_send(f->r, &res, argc, argv), JD_OK);
 	assert_true(run_until(f->base, &res.done, 5000));
 	assert_int_equal(res.calls, 1);
 	return res;
@@ -216,7 +163,7 @@ static void wait_all_masters(struct fx *f)
 
 	wait_ready(f);
 	for (;;) {
-		struct result res = run_cmd(f, 1, ping);
+		struct cmd_result res = run_cmd(f, 1, ping);
 
 		if (res.rc == JD_OK) {
 			assert_string_equal(res.str, "PONG");
@@ -256,7 +203,7 @@ static void test_routes_by_tag(void **state)
 	for (int i = 0; i < 3; i++) {
 		const char *set[] = {"SET", tags[i], tags[i]};
 		const char *get[] = {"GET", tags[i]};
-		struct result res = run_cmd(f, 3, set);
+		struct cmd_result res = run_cmd(f, 3, set);
 
 		assert_int_equal(res.rc, JD_OK);
 		assert_string_equal(res.str, "OK");
@@ -276,7 +223,7 @@ static void test_scripts_everywhere(void **state)
 	const char *exists[] = {"SCRIPT", "EXISTS", NULL};
 	const char *evalsha[] = {"EVALSHA", NULL, "1", "jd:{510683}:k"};
 	char sha[48];
-	struct result res;
+	struct cmd_result res;
 	redisReply *reply;
 
 	wait_all_masters(f);
@@ -299,7 +246,7 @@ static void test_scripts_everywhere(void **state)
 	exists[2] = sha;
 	res = run_cmd(f, 3, exists);
 	assert_int_equal(res.rc, JD_OK);
-	assert_int_equal(res.integer, 0);
+	assert_int_equal(res.first, 0);
 }
 
 static void count_hook(struct jd_redis *r, void *arg)
@@ -328,7 +275,7 @@ static void test_moved(void **state)
 	const char *set[] = {"SET", "jd:{510683}:m", "v"};
 	const char *get[] = {"GET", "jd:{510683}:m"};
 	redisReply *slot, *id;
-	struct result res;
+	struct cmd_result res;
 
 	wait_ready(f);
 	res = run_cmd(f, 3, set);
@@ -354,7 +301,7 @@ static void test_moved(void **state)
 static void test_free_with_pending(void **state)
 {
 	struct fx *f = *state;
-	struct result res[40] = {{0}};
+	struct cmd_result res[40];
 	char key[40][32];
 
 	wait_ready(f);
@@ -362,7 +309,7 @@ static void test_free_with_pending(void **state)
 		const char *get[] = {"GET", key[i]};
 
 		snprintf(key[i], sizeof(key[i]), "jd:{t%d}:k", i % 7);
-		assert_int_equal(jd_redis_command(f->r, 2, get, NULL, record_cb, &res[i]), JD_OK);
+		assert_int_equal(cmd_send(f->r, &res[i], 2, get), JD_OK);
 	}
 	jd_redis_free(f->r);
 	f->r = NULL;

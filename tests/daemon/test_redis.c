@@ -45,18 +45,6 @@ struct fx {
 	struct jd_redis *r2;
 };
 
-static struct jd_redis_opts test_opts(const char *url)
-{
-	struct jd_redis_opts o = {
-	    .url = url,
-	    .command_timeout_ms = 2000,
-	    .connect_timeout_ms = 1000,
-	    .backoff_min_ms = 10,
-	    .backoff_max_ms = 100,
-	};
-	return o;
-}
-
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -69,7 +57,7 @@ static int setup(void **state)
 	f->pid = spawn_server(f->dir, debug_args);
 	f->base = event_base_new();
 	assert_non_null(f->base);
-	o = test_opts(f->url);
+	o = harness_opts(f->url);
 	f->r = jd_redis_new(f->base, &o);
 	assert_non_null(f->r);
 	assert_true(run_until_state(f->base, f->r, JD_REDIS_OK, 2000));
@@ -93,54 +81,15 @@ static int teardown(void **state)
 
 /* ---- Command helpers ---------------------------------------------------- */
 
-static int in_command; /* a callback must never run inside jd_redis_command */
-
-struct result {
-	int done;
-	int calls;
-	int rc;
-	int type;
-	long long integer;
-	char str[256];
-};
-
-static void record_cb(int rc, redisReply *reply, void *arg)
-{
-	struct result *res = arg;
-
-	assert_false(in_command);
-	res->calls++;
-	res->done = 1;
-	res->rc = rc;
-	if (rc != JD_OK) {
-		assert_null(reply);
-		return;
-	}
-	res->type = reply->type;
-	res->integer = reply->integer;
-	if (reply->str != NULL)
-		snprintf(res->str, sizeof(res->str), "%.*s", (int)reply->len, reply->str);
-}
-
-static int send_cmd(struct jd_redis *r, struct result *res, int argc, const char **argv)
-{
-	int rc;
-
-	memset(res, 0, sizeof(*res));
-	in_command = 1;
-	rc = jd_redis_command(r, argc, argv, NULL, record_cb, res);
-	in_command = 0;
-	return rc;
-}
-
 #define SEND(r, res, ...)                                                                          \
-	send_cmd((r), (res), (int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)),  \
+	cmd_send((r), (res), (int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)),  \
 		 (const char *[]){__VA_ARGS__})
 
 /* One command, waited for; returns its rc. */
-static int call(struct fx *f, struct jd_redis *r, struct result *res, int argc, const char **argv)
+static int call(struct fx *f, struct jd_redis *r, struct cmd_result *res, int argc,
+		const char **argv)
 {
-	int rc = send_cmd(r, res, argc, argv);
+	int rc = cmd_send(r, res, argc, argv);
 
 	if (rc != JD_OK)
 		return rc;
@@ -158,7 +107,7 @@ static int call(struct fx *f, struct jd_redis *r, struct result *res, int argc, 
 static void test_round_trip(void **state)
 {
 	struct fx *f = *state;
-	struct result res;
+	struct cmd_result res;
 
 	assert_int_equal(CALL(f, f->r, &res, "SET", "greeting", "hello"), JD_OK);
 	assert_int_equal(res.type, REDIS_REPLY_STATUS);
@@ -208,12 +157,12 @@ static void test_pipeline_in_order(void **state)
 static void test_binary_safe_arguments(void **state)
 {
 	struct fx *f = *state;
-	struct result res;
+	struct cmd_result res;
 	const char *argv[] = {"SET", "bin", "a\0b"};
 	const size_t lens[] = {3, 3, 3};
 
 	memset(&res, 0, sizeof(res));
-	assert_int_equal(jd_redis_command(f->r, 3, argv, lens, record_cb, &res), JD_OK);
+	assert_int_equal(jd_redis_command(f->r, 3, argv, lens, cmd_record_cb, &res), JD_OK);
 	assert_true(run_until(f->base, &res.done, 2000));
 	assert_int_equal(CALL(f, f->r, &res, "STRLEN", "bin"), JD_OK);
 	assert_int_equal(res.integer, 3);
@@ -225,7 +174,7 @@ static void test_binary_safe_arguments(void **state)
 static void test_server_killed(void **state)
 {
 	struct fx *f = *state;
-	struct result res[NPENDING], probe;
+	struct cmd_result res[NPENDING], probe;
 	uint64_t killed, refused = 0;
 	int rc;
 
@@ -263,7 +212,7 @@ static void test_server_killed(void **state)
 static void test_server_restarted(void **state)
 {
 	struct fx *f = *state;
-	struct result res;
+	struct cmd_result res;
 	uint64_t connects = jd_redis_stats(f->r)->connects;
 
 	assert_int_equal(kill(f->pid, SIGKILL), 0);
@@ -280,8 +229,8 @@ static void test_server_restarted(void **state)
 static void test_command_timeout(void **state)
 {
 	struct fx *f = *state;
-	struct jd_redis_opts o = test_opts(f->url);
-	struct result slow, behind, res;
+	struct jd_redis_opts o = harness_opts(f->url);
+	struct cmd_result slow, behind, res;
 	uint64_t t0;
 
 	/* a round trip first: the timer stays armed for its (longer) deadline */
@@ -308,7 +257,7 @@ static void test_command_timeout(void **state)
 
 struct chain {
 	struct jd_redis *r;
-	struct result second;
+	struct cmd_result second;
 	int first_calls;
 };
 
@@ -371,7 +320,7 @@ static void test_free_from_callback(void **state)
 static void test_free_fails_pending(void **state)
 {
 	struct fx *f = *state;
-	struct result res[3];
+	struct cmd_result res[3];
 
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(SEND(f->r, &res[i], "PING"), JD_OK);
@@ -388,13 +337,13 @@ static void test_down_at_start(void **state)
 	struct fx *f = *state;
 	char dir[64], url[PATH_MAX];
 	struct jd_redis_opts o;
-	struct result res;
+	struct cmd_result res;
 	pid_t pid;
 
 	snprintf(dir, sizeof(dir), "/tmp/jdtest-redis-XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	snprintf(url, sizeof(url), "unix://%s/redis.sock", dir);
-	o = test_opts(url);
+	o = harness_opts(url);
 	f->r2 = jd_redis_new(f->base, &o);
 	assert_non_null(f->r2);
 	assert_true(run_until_state(f->base, f->r2, JD_REDIS_DOWN, 1000));
@@ -412,7 +361,7 @@ static void test_down_at_start(void **state)
 
 struct hook {
 	int calls;
-	struct result res;
+	struct cmd_result res;
 };
 
 static void hook_cb(struct jd_redis *r, void *arg)
@@ -429,7 +378,7 @@ static void test_on_connect_hook(void **state)
 {
 	struct fx *f = *state;
 	struct hook h = {0};
-	struct result res;
+	struct cmd_result res;
 
 	jd_redis_on_connect(f->r, hook_cb, &h);
 	assert_int_equal(kill(f->pid, SIGKILL), 0);
@@ -502,7 +451,7 @@ static void test_url_check(void **state)
 	assert_int_equal(jd_redis_url_check("redis://host:99999", err, sizeof(err)), JD_E_INVALID);
 	assert_non_null(strstr(err, "port"));
 	{
-		struct jd_redis_opts o = test_opts("ftp://nope");
+		struct jd_redis_opts o = harness_opts("ftp://nope");
 
 		assert_null(jd_redis_new(((struct fx *)*state)->base, &o));
 	}
@@ -597,19 +546,6 @@ static void make_pki(const char *dir)
 	EVP_PKEY_free(other_key);
 }
 
-static int free_tcp_port(void)
-{
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	close(fd);
-	return ntohs(sin.sin_port);
-}
-
 struct tls_env {
 	char dir[80];
 	char ca[PATH_MAX], other_ca[PATH_MAX], client[PATH_MAX];
@@ -653,7 +589,7 @@ static void start_tls_server(struct fx *f, struct tls_env *t)
 /* Connects with the given URL and client certificate; returns the final state. */
 static enum jd_redis_state tls_try(struct fx *f, const char *url, const char *ca, const char *cert)
 {
-	struct jd_redis_opts o = test_opts(url);
+	struct jd_redis_opts o = harness_opts(url);
 
 	o.tls_ca = ca;
 	o.tls_cert = cert;
@@ -677,7 +613,7 @@ static void test_tls_auth_select(void **state)
 {
 	struct fx *f = *state;
 	struct tls_env t;
-	struct result res;
+	struct cmd_result res;
 	char url[256];
 
 	start_tls_server(f, &t);
