@@ -21,12 +21,32 @@ static const char *const kinds[] = {"prompt", "recommendation", NULL};
 
 static void create_numbered(struct ctx *c);
 
+/* 201 (200 replayed) {id, version, state, replayed, items}: the letter and its items. */
+static void reply_created(struct ctx *c, const struct jd_mutate_result *res)
+{
+	const char *colon = strchr(res->record, ':');
+	const char *number = colon ? colon + 1 : res->record;
+	/* a replay's number is the first call's; so are its items */
+	json_t *ids = letter_item_ids(number, json_array_size(c->aux));
+
+	if (ids == NULL) {
+		ctx_fail(c, JD_E_NOMEM);
+		return;
+	}
+	if (!res->replayed)
+		sweeper_note(c->tenant);
+	ctx_reply(c, res->replayed ? 200 : 201,
+		  json_pack("{s:s, s:I, s:s, s:b, s:o}", "id", number, "version",
+			    (json_int_t)res->version, "state", "sent", "replayed", res->replayed,
+			    "items", ids));
+}
+
 static void on_created(int rc, const struct jd_mutate_result *res, void *arg)
 {
 	struct ctx *c = arg;
 
-	if (rc == JD_OK && json_array_size(c->aux) > 0) {
-		letter_items_create(c, res, json_incref(c->aux));
+	if (rc == JD_OK) {
+		reply_created(c, res);
 		return;
 	}
 	if (rc == JD_E_CONFLICT && !res->replayed && ++c->tries < 8) {
@@ -84,6 +104,10 @@ static void on_seq(int rc, json_t *result, void *arg)
 	cnt(c->m, in_str(c, "unit"), kind[0] == 'p' ? "letters.prompt" : "letters.recommendation",
 	    c->day, 1);
 	snprintf(c->to, sizeof(c->to), "sent");
+	if ((rc = letter_items_put(c, c->aux)) != JD_OK) {
+		ctx_fail(c, rc);
+		return;
+	}
 	ctx_submit_cb(c, "supervision.letter.create", on_created);
 }
 

@@ -181,10 +181,12 @@ int item_issuer_side(struct ctx *c);
 /* item_steps.c: a closure counted on day d (sign -1: taken back by a rebound) */
 void item_count_closed(struct jd_mut *m, const char *unit, const char *deadline, jd_day d,
 		       int sign);
-/* letter_items.c: the problems of a letter (a JSON array of strings; NULL out of memory), and
- * each made a rectification item once the letter is written (problems stolen; replies) */
+/* letter_items.c: the problems of a letter (a JSON array of strings; NULL out of memory); each
+ * made a rectification item "<c->id>-<n>" in c->m, the letter's own mutation (JD_OK or an
+ * error); the ids of a letter's n items */
 json_t *problems_split(const char *text);
-void letter_items_create(struct ctx *c, const struct jd_mutate_result *res, json_t *problems);
+int letter_items_put(struct ctx *c, const json_t *problems);
+json_t *letter_item_ids(const char *number, size_t n);
 /* talks.c: what a talk counts (recount.c shares it) */
 void talk_count(struct jd_mut *m, const char *unit, long long persons, long long leaders,
 		long long key_posts, jd_day d);
