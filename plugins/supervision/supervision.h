@@ -15,7 +15,7 @@
  *   lookback.c     look-back of closed items: passed or rebound (reopens)
  *   talks.c        talks (约谈), content sealed
  *   letters.c      prompt letters and recommendations, numbered per year
- *   letter_items.c the problems of a letter, each a rectification item
+ *   problem_items.c the problems of a letter or talk, each an item in the same step
  *   rules.c        rules established (建章立制)
  *   tasks.c        task lists and dispatch orders to units and sub-groups, lead policy
  *   task_steps.c   a receiver of an order signs, reports progress, submits
@@ -181,12 +181,21 @@ int item_issuer_side(struct ctx *c);
 /* item_steps.c: a closure counted on day d (sign -1: taken back by a rebound) */
 void item_count_closed(struct jd_mut *m, const char *unit, const char *deadline, jd_day d,
 		       int sign);
-/* letter_items.c: the problems of a letter (a JSON array of strings; NULL out of memory); each
- * made a rectification item "<c->id>-<n>" in c->m, the letter's own mutation (JD_OK or an
- * error); the ids of a letter's n items */
+/*
+ * problem_items.c: the problems a letter or a talk found, each a rectification item made in the
+ * record's own mutation.  problems_split: a JSON array of strings (NULL out of memory).
+ * problems_check: input "problems" split into c->aux, "rectifier" and "rectify_by" (or the
+ * input field default_by) required with problems; 0 or replied 400.  problems_org_check: the
+ * rectifier an active unit, not the issuing "unit"; 0 or replied 400.  problem_items_put: each
+ * problem the item "<c->id>-<n>" in c->m (JD_OK or an error).  problems_on_created: the reply,
+ * 201 (200 replayed) {id, version, state, replayed, items}.
+ */
+#define PROBLEMS_MAX 50
 json_t *problems_split(const char *text);
-int letter_items_put(struct ctx *c, const json_t *problems);
-json_t *letter_item_ids(const char *number, size_t n);
+int problems_check(struct ctx *c, const char *default_by);
+int problems_org_check(struct ctx *c);
+int problem_items_put(struct ctx *c, const char *source_kind, const char *default_by);
+void problems_on_created(int rc, const struct jd_mutate_result *res, void *arg);
 /* talks.c: what a talk counts (recount.c shares it) */
 void talk_count(struct jd_mut *m, const char *unit, long long persons, long long leaders,
 		long long key_posts, jd_day d);

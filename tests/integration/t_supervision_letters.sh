@@ -11,6 +11,7 @@
 #   would stay);
 # - kill -9 of jiandud while four clients send letters of 50 problems:
 #   after the restart every letter has as many items as problems.
+# A talk (约谈) that found problems makes its items the same way.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sup_lib.sh"
 
@@ -129,6 +130,28 @@ equals "no letter short of items after kill -9 ($n letters)" "$short" 0
 equals "every item counted once" "$(issued)" $((n * 50))
 rc=$(jd_ctl supervision recount --tenant $T --json)
 equals "recount: no drift" "$(jd_json .drift <<<"$rc")" 0
+
+# --- a talk (约谈) that found problems: the talk and its items, one step
+out=$(fails jd_ctl supervision talks add --tenant $T --unit ag1 --supervised 县教育局 --persons 2 \
+	--reason 履职不力 --problems "台账缺失;整改拖延" --rectifier ag3 --date 2026-03-02)
+contains "talk problems need their deadline" "$out" "field 'rectify_by'"
+out=$(fails jd_ctl supervision talks add --tenant $T --unit ag1 --supervised 县教育局 --persons 2 \
+	--reason 履职不力 --problems "台账缺失;整改拖延" --rectifier ag1 --rectify_by 2026-12-31 --date 2026-03-02)
+contains "not rectified by the unit that held it" "$out" "field 'rectifier'"
+add=$(jd_ctl supervision talks add --tenant $T --unit ag1 --supervised 县教育局 --persons 2 --leaders 1 \
+	--reason 履职不力 --content 谈话 --problems "台账缺失;整改拖延" --rectifier ag3 \
+	--rectify_by 2026-12-31 --date 2026-03-02 --json)
+talk=$(jd_json .id <<<"$add")
+equals "the talk's items" "$(py 'j["items"]' <<<"$add")" "['$talk-1', '$talk-2']"
+equals "two item records" "$(items_of "$talk")" 2
+show=$(jd_ctl supervision items show --tenant $T --id "$talk-2" --json)
+equals "source: the talk" "$(jd_json .source <<<"$show")" "talk:$talk"
+equals "source kind talk" "$(jd_json .source_kind <<<"$show")" talk
+equals "its problem" "$(jd_json .title <<<"$show")" 整改拖延
+equals "the talk counts them" "$(jd_ctl supervision talks show --tenant $T --id "$talk" --json | jd_json .items)" 2
+rc=$(jd_ctl supervision recount --tenant $T --json)
+equals "recount after the talk: no drift" "$(jd_json .drift <<<"$rc")" 0
+
 jd_stop
 equals "clean stop" "$JD_EXIT" 0
 jd_no_sanitizer_report
