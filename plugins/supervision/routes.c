@@ -76,6 +76,13 @@ static const struct jd_field f_lookback[] = {
     JD_FIELD_VERSION,
     {"result", JD_FIELD_STRING, 1, 16, "passed or rebound (反弹: reopens the item)", 0},
     {"deadline", JD_FIELD_STRING, 0, 10, "the new deadline after a rebound (YYYY-MM-DD)", 0},
+    {"subject_name", JD_FIELD_STRING, 0, 100,
+     "a rebound's accountability finding (问责): the subject's name (sealed)", 1},
+    {"subject_id_number", JD_FIELD_STRING, 0, 32, "the subject's ID number (sealed)", 1},
+    {"subject_post", JD_FIELD_STRING, 0, 200, "the subject's post (sealed)", 1},
+    {"subject_employer", JD_FIELD_STRING, 0, 200, "the subject's employer (sealed)", 1},
+    {"allegation", JD_FIELD_STRING, 0, 8000,
+     "what is alleged (sealed): with subject_name, the rebound raises the finding at once", 1},
     JD_FIELD_DATE("the date of the re-check (on or after the look-back date)"),
     JD_FIELD_END,
 };

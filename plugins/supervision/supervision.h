@@ -115,8 +115,12 @@ int ctx_seal(struct ctx *c, const char *field, const char *plain);
 json_t *ctx_open(struct ctx *c, const char *field);
 /* The common fields of a new record: unit, groups, deny, created_by, late, date field. */
 void ctx_new_fields(struct ctx *c, const char *date_field);
-/* "item:<id>" ZADD to "<plural>:all" and "<plural>:u:<unit>". */
+/* The same into m (another record of c's mutation: mut_record) for unit and groups. */
+void ctx_new_fields_in(struct ctx *c, struct jd_mut *m, const char *unit, const char *groups,
+		       const char *date_field);
+/* "item:<id>" ZADD to "<plural>:all" and "<plural>:u:<unit>" (c's id; _in: id's, into m). */
 void ctx_index(struct ctx *c, const char *plural, const char *unit);
+void ctx_index_in(struct jd_mut *m, const char *id, const char *plural, const char *unit);
 
 /* ---- input (input.c) ---------------------------------------------------------------------- */
 
@@ -196,6 +200,14 @@ int problems_check(struct ctx *c, const char *default_by);
 int problems_org_check(struct ctx *c);
 int problem_items_put(struct ctx *c, const char *source_kind, const char *default_by);
 void problems_on_created(int rc, const struct jd_mutate_result *res, void *arg);
+/*
+ * findings.c: the finding `id` on record `source` of unit (and groups) into m, in state
+ * proposed: its lead's id chosen, the input's subject_* and allegation sealed for the lead
+ * (the tenant's keys ready: ctx_keys).  JD_OK or an error.  Whether c's input names one.
+ */
+int finding_put(struct ctx *c, struct jd_mut *m, const char *id, const char *unit,
+		const char *groups, const char *source);
+int finding_in_input(const struct ctx *c);
 /* talks.c: what a talk counts (recount.c shares it) */
 void talk_count(struct jd_mut *m, const char *unit, long long persons, long long leaders,
 		long long key_posts, jd_day d);
