@@ -15,11 +15,6 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sup_lib.sh"
 
-rdir=$JD_TMP/redis
-mkdir -p "$rdir"
-redis-server --port 0 --unixsocket "$rdir/redis.sock" --unixsocketperm 700 --dir "$rdir" \
-	--save '' --appendonly no --daemonize no --logfile "$rdir/redis.log" &
-REDIS_PID=$!
 LOAD_PIDS=()
 stop_load() {
 	local p
@@ -28,8 +23,7 @@ stop_load() {
 	LOAD_PIDS=()
 }
 trap 'stop_load; jd_cleanup; kill $REDIS_PID 2>/dev/null || true' EXIT
-jd_wait_for 50 redis-cli -s "$rdir/redis.sock" ping
-R() { redis-cli -s "$rdir/redis.sock" "$@"; }
+sup_redis
 
 jd_instance "$JD_TMP/i" --load supervision
 jd_set redis url "unix://$rdir/redis.sock"

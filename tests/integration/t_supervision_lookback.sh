@@ -12,14 +12,8 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sup_lib.sh"
 
-rdir=$JD_TMP/redis
-mkdir -p "$rdir"
-redis-server --port 0 --unixsocket "$rdir/redis.sock" --unixsocketperm 700 --dir "$rdir" \
-	--save '' --appendonly yes --daemonize no --logfile "$rdir/redis.log" &
-REDIS_PID=$!
 trap 'jd_cleanup; kill $REDIS_PID 2>/dev/null || true' EXIT
-jd_wait_for 50 redis-cli -s "$rdir/redis.sock" ping
-R() { redis-cli -s "$rdir/redis.sock" "$@"; }
+sup_redis
 
 # first without the cases plugin: the event waits in the stream
 jd_instance "$JD_TMP/i" --load supervision
@@ -34,12 +28,8 @@ jd_start
 cases_org
 
 # --- an item closed on 2026-02-12, its look-back due 90 days later
-item=$(sup_item "$S1" ag2 ag1 2026-03-31 '"date":"2026-01-10","groups":"tf1"')
-sup_post "$S2" "/v1/supervision/items/$item/plan" '"plan":"方案","date":"2026-01-15"' >/dev/null
-sup_post "$S2" "/v1/supervision/items/$item/start" '"date":"2026-01-16"' >/dev/null
-sup_post "$S2" "/v1/supervision/items/$item/request-close" '"evidence":"e","date":"2026-02-01"' >/dev/null
-sup_post "$L1" "/v1/supervision/items/$item/review" '"result":"passed","date":"2026-02-10"' >/dev/null
-equals "closed" "$(sup_post "$L1" "/v1/supervision/items/$item/close" '"date":"2026-02-12"')" 200
+item=$(sup_closed "$S1" "$S2" "$L1")
+equals "closed" "$(R HGET "jd:{$T}:item:$item" state)" closed
 lb=$(jd_ctl supervision lookbacks --tenant $T --json)
 contains "due for a look-back" "$lb" "$item"
 # the listing shows only what the caller may see: staff of ag3 see none of it
@@ -90,12 +80,8 @@ equals "the item links the lead" "$(R HGET "jd:{$T}:item:$item" lead)" "$lead"
 equals "approved once" "$(sup_post "$L1" "/v1/supervision/findings/$f/decide" '"approve":true')" 409
 
 # --- a rebound that names its accountability finding: the reopening and the finding, one step
-i2=$(sup_item "$S1" ag2 ag1 2026-03-31 '"date":"2026-01-10","groups":"tf1"')
-sup_post "$S2" "/v1/supervision/items/$i2/plan" '"plan":"方案","date":"2026-01-15"' >/dev/null
-sup_post "$S2" "/v1/supervision/items/$i2/start" '"date":"2026-01-16"' >/dev/null
-sup_post "$S2" "/v1/supervision/items/$i2/request-close" '"evidence":"e","date":"2026-02-01"' >/dev/null
-sup_post "$L1" "/v1/supervision/items/$i2/review" '"result":"passed","date":"2026-02-10"' >/dev/null
-equals "closed" "$(sup_post "$L1" "/v1/supervision/items/$i2/close" '"date":"2026-02-12"')" 200
+i2=$(sup_closed "$S1" "$S2" "$L1")
+equals "closed" "$(R HGET "jd:{$T}:item:$i2" state)" closed
 equals "a passed look-back raises no finding: 400" "$(sup_post "$L1" "/v1/supervision/items/$i2/lookback" \
 	'"result":"passed","date":"2026-05-20","allegation":"x","subject_name":"y"')" 400
 equals "a finding names its subject: 400" "$(sup_post "$L1" "/v1/supervision/items/$i2/lookback" \
