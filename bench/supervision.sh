@@ -25,6 +25,8 @@ aport=$((28000 + RANDOM % 1000))
 "$build/jianductl" init "$tmp/i" --control-port $cport --api-port $aport \
 	--plugins-dir "$build/plugins" --load cases,supervision >/dev/null
 sed -i 's/^log_level = .*/log_level = warn/' "$tmp/i/jiandud.conf"
+# a recount of 100,000 items on a loaded machine outlasts the CLI's default 10 s
+sed -i 's/^timeout = .*/timeout = 600/' "$tmp/i/jianductl.conf"
 "$build/jiandud" -c "$tmp/i/jiandud.conf" 2>"$tmp/log" &
 pid=$!
 for _ in $(seq 1 100); do

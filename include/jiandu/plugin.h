@@ -924,8 +924,9 @@ struct jd_host {
 	 * checked with m's own before anything is written (a mismatch: the
 	 * whole mutation answers JD_E_CONFLICT); the record's version "_v"
 	 * grows by one.  The builder belongs to m (mut_free on it does
-	 * nothing; it is freed with m) and is never submitted itself.  NULL
-	 * when out of memory or record is NULL or "" (m then fails).
+	 * nothing; it is freed with m; mut_ops on it gives m's) and is never
+	 * submitted itself.  NULL when out of memory or record is NULL or ""
+	 * (m then fails).
 	 */
 	struct jd_mut *(*mut_record)(struct jd_mut *m, const char *record,
 				     long long expect_version);
