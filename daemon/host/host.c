@@ -709,6 +709,8 @@ static const struct jd_host host = {
     .req_person = host_req_person,
     /* the leaders' report */
     .report_register = host_report_register,
+    /* further records in one mutation */
+    .mut_record = jd_mut_record,
 };
 
 const struct jd_host *jd_host_table(void)

@@ -14,7 +14,8 @@
 static const size_t host_size_by_minor[] = {
     offsetof(struct jd_host, req_person),      /* 2.0 */
     offsetof(struct jd_host, report_register), /* 2.1: req_person */
-    sizeof(struct jd_host),		       /* 2.2: report_register */
+    offsetof(struct jd_host, mut_record),      /* 2.2: report_register */
+    sizeof(struct jd_host),		       /* 2.3: mut_record */
 };
 
 _Static_assert(sizeof(host_size_by_minor) / sizeof(host_size_by_minor[0]) == JD_ABI_MINOR + 1,

@@ -16,8 +16,11 @@ struct jd_mut *jd_mut_new(void)
 
 void jd_mut_free(struct jd_mut *m)
 {
-	if (m == NULL)
+	if (m == NULL || m->parent != NULL) /* a child is its parent's */
 		return;
+	for (size_t i = 0; i < m->nkids; i++)
+		free(m->kids[i]);
+	free(m->kids);
 	for (size_t i = 0; i < m->nowned; i++)
 		free(m->owned[i]);
 	free(m->owned);
@@ -64,9 +67,28 @@ static const char *own(struct jd_mut *m, const char *s)
 	return c;
 }
 
+/* A child's field: an op on its record in the parent ("_v" and the like are the store's). */
+static void child_field(struct jd_mut *c, enum jd_op_kind kind, const char *field,
+			const char *value)
+{
+	if (field == NULL || field[0] == '\0' || field[0] == '_') {
+		c->parent->bad = 1;
+		return;
+	}
+	jd_mut_op(c->parent, kind, c->record, field, value);
+}
+
 void jd_mut_set(struct jd_mut *m, const char *field, const char *value)
 {
-	const char *f = own(m, field), *v = own(m, value);
+	const char *f, *v;
+
+	if (m->parent != NULL) {
+		if (value != NULL) /* as for the main record: a NULL value sets nothing */
+			child_field(m, JD_OP_HSET, field, value);
+		return;
+	}
+	f = own(m, field);
+	v = own(m, value);
 
 	if (m->oom || f == NULL || v == NULL)
 		return;
@@ -97,7 +119,13 @@ void jd_mut_setf(struct jd_mut *m, const char *field, const char *fmt, ...)
 
 void jd_mut_del(struct jd_mut *m, const char *field)
 {
-	const char *f = own(m, field);
+	const char *f;
+
+	if (m->parent != NULL) {
+		child_field(m, JD_OP_HDEL, field, NULL);
+		return;
+	}
+	f = own(m, field);
 
 	if (m->oom || f == NULL)
 		return;
@@ -111,8 +139,11 @@ void jd_mut_del(struct jd_mut *m, const char *field)
 void jd_mut_op(struct jd_mut *m, enum jd_op_kind kind, const char *key, const char *member,
 	       const char *value)
 {
-	struct jd_op op = {kind, own(m, key), own(m, member), own(m, value)};
+	struct jd_op op;
 
+	if (m->parent != NULL)
+		m = m->parent;
+	op = (struct jd_op){kind, own(m, key), own(m, member), own(m, value)};
 	if (m->oom)
 		return;
 	if (grow((void **)&m->ops, &m->capops, m->nops, 1, sizeof(struct jd_op)) != 0) {
@@ -125,7 +156,7 @@ void jd_mut_op(struct jd_mut *m, enum jd_op_kind kind, const char *key, const ch
 void jd_mut_fail(struct jd_mut *m)
 {
 	if (m != NULL)
-		m->oom = 1;
+		(m->parent ? m->parent : m)->oom = 1;
 }
 
 void jd_mut_event(struct jd_mut *m, const char *name, json_t *payload)
@@ -136,6 +167,8 @@ void jd_mut_event(struct jd_mut *m, const char *name, json_t *payload)
 		json_decref(payload);
 		return;
 	}
+	if (m->parent != NULL)
+		m = m->parent;
 	n = own(m, name);
 	if (n == NULL || payload == NULL || m->nevents == JD_MUT_EVENTS_MAX) {
 		json_decref(payload);
@@ -147,6 +180,8 @@ void jd_mut_event(struct jd_mut *m, const char *name, json_t *payload)
 
 const struct jd_op *jd_mut_ops(const struct jd_mut *m, size_t *n)
 {
+	if (m != NULL && m->parent != NULL)
+		m = m->parent;
 	*n = m ? m->nops : 0;
 	return m ? m->ops : NULL;
 }
@@ -157,6 +192,8 @@ int jd_mut_fill(struct jd_mut *m, struct jd_mutation *out)
 
 	if (m == NULL || m->oom)
 		return JD_E_NOMEM;
+	if (m->parent != NULL || m->bad)
+		return JD_E_INVALID;
 	if (m->set)
 		m->set[m->nset] = NULL; /* grow left room for it */
 	if (m->del)
@@ -170,4 +207,34 @@ int jd_mut_fill(struct jd_mut *m, struct jd_mutation *out)
 		out->n_events = m->nevents;
 	}
 	return JD_OK;
+}
+
+struct jd_mut *jd_mut_record(struct jd_mut *m, const char *record, long long expect_version)
+{
+	struct jd_mut *c;
+	char v[24];
+
+	if (m == NULL)
+		return NULL;
+	if (m->parent != NULL)
+		m = m->parent;
+	if (record == NULL || record[0] == '\0' || expect_version < JD_VERSION_ANY) {
+		m->bad = 1;
+		return NULL;
+	}
+	if (m->oom || grow((void **)&m->kids, &m->capkids, m->nkids, 1, sizeof(*m->kids)) != 0 ||
+	    (c = calloc(1, sizeof(*c))) == NULL) {
+		m->oom = 1;
+		return NULL;
+	}
+	m->kids[m->nkids++] = c;
+	c->parent = m;
+	c->record = own(m, record);
+	/* checked by the store before any write of the step, the main record's included */
+	if (expect_version != JD_VERSION_ANY) {
+		snprintf(v, sizeof(v), "%lld", expect_version);
+		jd_mut_op(m, JD_OP_CHECK, record, NULL, v);
+	}
+	jd_mut_op(m, JD_OP_HINCRBY, record, "_v", "1");
+	return c;
 }

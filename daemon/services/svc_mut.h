@@ -27,6 +27,16 @@ struct jd_mut {
 	/* durable events published with the change (names owned, payloads held) */
 	struct jd_event_out events[JD_MUT_EVENTS_MAX];
 	size_t nevents;
+	/*
+	 * Further records of the same step (jd_mut_record): a child's fields
+	 * become HSET / HDEL ops of its record in the parent, and its ops and
+	 * events the parent's, as they are added; the parent owns and frees it.
+	 */
+	struct jd_mut *parent; /* NULL: a mutation of its own */
+	const char *record;    /* a child's record (owned by the parent) */
+	struct jd_mut **kids;
+	size_t nkids, capkids;
+	int bad; /* a child's reserved field or bad record: JD_E_INVALID */
 };
 
 struct jd_mut *jd_mut_new(void);
@@ -40,10 +50,21 @@ void jd_mut_op(struct jd_mut *m, enum jd_op_kind kind, const char *key, const ch
 void jd_mut_fail(struct jd_mut *m);
 /* A durable event published with the change (docs/plugins.md "Events"); payload is stolen. */
 void jd_mut_event(struct jd_mut *m, const char *name, json_t *payload);
+/* m's ops so far (a child: its parent's, which hold the child's). */
 const struct jd_op *jd_mut_ops(const struct jd_mut *m, size_t *n);
 /*
+ * A further record `record` written by m's mutation, in its one atomic
+ * step: a builder whose set, setf and del write that record's fields (as
+ * HSET / HDEL ops), whose ops and events are m's.  expect_version as a
+ * mutation's, checked with m's (JD_OP_CHECK) before anything is written;
+ * the record's version "_v" grows by one.  Owned by m (mut_free on it does
+ * nothing).  NULL, m failed, when out of memory.
+ */
+struct jd_mut *jd_mut_record(struct jd_mut *m, const char *record, long long expect_version);
+/*
  * Points out's set, del, ops and n_ops at m's, and its events when m has
- * any (valid while m lives and is not changed).  JD_OK, or JD_E_NOMEM when m ran out of memory.
+ * any (valid while m lives and is not changed).  JD_OK, JD_E_NOMEM when m
+ * ran out of memory, or JD_E_INVALID for a child or a bad child field.
  */
 int jd_mut_fill(struct jd_mut *m, struct jd_mutation *out);
 

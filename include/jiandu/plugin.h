@@ -39,7 +39,7 @@ extern "C" {
 
 #define JD_PLUGIN_MAGIC 0x4a44504cu /* "JDPL" */
 #define JD_ABI_MAJOR	2
-#define JD_ABI_MINOR	2
+#define JD_ABI_MINOR	3
 
 enum jd_rc {
 	JD_OK = 0,
@@ -909,6 +909,27 @@ struct jd_host {
 	 */
 	int (*report_register)(jd_plugin_handle *self, const struct jd_report_section *section,
 			       jd_report_fn fn, void *arg);
+
+	/* ---- further records in one mutation (appended, ABI 2.3; NULL in an older host) ---- */
+	/*
+	 * mut_record: another record that m's mutation writes in the same
+	 * atomic step (e.g. a letter and the rectification item of each of its
+	 * problems).  Returns a builder for it: mut_set, mut_setf and mut_del on
+	 * it write that record's fields (as HSET / HDEL ops of m; fields
+	 * starting with "_" are refused: mut_submit answers JD_E_INVALID), and
+	 * mut_op, mut_event and the services that take a struct jd_mut
+	 * (machine_move, deadline_put, counter_add, ...) add to m, so the
+	 * record's state, deadline, indexes and counters come with it.
+	 * expect_version as a mutation's (JD_VERSION_NEW: must not exist yet),
+	 * checked with m's own before anything is written (a mismatch: the
+	 * whole mutation answers JD_E_CONFLICT); the record's version "_v"
+	 * grows by one.  The builder belongs to m (mut_free on it does
+	 * nothing; it is freed with m; mut_ops on it gives m's) and is never
+	 * submitted itself.  NULL when out of memory or record is NULL or ""
+	 * (m then fails).
+	 */
+	struct jd_mut *(*mut_record)(struct jd_mut *m, const char *record,
+				     long long expect_version);
 };
 
 /* ---- The descriptor a plugin exports ----------------------------------- */

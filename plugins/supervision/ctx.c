@@ -422,28 +422,38 @@ json_t *ctx_open(struct ctx *c, const char *field)
 	return v;
 }
 
-void ctx_new_fields(struct ctx *c, const char *date_field)
+void ctx_new_fields_in(struct ctx *c, struct jd_mut *m, const char *unit, const char *groups,
+		       const char *date_field)
 {
-	const char *groups = in_str(c, "groups");
 	char date[11];
 
 	host->day_format(c->day, date);
-	host->mut_set(c->m, "unit", in_str(c, "unit"));
-	host->mut_set(c->m, "groups", groups ? groups : "");
-	host->mut_set(c->m, "deny", "");
-	host->mut_set(c->m, date_field, date);
-	host->mut_set(c->m, "created_by", host->req_principal(c->req));
-	host->mut_setf(c->m, "created_at", "%lld", (long long)time(NULL));
-	host->mut_set(c->m, "late", c->late ? "1" : "0");
+	host->mut_set(m, "unit", unit);
+	host->mut_set(m, "groups", groups ? groups : "");
+	host->mut_set(m, "deny", "");
+	host->mut_set(m, date_field, date);
+	host->mut_set(m, "created_by", host->req_principal(c->req));
+	host->mut_setf(m, "created_at", "%lld", (long long)time(NULL));
+	host->mut_set(m, "late", c->late ? "1" : "0");
 }
 
-void ctx_index(struct ctx *c, const char *plural, const char *unit)
+void ctx_new_fields(struct ctx *c, const char *date_field)
+{
+	ctx_new_fields_in(c, c->m, in_str(c, "unit"), in_str(c, "groups"), date_field);
+}
+
+void ctx_index_in(struct jd_mut *m, const char *id, const char *plural, const char *unit)
 {
 	char key[140], score[24];
 
 	snprintf(score, sizeof(score), "%lld", (long long)time(NULL));
 	snprintf(key, sizeof(key), "%s:all", plural);
-	host->mut_op(c->m, JD_OP_ZADD, key, c->id, score);
+	host->mut_op(m, JD_OP_ZADD, key, id, score);
 	snprintf(key, sizeof(key), "%s:u:%s", plural, unit);
-	host->mut_op(c->m, JD_OP_ZADD, key, c->id, score);
+	host->mut_op(m, JD_OP_ZADD, key, id, score);
+}
+
+void ctx_index(struct ctx *c, const char *plural, const char *unit)
+{
+	ctx_index_in(c->m, c->id, plural, unit);
 }

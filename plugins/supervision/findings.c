@@ -24,18 +24,20 @@
 
 static const char *const source_types[] = {"item", "talk", "letter", "task", "rule", NULL};
 
-static int seal_for_lead(struct ctx *c, const char *lead, const char *field, const char *plain)
+static int seal_for_lead(struct ctx *c, struct jd_mut *m, const char *lead, const char *field,
+			 const char *plain)
 {
 	char *sealed = host->seal(self, c->tenant, "lead", lead, field, plain);
 
 	if (sealed == NULL)
 		return errno == ENOMEM ? JD_E_NOMEM : JD_ERR;
-	host->mut_set(c->m, field, sealed);
+	host->mut_set(m, field, sealed);
 	free(sealed);
 	return JD_OK;
 }
 
-static int blind(struct ctx *c, const char *field, const char *value, const char *into)
+static int blind(struct ctx *c, struct jd_mut *m, const char *field, const char *value,
+		 const char *into)
 {
 	char b[33];
 	int rc;
@@ -43,7 +45,7 @@ static int blind(struct ctx *c, const char *field, const char *value, const char
 	if (value == NULL || *value == '\0')
 		return JD_OK;
 	if ((rc = host->blind_index(self, c->tenant, "subject", field, value, b)) == JD_OK)
-		host->mut_set(c->m, into, b);
+		host->mut_set(m, into, b);
 	return rc;
 }
 
@@ -63,7 +65,13 @@ static json_t *subject_of(struct ctx *c)
 	return s;
 }
 
-static void create_keyed(struct ctx *c)
+int finding_in_input(const struct ctx *c)
+{
+	return in_str(c, "allegation") != NULL || in_str(c, "subject_name") != NULL;
+}
+
+int finding_put(struct ctx *c, struct jd_mut *m, const char *id, const char *unit,
+		const char *groups, const char *source)
 {
 	char lead[33];
 	json_t *s = subject_of(c);
@@ -73,26 +81,36 @@ static void create_keyed(struct ctx *c)
 	json_decref(s);
 	host->new_id(lead);
 	if (rc == JD_OK)
-		rc = seal_for_lead(c, lead, "subject.1", text);
+		rc = seal_for_lead(c, m, lead, "subject.1", text);
 	if (text != NULL) {
 		explicit_bzero(text, strlen(text));
 		free(text);
 	}
 	if (rc == JD_OK)
-		rc = seal_for_lead(c, lead, "allegation", in_str(c, "allegation"));
+		rc = seal_for_lead(c, m, lead, "allegation", in_str(c, "allegation"));
 	if (rc == JD_OK)
-		rc = blind(c, "name", in_str(c, "subject_name"), "blind_name");
+		rc = blind(c, m, "name", in_str(c, "subject_name"), "blind_name");
 	if (rc == JD_OK)
-		rc = blind(c, "id_number", in_str(c, "subject_id_number"), "blind_idn");
+		rc = blind(c, m, "id_number", in_str(c, "subject_id_number"), "blind_idn");
+	if (rc != JD_OK)
+		return rc;
+	ctx_new_fields_in(c, m, unit, groups, "found");
+	host->mut_set(m, "lead", lead);
+	host->mut_set(m, "source", source);
+	host->machine_move(self, &finding_machine, m, id, NULL, "proposed", c->day);
+	ctx_index_in(m, id, "findings", unit);
+	return JD_OK;
+}
+
+static void create_keyed(struct ctx *c)
+{
+	int rc = finding_put(c, c->m, c->id, in_str(c, "unit"), in_str(c, "groups"),
+			     in_str(c, "source"));
+
 	if (rc != JD_OK) {
 		ctx_fail(c, rc);
 		return;
 	}
-	ctx_new_fields(c, "found");
-	host->mut_set(c->m, "lead", lead);
-	host->mut_set(c->m, "source", in_str(c, "source"));
-	host->machine_move(self, &finding_machine, c->m, c->id, NULL, "proposed", c->day);
-	ctx_index(c, "findings", in_str(c, "unit"));
 	snprintf(c->to, sizeof(c->to), "proposed");
 	ctx_submit(c, "supervision.finding.create");
 }

@@ -1,7 +1,8 @@
 /*
  * Prompt letters (提示函) and discipline inspection recommendations
  * (纪检监察建议) to a supervised unit: the problems found, each a
- * rectification item of the unit that rectifies them (letter_items.c),
+ * rectification item of the unit that rectifies them, made in the letter's
+ * own mutation (problem_items.c),
  * and the date the unit's written reply is due (stage "reply" of the
  * deadline index).
  *
@@ -25,10 +26,6 @@ static void on_created(int rc, const struct jd_mutate_result *res, void *arg)
 {
 	struct ctx *c = arg;
 
-	if (rc == JD_OK && json_array_size(c->aux) > 0) {
-		letter_items_create(c, res, json_incref(c->aux));
-		return;
-	}
 	if (rc == JD_E_CONFLICT && !res->replayed && ++c->tries < 8) {
 		/* another letter took the number: read the counter again */
 		host->mut_free(c->m);
@@ -39,7 +36,7 @@ static void on_created(int rc, const struct jd_mutate_result *res, void *arg)
 		create_numbered(c);
 		return;
 	}
-	ctx_on_created(rc, res, arg);
+	problems_on_created(rc, res, arg);
 }
 
 static void on_seq(int rc, json_t *result, void *arg)
@@ -70,7 +67,6 @@ static void on_seq(int rc, json_t *result, void *arg)
 	host->mut_set(c->m, "rectifier", in_str(c, "rectifier") ? in_str(c, "rectifier") : "");
 	host->mut_set(c->m, "rectify_by",
 		      in_str(c, "rectify_by") ? in_str(c, "rectify_by") : in_str(c, "reply_due"));
-	host->mut_setf(c->m, "items", "%zu", json_array_size(c->aux));
 	for (size_t i = 0; i < json_array_size(c->aux); i++) {
 		char f[32];
 
@@ -84,6 +80,10 @@ static void on_seq(int rc, json_t *result, void *arg)
 	cnt(c->m, in_str(c, "unit"), kind[0] == 'p' ? "letters.prompt" : "letters.recommendation",
 	    c->day, 1);
 	snprintf(c->to, sizeof(c->to), "sent");
+	if ((rc = problem_items_put(c, kind, "reply_due")) != JD_OK) {
+		ctx_fail(c, rc);
+		return;
+	}
 	ctx_submit_cb(c, "supervision.letter.create", on_created);
 }
 
@@ -100,49 +100,10 @@ static void create_numbered(struct ctx *c)
 
 static void create_org(struct ctx *c)
 {
-	const char *rectifier = in_str(c, "rectifier");
-
 	if (ctx_unit_check(c, "unit", in_str(c, "unit")) != 0 ||
-	    ctx_groups_check(c, "groups", in_str(c, "groups")) != 0)
+	    ctx_groups_check(c, "groups", in_str(c, "groups")) != 0 || problems_org_check(c) != 0)
 		return;
-	if (json_array_size(c->aux) > 0 && ctx_unit_check(c, "rectifier", rectifier) != 0)
-		return;
-	if (rectifier != NULL && strcmp(rectifier, in_str(c, "unit")) == 0) {
-		ctx_invalid(c, "field 'rectifier': the unit that rectifies cannot be the issuing "
-			       "unit (it would review and close its own items)");
-		return;
-	}
 	create_numbered(c);
-}
-
-/* 0, or replies 400: the problems (each an item's title) and their deadline. */
-static int problems_check(struct ctx *c, jd_day due)
-{
-	jd_day by;
-
-	if ((c->aux = problems_split(in_str(c, "problems"))) == NULL) {
-		ctx_fail(c, JD_E_NOMEM);
-		return -1;
-	}
-	for (size_t i = 0; i < json_array_size(c->aux); i++)
-		if (strlen(json_string_value(json_array_get(c->aux, i))) > 500) {
-			ctx_invalid(c, "field 'problems': problem %zu is longer than 500 bytes",
-				    i + 1);
-			return -1;
-		}
-	if (json_array_size(c->aux) > 50) {
-		ctx_invalid(c, "field 'problems': at most 50 problems per letter");
-		return -1;
-	}
-	if (json_array_size(c->aux) > 0 && in_str(c, "rectifier") == NULL) {
-		ctx_invalid(c, "field 'rectifier': the unit that rectifies the problems (each "
-			       "problem becomes its rectification item)");
-		return -1;
-	}
-	if (in_str(c, "rectify_by") != NULL && ctx_deadline(c, "rectify_by", c->day, &by) != 0)
-		return -1;
-	(void)due;
-	return 0;
 }
 
 void letter_create(jd_req *req, void *arg)
@@ -158,7 +119,7 @@ void letter_create(jd_req *req, void *arg)
 		return;
 	}
 	if (ctx_date(c, "date", -1, NULL) != 0 || ctx_deadline(c, "reply_due", c->day, &due) != 0 ||
-	    problems_check(c, due) != 0)
+	    problems_check(c, "reply_due") != 0)
 		return;
 	ctx_org(c, create_org);
 }

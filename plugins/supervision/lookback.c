@@ -4,14 +4,78 @@
  * set "items:lookback" scored by that date.  The re-check passes, or finds
  * a rebound (反弹): the item reopens (in progress, with a new deadline),
  * is flagged as sham rectification (虚假整改, "sham" = 1) and its closure is
- * taken back from the figures.  A lead for accountability (问责) is then
- * raised as a finding on the item, which a leader approves (findings.c).
+ * taken back from the figures.  A lead for accountability (问责) is a
+ * finding on the item, which a leader approves (findings.c): named with the
+ * rebound (subject_*, allegation), it is written in the rebound's own
+ * mutation; or added later (findings add --source item:<id>).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "supervision.h"
+
+/* The rebound's reply: the item, and the finding raised with it when there is one. */
+static void on_rebound(int rc, const struct jd_mutate_result *res, void *arg)
+{
+	struct ctx *c = arg;
+
+	if (rc != JD_OK) {
+		ctx_on_mutated(rc, res, arg);
+		return;
+	}
+	ctx_reply(c, 200,
+		  json_pack("{s:s, s:I, s:s, s:O}", "id", c->id, "version",
+			    (json_int_t)res->version, "state", c->to, "finding", c->aux));
+}
+
+/*
+ * The accountability lead (问责) of a rebound, raised with it: the finding
+ * (state proposed, a leader approves it as a lead: findings.c) is written
+ * in the rebound's own mutation, so the reopened item never stands without
+ * the finding its re-check named.
+ */
+static void rebound_finding(struct ctx *c)
+{
+	char fid[33], key[48], src[80];
+	struct jd_mut *fm;
+	int rc;
+
+	host->new_id(fid);
+	snprintf(key, sizeof(key), "finding:%s", fid);
+	snprintf(src, sizeof(src), "item:%s", c->id);
+	if ((fm = host->mut_record(c->m, key, JD_VERSION_NEW)) == NULL ||
+	    (c->aux = json_string(fid)) == NULL) {
+		ctx_fail(c, JD_E_NOMEM);
+		return;
+	}
+	if ((rc = finding_put(c, fm, fid, rec_str(c, "issuer"), rec_str(c, "groups"), src)) !=
+	    JD_OK) {
+		ctx_fail(c, rc);
+		return;
+	}
+	host->mut_set(c->m, "finding", fid);
+	ctx_submit_cb(c, "supervision.item.lookback.rebound", on_rebound);
+}
+
+/* 0, or replies 400: a finding goes with a rebound and names its subject and allegation. */
+static int finding_check(struct ctx *c, int rebound)
+{
+	if (!finding_in_input(c))
+		return 0;
+	if (!rebound) {
+		ctx_invalid(c, "field 'allegation': a finding is raised with a rebound only");
+		return -1;
+	}
+	if (in_str(c, "allegation") == NULL || in_str(c, "subject_name") == NULL) {
+		ctx_invalid(c,
+			    "field '%s': the finding of a rebound names its subject and its "
+			    "allegation",
+			    in_str(c, "allegation") == NULL ? "allegation" : "subject_name");
+		return -1;
+	}
+	return 0;
+}
 
 static void lookback_loaded(struct ctx *c)
 {
@@ -27,6 +91,8 @@ static void lookback_loaded(struct ctx *c)
 		ctx_invalid(c, "field 'result': passed or rebound");
 		return;
 	}
+	if (finding_check(c, rebound) != 0)
+		return;
 	snprintf(action, sizeof(action), "lookback.%s", result);
 	if (item_allowed(c, action) != 0)
 		return;
@@ -63,7 +129,11 @@ static void lookback_loaded(struct ctx *c)
 	host->mut_set(c->m, "deadline", date);
 	item_open_put(c->m, c->id, rec_str(c, "unit"), dl);
 	item_move(c, "in_progress");
-	ctx_submit(c, "supervision.item.lookback.rebound");
+	if (!finding_in_input(c)) {
+		ctx_submit(c, "supervision.item.lookback.rebound");
+		return;
+	}
+	ctx_keys(c, rebound_finding);
 }
 
 void item_lookback(jd_req *req, void *arg)

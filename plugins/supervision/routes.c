@@ -10,6 +10,13 @@
 	{                                                                                          \
 		"groups", JD_FIELD_STRING, 0, 256, "groups that see it, comma-separated", 0        \
 	}
+/* a finding's subject beyond the name (sealed): findings add and a rebound's finding */
+#define F_SUBJECT_MORE                                                                             \
+	{"subject_id_number", JD_FIELD_STRING, 0, 32, "the subject's ID number (sealed)", 1},      \
+	    {"subject_post", JD_FIELD_STRING, 0, 200, "the subject's post (sealed)", 1},           \
+	{                                                                                          \
+		"subject_employer", JD_FIELD_STRING, 0, 200, "the subject's employer (sealed)", 1  \
+	}
 #define F_IDEM                                                                                     \
 	{                                                                                          \
 		"idempotency_key", JD_FIELD_STRING, 0, 64, "retry key: a retry returns the first", \
@@ -76,6 +83,11 @@ static const struct jd_field f_lookback[] = {
     JD_FIELD_VERSION,
     {"result", JD_FIELD_STRING, 1, 16, "passed or rebound (反弹: reopens the item)", 0},
     {"deadline", JD_FIELD_STRING, 0, 10, "the new deadline after a rebound (YYYY-MM-DD)", 0},
+    {"subject_name", JD_FIELD_STRING, 0, 100,
+     "a rebound's accountability finding (问责): the subject's name (sealed)", 1},
+    F_SUBJECT_MORE,
+    {"allegation", JD_FIELD_STRING, 0, 8000,
+     "what is alleged (sealed): with subject_name, the rebound raises the finding at once", 1},
     JD_FIELD_DATE("the date of the re-check (on or after the look-back date)"),
     JD_FIELD_END,
 };
@@ -90,6 +102,10 @@ static const struct jd_field f_talk_add[] = {
     {"reason", JD_FIELD_STRING, 1, 500, "why", 0},
     {"held_by", JD_FIELD_STRING, 0, 200, "who held it", 0},
     {"content", JD_FIELD_STRING, 0, 20000, "what was said (sealed)", 1},
+    {"problems", JD_FIELD_STRING, 0, 8000,
+     "problems found, one per line or ';'-separated: each a rectification item", 0},
+    {"rectifier", JD_FIELD_STRING, 0, 64, "the unit that rectifies them (with problems)", 0},
+    {"rectify_by", JD_FIELD_STRING, 0, 10, "the items' deadline (with problems)", 0},
     JD_FIELD_DATE("the date held"),
     F_GROUPS,
     F_IDEM,
@@ -177,9 +193,7 @@ static const struct jd_field f_finding_add[] = {
      "the record: item:<id>, talk:<id>, letter:<number>, task:<id>, rule:<id>", 0},
     {"unit", JD_FIELD_STRING, 1, 64, "the unit that found it (the lead's receiving unit)", 0},
     {"subject_name", JD_FIELD_STRING, 1, 100, "the subject's name (sealed)", 1},
-    {"subject_id_number", JD_FIELD_STRING, 0, 32, "the subject's ID number (sealed)", 1},
-    {"subject_post", JD_FIELD_STRING, 0, 200, "the subject's post (sealed)", 1},
-    {"subject_employer", JD_FIELD_STRING, 0, 200, "the subject's employer (sealed)", 1},
+    F_SUBJECT_MORE,
     {"allegation", JD_FIELD_STRING, 1, 8000, "what is alleged (sealed)", 1},
     JD_FIELD_DATE("the date found"),
     F_GROUPS,

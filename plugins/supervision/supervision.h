@@ -15,7 +15,7 @@
  *   lookback.c     look-back of closed items: passed or rebound (reopens)
  *   talks.c        talks (约谈), content sealed
  *   letters.c      prompt letters and recommendations, numbered per year
- *   letter_items.c the problems of a letter, each a rectification item
+ *   problem_items.c the problems of a letter or talk, each an item in the same step
  *   rules.c        rules established (建章立制)
  *   tasks.c        task lists and dispatch orders to units and sub-groups, lead policy
  *   task_steps.c   a receiver of an order signs, reports progress, submits
@@ -115,8 +115,12 @@ int ctx_seal(struct ctx *c, const char *field, const char *plain);
 json_t *ctx_open(struct ctx *c, const char *field);
 /* The common fields of a new record: unit, groups, deny, created_by, late, date field. */
 void ctx_new_fields(struct ctx *c, const char *date_field);
-/* "item:<id>" ZADD to "<plural>:all" and "<plural>:u:<unit>". */
+/* The same into m (another record of c's mutation: mut_record) for unit and groups. */
+void ctx_new_fields_in(struct ctx *c, struct jd_mut *m, const char *unit, const char *groups,
+		       const char *date_field);
+/* "item:<id>" ZADD to "<plural>:all" and "<plural>:u:<unit>" (c's id; _in: id's, into m). */
 void ctx_index(struct ctx *c, const char *plural, const char *unit);
+void ctx_index_in(struct jd_mut *m, const char *id, const char *plural, const char *unit);
 
 /* ---- input (input.c) ---------------------------------------------------------------------- */
 
@@ -181,10 +185,29 @@ int item_issuer_side(struct ctx *c);
 /* item_steps.c: a closure counted on day d (sign -1: taken back by a rebound) */
 void item_count_closed(struct jd_mut *m, const char *unit, const char *deadline, jd_day d,
 		       int sign);
-/* letter_items.c: the problems of a letter (a JSON array of strings; NULL out of memory), and
- * each made a rectification item once the letter is written (problems stolen; replies) */
+/*
+ * problem_items.c: the problems a letter or a talk found, each a rectification item made in the
+ * record's own mutation.  problems_split: a JSON array of strings (NULL out of memory).
+ * problems_check: input "problems" split into c->aux, "rectifier" and "rectify_by" (or the
+ * input field default_by) required with problems; 0 or replied 400.  problems_org_check: the
+ * rectifier an active unit, not the issuing "unit"; 0 or replied 400.  problem_items_put: each
+ * problem the item "<c->id>-<n>" in c->m (JD_OK or an error).  problems_on_created: the reply,
+ * 201 (200 replayed) {id, version, state, replayed, items}.
+ */
+#define PROBLEMS_MAX 50
 json_t *problems_split(const char *text);
-void letter_items_create(struct ctx *c, const struct jd_mutate_result *res, json_t *problems);
+int problems_check(struct ctx *c, const char *default_by);
+int problems_org_check(struct ctx *c);
+int problem_items_put(struct ctx *c, const char *source_kind, const char *default_by);
+void problems_on_created(int rc, const struct jd_mutate_result *res, void *arg);
+/*
+ * findings.c: the finding `id` on record `source` of unit (and groups) into m, in state
+ * proposed: its lead's id chosen, the input's subject_* and allegation sealed for the lead
+ * (the tenant's keys ready: ctx_keys).  JD_OK or an error.  Whether c's input names one.
+ */
+int finding_put(struct ctx *c, struct jd_mut *m, const char *id, const char *unit,
+		const char *groups, const char *source);
+int finding_in_input(const struct ctx *c);
 /* talks.c: what a talk counts (recount.c shares it) */
 void talk_count(struct jd_mut *m, const char *unit, long long persons, long long leaders,
 		long long key_posts, jd_day d);

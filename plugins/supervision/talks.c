@@ -3,7 +3,9 @@
  * counted in person-times, leadership members (班子成员) and key posts
  * (关键岗位) told apart; the content is sealed under the tenant key and
  * opened only for supervision.sealed.read (every open audited by the core).
- * A talk may produce rectification items (items add --source talk:<id>).
+ * A talk may produce rectification items: its "problems", each an item of
+ * the "rectifier" made in the talk's own mutation (problem_items.c), or
+ * later ones with items add --source talk:<id>.
  */
 #include <stdio.h>
 #include <string.h>
@@ -39,17 +41,20 @@ static void create_keyed(struct ctx *c)
 	host->mut_setf(c->m, "leaders", "%lld", leaders);
 	host->mut_setf(c->m, "key_posts", "%lld", key_posts);
 	host->mut_set(c->m, "state", "held");
-	host->mut_set(c->m, "items", "0");
 	ctx_index(c, "talks", in_str(c, "unit"));
 	talk_count(c->m, in_str(c, "unit"), persons, leaders, key_posts, c->day);
 	snprintf(c->to, sizeof(c->to), "held");
-	ctx_submit(c, "supervision.talk.create");
+	if ((rc = problem_items_put(c, "talk", NULL)) != JD_OK) {
+		ctx_fail(c, rc);
+		return;
+	}
+	ctx_submit_cb(c, "supervision.talk.create", problems_on_created);
 }
 
 static void create_org(struct ctx *c)
 {
 	if (ctx_unit_check(c, "unit", in_str(c, "unit")) != 0 ||
-	    ctx_groups_check(c, "groups", in_str(c, "groups")) != 0)
+	    ctx_groups_check(c, "groups", in_str(c, "groups")) != 0 || problems_org_check(c) != 0)
 		return;
 	ctx_keys(c, create_keyed);
 }
@@ -72,6 +77,8 @@ void talk_create(jd_req *req, void *arg)
 			       "at most as many together");
 		return;
 	}
+	if (problems_check(c, NULL) != 0)
+		return;
 	ctx_org(c, create_org);
 }
 

@@ -228,6 +228,56 @@ static void mut_builder(void **state)
 	jd_mut_free(NULL);
 }
 
+/*
+ * Further records of one mutation: a child's fields become HSET / HDEL ops
+ * of its record, its version check a CHECK and a "_v" HINCRBY, its ops and
+ * events the parent's; it is never submitted alone, and a reserved field
+ * fails the whole.
+ */
+static void mut_records(void **state)
+{
+	struct jd_mut *m = jd_mut_new(), *c, *d;
+	struct jd_mutation w = {0};
+	size_t n;
+
+	(void)state;
+	assert_non_null(m);
+	jd_mut_set(m, "title", "letter");
+	c = jd_mut_record(m, "item:L-1", JD_VERSION_NEW);
+	assert_non_null(c);
+	jd_mut_set(c, "title", "problem 1");
+	jd_mut_setf(c, "n", "%d", 1);
+	jd_mut_del(c, "old");
+	jd_mut_op(c, JD_OP_ZADD, "items:all", "L-1", "5");
+	jd_mut_event(c, "x.made", json_object());
+	d = jd_mut_record(c, "item:L-2", 3); /* a child's child is the parent's */
+	jd_mut_set(d, "title", "problem 2");
+	assert_true(has_op(m, JD_OP_CHECK, "item:L-1", NULL, "0"));
+	assert_true(has_op(m, JD_OP_HINCRBY, "item:L-1", "_v", "1"));
+	assert_true(has_op(m, JD_OP_HSET, "item:L-1", "title", "problem 1"));
+	assert_true(has_op(m, JD_OP_HSET, "item:L-1", "n", "1"));
+	assert_true(has_op(m, JD_OP_HDEL, "item:L-1", "old", NULL));
+	assert_true(has_op(m, JD_OP_ZADD, "items:all", "L-1", "5"));
+	assert_true(has_op(m, JD_OP_CHECK, "item:L-2", NULL, "3"));
+	assert_true(has_op(m, JD_OP_HSET, "item:L-2", "title", "problem 2"));
+	assert_int_equal(jd_mut_ops(c, &n), jd_mut_ops(m, &n)); /* the child's ops are m's */
+	assert_int_equal(jd_mut_fill(c, &w), JD_E_INVALID);	/* never submitted alone */
+	assert_int_equal(jd_mut_fill(m, &w), JD_OK);
+	assert_string_equal(w.set[1], "letter"); /* the main record's own fields only */
+	assert_null(w.set[2]);
+	assert_int_equal(w.n_events, 1);
+	jd_mut_free(c); /* does nothing: m owns it */
+	assert_non_null(jd_mut_record(m, "item:L-3", JD_VERSION_ANY));
+	assert_false(has_op(m, JD_OP_CHECK, "item:L-3", NULL, NULL));
+	jd_mut_set(jd_mut_record(m, "item:L-4", JD_VERSION_NEW), "_v", "9");
+	assert_int_equal(jd_mut_fill(m, &w), JD_E_INVALID);
+	jd_mut_free(m);
+	m = jd_mut_new();
+	assert_null(jd_mut_record(m, "", JD_VERSION_NEW));
+	assert_int_equal(jd_mut_fill(m, &w), JD_E_INVALID);
+	jd_mut_free(m);
+}
+
 static void counters_buckets(void **state)
 {
 	static const char *const metrics[] = {"received", NULL};
@@ -347,11 +397,12 @@ static void proposals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(dates_parse),    cmocka_unit_test(dates_year_before),
-	    cmocka_unit_test(dates_buckets),  cmocka_unit_test(dates_input),
-	    cmocka_unit_test(states_lead),    cmocka_unit_test(states_case),
-	    cmocka_unit_test(mut_builder),    cmocka_unit_test(counters_buckets),
-	    cmocka_unit_test(deadlines_move), cmocka_unit_test(proposals),
+	    cmocka_unit_test(dates_parse),	cmocka_unit_test(dates_year_before),
+	    cmocka_unit_test(dates_buckets),	cmocka_unit_test(dates_input),
+	    cmocka_unit_test(states_lead),	cmocka_unit_test(states_case),
+	    cmocka_unit_test(mut_builder),	cmocka_unit_test(mut_records),
+	    cmocka_unit_test(counters_buckets), cmocka_unit_test(deadlines_move),
+	    cmocka_unit_test(proposals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

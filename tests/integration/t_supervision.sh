@@ -121,14 +121,15 @@ equals "source: the letter" "$(jd_json .source <<<"$show")" letter:2026-P0001
 equals "source kind prompt" "$(jd_json .source_kind <<<"$show")" prompt
 equals "due by rectify_by" "$(jd_json .deadline <<<"$show")" 2026-04-30
 equals "the letter counts its items" "$(jd_ctl supervision letters show --tenant $T --id "$l1" --json | jd_json .items)" 3
-# a retry (the same idempotency key) replays the letter and makes no item twice; one lost is remade
-redis-cli -s "$sock" del "jd:{$T}:item:2026-P0001-3" >/dev/null
+# a retry (the same idempotency key) replays the letter with its items (one step): nothing twice
 again=$(jd_ctl supervision letters add --tenant $T --kind prompt --unit ag1 --supervised 县教育局 \
 	--problems "食堂账目不清；公务接待超标; 车辆管理混乱" --rectifier ag3 --rectify_by 2026-04-30 \
 	--reply_due 2026-02-28 --date 2026-01-20 --idempotency_key lp1 --json)
 equals "replayed" "$(jd_json .replayed <<<"$again")" true
-equals "the lost item is made again" "$(redis-cli -s "$sock" hget "jd:{$T}:item:2026-P0001-3" title)" 车辆管理混乱
-equals "the others not twice: still one version" "$(redis-cli -s "$sock" hget "jd:{$T}:item:2026-P0001-1" _v)" 1
+equals "the same letter" "$(jd_json .id <<<"$again")" 2026-P0001
+equals "the same items" "$(py 'j["items"]' <<<"$again")" "['2026-P0001-1', '2026-P0001-2', '2026-P0001-3']"
+equals "the items not twice: still one version" "$(redis-cli -s "$sock" hget "jd:{$T}:item:2026-P0001-1" _v)" 1
+equals "the letter not twice" "$(redis-cli -s "$sock" hget "jd:{$T}:letter:2026-P0001" _v)" 1
 l2=$(jd_ctl supervision letters add --tenant $T --kind prompt --unit ag1 --supervised 县卫健局 \
 	--reply_due 2026-02-28 --date 2026-01-21 --json | jd_json .id)
 equals "the second" "$l2" 2026-P0002

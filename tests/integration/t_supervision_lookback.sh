@@ -12,14 +12,8 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sup_lib.sh"
 
-rdir=$JD_TMP/redis
-mkdir -p "$rdir"
-redis-server --port 0 --unixsocket "$rdir/redis.sock" --unixsocketperm 700 --dir "$rdir" \
-	--save '' --appendonly yes --daemonize no --logfile "$rdir/redis.log" &
-REDIS_PID=$!
 trap 'jd_cleanup; kill $REDIS_PID 2>/dev/null || true' EXIT
-jd_wait_for 50 redis-cli -s "$rdir/redis.sock" ping
-R() { redis-cli -s "$rdir/redis.sock" "$@"; }
+sup_redis
 
 # first without the cases plugin: the event waits in the stream
 jd_instance "$JD_TMP/i" --load supervision
@@ -34,12 +28,8 @@ jd_start
 cases_org
 
 # --- an item closed on 2026-02-12, its look-back due 90 days later
-item=$(sup_item "$S1" ag2 ag1 2026-03-31 '"date":"2026-01-10","groups":"tf1"')
-sup_post "$S2" "/v1/supervision/items/$item/plan" '"plan":"方案","date":"2026-01-15"' >/dev/null
-sup_post "$S2" "/v1/supervision/items/$item/start" '"date":"2026-01-16"' >/dev/null
-sup_post "$S2" "/v1/supervision/items/$item/request-close" '"evidence":"e","date":"2026-02-01"' >/dev/null
-sup_post "$L1" "/v1/supervision/items/$item/review" '"result":"passed","date":"2026-02-10"' >/dev/null
-equals "closed" "$(sup_post "$L1" "/v1/supervision/items/$item/close" '"date":"2026-02-12"')" 200
+item=$(sup_closed "$S1" "$S2" "$L1")
+equals "closed" "$(R HGET "jd:{$T}:item:$item" state)" closed
 lb=$(jd_ctl supervision lookbacks --tenant $T --json)
 contains "due for a look-back" "$lb" "$item"
 # the listing shows only what the caller may see: staff of ag3 see none of it
@@ -88,6 +78,30 @@ if grep -aq "$marker" <<<"$stream"; then not_ok "no plaintext in the event"; els
 if grep -aq 510681198001010011 <<<"$stream"; then not_ok "no ID number in the event"; else ok "no ID number in the event"; fi
 equals "the item links the lead" "$(R HGET "jd:{$T}:item:$item" lead)" "$lead"
 equals "approved once" "$(sup_post "$L1" "/v1/supervision/findings/$f/decide" '"approve":true')" 409
+
+# --- a rebound that names its accountability finding: the reopening and the finding, one step
+i2=$(sup_closed "$S1" "$S2" "$L1")
+equals "closed" "$(R HGET "jd:{$T}:item:$i2" state)" closed
+equals "a passed look-back raises no finding: 400" "$(sup_post "$L1" "/v1/supervision/items/$i2/lookback" \
+	'"result":"passed","date":"2026-05-20","allegation":"x","subject_name":"y"')" 400
+equals "a finding names its subject: 400" "$(sup_post "$L1" "/v1/supervision/items/$i2/lookback" \
+	'"result":"rebound","date":"2026-05-20","deadline":"2026-07-31","allegation":"x"')" 400
+equals "the item untouched by the refusals" "$(R HGET "jd:{$T}:item:$i2" state)" closed
+equals "a rebound with its finding" "$(sup_post "$L1" "/v1/supervision/items/$i2/lookback" \
+	"\"result\":\"rebound\",\"date\":\"2026-05-20\",\"deadline\":\"2026-07-31\",\"subject_name\":\"李某$marker\",\"allegation\":\"未整改 $marker\"")" 200
+f2=$(jd_json .finding <"$JD_TMP/b")
+equals "reopened" "$(R HGET "jd:{$T}:item:$i2" state)" in_progress
+equals "the item names its finding" "$(R HGET "jd:{$T}:item:$i2" finding)" "$f2"
+show=$(jd_ctl supervision findings show --tenant $T --id "$f2" --json)
+equals "the finding: proposed" "$(jd_json .state <<<"$show")" proposed
+equals "on the item" "$(jd_json .source <<<"$show")" "item:$i2"
+equals "of the issuing unit" "$(jd_json .unit <<<"$show")" ag1
+equals "its subject opens" "$(jd_json .subject.name <<<"$show")" "李某$marker"
+equals "one version" "$(jd_json .version <<<"$show")" 1
+# one audit entry for both: the rebound's (the one finding.create is the first finding's)
+equals "two rebound entries" "$(R XRANGE "jd:{$T}:audit" - + | grep -c '^supervision\.item\.lookback\.rebound')" 2
+equals "no entry of the finding's own" "$(R XRANGE "jd:{$T}:audit" - + | grep -c '^supervision\.finding\.create')" 1
+if R XRANGE "jd:{$T}:audit" - + | grep -aq "未整改 $marker"; then not_ok "no plaintext in the audit"; else ok "no plaintext in the audit"; fi
 
 # --- kill -9 before the cases plugin handled it; then a process that loads it
 kill -KILL "$JD_PID"
