@@ -33,6 +33,7 @@ both_serve() {
 	[ "$(wc -w <<<"$seen")" -ge 2 ]
 }
 check "both workers answer requests" jd_wait_for 300 both_serve
+contains "/metrics names the worker that answered" "$(jd_ctl_curl "$(jd_control_url /metrics)")" 'jiandu_worker{slot="'
 equals "the pids that answered are the workers" "$(tr ' ' '\n' <<<"$seen" | grep . | sort | tr '\n' ' ')" "$(workers | tr '\n' ' ')"
 
 # --- a once-per-period timer: the sweep runs every second, in one worker only
@@ -85,6 +86,21 @@ for i in 1 2 3 4 5 6; do
 	[ "$code" = 413 ] || all_413=0
 done
 equals "the new body limit applies in every worker" "$all_413" 1
+
+# --- jianductl reload (POST /v1/reload, one worker answers) reaches the others through the master
+before=$(reloads)
+jd_set limits max_body 1048576
+quiet jd_ctl reload
+# the worker that answered reloads twice (its own, then the master's SIGHUP), the other once
+check "jianductl reload: every worker reloaded" jd_wait_for 100 at_least $((before + 3)) reloads
+check "passed on by the master" grep -q 'msg="reload: passed to the workers"' "$log"
+none_413=1
+for i in 1 2 3 4 5 6; do
+	code=$(jd_ctl_curl -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data "$big" \
+		"$(jd_control_url /v1/reload)" || true)
+	[ "$code" != 413 ] || none_413=0
+done
+equals "the old body limit is back in every worker (the body is read, not 413)" "$none_413" 1
 
 # --- SIGTERM stops every worker, then the Redis, and the master exits 0
 pids=$(workers)
