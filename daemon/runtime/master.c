@@ -129,24 +129,6 @@ static void exec_worker(const struct master *m, const struct worker *w, int read
 	_exit(127);
 }
 
-static void on_ready(evutil_socket_t fd, short what, void *arg)
-{
-	struct worker *w = arg;
-	struct master *m = w->m;
-	char ok = 0;
-
-	(void)what;
-	if (read(fd, &ok, 1) != 1 || ok != 1)
-		return; /* closed without a word: its exit says why */
-	w->ready = 1;
-	jd_info("worker started", "worker=%u pid=%ld", w->slot, (long)w->pid);
-	if (!m->started && ++m->n_ready == m->n) {
-		m->started = 1;
-		jd_notice("workers started", "workers=%u", m->n);
-		report_once(m, 1);
-	}
-}
-
 static void close_ready(struct worker *w)
 {
 	if (w->ready_ev != NULL)
@@ -155,6 +137,27 @@ static void close_ready(struct worker *w)
 	if (w->ready_fd >= 0)
 		close(w->ready_fd);
 	w->ready_fd = -1;
+}
+
+static void on_ready(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	struct master *m = w->m;
+	char ok = 0;
+
+	(void)what;
+	if (read(fd, &ok, 1) != 1)
+		ok = 0;
+	close_ready(w); /* one byte, then EOF: watched no more */
+	if (ok != 1)
+		return; /* closed without a word: its exit says why */
+	w->ready = 1;
+	jd_info("worker started", "worker=%u pid=%ld", w->slot, (long)w->pid);
+	if (!m->started && ++m->n_ready == m->n) {
+		m->started = 1;
+		jd_notice("workers started", "workers=%u", m->n);
+		report_once(m, 1);
+	}
 }
 
 static int start_worker(struct worker *w)
