@@ -2,6 +2,7 @@
 # HTTP throughput and latency of jiandud over TLS with keep-alive, measured
 # with wrk against a fresh instance.  Reports figures; asserts nothing.
 #   bench/http.sh [build-dir] [seconds] [connections]
+# JD_WORKERS=2 bench/http.sh ... measures two worker processes (workers = 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -12,7 +13,7 @@ tmp=$(mktemp -d /tmp/jdbench.XXXXXX)
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 . bench/instance.sh
 bench_instance "$build" "$tmp" 27443 28443 example
-echo "jiandud $("$build/jiandud" -V | cut -d' ' -f2), $(nproc) cores, wrk: 1 thread, $conns connections, ${secs}s"
+echo "jiandud $("$build/jiandud" -V | cut -d' ' -f2), workers = ${JD_WORKERS:-1}, $(nproc) cores, wrk: 1 thread, $conns connections, ${secs}s"
 ctl() { "$build/jianductl" -c "$tmp/i/jianductl.conf" "$@"; }
 ctl users add --id bench --roles staff --tenants t1 >/dev/null
 token=$(ctl tokens create --user bench --ttl 1h --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')

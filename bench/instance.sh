@@ -1,12 +1,13 @@
 # Sourced by the benchmarks: bench_instance BUILD TMP CONTROL_PORT API_PORT
 # PLUGINS starts jiandud on a fresh instance in TMP/i at log level warn,
 # waits until /healthz answers, and leaves its pid in $pid (the caller's
-# EXIT trap stops it).
+# EXIT trap stops it).  JD_WORKERS=N sets [server] workers (default 1).
 bench_instance() {
 	local build=$1 tmp=$2 cport=$3 aport=$4 load=$5
 	"$build/jianductl" init "$tmp/i" --control-port "$cport" --api-port "$aport" \
 		--plugins-dir "$PWD/$build/plugins" --load "$load" >/dev/null
 	sed -i 's/^log_level = .*/log_level = warn/' "$tmp/i/jiandud.conf"
+	sed -i "/^\[server\]/a workers = ${JD_WORKERS:-1}" "$tmp/i/jiandud.conf"
 	"$build/jiandud" -c "$tmp/i/jiandud.conf" 2>"$tmp/log" &
 	pid=$!
 	for _ in $(seq 1 100); do

@@ -13,6 +13,7 @@
 
 #include "runtime/config.h"
 #include "runtime/log.h"
+#include "runtime/master.h"
 #include "transport/server.h"
 
 #define DEFAULT_CONF "/etc/jiandu/jiandud.conf"
@@ -21,7 +22,8 @@ struct flags {
 	const char *conf;
 	int test;
 	int daemonize;
-	int dump; /* DUMP_KEYS, DUMP_CATALOG */
+	int dump;		      /* DUMP_KEYS, DUMP_CATALOG */
+	struct jd_worker_args worker; /* --worker: started by a master (runtime/master.h) */
 };
 
 enum { DUMP_KEYS = 1, DUMP_CATALOG, DUMP_CONFIG };
@@ -48,6 +50,8 @@ static int parse_flags(int argc, char **argv, struct flags *f)
 	    {"dump-config-keys", no_argument, NULL, 'K'},
 	    {"dump-catalog", no_argument, NULL, 'C'},
 	    {"dump-config", no_argument, NULL, 'D'},
+	    {"worker", required_argument, NULL, 'W'},
+	    {"worker-redis", required_argument, NULL, 'R'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -63,6 +67,15 @@ static int parse_flags(int argc, char **argv, struct flags *f)
 			break;
 		case 'D':
 			f->dump = DUMP_CONFIG;
+			break;
+		case 'W':
+			if (jd_worker_args_parse(optarg, &f->worker) != JD_OK) {
+				fprintf(stderr, "jiandud: bad --worker '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'R':
+			f->worker.redis_url = optarg;
 			break;
 		case 'c':
 			f->conf = optarg;
@@ -225,6 +238,36 @@ static void report_ready(int fd, char ok)
 	close(fd);
 }
 
+/* One of a master's workers: serves the inherited sockets until told to stop. */
+static int run_worker(const struct flags *f, struct jd_config *cfg)
+{
+	struct jd_server srv;
+	int rc;
+
+	jd_log_use_syslog(cfg->log_syslog || f->worker.syslog);
+	if (getppid() != (pid_t)f->worker.master) {
+		jd_err("worker: the master is gone", "master=%ld", f->worker.master);
+		jd_config_free(cfg);
+		return 1;
+	}
+	memset(&srv, 0, sizeof(srv));
+	srv.worker = f->worker.slot;
+	srv.listen_fds[0] = f->worker.control_fd;
+	srv.listen_fds[1] = f->worker.api_fd;
+	srv.master = f->worker.master;
+	srv.master_redis = f->worker.redis_url && *f->worker.redis_url ? f->worker.redis_url : NULL;
+	if (jd_server_start(&srv, cfg) != JD_OK) {
+		jd_server_free(&srv);
+		report_ready(f->worker.ready_fd, 0);
+		return 1;
+	}
+	report_ready(f->worker.ready_fd, 1);
+	rc = jd_server_run(&srv);
+	jd_server_free(&srv);
+	jd_notice("worker stopped", "worker=%u exit=%d", f->worker.slot, rc);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct jd_server srv;
@@ -261,6 +304,8 @@ int main(int argc, char **argv)
 		jd_config_free(cfg);
 		return rc;
 	}
+	if (f.worker.slot > 0)
+		return run_worker(&f, cfg);
 	jd_log_use_syslog(cfg->log_syslog || f.daemonize);
 	if (f.daemonize) {
 		ready_fd = daemonize();
@@ -274,6 +319,13 @@ int main(int argc, char **argv)
 			jd_err("cannot write pid file", "path=%s", cfg->pid_file);
 		else if (*cfg->pid_file)
 			pid_file = strdup(cfg->pid_file);
+	}
+	if (cfg->workers > 1) {
+		rc = jd_master_run(cfg, cfg->log_syslog || f.daemonize, ready_fd, report_ready);
+		if (pid_file != NULL)
+			unlink(pid_file);
+		free(pid_file);
+		return rc;
 	}
 	memset(&srv, 0, sizeof(srv));
 	if (jd_server_start(&srv, cfg) != JD_OK) {

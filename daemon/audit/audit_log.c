@@ -73,6 +73,7 @@ struct jd_audit_log {
 	int fd;
 	int anchor_fd;
 	char *anchor_path;
+	int anchor_shared;  /* several workers append to the file: never compacted */
 	size_t anchor_size; /* bytes in the anchor file: compacted when mostly superseded */
 	unsigned cp_every;
 	struct event *anchor_tick;
@@ -480,7 +481,9 @@ static void anchor_compact(struct jd_audit_log *l)
 	char *buf;
 	int fd;
 
-	if (l->anchor_size < ANCHOR_COMPACT_MIN || l->anchor_size < 4 * l->n * ANCHOR_LINE ||
+	/* shared: a rename would leave the other workers appending to the old file */
+	if (l->anchor_shared || l->anchor_size < ANCHOR_COMPACT_MIN ||
+	    l->anchor_size < 4 * l->n * ANCHOR_LINE ||
 	    snprintf(tmp, sizeof(tmp), "%s.tmp", l->anchor_path) >= (int)sizeof(tmp))
 		return;
 	buf = anchor_lines(l, 1, &len);
@@ -655,6 +658,7 @@ struct jd_audit_log *jd_audit_log_new(const struct jd_audit_log_opts *o)
 			goto fail;
 		}
 	}
+	l->anchor_shared = o->anchor_shared;
 	if (o->anchor_path != NULL && anchor_open(l, o->anchor_path) != JD_OK)
 		goto fail;
 	if (o->base != NULL && l->anchor_fd >= 0) {

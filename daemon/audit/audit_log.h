@@ -37,6 +37,7 @@ struct jd_audit_log_opts {
 	unsigned cp_interval_ms;	/* 0: 60000 */
 	const char *anchor_path;	/* the anchor file; NULL: anchors in memory only */
 	unsigned anchor_interval_ms;	/* write + fsync of moved anchors; 0: 1000 */
+	int anchor_shared; /* workers append to one anchor file: never rewritten (compacted) */
 };
 
 /* NULL when out of memory or the file cannot be opened (logged). */

@@ -25,6 +25,7 @@
 #include <sodium.h>
 
 #include "runtime/log.h"
+#include "storage/lease.h"
 #include "storage/redis.h"
 #include "storage/store.h"
 
@@ -740,23 +741,41 @@ static void registry_read(int rc, redisReply *reply, void *arg)
 		tenant_sweep(e->tenants[i]);
 }
 
-static void on_sweep(evutil_socket_t fd, short what, void *arg)
+/*
+ * Workers: one process reads and delivers (the holder of the lease
+ * "events", for poll and sweep alike), so a tenant's events still reach a
+ * plugin in order and one at a time; a holder gone, the next takes the
+ * lease and claims what it left pending (XAUTOCLAIM).
+ */
+static void leased(struct jd_events *e, jd_lease_cb cb)
+{
+	jd_lease_run("events",
+		     jd_lease_ttl(e->o.poll_ms > e->o.sweep_ms ? e->o.poll_ms : e->o.sweep_ms), cb,
+		     e);
+}
+
+static void sweep_held(int held, void *arg)
 {
 	struct jd_events *e = arg;
 	const char *argv[] = {"SMEMBERS", JD_EVENTS_REGISTRY};
 
-	(void)fd;
-	(void)what;
-	if (!e->stopped)
+	if (held && !e->stopped)
 		(void)jd_redis_command(e->r, 2, argv, NULL, registry_read, e);
 }
 
-static void on_poll(evutil_socket_t fd, short what, void *arg)
+static void on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	leased(arg, sweep_held);
+}
+
+static void poll_held(int held, void *arg)
 {
 	struct jd_events *e = arg;
 
-	(void)fd;
-	(void)what;
+	if (!held)
+		return;
 	for (size_t i = 0; i < e->n_tenants && !e->stopped; i++) {
 		struct tenant *t = e->tenants[i];
 
@@ -767,6 +786,13 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
 				lane_poll(&t->lanes[g]);
 		}
 	}
+}
+
+static void on_poll(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	leased(arg, poll_held);
 }
 
 /* ---- life cycle ------------------------------------------------------------------------------ */

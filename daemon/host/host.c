@@ -225,10 +225,24 @@ static void host_event_done(jd_plugin_handle *self, const struct jd_event *ev, i
 		jd_events_done(self->srv->events, self, ev, rc);
 }
 
+/*
+ * A repeating timer runs once per period however many workers tick: under
+ * a lease named for the plugin and the period (docs/plugins.md, "Timers").
+ */
 static uint64_t host_timer_add(jd_plugin_handle *self, unsigned ms, int repeat, jd_timer_cb cb,
 			       void *arg)
 {
-	return jd_timer_add(self->srv->base, &self->timers, ms, repeat, cb, arg);
+	uint64_t id = jd_timer_add(self->srv->base, &self->timers, ms, repeat, cb, arg);
+	char kind[96];
+
+	if (id == 0 || !repeat)
+		return id;
+	snprintf(kind, sizeof(kind), "%s:timer:%ums", self->name, ms);
+	if (jd_timer_lease(&self->timers, id, kind) != JD_OK) {
+		jd_timer_cancel(&self->timers, id);
+		return 0;
+	}
+	return id;
 }
 
 static void host_timer_cancel(jd_plugin_handle *self, uint64_t id)

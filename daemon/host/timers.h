@@ -14,6 +14,8 @@ struct jd_timer {
 	jd_timer_cb cb;
 	void *arg;
 	int repeat;
+	unsigned ms;
+	char *lease; /* the lease kind a repeating timer runs under (workers), or NULL */
 	uint64_t id;
 };
 
@@ -27,5 +29,11 @@ uint64_t jd_timer_add(struct event_base *base, struct jd_timer **list, unsigned 
 /* JD_OK, or JD_E_NOTFOUND when the timer already fired or was cancelled. */
 int jd_timer_cancel(struct jd_timer **list, uint64_t id);
 void jd_timer_cancel_all(struct jd_timer **list);
+/*
+ * A repeating timer that must run once per period across worker
+ * processes: each tick asks for the lease `kind` (storage/lease.h) and
+ * runs only where it is held.  No effect while leases are off.
+ */
+int jd_timer_lease(struct jd_timer **list, uint64_t id, const char *kind);
 
 #endif

@@ -52,6 +52,9 @@ static const struct opt opts[] = {
      "yes: log to syslog (facility daemon) instead of stderr."},
     {"server", "shutdown_timeout_ms", OPT_UINT, F(shutdown_timeout_ms), "10000", 0, 600000, 1,
      "Longest wait for in-flight requests to finish on SIGTERM or SIGINT."},
+    {"server", "workers", OPT_UINT, F(workers), "1", 1, 64, 0,
+     "Worker processes serving the listeners; above 1 a master process supervises them "
+     "(restarts a crashed one, passes SIGHUP and SIGTERM on) and runs the managed Redis."},
     {"control", "listen", OPT_HOSTPORT, F(control_listen), "127.0.0.1:7443", 0, 0, 0,
      "The administration listener (HTTPS, client certificate required): host:port, IPv6 as "
      "[::1]:port."},

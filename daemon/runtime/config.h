@@ -26,6 +26,7 @@ struct jd_config {
 	char *log_level;
 	int log_syslog;
 	unsigned shutdown_timeout_ms;
+	unsigned workers; /* processes serving the listeners; > 1: a master supervises them */
 	/* [control] [api] */
 	char *control_listen;
 	char *api_listen;

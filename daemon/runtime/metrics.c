@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 
@@ -264,6 +265,13 @@ char *jd_metrics_render(struct jd_server *srv, size_t *len)
 			    "jiandu_audit_waiting %llu\n",
 			    jd_audit_log_moved_back_total(), jd_audit_log_held_now(),
 			    jd_audit_log_backlog_refused_total(), jd_audit_log_waiting_now());
+	/* with workers = N each answers for itself: a scraper sums by pid (docs/operations.md) */
+	evbuffer_add_printf(b,
+			    "# HELP jiandu_worker The process that answered: its worker slot "
+			    "(1..workers; 0 alone) and pid; every other figure is its own.\n"
+			    "# TYPE jiandu_worker gauge\n"
+			    "jiandu_worker{slot=\"%u\",pid=\"%ld\"} 1\n",
+			    srv->worker, (long)getpid());
 	*len = evbuffer_get_length(b);
 	out = malloc(*len + 1);
 	if (out != NULL) {

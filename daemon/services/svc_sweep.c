@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "host/plugins.h"
 #include "host/timers.h"
@@ -379,7 +380,11 @@ void jd_sweeper_run(struct jd_sweeper *sw)
 
 static void on_tick(void *arg)
 {
-	jd_sweeper_run(arg);
+	struct jd_sweeper *sw = arg;
+
+	/* the pid tells which worker swept (t_workers: one per period) */
+	jd_debug("deadline sweep", "plugin=%s pid=%ld", sw->n->plugin, (long)getpid());
+	jd_sweeper_run(sw);
 }
 
 /* ---- the registry of tenants -------------------------------------------------------------------
@@ -432,7 +437,7 @@ struct jd_sweeper *jd_sweeper_start(jd_plugin_handle *self, const struct jd_dead
 	struct jd_sweeper *sw;
 	const char *v;
 	long interval;
-	char *end = NULL;
+	char *end = NULL, kind[96];
 
 	if (self == NULL || conf == NULL || conf->index == NULL || conf->sent == NULL ||
 	    conf->event_near == NULL || conf->event_missed == NULL)
@@ -457,6 +462,12 @@ struct jd_sweeper *jd_sweeper_start(jd_plugin_handle *self, const struct jd_dead
 	if (sw->n != NULL)
 		sw->timer = jd_timer_add(self->srv->base, &self->timers, (unsigned)interval * 1000u,
 					 1, on_tick, sw);
+	/* one sweep per period across workers: each notice is published once */
+	if (sw->timer != 0 && (snprintf(kind, sizeof(kind), "%s:sweep", self->name) < 0 ||
+			       jd_timer_lease(&self->timers, sw->timer, kind) != JD_OK)) {
+		jd_timer_cancel(&self->timers, sw->timer);
+		sw->timer = 0;
+	}
 	if (sw->timer == 0) {
 		names_release(sw->n);
 		free(sw);

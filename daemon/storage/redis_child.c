@@ -171,7 +171,7 @@ static pid_t spawn(struct jd_redis_child *c)
 	return pid;
 }
 
-static const char *describe_status(int status, char *buf, size_t len)
+const char *jd_describe_exit(int status, char *buf, size_t len)
 {
 	if (WIFEXITED(status)) {
 		snprintf(buf, len, "exit_status=%d", WEXITSTATUS(status));
@@ -221,7 +221,7 @@ static int wait_for_ping(struct jd_redis_child *c, unsigned wait_ms, char *why, 
 		if (w == c->pid) {
 			c->pid = 0;
 			snprintf(why, len, "redis-server exited during start-up (%s)",
-				 describe_status(status, st, sizeof(st)));
+				 jd_describe_exit(status, st, sizeof(st)));
 			return JD_ERR;
 		}
 		if (ping_once(c->sock_path) == JD_OK)
@@ -315,7 +315,7 @@ static void handle_death(struct jd_redis_child *c, int status)
 	char st[64];
 
 	jd_warn("redis-server died", "pid=%d %s uptime_ms=%llu", (int)c->pid,
-		describe_status(status, st, sizeof(st)), (unsigned long long)uptime);
+		jd_describe_exit(status, st, sizeof(st)), (unsigned long long)uptime);
 	c->pid = 0;
 	if (c->stopping)
 		return;

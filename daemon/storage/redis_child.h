@@ -29,5 +29,7 @@ struct jd_redis_child *jd_redis_child_start(struct event_base *base, const char 
 void jd_redis_child_stop(struct jd_redis_child *c);
 pid_t jd_redis_child_pid(const struct jd_redis_child *c);
 unsigned jd_redis_child_restarts(const struct jd_redis_child *c);
+/* A waitpid() status for the log: "exit_status=N" or "signal=SIGKILL". */
+const char *jd_describe_exit(int status, char *buf, size_t len);
 
 #endif

@@ -1,4 +1,5 @@
 /* The core's own routes: health, status, plugins, the catalog, roles, OpenAPI, metrics, reload. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,12 +146,17 @@ static json_t *split_names(const char *list)
 
 static void post_reload(jd_req *req, void *arg)
 {
+	struct jd_server *srv = arg;
 	char changed[1024], err[512];
 
-	if (jd_server_reload(arg, changed, sizeof(changed), err, sizeof(err)) != JD_OK) {
+	if (jd_server_reload(srv, changed, sizeof(changed), err, sizeof(err)) != JD_OK) {
 		jd_reply_error(req, 400, "bad_config", "reload refused, old config kept: %s", err);
 		return;
 	}
+	/* the other workers too (a new master key must reach them all): the master passes
+	 * SIGHUP on to every worker, this one reloading once more finds nothing changed */
+	if (srv->worker > 0 && kill((pid_t)srv->master, SIGHUP) != 0)
+		jd_warn("reload: cannot tell the master", "master=%ld", srv->master);
 	jd_reply_json(req, 200,
 		      json_pack("{s:b, s:o}", "reloaded", 1, "changed", split_names(changed)));
 }

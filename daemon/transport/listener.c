@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 
 #include <event2/bufferevent.h>
@@ -235,33 +236,87 @@ static struct bufferevent *make_tls_bev(struct event_base *base, void *arg)
 	return bev;
 }
 
-static int bind_socket(struct jd_listener *l, const char *listen, char *err, size_t errlen)
+/* The address fd is bound to, "127.0.0.1:7443" or "[::1]:7443" (port 0 resolved). */
+static void local_addr(int fd, char *addr, size_t len)
 {
 	struct sockaddr_storage ss;
-	int sslen = sizeof(ss), one = 1;
-	struct evconnlistener *lev;
+	socklen_t sslen = sizeof(ss);
+	char ip[INET6_ADDRSTRLEN];
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) != 0)
+		return;
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
+		snprintf(addr, len, "[%s]:%u", ip, ntohs(s6->sin6_port));
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
+		snprintf(addr, len, "%s:%u", ip, ntohs(s4->sin_port));
+	}
+}
+
+static int set_opt(int fd, int level, int name)
+{
+	int one = 1;
+
+	return setsockopt(fd, level, name, &one, sizeof(one));
+}
+
+int jd_listener_open(const char *name, const char *spec, char *addr, size_t addrlen, char *err,
+		     size_t errlen)
+{
+	struct sockaddr_storage ss;
+	int sslen = sizeof(ss), fd;
 	char host[256];
 	unsigned port;
-	evutil_socket_t fd;
 
-	if (jd_config_split_hostport(listen, host, sizeof(host), &port) != JD_OK)
+	if (jd_config_split_hostport(spec, host, sizeof(host), &port) != JD_OK)
 		goto bad;
-	snprintf(l->addr, sizeof(l->addr), strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port);
-	if (evutil_parse_sockaddr_port(l->addr, (struct sockaddr *)&ss, &sslen) != 0)
+	snprintf(addr, addrlen, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port);
+	if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss, &sslen) != 0)
 		goto bad;
-	lev = evconnlistener_new_bind(l->srv->base, NULL, NULL,
-				      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC |
-					  LEV_OPT_REUSEABLE,
-				      1024, (struct sockaddr *)&ss, sslen);
-	if (lev == NULL) {
-		snprintf(err, errlen, "%s.listen %s: cannot bind: %s", l->name, listen,
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || set_opt(fd, SOL_SOCKET, SO_REUSEADDR) != 0 ||
+	    set_opt(fd, SOL_SOCKET, SO_KEEPALIVE) != 0 ||
+	    bind(fd, (struct sockaddr *)&ss, (socklen_t)sslen) != 0 || listen(fd, 1024) != 0) {
+		snprintf(err, errlen, "%s.listen %s: cannot bind: %s", name, spec,
 			 evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-		return JD_E_INVALID;
+		if (fd >= 0)
+			close(fd);
+		return -1;
 	}
-	fd = evconnlistener_get_fd(lev);
 	/* Accepted sockets inherit it: without it evhttp's split TLS records wait ~40 ms. */
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
-		jd_warn("cannot set TCP_NODELAY", "listener=%s", l->name);
+	if (set_opt(fd, IPPROTO_TCP, TCP_NODELAY) != 0)
+		jd_warn("cannot set TCP_NODELAY", "listener=%s", name);
+	local_addr(fd, addr, addrlen);
+	return fd;
+bad:
+	snprintf(err, errlen, "%s.listen: bad address '%s'", name, spec);
+	return -1;
+}
+
+/* Serves fd, the listener's own or one a master process opened (workers). */
+static int bind_socket(struct jd_listener *l, const char *listen, int fd, char *err, size_t errlen)
+{
+	struct evconnlistener *lev;
+
+	if (fd < 0)
+		fd = jd_listener_open(l->name, listen, l->addr, sizeof(l->addr), err, errlen);
+	else
+		local_addr(fd, l->addr, sizeof(l->addr));
+	if (fd < 0)
+		return JD_E_INVALID;
+	/* backlog 0: listen() was called where the socket was opened */
+	lev = evconnlistener_new(l->srv->base, NULL, NULL,
+				 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+	if (lev == NULL) {
+		close(fd);
+		snprintf(err, errlen, "%s.listen %s: cannot serve", l->name, listen);
+		return JD_ERR;
+	}
 	l->bound = evhttp_bind_listener(l->http, lev);
 	if (l->bound == NULL) {
 		evconnlistener_free(lev);
@@ -269,41 +324,22 @@ static int bind_socket(struct jd_listener *l, const char *listen, char *err, siz
 		return JD_ERR;
 	}
 	evconnlistener_set_error_cb(lev, on_accept_error);
-	sslen = sizeof(ss);
-	if (getsockname(fd, (struct sockaddr *)&ss, (socklen_t *)&sslen) == 0) {
-		char ip[INET6_ADDRSTRLEN];
-
-		if (ss.ss_family == AF_INET6) {
-			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-			inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
-			snprintf(l->addr, sizeof(l->addr), "[%s]:%u", ip, ntohs(s6->sin6_port));
-		} else {
-			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-			inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
-			snprintf(l->addr, sizeof(l->addr), "%s:%u", ip, ntohs(s4->sin_port));
-		}
-	}
 	return JD_OK;
-bad:
-	snprintf(err, errlen, "%s.listen: bad address '%s'", l->name, listen);
-	return JD_E_INVALID;
 }
 
 struct jd_listener *jd_listener_new(struct jd_server *srv, const char *name, int control,
-				    const char *listen, SSL_CTX *ctx, char *err, size_t errlen)
+				    const char *listen, int fd, SSL_CTX *ctx, char *err,
+				    size_t errlen)
 {
 	struct jd_listener *l;
 
-	if (ensure_conn_index() != JD_OK) {
+	if (ensure_conn_index() != JD_OK)
 		snprintf(err, errlen, "cannot allocate TLS ex_data index");
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
-	l = calloc(1, sizeof(*l));
+	l = conn_index >= 0 ? calloc(1, sizeof(*l)) : NULL;
 	if (l == NULL) {
 		SSL_CTX_free(ctx);
+		if (fd >= 0)
+			close(fd);
 		return NULL;
 	}
 	l->srv = srv;
@@ -315,6 +351,8 @@ struct jd_listener *jd_listener_new(struct jd_server *srv, const char *name, int
 	l->http = evhttp_new(srv->base);
 	if (l->http == NULL) {
 		snprintf(err, errlen, "%s: cannot create HTTP server", name);
+		if (fd >= 0)
+			close(fd);
 		goto fail;
 	}
 	evhttp_set_bevcb(l->http, make_tls_bev, l);
@@ -323,7 +361,7 @@ struct jd_listener *jd_listener_new(struct jd_server *srv, const char *name, int
 						EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE);
 	evhttp_set_default_content_type(l->http, "application/json");
 	jd_listener_apply_limits(l, srv->cfg);
-	if (bind_socket(l, listen, err, errlen) != JD_OK)
+	if (bind_socket(l, listen, fd, err, errlen) != JD_OK)
 		goto fail;
 	jd_info("listening", "listener=%s addr=%s client_cert=%s", name, l->addr,
 		control ? "required" : "optional");

@@ -51,9 +51,20 @@ struct jd_listener {
 	char addr[80]; /* the bound address, "127.0.0.1:7443" */
 };
 
-/* Binds `listen` (host:port); takes ctx.  NULL with the reason in err. */
+/*
+ * Binds `listen` (host:port), or serves fd when it is not -1 (a socket
+ * jd_listener_open made, inherited from the master process); takes ctx
+ * and fd.  NULL with the reason in err.
+ */
 struct jd_listener *jd_listener_new(struct jd_server *srv, const char *name, int control,
-				    const char *listen, SSL_CTX *ctx, char *err, size_t errlen);
+				    const char *listen, int fd, SSL_CTX *ctx, char *err,
+				    size_t errlen);
+/*
+ * A listening socket on `spec` (host:port) (non-blocking, close-on-exec, TCP_NODELAY),
+ * its bound address in addr; -1 with the reason in err ("cannot bind").
+ */
+int jd_listener_open(const char *name, const char *spec, char *addr, size_t addrlen, char *err,
+		     size_t errlen);
 /* Body, header, timeout and connection limits from cfg (also on reload). */
 /*
  * What evhttp reads of a body before libevent itself refuses it (with its

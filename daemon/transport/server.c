@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <sodium.h>
@@ -35,6 +36,7 @@
 #include "org/org_tenants.h"
 #include "org/org_units.h"
 #include "host/plugins.h"
+#include "storage/lease.h"
 #include "storage/redis.h"
 #include "storage/readiness.h"
 #include "storage/redis_child.h"
@@ -50,8 +52,9 @@
 #define REDIS_START_WAIT_MS 10000
 #define DRAIN_POLL_MS	    20
 
-static int ensure_private_dir(const char *dir, char *err, size_t errlen)
+int jd_server_data_dir(const struct jd_config *cfg, char *err, size_t errlen)
 {
+	const char *dir = cfg->data_dir;
 	struct stat st;
 
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
@@ -91,11 +94,24 @@ static void redis_opts_from(const struct jd_config *cfg, const char *url, struct
 	o->tls_key = *cfg->redis_tls_key ? cfg->redis_tls_key : NULL;
 }
 
+/* A worker's timers run under leases named for its slot (storage/lease.h). */
+static int share_leases(struct jd_server *srv)
+{
+	char host[64] = "host", owner[128];
+
+	(void)gethostname(host, sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	if (snprintf(owner, sizeof(owner), "%.60s:%ld:%u", host, srv->master, srv->worker) < 0)
+		return JD_E_NOMEM;
+	jd_lease_share(srv->redis, owner);
+	return JD_OK;
+}
+
 static int start_storage(struct jd_server *srv, char *err, size_t errlen)
 {
 	const struct jd_config *cfg = srv->cfg;
 	struct jd_redis_opts o;
-	const char *url = cfg->redis_url;
+	const char *url = srv->master_redis ? srv->master_redis : cfg->redis_url;
 
 	if (*url == '\0' && *cfg->redis_cluster == '\0') {
 		srv->redis_child = jd_redis_child_start(srv->base, cfg->redis_server, cfg->data_dir,
@@ -120,6 +136,10 @@ static int start_storage(struct jd_server *srv, char *err, size_t errlen)
 		return JD_E_NOMEM;
 	}
 	jd_ratelimit_share(srv->redis); /* failed-login counters hold across restarts */
+	if (srv->worker > 0 && share_leases(srv) != JD_OK) {
+		snprintf(err, errlen, "out of memory");
+		return JD_E_NOMEM;
+	}
 	srv->ready = jd_readiness_new(srv->base, srv->redis, srv->store);
 	if (srv->ready == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -169,16 +189,22 @@ static int make_ctxs(const struct jd_config *cfg, SSL_CTX **control, SSL_CTX **a
 static int start_listeners(struct jd_server *srv, char *err, size_t errlen)
 {
 	SSL_CTX *cctx, *actx;
+	/* a worker serves the master's sockets: taken over, -1 once handed on */
+	int cfd = srv->worker ? srv->listen_fds[0] : -1,
+	    afd = srv->worker ? srv->listen_fds[1] : -1;
 
 	if (make_ctxs(srv->cfg, &cctx, &actx, err, errlen) != JD_OK)
 		return JD_E_INVALID;
+	srv->listen_fds[0] = srv->listen_fds[1] = -1;
 	srv->control =
-	    jd_listener_new(srv, "control", 1, srv->cfg->control_listen, cctx, err, errlen);
+	    jd_listener_new(srv, "control", 1, srv->cfg->control_listen, cfd, cctx, err, errlen);
 	if (srv->control == NULL) {
 		SSL_CTX_free(actx);
+		if (afd >= 0)
+			close(afd);
 		return JD_E_INVALID;
 	}
-	srv->api = jd_listener_new(srv, "api", 0, srv->cfg->api_listen, actx, err, errlen);
+	srv->api = jd_listener_new(srv, "api", 0, srv->cfg->api_listen, afd, actx, err, errlen);
 	return srv->api ? JD_OK : JD_E_INVALID;
 }
 
@@ -312,7 +338,7 @@ int jd_server_start(struct jd_server *srv, struct jd_config *cfg)
 	srv->started = time(NULL);
 	jd_log_set_level(cfg->log_level);
 	if ((rc = load_keyring(cfg, &srv->keyring, err, sizeof(err))) != JD_OK ||
-	    (rc = ensure_private_dir(cfg->data_dir, err, sizeof(err))) != JD_OK ||
+	    (rc = jd_server_data_dir(cfg, err, sizeof(err))) != JD_OK ||
 	    (rc = start_core(srv, err, sizeof(err))) != JD_OK ||
 	    (rc = jd_ui_files_load(cfg->ui_dir, &srv->ui, err, sizeof(err))) != JD_OK ||
 	    (rc = start_storage(srv, err, sizeof(err))) != JD_OK ||
@@ -327,10 +353,11 @@ int jd_server_start(struct jd_server *srv, struct jd_config *cfg)
 		return rc;
 	}
 	jd_notice("dashboard files", "dir=%s", jd_ui_files_root(srv->ui));
-	jd_notice("jiandud started", "version=%s control=%s api=%s plugins=%zu redis=%s",
+	jd_notice("jiandud started", "version=%s control=%s api=%s plugins=%zu redis=%s worker=%u",
 		  JD_VERSION, srv->control->addr, srv->api->addr,
 		  srv->plugins ? srv->plugins->n : (size_t)0,
-		  srv->redis_child ? "managed" : "external");
+		  srv->redis_child ? "managed" : (srv->master_redis ? "master's" : "external"),
+		  srv->worker);
 	return JD_OK;
 }
 
@@ -400,6 +427,7 @@ static void free_storage(struct jd_server *srv)
 	srv->tenant_keys = NULL;
 	jd_events_stop(srv->events); /* sends nothing more; what is in flight is failed below */
 	jd_ratelimit_share(NULL);
+	jd_lease_share(NULL, NULL);
 	jd_readiness_free(srv->ready); /* before the store: a probe in flight ends harmlessly */
 	srv->ready = NULL;
 	jd_store_free(srv->store);

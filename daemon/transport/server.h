@@ -52,6 +52,11 @@ struct jd_server {
 	unsigned long long requests;
 	int draining;
 	int exit_code;
+	/* one of several workers under a master (runtime/master.h); all 0 when alone */
+	unsigned worker;	  /* its slot, 1..workers */
+	int listen_fds[2];	  /* control, api: the master's sockets */
+	long master;		  /* the master's pid */
+	const char *master_redis; /* the Redis the master runs, or NULL */
 	struct event *signals[4];
 	struct event *drain_timer;
 	struct timespec drain_deadline;
@@ -59,6 +64,8 @@ struct jd_server {
 
 /* jiandud -t: the keyring's mode, both TLS contexts, every plugin's descriptor and needs. */
 int jd_server_check(const struct jd_config *cfg, char *err, size_t errlen);
+/* Creates server.data_dir (0700) if missing; JD_E_INVALID with the reason. */
+int jd_server_data_dir(const struct jd_config *cfg, char *err, size_t errlen);
 /* Builds everything from cfg (taken over) and binds the listeners. */
 int jd_server_start(struct jd_server *srv, struct jd_config *cfg);
 /*
