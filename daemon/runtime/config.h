@@ -52,6 +52,10 @@ struct jd_config {
 	char *redis_tls_ca;
 	char *redis_tls_cert;
 	char *redis_tls_key;
+	char *redis_sentinels;	 /* "host:port,...": the master comes from them */
+	char *redis_master_name; /* the name the sentinels know the master by */
+	char *redis_durability;	 /* "local" or "replica" (WAIT for one replica) */
+	unsigned redis_replica_timeout_ms;
 	/* [plugins] */
 	char *plugins_dir;
 	char *plugins_load;

@@ -14,6 +14,7 @@
  */
 #include "storage/store.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 #include "runtime/log.h"
 #include "runtime/slice.h"
 #include "storage/redis.h"
+#include "storage/replica_wait.h"
 #include "transport/request.h"
 
 #define TENANT_MAX 64
@@ -286,7 +288,9 @@ struct jd_store {
 	unsigned pending;    /* our commands in flight: freeing waits for them */
 	unsigned loads;	     /* SCRIPT LOADs in flight */
 	int freed;
-	char writer[33]; /* this process's id in the audit turn */
+	char writer[33];	/* this process's id in the audit turn */
+	unsigned wait_replicas; /* durability = replica: WAIT for this many after a mutation */
+	unsigned wait_timeout_ms;
 };
 
 struct mutate_ctx {
@@ -311,6 +315,12 @@ struct mutate_ctx {
 	char head_chain[JD_AUDIT_HEX];
 	char time[40];
 	char digest[JD_AUDIT_HEX];
+	/* durability = replica: the answer waits for the last WAIT */
+	struct jd_replica_gate gate;
+	int held_rc;
+	int held_has_res;
+	struct jd_mutate_result held_res; /* its record copied into held_record */
+	char *held_record;
 };
 
 struct read_ctx {
@@ -1049,6 +1059,59 @@ static int mutate_outcome(const redisReply *reply, struct jd_mutate_result *res)
 }
 
 static void mutate_reply(int rc, redisReply *reply, void *arg);
+static void mutate_finish(struct mutate_ctx *x, int rc, const struct jd_mutate_result *res);
+
+/* The held answer, once the last WAIT answered. */
+static void mutate_release(struct jd_replica_gate *g)
+{
+	struct mutate_ctx *x = (struct mutate_ctx *)((char *)g - offsetof(struct mutate_ctx, gate));
+
+	mutate_finish(x, x->held_rc, x->held_has_res ? &x->held_res : NULL);
+}
+
+/* The script, and with durability = replica its WAIT right behind it. */
+static int mutate_send(struct mutate_ctx *x)
+{
+	int rc = jd_redis_command(x->s->r, x->argc, x->argv, x->lens, mutate_reply, x);
+
+	if (rc == JD_OK && x->s->wait_replicas > 0) {
+		x->gate.release = mutate_release;
+		jd_replica_wait_send(x->s->r, x->s->wait_replicas, x->s->wait_timeout_ms, &x->gate);
+	}
+	return rc;
+}
+
+/* Keeps the answer until the WAITs in flight answered; 0 when it may go now. */
+static int mutate_hold(struct mutate_ctx *x, int rc, const struct jd_mutate_result *res)
+{
+	if (x->gate.waits == 0)
+		return 0;
+	x->held_rc = rc;
+	x->held_has_res = res != NULL;
+	if (res != NULL) {
+		x->held_res = *res;
+		if (res->record != NULL && res->record != x->held_record) {
+			free(x->held_record);
+			x->held_record = strdup(res->record);
+			if (x->held_record == NULL && x->held_rc == JD_OK)
+				x->held_rc = JD_E_NOMEM;
+			x->held_res.record = x->held_record;
+		}
+	}
+	x->gate.held = 1;
+	return 1;
+}
+
+/* An applied mutation no replica confirmed is not acknowledged: 503, it may stand. */
+static int replica_verdict(struct mutate_ctx *x, int rc)
+{
+	if (rc != JD_OK || x->s->wait_replicas == 0 || !x->gate.unconfirmed)
+		return rc;
+	jd_warn("store: no replica confirmed a mutation in time: answered 503 (it may have "
+		"been applied)",
+		"tenant=%s timeout_ms=%u", x->audited ? x->tenant : "-", x->s->wait_timeout_ms);
+	return JD_E_UNAVAILABLE;
+}
 
 /* The script cache was flushed: resend as EVAL (once) and load it again. */
 static int handle_noscript(struct mutate_ctx *x)
@@ -1060,7 +1123,7 @@ static int handle_noscript(struct mutate_ctx *x)
 	x->lens[0] = 4;
 	x->argv[1] = mutate_script;
 	x->lens[1] = strlen(mutate_script);
-	rc = jd_redis_command(x->s->r, x->argc, x->argv, x->lens, mutate_reply, x);
+	rc = mutate_send(x);
 	if (rc != JD_OK)
 		return rc;
 	if (x->s->loads == 0)
@@ -1149,8 +1212,6 @@ static int backoff_arm(struct jd_store *s, struct event **ev, int tries, int yie
 	return JD_OK;
 }
 
-static void mutate_finish(struct mutate_ctx *x, int rc, const struct jd_mutate_result *res);
-
 /* Builds the entry again on the adopted head and sends it; on failure, finishes. */
 static void mutate_resend(evutil_socket_t fd, short what, void *arg)
 {
@@ -1160,7 +1221,7 @@ static void mutate_resend(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (rc == JD_OK)
-		rc = jd_redis_command(x->s->r, x->argc, x->argv, x->lens, mutate_reply, x);
+		rc = mutate_send(x);
 	if (rc != JD_OK)
 		mutate_finish(x, rc, NULL);
 }
@@ -1192,7 +1253,7 @@ static int handle_stale(struct mutate_ctx *x, const struct jd_mutate_result *res
 	rc = audit_prepare(x);
 	if (rc != JD_OK)
 		return rc;
-	rc = jd_redis_command(x->s->r, x->argc, x->argv, x->lens, mutate_reply, x);
+	rc = mutate_send(x);
 	return rc == JD_OK ? MUTATE_RETRYING : rc;
 }
 
@@ -1203,7 +1264,7 @@ static void mutate_start_waiter(struct jd_audit_waiter *w)
 	int rc = audit_prepare(x);
 
 	if (rc == JD_OK)
-		rc = jd_redis_command(x->s->r, x->argc, x->argv, x->lens, mutate_reply, x);
+		rc = mutate_send(x);
 	if (rc != JD_OK)
 		mutate_finish(x, rc, NULL);
 }
@@ -1213,6 +1274,9 @@ static void mutate_finish(struct mutate_ctx *x, int rc, const struct jd_mutate_r
 	struct jd_store *s = x->s;
 	struct jd_audit_waiter *next = NULL;
 
+	if (mutate_hold(x, rc, res))
+		return;
+	rc = replica_verdict(x, rc);
 	if (x->audited) {
 		if (rc == JD_OK && res != NULL && !res->replayed &&
 		    jd_audit_log_set_head(s->audit, x->tenant, x->e.seq, x->e.chain, 1) != JD_OK)
@@ -1222,6 +1286,7 @@ static void mutate_finish(struct mutate_ctx *x, int rc, const struct jd_mutate_r
 	x->cb(rc, rc == JD_OK || rc == JD_E_CONFLICT ? res : NULL, x->arg);
 	if (x->backoff != NULL)
 		event_free(x->backoff);
+	free(x->held_record);
 	free(x);
 	if (next != NULL)
 		next->start(next);
@@ -1349,7 +1414,7 @@ static int mutate_queue(struct jd_store *s, struct mutate_ctx *x, const struct m
 		}
 	}
 	if (now) {
-		rc = jd_redis_command(s->r, x->argc, x->argv, x->lens, mutate_reply, x);
+		rc = mutate_send(x);
 		if (rc != JD_OK) {
 			if (x->audited)
 				audit_drop(s, x);
@@ -1958,6 +2023,12 @@ struct jd_store *jd_store_new(struct jd_redis *r)
 	if (jd_redis_state(r) == JD_REDIS_OK)
 		script_load(s, 1);
 	return s;
+}
+
+void jd_store_wait_replicas(struct jd_store *s, unsigned replicas, unsigned timeout_ms)
+{
+	s->wait_replicas = replicas;
+	s->wait_timeout_ms = timeout_ms;
 }
 
 struct jd_audit_log *jd_store_audit_log(struct jd_store *s)

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Redis Sentinel with durability = replica: a master, a replica and three
+# sentinels on 127.0.0.1; jiandud finds the master through the sentinels;
+# under a write load through the api the master is killed with -9; the
+# sentinels promote the replica and jiandud follows.  Every write answered
+# 201 must be found afterwards, and no request may be answered 500 (503 with
+# Retry-After in between).  Then the old master comes back as a replica and
+# writes are acknowledged again.
+source "$(dirname "$0")/lib.sh"
+
+LOAD=$JD_SOURCE_DIR/tests/faults/load.py
+R=$JD_TMP/redis
+mkdir -p "$R"
+NAME=jdmaster
+
+# free_ports N: N ports nothing listens on (127.0.0.1)
+free_ports() {
+	python3 - "$1" <<'PY'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+PY
+}
+read -r M_PORT S_PORT SN1 SN2 SN3 <<<"$(free_ports 5)"
+
+# start_data PORT [replicaof-port]: a data server (no persistence: the replica is the copy);
+# its pid in DATA_PID
+start_data() {
+	local port=$1 dir=$R/data-$1
+	mkdir -p "$dir"
+	redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' --appendonly no \
+		--logfile "$dir/redis.log" --daemonize no ${2:+--replicaof 127.0.0.1 "$2"} \
+		</dev/null >/dev/null 2>&1 &
+	DATA_PID=$!
+}
+start_sentinel() {
+	local port=$1 dir=$R/sentinel-$1
+	mkdir -p "$dir"
+	cat >"$dir/sentinel.conf" <<EOF
+port $port
+bind 127.0.0.1
+dir $dir
+logfile $dir/sentinel.log
+sentinel monitor $NAME 127.0.0.1 $M_PORT 2
+sentinel down-after-milliseconds $NAME 1000
+sentinel failover-timeout $NAME 10000
+sentinel parallel-syncs $NAME 1
+EOF
+	redis-server "$dir/sentinel.conf" --sentinel </dev/null >/dev/null 2>&1 &
+}
+cli() { redis-cli -h 127.0.0.1 -p "$1" "${@:2}"; }
+answers() { [ "$(cli "$1" ping)" = PONG ]; }
+
+start_data "$M_PORT"
+M_PID=$DATA_PID
+start_data "$S_PORT" "$M_PORT"
+for p in "$SN1" "$SN2" "$SN3"; do start_sentinel "$p"; done
+check "the master answers" jd_wait_for 100 answers "$M_PORT"
+replica_synced() { cli "$S_PORT" info replication | grep -q 'master_link_status:up'; }
+check "the replica is in sync" jd_wait_for 200 replica_synced
+sentinels_see_replica() {
+	[ "$(cli "$SN1" sentinel replicas "$NAME" | grep -c "$S_PORT")" -ge 1 ] &&
+		[ "$(cli "$SN1" sentinel sentinels "$NAME" | grep -c '^name$')" -ge 2 ]
+}
+check "the sentinels know the replica and each other" jd_wait_for 300 sentinels_see_replica
+
+jd_instance "$JD_TMP/i" --load example
+jd_set redis sentinels "127.0.0.1:$SN1, 127.0.0.1:$SN2,127.0.0.1:$SN3"
+jd_set redis master_name "$NAME"
+jd_set redis durability replica
+jd_set redis replica_timeout_ms 500
+jd_set redis backoff_max_ms 500
+jd_start
+ready() { [ "$(curl -s --cacert "$JD_DIR/tls/ca.crt" -o /dev/null -w '%{http_code}' "$(jd_api_url /readyz)")" = 200 ]; }
+check "ready once the master answers" jd_wait_for 200 ready
+equals "status: redis from the sentinels" "$(jd_ctl status --json | jd_json .redis.mode)" sentinel
+contains "jiandud names the master it found" "$(cat "$JD_DIR/jiandud.log")" "master=127.0.0.1:$M_PORT"
+add=$(jd_ctl example notes add --tenant t1 --title "before the failover" --json)
+equals "a write before the failover" "$(jd_json .version <<<"$add")" 1
+
+# the load: 4 connections, paced, until STOP
+OUT=$JD_TMP/load.json
+STOP=$JD_TMP/stop
+python3 "$LOAD" write "$JD_DIR" "$JD_API_PORT" t1 sentinel "$OUT" "$STOP" 100000 120 4 150 &
+LOAD_PID=$!
+field() {
+	python3 -c 'import json,sys
+try: s=json.load(open(sys.argv[1]))
+except Exception: s={"acked":[],"codes":{}}
+print(len(s["acked"]) if sys.argv[2]=="acked" else s["codes"].get(sys.argv[2],0))' "$OUT" "$1"
+}
+acked_at_least() { [ "$(field acked)" -ge "$1" ]; }
+check "writes acknowledged under the load" jd_wait_for 300 acked_at_least 100
+
+kill -KILL "$M_PID"
+wait "$M_PID" 2>/dev/null || true
+before=$(field acked)
+promoted() { cli "$S_PORT" role | head -1 | grep -qx master; }
+check "the sentinels promote the replica" jd_wait_for 300 promoted
+followed() { jd_logged "master=127.0.0.1:$S_PORT"; }
+check "jiandud follows the failover" jd_wait_for 300 followed
+refused_some() { [ "$(field 503)" -ge 1 ]; }
+check "writes are refused with 503 while no replica confirms them" jd_wait_for 300 refused_some
+# no replica left until the old master returns: a write now is refused, and says when to retry
+code=$(jd_api_curl -D "$JD_TMP/head" -o "$JD_TMP/body" -w '%{http_code}' -X POST \
+	-H 'Content-Type: application/json' -d '{"tenant":"t1","title":"no replica"}' \
+	"$(jd_api_url /v1/example/notes)")
+equals "a write no replica confirms: 503" "$code" 503
+contains "with Retry-After" "$(cat "$JD_TMP/head")" "Retry-After"
+
+# the old master returns: the sentinels make it a replica; writes are confirmed again
+start_data "$M_PORT"
+demoted() { cli "$M_PORT" role | head -1 | grep -qx slave && cli "$M_PORT" info replication | grep -q 'master_link_status:up'; }
+check "the old master comes back as a replica" jd_wait_for 600 demoted
+after=$(field acked)
+check "writes are acknowledged again after the failover" jd_wait_for 300 acked_at_least $((after + 50))
+touch "$STOP"
+wait "$LOAD_PID"
+LOAD_PID=
+
+codes=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["codes"])' "$OUT")
+read_back=$(python3 "$LOAD" read "$JD_DIR" "$JD_API_PORT" t1 "$OUT")
+echo "# load: $codes; acknowledged before the kill $before; read back: $read_back"
+equals "no request answered 500" "$(field 500)" 0
+equals "every acknowledged write is found" "$(jd_json .n_missing <<<"$read_back")" 0
+equals "every read-back answered" "$(jd_json .unanswered <<<"$read_back")" 0
+check "some writes were acknowledged after the failover" [ "$(jd_json .found <<<"$read_back")" -gt "$after" ]
+check "the audit chain verifies" jd_ctl audit verify --tenant t1
+
+# configuration errors are named
+jd_stop
+jd_set redis url "redis://127.0.0.1:$S_PORT"
+out=$("$JIANDUD" -t -c "$JD_DIR/jiandud.conf" 2>&1 || true)
+contains "sentinels with a url: refused, named" "$out" "redis.sentinels and redis.url exclude each other"
+jd_set redis url ""
+jd_set redis master_name ""
+out=$("$JIANDUD" -t -c "$JD_DIR/jiandud.conf" 2>&1 || true)
+contains "sentinels without a master name: refused, named" "$out" "redis.master_name go together"
+jd_set redis sentinels ""
+out=$("$JIANDUD" -t -c "$JD_DIR/jiandud.conf" 2>&1 || true)
+contains "durability = replica with the managed Redis: refused, named" "$out" "not the managed one"
+jd_finish
