@@ -107,7 +107,7 @@ static const struct opt opts[] = {
      "local: a mutation is acknowledged once Redis applied it (the managed Redis fsyncs it); "
      "replica: also once one replica has it (WAIT 1), else 503."},
     {"redis", "replica_timeout_ms", OPT_UINT, F(redis_replica_timeout_ms), "500", 1, 600000, 1,
-     "durability = replica: the longest wait for a replica (WAIT's timeout); below "
+     "durability = replica: the longest wait for a replica (WAIT's timeout); must be below "
      "command_timeout_ms."},
     {"plugins", "dir", OPT_PATH, F(plugins_dir), "plugins", 0, 0, 0,
      "Directory holding <name>.so."},
@@ -515,7 +515,8 @@ static int check_redis_topology(const struct jd_config *cfg, char *reason, size_
 		snprintf(reason, len,
 			 "redis.durability = replica needs a Redis with replicas "
 			 "(redis.sentinels or redis.url), not the managed one");
-	else if (cfg->redis_replica_timeout_ms >= cfg->redis_command_timeout_ms)
+	else if (strcmp(cfg->redis_durability, "replica") == 0 &&
+		 cfg->redis_replica_timeout_ms >= cfg->redis_command_timeout_ms)
 		snprintf(reason, len,
 			 "redis.replica_timeout_ms must be below redis.command_timeout_ms");
 	else

@@ -38,3 +38,21 @@ void jd_replica_wait_send(struct jd_redis *r, unsigned replicas, unsigned timeou
 	}
 	g->unsent = g->unconfirmed = 1;
 }
+
+int jd_replica_hold(struct jd_replica_gate *g)
+{
+	if (g->waits == 0)
+		return 0;
+	g->held = 1;
+	return 1;
+}
+
+int jd_replica_verdict(const struct jd_replica_gate *g, int rc, const char *what,
+		       const char *tenant)
+{
+	if (rc != JD_OK || g->want == 0 || !g->unconfirmed)
+		return rc;
+	jd_warn("redis: no replica confirmed a write in time: answered 503 (it may stand)",
+		"what=%s tenant=%s replicas=%u", what, tenant, g->want);
+	return JD_E_UNAVAILABLE;
+}

@@ -29,4 +29,14 @@ struct jd_replica_gate {
 void jd_replica_wait_send(struct jd_redis *r, unsigned replicas, unsigned timeout_ms,
 			  struct jd_replica_gate *g);
 
+/* 1 when WAITs are in flight: the caller keeps its answer until release(). */
+int jd_replica_hold(struct jd_replica_gate *g);
+/*
+ * rc, or JD_E_UNAVAILABLE (logged) for a success that no replica confirmed:
+ * the write may stand, but it is not acknowledged.  what and tenant name it
+ * in the log.
+ */
+int jd_replica_verdict(const struct jd_replica_gate *g, int rc, const char *what,
+		       const char *tenant);
+
 #endif

@@ -1084,7 +1084,7 @@ static int mutate_send(struct mutate_ctx *x)
 /* Keeps the answer until the WAITs in flight answered; 0 when it may go now. */
 static int mutate_hold(struct mutate_ctx *x, int rc, const struct jd_mutate_result *res)
 {
-	if (x->gate.waits == 0)
+	if (!jd_replica_hold(&x->gate))
 		return 0;
 	x->held_rc = rc;
 	x->held_has_res = res != NULL;
@@ -1098,19 +1098,7 @@ static int mutate_hold(struct mutate_ctx *x, int rc, const struct jd_mutate_resu
 			x->held_res.record = x->held_record;
 		}
 	}
-	x->gate.held = 1;
 	return 1;
-}
-
-/* An applied mutation no replica confirmed is not acknowledged: 503, it may stand. */
-static int replica_verdict(struct mutate_ctx *x, int rc)
-{
-	if (rc != JD_OK || x->s->wait_replicas == 0 || !x->gate.unconfirmed)
-		return rc;
-	jd_warn("store: no replica confirmed a mutation in time: answered 503 (it may have "
-		"been applied)",
-		"tenant=%s timeout_ms=%u", x->audited ? x->tenant : "-", x->s->wait_timeout_ms);
-	return JD_E_UNAVAILABLE;
 }
 
 /* The script cache was flushed: resend as EVAL (once) and load it again. */
@@ -1276,7 +1264,7 @@ static void mutate_finish(struct mutate_ctx *x, int rc, const struct jd_mutate_r
 
 	if (mutate_hold(x, rc, res))
 		return;
-	rc = replica_verdict(x, rc);
+	rc = jd_replica_verdict(&x->gate, rc, "mutation", x->audited ? x->tenant : "-");
 	if (x->audited) {
 		if (rc == JD_OK && res != NULL && !res->replayed &&
 		    jd_audit_log_set_head(s->audit, x->tenant, x->e.seq, x->e.chain, 1) != JD_OK)
@@ -1593,6 +1581,8 @@ struct event_ctx {
 	char actor[130], cred[16], source[64], req[48], action[100], target[1024], outcome[32];
 	const char *argv[EVENT_ARGC];
 	size_t lens[EVENT_ARGC];
+	struct jd_replica_gate gate; /* durability = replica */
+	int held_rc;
 };
 
 /* SHA-256 over "jd-event-v1", action, target and outcome, each length-prefixed. */
@@ -1611,6 +1601,14 @@ static void event_digest(struct event_ctx *x)
 }
 
 static void event_reply(int rc, redisReply *reply, void *arg);
+static void event_finish(struct event_ctx *x, int rc);
+
+static void event_release(struct jd_replica_gate *g)
+{
+	struct event_ctx *x = (struct event_ctx *)((char *)g - offsetof(struct event_ctx, gate));
+
+	event_finish(x, x->held_rc);
+}
 
 /* Builds the entry on the head this process knows and sends it. */
 static int event_send(struct event_ctx *x)
@@ -1637,7 +1635,12 @@ static int event_send(struct event_ctx *x)
 	x->argv[argc++] = AUDIT_TURN_MS;
 	for (int i = 0; i < argc; i++)
 		x->lens[i] = strlen(x->argv[i]);
-	return jd_redis_command(x->s->r, argc, x->argv, x->lens, event_reply, x);
+	rc = jd_redis_command(x->s->r, argc, x->argv, x->lens, event_reply, x);
+	if (rc == JD_OK && x->s->wait_replicas > 0) {
+		x->gate.release = event_release;
+		jd_replica_wait_send(x->s->r, x->s->wait_replicas, x->s->wait_timeout_ms, &x->gate);
+	}
+	return rc;
 }
 
 static void event_finish(struct event_ctx *x, int rc)
@@ -1646,6 +1649,11 @@ static void event_finish(struct event_ctx *x, int rc)
 	struct jd_audit_waiter *next;
 	char q[160];
 
+	if (jd_replica_hold(&x->gate)) {
+		x->held_rc = rc;
+		return;
+	}
+	rc = jd_replica_verdict(&x->gate, rc, "audit event", x->tenant);
 	if (rc == JD_OK &&
 	    jd_audit_log_set_head(s->audit, x->tenant, x->e.seq, x->e.chain, 1) != JD_OK)
 		jd_err("store: cannot remember the audit head", "tenant=%s", x->tenant);

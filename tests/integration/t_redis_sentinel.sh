@@ -94,8 +94,10 @@ print(len(s["acked"]) if sys.argv[2]=="acked" else s["codes"].get(sys.argv[2],0)
 acked_at_least() { [ "$(field acked)" -ge "$1" ]; }
 check "writes acknowledged under the load" jd_wait_for 300 acked_at_least 100
 
-kill -KILL "$M_PID"
-wait "$M_PID" 2>/dev/null || true
+{
+	kill -KILL "$M_PID"
+	wait "$M_PID" || true
+} 2>/dev/null
 before=$(field acked)
 promoted() { cli "$S_PORT" role | head -1 | grep -qx master; }
 check "the sentinels promote the replica" jd_wait_for 300 promoted
@@ -127,7 +129,9 @@ equals "no request answered 500" "$(field 500)" 0
 equals "every acknowledged write is found" "$(jd_json .n_missing <<<"$read_back")" 0
 equals "every read-back answered" "$(jd_json .unanswered <<<"$read_back")" 0
 check "some writes were acknowledged after the failover" [ "$(jd_json .found <<<"$read_back")" -gt "$after" ]
-check "the audit chain verifies" jd_ctl audit verify --tenant t1
+check "the audit chain verifies" quiet jd_ctl audit verify --tenant t1
+# the failover as jiandud saw it
+grep -E 'redis sentinel|redis connected|redis connection lost|not ready|msg="?ready' "$JD_DIR/jiandud.log" | sed 's/^/# /' || true
 
 # configuration errors are named
 jd_stop
@@ -138,7 +142,21 @@ jd_set redis url ""
 jd_set redis master_name ""
 out=$("$JIANDUD" -t -c "$JD_DIR/jiandud.conf" 2>&1 || true)
 contains "sentinels without a master name: refused, named" "$out" "redis.master_name go together"
+jd_set redis master_name "$NAME"
+jd_set redis sentinels "127.0.0.1:$SN1,127.0.0.1"
+out=$("$JIANDUD" -t -c "$JD_DIR/jiandud.conf" 2>&1 || true)
+contains "a sentinel without a port: refused, named" "$out" "redis.sentinels: '127.0.0.1' is not host:port"
+jd_set redis sentinels "127.0.0.1:$SN1"
+jd_set redis replica_timeout_ms 2000
+out=$("$JIANDUD" -t -c "$JD_DIR/jiandud.conf" 2>&1 || true)
+contains "a replica timeout past the command timeout: refused" "$out" "redis.replica_timeout_ms must be below"
+jd_set redis replica_timeout_ms 500
+jd_set redis durability always
+out=$("$JIANDUD" -t -c "$JD_DIR/jiandud.conf" 2>&1 || true)
+contains "an unknown durability: refused, named" "$out" "redis.durability: expected local or replica, got 'always'"
+jd_set redis durability replica
 jd_set redis sentinels ""
+jd_set redis master_name ""
 out=$("$JIANDUD" -t -c "$JD_DIR/jiandud.conf" 2>&1 || true)
 contains "durability = replica with the managed Redis: refused, named" "$out" "not the managed one"
 jd_finish
