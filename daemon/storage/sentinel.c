@@ -77,6 +77,8 @@ static int parse_list(const char *list, struct endpoint *out, size_t *n, char *e
 			tok++;
 		while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
 			*--end = '\0';
+		if (*tok == '\0')
+			continue; /* "a:1, ,b:2" or a trailing comma */
 		if (count == MAX_SENTINELS) {
 			snprintf(err, errlen, "more than %d sentinels", MAX_SENTINELS);
 			rc = JD_E_INVALID;
