@@ -288,9 +288,8 @@ struct jd_store {
 	unsigned pending;    /* our commands in flight: freeing waits for them */
 	unsigned loads;	     /* SCRIPT LOADs in flight */
 	int freed;
-	char writer[33];	/* this process's id in the audit turn */
-	unsigned wait_replicas; /* durability = replica: WAIT for this many after a mutation */
-	unsigned wait_timeout_ms;
+	char writer[33];		  /* this process's id in the audit turn */
+	struct jd_replica_policy replica; /* durability = replica: WAIT after each write */
 };
 
 struct mutate_ctx {
@@ -1074,9 +1073,9 @@ static int mutate_send(struct mutate_ctx *x)
 {
 	int rc = jd_redis_command(x->s->r, x->argc, x->argv, x->lens, mutate_reply, x);
 
-	if (rc == JD_OK && x->s->wait_replicas > 0) {
+	if (rc == JD_OK) {
 		x->gate.release = mutate_release;
-		jd_replica_wait_send(x->s->r, x->s->wait_replicas, x->s->wait_timeout_ms, &x->gate);
+		jd_replica_wait_send(x->s->r, &x->s->replica, &x->gate);
 	}
 	return rc;
 }
@@ -1264,7 +1263,7 @@ static void mutate_finish(struct mutate_ctx *x, int rc, const struct jd_mutate_r
 
 	if (mutate_hold(x, rc, res))
 		return;
-	rc = jd_replica_verdict(&x->gate, rc, "mutation", x->audited ? x->tenant : "-");
+	rc = jd_replica_verdict(&x->gate, rc);
 	if (x->audited) {
 		if (rc == JD_OK && res != NULL && !res->replayed &&
 		    jd_audit_log_set_head(s->audit, x->tenant, x->e.seq, x->e.chain, 1) != JD_OK)
@@ -1636,9 +1635,9 @@ static int event_send(struct event_ctx *x)
 	for (int i = 0; i < argc; i++)
 		x->lens[i] = strlen(x->argv[i]);
 	rc = jd_redis_command(x->s->r, argc, x->argv, x->lens, event_reply, x);
-	if (rc == JD_OK && x->s->wait_replicas > 0) {
+	if (rc == JD_OK) {
 		x->gate.release = event_release;
-		jd_replica_wait_send(x->s->r, x->s->wait_replicas, x->s->wait_timeout_ms, &x->gate);
+		jd_replica_wait_send(x->s->r, &x->s->replica, &x->gate);
 	}
 	return rc;
 }
@@ -1653,12 +1652,13 @@ static void event_finish(struct event_ctx *x, int rc)
 		x->held_rc = rc;
 		return;
 	}
-	rc = jd_replica_verdict(&x->gate, rc, "audit event", x->tenant);
+	rc = jd_replica_verdict(&x->gate, rc);
 	if (rc == JD_OK &&
 	    jd_audit_log_set_head(s->audit, x->tenant, x->e.seq, x->e.chain, 1) != JD_OK)
 		jd_err("store: cannot remember the audit head", "tenant=%s", x->tenant);
 	if (rc != JD_OK)
-		jd_warn("audit: event not appended", "tenant=%s action=%s rc=%d", x->tenant,
+		jd_warn("audit: event not appended (or no replica confirmed it)",
+			"tenant=%s action=%s rc=%d", x->tenant,
 			jd_log_quote(q, sizeof(q), x->action), rc);
 	next = jd_audit_log_release(s->audit, x->tenant);
 	if (x->cb != NULL)
@@ -2035,8 +2035,8 @@ struct jd_store *jd_store_new(struct jd_redis *r)
 
 void jd_store_wait_replicas(struct jd_store *s, unsigned replicas, unsigned timeout_ms)
 {
-	s->wait_replicas = replicas;
-	s->wait_timeout_ms = timeout_ms;
+	s->replica.replicas = replicas;
+	s->replica.timeout_ms = timeout_ms;
 }
 
 struct jd_audit_log *jd_store_audit_log(struct jd_store *s)

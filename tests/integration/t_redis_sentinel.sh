@@ -131,7 +131,7 @@ equals "every read-back answered" "$(jd_json .unanswered <<<"$read_back")" 0
 check "some writes were acknowledged after the failover" [ "$(jd_json .found <<<"$read_back")" -gt "$after" ]
 check "the audit chain verifies" quiet jd_ctl audit verify --tenant t1
 # the failover as jiandud saw it
-grep -E 'redis sentinel|redis connected|redis connection lost|not ready|msg="?ready' "$JD_DIR/jiandud.log" | sed 's/^/# /' || true
+grep -E 'redis sentinel|redis connected|redis connection lost|replica|not ready|msg="?ready' "$JD_DIR/jiandud.log" | sed 's/^/# /' || true
 
 # configuration errors are named
 jd_stop
