@@ -597,19 +597,6 @@ static void make_pki(const char *dir)
 	EVP_PKEY_free(other_key);
 }
 
-static int free_tcp_port(void)
-{
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	close(fd);
-	return ntohs(sin.sin_port);
-}
-
 struct tls_env {
 	char dir[80];
 	char ca[PATH_MAX], other_ca[PATH_MAX], client[PATH_MAX];

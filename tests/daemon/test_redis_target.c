@@ -4,10 +4,7 @@
  * after the handshake, a READONLY reply drops the connection, messages
  * that answer no command go to the push handler, and jd_redis_reconnect.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 
 #include <jiandu/plugin.h>
 
@@ -30,19 +27,6 @@ struct fx {
 	int pushes;
 	char pushed[64];
 };
-
-static int free_tcp_port(void)
-{
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	close(fd);
-	return ntohs(sin.sin_port);
-}
 
 static int where(void *arg, char *host, size_t hostlen, int *port, char *why, size_t len)
 {
