@@ -133,8 +133,11 @@ check "the audit chain verifies" quiet jd_ctl audit verify --tenant t1
 # the failover as jiandud saw it
 grep -E 'redis sentinel|redis connected|redis connection lost|replica|not ready|msg="?ready' "$JD_DIR/jiandud.log" | sed 's/^/# /' || true
 
-# configuration errors are named
 jd_stop
+equals "jiandud stops cleanly (the sentinel connections freed)" "$JD_EXIT" 0
+jd_no_sanitizer_report
+
+# configuration errors are named
 jd_set redis url "redis://127.0.0.1:$S_PORT"
 out=$("$JIANDUD" -t -c "$JD_DIR/jiandud.conf" 2>&1 || true)
 contains "sentinels with a url: refused, named" "$out" "redis.sentinels and redis.url exclude each other"
