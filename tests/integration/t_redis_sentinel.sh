@@ -8,63 +8,18 @@
 # writes are acknowledged again.
 source "$(dirname "$0")/lib.sh"
 
+source "$(dirname "$0")/sentinel_lib.sh"
+
 LOAD=$JD_SOURCE_DIR/tests/faults/load.py
+NAME=$SENTINEL_NAME
 R=$JD_TMP/redis
-mkdir -p "$R"
-NAME=jdmaster
-
-# free_ports N: N ports nothing listens on (127.0.0.1)
-free_ports() {
-	python3 - "$1" <<'PY'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-PY
-}
-read -r M_PORT S_PORT SN1 SN2 SN3 <<<"$(free_ports 5)"
-
-# start_data PORT [replicaof-port]: a data server (no persistence: the replica is the copy);
-# its pid in DATA_PID
-start_data() {
-	local port=$1 dir=$R/data-$1
-	mkdir -p "$dir"
-	redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' --appendonly no \
-		--logfile "$dir/redis.log" --daemonize no ${2:+--replicaof 127.0.0.1 "$2"} \
-		</dev/null >/dev/null 2>&1 &
-	DATA_PID=$!
-}
-start_sentinel() {
-	local port=$1 dir=$R/sentinel-$1
-	mkdir -p "$dir"
-	cat >"$dir/sentinel.conf" <<EOF
-port $port
-bind 127.0.0.1
-dir $dir
-logfile $dir/sentinel.log
-sentinel monitor $NAME 127.0.0.1 $M_PORT 2
-sentinel down-after-milliseconds $NAME 1000
-sentinel failover-timeout $NAME 10000
-sentinel parallel-syncs $NAME 1
-EOF
-	redis-server "$dir/sentinel.conf" --sentinel </dev/null >/dev/null 2>&1 &
-}
-cli() { redis-cli -h 127.0.0.1 -p "$1" "${@:2}"; }
-answers() { [ "$(cli "$1" ping)" = PONG ]; }
-
-start_data "$M_PORT"
-M_PID=$DATA_PID
-start_data "$S_PORT" "$M_PORT"
-for p in "$SN1" "$SN2" "$SN3"; do start_sentinel "$p"; done
-check "the master answers" jd_wait_for 100 answers "$M_PORT"
-replica_synced() { cli "$S_PORT" info replication | grep -q 'master_link_status:up'; }
-check "the replica is in sync" jd_wait_for 200 replica_synced
-sentinels_see_replica() {
-	[ "$(cli "$SN1" sentinel replicas "$NAME" | grep -c "$S_PORT")" -ge 1 ] &&
-		[ "$(cli "$SN1" sentinel sentinels "$NAME" | grep -c '^name$')" -ge 2 ]
-}
-check "the sentinels know the replica and each other" jd_wait_for 300 sentinels_see_replica
+# not through check: sentinel_topology sets the ports and pids here
+if sentinel_topology "$R"; then
+	ok "a master, its replica in sync, three sentinels that know both"
+else
+	not_ok "a master, its replica in sync, three sentinels that know both"
+fi
+cli() { rcli "$@"; }
 
 jd_instance "$JD_TMP/i" --load example
 jd_set redis sentinels "127.0.0.1:$SN1, 127.0.0.1:$SN2,127.0.0.1:$SN3"
@@ -113,7 +68,8 @@ equals "a write no replica confirms: 503" "$code" 503
 contains "with Retry-After" "$(cat "$JD_TMP/head")" "Retry-After"
 
 # the old master returns: the sentinels make it a replica; writes are confirmed again
-start_data "$M_PORT"
+start_data "$R" "$M_PORT"
+M_PID=$DATA_PID
 demoted() { cli "$M_PORT" role | head -1 | grep -qx slave && cli "$M_PORT" info replication | grep -q 'master_link_status:up'; }
 check "the old master comes back as a replica" jd_wait_for 600 demoted
 after=$(field acked)
