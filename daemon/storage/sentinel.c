@@ -301,8 +301,9 @@ static int master_check(void *arg, const redisReply *role, char *why, size_t len
 
 	if (strcmp(r, "master") == 0)
 		return JD_OK;
-	ask(s);
-	snprintf(why, len, "not the master (ROLE: %.100s): asking the sentinels again", r);
+	/* the sentinel that named it may be behind (cut off from the others): ask the next */
+	jd_redis_reconnect(s->query, 0, "the server it named is not the master");
+	snprintf(why, len, "not the master (ROLE: %.100s): asking the next sentinel", r);
 	return JD_E_UNAVAILABLE;
 }
 

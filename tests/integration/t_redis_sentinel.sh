@@ -5,7 +5,8 @@
 # sentinels promote the replica and jiandud follows.  Every write answered
 # 201 must be found afterwards, and no request may be answered 500 (503 with
 # Retry-After in between).  Then the old master comes back as a replica and
-# writes are acknowledged again.
+# writes are acknowledged again; a planned failover (SENTINEL FAILOVER) makes
+# it the master again under the same load.
 source "$(dirname "$0")/lib.sh"
 
 source "$(dirname "$0")/sentinel_lib.sh"
@@ -67,13 +68,23 @@ code=$(jd_api_curl -D "$JD_TMP/head" -o "$JD_TMP/body" -w '%{http_code}' -X POST
 equals "a write no replica confirms: 503" "$code" 503
 contains "with Retry-After" "$(cat "$JD_TMP/head")" "Retry-After"
 
-# the old master returns: the sentinels make it a replica; writes are confirmed again
-start_data "$R" "$M_PORT"
+# the old master returns as a replica of the new one (as an operator brings it back; the
+# sentinels would convert it too, after their 10 s INFO period); writes are confirmed again
+start_data "$R" "$M_PORT" "$S_PORT"
 M_PID=$DATA_PID
 demoted() { cli "$M_PORT" role | head -1 | grep -qx slave && cli "$M_PORT" info replication | grep -q 'master_link_status:up'; }
 check "the old master comes back as a replica" jd_wait_for 600 demoted
 after=$(field acked)
 check "writes are acknowledged again after the failover" jd_wait_for 300 acked_at_least $((after + 50))
+
+# a planned failover back (the master alive, demoted under jiandud: READONLY, +switch-master)
+quiet cli "$SN1" sentinel failover "$NAME"
+back() { [ "$(grep -c "master=127.0.0.1:$M_PORT " "$JD_DIR/jiandud.log")" -ge 2 ]; }
+check "jiandud follows a planned failover back to the first master" jd_wait_for 300 back
+# the demoted master follows the new one (the sentinels would, after their INFO period)
+quiet cli "$S_PORT" replicaof 127.0.0.1 "$M_PORT"
+after=$(field acked)
+check "writes are acknowledged after the planned failover" jd_wait_for 300 acked_at_least $((after + 50))
 touch "$STOP"
 wait "$LOAD_PID"
 LOAD_PID=
