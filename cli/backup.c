@@ -107,6 +107,12 @@ static int redis_target(const struct instance_conf *ic, char **argv, size_t *n, 
 	char *plain = NULL;
 
 	*auth = NULL;
+	if (ic->redis_sentinels != NULL && *ic->redis_sentinels != '\0')
+		return ctl_fail(err, CTL_USAGE,
+				"backup: %s uses Redis Sentinel (redis.sentinels): take the "
+				"snapshot from the master or a replica with redis-cli --rdb "
+				"(docs/operations.md, \"Redis Sentinel\")",
+				ic->dir);
 	if (*url == '\0' || strncmp(url, "unix://", 7) == 0) {
 		argv[(*n)++] = "-s";
 		if (*url == '\0')

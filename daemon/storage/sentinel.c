@@ -44,6 +44,7 @@ struct jd_sentinel {
 	struct endpoint used;  /* the address the master connection was given last */
 	int have_known, have_used;
 	int asking;
+	unsigned unnamed; /* answers in a row that named no master */
 };
 
 /* ---- The list of sentinels --------------------------------------------- */
@@ -150,12 +151,19 @@ static void answer(int rc, redisReply *reply, void *arg)
 	if (rc != JD_OK)
 		return; /* the query connection is re-made; its hook asks again */
 	if (parse_answer(reply, &e) != JD_OK) {
-		jd_warn("redis sentinel: this sentinel does not name the master; trying the next",
-			"sentinel=%s:%u name=%s reply=%s", at->host, at->port, s->name,
-			reply->type == REDIS_REPLY_ERROR ? reply->str : "no address");
+		/* the 1st, 2nd, 4th, 8th... in a row: a wrong master_name would log forever */
+		s->unnamed++;
+		if ((s->unnamed & (s->unnamed - 1)) == 0)
+			jd_warn(
+			    "redis sentinel: this sentinel does not name the master; trying the "
+			    "next",
+			    "sentinel=%s:%u name=%s reply=%s times=%u", at->host, at->port, s->name,
+			    reply->type == REDIS_REPLY_ERROR ? reply->str : "no address",
+			    s->unnamed);
 		jd_redis_reconnect(s->query, 0, "this sentinel does not name the master");
 		return;
 	}
+	s->unnamed = 0;
 	adopt(s, &e, "asked");
 }
 
@@ -324,15 +332,17 @@ struct jd_sentinel *jd_sentinel_new(struct event_base *base, const char *list,
 				    const char *master_name, const struct jd_redis_opts *o)
 {
 	struct jd_sentinel *s = calloc(1, sizeof(*s));
-	char err[200];
+	char err[200] = "";
 
 	if (s == NULL)
 		return NULL;
-	if (parse_list(list, s->sentinels, &s->n, err, sizeof(err)) != JD_OK ||
-	    master_name == NULL || master_name[0] == '\0' ||
-	    strlen(master_name) >= sizeof(s->name)) {
-		jd_err("redis sentinel: bad settings", "reason=\"%s\"",
-		       s->n ? "bad master name" : err);
+	if (master_name == NULL || master_name[0] == '\0' || strlen(master_name) >= sizeof(s->name))
+		snprintf(err, sizeof(err), "master name empty or longer than %zu bytes",
+			 sizeof(s->name) - 1);
+	else if (parse_list(list, s->sentinels, &s->n, err, sizeof(err)) == JD_OK)
+		err[0] = '\0';
+	if (err[0] != '\0') {
+		jd_err("redis sentinel: bad settings", "reason=\"%s\"", err);
 		free(s);
 		return NULL;
 	}

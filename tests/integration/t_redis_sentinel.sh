@@ -23,7 +23,9 @@ fi
 cli() { rcli "$@"; }
 
 jd_instance "$JD_TMP/i" --load example
-jd_set redis sentinels "127.0.0.1:$SN1, 127.0.0.1:$SN2,127.0.0.1:$SN3"
+# the first sentinel named is down: jiandud asks the next
+DEAD=$(free_ports 1)
+jd_set redis sentinels "127.0.0.1:$DEAD, 127.0.0.1:$SN1,127.0.0.1:$SN2,127.0.0.1:$SN3"
 jd_set redis master_name "$NAME"
 jd_set redis durability replica
 jd_set redis replica_timeout_ms 500
@@ -103,6 +105,8 @@ grep -E 'redis sentinel|redis connected|redis connection lost|replica|not ready|
 jd_stop
 equals "jiandud stops cleanly (the sentinel connections freed)" "$JD_EXIT" 0
 jd_no_sanitizer_report
+out=$(jd_ctl backup "$JD_TMP/bk" 2>&1 || true)
+contains "backup names why it does not reach a Sentinel-managed Redis" "$out" "uses Redis Sentinel (redis.sentinels)"
 
 # configuration errors are named
 jd_set redis url "redis://127.0.0.1:$S_PORT"
