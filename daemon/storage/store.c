@@ -1162,7 +1162,9 @@ static int adopt_head(struct jd_store *s, const char *tenant, const struct jd_mu
 
 	if (res->version < 0)
 		return JD_ERR;
-	rc = jd_audit_log_set_head(s->audit, tenant, (uint64_t)res->version, res->record, 0);
+	/* with durability = replica, what the script saw may be lost in a failover */
+	rc = jd_audit_log_set_head(s->audit, tenant, (uint64_t)res->version, res->record,
+				   s->replica.replicas > 0 ? JD_AUDIT_HEAD_UNCONFIRMED : 0);
 	if (rc == JD_E_CONFLICT) {
 		raise_alarm(s, tenant, res->version);
 		return JD_E_UNAVAILABLE;

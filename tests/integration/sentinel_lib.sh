@@ -4,7 +4,7 @@
 # under DIR, and returns once the replica is in sync and the sentinels know
 # it and each other (1 when they do not within 30 s).  Sets M_PORT, S_PORT,
 # SN1..SN3, M_PID, S_PID; SENTINEL_NAME is the master's name.  Every process
-# has DIR in its command line (lib.sh's cleanup finds it).
+# has DIR in its command line (lib.sh's cleanup finds it).  Source lib.sh first.
 SENTINEL_NAME=jdmaster
 
 # free_ports N: N ports nothing listens on (127.0.0.1)
@@ -53,17 +53,6 @@ sentinels_see_replica() {
 	[ "$(rcli "$SN1" sentinel replicas "$SENTINEL_NAME" | grep -c "$S_PORT")" -ge 1 ] &&
 		[ "$(rcli "$SN1" sentinel sentinels "$SENTINEL_NAME" | grep -c '^name$')" -ge 2 ]
 }
-# sentinel_wait N COMMAND...: up to N tenths of a second for COMMAND to succeed
-sentinel_wait() {
-	local n=$1 i
-	shift
-	for i in $(seq 1 "$n"); do
-		if "$@" >/dev/null 2>&1; then return 0; fi
-		sleep 0.1
-	done
-	return 1
-}
-
 sentinel_topology() {
 	local dir=$1 p
 	mkdir -p "$dir"
@@ -73,7 +62,7 @@ sentinel_topology() {
 	start_data "$dir" "$S_PORT" "$M_PORT"
 	S_PID=$DATA_PID
 	for p in "$SN1" "$SN2" "$SN3"; do start_sentinel "$dir" "$p"; done
-	sentinel_wait 100 sentinel_answers "$M_PORT" &&
-		sentinel_wait 200 replica_synced "$S_PORT" &&
-		sentinel_wait 300 sentinels_see_replica
+	jd_wait_for 100 sentinel_answers "$M_PORT" &&
+		jd_wait_for 200 replica_synced "$S_PORT" &&
+		jd_wait_for 300 sentinels_see_replica
 }
