@@ -113,6 +113,12 @@ static int redis_target(const struct instance_conf *ic, char **argv, size_t *n, 
 		    "redis.cluster: a cluster's data is on each of its masters: back up "
 		    "each master (redis-cli -h HOST -p PORT --rdb FILE), and the audit files "
 		    "and keyring as docs/operations.md says");
+	if (ic->redis_sentinels != NULL && *ic->redis_sentinels != '\0')
+		return ctl_fail(err, CTL_USAGE,
+				"backup: %s uses Redis Sentinel (redis.sentinels): take the "
+				"snapshot from the master or a replica with redis-cli --rdb "
+				"(docs/operations.md, \"Redis Sentinel\")",
+				ic->dir);
 	if (*url == '\0' || strncmp(url, "unix://", 7) == 0) {
 		argv[(*n)++] = "-s";
 		if (*url == '\0')

@@ -59,6 +59,7 @@ static void pick(struct instance_conf *ic)
 	    {"redis.tls_ca", offsetof(struct instance_conf, redis_tls_ca)},
 	    {"redis.tls_cert", offsetof(struct instance_conf, redis_tls_cert)},
 	    {"redis.tls_key", offsetof(struct instance_conf, redis_tls_key)},
+	    {"redis.sentinels", offsetof(struct instance_conf, redis_sentinels)},
 	};
 
 	for (char *line = ic->dump, *next; line && *line; line = next) {

@@ -288,11 +288,13 @@ static int check_target(struct restore *r, struct ctl_err *err)
 {
 	const char *found;
 
-	if (*r->ic.redis_url)
-		return ctl_fail(err, CTL_USAGE,
-				"restore: %s uses an external Redis (redis.url): load %s/redis.rdb "
-				"into that server with its own tools (docs/operations.md)",
-				r->ic.dir, r->src);
+	if (*r->ic.redis_url || (r->ic.redis_sentinels && *r->ic.redis_sentinels))
+		return ctl_fail(
+		    err, CTL_USAGE,
+		    "restore: %s uses an external Redis (redis.url or redis.sentinels): "
+		    "load %s/redis.rdb "
+		    "into that server with its own tools (docs/operations.md)",
+		    r->ic.dir, r->src);
 	if (instance_running(r->ic.data_dir))
 		return ctl_fail(err, CTL_USAGE,
 				"restore: %s is running (its Redis answers): stop "

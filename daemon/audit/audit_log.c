@@ -188,14 +188,16 @@ int jd_audit_log_set_head(struct jd_audit_log *l, const char *tenant, uint64_t s
 	h = find_or_add(l, tenant);
 	if (h == NULL)
 		return JD_E_NOMEM;
-	if (!appended && moved_back(h, seq, chain))
+	if (appended <= 0 && moved_back(h, seq, chain))
 		return hold(h, seq, chain);
 	h->seq = seq;
 	memcpy(h->chain, chain, JD_AUDIT_HEX);
-	anchor_raise(h, seq, chain);
-	if (!appended && h->cp_seq > seq)
+	if (appended != JD_AUDIT_HEAD_UNCONFIRMED)
+		anchor_raise(h, seq, chain);
+	if (appended <= 0 && h->cp_seq > seq)
 		h->cp_seq = seq; /* another worker's view: never ahead of the head */
-	if (appended && l->sign_sk != NULL && l->soon != NULL && seq >= h->cp_seq + l->cp_every) {
+	if (appended > 0 && l->sign_sk != NULL && l->soon != NULL &&
+	    seq >= h->cp_seq + l->cp_every) {
 		struct timeval now = {0, 0};
 
 		if (evtimer_add(l->soon, &now) != 0)

@@ -57,8 +57,12 @@ void jd_audit_log_head(struct jd_audit_log *l, const char *tenant, uint64_t *seq
  * head behind the tenant's anchor (seq lower, or equal with another
  * chain): JD_E_CONFLICT when this holds the tenant now (logged, counted:
  * the caller raises the alarm), JD_E_UNAVAILABLE when it was held already.
- * The head is then not adopted.
+ * The head is then not adopted.  appended JD_AUDIT_HEAD_UNCONFIRMED: a
+ * learned head that no replica has confirmed (durability = replica): it is
+ * followed, but the anchor is not raised to it, since a failover may lose
+ * it (the anchor holds only what a failover keeps).
  */
+#define JD_AUDIT_HEAD_UNCONFIRMED (-1)
 int jd_audit_log_set_head(struct jd_audit_log *l, const char *tenant, uint64_t seq,
 			  const char *chain, int appended);
 

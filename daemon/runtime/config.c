@@ -14,6 +14,7 @@
 #include "runtime/log.h"
 #include "storage/cluster.h"
 #include "storage/redis.h"
+#include "storage/sentinel.h"
 #include "transport/forwarded.h"
 
 enum opt_type {
@@ -104,6 +105,17 @@ static const struct opt opts[] = {
      "rediss:// only: a client certificate."},
     {"redis", "tls_key", OPT_PATH, F(redis_tls_key), "", 0, 0, 0,
      "rediss:// only: the client certificate's key."},
+    {"redis", "sentinels", OPT_STRING, F(redis_sentinels), "", 0, 0, 0,
+     "Redis Sentinel: host:port,host:port,... of the sentinels to ask where the master is "
+     "(plain TCP, no password); set with master_name, not with url (no managed Redis then)."},
+    {"redis", "master_name", OPT_STRING, F(redis_master_name), "", 0, 0, 0,
+     "Redis Sentinel: the name the sentinels know the master by (sentinel monitor <name>)."},
+    {"redis", "durability", OPT_STRING, F(redis_durability), "local", 0, 0, 0,
+     "local: a mutation is acknowledged once Redis applied it (the managed Redis fsyncs it); "
+     "replica: also once one replica has it (WAIT 1), else 503."},
+    {"redis", "replica_timeout_ms", OPT_UINT, F(redis_replica_timeout_ms), "500", 1, 600000, 1,
+     "durability = replica: the longest wait for a replica (WAIT's timeout); must be below "
+     "command_timeout_ms."},
     {"plugins", "dir", OPT_PATH, F(plugins_dir), "plugins", 0, 0, 0,
      "Directory holding <name>.so."},
     {"plugins", "load", OPT_STRING, F(plugins_load), "", 0, 0, 0,
@@ -498,11 +510,65 @@ static int check_redis_cluster(const struct jd_config *cfg, char *reason, size_t
 		snprintf(reason, len, "redis.cluster: %s", why);
 		return JD_E_INVALID;
 	}
+	if (cfg->redis_sentinels[0] != '\0') {
+		snprintf(reason, len,
+			 "redis.cluster and redis.sentinels exclude each other: set one");
+		return JD_E_INVALID;
+	}
+	if (strcmp(cfg->redis_durability, "replica") == 0) {
+		snprintf(reason, len,
+			 "redis.durability = replica is not supported with redis.cluster "
+			 "(WAIT would go to one master only): use local");
+		return JD_E_INVALID;
+	}
 	return JD_OK;
+}
+
+/* Redis Sentinel and durability: what they need and exclude. */
+static int check_redis_topology(const struct jd_config *cfg, char *reason, size_t len)
+{
+	char why[160];
+	int sentinels = cfg->redis_sentinels[0] != '\0';
+
+	if (sentinels && cfg->redis_url[0] != '\0')
+		snprintf(reason, len,
+			 "redis.sentinels and redis.url exclude each other: with "
+			 "sentinels, jiandud connects to the master they name");
+	else if (sentinels != (cfg->redis_master_name[0] != '\0'))
+		snprintf(reason, len,
+			 "redis.sentinels and redis.master_name go together: set both "
+			 "or neither");
+	else if (sentinels &&
+		 jd_sentinel_list_check(cfg->redis_sentinels, why, sizeof(why)) != JD_OK)
+		snprintf(reason, len, "redis.sentinels: %s", why);
+	else if (strcmp(cfg->redis_durability, "local") != 0 &&
+		 strcmp(cfg->redis_durability, "replica") != 0)
+		snprintf(reason, len, "redis.durability: expected local or replica, got '%.64s'",
+			 cfg->redis_durability);
+	else if (strcmp(cfg->redis_durability, "replica") == 0 && !sentinels &&
+		 cfg->redis_url[0] == '\0')
+		snprintf(reason, len,
+			 "redis.durability = replica needs a Redis with replicas "
+			 "(redis.sentinels or redis.url), not the managed one");
+	else if (strcmp(cfg->redis_durability, "replica") == 0 &&
+		 cfg->redis_replica_timeout_ms >= cfg->redis_command_timeout_ms)
+		snprintf(reason, len,
+			 "redis.replica_timeout_ms must be below redis.command_timeout_ms");
+	else
+		return JD_OK;
+	return JD_E_INVALID;
+}
+
+int jd_config_managed_redis(const struct jd_config *cfg)
+{
+	return cfg->redis_url[0] == '\0' && cfg->redis_cluster[0] == '\0' &&
+	       cfg->redis_sentinels[0] == '\0';
 }
 
 static int check_coherence(const struct jd_config *cfg, char *reason, size_t len)
 {
+	if (check_redis_topology(cfg, reason, len) != JD_OK)
+		return JD_E_INVALID;
 	if (cfg->redis_backoff_min_ms > cfg->redis_backoff_max_ms) {
 		snprintf(reason, len, "redis.backoff_min_ms is larger than redis.backoff_max_ms");
 		return JD_E_INVALID;

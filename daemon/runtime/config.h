@@ -54,6 +54,10 @@ struct jd_config {
 	char *redis_tls_ca;
 	char *redis_tls_cert;
 	char *redis_tls_key;
+	char *redis_sentinels;	 /* "host:port,...": the master comes from them */
+	char *redis_master_name; /* the name the sentinels know the master by */
+	char *redis_durability;	 /* "local" or "replica" (WAIT for one replica) */
+	unsigned redis_replica_timeout_ms;
 	/* [plugins] */
 	char *plugins_dir;
 	char *plugins_load;
@@ -92,6 +96,9 @@ void jd_config_free(struct jd_config *cfg);
  * live keys into `live` and of changed restart-only keys into `fixed`,
  * comma-separated.  Returns the number of changed keys.
  */
+/* No redis.url, cluster or sentinels: jiandud starts its own redis-server. */
+int jd_config_managed_redis(const struct jd_config *cfg);
+
 int jd_config_diff(const struct jd_config *a, const struct jd_config *b, char *live,
 		   size_t live_len, char *fixed, size_t fixed_len);
 

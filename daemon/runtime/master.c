@@ -346,7 +346,7 @@ static int start_master(struct master *m, char *err, size_t errlen)
 	if (jd_server_data_dir(m->cfg, err, errlen) != JD_OK ||
 	    open_sockets(m, err, errlen) != JD_OK)
 		return JD_E_INVALID;
-	if (*m->cfg->redis_url == '\0') {
+	if (jd_config_managed_redis(m->cfg)) {
 		m->redis = jd_redis_child_start(m->base, m->cfg->redis_server, m->cfg->data_dir,
 						REDIS_WAIT_MS, &m->redis_url);
 		if (m->redis == NULL) {

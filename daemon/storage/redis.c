@@ -119,6 +119,9 @@ struct jd_redis {
 
 	jd_redis_connect_cb on_connect;
 	void *on_connect_arg;
+	jd_redis_cb on_push;
+	void *on_push_arg;
+	struct jd_redis_target target; /* where is NULL: the url's address */
 	struct jd_redis_stats stats;
 	struct jd_cluster *cluster; /* set: this is Redis Cluster's front, no connection */
 	char refusal[128]; /* the last "unavailable" error reply; "" once a reply is not one */
@@ -744,6 +747,36 @@ static void handshake_reply(int rc, redisReply *reply, void *arg)
 		handshake_done(r);
 }
 
+/* ROLE, when the target checks it: the server must still be what where() said. */
+static void role_reply(int rc, redisReply *reply, void *arg)
+{
+	struct jd_redis *r = arg;
+	char why[200];
+
+	if (rc != JD_OK)
+		return; /* the attempt is already being dropped */
+	why[0] = '\0';
+	if (r->target.check(r->target.arg, reply, why, sizeof(why)) != JD_OK) {
+		drop_connection(r, JD_E_UNAVAILABLE, why[0] ? why : "ROLE check failed");
+		return;
+	}
+	if (--r->handshake_left == 0)
+		handshake_done(r);
+}
+
+static int send_role(struct jd_redis *r)
+{
+	const char *argv[] = {"ROLE"};
+	int rc;
+
+	if (r->target.check == NULL)
+		return JD_OK;
+	rc = cmd_send(r, 1, argv, NULL, role_reply, r);
+	if (rc == JD_OK)
+		r->handshake_left++;
+	return rc;
+}
+
 static int send_handshake(struct jd_redis *r)
 {
 	const char *argv[3];
@@ -769,7 +802,7 @@ static int send_handshake(struct jd_redis *r)
 			return rc;
 		r->handshake_left++;
 	}
-	return JD_OK;
+	return send_role(r);
 }
 
 static void set_nodelay(struct jd_redis *r)
@@ -942,6 +975,12 @@ const char *jd_redis_refusal(const struct jd_redis *r)
 	return r->refusal;
 }
 
+static int is_readonly(const redisReply *reply)
+{
+	return reply->type == REDIS_REPLY_ERROR && reply->str != NULL &&
+	       strncmp(reply->str, "READONLY", 8) == 0;
+}
+
 /* Hands replies to their commands, in order, until none is complete. */
 static void dispatch_replies(struct jd_redis *r)
 {
@@ -952,6 +991,7 @@ static void dispatch_replies(struct jd_redis *r)
 		redisReply *reply;
 		struct jd_cmd *c;
 		char why[200];
+		int demoted;
 
 		if (redisReaderGetReply(r->reader, &obj) != REDIS_OK) {
 			snprintf(why, sizeof(why), "protocol error: %s", r->reader->errstr);
@@ -962,6 +1002,13 @@ static void dispatch_replies(struct jd_redis *r)
 			return;
 		reply = obj;
 		c = pending_pop(r);
+		if (c == NULL && r->on_push != NULL) {
+			r->on_push(JD_OK, reply, r->on_push_arg);
+			freeReplyObject(reply);
+			if (gen != r->gen)
+				return;
+			continue;
+		}
 		if (c == NULL) {
 			freeReplyObject(reply);
 			drop_connection(r, JD_E_UNAVAILABLE, "reply to no command");
@@ -970,6 +1017,7 @@ static void dispatch_replies(struct jd_redis *r)
 		r->stats.replies++;
 		if (reply->type == REDIS_REPLY_ERROR)
 			r->stats.errors++;
+		demoted = r->target.where != NULL && is_readonly(reply);
 		if (r->state == JD_REDIS_OK && note_refusal(r, reply))
 			c->cb(JD_E_UNAVAILABLE, NULL, c->arg);
 		else
@@ -978,6 +1026,11 @@ static void dispatch_replies(struct jd_redis *r)
 		freeReplyObject(reply);
 		if (gen != r->gen)
 			return; /* a callback freed us: the reader is gone */
+		if (demoted) {
+			drop_connection(r, JD_E_UNAVAILABLE,
+					"the server is a replica now (READONLY)");
+			return;
+		}
 		cmd_timer_update(r);
 	}
 }
@@ -1030,11 +1083,31 @@ static int transport_connect(struct jd_redis *r)
 	return bufferevent_socket_connect(r->bev, (struct sockaddr *)&sun, (int)sizeof(sun));
 }
 
+/* The target's address for this attempt, into the url (shown in the logs). */
+static int target_resolve(struct jd_redis *r, char *why, size_t len)
+{
+	int port = 0;
+
+	if (r->target.where == NULL)
+		return JD_OK;
+	if (r->target.where(r->target.arg, r->url.host, sizeof(r->url.host), &port, why, len) !=
+	    JD_OK)
+		return JD_E_UNAVAILABLE;
+	r->url.port = port;
+	url_set_display(&r->url);
+	return JD_OK;
+}
+
 static void attempt_start(struct jd_redis *r)
 {
 	char why[200];
 	short sync;
 
+	if (target_resolve(r, why, sizeof(why)) != JD_OK) {
+		r->phase = PHASE_CONNECTING;
+		drop_connection(r, JD_E_UNAVAILABLE, why);
+		return;
+	}
 	r->phase = PHASE_OPENING;
 	r->sync_events = 0;
 	r->bev = transport_new(r);
@@ -1121,7 +1194,15 @@ static int redis_init(struct jd_redis *r, struct event_base *base, const struct 
 	char err[200];
 
 	r->base = base;
-	if (url_parse(o->url, &r->url, err, sizeof(err)) != JD_OK) {
+	if (o->target != NULL) {
+		r->target = *o->target;
+		if (o->url == NULL) {
+			snprintf(r->url.display, sizeof(r->url.display), "(not resolved yet)");
+			r->url.kind = URL_TCP;
+		}
+	}
+	if ((o->target == NULL || o->url != NULL) &&
+	    url_parse(o->url, &r->url, err, sizeof(err)) != JD_OK) {
 		jd_err("redis: bad url", "reason=\"%s\"", err);
 		return JD_E_INVALID;
 	}
@@ -1220,6 +1301,26 @@ void jd_redis_on_connect(struct jd_redis *r, jd_redis_connect_cb cb, void *arg)
 		jd_cluster_on_connect(r->cluster, r, cb, arg);
 	r->on_connect = cb;
 	r->on_connect_arg = arg;
+}
+
+void jd_redis_on_push(struct jd_redis *r, jd_redis_cb cb, void *arg)
+{
+	if (r == NULL)
+		return;
+	r->on_push = cb;
+	r->on_push_arg = arg;
+}
+
+void jd_redis_reconnect(struct jd_redis *r, int now, const char *why)
+{
+	if (r == NULL || r->closing || r->phase == PHASE_OPENING)
+		return;
+	enter(r);
+	if (r->phase != PHASE_WAIT)
+		drop_connection(r, JD_E_UNAVAILABLE, why);
+	if (now && r->phase == PHASE_WAIT && !r->closing)
+		timer_arm(r->conn_timer, 0);
+	leave(r);
 }
 
 int jd_redis_command(struct jd_redis *r, int argc, const char **argv, const size_t *argvlen,

@@ -14,6 +14,7 @@
 
 struct event_base;
 struct jd_redis;
+struct jd_redis_target;
 
 enum jd_redis_state { JD_REDIS_CONNECTING, JD_REDIS_OK, JD_REDIS_DOWN };
 
@@ -29,6 +30,8 @@ struct jd_redis_opts {
 	const char *tls_key;
 	/* Redis Cluster: "host:port,..." seeds; url is then unused (storage/cluster.h) */
 	const char *cluster;
+	/* Set: where to connect is asked before each attempt, url may be NULL (plain TCP, db 0) */
+	const struct jd_redis_target *target;
 };
 
 struct jd_redis_stats {
@@ -56,6 +59,21 @@ typedef void (*jd_redis_cb)(int rc, redisReply *reply, void *arg);
  */
 typedef void (*jd_redis_connect_cb)(struct jd_redis *r, void *arg);
 
+/*
+ * Where to connect, resolved before each (re)connection attempt (Redis
+ * Sentinel: the master the sentinels name).  where() fills host and port,
+ * or returns JD_E_UNAVAILABLE with why (the attempt fails and backs off).
+ * check, when set, gets the reply to ROLE, sent after AUTH/SELECT: anything
+ * but JD_OK drops the connection with why.  A READONLY reply on such a
+ * connection drops it too: the server is no longer the master, the next
+ * attempt asks where() again.
+ */
+struct jd_redis_target {
+	int (*where)(void *arg, char *host, size_t hostlen, int *port, char *why, size_t whylen);
+	int (*check)(void *arg, const redisReply *role, char *why, size_t whylen);
+	void *arg;
+};
+
 /* Validates the URL: JD_OK or JD_E_INVALID with a reason in err. */
 int jd_redis_url_check(const char *url, char *err, size_t errlen);
 
@@ -69,6 +87,17 @@ struct jd_redis *jd_redis_new(struct event_base *base, const struct jd_redis_opt
 void jd_redis_free(struct jd_redis *r);
 
 void jd_redis_on_connect(struct jd_redis *r, jd_redis_connect_cb cb, void *arg);
+/*
+ * A reply that answers no command (a message after SUBSCRIBE) goes to cb
+ * (rc JD_OK) instead of dropping the connection.  NULL removes it.
+ */
+void jd_redis_on_push(struct jd_redis *r, jd_redis_cb cb, void *arg);
+/*
+ * Drops the connection (pending commands fail with JD_E_UNAVAILABLE) and
+ * connects again: at once when now is set, else after the backoff.  Safe
+ * from a callback.
+ */
+void jd_redis_reconnect(struct jd_redis *r, int now, const char *why);
 
 /*
  * Queues a command.  JD_OK: cb will run exactly once, later, from the

@@ -14,6 +14,7 @@
  */
 #include "storage/store.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 #include "runtime/log.h"
 #include "runtime/slice.h"
 #include "storage/redis.h"
+#include "storage/replica_wait.h"
 #include "transport/request.h"
 
 #define TENANT_MAX 64
@@ -286,7 +288,8 @@ struct jd_store {
 	unsigned pending;    /* our commands in flight: freeing waits for them */
 	unsigned loads;	     /* SCRIPT LOADs in flight */
 	int freed;
-	char writer[33]; /* this process's id in the audit turn */
+	char writer[33];		  /* this process's id in the audit turn */
+	struct jd_replica_policy replica; /* durability = replica: WAIT after each write */
 };
 
 struct mutate_ctx {
@@ -311,6 +314,12 @@ struct mutate_ctx {
 	char head_chain[JD_AUDIT_HEX];
 	char time[40];
 	char digest[JD_AUDIT_HEX];
+	/* durability = replica: the answer waits for the last WAIT */
+	struct jd_replica_gate gate;
+	int held_rc;
+	int held_has_res;
+	struct jd_mutate_result held_res; /* its record copied into held_record */
+	char *held_record;
 };
 
 struct read_ctx {
@@ -1049,6 +1058,47 @@ static int mutate_outcome(const redisReply *reply, struct jd_mutate_result *res)
 }
 
 static void mutate_reply(int rc, redisReply *reply, void *arg);
+static void mutate_finish(struct mutate_ctx *x, int rc, const struct jd_mutate_result *res);
+
+/* The held answer, once the last WAIT answered. */
+static void mutate_release(struct jd_replica_gate *g)
+{
+	struct mutate_ctx *x = (struct mutate_ctx *)((char *)g - offsetof(struct mutate_ctx, gate));
+
+	mutate_finish(x, x->held_rc, x->held_has_res ? &x->held_res : NULL);
+}
+
+/* The script, and with durability = replica its WAIT right behind it. */
+static int mutate_send(struct mutate_ctx *x)
+{
+	int rc = jd_redis_command(x->s->r, x->argc, x->argv, x->lens, mutate_reply, x);
+
+	if (rc == JD_OK) {
+		x->gate.release = mutate_release;
+		jd_replica_wait_send(x->s->r, &x->s->replica, &x->gate);
+	}
+	return rc;
+}
+
+/* Keeps the answer until the WAITs in flight answered; 0 when it may go now. */
+static int mutate_hold(struct mutate_ctx *x, int rc, const struct jd_mutate_result *res)
+{
+	if (!jd_replica_hold(&x->gate))
+		return 0;
+	x->held_rc = rc;
+	x->held_has_res = res != NULL;
+	if (res != NULL) {
+		x->held_res = *res;
+		if (res->record != NULL && res->record != x->held_record) {
+			free(x->held_record);
+			x->held_record = strdup(res->record);
+			if (x->held_record == NULL && x->held_rc == JD_OK)
+				x->held_rc = JD_E_NOMEM;
+			x->held_res.record = x->held_record;
+		}
+	}
+	return 1;
+}
 
 /* The script cache was flushed: resend as EVAL (once) and load it again. */
 static int handle_noscript(struct mutate_ctx *x)
@@ -1060,7 +1110,7 @@ static int handle_noscript(struct mutate_ctx *x)
 	x->lens[0] = 4;
 	x->argv[1] = mutate_script;
 	x->lens[1] = strlen(mutate_script);
-	rc = jd_redis_command(x->s->r, x->argc, x->argv, x->lens, mutate_reply, x);
+	rc = mutate_send(x);
 	if (rc != JD_OK)
 		return rc;
 	if (x->s->loads == 0)
@@ -1112,7 +1162,9 @@ static int adopt_head(struct jd_store *s, const char *tenant, const struct jd_mu
 
 	if (res->version < 0)
 		return JD_ERR;
-	rc = jd_audit_log_set_head(s->audit, tenant, (uint64_t)res->version, res->record, 0);
+	/* with durability = replica, what the script saw may be lost in a failover */
+	rc = jd_audit_log_set_head(s->audit, tenant, (uint64_t)res->version, res->record,
+				   s->replica.replicas > 0 ? JD_AUDIT_HEAD_UNCONFIRMED : 0);
 	if (rc == JD_E_CONFLICT) {
 		raise_alarm(s, tenant, res->version);
 		return JD_E_UNAVAILABLE;
@@ -1149,8 +1201,6 @@ static int backoff_arm(struct jd_store *s, struct event **ev, int tries, int yie
 	return JD_OK;
 }
 
-static void mutate_finish(struct mutate_ctx *x, int rc, const struct jd_mutate_result *res);
-
 /* Builds the entry again on the adopted head and sends it; on failure, finishes. */
 static void mutate_resend(evutil_socket_t fd, short what, void *arg)
 {
@@ -1160,7 +1210,7 @@ static void mutate_resend(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (rc == JD_OK)
-		rc = jd_redis_command(x->s->r, x->argc, x->argv, x->lens, mutate_reply, x);
+		rc = mutate_send(x);
 	if (rc != JD_OK)
 		mutate_finish(x, rc, NULL);
 }
@@ -1192,7 +1242,7 @@ static int handle_stale(struct mutate_ctx *x, const struct jd_mutate_result *res
 	rc = audit_prepare(x);
 	if (rc != JD_OK)
 		return rc;
-	rc = jd_redis_command(x->s->r, x->argc, x->argv, x->lens, mutate_reply, x);
+	rc = mutate_send(x);
 	return rc == JD_OK ? MUTATE_RETRYING : rc;
 }
 
@@ -1203,7 +1253,7 @@ static void mutate_start_waiter(struct jd_audit_waiter *w)
 	int rc = audit_prepare(x);
 
 	if (rc == JD_OK)
-		rc = jd_redis_command(x->s->r, x->argc, x->argv, x->lens, mutate_reply, x);
+		rc = mutate_send(x);
 	if (rc != JD_OK)
 		mutate_finish(x, rc, NULL);
 }
@@ -1213,6 +1263,9 @@ static void mutate_finish(struct mutate_ctx *x, int rc, const struct jd_mutate_r
 	struct jd_store *s = x->s;
 	struct jd_audit_waiter *next = NULL;
 
+	if (mutate_hold(x, rc, res))
+		return;
+	rc = jd_replica_verdict(&x->gate, rc);
 	if (x->audited) {
 		if (rc == JD_OK && res != NULL && !res->replayed &&
 		    jd_audit_log_set_head(s->audit, x->tenant, x->e.seq, x->e.chain, 1) != JD_OK)
@@ -1222,6 +1275,7 @@ static void mutate_finish(struct mutate_ctx *x, int rc, const struct jd_mutate_r
 	x->cb(rc, rc == JD_OK || rc == JD_E_CONFLICT ? res : NULL, x->arg);
 	if (x->backoff != NULL)
 		event_free(x->backoff);
+	free(x->held_record);
 	free(x);
 	if (next != NULL)
 		next->start(next);
@@ -1349,7 +1403,7 @@ static int mutate_queue(struct jd_store *s, struct mutate_ctx *x, const struct m
 		}
 	}
 	if (now) {
-		rc = jd_redis_command(s->r, x->argc, x->argv, x->lens, mutate_reply, x);
+		rc = mutate_send(x);
 		if (rc != JD_OK) {
 			if (x->audited)
 				audit_drop(s, x);
@@ -1528,6 +1582,8 @@ struct event_ctx {
 	char actor[130], cred[16], source[64], req[48], action[100], target[1024], outcome[32];
 	const char *argv[EVENT_ARGC];
 	size_t lens[EVENT_ARGC];
+	struct jd_replica_gate gate; /* durability = replica */
+	int held_rc;
 };
 
 /* SHA-256 over "jd-event-v1", action, target and outcome, each length-prefixed. */
@@ -1546,6 +1602,14 @@ static void event_digest(struct event_ctx *x)
 }
 
 static void event_reply(int rc, redisReply *reply, void *arg);
+static void event_finish(struct event_ctx *x, int rc);
+
+static void event_release(struct jd_replica_gate *g)
+{
+	struct event_ctx *x = (struct event_ctx *)((char *)g - offsetof(struct event_ctx, gate));
+
+	event_finish(x, x->held_rc);
+}
 
 /* Builds the entry on the head this process knows and sends it. */
 static int event_send(struct event_ctx *x)
@@ -1572,7 +1636,12 @@ static int event_send(struct event_ctx *x)
 	x->argv[argc++] = AUDIT_TURN_MS;
 	for (int i = 0; i < argc; i++)
 		x->lens[i] = strlen(x->argv[i]);
-	return jd_redis_command(x->s->r, argc, x->argv, x->lens, event_reply, x);
+	rc = jd_redis_command(x->s->r, argc, x->argv, x->lens, event_reply, x);
+	if (rc == JD_OK) {
+		x->gate.release = event_release;
+		jd_replica_wait_send(x->s->r, &x->s->replica, &x->gate);
+	}
+	return rc;
 }
 
 static void event_finish(struct event_ctx *x, int rc)
@@ -1581,11 +1650,17 @@ static void event_finish(struct event_ctx *x, int rc)
 	struct jd_audit_waiter *next;
 	char q[160];
 
+	if (jd_replica_hold(&x->gate)) {
+		x->held_rc = rc;
+		return;
+	}
+	rc = jd_replica_verdict(&x->gate, rc);
 	if (rc == JD_OK &&
 	    jd_audit_log_set_head(s->audit, x->tenant, x->e.seq, x->e.chain, 1) != JD_OK)
 		jd_err("store: cannot remember the audit head", "tenant=%s", x->tenant);
 	if (rc != JD_OK)
-		jd_warn("audit: event not appended", "tenant=%s action=%s rc=%d", x->tenant,
+		jd_warn("audit: event not appended (or no replica confirmed it)",
+			"tenant=%s action=%s rc=%d", x->tenant,
 			jd_log_quote(q, sizeof(q), x->action), rc);
 	next = jd_audit_log_release(s->audit, x->tenant);
 	if (x->cb != NULL)
@@ -1958,6 +2033,12 @@ struct jd_store *jd_store_new(struct jd_redis *r)
 	if (jd_redis_state(r) == JD_REDIS_OK)
 		script_load(s, 1);
 	return s;
+}
+
+void jd_store_wait_replicas(struct jd_store *s, unsigned replicas, unsigned timeout_ms)
+{
+	s->replica.replicas = replicas;
+	s->replica.timeout_ms = timeout_ms;
 }
 
 struct jd_audit_log *jd_store_audit_log(struct jd_store *s)

@@ -26,6 +26,12 @@ void jd_store_set_audit(struct jd_store *s, struct jd_audit_log *audit);
 /* The store's audit log; NULL when mutations are not audited. */
 struct jd_audit_log *jd_store_audit_log(struct jd_store *s);
 /*
+ * durability = replica: each mutation's script is followed by WAIT replicas
+ * timeout_ms, and an applied mutation is answered JD_E_UNAVAILABLE when
+ * fewer replicas confirmed it (0 replicas: off, the default).
+ */
+void jd_store_wait_replicas(struct jd_store *s, unsigned replicas, unsigned timeout_ms);
+/*
  * An audited event that changes no record: a refused access, a read of a
  * sealed field.  Text fields are copied (long ones cut); NULL is "".
  */

@@ -74,8 +74,8 @@ static void get_status(jd_req *req, void *arg)
 	    "{s:s, s:I, s:i, s:o, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:i, s:i}, s:i, s:I, s:b}",
 	    "version", JD_VERSION, "uptime_s", (json_int_t)(time(NULL) - srv->started), "pid",
 	    (int)getpid(), "plugins", plugins_json(srv), "redis", "state", redis_state(srv), "mode",
-	    srv->redis_child ? "managed" : "external", "listeners", "control", srv->control->addr,
-	    "api", srv->api->addr, "connections", "control", (int)srv->control->conns, "api",
+	    jd_server_redis_mode(srv), "listeners", "control", srv->control->addr, "api",
+	    srv->api->addr, "connections", "control", (int)srv->control->conns, "api",
 	    (int)srv->api->conns, "requests_in_flight", (int)srv->in_flight, "requests_total",
 	    (json_int_t)srv->requests, "draining", srv->draining);
 

@@ -40,6 +40,7 @@
 #include "storage/redis.h"
 #include "storage/readiness.h"
 #include "storage/redis_child.h"
+#include "storage/sentinel.h"
 #include "transport/router.h"
 #include "storage/store.h"
 #include "security/tenant_keys.h"
@@ -80,6 +81,17 @@ static int load_keyring(const struct jd_config *cfg, struct jd_keyring **out, ch
 	return rc;
 }
 
+const char *jd_server_redis_mode(const struct jd_server *srv)
+{
+	if (srv->sentinel != NULL)
+		return "sentinel";
+	if (*srv->cfg->redis_cluster != '\0')
+		return "cluster";
+	if (srv->master_redis != NULL)
+		return "managed"; /* by the master of the workers */
+	return srv->redis_child ? "managed" : "external";
+}
+
 static void redis_opts_from(const struct jd_config *cfg, const char *url, struct jd_redis_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -113,7 +125,7 @@ static int start_storage(struct jd_server *srv, char *err, size_t errlen)
 	struct jd_redis_opts o;
 	const char *url = srv->master_redis ? srv->master_redis : cfg->redis_url;
 
-	if (*url == '\0' && *cfg->redis_cluster == '\0') {
+	if (srv->master_redis == NULL && jd_config_managed_redis(cfg)) {
 		srv->redis_child = jd_redis_child_start(srv->base, cfg->redis_server, cfg->data_dir,
 							REDIS_START_WAIT_MS, &url);
 		if (srv->redis_child == NULL) {
@@ -125,7 +137,13 @@ static int start_storage(struct jd_server *srv, char *err, size_t errlen)
 		}
 	}
 	redis_opts_from(cfg, url, &o);
-	srv->redis = jd_redis_new(srv->base, &o);
+	if (*cfg->redis_sentinels != '\0') {
+		srv->sentinel =
+		    jd_sentinel_new(srv->base, cfg->redis_sentinels, cfg->redis_master_name, &o);
+		srv->redis = srv->sentinel ? jd_sentinel_master(srv->sentinel) : NULL;
+	} else {
+		srv->redis = jd_redis_new(srv->base, &o);
+	}
 	if (srv->redis == NULL) {
 		snprintf(err, errlen, "redis: cannot set up the connection; see the log above");
 		return JD_ERR;
@@ -135,6 +153,8 @@ static int start_storage(struct jd_server *srv, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return JD_E_NOMEM;
 	}
+	if (strcmp(cfg->redis_durability, "replica") == 0)
+		jd_store_wait_replicas(srv->store, 1, cfg->redis_replica_timeout_ms);
 	jd_ratelimit_share(srv->redis); /* failed-login counters hold across restarts */
 	if (srv->worker > 0 && share_leases(srv) != JD_OK) {
 		snprintf(err, errlen, "out of memory");
@@ -355,8 +375,7 @@ int jd_server_start(struct jd_server *srv, struct jd_config *cfg)
 	jd_notice("dashboard files", "dir=%s", jd_ui_files_root(srv->ui));
 	jd_notice("jiandud started", "version=%s control=%s api=%s plugins=%zu redis=%s worker=%u",
 		  JD_VERSION, srv->control->addr, srv->api->addr,
-		  srv->plugins ? srv->plugins->n : (size_t)0,
-		  srv->redis_child ? "managed" : (srv->master_redis ? "master's" : "external"),
+		  srv->plugins ? srv->plugins->n : (size_t)0, jd_server_redis_mode(srv),
 		  srv->worker);
 	return JD_OK;
 }
@@ -432,9 +451,12 @@ static void free_storage(struct jd_server *srv)
 	srv->ready = NULL;
 	jd_store_free(srv->store);
 	srv->store = NULL;
-	if (srv->redis != NULL)
+	if (srv->sentinel != NULL)
+		jd_sentinel_free(srv->sentinel); /* and the master connection */
+	else if (srv->redis != NULL)
 		jd_redis_free(srv->redis);
 	srv->redis = NULL;
+	srv->sentinel = NULL;
 	jd_events_free(srv->events); /* every callback has run */
 	srv->events = NULL;
 }
@@ -512,7 +534,12 @@ static int apply_reload(struct jd_server *srv, struct jd_config *next, char *err
 	jd_listener_apply_limits(srv->control, next);
 	jd_listener_apply_limits(srv->api, next);
 	redis_opts_from(next, next->redis_url, &o);
-	jd_redis_set_timeouts(srv->redis, &o);
+	if (srv->sentinel != NULL)
+		jd_sentinel_set_timeouts(srv->sentinel, &o);
+	else
+		jd_redis_set_timeouts(srv->redis, &o);
+	if (strcmp(next->redis_durability, "replica") == 0)
+		jd_store_wait_replicas(srv->store, 1, next->redis_replica_timeout_ms);
 	return JD_OK;
 }
 

@@ -19,6 +19,7 @@ struct jd_events;
 struct jd_plugins;
 struct jd_redis;
 struct jd_redis_child;
+struct jd_sentinel;
 struct jd_store;
 struct jd_readiness;
 struct jd_listener;
@@ -36,6 +37,7 @@ struct jd_server {
 	struct jd_report_hooks report_hooks; /* the plugins' report sections */
 	struct jd_redis *redis;
 	struct jd_redis_child *redis_child;
+	struct jd_sentinel *sentinel; /* redis.sentinels: owns srv->redis */
 	struct jd_store *store;
 	struct jd_events *events;   /* durable events: the outbox's consumer side */
 	struct jd_readiness *ready; /* /readyz: Redis takes writes, the scripts are loaded */
@@ -77,6 +79,8 @@ int jd_server_catalog(struct jd_config *cfg, json_t **out, char *err, size_t err
 int jd_server_run(struct jd_server *srv);
 /* Stops plugins in reverse order and frees everything. */
 void jd_server_free(struct jd_server *srv);
+/* "managed", "external" or "sentinel": where Redis comes from (status). */
+const char *jd_server_redis_mode(const struct jd_server *srv);
 
 /*
  * Re-reads the config file; on success applies what can change live and

@@ -90,7 +90,8 @@ def write(d, port, tenant, label, out, stop, max_writes, max_seconds, workers, r
             # paced: the same load whatever the machine's speed, so the faults strike it midway
             due += step
             if due > time.monotonic():
-                time.sleep(due - time.monotonic())
+                # the clock moves between the test and the sleep
+                time.sleep(max(0.0, due - time.monotonic()))
             else:
                 due = time.monotonic()
             title = "%s-%d-%d" % (label, w, n)
