@@ -172,20 +172,6 @@ static inline int free_tcp_port(void)
 
 /* ---- A redis-server of our own -------------------------------------------- */
 
-/* A loopback TCP port nothing listens on (for a server started right after). */
-static inline int free_tcp_port(void)
-{
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	close(fd);
-	return ntohs(sin.sin_port);
-}
-
 /*
  * Any reply to PING but LOADING means the server is up: a server with no
  * password answers PONG, one with --requirepass answers NOAUTH.
