@@ -82,6 +82,7 @@ int jd_audit_attach(struct jd_server *srv, char *err, size_t errlen)
 	o.sign_sk = jd_keyring_sign_sk(srv->keyring);
 	o.cp_path = path;
 	o.anchor_path = anchors;
+	o.pipeline = srv->cfg->audit_pipeline;
 	l = jd_audit_log_new(&o);
 	sodium_memzero(key, sizeof(key));
 	if (l == NULL) {

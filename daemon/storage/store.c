@@ -301,6 +301,7 @@ struct mutate_ctx {
 	/* audited mutations only */
 	int audited;
 	int tries;
+	unsigned epoch;	       /* the pipeline's epoch its entry was built in (audit_log.h) */
 	struct event *backoff; /* the wait before a resend, yielding the turn */
 	int i_head;	       /* argv index of the expected head's seq (chain follows) */
 	int i_fv;	       /* argv index of the entry's first field name */
@@ -847,18 +848,19 @@ struct entry_stamp {
 };
 
 /*
- * Builds e on the head this process knows for tenant (seq + 1, prev = its
- * chain), stamps the time and seals it; the texts go to the caller's
- * buffers (head_seq, head_chain, seq_txt, tbuf of 40 bytes).
+ * Builds e on the tenant's tip (the head once the entries in flight have
+ * appended: seq + 1, prev = its chain), stamps the time and seals it; the
+ * texts go to the caller's buffers (head_seq, head_chain, seq_txt, tbuf of
+ * 40 bytes), the tip's epoch to *epoch.
  */
 static int stamp_entry(struct jd_audit_log *l, const char *tenant, struct jd_audit_entry *e,
-		       char *head_seq, char *head_chain, char *seq_txt, char *tbuf)
+		       char *head_seq, char *head_chain, char *seq_txt, char *tbuf, unsigned *epoch)
 {
 	uint64_t head;
 
 	if (jd_audit_log_held(l, tenant))
 		return JD_E_UNAVAILABLE; /* the head moved back: never chain from it */
-	jd_audit_log_head(l, tenant, &head, head_chain);
+	jd_audit_log_tip(l, tenant, &head, head_chain, epoch);
 	if (head >= JD_AUDIT_SEQ_MAX)
 		return JD_ERR;
 	snprintf(head_seq, JD_AUDIT_SEQ_TXT, "%llu", (unsigned long long)head);
@@ -879,7 +881,7 @@ static int stamp_entry(struct jd_audit_log *l, const char *tenant, struct jd_aud
 static int audit_prepare(struct mutate_ctx *x)
 {
 	int rc = stamp_entry(x->s->audit, x->tenant, &x->e, x->head_seq, x->head_chain, x->seq_txt,
-			     x->time);
+			     x->time, &x->epoch);
 
 	if (rc != JD_OK)
 		return rc;
@@ -1125,85 +1127,108 @@ static int adopt_head(struct jd_store *s, const char *tenant, const struct jd_mu
 /*
  * A writer that must yield the chain's turn to another (OUTCOME_YIELD)
  * waits a random while (growing with the tries, at most AUDIT_BACKOFF_MS)
- * before it sends again; one that lost the head holds the turn now and
- * sends at once.  *waiting says whether a timer now owns the resend.
+ * before it sends again, the timer (*ev, made on first use) then owning
+ * the resend.
  */
-static int backoff_arm(struct jd_store *s, struct event **ev, int tries, int yield,
-		       event_callback_fn cb, void *arg, int *waiting)
+static int backoff_arm(struct jd_store *s, struct event **ev, int tries, event_callback_fn cb,
+		       void *arg)
 {
 	unsigned span = 1u << (tries < 6 ? tries : 6);
 	struct timeval tv;
 	unsigned ms;
 
-	*waiting = 0;
-	if (!yield)
-		return JD_OK;
 	if (*ev == NULL && (*ev = evtimer_new(jd_redis_base(s->r), cb, arg)) == NULL)
 		return JD_E_NOMEM;
 	ms = randombytes_uniform(span < AUDIT_BACKOFF_MS ? span : AUDIT_BACKOFF_MS) + 1;
 	tv.tv_sec = 0;
 	tv.tv_usec = (suseconds_t)ms * 1000;
-	if (evtimer_add(*ev, &tv) != 0)
-		return JD_ERR;
-	*waiting = 1;
-	return JD_OK;
+	return evtimer_add(*ev, &tv) == 0 ? JD_OK : JD_ERR;
+}
+
+/* What is left to do with an audited entry once its reply is in. */
+enum chain_next {
+	CHAIN_DONE, /* appended, or finished with *rc */
+	CHAIN_SEND, /* build it again on the tip and send it now */
+	CHAIN_WAIT  /* the same after a random wait: another writer holds the turn */
+};
+
+/*
+ * The pipeline's part of a reply (audit_log.h).  An entry that appended
+ * nothing (a conflict, a replay, an error) sets the tip back to the head it
+ * chained on, if it was the first of its epoch to miss: the entries sent
+ * after it chained on it and are doomed.  One that found the head stale:
+ * if it was the first to miss, the head it found is adopted (unless it is
+ * behind the anchor) and becomes the tip, and the try counts; a doomed one
+ * is only sent again on the new tip.  At most AUDIT_TRIES tries in all;
+ * then 503, since another writer kept the chain busy.
+ */
+static enum chain_next chain_step(struct jd_store *s, const char *tenant,
+				  const struct jd_audit_entry *e, unsigned epoch, int *tries,
+				  int *rc, const struct jd_mutate_result *res)
+{
+	int yield = *rc == MUTATE_YIELD;
+	int current = jd_audit_log_current(s->audit, tenant, epoch);
+	int adopted;
+
+	if (*rc == JD_OK && !res->replayed)
+		return CHAIN_DONE;
+	if (*rc != MUTATE_STALE && !yield) {
+		(void)jd_audit_log_missed(s->audit, tenant, epoch, e->seq - 1, e->prev);
+		return CHAIN_DONE;
+	}
+	if (current) {
+		adopted = adopt_head(s, tenant, res);
+		if (adopted != JD_OK) {
+			(void)jd_audit_log_missed(s->audit, tenant, epoch, e->seq - 1, e->prev);
+			*rc = adopted;
+			return CHAIN_DONE;
+		}
+		(void)jd_audit_log_missed(s->audit, tenant, epoch, (uint64_t)res->version,
+					  res->record);
+		jd_debug("store: the audit head moved; entry rebuilt", "tenant=%s head=%lld try=%d",
+			 tenant, res->version, *tries + 2);
+	}
+	if ((current || yield) && ++*tries >= AUDIT_TRIES) {
+		jd_err("store: the audit chain head kept moving; entry refused",
+		       "tenant=%s tries=%d", tenant, *tries);
+		*rc = JD_E_UNAVAILABLE;
+		return CHAIN_DONE;
+	}
+	return yield ? CHAIN_WAIT : CHAIN_SEND;
 }
 
 static void mutate_finish(struct mutate_ctx *x, int rc, const struct jd_mutate_result *res);
 
-/* Builds the entry again on the adopted head and sends it; on failure, finishes. */
+/* Builds the entry on the tip, sends it, and makes it the tip. */
+static int mutate_send(struct mutate_ctx *x)
+{
+	int rc = audit_prepare(x);
+
+	if (rc == JD_OK)
+		rc = jd_redis_command(x->s->r, x->argc, x->argv, x->lens, mutate_reply, x);
+	if (rc == JD_OK)
+		jd_audit_log_sent(x->s->audit, x->tenant, x->e.seq, x->e.chain);
+	return rc;
+}
+
+/* The backoff's end: sends again; on failure, finishes. */
 static void mutate_resend(evutil_socket_t fd, short what, void *arg)
 {
 	struct mutate_ctx *x = arg;
-	int rc = audit_prepare(x);
+	int rc = mutate_send(x);
 
 	(void)fd;
 	(void)what;
-	if (rc == JD_OK)
-		rc = jd_redis_command(x->s->r, x->argc, x->argv, x->lens, mutate_reply, x);
 	if (rc != JD_OK)
 		mutate_finish(x, rc, NULL);
 }
 
-/*
- * The chain head moved under us (another worker appended, or this is our
- * first entry for the tenant): adopt the head the script saw, rebuild and
- * reseal the entry on it and send again, at most AUDIT_TRIES times in all;
- * then 503, since another writer kept the chain busy.
- */
-static int handle_stale(struct mutate_ctx *x, const struct jd_mutate_result *res, int yield)
-{
-	int waiting;
-	int rc;
-
-	if (++x->tries >= AUDIT_TRIES) {
-		jd_err("store: the audit chain head kept moving; mutation refused",
-		       "tenant=%s tries=%d", x->tenant, x->tries);
-		return JD_E_UNAVAILABLE;
-	}
-	rc = adopt_head(x->s, x->tenant, res);
-	if (rc != JD_OK)
-		return rc;
-	jd_debug("store: the audit head moved; entry rebuilt", "tenant=%s head=%lld try=%d",
-		 x->tenant, res->version, x->tries + 1);
-	rc = backoff_arm(x->s, &x->backoff, x->tries, yield, mutate_resend, x, &waiting);
-	if (rc != JD_OK || waiting)
-		return rc == JD_OK ? MUTATE_RETRYING : rc;
-	rc = audit_prepare(x);
-	if (rc != JD_OK)
-		return rc;
-	rc = jd_redis_command(x->s->r, x->argc, x->argv, x->lens, mutate_reply, x);
-	return rc == JD_OK ? MUTATE_RETRYING : rc;
-}
-
-/* Sends a queued audited mutation that now holds its tenant; on failure, finishes it. */
+/* Sends a queued audited mutation that now holds a slot; on failure, finishes it. */
 static void mutate_start_waiter(struct jd_audit_waiter *w)
 {
 	struct mutate_ctx *x = (struct mutate_ctx *)w; /* w is its first member */
-	int rc = audit_prepare(x);
+	int rc = mutate_send(x);
 
-	if (rc == JD_OK)
-		rc = jd_redis_command(x->s->r, x->argc, x->argv, x->lens, mutate_reply, x);
 	if (rc != JD_OK)
 		mutate_finish(x, rc, NULL);
 }
@@ -1232,12 +1257,21 @@ static void mutate_reply(int rc, redisReply *reply, void *arg)
 {
 	struct mutate_ctx *x = arg;
 	struct jd_mutate_result res = {0, 0, NULL};
+	enum chain_next next = CHAIN_DONE;
 
 	if (rc == JD_OK)
 		rc = mutate_result(x, reply, &res);
-	if (rc == MUTATE_STALE || rc == MUTATE_YIELD)
-		rc = x->audited ? handle_stale(x, &res, rc == MUTATE_YIELD) : JD_ERR;
 	if (rc == MUTATE_RETRYING)
+		return;
+	if (x->audited)
+		next = chain_step(x->s, x->tenant, &x->e, x->epoch, &x->tries, &rc, &res);
+	else if (rc == MUTATE_STALE || rc == MUTATE_YIELD)
+		rc = JD_ERR;
+	if (next == CHAIN_SEND)
+		rc = mutate_send(x);
+	else if (next == CHAIN_WAIT)
+		rc = backoff_arm(x->s, &x->backoff, x->tries, mutate_resend, x);
+	if (next != CHAIN_DONE && rc == JD_OK)
 		return;
 	mutate_finish(x, rc, &res);
 }
@@ -1342,14 +1376,12 @@ static int mutate_queue(struct jd_store *s, struct mutate_ctx *x, const struct m
 		if (rc < 0)
 			goto fail;
 		now = rc;
-		/* repoint the variable slots at x's own buffers (and rebuild on the newest head) */
-		if (now && (rc = audit_prepare(x)) != JD_OK) {
-			audit_drop(s, x);
-			goto fail;
-		}
 	}
 	if (now) {
-		rc = jd_redis_command(s->r, x->argc, x->argv, x->lens, mutate_reply, x);
+		/* audited: the variable slots repointed at x's own buffers, rebuilt on the tip */
+		rc = x->audited
+			 ? mutate_send(x)
+			 : jd_redis_command(s->r, x->argc, x->argv, x->lens, mutate_reply, x);
 		if (rc != JD_OK) {
 			if (x->audited)
 				audit_drop(s, x);
@@ -1517,6 +1549,7 @@ struct event_ctx {
 	void *arg;
 	int retried; /* sent as EVAL after NOSCRIPT */
 	int tries;
+	unsigned epoch; /* as mutate_ctx's */
 	struct event *backoff;
 	char tenant[TENANT_MAX + 1];
 	char stream[FULL_KEY_MAX];
@@ -1553,7 +1586,7 @@ static int event_send(struct event_ctx *x)
 	const char *fv[2 * JD_AUDIT_NFIELDS];
 	int argc = 0;
 	int rc = stamp_entry(x->s->audit, x->tenant, &x->e, x->st.head_seq, x->st.head_chain,
-			     x->st.seq_txt, x->st.time);
+			     x->st.seq_txt, x->st.time, &x->epoch);
 
 	if (rc != JD_OK)
 		return rc;
@@ -1572,7 +1605,10 @@ static int event_send(struct event_ctx *x)
 	x->argv[argc++] = AUDIT_TURN_MS;
 	for (int i = 0; i < argc; i++)
 		x->lens[i] = strlen(x->argv[i]);
-	return jd_redis_command(x->s->r, argc, x->argv, x->lens, event_reply, x);
+	rc = jd_redis_command(x->s->r, argc, x->argv, x->lens, event_reply, x);
+	if (rc == JD_OK)
+		jd_audit_log_sent(x->s->audit, x->tenant, x->e.seq, x->e.chain);
+	return rc;
 }
 
 static void event_finish(struct event_ctx *x, int rc)
@@ -1609,35 +1645,19 @@ static void event_resend(evutil_socket_t fd, short what, void *arg)
 		event_finish(x, rc);
 }
 
-/* As handle_stale, for an event entry. */
-static int event_retry(struct event_ctx *x, const struct jd_mutate_result *res, int yield)
-{
-	int waiting;
-	int rc;
-
-	if (++x->tries >= AUDIT_TRIES) {
-		jd_err("store: the audit chain head kept moving; event dropped",
-		       "tenant=%s tries=%d", x->tenant, x->tries);
-		return JD_E_UNAVAILABLE;
-	}
-	rc = adopt_head(x->s, x->tenant, res);
-	if (rc != JD_OK)
-		return rc; /* logged, and alarmed, there */
-	rc = backoff_arm(x->s, &x->backoff, x->tries, yield, event_resend, x, &waiting);
-	if (rc == JD_OK && !waiting)
-		rc = event_send(x);
-	return rc == JD_OK ? MUTATE_RETRYING : rc;
-}
-
 static void event_reply(int rc, redisReply *reply, void *arg)
 {
 	struct event_ctx *x = arg;
 	struct jd_mutate_result res = {0, 0, NULL};
+	enum chain_next next;
 
 	if (rc == JD_OK && reply->type == REDIS_REPLY_ERROR) {
 		if (!x->retried && reply->str != NULL && strncmp(reply->str, "NOSCRIPT", 8) == 0) {
 			x->retried = 1;
 			script_load(x->s, 0);
+			/* sent again on the tip: the entries sent after it are doomed */
+			(void)jd_audit_log_missed(x->s->audit, x->tenant, x->epoch, x->e.seq - 1,
+						  x->e.prev);
 			rc = event_send(x);
 			if (rc == JD_OK)
 				return;
@@ -1648,9 +1668,12 @@ static void event_reply(int rc, redisReply *reply, void *arg)
 	} else if (rc == JD_OK) {
 		rc = mutate_outcome(reply, &res);
 	}
-	if (rc == MUTATE_STALE || rc == MUTATE_YIELD)
-		rc = event_retry(x, &res, rc == MUTATE_YIELD);
-	if (rc == MUTATE_RETRYING)
+	next = chain_step(x->s, x->tenant, &x->e, x->epoch, &x->tries, &rc, &res);
+	if (next == CHAIN_SEND)
+		rc = event_send(x);
+	else if (next == CHAIN_WAIT)
+		rc = backoff_arm(x->s, &x->backoff, x->tries, event_resend, x);
+	if (next != CHAIN_DONE && rc == JD_OK)
 		return;
 	event_finish(x, rc);
 }
