@@ -6,8 +6,9 @@
 # beside redis-benchmark running the script shape one registration
 # makes (its commands, captured with MONITOR, replayed in one EVAL on fresh
 # keys) at 50 clients.  Prints the rates and the ratios; asserts nothing.
-#   bench/registrations.sh [build] [seconds] [depths]
-# Defaults: build 5 "1 16".
+#   [JD_PERF=DIR] bench/registrations.sh [build] [seconds] [depths]
+# Defaults: build 5 "1 16".  Read a profile with
+#   perf report -i DIR/jiandud-16.data --no-children --sort dso,symbol
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -35,10 +36,23 @@ county() { # a county with seven units; prints a leader's token
 	ctl tokens create --user bench --ttl 1d --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
 }
 
+# with JD_PERF=DIR, perf record -g of jiandud and of its redis-server for the middle of a
+# 64-connection run: DIR/jiandud-DEPTH.data, DIR/redis-DEPTH.data
+profile() {
+	[ -n "${JD_PERF:-}" ] && [ "$1" = 64 ] || return 0
+	local rpid
+	rpid=$(pgrep -P "$pid" redis-server)
+	sleep 1
+	perf record -F 1999 -g -p "$pid" -o "$JD_PERF/jiandud-$d.data" -- sleep $((secs - 2)) >/dev/null 2>&1 &
+	perf record -F 1999 -g -p "$rpid" -o "$JD_PERF/redis-$d.data" -- sleep $((secs - 2)) >/dev/null 2>&1
+}
+
 rate() { # connections: requests/s of registrations (non-2xx counted apart)
 	local out
+	profile "$1" &
 	out=$(TENANT=$T TOKEN=$token wrk -t1 -c"$1" -d"${secs}s" -s bench/leads.lua \
 		"https://127.0.0.1:$aport" 2>&1)
+	wait $! 2>/dev/null || true
 	if grep -q 'Non-2xx' <<<"$out"; then echo "wrk: $(grep Non-2xx <<<"$out")" >&2; fi
 	awk '/Requests\/sec/ {printf "%d", $2}' <<<"$out"
 }

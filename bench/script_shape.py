@@ -69,7 +69,7 @@ def main():
             parts.append(" .. r .. ".join(lua_str(p) for p in pieces))
         print("redis.call(%s)" % ", ".join(parts))
     print("return 1")
-    reads = sum(c[0] in (b"TYPE", b"HGET", b"GET", b"EXISTS") for c in cmds)
+    reads = sum(c[0] in (b"TYPE", b"HGET", b"HMGET", b"GET", b"EXISTS", b"XREVRANGE") for c in cmds)
     print("%d commands, %d of them reads" % (len(cmds), reads), file=sys.stderr)
 
 
