@@ -77,7 +77,7 @@ aport=$((28000 + RANDOM % 1000))
 for d in $depths; do
 	rm -rf "$tmp/i"
 	bench_instance "$build" "$tmp" $((aport - 1000)) $aport cases
-	kill -TERM $pid; wait $pid 2>/dev/null || true
+	kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
 	if [ "$d" = - ]; then
 		: # the build's default (one older than the key)
 	elif grep -q '^audit_pipeline' "$tmp/i/jiandud.conf"; then
@@ -92,11 +92,11 @@ for d in $depths; do
 	r8=$(rate 8)
 	r64=$(rate 64)
 	echo "audit_pipeline ${d/-/default}: registrations/s at 8 connections $r8, at 64 $r64, 64 ÷ 8 = $(echo "scale=2; $r64 / $r8" | bc)"
-	if [ "$d" = "$(echo $depths | awk '{print $NF}')" ]; then
+	if [ "$d" = "$(echo "$depths" | awk '{print $NF}')" ]; then
 		raw=$(raw_rate 20000)
 		echo "redis-benchmark, the same script, 50 clients: $raw/s;" \
 			"registrations at 64 connections ÷ that = $(echo "scale=3; $r64 / $raw" | bc)"
 	fi
-	kill -TERM $pid; wait $pid 2>/dev/null || true
+	kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
 	pid=
 done

@@ -1200,7 +1200,7 @@ static enum chain_next chain_step(struct jd_store *s, const char *tenant,
 		(void)jd_audit_log_missed(s->audit, tenant, epoch, (uint64_t)res->version,
 					  res->record);
 		jd_debug("store: the audit head moved; entry rebuilt", "tenant=%s head=%lld try=%d",
-			 tenant, res->version, *tries + 2);
+			 tenant, res->version, *tries + 1);
 	}
 	if ((current || yield) && ++*tries >= AUDIT_TRIES) {
 		jd_err("store: the audit chain head kept moving; entry refused",
