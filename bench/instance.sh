@@ -5,7 +5,7 @@
 bench_instance() {
 	local build=$1 tmp=$2 cport=$3 aport=$4 load=$5
 	"$build/jianductl" init "$tmp/i" --control-port "$cport" --api-port "$aport" \
-		--plugins-dir "$PWD/$build/plugins" --load "$load" >/dev/null
+		--plugins-dir "$(cd "$build" && pwd)/plugins" --load "$load" >/dev/null
 	sed -i 's/^log_level = .*/log_level = warn/' "$tmp/i/jiandud.conf"
 	sed -i "/^\[server\]/a workers = ${JD_WORKERS:-1}" "$tmp/i/jiandud.conf"
 	"$build/jiandud" -c "$tmp/i/jiandud.conf" 2>"$tmp/log" &

@@ -52,8 +52,11 @@ struct head {
 	char tenant[TENANT_MAX + 1];
 	uint64_t seq;
 	char chain[JD_AUDIT_HEX];
-	uint64_t cp_seq;     /* the seq of our last checkpoint */
-	int busy;	     /* an audited mutation of this tenant is in flight */
+	uint64_t cp_seq;   /* the seq of our last checkpoint */
+	unsigned inflight; /* audited entries of this tenant sent, their replies due */
+	uint64_t tip_seq;  /* the head once every entry in flight has appended */
+	char tip_chain[JD_AUDIT_HEX];
+	unsigned epoch;	     /* raised whenever an entry in flight missed: the tip was wrong */
 	uint64_t anchor_seq; /* the highest head written or seen */
 	char anchor_chain[JD_AUDIT_HEX];
 	int anchor_dirty;   /* moved since the file last had it */
@@ -76,6 +79,7 @@ struct jd_audit_log {
 	int anchor_shared;  /* several workers append to the file: never compacted */
 	size_t anchor_size; /* bytes in the anchor file: compacted when mostly superseded */
 	unsigned cp_every;
+	unsigned depth; /* the pipeline's: entries of a tenant in flight */
 	struct event *anchor_tick;
 	struct event *tick;
 	struct event *soon;
@@ -121,6 +125,7 @@ static struct head *find_or_add(struct jd_audit_log *l, const char *tenant)
 	snprintf(h->tenant, sizeof(h->tenant), "%s", tenant);
 	memcpy(h->chain, zero_chain, sizeof(h->chain));
 	memcpy(h->anchor_chain, zero_chain, sizeof(h->anchor_chain));
+	memcpy(h->tip_chain, zero_chain, sizeof(h->tip_chain));
 	return h;
 }
 
@@ -232,6 +237,15 @@ unsigned long long jd_audit_log_held_now(void)
 	return held_now;
 }
 
+/* A pipeline slot taken; with none in flight before, the tip is the head known. */
+static void slot_take(struct head *h)
+{
+	if (h->inflight++ == 0) {
+		h->tip_seq = h->seq;
+		memcpy(h->tip_chain, h->chain, JD_AUDIT_HEX);
+	}
+}
+
 int jd_audit_log_acquire(struct jd_audit_log *l, const char *tenant, struct jd_audit_waiter *w)
 {
 	struct head *h = find_or_add(l, tenant);
@@ -240,8 +254,8 @@ int jd_audit_log_acquire(struct jd_audit_log *l, const char *tenant, struct jd_a
 	if (h == NULL)
 		return JD_E_NOMEM;
 	w->next = NULL;
-	if (!h->busy) {
-		h->busy = 1;
+	if (h->inflight < l->depth && h->first == NULL && h->afirst == NULL) {
+		slot_take(h);
 		return 1;
 	}
 	first = w->access ? &h->afirst : &h->first;
@@ -254,6 +268,47 @@ int jd_audit_log_acquire(struct jd_audit_log *l, const char *tenant, struct jd_a
 	h->waiting++;
 	waiting_now++;
 	return 0;
+}
+
+void jd_audit_log_tip(struct jd_audit_log *l, const char *tenant, uint64_t *seq,
+		      char chain[JD_AUDIT_HEX], unsigned *epoch)
+{
+	struct head *h = find(l, tenant);
+
+	*seq = h ? h->tip_seq : 0;
+	memcpy(chain, h ? h->tip_chain : zero_chain, JD_AUDIT_HEX);
+	*epoch = h ? h->epoch : 0;
+}
+
+void jd_audit_log_sent(struct jd_audit_log *l, const char *tenant, uint64_t seq,
+		       const char chain[JD_AUDIT_HEX])
+{
+	struct head *h = find(l, tenant);
+
+	if (h == NULL)
+		return;
+	h->tip_seq = seq;
+	memcpy(h->tip_chain, chain, JD_AUDIT_HEX);
+}
+
+int jd_audit_log_missed(struct jd_audit_log *l, const char *tenant, unsigned epoch, uint64_t seq,
+			const char chain[JD_AUDIT_HEX])
+{
+	struct head *h = find(l, tenant);
+
+	if (h == NULL || epoch != h->epoch)
+		return 0;
+	h->epoch++;
+	h->tip_seq = seq;
+	memcpy(h->tip_chain, chain, JD_AUDIT_HEX);
+	return 1;
+}
+
+int jd_audit_log_current(struct jd_audit_log *l, const char *tenant, unsigned epoch)
+{
+	struct head *h = find(l, tenant);
+
+	return h != NULL && h->epoch == epoch;
 }
 
 static struct jd_audit_waiter *dequeue(struct jd_audit_waiter **first,
@@ -272,12 +327,12 @@ struct jd_audit_waiter *jd_audit_log_release(struct jd_audit_log *l, const char 
 {
 	struct head *h = find(l, tenant);
 
-	if (h == NULL)
+	if (h == NULL || h->inflight == 0)
 		return NULL;
-	if (h->first == NULL && h->afirst == NULL) {
-		h->busy = 0;
+	h->inflight--;
+	if (h->first == NULL && h->afirst == NULL)
 		return NULL;
-	}
+	slot_take(h);
 	h->waiting--;
 	waiting_now--;
 	if (h->afirst != NULL &&
@@ -652,6 +707,7 @@ struct jd_audit_log *jd_audit_log_new(const struct jd_audit_log_opts *o)
 	l->fd = -1;
 	l->anchor_fd = -1;
 	l->cp_every = o->cp_every ? o->cp_every : CP_EVERY_DEFAULT;
+	l->depth = o->pipeline ? o->pipeline : JD_AUDIT_PIPELINE;
 	ms = o->cp_interval_ms ? o->cp_interval_ms : CP_INTERVAL_MS_DEFAULT;
 	if (o->cp_path != NULL) {
 		l->fd = open(o->cp_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);

@@ -38,6 +38,7 @@ struct jd_audit_log_opts {
 	const char *anchor_path;	/* the anchor file; NULL: anchors in memory only */
 	unsigned anchor_interval_ms;	/* write + fsync of moved anchors; 0: 1000 */
 	int anchor_shared; /* workers append to one anchor file: never rewritten (compacted) */
+	unsigned pipeline;		/* entries of a tenant in flight; 0: JD_AUDIT_PIPELINE */
 };
 
 /* NULL when out of memory or the file cannot be opened (logged). */
@@ -67,15 +68,22 @@ int jd_audit_log_set_head(struct jd_audit_log *l, const char *tenant, uint64_t s
 			  const char *chain, int appended);
 
 /*
- * One audited mutation or event (store.c) per tenant in flight per
- * process, so that entries built here never race each other (other
- * processes are what the compare-and-set is for).  acquire: 1 when w holds the tenant now, 0
- * when queued behind the holder, JD_E_NOMEM.  release: the next waiter,
- * which now holds the tenant, or NULL.  Mutations and access entries wait
- * in two queues: a mutation goes first, but after JD_AUDIT_WRITES_PER_ACCESS
+ * A tenant's audited mutations and events (store.c) are pipelined: up to
+ * JD_AUDIT_PIPELINE of them in flight per process on the one Redis
+ * connection, each built on the entry sent before it (the tip), so that
+ * Redis applies them in order and fsyncs them together.  Each script still
+ * compares the head with the one its entry chains on, so an entry whose
+ * predecessor did not append (a conflict, a replay, an error, another
+ * process's entry in between) appends nothing and is built again on the
+ * tip and sent again (docs/architecture.md, "Group commit").
+ * acquire: 1 when w holds a slot now, 0 when queued behind the holders,
+ * JD_E_NOMEM.  release: frees the caller's slot; the next waiter, which
+ * now holds it, or NULL.  Mutations and access entries wait in two
+ * queues: a mutation goes first, but after JD_AUDIT_WRITES_PER_ACCESS
  * mutations in a row a waiting access entry has its turn, so that neither
  * starves the other.
  */
+#define JD_AUDIT_PIPELINE	   16 /* the default (limits.audit_pipeline) */
 #define JD_AUDIT_WRITES_PER_ACCESS 4
 struct jd_audit_waiter {
 	struct jd_audit_waiter *next;
@@ -85,6 +93,22 @@ struct jd_audit_waiter {
 };
 int jd_audit_log_acquire(struct jd_audit_log *l, const char *tenant, struct jd_audit_waiter *w);
 struct jd_audit_waiter *jd_audit_log_release(struct jd_audit_log *l, const char *tenant);
+/*
+ * The tip: the head the next entry chains on (the head known when nothing
+ * is in flight), and the epoch it belongs to.  sent: an entry (seq, chain)
+ * built on the tip was sent; it is the tip now.  missed: an entry sent in
+ * `epoch` appended nothing; when that epoch is the current one, every entry
+ * sent after it is doomed, the tip becomes (seq, chain) (the head the
+ * entry found or chained on) and a new epoch begins: returns 1; else 0.
+ * current: whether epoch is the current one.
+ */
+void jd_audit_log_tip(struct jd_audit_log *l, const char *tenant, uint64_t *seq,
+		      char chain[JD_AUDIT_HEX], unsigned *epoch);
+void jd_audit_log_sent(struct jd_audit_log *l, const char *tenant, uint64_t seq,
+		       const char chain[JD_AUDIT_HEX]);
+int jd_audit_log_missed(struct jd_audit_log *l, const char *tenant, unsigned epoch, uint64_t seq,
+			const char chain[JD_AUDIT_HEX]);
+int jd_audit_log_current(struct jd_audit_log *l, const char *tenant, unsigned epoch);
 
 /* Whether tenant's audited writes are refused: its head moved back. */
 int jd_audit_log_held(struct jd_audit_log *l, const char *tenant);

@@ -83,6 +83,7 @@ int jd_audit_attach(struct jd_server *srv, char *err, size_t errlen)
 	o.cp_path = path;
 	o.anchor_path = anchors;
 	o.anchor_shared = srv->worker > 0;
+	o.pipeline = srv->cfg->audit_pipeline;
 	l = jd_audit_log_new(&o);
 	sodium_memzero(key, sizeof(key));
 	if (l == NULL) {

@@ -42,7 +42,8 @@ struct jd_config {
 	unsigned idle_timeout;
 	unsigned request_timeout;
 	unsigned max_connections;
-	unsigned audit_backlog; /* entries waiting for a tenant's audit chain: then 503 */
+	unsigned audit_backlog;	 /* entries waiting for a tenant's audit chain: then 503 */
+	unsigned audit_pipeline; /* a tenant's audited entries in flight at once */
 	/* [redis] */
 	char *redis_url;
 	char *redis_cluster;

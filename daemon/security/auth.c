@@ -18,6 +18,7 @@
 #include "security/pwhash.h"
 #include "security/ratelimit.h"
 #include "security/session.h"
+#include "security/token_users.h"
 #include "storage/store.h"
 #include "transport/tls.h"
 #include "security/tokens.h"
@@ -357,12 +358,19 @@ struct pending {
 	char person[33];
 	struct event_base *base; /* sign-in by password: where the hash is checked */
 	char password[JD_PASSWORD_MAX + 1];
+	/* a bearer token whose user is remembered: both read in one round trip */
+	int prefetching;		/* the user's reply follows the token's */
+	char guess[JD_USER_ID_MAX + 1]; /* the user read with the token */
+	int token_rc, user_rc;
+	json_t *token_json, *user_json; /* their replies, until both are in */
 };
 
 static void finish(struct pending *x, int rc, int status, const char *why)
 {
 	x->done(x->arg, rc, status, why);
 	sodium_memzero(x->password, sizeof(x->password));
+	json_decref(x->token_json);
+	json_decref(x->user_json);
 	free(x);
 }
 
@@ -517,15 +525,22 @@ static void lookup_user(struct pending *x)
 		finish(x, JD_E_FORBIDDEN, 429, why);
 		return;
 	}
+	if (x->user_json != NULL && strcmp(x->guess, x->p->name) == 0) {
+		json_t *u = x->user_json; /* read with the token: the same answer, now */
+
+		x->user_json = NULL;
+		on_user(x->user_rc, u, x);
+		json_decref(u);
+		return;
+	}
 	snprintf(key, sizeof(key), "user:%s", x->p->name);
 	rc = jd_store_read(x->store, JD_SYSTEM_TENANT, 2, argv, on_user, x);
 	if (rc != JD_OK)
 		finish(x, rc, 503, "the user store is unavailable; retry later");
 }
 
-static void on_token(int rc, json_t *result, void *arg)
+static void token_checked(struct pending *x, int rc, json_t *result)
 {
-	struct pending *x = arg;
 	const char *user, *expires, *revoked, *hash;
 
 	if (rc != JD_OK) {
@@ -553,7 +568,46 @@ static void on_token(int rc, json_t *result, void *arg)
 	snprintf(x->p->name, sizeof(x->p->name), "%s", user);
 	copy_field(x->p->token_id, sizeof(x->p->token_id), result, "id");
 	x->p->cred = JD_CRED_TOKEN;
+	jd_token_user_put(x->token_hash, user);
 	lookup_user(x);
+}
+
+static void on_token(int rc, json_t *result, void *arg)
+{
+	struct pending *x = arg;
+
+	if (x->prefetching) { /* the user's reply comes next, on the same connection */
+		x->token_rc = rc;
+		x->token_json = rc == JD_OK ? json_incref(result) : NULL;
+		return;
+	}
+	token_checked(x, rc, result);
+}
+
+static void on_user_prefetched(int rc, json_t *result, void *arg)
+{
+	struct pending *x = arg;
+	json_t *t = x->token_json;
+
+	x->prefetching = 0;
+	x->token_json = NULL;
+	x->user_rc = rc;
+	x->user_json = rc == JD_OK ? json_incref(result) : NULL;
+	token_checked(x, x->token_rc, t);
+	json_decref(t);
+}
+
+/* The token's user, when remembered, read right behind the token (token_users.h). */
+static void prefetch_user(struct pending *x)
+{
+	char key[16 + sizeof(x->guess)];
+	const char *argv[2] = {"HGETALL", key};
+
+	if (!jd_token_user_get(x->token_hash, x->guess, sizeof(x->guess)))
+		return;
+	snprintf(key, sizeof(key), "user:%s", x->guess);
+	x->prefetching =
+	    jd_store_read(x->store, JD_SYSTEM_TENANT, 2, argv, on_user_prefetched, x) == JD_OK;
 }
 
 /*
@@ -575,6 +629,8 @@ static void lookup_secret(struct pending *x, const char *prefix, const char *sec
 	rc = jd_store_read(x->store, JD_SYSTEM_TENANT, 2, argv, cb, x);
 	if (rc != JD_OK)
 		finish(x, rc, 503, "the credential store is unavailable; retry later");
+	else if (cb == on_token)
+		prefetch_user(x);
 }
 
 static void resolve_token(struct pending *x, const char *header)

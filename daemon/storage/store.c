@@ -10,7 +10,12 @@
  *
  * Redis never rolls a script back: a command that fails half-way leaves
  * the earlier writes in place.  So the script checks every key's type (and
- * that counters hold integers) before its first write.
+ * that counters hold integers) before its first write, with as few reads
+ * as it can: a read that fails on a key of another type (HGET, HMGET, GET)
+ * is its own check, so TYPE is asked only of keys no read touches, once a
+ * key; the counters of one hash are read in one HMGET; and a write an
+ * earlier op of the same mutation already made (the same SADD twice) is
+ * not made again.
  */
 #include "storage/store.h"
 
@@ -109,13 +114,9 @@ static const char mutate_script[] =
     "    return {tonumber(sv), 1, srec}\n"
     "  end\n"
     "end\n"
-    "local t = redis.call('TYPE', rec)['ok']\n"
-    "if t ~= 'none' and t ~= 'hash' then\n"
-    "  return redis.error_reply('ERR jd: the record is not a hash')\n"
-    "end\n"
     "local cur = tonumber(redis.call('HGET', rec, '_v')) or 0\n"
     "if expect == 0 then\n"
-    "  if redis.call('EXISTS', rec) == 1 then return {cur, 2, ARGV[7]} end\n"
+    "  if cur ~= 0 or redis.call('EXISTS', rec) == 1 then return {cur, 2, ARGV[7]} end\n"
     "elseif expect > 0 and cur ~= expect then\n"
     "  return {cur, 2, ARGV[7]}\n"
     "end\n"
@@ -132,7 +133,8 @@ static const char mutate_script[] =
     "local function is_int(s)\n"
     "  return s == '0' or (#s <= 20 and string.match(s, '^-?[1-9]%d*$') ~= nil)\n"
     "end\n"
-    "local planned = {[rec] = 'hash'}\n"
+    "local planned, keys, fields = {[rec] = 'hash'}, {}, {}\n"
+    "local checked = {[rec] = true}\n"
     "for i = 0, nops - 1 do\n"
     "  local o = ops + 3 * i\n"
     "  local kind, key = ARGV[o], KEYS[6 + i]\n"
@@ -141,16 +143,33 @@ static const char mutate_script[] =
     "  if planned[key] and planned[key] ~= w then\n"
     "    return fail('two ops use one key as different types')\n"
     "  end\n"
+    "  if not planned[key] then keys[#keys + 1] = key end\n"
     "  planned[key] = w\n"
-    "  local kt = redis.call('TYPE', key)['ok']\n"
-    "  if kt ~= 'none' and kt ~= w then return fail('an op key holds another type') end\n"
-    "  local old\n"
-    "  if kind == 'hincrby' then old = redis.call('HGET', key, ARGV[o + 1])\n"
-    "  elseif kind == 'incrby' then old = redis.call('GET', key) end\n"
-    "  if old and not is_int(old) then return fail('a counter is not an integer') end\n"
-    "  if kind == 'check' and (tonumber(redis.call('HGET', key, '_v')) or 0) ~= "
-    "tonumber(ARGV[o + 2]) then\n"
-    "    return {cur, 2, ARGV[7]}\n"
+    "  if kind == 'hincrby' then\n"
+    "    if not fields[key] then fields[key] = {} end\n"
+    "    table.insert(fields[key], ARGV[o + 1])\n"
+    "  elseif kind == 'incrby' and not checked[key] then\n"
+    "    local old = redis.call('GET', key)\n"
+    "    if old and not is_int(old) then return fail('a counter is not an integer') end\n"
+    "    checked[key] = true\n"
+    "  elseif kind == 'check' then\n"
+    "    if (tonumber(redis.call('HGET', key, '_v')) or 0) ~= tonumber(ARGV[o + 2]) then\n"
+    "      return {cur, 2, ARGV[7]}\n"
+    "    end\n"
+    "    checked[key] = true\n"
+    "  end\n"
+    "end\n"
+    "for _, key in ipairs(keys) do\n"
+    "  local f = fields[key]\n"
+    "  if f then\n"
+    "    local old = redis.call('HMGET', key, unpack(f))\n"
+    "    for j = 1, #f do\n"
+    "      if old[j] and not is_int(old[j]) then return fail('a counter is not an integer') end\n"
+    "    end\n"
+    "  elseif not checked[key] then\n"
+    "    local kt = redis.call('TYPE', key)['ok']\n"
+    "    if kt ~= 'none' and kt ~= planned[key] then return fail('an op key holds another type') "
+    "end\n"
     "  end\n"
     "end\n"
     "if nev > 0 then\n"
@@ -165,8 +184,6 @@ static const char mutate_script[] =
     "  local st = redis.call('TYPE', KEYS[3])['ok']\n"
     "  if st ~= 'none' and st ~= 'stream' then return fail('the audit stream is not a stream') "
     "end\n"
-    "  local ht = redis.call('TYPE', KEYS[4])['ok']\n"
-    "  if ht ~= 'none' and ht ~= 'string' then return fail('the audit head is not a string') end\n"
     "  local hseq, hchain = 0, string.rep('0', 64)\n"
     "  local head = redis.call('GET', KEYS[4])\n"
     "  if head then\n"
@@ -185,8 +202,6 @@ static const char mutate_script[] =
     "  end\n"
     "  local tk = KEYS[6 + nops]\n"
     "  if planned[tk] then return fail('an op uses an audit key') end\n"
-    "  local tt = redis.call('TYPE', tk)['ok']\n"
-    "  if tt ~= 'none' and tt ~= 'string' then return fail('the audit turn is not a string') end\n"
     "  turn = redis.call('GET', tk)\n"
     "  local me = ARGV[fv + 26]\n"
     "  if turn and turn ~= me then return {hseq, 4, hchain} end\n"
@@ -197,9 +212,14 @@ static const char mutate_script[] =
     "end\n"
     "if nset > 0 then redis.call('HSET', rec, unpack(ARGV, sets, dels - 1)) end\n"
     "if ndel > 0 then redis.call('HDEL', rec, unpack(ARGV, dels, ops - 1)) end\n"
+    "local last = {}\n"
     "for i = 0, nops - 1 do\n"
     "  local o = ops + 3 * i\n"
     "  local kind, key, m, v = ARGV[o], KEYS[6 + i], ARGV[o + 1], ARGV[o + 2]\n"
+    "  local at, op = key .. '\\0' .. m, kind .. '\\0' .. v\n"
+    "  local again = last[at] == op and kind ~= 'hincrby' and kind ~= 'incrby'\n"
+    "  last[at] = op\n"
+    "  if again then kind = 'check' end\n"
     "  if kind == 'sadd' then redis.call('SADD', key, m)\n"
     "  elseif kind == 'srem' then redis.call('SREM', key, m)\n"
     "  elseif kind == 'zadd' then redis.call('ZADD', key, v, m)\n"
@@ -234,17 +254,13 @@ static const char mutate_script[] =
  */
 static const char append_script[] =
     "local function fail(msg) return redis.error_reply('ERR jd: ' .. msg) end\n"
-    "local st = redis.call('TYPE', KEYS[1])['ok']\n"
-    "if st ~= 'none' and st ~= 'stream' then return fail('the audit stream is not a stream') end\n"
-    "local ht = redis.call('TYPE', KEYS[2])['ok']\n"
-    "if ht ~= 'none' and ht ~= 'string' then return fail('the audit head is not a string') end\n"
     "local hseq, hchain = 0, string.rep('0', 64)\n"
     "local head = redis.call('GET', KEYS[2])\n"
     "if head then\n"
     "  local a, b = string.match(head, '^(%d+) (%x+)$')\n"
     "  if not a then return fail('the audit head is malformed') end\n"
     "  hseq, hchain = tonumber(a), b\n"
-    "elseif st == 'stream' then\n"
+    "else\n"
     "  local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)\n"
     "  if #last == 1 then\n"
     "    local f = last[1][2]\n"
@@ -254,8 +270,6 @@ static const char append_script[] =
     "    end\n"
     "  end\n"
     "end\n"
-    "local tt = redis.call('TYPE', KEYS[3])['ok']\n"
-    "if tt ~= 'none' and tt ~= 'string' then return fail('the audit turn is not a string') end\n"
     "local turn = redis.call('GET', KEYS[3])\n"
     "if turn and turn ~= ARGV[29] then return {hseq, 4, hchain} end\n"
     "if hseq ~= tonumber(ARGV[1]) or hchain ~= ARGV[2] then\n"
@@ -304,6 +318,7 @@ struct mutate_ctx {
 	/* audited mutations only */
 	int audited;
 	int tries;
+	unsigned epoch;	       /* the pipeline's epoch its entry was built in (audit_log.h) */
 	struct event *backoff; /* the wait before a resend, yielding the turn */
 	int i_head;	       /* argv index of the expected head's seq (chain follows) */
 	int i_fv;	       /* argv index of the entry's first field name */
@@ -856,18 +871,19 @@ struct entry_stamp {
 };
 
 /*
- * Builds e on the head this process knows for tenant (seq + 1, prev = its
- * chain), stamps the time and seals it; the texts go to the caller's
- * buffers (head_seq, head_chain, seq_txt, tbuf of 40 bytes).
+ * Builds e on the tenant's tip (the head once the entries in flight have
+ * appended: seq + 1, prev = its chain), stamps the time and seals it; the
+ * texts go to the caller's buffers (head_seq, head_chain, seq_txt, tbuf of
+ * 40 bytes), the tip's epoch to *epoch.
  */
 static int stamp_entry(struct jd_audit_log *l, const char *tenant, struct jd_audit_entry *e,
-		       char *head_seq, char *head_chain, char *seq_txt, char *tbuf)
+		       char *head_seq, char *head_chain, char *seq_txt, char *tbuf, unsigned *epoch)
 {
 	uint64_t head;
 
 	if (jd_audit_log_held(l, tenant))
 		return JD_E_UNAVAILABLE; /* the head moved back: never chain from it */
-	jd_audit_log_head(l, tenant, &head, head_chain);
+	jd_audit_log_tip(l, tenant, &head, head_chain, epoch);
 	if (head >= JD_AUDIT_SEQ_MAX)
 		return JD_ERR;
 	snprintf(head_seq, JD_AUDIT_SEQ_TXT, "%llu", (unsigned long long)head);
@@ -888,7 +904,7 @@ static int stamp_entry(struct jd_audit_log *l, const char *tenant, struct jd_aud
 static int audit_prepare(struct mutate_ctx *x)
 {
 	int rc = stamp_entry(x->s->audit, x->tenant, &x->e, x->head_seq, x->head_chain, x->seq_txt,
-			     x->time);
+			     x->time, &x->epoch);
 
 	if (rc != JD_OK)
 		return rc;
@@ -1068,8 +1084,8 @@ static void mutate_release(struct jd_replica_gate *g)
 	mutate_finish(x, x->held_rc, x->held_has_res ? &x->held_res : NULL);
 }
 
-/* The script, and with durability = replica its WAIT right behind it. */
-static int mutate_send(struct mutate_ctx *x)
+/* The script as it is, and with durability = replica its WAIT right behind it. */
+static int script_send(struct mutate_ctx *x)
 {
 	int rc = jd_redis_command(x->s->r, x->argc, x->argv, x->lens, mutate_reply, x);
 
@@ -1110,7 +1126,7 @@ static int handle_noscript(struct mutate_ctx *x)
 	x->lens[0] = 4;
 	x->argv[1] = mutate_script;
 	x->lens[1] = strlen(mutate_script);
-	rc = mutate_send(x);
+	rc = script_send(x);
 	if (rc != JD_OK)
 		return rc;
 	if (x->s->loads == 0)
@@ -1177,83 +1193,106 @@ static int adopt_head(struct jd_store *s, const char *tenant, const struct jd_mu
 /*
  * A writer that must yield the chain's turn to another (OUTCOME_YIELD)
  * waits a random while (growing with the tries, at most AUDIT_BACKOFF_MS)
- * before it sends again; one that lost the head holds the turn now and
- * sends at once.  *waiting says whether a timer now owns the resend.
+ * before it sends again, the timer (*ev, made on first use) then owning
+ * the resend.
  */
-static int backoff_arm(struct jd_store *s, struct event **ev, int tries, int yield,
-		       event_callback_fn cb, void *arg, int *waiting)
+static int backoff_arm(struct jd_store *s, struct event **ev, int tries, event_callback_fn cb,
+		       void *arg)
 {
 	unsigned span = 1u << (tries < 6 ? tries : 6);
 	struct timeval tv;
 	unsigned ms;
 
-	*waiting = 0;
-	if (!yield)
-		return JD_OK;
 	if (*ev == NULL && (*ev = evtimer_new(jd_redis_base(s->r), cb, arg)) == NULL)
 		return JD_E_NOMEM;
 	ms = randombytes_uniform(span < AUDIT_BACKOFF_MS ? span : AUDIT_BACKOFF_MS) + 1;
 	tv.tv_sec = 0;
 	tv.tv_usec = (suseconds_t)ms * 1000;
-	if (evtimer_add(*ev, &tv) != 0)
-		return JD_ERR;
-	*waiting = 1;
-	return JD_OK;
+	return evtimer_add(*ev, &tv) == 0 ? JD_OK : JD_ERR;
 }
 
-/* Builds the entry again on the adopted head and sends it; on failure, finishes. */
+/* What is left to do with an audited entry once its reply is in. */
+enum chain_next {
+	CHAIN_DONE, /* appended, or finished with *rc */
+	CHAIN_SEND, /* build it again on the tip and send it now */
+	CHAIN_WAIT  /* the same after a random wait: another writer holds the turn */
+};
+
+/*
+ * The pipeline's part of a reply (audit_log.h).  An entry that appended
+ * nothing (a conflict, a replay, an error) sets the tip back to the head it
+ * chained on, if it was the first of its epoch to miss: the entries sent
+ * after it chained on it and are doomed.  One that found the head stale:
+ * if it was the first to miss, the head it found is adopted (unless it is
+ * behind the anchor) and becomes the tip, and the try counts; a doomed one
+ * is only sent again on the new tip.  At most AUDIT_TRIES tries in all;
+ * then 503, since another writer kept the chain busy.
+ */
+static enum chain_next chain_step(struct jd_store *s, const char *tenant,
+				  const struct jd_audit_entry *e, unsigned epoch, int *tries,
+				  int *rc, const struct jd_mutate_result *res)
+{
+	int yield = *rc == MUTATE_YIELD;
+	int current = jd_audit_log_current(s->audit, tenant, epoch);
+	int adopted;
+
+	if (*rc == JD_OK && !res->replayed)
+		return CHAIN_DONE;
+	if (*rc != MUTATE_STALE && !yield) {
+		(void)jd_audit_log_missed(s->audit, tenant, epoch, e->seq - 1, e->prev);
+		return CHAIN_DONE;
+	}
+	if (current) {
+		adopted = adopt_head(s, tenant, res);
+		if (adopted != JD_OK) {
+			(void)jd_audit_log_missed(s->audit, tenant, epoch, e->seq - 1, e->prev);
+			*rc = adopted;
+			return CHAIN_DONE;
+		}
+		(void)jd_audit_log_missed(s->audit, tenant, epoch, (uint64_t)res->version,
+					  res->record);
+		jd_debug("store: the audit head moved; entry rebuilt", "tenant=%s head=%lld try=%d",
+			 tenant, res->version, *tries + 1);
+	}
+	if ((current || yield) && ++*tries >= AUDIT_TRIES) {
+		jd_err("store: the audit chain head kept moving; entry refused",
+		       "tenant=%s tries=%d", tenant, *tries);
+		*rc = JD_E_UNAVAILABLE;
+		return CHAIN_DONE;
+	}
+	return yield ? CHAIN_WAIT : CHAIN_SEND;
+}
+
+/* Builds the entry on the tip, sends it, and makes it the tip. */
+static int mutate_send(struct mutate_ctx *x)
+{
+	int rc = audit_prepare(x);
+
+	if (rc == JD_OK)
+		rc = script_send(x);
+	if (rc == JD_OK)
+		jd_audit_log_sent(x->s->audit, x->tenant, x->e.seq, x->e.chain);
+	return rc;
+}
+
+/* The backoff's end: sends again; on failure, finishes. */
 static void mutate_resend(evutil_socket_t fd, short what, void *arg)
 {
 	struct mutate_ctx *x = arg;
-	int rc = audit_prepare(x);
+	int rc = mutate_send(x);
 
 	(void)fd;
 	(void)what;
-	if (rc == JD_OK)
-		rc = mutate_send(x);
 	if (rc != JD_OK)
 		mutate_finish(x, rc, NULL);
 }
 
-/*
- * The chain head moved under us (another worker appended, or this is our
- * first entry for the tenant): adopt the head the script saw, rebuild and
- * reseal the entry on it and send again, at most AUDIT_TRIES times in all;
- * then 503, since another writer kept the chain busy.
- */
-static int handle_stale(struct mutate_ctx *x, const struct jd_mutate_result *res, int yield)
-{
-	int waiting;
-	int rc;
-
-	if (++x->tries >= AUDIT_TRIES) {
-		jd_err("store: the audit chain head kept moving; mutation refused",
-		       "tenant=%s tries=%d", x->tenant, x->tries);
-		return JD_E_UNAVAILABLE;
-	}
-	rc = adopt_head(x->s, x->tenant, res);
-	if (rc != JD_OK)
-		return rc;
-	jd_debug("store: the audit head moved; entry rebuilt", "tenant=%s head=%lld try=%d",
-		 x->tenant, res->version, x->tries + 1);
-	rc = backoff_arm(x->s, &x->backoff, x->tries, yield, mutate_resend, x, &waiting);
-	if (rc != JD_OK || waiting)
-		return rc == JD_OK ? MUTATE_RETRYING : rc;
-	rc = audit_prepare(x);
-	if (rc != JD_OK)
-		return rc;
-	rc = mutate_send(x);
-	return rc == JD_OK ? MUTATE_RETRYING : rc;
-}
-
-/* Sends a queued audited mutation that now holds its tenant; on failure, finishes it. */
+/* Sends a queued audited mutation that now holds a slot; on failure, finishes it. */
 static void mutate_start_waiter(struct jd_audit_waiter *w)
 {
 	struct mutate_ctx *x = (struct mutate_ctx *)w; /* w is its first member */
-	int rc = audit_prepare(x);
+	int rc = mutate_send(x);
 
-	if (rc == JD_OK)
-		rc = mutate_send(x);
 	if (rc != JD_OK)
 		mutate_finish(x, rc, NULL);
 }
@@ -1286,12 +1325,21 @@ static void mutate_reply(int rc, redisReply *reply, void *arg)
 {
 	struct mutate_ctx *x = arg;
 	struct jd_mutate_result res = {0, 0, NULL};
+	enum chain_next next = CHAIN_DONE;
 
 	if (rc == JD_OK)
 		rc = mutate_result(x, reply, &res);
-	if (rc == MUTATE_STALE || rc == MUTATE_YIELD)
-		rc = x->audited ? handle_stale(x, &res, rc == MUTATE_YIELD) : JD_ERR;
 	if (rc == MUTATE_RETRYING)
+		return;
+	if (x->audited)
+		next = chain_step(x->s, x->tenant, &x->e, x->epoch, &x->tries, &rc, &res);
+	else if (rc == MUTATE_STALE || rc == MUTATE_YIELD)
+		rc = JD_ERR;
+	if (next == CHAIN_SEND)
+		rc = mutate_send(x);
+	else if (next == CHAIN_WAIT)
+		rc = backoff_arm(x->s, &x->backoff, x->tries, mutate_resend, x);
+	if (next != CHAIN_DONE && rc == JD_OK)
 		return;
 	mutate_finish(x, rc, &res);
 }
@@ -1396,14 +1444,10 @@ static int mutate_queue(struct jd_store *s, struct mutate_ctx *x, const struct m
 		if (rc < 0)
 			goto fail;
 		now = rc;
-		/* repoint the variable slots at x's own buffers (and rebuild on the newest head) */
-		if (now && (rc = audit_prepare(x)) != JD_OK) {
-			audit_drop(s, x);
-			goto fail;
-		}
 	}
 	if (now) {
-		rc = mutate_send(x);
+		/* audited: the variable slots repointed at x's own buffers, rebuilt on the tip */
+		rc = x->audited ? mutate_send(x) : script_send(x);
 		if (rc != JD_OK) {
 			if (x->audited)
 				audit_drop(s, x);
@@ -1571,6 +1615,7 @@ struct event_ctx {
 	void *arg;
 	int retried; /* sent as EVAL after NOSCRIPT */
 	int tries;
+	unsigned epoch; /* as mutate_ctx's */
 	struct event *backoff;
 	char tenant[TENANT_MAX + 1];
 	char stream[FULL_KEY_MAX];
@@ -1602,6 +1647,7 @@ static void event_digest(struct event_ctx *x)
 }
 
 static void event_reply(int rc, redisReply *reply, void *arg);
+
 static void event_finish(struct event_ctx *x, int rc);
 
 static void event_release(struct jd_replica_gate *g)
@@ -1612,12 +1658,13 @@ static void event_release(struct jd_replica_gate *g)
 }
 
 /* Builds the entry on the head this process knows and sends it. */
+
 static int event_send(struct event_ctx *x)
 {
 	const char *fv[2 * JD_AUDIT_NFIELDS];
 	int argc = 0;
 	int rc = stamp_entry(x->s->audit, x->tenant, &x->e, x->st.head_seq, x->st.head_chain,
-			     x->st.seq_txt, x->st.time);
+			     x->st.seq_txt, x->st.time, &x->epoch);
 
 	if (rc != JD_OK)
 		return rc;
@@ -1640,6 +1687,7 @@ static int event_send(struct event_ctx *x)
 	if (rc == JD_OK) {
 		x->gate.release = event_release;
 		jd_replica_wait_send(x->s->r, &x->s->replica, &x->gate);
+		jd_audit_log_sent(x->s->audit, x->tenant, x->e.seq, x->e.chain);
 	}
 	return rc;
 }
@@ -1684,35 +1732,19 @@ static void event_resend(evutil_socket_t fd, short what, void *arg)
 		event_finish(x, rc);
 }
 
-/* As handle_stale, for an event entry. */
-static int event_retry(struct event_ctx *x, const struct jd_mutate_result *res, int yield)
-{
-	int waiting;
-	int rc;
-
-	if (++x->tries >= AUDIT_TRIES) {
-		jd_err("store: the audit chain head kept moving; event dropped",
-		       "tenant=%s tries=%d", x->tenant, x->tries);
-		return JD_E_UNAVAILABLE;
-	}
-	rc = adopt_head(x->s, x->tenant, res);
-	if (rc != JD_OK)
-		return rc; /* logged, and alarmed, there */
-	rc = backoff_arm(x->s, &x->backoff, x->tries, yield, event_resend, x, &waiting);
-	if (rc == JD_OK && !waiting)
-		rc = event_send(x);
-	return rc == JD_OK ? MUTATE_RETRYING : rc;
-}
-
 static void event_reply(int rc, redisReply *reply, void *arg)
 {
 	struct event_ctx *x = arg;
 	struct jd_mutate_result res = {0, 0, NULL};
+	enum chain_next next;
 
 	if (rc == JD_OK && reply->type == REDIS_REPLY_ERROR) {
 		if (!x->retried && reply->str != NULL && strncmp(reply->str, "NOSCRIPT", 8) == 0) {
 			x->retried = 1;
 			script_load(x->s, 0);
+			/* sent again on the tip: the entries sent after it are doomed */
+			(void)jd_audit_log_missed(x->s->audit, x->tenant, x->epoch, x->e.seq - 1,
+						  x->e.prev);
 			rc = event_send(x);
 			if (rc == JD_OK)
 				return;
@@ -1723,9 +1755,12 @@ static void event_reply(int rc, redisReply *reply, void *arg)
 	} else if (rc == JD_OK) {
 		rc = mutate_outcome(reply, &res);
 	}
-	if (rc == MUTATE_STALE || rc == MUTATE_YIELD)
-		rc = event_retry(x, &res, rc == MUTATE_YIELD);
-	if (rc == MUTATE_RETRYING)
+	next = chain_step(x->s, x->tenant, &x->e, x->epoch, &x->tries, &rc, &res);
+	if (next == CHAIN_SEND)
+		rc = event_send(x);
+	else if (next == CHAIN_WAIT)
+		rc = backoff_arm(x->s, &x->backoff, x->tries, event_resend, x);
+	if (next != CHAIN_DONE && rc == JD_OK)
 		return;
 	event_finish(x, rc);
 }

@@ -347,13 +347,18 @@ static void test_queue_order_and_backlog(void **state)
 {
 	struct fx *f = *state;
 	struct jd_audit_log *l = jd_store_audit_log(f->s[0]);
-	struct jd_audit_waiter holder = {.start = noop_start}, w[6], a[2];
+	struct jd_audit_waiter holder[JD_AUDIT_PIPELINE], w[6], a[2];
 	const struct jd_audit_waiter *want[] = {&w[0], &w[1], &w[2], &w[3], &a[0],
 						&w[4], &w[5], &a[1], NULL};
 
+	memset(holder, 0, sizeof(holder));
 	memset(w, 0, sizeof(w));
 	memset(a, 0, sizeof(a));
-	assert_int_equal(jd_audit_log_acquire(l, "tq", &holder), 1);
+	/* the pipeline's slots, all taken */
+	for (int i = 0; i < JD_AUDIT_PIPELINE; i++) {
+		holder[i].start = noop_start;
+		assert_int_equal(jd_audit_log_acquire(l, "tq", &holder[i]), 1);
+	}
 	for (int i = 0; i < 2; i++) {
 		a[i].access = 1;
 		assert_int_equal(jd_audit_log_acquire(l, "tq", &a[i]), 0);
@@ -364,8 +369,11 @@ static void test_queue_order_and_backlog(void **state)
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		assert_ptr_equal(jd_audit_log_release(l, "tq"), want[i]);
 	assert_int_equal(jd_audit_log_backlog(l, "tq"), 0);
-	assert_int_equal(jd_audit_log_acquire(l, "tq", &holder), 1); /* free again */
+	for (int i = 1; i < JD_AUDIT_PIPELINE; i++)
+		assert_null(jd_audit_log_release(l, "tq"));
+	assert_int_equal(jd_audit_log_acquire(l, "tq", &holder[0]), 1); /* free again */
 	assert_null(jd_audit_log_release(l, "tq"));
+	assert_null(jd_audit_log_release(l, "tq")); /* nothing held: nothing to free */
 }
 
 static void test_conflict_and_replay_append_nothing(void **state)
@@ -398,6 +406,189 @@ static void test_conflict_and_replay_append_nothing(void **state)
 	assert_int_equal(n, 1);
 	assert_true(json_is_true(json_object_get(report, "ok")));
 	json_decref(report);
+}
+
+/* ---- The pipeline (group commit) ------------------------------------------ */
+
+#define PIPE_N (JD_AUDIT_PIPELINE + 24)
+
+/* The targets of tenant's entries, in the stream's order, into out (n at most); their count. */
+static size_t stream_targets(struct fx *f, const char *tenant, char (*out)[32], size_t n)
+{
+	redisContext *c = sync_conn(f);
+	redisReply *r = redisCommand(c, "XRANGE jd:{%s}:audit - +", tenant);
+	size_t k = 0;
+
+	assert_non_null(r);
+	for (size_t i = 0; i < r->elements && k < n; i++) {
+		redisReply *fields = r->element[i]->element[1];
+
+		for (size_t j = 0; j + 1 < fields->elements; j += 2)
+			if (strcmp(fields->element[j]->str, "target") == 0)
+				snprintf(out[k++], 32, "%s", fields->element[j + 1]->str);
+	}
+	freeReplyObject(r);
+	redisFree(c);
+	return k;
+}
+
+/* The scripts the server ran since the statistics were reset (INFO commandstats). */
+static long long script_calls(struct fx *f)
+{
+	redisContext *c = sync_conn(f);
+	redisReply *r = redisCommand(c, "INFO commandstats");
+	long long n = 0;
+
+	assert_non_null(r);
+	for (const char *p = r->str; (p = strstr(p, "cmdstat_eval")) != NULL; p++) {
+		const char *calls = strstr(p, "calls=");
+
+		if (calls != NULL)
+			n += atoll(calls + 6);
+	}
+	freeReplyObject(r);
+	redisFree(c);
+	return n;
+}
+
+static void reset_stats(struct fx *f)
+{
+	redisContext *c = sync_conn(f);
+	redisReply *r = redisCommand(c, "CONFIG RESETSTAT");
+
+	freeReplyObject(r);
+	redisFree(c);
+}
+
+/* The stream of tenant verifies and holds n entries. */
+static void expect_chain(struct fx *f, const char *tenant, size_t want)
+{
+	json_t *report;
+	size_t n;
+
+	report = verify_stream(f, tenant, &n);
+	assert_int_equal(n, want);
+	assert_true(json_is_true(json_object_get(report, "ok")));
+	assert_int_equal(json_integer_value(json_object_get(report, "valid")), (json_int_t)want);
+	json_decref(report);
+}
+
+/*
+ * Many mutations of one tenant at once: JD_AUDIT_PIPELINE are sent at once
+ * (the rest wait), each chained on the one before; Redis applies them in
+ * the order sent, each script once (none found its head stale), and the
+ * chain verifies.
+ */
+static void test_pipeline_in_order(void **state)
+{
+	struct fx *f = *state;
+	struct mres res[PIPE_N];
+	char records[PIPE_N][32], got[PIPE_N][32];
+
+	memset(res, 0, sizeof(res));
+	create_on(f, 0, 0, records[0], &res[0]); /* the first learns the head */
+	assert_true(wait_all(f, res, 1));
+	reset_stats(f);
+	for (int i = 1; i < PIPE_N; i++)
+		create_on(f, 0, i, records[i], &res[i]);
+	assert_int_equal(jd_audit_log_backlog(jd_store_audit_log(f->s[0]), "t1"),
+			 PIPE_N - 1 - JD_AUDIT_PIPELINE);
+	assert_true(wait_all(f, res, PIPE_N));
+	for (int i = 0; i < PIPE_N; i++)
+		assert_int_equal(res[i].rc, JD_OK);
+	assert_int_equal(script_calls(f), PIPE_N - 1);
+	assert_int_equal(stream_targets(f, "t1", got, PIPE_N), PIPE_N);
+	for (int i = 0; i < PIPE_N; i++)
+		assert_string_equal(got[i], records[i]);
+	expect_chain(f, "t1", PIPE_N);
+}
+
+/*
+ * Refused mutations in the middle of a pipeline (a conflict, a replay, a
+ * script error) append nothing; the ones sent after them, chained on
+ * entries that never were, append nothing either, and are built again on
+ * the head and sent again: every other mutation applies, the chain verifies.
+ */
+static void test_pipeline_failures_in_the_middle(void **state)
+{
+	struct fx *f = *state;
+	const char *set[] = {"title", "x", NULL};
+	struct jd_op bad = {JD_OP_SADD, "notaset", "m", NULL};
+	struct mres res[PIPE_N], pre[3];
+	char records[PIPE_N][32], got[PIPE_N][32];
+	redisContext *c = sync_conn(f);
+	redisReply *r = redisCommand(c, "SET jd:{t1}:notaset x");
+	size_t ok = 0;
+
+	freeReplyObject(r);
+	redisFree(c);
+	memset(res, 0, sizeof(res));
+	memset(pre, 0, sizeof(pre));
+	create_on(f, 0, 5, records[5], &pre[0]);   /* note:5 exists: its create conflicts */
+	create_on(f, 0, 11, records[11], &pre[1]); /* and note:11 */
+	{
+		struct jd_mutation m = {.tenant = "t1",
+					.record = "note:k",
+					.expect_version = JD_VERSION_NEW,
+					.idempotency_key = "k8",
+					.set = set};
+
+		assert_int_equal(jd_store_mutate(f->s[0], &m, mutate_cb, &pre[2]), JD_OK);
+	}
+	assert_true(wait_all(f, pre, 3));
+	for (int i = 0; i < PIPE_N; i++) {
+		struct jd_mutation m = note_create(i, records[i]);
+
+		if (i == 8) { /* a replay of the create above */
+			m.record = "note:k";
+			m.idempotency_key = "k8";
+		}
+		if (i == 14) { /* the script refuses it: an op on a key of another type */
+			m.ops = &bad;
+			m.n_ops = 1;
+		}
+		assert_int_equal(jd_store_mutate(f->s[0], &m, mutate_cb, &res[i]), JD_OK);
+	}
+	assert_true(wait_all(f, res, PIPE_N));
+	for (int i = 0; i < PIPE_N; i++) {
+		int want = i == 5 || i == 11 ? JD_E_CONFLICT : i == 14 ? JD_ERR : JD_OK;
+
+		assert_int_equal(res[i].rc, want);
+		assert_int_equal(res[i].replayed, i == 8);
+		ok += want == JD_OK && i != 8;
+	}
+	assert_int_equal(stream_targets(f, "t1", got, PIPE_N), 3 + ok);
+	for (size_t i = 3; i < 3 + ok; i++) /* each applied create once, none refused */
+		assert_true(strcmp(got[i], "note:5") && strcmp(got[i], "note:11") &&
+			    strcmp(got[i], "note:14") && strcmp(got[i], "note:k"));
+	expect_chain(f, "t1", 3 + ok);
+}
+
+/*
+ * Two workers (two daemons) pipeline onto one tenant at once: each finds
+ * the head moved by the other, recomputes what it has in flight and sends
+ * it again; every mutation applies once and the chain verifies.
+ */
+static void test_pipeline_two_workers(void **state)
+{
+	struct fx *f = *state;
+	struct mres res[2 * PIPE_N];
+	char records[2 * PIPE_N][32];
+	redisContext *c;
+	redisReply *r;
+
+	memset(res, 0, sizeof(res));
+	for (int i = 0; i < 2 * PIPE_N; i++)
+		create_on(f, i % 2, i, records[i], &res[i]);
+	assert_true(wait_all(f, res, 2 * PIPE_N));
+	for (int i = 0; i < 2 * PIPE_N; i++)
+		assert_int_equal(res[i].rc, JD_OK);
+	expect_chain(f, "t1", 2 * PIPE_N);
+	c = sync_conn(f);
+	r = redisCommand(c, "EXISTS jd:{t1}:audit:turn");
+	assert_int_equal(r->integer, 0); /* the last to take the turn appended since */
+	freeReplyObject(r);
+	redisFree(c);
 }
 
 /* The head key lost: the stream's last entry is the head; a wrong head key fails closed. */
@@ -631,6 +822,9 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_conflict_and_replay_append_nothing, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_pipeline_in_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pipeline_failures_in_the_middle, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pipeline_two_workers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_head_key_lost_or_malformed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_audit_keys_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tail_cut_holds_the_tenant, setup, teardown),

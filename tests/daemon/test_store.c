@@ -411,6 +411,59 @@ static void test_failed_mutation_applies_nothing(void **state)
 	json_decref(rr.json);
 }
 
+/*
+ * The checks the script makes with fewer reads: counters of one hash read
+ * together (one not an integer refuses the whole mutation), a key of another
+ * type found by the read of its counter, and a write repeated within one
+ * mutation made once, but an add after a remove made again.
+ */
+static void test_trimmed_checks(void **state)
+{
+	struct jd_op bad[] = {{JD_OP_HINCRBY, "cnt", "a", "1"},
+			      {JD_OP_HINCRBY, "cnt", "b", "1"},
+			      {JD_OP_SADD, "units", "u", NULL}};
+	struct jd_op typed[] = {{JD_OP_ZADD, "idx", "m", "1"}, {JD_OP_HINCRBY, "units", "x", "1"}};
+	struct jd_op twice[] = {{JD_OP_SADD, "s", "x", NULL},	  {JD_OP_SREM, "s", "x", NULL},
+				{JD_OP_SADD, "s", "x", NULL},	  {JD_OP_SADD, "s", "y", NULL},
+				{JD_OP_SADD, "s", "y", NULL},	  {JD_OP_SREM, "s", "y", NULL},
+				{JD_OP_HINCRBY, "cnt", "a", "2"}, {JD_OP_HINCRBY, "cnt", "a", "2"}};
+	const char *set[] = {"f", "v", NULL};
+	struct jd_mutation m = {.tenant = "t1",
+				.record = "rec:t",
+				.expect_version = JD_VERSION_ANY,
+				.set = set,
+				.ops = twice,
+				.n_ops = 8};
+	struct mres res;
+	struct rres rr = {0};
+
+	assert_int_equal(mutate(&m, &res), JD_OK);
+	assert_int_equal(read_int(&rr, "SISMEMBER", "s", "x"), 1);
+	assert_int_equal(read_int(&rr, "SISMEMBER", "s", "y"), 0);
+	assert_string_equal(read_str(&rr, "HGET", "cnt", "a"), "4");
+	/* a counter that is not an integer: refused, nothing written */
+	m.ops = typed;
+	m.n_ops = 1;
+	assert_int_equal(mutate(&m, &res), JD_OK);
+	m.ops = (struct jd_op[]){{JD_OP_HSET, "cnt", "b", "text"}};
+	assert_int_equal(mutate(&m, &res), JD_OK);
+	m.ops = bad;
+	m.n_ops = 3;
+	assert_int_equal(mutate(&m, &res), JD_ERR);
+	assert_string_equal(read_str(&rr, "HGET", "cnt", "a"), "4");
+	assert_int_equal(read_int(&rr, "SCARD", "units", NULL), 0);
+	assert_string_equal(read_str(&rr, "HGET", "rec:t", "_v"), "3");
+	/* a counter's key holding a sorted set: refused, nothing written */
+	m.ops = typed;
+	m.n_ops = 2;
+	assert_int_equal(mutate(&m, &res), JD_OK);
+	m.ops = (struct jd_op[]){{JD_OP_ZADD, "idx2", "n", "2"}, {JD_OP_HINCRBY, "s", "x", "1"}};
+	assert_int_equal(mutate(&m, &res), JD_ERR);
+	assert_int_equal(read_int(&rr, "ZCARD", "idx2", NULL), 0);
+	assert_string_equal(read_str(&rr, "HGET", "rec:t", "_v"), "4");
+	json_decref(rr.json);
+}
+
 struct flushed {
 	int done;
 };
@@ -900,6 +953,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sliced_mutation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_check_other_record, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_failed_mutation_applies_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_trimmed_checks, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_noscript_fallback, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reads, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_read_invalid_utf8, setup, teardown),

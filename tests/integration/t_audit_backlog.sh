@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A tenant's audit queue is bounded: with Redis pausing writes (CLIENT PAUSE
-# WRITE: reads, and so authentication, go on), one mutation is in flight,
+# WRITE: reads, and so authentication, go on) and a pipeline of one
+# (limits.audit_pipeline 1), one mutation is in flight,
 # limits.audit_backlog (4) wait, and the next request naming the tenant is
 # answered 503 audit_backlog with Retry-After before it runs; once Redis
 # resumes, the admitted ones complete and the chain verifies.
@@ -8,6 +9,7 @@
 
 jd_instance "$JD_TMP/a" --load example
 jd_set limits audit_backlog 4
+jd_set limits audit_pipeline 1
 jd_set redis command_timeout_ms 60000
 jd_start
 sock="$JD_DIR/data/redis.sock"
