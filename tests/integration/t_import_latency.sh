@@ -19,7 +19,7 @@ check "a county" quiet jd_ctl org tenants add --code $t --name 青岭县 --level
 
 bytes=$(python3 "$here/org_gen.py" "$JD_TMP/g" 50 4000 62)
 python3 "$here/healthz_poll.py" "$JD_API_PORT" "$JD_DIR/tls/ca.crt" "$JD_TMP/stop" "$JD_TMP/ready" \
-	>"$JD_TMP/poll" &
+	"$JD_DIR/data/redis.sock" >"$JD_TMP/poll" &
 poller=$!
 check "the poller is answered" jd_wait_for 100 test -e "$JD_TMP/ready"
 out=$(jd_ctl org import --tenant $t "$JD_TMP/g/units.csv" "$JD_TMP/g/people.csv" 2>&1 || true)
@@ -33,6 +33,10 @@ echo "# /healthz during the import: $(cat "$JD_TMP/poll")"
 contains "the poller asked more than once" "$(cat "$JD_TMP/poll")" "non200=0"
 check "the audit chain verifies (the change's digest prepared in slices)" quiet jd_ctl audit verify --tenant $t
 equals "every person is there" "$(redis-cli -s "$JD_DIR/data/redis.sock" zcard "jd:{$t}:people:by_id")" 4000
+equals "the staged writes were moved into place: no staged key is left" \
+	"$(redis-cli -s "$JD_DIR/data/redis.sock" --scan --pattern "jd:{$t}:stage*" | wc -l)" 0
+equals "and no record carries the stage's lifetime" \
+	"$(redis-cli -s "$JD_DIR/data/redis.sock" ttl "jd:{$t}:people:summary")" -1
 
 # twice the rows: over limits.max_body, answered as JSON naming the limit
 python3 "$here/org_gen.py" "$JD_TMP/h" 50 8000 62 >/dev/null
