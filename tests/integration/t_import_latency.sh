@@ -22,8 +22,18 @@ python3 "$here/healthz_poll.py" "$JD_API_PORT" "$JD_DIR/tls/ca.crt" "$JD_TMP/sto
 	"$JD_DIR/data/redis.sock" >"$JD_TMP/poll" &
 poller=$!
 check "the poller is answered" jd_wait_for 100 test -e "$JD_TMP/ready"
+rcli() { redis-cli -s "$JD_DIR/data/redis.sock" "$@"; }
+# Redis's own record of the commands that ran 2 ms or longer, as a figure
+check "the slow log records commands over 2 ms" quiet rcli config set slowlog-log-slower-than 2000
+check "and keeps 1000 of them" quiet rcli config set slowlog-max-len 1000
+quiet rcli slowlog reset
 out=$(jd_ctl org import --tenant $t "$JD_TMP/g/units.csv" "$JD_TMP/g/people.csv" 2>&1 || true)
 touch "$JD_TMP/stop"
+echo "# Redis commands of 2 ms or more during the import: $(rcli --json slowlog get 1000 |
+	python3 -c 'import json, sys
+e = json.load(sys.stdin)
+top = max(e, key=lambda x: x[2], default=None)
+print(len(e), "in all" + ("; the longest %.1f ms (%s)" % (top[2] / 1000, top[3][0]) if top else ""))')"
 polled=0
 wait "$poller" || polled=$?
 contains "the largest accepted import ($bytes bytes) succeeds" "$out" \
