@@ -48,6 +48,28 @@ equals "the staged writes were moved into place: no staged key is left" \
 equals "and no record carries the stage's lifetime" \
 	"$(redis-cli -s "$JD_DIR/data/redis.sock" ttl "jd:{$t}:people:summary")" -1
 
+# The other large work on that county, each while /healthz is polled: figures only.
+during() { # NAME COMMAND...
+	local name=$1 t0 ms rc=0 p
+	shift
+	rm -f "$JD_TMP/stop" "$JD_TMP/ready"
+	python3 "$here/healthz_poll.py" "$JD_API_PORT" "$JD_DIR/tls/ca.crt" "$JD_TMP/stop" \
+		"$JD_TMP/ready" "$JD_DIR/data/redis.sock" >"$JD_TMP/poll2" &
+	p=$!
+	check "the poller is answered ($name)" jd_wait_for 100 test -e "$JD_TMP/ready"
+	t0=$(date +%s%N)
+	"$@" >/dev/null 2>&1 || rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	touch "$JD_TMP/stop"
+	wait "$p" || true
+	equals "$name succeeds" "$rc" 0
+	echo "# /healthz during $name (${ms} ms in all): $(cat "$JD_TMP/poll2")"
+}
+during "org export" jd_ctl org export --tenant $t --dir "$JD_TMP/out"
+during "org report" jd_ctl org report --tenant $t
+during "report" jd_ctl report --tenant $t --from 2024-01-01 --to 2026-12-31 --json
+during "audit verify" jd_ctl audit verify --tenant $t
+
 # twice the rows: over limits.max_body, answered as JSON naming the limit
 python3 "$here/org_gen.py" "$JD_TMP/h" 50 8000 62 >/dev/null
 code=$(jd_ctl_curl -o "$JD_TMP/413.json" -w '%{http_code}' -H 'Content-Type: application/json' \
