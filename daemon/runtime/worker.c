@@ -12,8 +12,14 @@
 
 #include "runtime/log.h"
 
+/* Threads at once; past it (or when no thread can start) the work runs in place. */
+#define WORKERS_MAX 16
+
+static unsigned running; /* loop thread only */
+
 struct job {
 	int fds[2];
+	int threaded; /* 0: ran in place */
 	pthread_t thread;
 	struct event *ev;
 	void (*work)(void *arg);
@@ -51,7 +57,10 @@ static void on_done(evutil_socket_t fd, short what, void *ptr)
 
 	(void)fd;
 	(void)what;
-	pthread_join(j->thread, NULL);
+	if (j->threaded) {
+		pthread_join(j->thread, NULL);
+		running--;
+	}
 	j->done(j->arg);
 	job_free(j);
 }
@@ -70,11 +79,14 @@ int jd_worker_run(struct event_base *base, void (*work)(void *arg), void (*done)
 	j->ev = event_new(base, j->fds[0], EV_READ, on_done, j);
 	if (j->ev == NULL || event_add(j->ev, NULL) != 0)
 		goto fail;
-	if (pthread_create(&j->thread, NULL, run, j) != 0) {
-		jd_warn("worker: no thread", NULL);
-		rc = JD_E_UNAVAILABLE;
-		goto fail;
+	if (running < WORKERS_MAX && pthread_create(&j->thread, NULL, run, j) == 0) {
+		j->threaded = 1;
+		running++;
+		return JD_OK;
 	}
+	/* done still runs later, from the loop: the pipe is written already */
+	jd_warn("worker: no thread; the work runs on the loop", "running=%u", running);
+	(void)run(j);
 	return JD_OK;
 fail:
 	job_free(j);

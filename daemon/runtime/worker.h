@@ -11,8 +11,9 @@ struct event_base;
 
 /*
  * Runs work(arg) on a new thread, then done(arg) from the loop, exactly
- * once, later.  JD_OK; JD_E_NOMEM or JD_E_UNAVAILABLE (no thread):
- * nothing runs.
+ * once, later.  At most 16 threads at once: past that, or when no thread
+ * can start, work runs in place (logged) and done still runs later.
+ * JD_OK; JD_E_NOMEM: nothing runs.
  */
 int jd_worker_run(struct event_base *base, void (*work)(void *arg), void (*done)(void *arg),
 		  void *arg);
