@@ -169,7 +169,9 @@ static const char mutate_script[] =
     "  for _, rel in ipairs(rels) do\n"
     "    local src, dst = man .. ':' .. rel, base .. rel\n"
     "    local st, dt = redis.call('TYPE', src)['ok'], redis.call('TYPE', dst)['ok']\n"
-    "    if st ~= 'hash' and st ~= 'zset' and st ~= 'set' then return fail('a staged key is gone') end\n"
+    "    if st ~= 'hash' and st ~= 'zset' and st ~= 'set' then\n"
+    "      return fail('a staged key is gone')\n"
+    "    end\n"
     "    if dt ~= 'none' and dt ~= st then return fail('an op key holds another type') end\n"
     "    if planned[dst] or dst == KEYS[3] or dst == KEYS[4] or dst == KEYS[5] then\n"
     "      return fail('a staged key is an audit or event key')\n"
@@ -243,7 +245,9 @@ static const char mutate_script[] =
     "      'ZRANGE', src, unpack(st == 'zset' and {0, -1, 'WITHSCORES'} or {})), {}\n"
     "    local cmd = st == 'hash' and 'HSET' or st == 'set' and 'SADD' or 'ZADD'\n"
     "    for i = 1, #all do\n"
-    "      if st == 'zset' then a[#a + 1] = all[i + (i % 2 == 1 and 1 or -1)] else a[#a + 1] = all[i] end\n"
+    "      local j = i\n"
+    "      if st == 'zset' then j = i % 2 == 1 and i + 1 or i - 1 end\n"
+    "      a[#a + 1] = all[j]\n"
     "      if #a == 1000 or i == #all then redis.call(cmd, dst, unpack(a)); a = {} end\n"
     "    end\n"
     "    redis.call('DEL', src)\n"
@@ -1439,9 +1443,9 @@ struct sliced {
 	void *arg;
 	struct jd_slice *slice;
 	enum { SLICED_DIGEST, SLICED_STAGE, SLICED_COUNT, SLICED_FILL } phase;
-	size_t at; /* the next op (digest) or argv unit (count, fill) */
-	int staged;		    /* the ops go through stage.h; the commit has none */
-	struct jd_stage *stage;	    /* once started */
+	size_t at;		   /* the next op (digest) or argv unit (count, fill) */
+	int staged;		   /* the ops go through stage.h; the commit has none */
+	struct jd_stage *stage;	   /* once started */
 	struct jd_mutation commit; /* the mutation without its ops, once staged */
 	crypto_hash_sha256_state st;
 	struct mutate_ctx tmp; /* the audit entry, as mutate_ctx_make builds it */
@@ -1450,7 +1454,7 @@ struct sliced {
 	struct mutate_ctx *x; /* once counted */
 };
 
-/* A staged mutation's callback: the stage ends with the commit (its keys deleted unless applied). */
+/* A staged mutation's callback: the stage ends with the commit (keys deleted unless applied). */
 struct staged_commit {
 	jd_mutate_cb cb;
 	void *arg;
@@ -1482,7 +1486,8 @@ static void sliced_end(struct sliced *j, int rc)
 	}
 	if (rc == JD_OK) {
 		rc = mutate_queue(s, j->x, &j->tmp, s->audit != NULL ? &j->a : NULL,
-				  c != NULL ? staged_committed : j->cb, c != NULL ? (void *)c : j->arg);
+				  c != NULL ? staged_committed : j->cb,
+				  c != NULL ? (void *)c : j->arg);
 		j->x = NULL; /* queued, or freed */
 		if (rc == JD_OK)
 			j->stage = NULL; /* the commit's callback ends it */
@@ -1543,8 +1548,8 @@ static int sliced_stage(struct sliced *j)
 
 	j->stage = jd_stage_start(j->s->r, m->tenant, m->ops, m->n_ops, sliced_staged, j);
 	if (j->stage == NULL)
-		sliced_end(j, jd_redis_state(j->s->r) == JD_REDIS_OK ? JD_E_NOMEM
-								     : JD_E_UNAVAILABLE);
+		sliced_end(j,
+			   jd_redis_state(j->s->r) == JD_REDIS_OK ? JD_E_NOMEM : JD_E_UNAVAILABLE);
 	return 0;
 }
 
