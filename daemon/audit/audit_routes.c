@@ -23,6 +23,7 @@
 #include "runtime/config.h"
 #include "security/keyring.h"
 #include "runtime/log.h"
+#include "runtime/worker.h"
 #include "transport/request.h"
 #include "transport/router.h"
 #include "transport/server.h"
@@ -109,14 +110,18 @@ struct verify_ctx {
 	json_t *pages; /* the XRANGE results, kept: entries point into them */
 	struct ventry *v;
 	size_t n, cap;
-	char next[64]; /* "(" and the last id read */
+	char next[64];	  /* "(" and the last id read */
+	struct vjob *job; /* the verification under way */
 };
+
+static void vjob_cancel(struct vjob *j);
 
 /* Runs when the request is finished: what the context holds. */
 static void verify_dtor(void *ptr)
 {
 	struct verify_ctx *c = ptr;
 
+	vjob_cancel(c->job);
 	for (size_t i = 0; i < c->n; i++) {
 		free(c->v[i].fv);
 		free(c->v[i].lens);
@@ -282,107 +287,216 @@ static size_t merge_cps(struct cp *cps, size_t n, json_t *disagree)
 	return out;
 }
 
-static void verify_finish(struct verify_ctx *c, json_t *cp_lines)
-{
-	struct jd_server *srv = c->req->srv;
+/*
+ * The verification proper runs on a worker thread (runtime/worker.h): up
+ * to VERIFY_MAX entries' tags and chain, sorted and matched, and every
+ * checkpoint's signature took the loop for up to a second in one piece.
+ * The job takes over what the request read (the pages, the entries, the
+ * checkpoint lines) and copies what it needs of the server; the request
+ * only answers from what the job made.
+ */
+struct vjob {
+	struct verify_ctx *c; /* NULL once the request went */
+	char tenant[65];
 	unsigned char key[32];
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+	int has_pk;
 	char path[4096];
+	uint64_t anchor;
+	char anchor_chain[JD_AUDIT_HEX];
+	json_t *cp_lines, *pages;
+	struct ventry *v;
+	size_t n;
+	/* what it makes */
+	int rc;
+	json_t *report, *bad, *disagree;
+};
+
+/* The request went: the job answers no one, and is freed when it ends. */
+static void vjob_cancel(struct vjob *j)
+{
+	if (j != NULL)
+		j->c = NULL;
+}
+
+static void vjob_free(struct vjob *j)
+{
+	for (size_t i = 0; i < j->n; i++) {
+		free(j->v[i].fv);
+		free(j->v[i].lens);
+	}
+	free(j->v);
+	json_decref(j->pages);
+	json_decref(j->cp_lines);
+	json_decref(j->report);
+	json_decref(j->bad);
+	json_decref(j->disagree);
+	sodium_memzero(j->key, sizeof(j->key));
+	free(j);
+}
+
+/* The checkpoints kept in Redis and in the local file, merged; *nredis: those of Redis. */
+static int verify_cps(struct vjob *j, struct cp **cps, size_t *ncp, size_t *nredis)
+{
+	const unsigned char *pk = j->has_pk ? j->pk : NULL;
+	size_t cap = 0;
+	int rc;
+
+	*nredis = 0;
+	for (size_t i = 0; i < json_array_size(j->cp_lines); i++) {
+		const char *line = json_string_value(json_array_get(j->cp_lines, i));
+
+		if (line == NULL)
+			continue;
+		if ((rc = add_cp(cps, ncp, &cap, pk, j->tenant, line, 0, j->bad)) != JD_OK)
+			return rc;
+		(*nredis)++;
+	}
+	rc = read_local_cps(j->path, cps, ncp, &cap, pk, j->tenant, j->bad);
+	if (rc == JD_OK)
+		*ncp = merge_cps(*cps, *ncp, j->disagree);
+	return rc;
+}
+
+/* The report of jd_audit_verify_anchored, with the checkpoints' findings (not "held": the loop's).
+ */
+static void verify_work(void *arg)
+{
+	struct vjob *j = arg;
 	struct jd_audit_entry *es = NULL;
 	const char **ids = NULL, **cp_chain = NULL;
 	uint64_t *cp_seq = NULL;
 	struct cp *cps = NULL;
-	size_t ncp = 0, capcp = 0, nredis = 0;
-	uint64_t anchor = 0;
-	char anchor_chain[JD_AUDIT_HEX];
-	json_t *report = NULL, *bad = json_array(), *disagree = json_array();
-	const unsigned char *pk = jd_keyring_sign_pk(srv->keyring);
-	int rc = JD_E_NOMEM;
+	size_t ncp = 0, nredis = 0;
+	json_t *r;
 
-	if (bad == NULL || disagree == NULL)
+	j->rc = JD_E_NOMEM;
+	j->bad = json_array();
+	j->disagree = json_array();
+	if (j->bad == NULL || j->disagree == NULL)
 		goto cleanup;
-	for (size_t i = 0; i < json_array_size(cp_lines); i++) {
-		const char *line = json_string_value(json_array_get(cp_lines, i));
-
-		if (line == NULL)
-			continue;
-		if ((rc = add_cp(&cps, &ncp, &capcp, pk, c->tenant, line, 0, bad)) != JD_OK)
-			goto cleanup;
-		nredis++;
-	}
-	if ((rc = cp_path(srv, path, sizeof(path))) != JD_OK ||
-	    (rc = read_local_cps(path, &cps, &ncp, &capcp, pk, c->tenant, bad)) != JD_OK)
+	if ((j->rc = verify_cps(j, &cps, &ncp, &nredis)) != JD_OK)
 		goto cleanup;
-	ncp = merge_cps(cps, ncp, disagree);
-	rc = JD_E_NOMEM;
-	es = calloc(c->n + 1, sizeof(*es));
-	ids = calloc(c->n + 1, sizeof(*ids));
+	j->rc = JD_E_NOMEM;
+	es = calloc(j->n + 1, sizeof(*es));
+	ids = calloc(j->n + 1, sizeof(*ids));
 	cp_seq = calloc(ncp + 1, sizeof(*cp_seq));
 	cp_chain = calloc(ncp + 1, sizeof(*cp_chain));
 	if (es == NULL || ids == NULL || cp_seq == NULL || cp_chain == NULL)
 		goto cleanup;
-	for (size_t i = 0; i < c->n; i++) {
+	for (size_t i = 0; i < j->n; i++) {
 		/* a malformed entry is still counted: verify never finds it valid */
-		(void)jd_audit_entry_from_fields(&es[i], c->v[i].fv, c->v[i].lens, c->v[i].n);
-		ids[i] = c->v[i].id;
+		(void)jd_audit_entry_from_fields(&es[i], j->v[i].fv, j->v[i].lens, j->v[i].n);
+		ids[i] = j->v[i].id;
 	}
 	for (size_t i = 0; i < ncp; i++) {
 		cp_seq[i] = cps[i].seq;
 		cp_chain[i] = cps[i].chain;
 	}
-	if ((rc = audit_key_of(srv, key)) != JD_OK)
-		goto cleanup;
-	jd_audit_log_anchor(jd_store_audit_log(srv->store), c->tenant, &anchor, anchor_chain);
 	/* a scan cut at VERIFY_MAX entries cannot judge the end of the stream */
-	if (c->n >= VERIFY_MAX)
-		anchor = 0;
-	report = jd_audit_verify_anchored(key, es, c->n, ids, cp_seq, cp_chain, ncp, anchor,
-					  anchor_chain);
-	sodium_memzero(key, sizeof(key));
-	rc = JD_E_NOMEM;
-	if (report == NULL)
+	r = jd_audit_verify_anchored(j->key, es, j->n, ids, cp_seq, cp_chain, ncp,
+				     j->n >= VERIFY_MAX ? 0 : j->anchor, j->anchor_chain);
+	j->report = r;
+	if (r == NULL || json_object_set_new(r, "tenant", json_string(j->tenant)) != 0 ||
+	    json_object_set_new(r, "truncated", json_boolean(j->n >= VERIFY_MAX)) != 0 ||
+	    json_object_set_new(r, "checkpoints_redis", json_integer((json_int_t)nredis)) != 0 ||
+	    json_object_set(r, "bad_checkpoints", j->bad) != 0 ||
+	    json_object_set(r, "checkpoint_disagreements", j->disagree) != 0)
 		goto cleanup;
-	if (json_object_set_new(report, "tenant", json_string(c->tenant)) != 0 ||
-	    json_object_set_new(report, "truncated", json_boolean(c->n >= VERIFY_MAX)) != 0 ||
-	    json_object_set_new(report, "checkpoints_redis", json_integer((json_int_t)nredis)) !=
-		0 ||
-	    json_object_set_new(
-		report, "held",
-		json_boolean(jd_audit_log_held(jd_store_audit_log(srv->store), c->tenant))) != 0 ||
-	    json_object_set(report, "bad_checkpoints", bad) != 0 ||
-	    json_object_set(report, "checkpoint_disagreements", disagree) != 0)
-		goto cleanup;
-	if (json_array_size(bad) > 0 || json_array_size(disagree) > 0)
-		json_object_set_new(report, "ok", json_false());
-	rc = JD_OK;
+	if (json_array_size(j->bad) > 0 || json_array_size(j->disagree) > 0)
+		json_object_set_new(r, "ok", json_false());
+	j->rc = JD_OK;
 cleanup:
-	if (rc != JD_OK) {
-		jd_reply_rc(c->req, rc, "audit");
-	} else if (json_is_true(json_object_get(report, "ok"))) {
-		jd_reply_json(c->req, 200, report);
-		report = NULL;
-	} else {
-		const char *summary = json_string_value(json_object_get(report, "summary"));
-		char msg[512];
-
-		snprintf(msg, sizeof(msg), "audit trail of '%s' damaged: %s%s", c->tenant,
-			 summary ? summary : "see the report",
-			 json_array_size(bad) || json_array_size(disagree)
-			     ? " (and bad or disagreeing checkpoints)"
-			     : "");
-		jd_reply_json(c->req, 409,
-			      json_pack("{s:{s:s, s:s, s:s}, s:o}", "error", "code",
-					"audit_damaged", "message", msg, "request_id", c->req->id,
-					"report", report));
-		report = NULL;
-	}
-	json_decref(report);
-	json_decref(bad);
-	json_decref(disagree);
+	sodium_memzero(j->key, sizeof(j->key));
 	free(es);
 	free(ids);
 	free(cp_seq);
 	free(cp_chain);
 	free(cps);
+}
+
+static void verify_reply(struct verify_ctx *c, struct vjob *j)
+{
+	json_t *report = j->report;
+	const char *summary;
+	char msg[512];
+
+	if (j->rc == JD_OK &&
+	    json_object_set_new(report, "held",
+				json_boolean(jd_audit_log_held(
+				    jd_store_audit_log(c->req->srv->store), c->tenant))) != 0)
+		j->rc = JD_E_NOMEM;
+	if (j->rc != JD_OK) {
+		jd_reply_rc(c->req, j->rc, "audit");
+		return;
+	}
+	j->report = NULL; /* the answer takes it */
+	if (json_is_true(json_object_get(report, "ok"))) {
+		jd_reply_json(c->req, 200, report);
+		return;
+	}
+	summary = json_string_value(json_object_get(report, "summary"));
+	snprintf(msg, sizeof(msg), "audit trail of '%s' damaged: %s%s", c->tenant,
+		 summary ? summary : "see the report",
+		 json_array_size(j->bad) || json_array_size(j->disagree)
+		     ? " (and bad or disagreeing checkpoints)"
+		     : "");
+	jd_reply_json(c->req, 409,
+		      json_pack("{s:{s:s, s:s, s:s}, s:o}", "error", "code", "audit_damaged",
+				"message", msg, "request_id", c->req->id, "report", report));
+}
+
+static void verify_done(void *arg)
+{
+	struct vjob *j = arg;
+
+	if (j->c != NULL) {
+		j->c->job = NULL;
+		verify_reply(j->c, j);
+	}
+	vjob_free(j);
+}
+
+/* Hands what was read to a verification job; answers when that cannot start. */
+static void verify_finish(struct verify_ctx *c, json_t *cp_lines)
+{
+	struct jd_server *srv = c->req->srv;
+	const unsigned char *pk = jd_keyring_sign_pk(srv->keyring);
+	struct vjob *j = calloc(1, sizeof(*j));
+	int rc = JD_E_NOMEM;
+
+	if (j == NULL)
+		goto fail;
+	j->c = c;
+	snprintf(j->tenant, sizeof(j->tenant), "%s", c->tenant);
+	if (pk != NULL) {
+		memcpy(j->pk, pk, sizeof(j->pk));
+		j->has_pk = 1;
+	}
+	jd_audit_log_anchor(jd_store_audit_log(srv->store), c->tenant, &j->anchor, j->anchor_chain);
+	if ((rc = audit_key_of(srv, j->key)) != JD_OK ||
+	    (rc = cp_path(srv, j->path, sizeof(j->path))) != JD_OK)
+		goto fail;
+	j->cp_lines = json_incref(cp_lines);
+	j->pages = c->pages; /* the entries point into them */
+	j->v = c->v;
+	j->n = c->n;
+	rc = jd_worker_run(srv->base, verify_work, verify_done, j);
+	if (rc != JD_OK) {
+		j->pages = NULL; /* still the request's */
+		j->v = NULL;
+		j->n = 0;
+		goto fail;
+	}
+	c->pages = NULL;
+	c->v = NULL;
+	c->n = c->cap = 0;
+	c->job = j;
+	return;
+fail:
+	if (j != NULL)
+		vjob_free(j);
+	jd_reply_rc(c->req, rc, "audit");
 }
 
 static void on_checkpoints(int rc, json_t *result, void *arg)

@@ -12,6 +12,7 @@
 #include "org/org_group_model.h"
 #include "org/org_snapshot.h"
 #include "org/org_tenants.h"
+#include "runtime/worker.h"
 #include "transport/request.h"
 #include "transport/router.h"
 #include "transport/server.h"
@@ -175,7 +176,8 @@ static size_t post_rank(const char *post)
 	return N_OF(post_order);
 }
 
-static const json_t *sort_people; /* qsort has no argument: the people being sorted */
+/* qsort has no argument: the people being sorted (exports run on worker threads) */
+static _Thread_local const json_t *sort_people;
 
 static int cmp_person(const void *a, const void *b)
 {
@@ -403,21 +405,82 @@ json_t *jd_org_export(const json_t *snap)
 
 /* ---- the route ---------------------------------------------------------------------------- */
 
+/*
+ * The files are made, and serialized, on a worker thread (runtime/worker.h):
+ * for a county of thousands of people that took the loop for a large part
+ * of a second in one piece.  The job keeps its own reference to the
+ * snapshot, which nothing else changes, and answers the request unless it
+ * went meanwhile.
+ */
+struct export_job {
+	jd_req *req; /* NULL once the request went */
+	json_t *snap;
+	char tenant[8];
+	char *text; /* the answer, serialized; NULL: out of memory */
+};
+
+struct export_wait {
+	struct export_job *job;
+};
+
+static void export_wait_end(void *ptr)
+{
+	struct export_wait *w = ptr;
+
+	if (w->job != NULL)
+		w->job->req = NULL;
+}
+
+static void export_work(void *arg)
+{
+	struct export_job *j = arg;
+	json_t *files = jd_org_export(j->snap);
+
+	if (files != NULL && json_object_set_new(files, "tenant", json_string(j->tenant)) == 0)
+		j->text = json_dumps(files, JSON_COMPACT);
+	json_decref(files);
+}
+
+static void export_done(void *arg)
+{
+	struct export_job *j = arg;
+
+	if (j->req != NULL && j->text != NULL)
+		jd_reply_text(j->req, 200, "application/json", j->text, strlen(j->text));
+	else if (j->req != NULL)
+		jd_reply_rc(j->req, JD_E_NOMEM, "export");
+	json_decref(j->snap);
+	free(j->text);
+	free(j);
+}
+
 static void on_snapshot(int rc, json_t *snap, void *arg)
 {
 	jd_req *req = arg;
 	const char *tenant = json_string_value(json_object_get(req->input, "tenant"));
-	json_t *files;
+	struct export_wait *w;
+	struct export_job *j;
 
 	if (jd_org_snapshot_check(req, rc, snap, tenant, "units and people") != JD_OK)
 		return;
-	files = jd_org_export(snap);
-	if (files == NULL || json_object_set_new(files, "tenant", json_string(tenant)) != 0) {
-		json_decref(files);
+	w = jd_req_ctx(req, sizeof(*w), export_wait_end);
+	j = calloc(1, sizeof(*j));
+	if (w == NULL || j == NULL) {
+		free(j);
 		jd_reply_rc(req, JD_E_NOMEM, "export");
 		return;
 	}
-	jd_reply_json(req, 200, files);
+	j->req = req;
+	j->snap = json_incref(snap);
+	snprintf(j->tenant, sizeof(j->tenant), "%s", tenant);
+	rc = jd_worker_run(req->srv->base, export_work, export_done, j);
+	if (rc != JD_OK) {
+		json_decref(j->snap);
+		free(j);
+		jd_reply_rc(req, rc, "export");
+		return;
+	}
+	w->job = j;
 }
 
 static void export_org(jd_req *req, void *arg)

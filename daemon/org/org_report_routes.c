@@ -15,6 +15,7 @@
 
 #include "security/auth.h"
 #include "runtime/log.h"
+#include "runtime/worker.h"
 #include "org/org_snapshot.h"
 #include "org/org_tenants.h"
 #include "org/org_tree.h"
@@ -108,23 +109,85 @@ static void pump(struct gather *g)
 		finish(g);
 }
 
+/*
+ * A county's figures are worked out on a worker thread (runtime/worker.h):
+ * for thousands of people they held the loop for tens of milliseconds in
+ * one piece.  The job keeps its own reference to the snapshot and counts
+ * as in flight until its figures are in.
+ */
+struct county_job {
+	struct slot *s;
+	json_t *snap;
+	char code[16];
+	json_t *figures;
+};
+
+static void county_work(void *arg)
+{
+	struct county_job *j = arg;
+
+	j->figures = jd_org_report_county(j->code, NULL, j->snap);
+}
+
+static void county_in(struct gather *g, size_t i, json_t *figures)
+{
+	if (g->rc != JD_OK) {
+		json_decref(figures);
+		return;
+	}
+	g->figures[i] = figures;
+	if (figures == NULL)
+		g->rc = JD_E_NOMEM;
+}
+
+static void county_done(void *arg)
+{
+	struct county_job *j = arg;
+	struct gather *g = j->s->g;
+
+	g->in_flight--;
+	county_in(g, j->s->i, j->figures);
+	json_decref(j->snap);
+	free(j->s);
+	free(j);
+	pump(g);
+}
+
+/* 1 when a job now works out the county's figures (and answers in county_done). */
+static int county_start(struct slot *s, const char *code, json_t *snap)
+{
+	struct county_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return 0;
+	j->s = s;
+	j->snap = json_incref(snap);
+	snprintf(j->code, sizeof(j->code), "%s", or_empty(code));
+	if (jd_worker_run(s->g->srv->base, county_work, county_done, j) != JD_OK) {
+		json_decref(j->snap);
+		free(j);
+		return 0;
+	}
+	return 1;
+}
+
 static void on_snapshot(int rc, json_t *snap, void *arg)
 {
 	struct slot *s = arg;
 	struct gather *g = s->g;
 	const char *code = json_string_value(json_array_get(g->counties, s->i));
 
-	g->in_flight--;
 	/* a county retired or re-levelled since the tree was read is left out, not an error */
 	if (rc == JD_OK && g->rc == JD_OK) {
-		g->figures[s->i] = jd_org_report_county(code, NULL, snap);
-		if (g->figures[s->i] == NULL)
-			g->rc = JD_E_NOMEM;
+		if (county_start(s, code, snap))
+			return;
+		county_in(g, s->i, jd_org_report_county(code, NULL, snap)); /* no thread: here */
 	} else if (rc != JD_OK && rc != JD_E_NOTFOUND && rc != JD_E_INVALID && g->rc == JD_OK) {
 		jd_warn("org report: a county's snapshot failed", "tenant=%s rc=%d", or_empty(code),
 			rc);
 		g->rc = rc;
 	}
+	g->in_flight--;
 	free(s);
 	pump(g);
 }

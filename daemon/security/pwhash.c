@@ -1,27 +1,20 @@
-/* Argon2id off the event loop: one thread per job, its result back through a pipe. */
+/* Argon2id off the event loop (runtime/worker.h). */
 #include "security/pwhash.h"
 
-#include <fcntl.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <event2/event.h>
 #include <sodium.h>
 
 #include <jiandu/plugin.h>
 
-#include "runtime/log.h"
+#include "runtime/worker.h"
 
 struct job {
 	int verify; /* 0: hash the password */
 	char password[JD_PASSWORD_MAX + 1];
 	char hash[JD_PWHASH_STRLEN];
 	int rc;
-	int fds[2];
-	pthread_t thread;
-	struct event *ev;
 	jd_pwhash_cb cb;
 	void *arg;
 };
@@ -33,11 +26,9 @@ int jd_password_length_ok(size_t len)
 	return len >= JD_PASSWORD_MIN && len <= JD_PASSWORD_MAX;
 }
 
-static void *work(void *arg)
+static void work(void *arg)
 {
 	struct job *j = arg;
-	char one = 1;
-	ssize_t n;
 
 	if (j->verify)
 		j->rc = crypto_pwhash_str_verify(j->hash, j->password, strlen(j->password)) == 0
@@ -50,31 +41,18 @@ static void *work(void *arg)
 			    ? JD_OK
 			    : JD_E_NOMEM;
 	sodium_memzero(j->password, sizeof(j->password));
-	do
-		n = write(j->fds[1], &one, 1);
-	while (n < 0);
-	return NULL;
 }
 
 static void job_free(struct job *j)
 {
-	if (j->ev != NULL)
-		event_free(j->ev);
-	if (j->fds[0] >= 0)
-		close(j->fds[0]);
-	if (j->fds[1] >= 0)
-		close(j->fds[1]);
 	sodium_memzero(j, sizeof(*j));
 	free(j);
 }
 
-static void on_done(evutil_socket_t fd, short what, void *arg)
+static void on_done(void *arg)
 {
 	struct job *j = arg;
 
-	(void)fd;
-	(void)what;
-	pthread_join(j->thread, NULL);
 	running--;
 	j->cb(j->rc, j->rc == JD_OK && !j->verify ? j->hash : NULL, j->arg);
 	job_free(j);
@@ -82,19 +60,14 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 
 static int start(struct event_base *base, struct job *j)
 {
+	int rc;
+
 	if (running >= JD_PWHASH_JOBS)
 		return JD_E_UNAVAILABLE;
-	if (pipe2(j->fds, O_CLOEXEC) != 0)
-		return JD_E_NOMEM;
-	j->ev = event_new(base, j->fds[0], EV_READ, on_done, j);
-	if (j->ev == NULL || event_add(j->ev, NULL) != 0)
-		return JD_E_NOMEM;
-	if (pthread_create(&j->thread, NULL, work, j) != 0) {
-		jd_warn("password hashing: no thread", "running=%d", running);
-		return JD_E_UNAVAILABLE;
-	}
-	running++;
-	return JD_OK;
+	rc = jd_worker_run(base, work, on_done, j);
+	if (rc == JD_OK)
+		running++;
+	return rc;
 }
 
 static int submit(struct event_base *base, int verify, const char *stored, const char *password,
@@ -113,7 +86,6 @@ static int submit(struct event_base *base, int verify, const char *stored, const
 	j = calloc(1, sizeof(*j));
 	if (j == NULL)
 		return JD_E_NOMEM;
-	j->fds[0] = j->fds[1] = -1;
 	j->verify = verify;
 	j->cb = cb;
 	j->arg = arg;

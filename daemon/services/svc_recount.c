@@ -288,55 +288,110 @@ static json_t *answer_of(struct recount *r, struct drift *d)
 	return o;
 }
 
+/*
+ * A fix is applied FIX_STEP counters at a time, each step its own short
+ * mutation (and audit entry), the next sent when the last one is answered:
+ * one step of tens of thousands of HINCRBYs held Redis, and every request
+ * waiting on it, for most of a second.  Each step is right on its own (a
+ * delta per counter, which commutes with other writers' increments), so a
+ * fix cut short leaves counters either fixed or as they were, and the
+ * next recount finds the rest.
+ */
+#define FIX_STEP 2000
+
 struct fixing {
 	struct recount *r;
 	json_t *answer;
+	struct jd_mut *fix; /* all the deltas */
+	struct jd_mutation m;
+	const struct jd_op *ops;
+	size_t nops, done; /* deltas in all, and applied */
 };
+
+static void on_fixed(int rc, const struct jd_mutate_result *res, void *arg);
+
+static int fix_step(struct fixing *x)
+{
+	size_t n = x->nops - x->done < FIX_STEP ? x->nops - x->done : FIX_STEP;
+
+	x->m.ops = x->ops + x->done;
+	x->m.n_ops = n;
+	return x->r->srv->store ? jd_store_mutate(x->r->srv->store, &x->m, on_fixed, x)
+				: JD_E_UNAVAILABLE;
+}
+
+static void fixing_end(struct fixing *x, int rc)
+{
+	char msg[200];
+
+	if (rc == JD_OK) {
+		json_object_set_new(x->answer, "fixed", json_true());
+		finish(x->r, JD_OK, x->answer, NULL);
+	} else {
+		json_decref(x->answer);
+		snprintf(msg, sizeof(msg),
+			 "%zu of %zu drifted counters fixed before the fix failed; run the "
+			 "recount again to fix the rest",
+			 x->done, x->nops);
+		finish(x->r, rc, NULL, x->done > 0 ? msg : NULL);
+	}
+	jd_mut_free(x->fix);
+	free(x);
+}
 
 static void on_fixed(int rc, const struct jd_mutate_result *res, void *arg)
 {
 	struct fixing *x = arg;
 
 	(void)res;
-	if (rc == JD_OK)
-		json_object_set_new(x->answer, "fixed", json_true());
-	finish(x->r, rc, x->answer, NULL);
-	free(x);
+	if (rc == JD_OK) {
+		x->done += x->m.n_ops;
+		if (x->done < x->nops && (rc = fix_step(x)) == JD_OK)
+			return;
+	}
+	fixing_end(x, rc);
 }
 
-/* Applies d->fix; answers from its callback (or at once when it cannot be made). */
+/* Applies d->fix (taking it over); answers when it is applied or cannot be. */
 static void apply_fix(struct recount *r, struct drift *d, json_t *answer)
 {
-	struct fixing *x = malloc(sizeof(*x));
-	struct jd_mutation m = {.tenant = r->tenant,
-				.record = r->decl->record,
-				.expect_version = JD_VERSION_ANY,
-				.req = r->req,
-				.action = r->decl->fix_action};
-	size_t nops;
-	int rc;
+	struct fixing *x = calloc(1, sizeof(*x));
 	char msg[120];
+	int rc;
 
-	if (jd_mut_ops(d->fix, &nops), nops > FIX_OPS_MAX) {
-		free(x);
+	if (x == NULL) { /* the caller frees d->fix */
 		json_decref(answer);
-		snprintf(msg, sizeof(msg), "%lld counters drifted: too many to fix in one step",
-			 d->n);
-		finish(r, JD_E_INVALID, NULL, msg);
+		finish(r, JD_E_NOMEM, NULL, NULL);
 		return;
 	}
-	jd_mut_setf(d->fix, "drift", "%lld", d->n);
-	jd_mut_set(d->fix, "by", r->principal);
-	rc = x ? jd_mut_fill(d->fix, &m) : JD_E_NOMEM;
-	if (rc == JD_OK) {
-		*x = (struct fixing){r, answer};
-		rc = r->srv->store ? jd_store_mutate(r->srv->store, &m, on_fixed, x)
-				   : JD_E_UNAVAILABLE;
-	}
-	if (rc != JD_OK) {
+	x->r = r;
+	x->answer = answer;
+	x->fix = d->fix;
+	d->fix = NULL;
+	x->m = (struct jd_mutation){.tenant = r->tenant,
+				    .record = r->decl->record,
+				    .expect_version = JD_VERSION_ANY,
+				    .req = r->req,
+				    .action = r->decl->fix_action};
+	if (jd_mut_ops(x->fix, &x->nops), x->nops > FIX_OPS_MAX) {
+		snprintf(msg, sizeof(msg), "%lld counters drifted: more than %d to fix", d->n,
+			 FIX_OPS_MAX);
+		json_decref(x->answer);
+		x->answer = NULL;
+		finish(r, JD_E_INVALID, NULL, msg);
+		jd_mut_free(x->fix);
 		free(x);
-		json_decref(answer);
-		finish(r, rc, NULL, NULL);
+		return;
+	}
+	jd_mut_setf(x->fix, "drift", "%lld", d->n);
+	jd_mut_set(x->fix, "by", r->principal);
+	rc = jd_mut_fill(x->fix, &x->m);
+	x->ops = x->m.ops;
+	if (rc == JD_OK)
+		rc = fix_step(x);
+	if (rc != JD_OK) {
+		x->done = 0; /* nothing was sent */
+		fixing_end(x, rc);
 	}
 }
 
@@ -363,7 +418,7 @@ static void counters_done(struct recount *r)
 		finish(r, answer ? JD_OK : JD_E_NOMEM, answer, NULL);
 	else
 		apply_fix(r, &d, answer);
-	jd_mut_free(d.fix); /* the store copied what it needs */
+	jd_mut_free(d.fix); /* NULL when apply_fix took it */
 }
 
 /* The counter hashes: the tenant's, every unit's of "<prefix>:units", and any expected. */

@@ -37,6 +37,7 @@
 #include "runtime/slice.h"
 #include "storage/redis.h"
 #include "storage/replica_wait.h"
+#include "storage/stage.h"
 #include "transport/request.h"
 
 #define TENANT_MAX 64
@@ -79,9 +80,18 @@
  * chain), nevents, then nset field/value pairs, ndel fields, nops (kind,
  * member, value) triples, nevents (name, tenant, publisher, payload)
  * quadruples and, when audited, the entry's 13 field/value pairs, this
- * writer's id and the turn's lifetime in ms.  The
- * idempotency key keeps "version record" so that a retry learns which
+ * writer's id and the turn's lifetime in ms; last, the count of keys
+ * the staged writes' manifest lists and the manifest (stage.h; "" when
+ * none).  The idempotency key keeps "version record" so that a retry learns which
  * record the first call wrote.
+ *
+ * Staged writes: after the ops' checks every staged key and its
+ * destination are checked (the manifest complete, the types agreeing);
+ * after the ops' writes each is moved into place, by RENAME (then PERSIST:
+ * it carried the stage's lifetime) when the destination is new, else
+ * merged into it, and the manifest goes.  So a staged mutation is as
+ * atomic as any other, and its script does one or two commands per key
+ * instead of one per op.
  *
  * Events (the transactional outbox): each is XADDed to the event stream
  * after the record's writes, in the same script, so the change and the
@@ -172,6 +182,24 @@ static const char mutate_script[] =
     "end\n"
     "  end\n"
     "end\n"
+    "local staged, man = {}, ARGV[#ARGV]\n"
+    "if man ~= '' then\n"
+    "  local base = string.match(rec, '^(jd:{[^}]*}:)')\n"
+    "  local rels = redis.call('SMEMBERS', man)\n"
+    "  if #rels ~= tonumber(ARGV[#ARGV - 1]) then return fail('the staged writes are gone') end\n"
+    "  for _, rel in ipairs(rels) do\n"
+    "    local src, dst = man .. ':' .. rel, base .. rel\n"
+    "    local st, dt = redis.call('TYPE', src)['ok'], redis.call('TYPE', dst)['ok']\n"
+    "    if st ~= 'hash' and st ~= 'zset' and st ~= 'set' then\n"
+    "      return fail('a staged key is gone')\n"
+    "    end\n"
+    "    if dt ~= 'none' and dt ~= st then return fail('an op key holds another type') end\n"
+    "    if planned[dst] or dst == KEYS[3] or dst == KEYS[4] or dst == KEYS[5] then\n"
+    "      return fail('a staged key is an audit or event key')\n"
+    "    end\n"
+    "    staged[#staged + 1] = {src, dst, st, dt}\n"
+    "  end\n"
+    "end\n"
     "if nev > 0 then\n"
     "  if planned[KEYS[5]] then return fail('an op uses the event stream') end\n"
     "  local et = redis.call('TYPE', KEYS[5])['ok']\n"
@@ -229,6 +257,25 @@ static const char mutate_script[] =
     "  elseif kind == 'hdel' then redis.call('HDEL', key, m)\n"
     "  elseif kind == 'incrby' then redis.call('INCRBY', key, v) end\n"
     "end\n"
+    "for _, s in ipairs(staged) do\n"
+    "  local src, dst, st, dt = s[1], s[2], s[3], s[4]\n"
+    "  if dt == 'none' then\n"
+    "    redis.call('RENAME', src, dst)\n"
+    "    redis.call('PERSIST', dst)\n"
+    "  else\n"
+    "    local all, a = redis.call(st == 'hash' and 'HGETALL' or st == 'set' and 'SMEMBERS' or\n"
+    "      'ZRANGE', src, unpack(st == 'zset' and {0, -1, 'WITHSCORES'} or {})), {}\n"
+    "    local cmd = st == 'hash' and 'HSET' or st == 'set' and 'SADD' or 'ZADD'\n"
+    "    for i = 1, #all do\n"
+    "      local j = i\n"
+    "      if st == 'zset' then j = i % 2 == 1 and i + 1 or i - 1 end\n"
+    "      a[#a + 1] = all[j]\n"
+    "      if #a == 1000 or i == #all then redis.call(cmd, dst, unpack(a)); a = {} end\n"
+    "    end\n"
+    "    redis.call('DEL', src)\n"
+    "  end\n"
+    "end\n"
+    "if man ~= '' then redis.call('DEL', man) end\n"
     "for i = 0, nev - 1 do\n"
     "  local e = evs + 4 * i\n"
     "  redis.call('XADD', KEYS[5], '*', 'name', ARGV[e], 'tenant', ARGV[e + 1], 'publisher',\n"
@@ -395,7 +442,8 @@ static int key_in(const char *key, const char *name)
 static int writable_key_valid(const char *key)
 {
 	return key_valid(key) && strncmp(key, IDEM_PREFIX, strlen(IDEM_PREFIX)) != 0 &&
-	       !key_in(key, AUDIT_KEY) && !key_in(key, JD_STORE_EVENTS_KEY);
+	       !key_in(key, AUDIT_KEY) && !key_in(key, JD_STORE_EVENTS_KEY) &&
+	       !key_in(key, JD_STAGE_KEY);
 }
 
 /* Event names: 1..100 of [a-z0-9_.-], the first a letter. */
@@ -500,6 +548,8 @@ struct plan {
 	long long idem_ttl;		     /* seconds */
 	const char *publisher;		     /* names the events' publisher */
 	char *payloads[JD_STORE_EVENTS_MAX]; /* m->n_events, serialized */
+	const char *stage;		     /* the manifest of staged writes (stage.h), or NULL */
+	size_t stage_n;			     /* the keys it lists */
 };
 
 static void plan_free(struct plan *p)
@@ -670,13 +720,16 @@ static void build_tail(struct argv_builder *b, const struct plan *p, struct audi
 		emit_str(b, p->publisher);
 		emit_str(b, p->payloads[i]);
 	}
-	if (a == NULL)
-		return;
-	a->i_fv = b->argc;
-	for (size_t i = 0; i < 2 * JD_AUDIT_NFIELDS; i++)
-		emit_str(b, a->fv[i]);
-	emit_str(b, a->writer);
-	emit_str(b, AUDIT_TURN_MS);
+	if (a != NULL) {
+		a->i_fv = b->argc;
+		for (size_t i = 0; i < 2 * JD_AUDIT_NFIELDS; i++)
+			emit_str(b, a->fv[i]);
+		emit_str(b, a->writer);
+		emit_str(b, AUDIT_TURN_MS);
+	}
+	/* always last: the script finds them at #ARGV */
+	emit_num(b, (long long)p->stage_n);
+	emit_str(b, p->stage != NULL ? p->stage : "");
 }
 
 /* Units of the argument vector: the head, each op's key, the middle, each op's arguments, the tail.
@@ -1487,8 +1540,11 @@ struct sliced {
 	jd_mutate_cb cb;
 	void *arg;
 	struct jd_slice *slice;
-	enum { SLICED_DIGEST, SLICED_COUNT, SLICED_FILL } phase;
-	size_t at; /* the next op (digest) or argv unit (count, fill) */
+	enum { SLICED_DIGEST, SLICED_STAGE, SLICED_COUNT, SLICED_FILL } phase;
+	size_t at;		   /* the next op (digest) or argv unit (count, fill) */
+	int staged;		   /* the ops go through stage.h; the commit has none */
+	struct jd_stage *stage;	   /* once started */
+	struct jd_mutation commit; /* the mutation without its ops, once staged */
 	crypto_hash_sha256_state st;
 	struct mutate_ctx tmp; /* the audit entry, as mutate_ctx_make builds it */
 	struct audit_args a;
@@ -1496,18 +1552,49 @@ struct sliced {
 	struct mutate_ctx *x; /* once counted */
 };
 
+/* A staged mutation's callback: the stage ends with the commit (keys deleted unless applied). */
+struct staged_commit {
+	jd_mutate_cb cb;
+	void *arg;
+	struct jd_stage *stage;
+};
+
+static void staged_committed(int rc, const struct jd_mutate_result *res, void *arg)
+{
+	struct staged_commit *c = arg;
+
+	jd_stage_end(c->stage, rc == JD_OK && res != NULL && !res->replayed);
+	c->cb(rc, res, c->arg);
+	free(c);
+}
+
 static void sliced_end(struct sliced *j, int rc)
 {
 	struct jd_store *s = j->s;
+	struct staged_commit *c = NULL;
 
 	if (rc == JD_OK && s->freed)
 		rc = JD_E_UNAVAILABLE;
-	if (rc == JD_OK) {
-		rc = mutate_queue(s, j->x, &j->tmp, s->audit != NULL ? &j->a : NULL, j->cb, j->arg);
-		j->x = NULL; /* queued, or freed */
+	if (rc == JD_OK && j->stage != NULL) {
+		c = malloc(sizeof(*c));
+		if (c == NULL)
+			rc = JD_E_NOMEM;
+		else
+			*c = (struct staged_commit){j->cb, j->arg, j->stage};
 	}
-	if (rc != JD_OK)
+	if (rc == JD_OK) {
+		rc = mutate_queue(s, j->x, &j->tmp, s->audit != NULL ? &j->a : NULL,
+				  c != NULL ? staged_committed : j->cb,
+				  c != NULL ? (void *)c : j->arg);
+		j->x = NULL; /* queued, or freed */
+		if (rc == JD_OK)
+			j->stage = NULL; /* the commit's callback ends it */
+	}
+	if (rc != JD_OK) {
+		free(c);
+		jd_stage_end(j->stage, 0);
 		j->cb(rc == JD_E_NOMEM ? JD_ERR : rc, NULL, j->arg);
+	}
 	free(j->x);
 	plan_free(&j->p);
 	jd_slice_free(j->slice); /* the one running this: it runs no further step */
@@ -1532,6 +1619,38 @@ static int sliced_entry(struct sliced *j)
 	return rc;
 }
 
+/* All staged: the commit is the mutation without its ops, moving the staged keys into place. */
+static void sliced_staged(int rc, void *arg)
+{
+	struct sliced *j = arg;
+
+	if (rc == JD_OK && j->s->freed)
+		rc = JD_E_UNAVAILABLE;
+	if (rc == JD_OK) {
+		j->commit = *j->p.m;
+		j->commit.ops = NULL;
+		j->commit.n_ops = 0;
+		j->p.m = &j->commit;
+		j->p.stage = jd_stage_manifest(j->stage);
+		j->p.stage_n = jd_stage_count(j->stage);
+		j->x = mutate_ctx_new(j->s, &j->p, j->s->audit != NULL ? &j->a : NULL);
+		rc = j->x != NULL ? JD_OK : JD_E_NOMEM;
+	}
+	sliced_end(j, rc);
+}
+
+/* Starts the staging; the job goes on in sliced_staged. */
+static int sliced_stage(struct sliced *j)
+{
+	const struct jd_mutation *m = j->p.m;
+
+	j->stage = jd_stage_start(j->s->r, m->tenant, m->ops, m->n_ops, sliced_staged, j);
+	if (j->stage == NULL)
+		sliced_end(j,
+			   jd_redis_state(j->s->r) == JD_REDIS_OK ? JD_E_NOMEM : JD_E_UNAVAILABLE);
+	return 0;
+}
+
 static int sliced_step(void *arg)
 {
 	struct sliced *j = arg;
@@ -1540,6 +1659,8 @@ static int sliced_step(void *arg)
 	size_t to = j->at + PREPARE_STEP < n ? j->at + PREPARE_STEP : n;
 	int rc = JD_OK;
 
+	if (j->phase == SLICED_STAGE)
+		return sliced_stage(j);
 	if (j->phase == SLICED_DIGEST)
 		digest_ops(&j->p, &j->st, j->at, to);
 	else
@@ -1550,7 +1671,7 @@ static int sliced_step(void *arg)
 	j->at = 0;
 	if (j->phase == SLICED_DIGEST) {
 		rc = sliced_entry(j);
-		j->phase = SLICED_COUNT;
+		j->phase = j->staged ? SLICED_STAGE : SLICED_COUNT;
 	} else if (j->phase == SLICED_COUNT) {
 		struct argv_builder counted = j->b;
 
@@ -1590,7 +1711,8 @@ int jd_store_mutate_sliced(struct jd_store *s, const struct jd_mutation *m, jd_m
 	j->s = s;
 	j->cb = cb;
 	j->arg = arg;
-	j->phase = s->audit != NULL ? SLICED_DIGEST : SLICED_COUNT;
+	j->staged = m->n_ops > 0 && jd_stage_stageable(m->ops, m->n_ops, m->record);
+	j->phase = s->audit != NULL ? SLICED_DIGEST : j->staged ? SLICED_STAGE : SLICED_COUNT;
 	if (s->audit != NULL)
 		digest_begin(&j->p, &j->st);
 	j->slice = jd_slice_start(jd_redis_base(s->r), sliced_step, j);

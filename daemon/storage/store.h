@@ -79,9 +79,13 @@ int jd_store_tenant_valid(const char *tenant);
 int jd_store_mutate(struct jd_store *s, const struct jd_mutation *m, jd_mutate_cb cb, void *arg);
 /*
  * jd_store_mutate for a large mutation (an organization import): the same
- * one atomic step, but the change's digest and the command's arguments are
- * prepared in slices (runtime/slice.h) before it is queued, so that tens of
- * thousands of ops never hold the loop.  m and all it points to must live
+ * one atomic step, but the change's digest is computed in slices
+ * (runtime/slice.h) and, when every op is an hset, zadd or sadd off the
+ * record, the ops are staged under temporary keys by short scripts
+ * (storage/stage.h) and the one script that commits only checks the
+ * preconditions and moves the staged keys into place; other ops are built
+ * into the one command in slices.  So tens of thousands of ops hold
+ * neither the loop nor Redis for long.  m and all it points to must live
  * until cb runs.  Validated in the call (same returns as jd_store_mutate);
  * JD_OK: cb runs exactly once, later (JD_E_UNAVAILABLE when the store went
  * away meanwhile, JD_ERR out of memory).  No origin (events, event keys).

@@ -18,6 +18,7 @@
 
 #include "audit/audit_refusals.h"
 #include "runtime/config.h"
+#include "transport/body_json.h"
 #include "transport/forwarded.h"
 #include "transport/listener.h"
 #include "runtime/log.h"
@@ -486,48 +487,53 @@ static int has_body_method(const struct jd_route *r)
 	       strcmp(r->method, "PATCH") == 0;
 }
 
-static int read_json_body(struct jd_req *req, char *err, size_t errlen)
+static void malformed(char *err, size_t errlen, const json_error_t *e)
+{
+	snprintf(err, errlen, "malformed JSON at line %d column %d: %s", e->line, e->column,
+		 e->text);
+}
+
+/* The body's bytes once its Content-Type is checked (*len 0: none). */
+static int body_bytes(struct jd_req *req, const char **data, size_t *len, char *err, size_t errlen)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req->ev);
-	size_t len = evbuffer_get_length(in);
 	const char *ctype =
 	    evhttp_find_header(evhttp_request_get_input_headers(req->ev), "Content-Type");
+
+	*data = NULL;
+	*len = evbuffer_get_length(in);
+	if (*len == 0)
+		return JD_OK;
+	if (ctype != NULL && strncmp(ctype, "application/json", 16) != 0) {
+		snprintf(err, errlen, "Content-Type must be application/json");
+		return JD_E_INVALID;
+	}
+	*data = (const char *)evbuffer_pullup(in, (ev_ssize_t)*len);
+	return *data != NULL ? JD_OK : JD_E_NOMEM;
+}
+
+static int parse_body(struct jd_req *req, const char *data, size_t len, char *err, size_t errlen)
+{
 	json_error_t jerr;
-	unsigned char *data;
 
 	if (len == 0) {
 		req->input = json_object();
 		return req->input ? JD_OK : JD_E_NOMEM;
 	}
-	if (ctype != NULL && strncmp(ctype, "application/json", 16) != 0) {
-		snprintf(err, errlen, "Content-Type must be application/json");
-		return JD_E_INVALID;
-	}
-	data = evbuffer_pullup(in, (ev_ssize_t)len);
-	if (data == NULL)
-		return JD_E_NOMEM;
-	req->input = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &jerr);
+	req->input = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (req->input == NULL) {
-		snprintf(err, errlen, "malformed JSON at line %d column %d: %s", jerr.line,
-			 jerr.column, jerr.text);
+		malformed(err, errlen, &jerr);
 		return JD_E_INVALID;
 	}
 	return JD_OK;
 }
 
-static int read_input(struct jd_req *req, const char *query)
+/* The input read (rc), checked against the route's fields when it came as a body; replies if bad.
+ */
+static int input_checked(struct jd_req *req, int rc, char *err, size_t errlen, int body)
 {
-	const struct jd_route *r = &req->route->route;
-	char err[256];
-	int rc;
-
-	if (has_body_method(r)) {
-		rc = read_json_body(req, err, sizeof(err));
-		if (rc == JD_OK)
-			rc = jd_fields_validate(r->fields, req->input, err, sizeof(err));
-	} else {
-		rc = jd_fields_from_query(r->fields, query, &req->input, err, sizeof(err));
-	}
+	if (rc == JD_OK && body)
+		rc = jd_fields_validate(req->route->route.fields, req->input, err, errlen);
 	if (rc == JD_OK)
 		return JD_OK;
 	if (rc == JD_E_NOMEM)
@@ -535,6 +541,88 @@ static int read_input(struct jd_req *req, const char *query)
 	else
 		jd_reply_error(req, 400, "invalid", "%s", err);
 	return rc;
+}
+
+static int audit_backlogged(struct jd_req *req);
+
+static void run_route(struct jd_req *req)
+{
+	if (audit_backlogged(req))
+		return;
+	req->route->route.handler(req, req->route->route.arg);
+}
+
+/* A large body being parsed on a thread (body_json.h), until the request goes. */
+struct body_wait {
+	struct jd_req *req;
+	struct jd_body_parse *p;
+};
+
+static void body_wait_end(void *ptr)
+{
+	jd_body_json_cancel(((struct body_wait *)ptr)->p);
+}
+
+static void body_parsed(json_t *v, const json_error_t *e, void *arg)
+{
+	struct body_wait *w = arg;
+	char err[256] = "";
+	int rc = JD_OK;
+
+	w->p = NULL;
+	w->req->input = v;
+	if (v == NULL && e != NULL)
+		malformed(err, sizeof(err), e);
+	if (v == NULL)
+		rc = e != NULL ? JD_E_INVALID : JD_E_NOMEM;
+	if (input_checked(w->req, rc, err, sizeof(err), 1) == JD_OK)
+		run_route(w->req);
+}
+
+static void parse_body_async(struct jd_req *req, const char *data, size_t len)
+{
+	struct body_wait *w = jd_req_ctx(req, sizeof(*w), body_wait_end);
+	int rc = JD_E_NOMEM;
+
+	if (w != NULL) {
+		w->req = req;
+		w->p = jd_body_json_start(req->srv->base, data, len, body_parsed, w, &rc);
+		if (w->p != NULL)
+			return;
+	}
+	if (rc == JD_E_UNAVAILABLE) {
+		evhttp_add_header(evhttp_request_get_output_headers(req->ev), "Retry-After", "1");
+		jd_reply_error(req, 503, "busy", "%d large bodies are being read; retry later",
+			       JD_BODY_ASYNC_JOBS);
+		return;
+	}
+	jd_reply_rc(req, rc, "input");
+}
+
+/* The request's input (the query, or the JSON body), then its handler. */
+static void read_input(struct jd_req *req)
+{
+	const struct jd_route *r = &req->route->route;
+	const char *data;
+	char err[256] = "";
+	size_t len;
+	int rc;
+
+	if (!has_body_method(r)) {
+		rc = jd_fields_from_query(r->fields, req->query, &req->input, err, sizeof(err));
+		if (input_checked(req, rc, err, sizeof(err), 0) == JD_OK)
+			run_route(req);
+		return;
+	}
+	rc = body_bytes(req, &data, &len, err, sizeof(err));
+	if (rc == JD_OK && len >= JD_BODY_ASYNC_MIN) {
+		parse_body_async(req, data, len);
+		return;
+	}
+	if (rc == JD_OK)
+		rc = parse_body(req, data, len, err, sizeof(err));
+	if (input_checked(req, rc, err, sizeof(err), 1) == JD_OK)
+		run_route(req);
 }
 
 static struct jd_req *new_request(struct evhttp_request *ev, struct jd_listener *l)
@@ -632,11 +720,7 @@ static void continue_after_auth(struct jd_req *req)
 		jd_reply_error(req, 503, "unavailable", "storage unavailable, retry later");
 		return;
 	}
-	if (read_input(req, req->query) != JD_OK)
-		return;
-	if (audit_backlogged(req))
-		return;
-	req->route->route.handler(req, req->route->route.arg);
+	read_input(req);
 }
 
 /* evhttp 2.1 lets spaces, quotes and control bytes through in a path: no route has them. */

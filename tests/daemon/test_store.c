@@ -22,6 +22,7 @@
 #include "storage/redis.h"
 #include "redis_harness.h"
 #include "storage/listing.h"
+#include "storage/stage.h"
 #include "storage/store.h"
 
 /* ---- Fixture ------------------------------------------------------------ */
@@ -329,6 +330,136 @@ static void test_sliced_mutation(void **state)
 	assert_int_equal(jd_store_mutate_sliced(F->s, &m, mutate_cb, &res), JD_E_INVALID);
 	json_decref(rr.json);
 	free(keys);
+	free(ops);
+}
+
+/* A raw command to the fixture's Redis: an integer reply, or an array's length. */
+struct raw_res {
+	int done;
+	long long n;
+};
+
+static void raw_cb(int rc, redisReply *r, void *arg)
+{
+	struct raw_res *x = arg;
+
+	x->done = 1;
+	x->n = rc != JD_OK			? -100
+	       : r->type == REDIS_REPLY_INTEGER ? r->integer
+	       : r->type == REDIS_REPLY_ARRAY	? (long long)r->elements
+						: -99;
+}
+
+static long long raw(int argc, const char **argv)
+{
+	struct raw_res x = {0};
+
+	assert_int_equal(jd_redis_command(F->r, argc, argv, NULL, raw_cb, &x), JD_OK);
+	assert_true(run_until(F->base, &x.done, 3000));
+	return x.n;
+}
+
+#define RAW(...)                                                                                   \
+	raw((int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)),                   \
+	    (const char *[]){__VA_ARGS__})
+
+/* Staged keys left: polled, since a refused stage is deleted after its callback. */
+static int stage_keys_gone(void)
+{
+	for (int i = 0; i < 100; i++) {
+		if (RAW("KEYS", "jd:{t1}:stage*") == 0)
+			return 1;
+		run_for(F->base, 20);
+	}
+	return 0;
+}
+
+static void staged_cb(int rc, void *arg)
+{
+	*(int *)arg = rc == JD_OK ? 1 : -1;
+}
+
+/*
+ * A sliced mutation of hset/zadd/sadd ops is staged and committed: new
+ * keys renamed into place (without the stage's lifetime), existing ones
+ * merged, a later op on one member winning; a refused commit leaves no
+ * staged key; staged keys a crash would leave expire and are invisible.
+ */
+static void test_staged_mutation(void **state)
+{
+	enum { N = 2 * JD_STAGE_OPS + 10 };
+	struct jd_op *ops = calloc(N + 4, sizeof(*ops));
+	char(*names)[16] = calloc(N, sizeof(*names));
+	const struct jd_op pre_ops[] = {{JD_OP_HSET, "sum", "old", "1"},
+					{JD_OP_ZADD, "idx", "old", "5"},
+					{JD_OP_SADD, "tags", "a", NULL}};
+	struct jd_mutation pre = {.tenant = "t1",
+				  .record = "pre",
+				  .expect_version = JD_VERSION_NEW,
+				  .ops = pre_ops,
+				  .n_ops = 3};
+	struct jd_mutation m = {.tenant = "t1", .record = "bulk", .expect_version = JD_VERSION_NEW};
+	struct jd_op bad = {JD_OP_HSET, "stage:x:sum", "f", "v"};
+	struct mres res = {0};
+	struct rres rr = {0};
+	struct jd_stage *st;
+	int staged = 0;
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(ops);
+	assert_non_null(names);
+	assert_int_equal(mutate(&pre, &res), JD_OK);
+	for (int i = 0; i < N; i++) {
+		snprintf(names[i], sizeof(names[i]), "m%d", i);
+		ops[n++] = (struct jd_op){i % 2 ? JD_OP_ZADD : JD_OP_HSET, i % 2 ? "idx" : "sum",
+					  names[i], i % 2 ? "3" : "v"};
+	}
+	ops[n++] = (struct jd_op){JD_OP_ZADD, "idx", "old", "7"};
+	ops[n++] = (struct jd_op){JD_OP_SADD, "tags", "b", NULL};
+	ops[n++] = (struct jd_op){JD_OP_HSET, "new:1", "x", "y"};
+	ops[n++] = (struct jd_op){JD_OP_HSET, "sum", "m0", "last"};
+	m.ops = ops;
+	m.n_ops = n;
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(jd_store_mutate_sliced(F->s, &m, mutate_cb, &res), JD_OK);
+	assert_true(run_until(F->base, &res.done, 5000));
+	assert_int_equal(res.rc, JD_OK);
+	assert_string_equal(read_str(&rr, "HGET", "sum", "old"), "1");
+	assert_string_equal(read_str(&rr, "HGET", "sum", "m0"), "last");
+	assert_string_equal(read_str(&rr, "ZSCORE", "idx", "old"), "7");
+	assert_int_equal(read_int(&rr, "ZCARD", "idx", NULL), N / 2 + 1);
+	assert_int_equal(read_int(&rr, "HLEN", "sum", NULL), N / 2 + 1);
+	assert_int_equal(read_int(&rr, "SCARD", "tags", NULL), 2);
+	assert_string_equal(read_str(&rr, "HGET", "new:1", "x"), "y");
+	assert_int_equal(read_int(&rr, "TTL", "new:1", NULL), -1);
+	assert_int_equal(read_int(&rr, "TTL", "sum", NULL), -1);
+	assert_true(stage_keys_gone());
+	/* refused at the commit (the record exists): nothing applied, nothing staged left */
+	ops[n - 1].value = "refused";
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(jd_store_mutate_sliced(F->s, &m, mutate_cb, &res), JD_OK);
+	assert_true(run_until(F->base, &res.done, 5000));
+	assert_int_equal(res.rc, JD_E_CONFLICT);
+	assert_string_equal(read_str(&rr, "HGET", "sum", "m0"), "last");
+	assert_true(stage_keys_gone());
+	/* callers cannot write the stage's keys */
+	pre = (struct jd_mutation){.tenant = "t1", .record = "r", .ops = &bad, .n_ops = 1};
+	assert_int_equal(jd_store_mutate(F->s, &pre, mutate_cb, &res), JD_E_INVALID);
+	/* staged, never committed (a crash): invisible, and expiring */
+	ops[0] = (struct jd_op){JD_OP_HSET, "new:2", "x", "y"};
+	st = jd_stage_start(F->r, "t1", ops, 1, staged_cb, &staged);
+	assert_non_null(st);
+	assert_true(run_until(F->base, &staged, 3000));
+	assert_int_equal(staged, 1);
+	assert_int_equal(jd_stage_count(st), 1);
+	assert_int_equal(read_int(&rr, "EXISTS", "new:2", NULL), 0);
+	assert_true(RAW("PTTL", jd_stage_manifest(st)) > 0);
+	assert_int_equal(RAW("KEYS", "jd:{t1}:stage*"), 2);
+	jd_stage_end(st, 0);
+	assert_true(stage_keys_gone());
+	json_decref(rr.json);
+	free(names);
 	free(ops);
 }
 
@@ -951,6 +1082,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_idempotent_retry, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ops_indexes_counters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sliced_mutation, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_staged_mutation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_check_other_record, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_failed_mutation_applies_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_trimmed_checks, setup, teardown),

@@ -102,6 +102,15 @@ contains "and named" "$out" "received|${Y}02"
 out=$(jd_ctl cases recount --tenant $T --fix --json)
 equals "fixed" "$(jd_json .fixed <<<"$out")" true
 equals "no drift after the fix" "$(jd_ctl cases recount --tenant $T --json | jd_json .drift)" 0
+# a fix larger than one step (2,000 counters): applied step after step, one audit entry each
+seq 1 4500 | awk -v k="jd:{$T}:cnt:t" '{ printf "HSET %s bogus|%d 1\n", k, $1 }' |
+	redis-cli -s "$sock" >/dev/null
+before=$(redis-cli -s "$sock" xlen "jd:{$T}:audit")
+out=$(jd_ctl cases recount --tenant $T --fix --json)
+equals "4,500 drifted counters found" "$(jd_json .drift <<<"$out")" 4500
+equals "and fixed" "$(jd_json .fixed <<<"$out")" true
+equals "in three steps, each audited" "$(($(redis-cli -s "$sock" xlen "jd:{$T}:audit") - before))" 3
+equals "no drift after it" "$(jd_ctl cases recount --tenant $T --json | jd_json .drift)" 0
 
 jd_stop
 equals "SIGTERM: exit 0" "$JD_EXIT" 0
