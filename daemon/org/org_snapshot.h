@@ -42,6 +42,7 @@
  *   "transfers": [{"id", "date", "from", "to", "count": int, "leadership_count": int,
  *                  "reason"}],
  *   "ties": {"<id>": "<sealed>"}   only with JD_SNAP_TIES
+ *   "history": {"YYYY-MM": entry}  only with JD_SNAP_HISTORY (org_history.h)
  * }
  * Missing optional members read as ""/0/false; fields written before
  * they existed are absent, so readers use the helpers below.
@@ -57,7 +58,8 @@ struct jd_server;
 
 #define JD_ORG_REV_KEY "orgrev"
 
-enum { JD_SNAP_TIES = 1u << 0 };
+/* JD_SNAP_HISTORY: also "history", {month: entry} (org_history.h) */
+enum { JD_SNAP_TIES = 1u << 0, JD_SNAP_HISTORY = 1u << 1 };
 
 /*
  * rc JD_OK with snap (borrowed for the call), or JD_E_NOTFOUND
