@@ -15,7 +15,6 @@ const HEADLINE = [
   'org.leadership_posts_moved', 'org.centralized_tenants',
 ];
 const MODES = ['task_force', 'area', 'joint_group'];
-const SOURCES = [['cases.leads_self_discovered', 'self_discovered'], ['cases.transferred', 'transferred']];
 
 const $ = (id) => document.getElementById(id);
 const state = { lang: 'zh', session: null, report: null, byMonth: null, byTenant: null, error: null };
@@ -172,17 +171,27 @@ function renderRank() {
   }, `${label(f, state.lang)}: ${rows.map((b) => `${b.name || b.key} ${b.value ?? '—'}`).join('; ')}`);
 }
 
+// Every lead source the cases section declares (cases.leads_source_<source>), stacked by month.
+const SOURCE_PREFIX = 'cases.leads_source_';
+
 function renderSources() {
+  const main = state.report ? figures(state.report).filter((f) => f.key.startsWith(SOURCE_PREFIX)) : [];
   const map = state.byMonth ? figureMap(state.byMonth) : new Map();
-  const present = SOURCES.filter(([k]) => map.get(k)?.by?.length);
-  $('sources-note').textContent = present.length ? '' : t('no_months');
-  if (!present.length) { clear($('sources'), t('no_months')); return; }
-  const months = map.get(present[0][0]).by.map((b) => b.key);
+  const monthly = main.map((f) => map.get(f.key)).filter((f) => f?.by?.length);
+  $('sources-table').replaceChildren(...(main.length ? [
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: t('source') }),
+      el('th', { scope: 'col', text: t('value') }), el('th', { scope: 'col', text: t('previous') }),
+      el('th', { scope: 'col', text: t('growth') }))),
+    el('tbody', {}, ...main.map((f) => el('tr', { 'data-key': f.key }, el('th', { scope: 'row', text: label(f, state.lang) }),
+      el('td', { text: fmtValue(f) }), el('td', { text: fmtValue(f, f.previous) }), el('td', { text: fmtGrowth(f.growth) }))))] : []));
+  $('sources-note').textContent = monthly.length ? '' : t('no_months');
+  if (!monthly.length) { clear($('sources'), t('no_months')); return; }
+  const months = monthly[0].by.map((b) => b.key);
   draw($('sources'), {
-    tooltip: { trigger: 'axis' }, legend: { top: 0 },
+    tooltip: { trigger: 'axis' }, legend: { top: 0, type: 'scroll' }, grid: { top: 40 },
     xAxis: { type: 'category', data: months }, yAxis: { type: 'value', minInterval: 1 },
-    series: present.map(([k, name]) => ({ name: t(name), type: 'bar', stack: 'leads', data: map.get(k).by.map((b) => b.value) })),
-  }, present.map(([k, name]) => `${t(name)}: ${map.get(k).by.map((b) => b.value ?? '—').join(', ')}`).join('; '));
+    series: monthly.map((f) => ({ name: label(f, state.lang), type: 'bar', stack: 'leads', data: f.by.map((b) => b.value) })),
+  }, monthly.map((f) => `${label(f, state.lang)}: ${f.by.map((b) => b.value ?? '—').join(', ')}`).join('; '));
 }
 
 function renderStaffing() {

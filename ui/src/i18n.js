@@ -15,7 +15,7 @@ export const strings = {
     county: '县区', section: '板块', value: '本期', previous: '上年同期', centralized: '集中办公',
     task_force: '专班式', area: '片区式', joint_group: '联合式', signed_in: (u) => `已登录：${u}`,
     bad_signin: '用户名或密码错误', error: (m) => `出错：${m}`, no_report: '报告接口不可用：',
-    self_discovered: '自行发现', transferred: '移送', other: '其他来源', yes: '是', no: '否', no_staffing: '无编制配备数据', sep: '；', open: '（', close: '）', comma: '，',
+    source: '线索来源', yes: '是', no: '否', no_staffing: '无编制配备数据', sep: '；', open: '（', close: '）', comma: '，',
   },
   en: {
     title: "Leaders' report", signin: 'Sign in', signin_cert: 'Sign in with my certificate', user: 'User',
@@ -32,7 +32,7 @@ export const strings = {
     county: 'County', section: 'Section', value: 'This period', previous: 'Last year', centralized: 'Centralized',
     task_force: 'Task force', area: 'Area', joint_group: 'Joint group', signed_in: (u) => `Signed in: ${u}`,
     bad_signin: 'Unknown user or wrong password', error: (m) => `Error: ${m}`, no_report: 'The report is unavailable: ',
-    self_discovered: 'Self-discovered', transferred: 'Transferred', other: 'Other sources', yes: 'yes', no: 'no', no_staffing: 'No staffing figures', sep: '; ', open: ' (', close: ')', comma: ', ',
+    source: 'Source', yes: 'yes', no: 'no', no_staffing: 'No staffing figures', sep: '; ', open: ' (', close: ')', comma: ', ',
   },
 };
 
