@@ -32,6 +32,7 @@ struct gather {
 	json_t *months;	  /* NULL, or the months ("YYYY-MM") asked as of (org_history.h) */
 	json_t **dated;	  /* with months, per county: {month: entry, or null: no history} */
 	char **first;	  /* with months, per county: the first month of its history, or NULL */
+	int per_county;	  /* with months: each county's sums too ("county_dated") */
 	size_t n, next, in_flight;
 	int rc; /* the first failure: no more reads are sent */
 	jd_org_report_cb cb;
@@ -109,6 +110,39 @@ static json_t *history_from(struct gather *g)
 	return from ? json_string(from) : json_null();
 }
 
+/* "county_dated": {county: {month: its sums or null}}. */
+static int add_county_dated(struct gather *g, json_t *report)
+{
+	json_t *all = json_object();
+
+	if (all == NULL || json_object_set_new(report, "county_dated", all) != 0)
+		return -1;
+	for (size_t i = 0; i < g->n; i++) {
+		json_t *mine = json_object();
+		const char *month;
+		json_t *e;
+
+		if (g->figures[i] == NULL) {
+			json_decref(mine);
+			continue;
+		}
+		if (mine == NULL ||
+		    json_object_set_new(all, json_string_value(json_array_get(g->counties, i)),
+					mine) != 0)
+			return -1;
+		json_object_foreach(g->dated[i], month, e)
+		{
+			const json_t *one = e;
+
+			if (json_object_set_new(mine, month,
+						json_is_object(e) ? jd_org_history_sum(&one, 1)
+								  : json_null()) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 /* With months: "dated" {month: the sums or null} and "history_from". */
 static int add_dated(struct gather *g, json_t *report)
 {
@@ -125,7 +159,7 @@ static int add_dated(struct gather *g, json_t *report)
 					dated_sum(g, json_string_value(m))) != 0)
 			return -1;
 	}
-	return 0;
+	return g->per_county ? add_county_dated(g, report) : 0;
 }
 
 static void finish(struct gather *g)
@@ -250,11 +284,11 @@ static void on_snapshot(int rc, json_t *snap, void *arg)
 
 int jd_org_report_gather(struct jd_server *srv, const json_t *tree, jd_org_report_cb cb, void *arg)
 {
-	return jd_org_report_gather_dated(srv, tree, NULL, cb, arg);
+	return jd_org_report_gather_dated(srv, tree, NULL, 0, cb, arg);
 }
 
 int jd_org_report_gather_dated(struct jd_server *srv, const json_t *tree, const json_t *months,
-			       jd_org_report_cb cb, void *arg)
+			       int per_county, jd_org_report_cb cb, void *arg)
 {
 	const json_t *counties = json_object_get(tree, "counties");
 	struct gather *g;
@@ -273,6 +307,7 @@ int jd_org_report_gather_dated(struct jd_server *srv, const json_t *tree, const 
 	g->counties = json_incref((json_t *)counties);
 	g->figures = calloc(g->n ? g->n : 1, sizeof(*g->figures));
 	g->months = months ? json_incref((json_t *)months) : NULL;
+	g->per_county = per_county;
 	g->dated = calloc(g->n ? g->n : 1, sizeof(*g->dated));
 	g->first = calloc(g->n ? g->n : 1, sizeof(*g->first));
 	if (g->scope == NULL || g->figures == NULL || g->dated == NULL || g->first == NULL) {

@@ -245,13 +245,15 @@ static int org_by_month(struct report *r, json_t *figures)
 	return 0;
 }
 
-/* The organization's figures per county (by=tenant): today's. */
+/* by=tenant: each county's organization at the end of the month of to, and a year earlier. */
 static int org_by(struct report *r, json_t *figures)
 {
 	const json_t *list = json_object_get(json_object_get(r->org, "counties"), "list");
+	const json_t *all = json_object_get(r->org, "county_dated");
 	size_t n = jd_report_org_count();
-	struct jd_report_value v[32];
+	struct jd_report_value v[32], prev[32];
 	struct jd_report_view view = view_for(r, 0);
+	char m[8], pm[8];
 
 	if (r->by == BY_MONTH)
 		return org_by_month(r, figures);
@@ -259,19 +261,23 @@ static int org_by(struct report *r, json_t *figures)
 		return 0;
 	if (org_by_arrays(figures, n) != 0)
 		return -1;
+	month_of(r->to, m);
+	month_of(r->pto, pm);
 	for (size_t c = 0; c < json_array_size(list); c++) {
 		const json_t *row = json_array_get(list, c);
+		const char *code = json_string_value(json_object_get(row, "tenant"));
+		const json_t *mine = json_object_get(all, code);
 
-		jd_report_org_county_values(row, v);
+		jd_report_org_values(json_object_get(mine, m), v);
+		jd_report_org_values(json_object_get(mine, pm), prev);
 		for (size_t i = 0; i < n; i++) {
-			const struct jd_report_figure *f = &jd_report_org_section.figures[i];
-
-			if (v[i].has_value &&
-			    json_array_append_new(
+			v[i].previous = prev[i].value;
+			v[i].has_previous = r->compare && prev[i].has_value;
+			if (json_array_append_new(
 				json_object_get(json_array_get(figures, i), "by"),
-				jd_report_by_json(json_string_value(json_object_get(row, "tenant")),
-						  json_string_value(json_object_get(row, "name")),
-						  f, &v[i], &view)) != 0)
+				jd_report_by_json(
+				    code, json_string_value(json_object_get(row, "name")),
+				    &jd_report_org_section.figures[i], &v[i], &view)) != 0)
 				return -1;
 		}
 	}
@@ -648,7 +654,8 @@ static void start(struct report *r)
 	}
 	r->pumping = 1;
 	r->org_pending = 1;
-	rc = jd_org_report_gather_dated(r->req->srv, r->tree, r->months, on_org, r);
+	rc = jd_org_report_gather_dated(r->req->srv, r->tree, r->months, r->by == BY_TENANT, on_org,
+					r);
 	if (rc != JD_OK) {
 		r->org_pending = 0;
 		fail(r, rc, "the report covers at most 5000 counties");
