@@ -45,29 +45,17 @@ static void lead_counters(struct jd_mut *m, const json_t *rec)
 }
 
 /*
- * The filing unit's kind: kept on the case at filing ("filing_kind"); a
- * case filed before it was kept takes the unit's kind in the county's
- * organization, which the host's walk hands over ("_org").  Unknown: NULL.
- */
-static const char *filing_kind(const json_t *rec)
-{
-	const char *kind = json_string_value(json_object_get(rec, "filing_kind"));
-	const json_t *units = json_object_get(json_object_get(rec, "_org"), "units");
-
-	if (kind != NULL && *kind != '\0')
-		return kind;
-	return json_string_value(
-	    json_object_get(json_object_get(units, field(rec, "filing_unit")), "kind"));
-}
-
-/*
  * Asked again of case_self_handled from the record's facts, for every
- * case: never the flag a case was filed with (an older definition).
+ * case: never the flag a case was filed with (an older definition).  A
+ * case filed before its filing unit's kind was kept takes the unit's kind
+ * in the county's organization, which the host's walk hands over ("_org").
  */
 static int self_handled(const json_t *rec)
 {
-	return case_self_handled(filing_kind(rec), field(rec, "filing_unit"),
-				 field(rec, "handling_unit"), field(rec, "joint_units"));
+	return case_self_handled(
+	    case_filing_kind(field(rec, "filing_kind"), json_object_get(rec, "_org"),
+			     field(rec, "filing_unit")),
+	    field(rec, "filing_unit"), field(rec, "handling_unit"), field(rec, "joint_units"));
 }
 
 static void case_counters(struct jd_mut *m, const json_t *rec)

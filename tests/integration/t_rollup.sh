@@ -141,6 +141,8 @@ for c in "$first" "$second"; do
 	redis-cli -s "$sock" hdel "jd:{$T}:case:$c" filing_kind >/dev/null
 	redis-cli -s "$sock" hset "jd:{$T}:case:$c" self_handled 1 >/dev/null
 done
+equals "old cases: shown by the definition, not their flag (the office's: no; the agency's: yes)" \
+	"$(jd_ctl cases case show --tenant $T --id "$second" --json | jd_json .self_handled) $(jd_ctl cases case show --tenant $T --id "$first" --json | jd_json .self_handled)" "0 1"
 rec=$(jd_ctl cases recount --tenant $T --json)
 equals "old cases: the office's flag is not taken, the agency's case still self-handled: no drift" \
 	"$(jd_json .drift <<<"$rec")" 0
