@@ -36,8 +36,10 @@ static const struct jd_report_figure figures[] = {
 			  "active dispatched agencies with a case filed in the range / active "
 			  "dispatched agencies (today's, for both years)"},
     [R_SELF_HANDLED] = {"cases.self_handled", "Cases self-handled", "自办案件", "count",
-			"of cases.cases_filed, those the filing unit handles itself (self_handled "
-			"at filing), once per case"},
+			"of cases.cases_filed, those a dispatched agency filed and handles itself "
+			"alone (filing unit an agency, handling unit the same, no joint units); a "
+			"case filed or led by an office or a township is filed, not self-handled; "
+			"once per case"},
     [R_SELF_SHARE] = {"cases.self_handled_share", "Share of cases self-handled", "自办案件占比",
 		      "percent", "cases.self_handled / cases.cases_filed"},
     [R_SELF_FOUND] = {"cases.leads_self_discovered", "Leads self-discovered", "自主发现问题线索",
