@@ -15,8 +15,9 @@
 #   entered from the paper reports (org history set: the instance itself keeps
 #   them from today on, docs/report.md);
 # - leads of every source, dispositions and cases filed by the dispatched
-#   agencies, this year and last, month by month up to this month (dated
-#   events, through the same routes a user takes);
+#   agencies (investigated and sent to case review), this year and last,
+#   month by month up to this month (dated events, through the same routes
+#   a user takes);
 # - supervision talks and letters;
 # - the leader lena of the city.
 set -euo pipefail
@@ -121,7 +122,8 @@ for c in 510681 510682 510683; do
 				fi
 			done
 			# a case a month (every other month last year), filed and handled by an agency
-			# (self-handled), investigated and decided: one person sanctioned
+			# (self-handled), investigated and concluded: it goes to case review (the
+			# review plugin), whose decision comes before any sanction
 			if [ $((m % 2)) -eq 1 ] || [ "$y" = "$year" ]; then
 				l=$(lead $c "${ags[$((m % 4))]}" self_supervision "$d")
 				q cases leads assign-override --tenant $c --id "$l" --team "${team[$c]}" --reason demo
@@ -132,7 +134,6 @@ for c in 510681 510682 510683; do
 				q cases case approve --tenant $c --id "$k" --date "$d"
 				q cases case conclude --tenant $c --id "$k" --report 演示
 				q cases case approve --tenant $c --id "$k" --date "$d"
-				q cases case decide --tenant $c --id "$k" --person 1 --party warning --date "$d"
 			fi
 			q supervision talks add --tenant $c --unit "${ags[1]}" --supervised 演示单位 \
 				--persons $((3 + m % 4)) --leaders 1 --key_posts 1 --reason 演示 --date "$d"

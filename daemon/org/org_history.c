@@ -47,23 +47,15 @@ static int is_month(const char *s)
 
 json_t *jd_org_history_of(const json_t *arr)
 {
-	json_t *out = json_object();
+	json_t *out = jd_snap_summaries(arr);
+	const char *k;
+	json_t *v;
+	void *tmp;
 
-	for (size_t i = 0; out != NULL && i + 1 < json_array_size(arr); i += 2) {
-		const char *k = json_string_value(json_array_get(arr, i));
-		const char *v = json_string_value(json_array_get(arr, i + 1));
-		json_t *o;
-
-		if (!is_month(k) || v == NULL)
-			continue;
-		if (!json_is_object(o = json_loads(v, 0, NULL))) {
-			json_decref(o);
-			continue;
-		}
-		if (json_object_set_new(out, k, o) != 0) {
-			json_decref(out);
-			return NULL;
-		}
+	json_object_foreach_safe(out, tmp, k, v)
+	{
+		if (!is_month(k))
+			json_object_del(out, k);
 	}
 	return out;
 }

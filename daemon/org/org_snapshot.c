@@ -75,8 +75,7 @@ static void finish(struct snap_ctx *c)
 	free(c);
 }
 
-/* HGETALL [field, JSON, ...] -> {field: parsed}; an entry that does not parse is left out. */
-static json_t *summaries_of(const json_t *arr)
+json_t *jd_snap_summaries(const json_t *arr)
 {
 	json_t *out = json_object();
 
@@ -146,7 +145,7 @@ static json_t *value_of(int which, json_t *result)
 	case READ_HISTORY:
 		return jd_org_history_of(result);
 	default:
-		return summaries_of(result);
+		return jd_snap_summaries(result);
 	}
 }
 

@@ -81,6 +81,9 @@ int jd_org_snapshot_read(struct jd_server *srv, const char *tenant, unsigned fla
  */
 struct jd_op jd_org_rev_op(void);
 
+/* HGETALL [field, JSON, ...] -> {field: parsed}; an entry that does not parse is left out. */
+json_t *jd_snap_summaries(const json_t *hgetall);
+
 /* Readers that tolerate absent members: "" / 0 / 0. */
 const char *jd_snap_str(const json_t *obj, const char *name);
 long long jd_snap_int(const json_t *obj, const char *name);
