@@ -145,7 +145,8 @@ static void on_kept(int rc, const struct jd_mutate_result *res, void *arg)
 	struct keep *k = arg;
 
 	(void)res;
-	if (rc != JD_OK)
+	/* a conflict: the organization changed since; that change's refresh keeps it */
+	if (rc != JD_OK && rc != JD_E_CONFLICT)
 		jd_warn("org history: the month's entry was not kept (the next read keeps it)",
 			"tenant=%s month=%s rc=%d", k->tenant, k->month, rc);
 	free(k);
@@ -168,6 +169,11 @@ void jd_org_history_keep(struct jd_server *srv, const char *tenant, const json_t
 	if ((text = json_dumps(entry, JSON_COMPACT | JSON_SORT_KEYS)) != NULL &&
 	    (k = calloc(1, sizeof(*k))) != NULL) {
 		const char *set[] = {month, text, NULL};
+		char rev[24];
+		/* taken from that revision: a later write's own entry is never overwritten */
+		struct jd_op check = {JD_OP_CHECK, JD_ORG_REV_KEY, NULL, rev};
+
+		snprintf(rev, sizeof(rev), "%lld", jd_snap_int(entry, "rev"));
 
 		snprintf(k->tenant, sizeof(k->tenant), "%s", tenant);
 		snprintf(k->month, sizeof(k->month), "%s", month);
@@ -176,6 +182,8 @@ void jd_org_history_keep(struct jd_server *srv, const char *tenant, const json_t
 								 .record = JD_ORG_HISTORY_KEY,
 								 .expect_version = JD_VERSION_ANY,
 								 .set = set,
+								 .ops = &check,
+								 .n_ops = 1,
 								 .action = "org.history.month"},
 				     on_kept, k);
 	}

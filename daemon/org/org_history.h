@@ -58,7 +58,9 @@ void jd_org_history_month(char out[8]);
 
 /*
  * Writes entry as this month's entry of tenant unless hist (the county's
- * {month: entry}, may be NULL) has it at the same revision already.
+ * {month: entry}, may be NULL) has it already, and only while the
+ * organization is still at the entry's revision ("rev", checked in the
+ * same mutation): a refresh that lost a race never overwrites a later one.
  * Asynchronous, logged on failure: a missed write is made by the next read.
  */
 void jd_org_history_keep(struct jd_server *srv, const char *tenant, const json_t *hist,

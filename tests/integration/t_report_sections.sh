@@ -62,7 +62,13 @@ equals "the organization: no history before today: null, not zero" \
 	"$(fig org.centralized_tenants) $(fig org.centralized_tenants of) $(fig org.staffing_rate previous)" "null 1 null"
 equals "... the history begins this month" "$(orgsec history_from)" "$now"
 contains "... and the answer says so" "$(orgsec note)" "history begins $now"
-contains "every org write kept this month's figures" "$(jd_ctl org history show --tenant $T --json)" "\"$now\""
+contains "reading the county kept this month's figures" "$(jd_ctl org history show --tenant $T --json)" "\"$now\""
+# an org write keeps them again by itself (after its reply: polled), no report read in between
+month_posts() { [ "$(jd_ctl org history show --tenant $T --json | py "j['months']['$now']['posts']")" = "$1" ]; }
+check "before: no approved posts this month" month_posts 0
+v=$(jd_ctl org units show --tenant $T --code of1 --json | jd_json .version)
+quiet jd_ctl org units edit --tenant $T --code of1 --posts 7 --version "$v"
+check "an org write keeps this month's figures: 7 posts" jd_wait_for 50 month_posts 7
 hist() { quiet jd_ctl org history set --tenant "$1" --month "$2" "${@:3}"; }
 hist $T $P-06 --posts 10 --filled 8 --agency_posts 6 --agency_filled 5 --posts_moved 1 --breaches 2
 hist $T $Y-06 --centralized true --modes task_force --posts 10 --filled 9 --agency_posts 6 \
