@@ -10,7 +10,7 @@
 
 static const char usage[] =
     "usage: jianductl [OPTIONS] " REPORT_COMMAND " --tenant CODE --from DATE --to DATE\n"
-    "       [--compare previous-year|none] [--by month|tenant] [--json | --csv]\n"
+    "       [--compare previous-year|none] [--by month|tenant|unit] [--json | --csv]\n"
     "\n"
     "The leaders' report of a county, city or province over a range: the\n"
     "organization and every loaded plugin's figures, each with the same range a\n"
@@ -22,7 +22,8 @@ static const char usage[] =
     "  --from DATE     required. the first day, YYYY-MM-DD\n"
     "  --to DATE       required. the last day, YYYY-MM-DD\n"
     "  --compare WHAT  previous-year (the default) or none\n"
-    "  --by WHAT       month: a column per month; tenant: a column per county\n"
+    "  --by WHAT       month: a column per month; tenant: a column per county;\n"
+    "                  unit: a column per dispatched agency (of a county)\n"
     "  --json          the daemon's JSON answer, as it is\n"
     "  --csv           one row per figure, the same columns as the table\n"
     "\n"

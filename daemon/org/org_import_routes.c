@@ -4,6 +4,7 @@
  * record, summary and index in one mutation on "orgrev" expected at the
  * snapshot's revision.
  */
+#include "org/org_history.h"
 #include "org/org_import.h"
 
 #include <stdarg.h>
@@ -345,6 +346,7 @@ static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
 			  json_object_size(c->imp.people), json_array_size(c->imp.transfers),
 			  json_object_size(c->imp.groups), c->req->principal.name);
 		c->written_version = res->version;
+		jd_org_history_refresh(c->req->srv, c->tenant); /* org_history.h */
 		c->imported = counts(c);
 	}
 	c->written_rc = rc;

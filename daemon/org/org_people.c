@@ -1,4 +1,5 @@
 /* People (cadres) of a county tenant: /v1/org/people.  Records live in their tenant. */
+#include "org/org_history.h"
 #include "org/org_people.h"
 
 #include <stdio.h>
@@ -242,6 +243,8 @@ static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
 	if (rc == JD_OK) /* before the reply, which frees the request */
 		jd_notice(op_done[p->op], "req=%s tenant=%s person=%s unit=%s by=%s", p->req->id,
 			  p->tenant, p->id, p->unit, p->req->principal.name);
+	if (rc == JD_OK) /* this month's org figures (org_history.h) */
+		jd_org_history_refresh(p->req->srv, p->tenant);
 	if (rc == JD_E_CONFLICT && p->op == OP_CREATE)
 		jd_reply_error(p->req, 409, "conflict", "person '%s' exists already", p->id);
 	else if (rc == JD_E_CONFLICT)

@@ -86,6 +86,18 @@ typedef struct jd_req jd_req;
  */
 typedef void (*jd_org_report_cb)(int rc, json_t *report, void *arg);
 int jd_org_report_gather(struct jd_server *srv, const json_t *tree, jd_org_report_cb cb, void *arg);
+/*
+ * The same, and as of each month of months (an array of "YYYY-MM"): the
+ * report gets "dated": {month: the org figures at the end of it, summed
+ * over the counties (jd_org_history_sum), or null when the history of one
+ * of them does not reach back to it} and "history_from": the first month
+ * every county's history covers (null: none); with per_county also
+ * "county_dated": {county: {month: its own sums or null}} (keep months few:
+ * counties x months objects).  Each county's month entry is kept as it is
+ * read (org_history.h), by both.
+ */
+int jd_org_report_gather_dated(struct jd_server *srv, const json_t *tree, const json_t *months,
+			       int per_county, jd_org_report_cb cb, void *arg);
 
 /*
  * Whether req's caller may read the reports of tree's tenant: the core's

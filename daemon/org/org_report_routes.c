@@ -16,6 +16,7 @@
 #include "security/auth.h"
 #include "runtime/log.h"
 #include "runtime/worker.h"
+#include "org/org_history.h"
 #include "org/org_snapshot.h"
 #include "org/org_tenants.h"
 #include "org/org_tree.h"
@@ -29,6 +30,10 @@ struct gather {
 	json_t *scope;	  /* {"code", "name", "level"} */
 	json_t *counties; /* the codes, sorted */
 	json_t **figures; /* per county; NULL: gone since the tree was read */
+	json_t *months;	  /* NULL, or the months ("YYYY-MM") asked as of (org_history.h) */
+	json_t **dated;	  /* with months, per county: {month: entry, or null: no history} */
+	char **first;	  /* with months, per county: the first month of its history, or NULL */
+	int per_county;	  /* with months: each county's sums too ("county_dated") */
 	size_t n, next, in_flight;
 	int rc; /* the first failure: no more reads are sent */
 	jd_org_report_cb cb;
@@ -45,7 +50,14 @@ static void gather_free(struct gather *g)
 {
 	for (size_t i = 0; g->figures != NULL && i < g->n; i++)
 		json_decref(g->figures[i]);
+	for (size_t i = 0; g->dated != NULL && i < g->n; i++)
+		json_decref(g->dated[i]);
+	for (size_t i = 0; g->first != NULL && i < g->n; i++)
+		free(g->first[i]);
 	free(g->figures);
+	free(g->dated);
+	free(g->first);
+	json_decref(g->months);
 	json_decref(g->scope);
 	json_decref(g->counties);
 	free(g);
@@ -57,6 +69,99 @@ static const char *or_empty(const char *s)
 }
 
 /* ---- the report, once every county is read ----------------------------------------------- */
+
+/* The counties' entries as of month summed, or null when one has no history reaching back. */
+static json_t *dated_sum(struct gather *g, const char *month)
+{
+	const json_t **e = calloc(g->n ? g->n : 1, sizeof(*e));
+	size_t k = 0;
+	json_t *out;
+
+	if (e == NULL)
+		return NULL;
+	for (size_t i = 0; i < g->n; i++) {
+		const json_t *x;
+
+		if (g->figures[i] == NULL)
+			continue;
+		if (!json_is_object(x = json_object_get(g->dated[i], month))) {
+			free(e);
+			return json_null();
+		}
+		e[k++] = x;
+	}
+	out = jd_org_history_sum(e, k);
+	free(e);
+	return out;
+}
+
+/* The latest of the counties' first months: the history reaches back to it for all. */
+static json_t *history_from(struct gather *g)
+{
+	const char *from = NULL;
+
+	for (size_t i = 0; i < g->n; i++) {
+		if (g->figures[i] == NULL)
+			continue;
+		if (g->first[i] == NULL)
+			return json_null();
+		if (from == NULL || strcmp(g->first[i], from) > 0)
+			from = g->first[i];
+	}
+	return from ? json_string(from) : json_null();
+}
+
+/* "county_dated": {county: {month: its sums or null}}. */
+static int add_county_dated(struct gather *g, json_t *report)
+{
+	json_t *all = json_object();
+
+	if (all == NULL || json_object_set_new(report, "county_dated", all) != 0)
+		return -1;
+	for (size_t i = 0; i < g->n; i++) {
+		json_t *mine = json_object();
+		const char *month;
+		json_t *e;
+
+		if (g->figures[i] == NULL) {
+			json_decref(mine);
+			continue;
+		}
+		if (mine == NULL ||
+		    json_object_set_new(all, json_string_value(json_array_get(g->counties, i)),
+					mine) != 0)
+			return -1;
+		json_object_foreach(g->dated[i], month, e)
+		{
+			const json_t *one = e;
+
+			if (json_object_set_new(mine, month,
+						json_is_object(e) ? jd_org_history_sum(&one, 1)
+								  : json_null()) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* With months: "dated" {month: the sums or null} and "history_from". */
+static int add_dated(struct gather *g, json_t *report)
+{
+	json_t *dated = json_object();
+	size_t i;
+	json_t *m;
+
+	if (dated == NULL || json_object_set_new(report, "dated", dated) != 0 ||
+	    json_object_set_new(report, "history_from", history_from(g)) != 0)
+		return -1;
+	json_array_foreach(g->months, i, m)
+	{
+		if (json_object_set_new(dated, json_string_value(m),
+					dated_sum(g, json_string_value(m))) != 0)
+			return -1;
+	}
+	return g->per_county ? add_county_dated(g, report) : 0;
+}
 
 static void finish(struct gather *g)
 {
@@ -70,6 +175,10 @@ static void finish(struct gather *g)
 	if (g->rc == JD_OK && figures != NULL)
 		report = jd_org_report_build(g->scope, figures);
 	json_decref(figures);
+	if (g->rc == JD_OK && report != NULL && g->months != NULL && add_dated(g, report) != 0) {
+		json_decref(report);
+		report = NULL;
+	}
 	if (g->rc == JD_OK && report == NULL)
 		g->rc = JD_E_NOMEM;
 	g->cb(g->rc, report, g->arg);
@@ -94,8 +203,8 @@ static void pump(struct gather *g)
 		if (s != NULL) {
 			*s = (struct slot){g, g->next};
 			rc = jd_org_snapshot_read(
-			    g->srv, json_string_value(json_array_get(g->counties, g->next)), 0,
-			    on_snapshot, s);
+			    g->srv, json_string_value(json_array_get(g->counties, g->next)),
+			    JD_SNAP_HISTORY, on_snapshot, s);
 		}
 		if (rc != JD_OK) {
 			free(s);
@@ -129,14 +238,16 @@ static void county_work(void *arg)
 	j->figures = jd_org_report_county(j->code, NULL, j->snap);
 }
 
-static void county_in(struct gather *g, size_t i, json_t *figures)
+static int date_county(struct gather *g, size_t i, const json_t *snap);
+
+static void county_in(struct gather *g, size_t i, json_t *figures, const json_t *snap)
 {
 	if (g->rc != JD_OK) {
 		json_decref(figures);
 		return;
 	}
 	g->figures[i] = figures;
-	if (figures == NULL)
+	if (figures == NULL || date_county(g, i, snap) != 0)
 		g->rc = JD_E_NOMEM;
 }
 
@@ -146,7 +257,7 @@ static void county_done(void *arg)
 	struct gather *g = j->s->g;
 
 	g->in_flight--;
-	county_in(g, j->s->i, j->figures);
+	county_in(g, j->s->i, j->figures, j->snap);
 	json_decref(j->snap);
 	free(j->s);
 	free(j);
@@ -171,6 +282,50 @@ static int county_start(struct slot *s, const char *code, json_t *snap)
 	return 1;
 }
 
+/*
+ * Keeps this month's entry of the county (org_history.h) and, with months,
+ * picks its entry as of each: today's figures for this month and later.
+ */
+static int date_county(struct gather *g, size_t i, const json_t *snap)
+{
+	const json_t *hist = json_object_get(snap, "history");
+	json_t *live = jd_org_history_entry(g->figures[i], jd_snap_int(snap, "rev"));
+	const char *first = NULL;
+	char now[8];
+	size_t k;
+	json_t *m;
+	int rc = -1;
+
+	if (live == NULL)
+		return -1;
+	jd_org_history_keep(g->srv, json_string_value(json_array_get(g->counties, i)), hist, live);
+	jd_org_history_month(now);
+	if (g->months == NULL) {
+		json_decref(live);
+		return 0;
+	}
+	if ((g->dated[i] = json_object()) == NULL)
+		goto done;
+	json_array_foreach(g->months, k, m)
+	{
+		const char *month = json_string_value(m);
+		const json_t *e =
+		    strcmp(month, now) >= 0 ? live : jd_org_history_at(hist, month, NULL);
+
+		if (json_object_set_new(g->dated[i], month, e ? json_deep_copy(e) : json_null()) !=
+		    0)
+			goto done;
+	}
+	/* the history reaches back to its first entry; today's figures are history too */
+	jd_org_history_at(hist, now, &first);
+	if ((g->first[i] = strdup(first != NULL && strcmp(first, now) < 0 ? first : now)) == NULL)
+		goto done;
+	rc = 0;
+done:
+	json_decref(live);
+	return rc;
+}
+
 static void on_snapshot(int rc, json_t *snap, void *arg)
 {
 	struct slot *s = arg;
@@ -181,7 +336,8 @@ static void on_snapshot(int rc, json_t *snap, void *arg)
 	if (rc == JD_OK && g->rc == JD_OK) {
 		if (county_start(s, code, snap))
 			return;
-		county_in(g, s->i, jd_org_report_county(code, NULL, snap)); /* no thread: here */
+		county_in(g, s->i, jd_org_report_county(code, NULL, snap),
+			  snap); /* no thread: here */
 	} else if (rc != JD_OK && rc != JD_E_NOTFOUND && rc != JD_E_INVALID && g->rc == JD_OK) {
 		jd_warn("org report: a county's snapshot failed", "tenant=%s rc=%d", or_empty(code),
 			rc);
@@ -193,6 +349,12 @@ static void on_snapshot(int rc, json_t *snap, void *arg)
 }
 
 int jd_org_report_gather(struct jd_server *srv, const json_t *tree, jd_org_report_cb cb, void *arg)
+{
+	return jd_org_report_gather_dated(srv, tree, NULL, 0, cb, arg);
+}
+
+int jd_org_report_gather_dated(struct jd_server *srv, const json_t *tree, const json_t *months,
+			       int per_county, jd_org_report_cb cb, void *arg)
 {
 	const json_t *counties = json_object_get(tree, "counties");
 	struct gather *g;
@@ -210,7 +372,11 @@ int jd_org_report_gather(struct jd_server *srv, const json_t *tree, jd_org_repor
 			     json_string_value(json_object_get(tree, "level")));
 	g->counties = json_incref((json_t *)counties);
 	g->figures = calloc(g->n ? g->n : 1, sizeof(*g->figures));
-	if (g->scope == NULL || g->figures == NULL) {
+	g->months = months ? json_incref((json_t *)months) : NULL;
+	g->per_county = per_county;
+	g->dated = calloc(g->n ? g->n : 1, sizeof(*g->dated));
+	g->first = calloc(g->n ? g->n : 1, sizeof(*g->first));
+	if (g->scope == NULL || g->figures == NULL || g->dated == NULL || g->first == NULL) {
 		gather_free(g);
 		return JD_E_NOMEM;
 	}
@@ -341,7 +507,10 @@ static const struct jd_route report_routes[] = {
 
 int jd_org_report_register(struct jd_server *srv, char *err, size_t errlen)
 {
-	return jd_router_add_table(srv->router, report_routes,
-				   sizeof(report_routes) / sizeof(report_routes[0]), "core", err,
-				   errlen);
+	int rc = jd_router_add_table(srv->router, report_routes,
+				     sizeof(report_routes) / sizeof(report_routes[0]), "core", err,
+				     errlen);
+
+	/* the history the report reads the organization's past from (org_history.h) */
+	return rc != JD_OK ? rc : jd_org_history_register(srv, err, errlen);
 }

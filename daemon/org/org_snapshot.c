@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "org/org_division.h"
+#include "org/org_history.h"
 #include "security/auth.h"
 #include "org/org_tenants.h"
 #include "runtime/slice.h"
@@ -13,7 +14,16 @@
 #include "storage/store.h"
 
 /* The reads after the tenant's record, sent together; "rev" first. */
-enum { READ_REV, READ_UNITS, READ_PEOPLE, READ_GROUPS, READ_TRANSFERS, READ_TIES, N_READS };
+enum {
+	READ_REV,
+	READ_UNITS,
+	READ_PEOPLE,
+	READ_GROUPS,
+	READ_TRANSFERS,
+	READ_TIES,
+	READ_HISTORY,
+	N_READS
+};
 
 struct snap_ctx {
 	struct jd_server *srv;
@@ -31,8 +41,8 @@ struct snap_read {
 	int which;
 };
 
-static const char *const read_names[N_READS] = {"rev",	  "units",     "people",
-						"groups", "transfers", "ties"};
+static const char *const read_names[N_READS] = {"rev",	     "units", "people", "groups",
+						"transfers", "ties",  "history"};
 
 const char *jd_snap_str(const json_t *obj, const char *name)
 {
@@ -87,7 +97,7 @@ static int summaries_range(const json_t *arr, size_t from, size_t to, json_t *ou
 	return JD_OK;
 }
 
-static json_t *summaries_of(const json_t *arr)
+json_t *jd_snap_summaries(const json_t *arr)
 {
 	json_t *out = json_object();
 
@@ -144,8 +154,10 @@ static json_t *value_of(int which, json_t *result)
 		return transfers_of(result);
 	case READ_TIES:
 		return strings_of(result);
+	case READ_HISTORY:
+		return jd_org_history_of(result);
 	default:
-		return summaries_of(result);
+		return jd_snap_summaries(result);
 	}
 }
 
@@ -254,6 +266,7 @@ static void read_all(struct snap_ctx *c)
 	const char *groups[] = {"HGETALL", "groups:summary"};
 	const char *transfers[] = {"ZRANGE", "transfers", "0", "-1"};
 	const char *ties[] = {"HGETALL", "people:ties"};
+	const char *history[] = {"HGETALL", JD_ORG_HISTORY_KEY};
 
 	c->pending = 1; /* held while sending, so no reply finishes early */
 	send_read(c, READ_REV, 3, rev);
@@ -263,6 +276,8 @@ static void read_all(struct snap_ctx *c)
 	send_read(c, READ_TRANSFERS, 4, transfers);
 	if (c->flags & JD_SNAP_TIES)
 		send_read(c, READ_TIES, 2, ties);
+	if (c->flags & JD_SNAP_HISTORY)
+		send_read(c, READ_HISTORY, 2, history);
 	if (--c->pending == 0)
 		finish(c);
 }

@@ -42,6 +42,7 @@
  *   "transfers": [{"id", "date", "from", "to", "count": int, "leadership_count": int,
  *                  "reason"}],
  *   "ties": {"<id>": "<sealed>"}   only with JD_SNAP_TIES
+ *   "history": {"YYYY-MM": entry}  only with JD_SNAP_HISTORY (org_history.h)
  * }
  * Missing optional members read as ""/0/false; fields written before
  * they existed are absent, so readers use the helpers below.
@@ -57,7 +58,8 @@ struct jd_server;
 
 #define JD_ORG_REV_KEY "orgrev"
 
-enum { JD_SNAP_TIES = 1u << 0 };
+/* JD_SNAP_HISTORY: also "history", {month: entry} (org_history.h) */
+enum { JD_SNAP_TIES = 1u << 0, JD_SNAP_HISTORY = 1u << 1 };
 
 /*
  * rc JD_OK with snap (borrowed for the call), or JD_E_NOTFOUND
@@ -78,6 +80,9 @@ int jd_org_snapshot_read(struct jd_server *srv, const char *tenant, unsigned fla
  * the writes whose record is "orgrev" itself (their version bump is it).
  */
 struct jd_op jd_org_rev_op(void);
+
+/* HGETALL [field, JSON, ...] -> {field: parsed}; an entry that does not parse is left out. */
+json_t *jd_snap_summaries(const json_t *hgetall);
 
 /* Readers that tolerate absent members: "" / 0 / 0. */
 const char *jd_snap_str(const json_t *obj, const char *name);

@@ -6,6 +6,7 @@
  * snapshot's revision: an org change made in between answers 409, so the
  * approved posts checked are the ones moved.
  */
+#include "org/org_history.h"
 #include "org/org_staffing.h"
 
 #include <stdio.h>
@@ -105,6 +106,8 @@ static void on_transferred(int rc, const struct jd_mutate_result *res, void *arg
 	if (rc == JD_OK) /* before the reply, which frees the request */
 		jd_notice("posts transferred", "req=%s tenant=%s from=%s to=%s posts=%lld by=%s",
 			  c->req->id, c->tenant, c->from, c->to, c->posts, c->req->principal.name);
+	if (rc == JD_OK) /* this month's org figures (org_history.h) */
+		jd_org_history_refresh(c->req->srv, c->tenant);
 	if (rc == JD_E_CONFLICT)
 		jd_reply_error(c->req, 409, "conflict",
 			       "the organization of tenant %s changed meanwhile: read it again",

@@ -1,4 +1,5 @@
 /* Tenants (administrative divisions): /v1/org/tenants.  Records live in the system tenant. */
+#include "org/org_history.h"
 #include "org/org_tenants.h"
 
 #include <ctype.h>
@@ -222,6 +223,8 @@ static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
 	if (rc == JD_OK) /* before the reply, which frees the request */
 		jd_notice(w->create ? "tenant created" : "tenant changed", "req=%s tenant=%s by=%s",
 			  w->req->id, w->code, w->req->principal.name);
+	if (rc == JD_OK) /* a county's centralization and modes are org figures (org_history.h) */
+		jd_org_history_refresh(w->req->srv, w->code);
 	if (rc == JD_E_CONFLICT)
 		jd_reply_error(w->req, 409, "conflict",
 			       w->create ? "tenant '%s' exists already"

@@ -1,4 +1,5 @@
 /* Units of a county tenant: /v1/org/units.  Records live in their tenant. */
+#include "org/org_history.h"
 #include "org/org_units.h"
 
 #include <stdio.h>
@@ -216,6 +217,7 @@ static void on_written(int rc, const struct jd_mutate_result *res, void *arg)
 		snprintf(msg, sizeof(msg), "unit %s", what);
 		jd_notice(msg, "req=%s tenant=%s unit=%s by=%s", u->req->id, u->tenant, u->code,
 			  u->req->principal.name);
+		jd_org_history_refresh(u->req->srv, u->tenant); /* org_history.h */
 	}
 	if (rc == JD_E_CONFLICT && u->create)
 		jd_reply_error(u->req, 409, "conflict", "unit '%s' exists already in tenant %s",

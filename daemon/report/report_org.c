@@ -24,38 +24,42 @@ enum {
 static const struct jd_report_figure figures[] = {
     [F_CENTRALIZED] =
 	{"org.centralized_tenants", "Counties in centralized office", "集中办公县区数", "count",
-	 "counties (tenants of level county) marked centralized in the tenant "
-	 "record, today; \"of\" is the counties the tenant rolls up; once per county"},
+	 "counties (county-level tenants) marked centralized in the tenant record, "
+	 "at the end of the month of the range's last day (the organization's history; "
+	 "today's while that month runs); \"of\" is the counties the tenant rolls up "
+	 "today; once per county"},
     [F_CENTRALIZED_SHARE] = {"org.centralized_share", "Share of counties in centralized office",
 			     "集中办公县区占比", "percent",
-			     "centralized counties / counties rolled up, today"},
-    [F_MODE_TASK_FORCE] = {"org.modes_task_force", "Counties working as task forces",
-			   "实行专班模式的县区", "count",
-			   "counties whose tenant record lists mode task_force, today"},
+			     "centralized counties / counties rolled up, at the end of the month"},
+    [F_MODE_TASK_FORCE] =
+	{"org.modes_task_force", "Counties working as task forces", "实行专班模式的县区", "count",
+	 "counties whose tenant record lists mode task_force, at the end of the month"},
     [F_MODE_AREA] = {"org.modes_area", "Counties working by area", "实行片区协作的县区", "count",
-		     "counties whose tenant record lists mode area, today"},
-    [F_MODE_JOINT_GROUP] = {"org.modes_joint_group", "Counties working in joint groups",
-			    "实行联合组模式的县区", "count",
-			    "counties whose tenant record lists mode joint_group, today"},
+		     "counties whose tenant record lists mode area, at the end of the month"},
+    [F_MODE_JOINT_GROUP] =
+	{"org.modes_joint_group", "Counties working in joint groups", "实行联合组模式的县区",
+	 "count",
+	 "counties whose tenant record lists mode joint_group, at the end of the "
+	 "month"},
     [F_STAFFING] = {"org.staffing_rate", "Staffing rate", "编制配备率", "percent",
-		    "people in post (active, start on or before today) / approved posts, of "
-		    "every active unit, summed over the counties, today"},
+		    "people in post (active, started) / approved posts, of every active unit, "
+		    "summed over the counties, at the end of the month"},
     [F_AGENCY_STAFFING] = {"org.agency_staffing_rate", "Staffing rate of the agencies",
 			   "派驻机构配备率", "percent",
 			   "as org.staffing_rate, over the dispatched agencies only"},
     [F_POSTS_MOVED] = {"org.posts_moved", "Posts moved to the front line", "调剂编制数", "count",
 		       "posts moved out of dispatched agencies by recorded post transfers, all "
-		       "dates, once per post"},
+		       "dates to the end of the month, once per post"},
     [F_LEADERSHIP_MOVED] = {"org.leadership_posts_moved", "Leadership posts moved", "调剂领导职数",
 			    "count", "of org.posts_moved, the leadership posts, once per post"},
-    [F_MOVED_SHARE] = {"org.posts_moved_share", "Share of agency posts moved", "调剂编制占比",
-		       "percent",
-		       "posts moved / (agency posts today + posts moved): the share of the "
-		       "agencies' posts before the moves"},
+    [F_MOVED_SHARE] =
+	{"org.posts_moved_share", "Share of agency posts moved", "调剂编制占比", "percent",
+	 "posts moved / (agency posts + posts moved), at the end of the month: the share of the "
+	 "agencies' posts before the moves"},
     [F_BREACHES] = {"org.rule_breaches", "Agencies breaking the staffing rule",
 		    "未达配备要求的派驻机构", "count",
 		    "active dispatched agencies without 1 head, 1 deputy and 2 cadres in post, "
-		    "today; once per agency"},
+		    "at the end of the month; once per agency"},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -93,29 +97,6 @@ void jd_report_org_values(const json_t *r, struct jd_report_value *out)
 	set(&out[F_LEADERSHIP_MOVED], at(r, "transfers", "leadership_moved"));
 	set(&out[F_MOVED_SHARE], at(r, "transfers", "share"));
 	set(&out[F_BREACHES], at(r, "breaches", "count"));
-}
-
-static void set_int(struct jd_report_value *v, long long n)
-{
-	*v = (struct jd_report_value){(double)n, 0, 1, 0};
-}
-
-void jd_report_org_county_values(const json_t *row, struct jd_report_value *out)
-{
-	const char *modes = jd_snap_str(row, "modes");
-	int central = jd_snap_bool(row, "centralized");
-
-	set_int(&out[F_CENTRALIZED], central);
-	set_int(&out[F_CENTRALIZED_SHARE], central ? 100 : 0);
-	set_int(&out[F_MODE_TASK_FORCE], jd_csv_has(modes, "task_force", 10));
-	set_int(&out[F_MODE_AREA], jd_csv_has(modes, "area", 4));
-	set_int(&out[F_MODE_JOINT_GROUP], jd_csv_has(modes, "joint_group", 11));
-	set(&out[F_STAFFING], json_object_get(row, "rate"));
-	set(&out[F_AGENCY_STAFFING], NULL);
-	set(&out[F_POSTS_MOVED], json_object_get(row, "posts_moved"));
-	set(&out[F_LEADERSHIP_MOVED], json_object_get(row, "leadership_moved"));
-	set(&out[F_MOVED_SHARE], json_object_get(row, "moved_share"));
-	set_int(&out[F_BREACHES], jd_snap_int(row, "breaches"));
 }
 
 int jd_report_org_decorate(json_t *figure, const json_t *report)

@@ -14,12 +14,15 @@
 
 #include <jiandu/plugin.h>
 
+#include "org/org_division.h"
 #include "org/org_report.h"
+#include "org/org_snapshot.h"
 #include "org/org_tenants.h"
 #include "org/org_tree.h"
 #include "report/report_figures.h"
 #include "report/report_hooks.h"
 #include "report/report_org.h"
+#include "report/report_units.h"
 #include "runtime/config.h"
 #include "security/auth.h"
 #include "services/svc_dates.h"
@@ -32,12 +35,15 @@
 #define MONTHS_MAX 36
 #define RANGE_MAX  3660 /* days, as the statistics query */
 
-enum by { BY_NONE, BY_MONTH, BY_TENANT };
+#define UNITS_MAX 500 /* dispatched agencies of a county ranked by=unit */
 
-/* A range the sections are asked for: [0] the whole, then each month or county. */
+enum by { BY_NONE, BY_MONTH, BY_TENANT, BY_UNIT };
+
+/* A range the sections are asked for: [0] the whole, then each month, county or unit. */
 struct part {
-	char key[16]; /* "YYYY-MM" or the county's code */
+	char key[65]; /* "YYYY-MM", the county's code or the unit's */
 	char tenant[8];
+	char unit[65]; /* by=unit: the unit asked; "" otherwise */
 	char from[11], to[11];
 };
 
@@ -53,6 +59,8 @@ struct report {
 	int compare;
 	enum by by;
 	json_t *tree, *scope, *org;
+	json_t *months;	    /* the months the organization is asked as of (org_history.h) */
+	json_t *unit_names; /* by=unit: code -> name */
 	struct part *parts;
 	size_t nparts;
 	struct section *sections;
@@ -78,6 +86,8 @@ static void ctx_dtor(void *ptr)
 	json_decref(r->tree);
 	json_decref(r->scope);
 	json_decref(r->org);
+	json_decref(r->months);
+	json_decref(r->unit_names);
 }
 
 static void fail(struct report *r, int rc, const char *message)
@@ -132,7 +142,11 @@ static int plugin_figure(struct report *r, const struct section *s, size_t i, js
 	if ((by = json_array()) == NULL || json_object_set_new(fig, "by", by) != 0)
 		return -1;
 	for (size_t p = 1; p < r->nparts; p++) {
-		const char *name = r->by == BY_TENANT ? county_name(r, r->parts[p].key) : NULL;
+		const char *name =
+		    r->by == BY_TENANT ? county_name(r, r->parts[p].key)
+		    : r->by == BY_UNIT
+			? json_string_value(json_object_get(r->unit_names, r->parts[p].key))
+			: NULL;
 
 		if (json_array_append_new(by, jd_report_by_json(r->parts[p].key, name, f,
 								&s->values[p * s->h.n_figures + i],
@@ -154,36 +168,146 @@ static json_t *plugin_section(struct report *r, const struct section *s)
 	return o;
 }
 
-/* The organization's figures per county (by=tenant); no months: the organization is today's. */
-static int org_by(struct report *r, json_t *figures)
+/* ---- the organization: today's, and as it stood at the end of a month (org_history.h) ------ */
+
+static void month_of(const char *day, char out[8])
 {
-	const json_t *list = json_object_get(json_object_get(r->org, "counties"), "list");
+	memcpy(out, day, 7);
+	out[7] = '\0';
+}
+
+static void year_before(const char *day, char out[11])
+{
+	jd_day d;
+
+	if (jd_day_parse(day, &d) != JD_OK)
+		d = 0;
+	jd_day_format(jd_day_year_before(d), out);
+}
+
+/* The organization's sums at the end of the month of day; NULL: no history reaching back. */
+static const json_t *dated(const struct report *r, const char *day)
+{
+	char m[8];
+
+	month_of(day, m);
+	return json_object_get(json_object_get(r->org, "dated"), m);
+}
+
+/* The values as of the end of the month of to, and (with compare) of pto. */
+static void org_values_at(const struct report *r, const char *to, const char *pto,
+			  struct jd_report_value *v)
+{
+	struct jd_report_value prev[32];
+	size_t n = jd_report_org_count();
+
+	jd_report_org_values(dated(r, to), v);
+	if (!r->compare || n > 32)
+		return;
+	jd_report_org_values(dated(r, pto), prev);
+	for (size_t i = 0; i < n; i++) {
+		v[i].previous = prev[i].value;
+		v[i].has_previous = prev[i].has_value;
+	}
+}
+
+/* Each figure gets "by": []. */
+static int org_by_arrays(json_t *figures, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (json_object_set_new(json_array_get(figures, i), "by", json_array()) != 0)
+			return -1;
+	return 0;
+}
+
+/* by=month: the organization at the end of each month, and a year earlier. */
+static int org_by_month(struct report *r, json_t *figures)
+{
 	size_t n = jd_report_org_count();
 	struct jd_report_value v[32];
 	struct jd_report_view view = view_for(r, 0);
 
+	if (n > 32 || org_by_arrays(figures, n) != 0)
+		return -1;
+	for (size_t p = 1; p < r->nparts; p++) {
+		char pto[11];
+
+		year_before(r->parts[p].to, pto);
+		org_values_at(r, r->parts[p].to, pto, v);
+		for (size_t i = 0; i < n; i++)
+			if (json_array_append_new(
+				json_object_get(json_array_get(figures, i), "by"),
+				jd_report_by_json(r->parts[p].key, NULL,
+						  &jd_report_org_section.figures[i], &v[i],
+						  &view)) != 0)
+				return -1;
+	}
+	return 0;
+}
+
+/* by=tenant: each county's organization at the end of the month of to, and a year earlier. */
+static int org_by(struct report *r, json_t *figures)
+{
+	const json_t *list = json_object_get(json_object_get(r->org, "counties"), "list");
+	const json_t *all = json_object_get(r->org, "county_dated");
+	size_t n = jd_report_org_count();
+	struct jd_report_value v[32], prev[32];
+	struct jd_report_view view = view_for(r, 0);
+	char m[8], pm[8];
+
+	if (r->by == BY_MONTH)
+		return org_by_month(r, figures);
 	if (r->by != BY_TENANT || n > 32)
 		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (json_object_set_new(json_array_get(figures, i), "by", json_array()) != 0)
-			return -1;
+	if (org_by_arrays(figures, n) != 0)
+		return -1;
+	month_of(r->to, m);
+	month_of(r->pto, pm);
 	for (size_t c = 0; c < json_array_size(list); c++) {
 		const json_t *row = json_array_get(list, c);
+		const char *code = json_string_value(json_object_get(row, "tenant"));
+		const json_t *mine = json_object_get(all, code);
 
-		jd_report_org_county_values(row, v);
+		jd_report_org_values(json_object_get(mine, m), v);
+		jd_report_org_values(json_object_get(mine, pm), prev);
 		for (size_t i = 0; i < n; i++) {
-			const struct jd_report_figure *f = &jd_report_org_section.figures[i];
-
-			if (v[i].has_value &&
-			    json_array_append_new(
+			v[i].previous = prev[i].value;
+			v[i].has_previous = r->compare && prev[i].has_value;
+			if (json_array_append_new(
 				json_object_get(json_array_get(figures, i), "by"),
-				jd_report_by_json(json_string_value(json_object_get(row, "tenant")),
-						  json_string_value(json_object_get(row, "name")),
-						  f, &v[i], &view)) != 0)
+				jd_report_by_json(
+				    code, json_string_value(json_object_get(row, "name")),
+				    &jd_report_org_section.figures[i], &v[i], &view)) != 0)
 				return -1;
 		}
 	}
 	return 0;
+}
+
+/*
+ * "history_from": the first month the organization's history covers for
+ * every county; and a "note" when the report asks for a month before it
+ * (those values are null: not kept, which is not zero).
+ */
+static int org_history_note(struct report *r, json_t *o)
+{
+	const char *from = json_string_value(json_object_get(r->org, "history_from"));
+	char note[300];
+	size_t i;
+	json_t *m;
+	int short_of = 0;
+
+	if (json_object_set_new(o, "history_from", from ? json_string(from) : json_null()) != 0)
+		return -1;
+	json_array_foreach(r->months, i, m) short_of |=
+	    from == NULL || strcmp(json_string_value(m), from) < 0;
+	if (!short_of)
+		return 0;
+	snprintf(note, sizeof(note),
+		 "the organization's history begins %s (its figures at the end of each month "
+		 "are kept from then on): a value before it is null, not zero",
+		 from ? from : "today");
+	return json_object_set_new(o, "note", json_string(note));
 }
 
 static json_t *org_section(struct report *r)
@@ -196,7 +320,7 @@ static json_t *org_section(struct report *r)
 
 	if (o == NULL || n > 32)
 		goto fail;
-	jd_report_org_values(r->org, v);
+	org_values_at(r, r->to, r->pto, v);
 	for (size_t i = 0; i < n; i++) {
 		json_t *fig =
 		    jd_report_figure_json(&jd_report_org_section.figures[i], &v[i], &view);
@@ -205,7 +329,7 @@ static json_t *org_section(struct report *r)
 		    jd_report_org_decorate(fig, r->org) != 0)
 			goto fail;
 	}
-	if (org_by(r, figures) != 0)
+	if (org_by(r, figures) != 0 || org_history_note(r, o) != 0)
 		goto fail;
 	return o;
 fail:
@@ -259,7 +383,10 @@ static json_t *header(struct report *r)
 		return NULL;
 	}
 	if (o != NULL && r->by != BY_NONE)
-		json_object_set_new(o, "by", json_string(r->by == BY_MONTH ? "month" : "tenant"));
+		json_object_set_new(o, "by",
+				    json_string(r->by == BY_MONTH    ? "month"
+						: r->by == BY_TENANT ? "tenant"
+								     : "unit"));
 	return o;
 }
 
@@ -338,13 +465,15 @@ static int ask(struct report *r, struct job *j, const struct jd_report_query *q)
 	if (s->h.fn != NULL)
 		return s->h.fn(q, on_values, j, s->h.arg);
 	rc = jd_stats_query(r->req->srv,
-			    &(struct jd_stats_query){.req = q->req,
-						     .tenant = q->tenant,
-						     .from = q->from,
-						     .to = q->to,
-						     .compare = q->compare,
-						     .counters = s->h.section->counters,
-						     .agencies_with = s->h.section->agencies_with},
+			    &(struct jd_stats_query){
+				.req = q->req,
+				.tenant = q->tenant,
+				.from = q->from,
+				.to = q->to,
+				.compare = q->compare,
+				.unit = r->parts[j->part].unit[0] ? r->parts[j->part].unit : NULL,
+				.counters = s->h.section->counters,
+				.agencies_with = s->h.section->agencies_with},
 			    on_stats, j, err, sizeof(err));
 	if (rc != JD_OK)
 		fail(r, rc, err);
@@ -364,6 +493,11 @@ static void start_job(struct report *r, size_t n)
 	}
 	*j = (struct job){r, n / r->nparts, n % r->nparts};
 	p = &r->parts[j->part];
+	/* a section answering by its own function is asked for the tenant only: no unit's values */
+	if (p->unit[0] != '\0' && r->sections[j->section].h.fn != NULL) {
+		free(j);
+		return;
+	}
 	q = (struct jd_report_query){r->req, p->tenant, p->from, p->to,
 				     r->compare ? "previous-year" : "none"};
 	r->in_flight++;
@@ -404,6 +538,7 @@ static void on_org(int rc, json_t *report, void *arg)
 
 static void set_part(struct part *p, const char *key, const char *tenant, jd_day from, jd_day to)
 {
+	p->unit[0] = '\0';
 	snprintf(p->key, sizeof(p->key), "%s", key);
 	snprintf(p->tenant, sizeof(p->tenant), "%s", tenant);
 	jd_day_format(from, p->from);
@@ -437,7 +572,8 @@ static int plan_parts(struct report *r, jd_day from, jd_day to)
 {
 	const json_t *counties = json_object_get(r->tree, "counties");
 	size_t cap = 1 + (r->by == BY_MONTH ? MONTHS_MAX + 1 : 0) +
-		     (r->by == BY_TENANT ? json_array_size(counties) : 0);
+		     (r->by == BY_TENANT ? json_array_size(counties) : 0) +
+		     (r->by == BY_UNIT ? UNITS_MAX : 0);
 
 	if ((r->parts = calloc(cap, sizeof(*r->parts))) == NULL)
 		return JD_E_NOMEM;
@@ -471,6 +607,32 @@ static int plan_sections(struct report *r)
 	return JD_OK;
 }
 
+static int add_month(struct report *r, const char *day)
+{
+	char m[8];
+
+	month_of(day, m);
+	return json_array_append_new(r->months, json_string(m));
+}
+
+/* The months the organization is asked as of: the range's last, and each part's; a year earlier. */
+static int plan_months(struct report *r)
+{
+	size_t first = r->by == BY_MONTH ? 0 : 1;
+
+	if ((r->months = json_array()) == NULL || add_month(r, r->to) != 0 ||
+	    (r->compare && add_month(r, r->pto) != 0))
+		return JD_E_NOMEM;
+	for (size_t p = 1; first == 0 && p < r->nparts; p++) {
+		char pto[11];
+
+		year_before(r->parts[p].to, pto);
+		if (add_month(r, r->parts[p].to) != 0 || (r->compare && add_month(r, pto) != 0))
+			return JD_E_NOMEM;
+	}
+	return JD_OK;
+}
+
 /* The tenants whose figures the caller may now read: the tenant and its counties. */
 static int grant_scope(struct report *r)
 {
@@ -485,13 +647,15 @@ static void start(struct report *r)
 {
 	int rc;
 
-	if ((rc = grant_scope(r)) != JD_OK || (rc = plan_sections(r)) != JD_OK) {
+	if ((rc = grant_scope(r)) != JD_OK || (rc = plan_sections(r)) != JD_OK ||
+	    (rc = plan_months(r)) != JD_OK) {
 		jd_reply_rc(r->req, rc, "report");
 		return;
 	}
 	r->pumping = 1;
 	r->org_pending = 1;
-	rc = jd_org_report_gather(r->req->srv, r->tree, on_org, r);
+	rc = jd_org_report_gather_dated(r->req->srv, r->tree, r->months, r->by == BY_TENANT, on_org,
+					r);
 	if (rc != JD_OK) {
 		r->org_pending = 0;
 		fail(r, rc, "the report covers at most 5000 counties");
@@ -501,6 +665,40 @@ static void start(struct report *r)
 }
 
 /* ---- the request ---------------------------------------------------------------------------- */
+
+/* by=unit: a part per active dispatched agency of the county (report_units.h). */
+static void on_units(int rc, json_t *snap, void *arg)
+{
+	struct report *r = arg;
+	json_t *units = rc == JD_OK ? jd_report_units(snap) : NULL;
+	jd_day from, to;
+	size_t i;
+	json_t *u;
+
+	if (rc == JD_OK && (units == NULL || (r->unit_names = json_object()) == NULL))
+		rc = JD_E_NOMEM;
+	if (rc != JD_OK) {
+		json_decref(units);
+		jd_reply_rc(r->req, rc, "report");
+		return;
+	}
+	jd_day_parse(r->from, &from);
+	jd_day_parse(r->to, &to);
+	json_array_foreach(units, i, u)
+	{
+		const char *code = json_string_value(json_object_get(u, "code"));
+		struct part *p;
+
+		if (i >= UNITS_MAX)
+			break;
+		p = &r->parts[r->nparts++];
+		set_part(p, code, r->tenant, from, to);
+		snprintf(p->unit, sizeof(p->unit), "%s", code);
+		json_object_set(r->unit_names, code, json_object_get(u, "name"));
+	}
+	json_decref(units);
+	start(r);
+}
 
 static void on_may_read(int rc, int ok, void *arg)
 {
@@ -512,7 +710,10 @@ static void on_may_read(int rc, int ok, void *arg)
 		jd_reply_error(r->req, 403, "forbidden",
 			       "you may read the report of your own tenants, the counties under "
 			       "them, and the county under your city or province");
-	else
+	else if (r->by == BY_UNIT) {
+		if ((rc = jd_org_snapshot_read(r->req->srv, r->tenant, 0, on_units, r)) != JD_OK)
+			jd_reply_rc(r->req, rc, "report");
+	} else
 		start(r);
 }
 
@@ -531,6 +732,15 @@ static void on_tree(int rc, json_t *tree, void *arg)
 		return;
 	}
 	r->tree = json_incref(tree);
+	if (r->by == BY_UNIT &&
+	    !jd_division_county_level(json_string_value(json_object_get(tree, "level")))) {
+		jd_reply_error(
+		    r->req, 400, "invalid",
+		    "field 'by': by=unit ranks the dispatched agencies of a county; %s is "
+		    "a %s (by=tenant ranks its counties)",
+		    r->tenant, json_string_value(json_object_get(tree, "level")));
+		return;
+	}
 	jd_day_parse(r->from, &from);
 	jd_day_parse(r->to, &to);
 	if ((rc = plan_parts(r, from, to)) != JD_OK) {
@@ -567,15 +777,19 @@ static const char *input(struct report *r, const jd_req *req)
 	if (compare != NULL && strcmp(compare, "previous-year") != 0 &&
 	    strcmp(compare, "none") != 0)
 		return "field 'compare' must be 'previous-year' (the default) or 'none'";
-	if (by != NULL && strcmp(by, "month") != 0 && strcmp(by, "tenant") != 0)
-		return "field 'by' must be 'month' or 'tenant'";
+	if (by != NULL && strcmp(by, "month") != 0 && strcmp(by, "tenant") != 0 &&
+	    strcmp(by, "unit") != 0)
+		return "field 'by' must be 'month', 'tenant' or 'unit'";
 	snprintf(r->tenant, sizeof(r->tenant), "%s", tenant);
 	jd_day_format(from, r->from);
 	jd_day_format(to, r->to);
 	jd_day_format(jd_day_year_before(from), r->pfrom);
 	jd_day_format(jd_day_year_before(to), r->pto);
 	r->compare = compare == NULL || strcmp(compare, "previous-year") == 0;
-	r->by = by == NULL ? BY_NONE : strcmp(by, "month") == 0 ? BY_MONTH : BY_TENANT;
+	r->by = by == NULL		    ? BY_NONE
+		: strcmp(by, "month") == 0  ? BY_MONTH
+		: strcmp(by, "tenant") == 0 ? BY_TENANT
+					    : BY_UNIT;
 	return NULL;
 }
 
@@ -605,7 +819,10 @@ static const struct jd_field report_fields[] = {
     {"to", JD_FIELD_STRING, 1, 10, "last day (YYYY-MM-DD)", 0},
     {"compare", JD_FIELD_STRING, 0, 16,
      "previous-year (the default: the same range a year earlier) or none", 0},
-    {"by", JD_FIELD_STRING, 0, 8, "month (each month's values) or tenant (each county's)", 0},
+    {"by", JD_FIELD_STRING, 0, 8,
+     "month (each month's values), tenant (each county's) or unit (each dispatched agency's, "
+     "of a county)",
+     0},
     JD_FIELD_END,
 };
 

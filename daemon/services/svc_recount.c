@@ -6,6 +6,8 @@
 #include "security/auth.h"
 #include "services/svc_counters.h"
 #include "services/svc_mut.h"
+#include "org/org_snapshot.h"
+#include "org/org_tenants.h"
 #include "services/svc_recount.h"
 #include "storage/store.h"
 #include "transport/request.h"
@@ -28,6 +30,7 @@ struct recount {
 	json_t *expected; /* key -> {field: count} */
 	json_t *keys;	  /* the counter hashes read */
 	json_t *results;  /* per key: its HGETALL (or per page record) */
+	json_t *org;	  /* the county's organization (as org_read), NULL: not a county */
 	int pending, rc;
 	jd_recount_cb cb;
 	void *arg;
@@ -39,6 +42,7 @@ static void recount_free(struct recount *r)
 	json_decref(r->expected);
 	json_decref(r->keys);
 	json_decref(r->results);
+	json_decref(r->org);
 	free(r->principal);
 	free(r);
 }
@@ -179,7 +183,10 @@ static void page_done(struct recount *r)
 		if (json_array_size(arr) == 0)
 			continue;
 		rec = fields_object(arr, 0);
-		if (rec != NULL)
+		/* the facts beyond the record a derivation may need (docs/plugins.md) */
+		if (rec != NULL &&
+		    json_object_set_new(rec, "_tenant", json_string(r->tenant)) == 0 &&
+		    (r->org == NULL || json_object_set(rec, "_org", r->org) == 0))
 			w->derive(m, rec);
 		json_decref(rec);
 		n++;
@@ -465,6 +472,26 @@ static int read_counters(struct recount *r)
 /* ---- start -------------------------------------------------------------------------------------
  */
 
+static int start_walk(struct recount *r)
+{
+	return r->decl->walks[0].index != NULL ? next_page(r) : read_counters(r);
+}
+
+/* Not a county (no such tenant, a roll-up): walked without an organization. */
+static void on_org(int rc, json_t *snap, void *arg)
+{
+	struct recount *r = arg;
+
+	if (rc == JD_OK)
+		r->org = json_incref(snap);
+	else if (rc != JD_E_NOTFOUND && rc != JD_E_INVALID) {
+		finish(r, rc, NULL, NULL);
+		return;
+	}
+	if ((rc = start_walk(r)) != JD_OK)
+		finish(r, rc, NULL, NULL);
+}
+
 int jd_recount_tenant(struct jd_server *srv, const struct jd_recount *decl, jd_req *req,
 		      const char *tenant, int fix, jd_recount_cb cb, void *arg)
 {
@@ -491,7 +518,9 @@ int jd_recount_tenant(struct jd_server *srv, const struct jd_recount *decl, jd_r
 	}
 	for (const struct jd_recount_walk *w = decl->walks; w->index != NULL; w++)
 		json_object_set_new(r->counts, w->count, json_integer(0));
-	rc = decl->walks[0].index != NULL ? next_page(r) : read_counters(r);
+	/* a county's records are derived with its organization at hand (the walk's "_org") */
+	rc = jd_org_code_valid(tenant) ? jd_org_snapshot_read(srv, tenant, 0, on_org, r)
+				       : start_walk(r);
 	if (rc != JD_OK)
 		recount_free(r); /* cb does not run */
 	return rc;

@@ -5,8 +5,9 @@
  * indexes and answer "0 records, drift 0", which reads as "checked, all
  * good".  So a roll-up recounts each county-level tenant under it, one at
  * a time (each its own walk and, with fix, its own audited mutation), and
- * a roll-up with none under it is refused.  Every plugin's recount goes
- * through here.
+ * a roll-up with none under it is refused, and so is one with more than
+ * JD_RECOUNT_COUNTIES_MAX (a request's work stays bounded: a province is
+ * recounted city by city).  Every plugin's recount goes through here.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,9 @@
 #include "services/svc_recount.h"
 #include "storage/store.h"
 #include "transport/server.h"
+
+/* Counties one roll-up recount covers: every city (Chongqing, a municipality, has 38). */
+#define JD_RECOUNT_COUNTIES_MAX 40
 
 struct tree_recount {
 	struct jd_server *srv;
@@ -146,6 +150,17 @@ static void on_tree(int rc, json_t *tree, void *arg)
 			 "tenant %s is a %s, a roll-up with no county-level tenant under it: "
 			 "nothing to recount (a roll-up recounts each county under it)",
 			 t->tenant, level ? level : "roll-up");
+		tree_finish(t, JD_E_INVALID, NULL, msg);
+		return;
+	}
+	if (json_array_size(json_object_get(tree, "counties")) > JD_RECOUNT_COUNTIES_MAX) {
+		snprintf(msg, sizeof(msg),
+			 "tenant %s is a %s rolling up %zu counties; one recount covers at most %d "
+			 "(each county is a walk of its records): recount each city under it, or "
+			 "each county",
+			 t->tenant, level ? level : "roll-up",
+			 json_array_size(json_object_get(tree, "counties")),
+			 JD_RECOUNT_COUNTIES_MAX);
 		tree_finish(t, JD_E_INVALID, NULL, msg);
 		return;
 	}

@@ -420,6 +420,15 @@ static void case_show_reply(struct ctx *c)
 		host->plain_free(plain);
 	}
 	json_object_set_new(o, "review_loaded", json_boolean(review_loaded()));
+	/* the definition asked again, as the recount does: never an old case's own flag */
+	json_object_set_new(
+	    o, "self_handled",
+	    json_string(case_self_handled(case_filing_kind(rec_str(c, "filing_kind"), c->org,
+							   rec_str(c, "filing_unit")),
+					  rec_str(c, "filing_unit"), rec_str(c, "handling_unit"),
+					  rec_str(c, "joint_units"))
+			    ? "1"
+			    : "0"));
 	ctx_reply(c, 200, o);
 }
 
@@ -436,9 +445,18 @@ static void case_show_keyed(struct ctx *c)
 	json_decref(persons);
 }
 
-static void case_show_loaded(struct ctx *c)
+static void case_show_org(struct ctx *c)
 {
 	ctx_keys(c, case_show_keyed);
+}
+
+/* A case filed before its filing unit's kind was kept needs the organization for self_handled. */
+static void case_show_loaded(struct ctx *c)
+{
+	if (rec_str(c, "filing_kind")[0] == '\0')
+		ctx_org(c, case_show_org);
+	else
+		ctx_keys(c, case_show_keyed);
 }
 
 void case_show(jd_req *req, void *arg)

@@ -195,6 +195,13 @@ void cnt_case_filed(struct jd_mut *m, const char *unit, int self_handled, jd_day
  * keeps filing_kind and the answer (self_handled), and recount.c asks
  * this same function.  1 or 0.
  */
+/*
+ * The filing unit's kind for case_self_handled: as kept on the case at
+ * filing (kept), else, for a case filed before it was kept, the unit's
+ * kind in the county's organization (org, org_read's shape; may be NULL).
+ * NULL when neither knows: not self-handled.
+ */
+const char *case_filing_kind(const char *kept, const json_t *org, const char *filing);
 int case_self_handled(const char *filing_kind, const char *filing, const char *handling,
 		      const char *joint);
 void cnt_decision(struct jd_mut *m, const char *unit, const char *party, const char *gov,

@@ -53,6 +53,14 @@ int case_self_handled(const char *filing_kind, const char *filing, const char *h
 	       (joint == NULL || *joint == '\0');
 }
 
+const char *case_filing_kind(const char *kept, const json_t *org, const char *filing)
+{
+	if (kept != NULL && *kept != '\0')
+		return kept;
+	return json_string_value(json_object_get(
+	    json_object_get(json_object_get(org, "units"), filing ? filing : ""), "kind"));
+}
+
 static int sanctioned(const char *s)
 {
 	return s != NULL && s[0] != '\0' && strcmp(s, "none") != 0;

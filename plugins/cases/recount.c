@@ -45,15 +45,17 @@ static void lead_counters(struct jd_mut *m, const json_t *rec)
 }
 
 /*
- * As filing decided it (case_self_handled on the record's facts); a case
- * filed before the filing unit's kind was kept has only the answer.
+ * Asked again of case_self_handled from the record's facts, for every
+ * case: never the flag a case was filed with (an older definition).  A
+ * case filed before its filing unit's kind was kept takes the unit's kind
+ * in the county's organization, which the host's walk hands over ("_org").
  */
 static int self_handled(const json_t *rec)
 {
-	if (json_object_get(rec, "filing_kind") == NULL)
-		return strcmp(field(rec, "self_handled"), "1") == 0;
-	return case_self_handled(field(rec, "filing_kind"), field(rec, "filing_unit"),
-				 field(rec, "handling_unit"), field(rec, "joint_units"));
+	return case_self_handled(
+	    case_filing_kind(field(rec, "filing_kind"), json_object_get(rec, "_org"),
+			     field(rec, "filing_unit")),
+	    field(rec, "filing_unit"), field(rec, "handling_unit"), field(rec, "joint_units"));
 }
 
 static void case_counters(struct jd_mut *m, const json_t *rec)

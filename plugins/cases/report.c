@@ -17,7 +17,8 @@ enum {
 	R_SELF_FOUND,
 	R_TRANSFERRED,
 	R_RECEIVED,
-	N_FIGURES
+	R_SOURCE, /* one figure per lead source, in the order of sources[] below */
+	N_FIGURES = R_SOURCE + 7
 };
 
 static const struct jd_report_figure figures[] = {
@@ -35,8 +36,10 @@ static const struct jd_report_figure figures[] = {
 			  "active dispatched agencies with a case filed in the range / active "
 			  "dispatched agencies (today's, for both years)"},
     [R_SELF_HANDLED] = {"cases.self_handled", "Cases self-handled", "自办案件", "count",
-			"of cases.cases_filed, those the filing unit handles itself (self_handled "
-			"at filing), once per case"},
+			"of cases.cases_filed, those a dispatched agency filed and handles itself "
+			"alone (filing unit an agency, handling unit the same, no joint units); a "
+			"case filed or led by an office or a township is filed, not self-handled; "
+			"once per case"},
     [R_SELF_SHARE] = {"cases.self_handled_share", "Share of cases self-handled", "自办案件占比",
 		      "percent", "cases.self_handled / cases.cases_filed"},
     [R_SELF_FOUND] = {"cases.leads_self_discovered", "Leads self-discovered", "自主发现问题线索",
@@ -49,8 +52,31 @@ static const struct jd_report_figure figures[] = {
 		       "inspection_tour, audit, judicial or other_body, once per lead"},
     [R_RECEIVED] = {"cases.leads_received", "Leads received", "受理问题线索", "count",
 		    "leads registered in the range (by the date received), once per lead"},
+#define SOURCE_FIGURE(src, en, zh)                                                                 \
+	{                                                                                          \
+		"cases.leads_source_" src, "Leads from " en, zh, "count",                          \
+		    "leads registered in the range (by the date received) with source " src        \
+		    ", once per "                                                                  \
+		    "lead; the sources together make cases.leads_received"                         \
+	}
+    SOURCE_FIGURE("letters_visits", "letters and visits", "信访举报线索"),
+    SOURCE_FIGURE("inspection_tour", "inspection tours", "巡视巡察移交线索"),
+    SOURCE_FIGURE("audit", "audit", "审计移送线索"),
+    SOURCE_FIGURE("judicial", "judicial bodies", "司法机关移送线索"),
+    SOURCE_FIGURE("other_body", "other bodies", "其他机关移送线索"),
+    SOURCE_FIGURE("self_supervision", "daily supervision (self-discovered)", "日常监督发现线索"),
+    SOURCE_FIGURE("self_investigation", "investigation (self-discovered)", "审查调查发现线索"),
+#undef SOURCE_FIGURE
     {NULL, NULL, NULL, NULL, NULL},
 };
+
+/* the counters of the source figures, in their order */
+static const char *const sources[] = {
+    "received.letters_visits",	  "received.inspection_tour", "received.audit",
+    "received.judicial",	  "received.other_body",      "received.self_supervision",
+    "received.self_investigation"};
+_Static_assert(sizeof(sources) / sizeof(sources[0]) == N_FIGURES - R_SOURCE,
+	       "a figure per lead source");
 
 static void count(struct jd_report_value *v, long long cur, long long prev, int compare)
 {
@@ -91,6 +117,8 @@ static void values_of(const struct jd_stats_result *r, struct jd_report_value *v
 	count(&v[R_TRANSFERRED], cases_sum(r, cases_transferred, 0),
 	      cases_sum(r, cases_transferred, 1), r->compare);
 	metric(&v[R_RECEIVED], r, "received");
+	for (size_t i = 0; i < N_FIGURES - R_SOURCE; i++)
+		metric(&v[R_SOURCE + i], r, sources[i]);
 }
 
 static const struct jd_report_section section = {

@@ -55,9 +55,40 @@ equals "self-discovered, transferred" "$(fig cases.leads_self_discovered) $(fig 
 equals "a count's unit" "$(fig cases.cases_filed unit)" '"count"'
 contains "every figure carries its definition" "$(fig cases.cases_filed definition)" "date filed"
 equals "labels in English and Chinese" "$(fig cases.cases_filed label) $(fig cases.cases_filed label_zh)" '"Cases filed" "立案"'
-equals "the organization: 0 of 1 county centralized" \
-	"$(fig org.centralized_tenants) $(fig org.centralized_tenants of)" "0 1"
-equals "the organization is today's: no previous year" "$(fig org.staffing_rate previous)" null
+# --- the organization as it stood at the end of June, and a year earlier (org_history.h)
+orgsec() { py "[s for s in j['sections'] if s['name']=='organization'][0].get('$1')" <"$R"; }
+now=$(date +%Y-%m)
+equals "the organization: no history before today: null, not zero" \
+	"$(fig org.centralized_tenants) $(fig org.centralized_tenants of) $(fig org.staffing_rate previous)" "null 1 null"
+equals "... the history begins this month" "$(orgsec history_from)" "$now"
+contains "... and the answer says so" "$(orgsec note)" "history begins $now"
+contains "reading the county kept this month's figures" "$(jd_ctl org history show --tenant $T --json)" "\"$now\""
+# an org write keeps them again by itself (after its reply: polled), no report read in between
+month_posts() { [ "$(jd_ctl org history show --tenant $T --json | py "j['months']['$now']['posts']")" = "$1" ]; }
+check "before: no approved posts this month" month_posts 0
+v=$(jd_ctl org units show --tenant $T --code of1 --json | jd_json .version)
+quiet jd_ctl org units edit --tenant $T --code of1 --posts 7 --version "$v"
+check "an org write keeps this month's figures: 7 posts" jd_wait_for 50 month_posts 7
+hist() { quiet jd_ctl org history set --tenant "$1" --month "$2" "${@:3}"; }
+hist $T $P-06 --posts 10 --filled 8 --agency_posts 6 --agency_filled 5 --posts_moved 1 --breaches 2
+hist $T $Y-06 --centralized true --modes task_force --posts 10 --filled 9 --agency_posts 6 \
+	--agency_filled 6 --posts_moved 2 --leadership_moved 1 --breaches 1
+hist 510683 $P-06 --posts 4 --filled 4
+jd_ctl report --tenant $T --from $Y-01-01 --to $Y-06-30 --json >"$R"
+equals "the organization at the end of June: 1 of 1 county centralized, 0 a year earlier" \
+	"$(fig org.centralized_tenants) $(fig org.centralized_tenants of) $(fig org.centralized_tenants previous)" "1 1 0"
+equals "staffing rate 90%, 80% a year earlier, +12.5%" \
+	"$(fig org.staffing_rate) $(fig org.staffing_rate previous) $(fig org.staffing_rate growth)" "90.0 80.0 0.125"
+equals "posts moved 2 against 1" "$(fig org.posts_moved) $(fig org.posts_moved previous) $(fig org.posts_moved growth)" "2 1 1.0"
+equals "rule breaches 1 against 2" "$(fig org.rule_breaches) $(fig org.rule_breaches previous)" "1 2"
+equals "modes in use" "$(fig org.modes_task_force) $(fig org.modes_task_force previous)" "1 0"
+equals "the history reaches back: no note" "$(orgsec note) $(orgsec history_from)" "None $P-06"
+equals "a month of this year or later is the organization's own" \
+	"$(jd_ctl_curl -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+		--data "{\"tenant\":\"$T\",\"month\":\"$now\",\"posts\":1}" "$(jd_api_url /v1/org/history)")" 400
+equals "a city keeps no history of its own" \
+	"$(jd_ctl_curl -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+		--data '{"tenant":"510600","month":"2025-01","posts":1}' "$(jd_api_url /v1/org/history)")" 400
 equals "the admin sees small counts" "$(fig cases.self_handled suppressed)" false
 equals "talks: person-times" "$(fig supervision.talks_person_times) $(fig supervision.talks_person_times previous)" "9 8"
 equals "letters and recommendations" "$(fig supervision.letters_and_recommendations) $(fig supervision.letters_and_recommendations previous)" "3 1"
@@ -88,14 +119,22 @@ equals "by month: dispositions" "$(py '[e["value"] for e in [f for s in j["secti
 equals "by month: a year earlier" "$(py '[e["previous"] for e in [f for s in j["sections"] for f in s["figures"] if f["key"]=="cases.leads_disposed"][0]["by"]]' <"$R")" \
 	"[0, 1, 1, 0, 0, 0]"
 equals "by month: the totals unchanged" "$(fig cases.leads_disposed)" 5
-equals "by month: the organization is today's, no months" "$(fig org.staffing_rate by)" null
+equals "by month: the organization at the end of each month" \
+	"$(py '[e["value"] for e in [f for s in j["sections"] for f in s["figures"] if f["key"]=="org.staffing_rate"][0]["by"]]' <"$R")" \
+	"[80.0, 80.0, 80.0, 80.0, 80.0, 90.0]"
+equals "by month: a year earlier, null before the history begins" \
+	"$(py '[e["previous"] for e in [f for s in j["sections"] for f in s["figures"] if f["key"]=="org.staffing_rate"][0]["by"]]' <"$R")" \
+	"[None, None, None, None, None, 80.0]"
+contains "by month: the answer says where the history begins" "$(orgsec note)" "history begins $P-06"
 
 # --- a roll-up: the city over its two counties, by county; a city leader reads each county
 quiet jd_ctl users add --id c1 --roles leader --tenants 510600
 C1=$(jd_token_for c1)
 equals "city leader: the city by county" "$(bearer "$C1" GET "/v1/report?tenant=510600&from=$Y-01-01&to=$Y-06-30&by=tenant")" 200
 cp "$JD_TMP/b" "$R"
-equals "the city: a roll-up of 2 counties, none centralized" "$(py 'j["level"]' <"$R") $(fig org.centralized_tenants) $(fig org.centralized_tenants of)" "city 0 2"
+equals "the city: a roll-up of 2 counties, 1 centralized at the end of June" "$(py 'j["level"]' <"$R") $(fig org.centralized_tenants) $(fig org.centralized_tenants of)" "city 1 2"
+equals "the city: staffing summed over its counties, and a year earlier" \
+	"$(fig org.staffing_rate) $(fig org.staffing_rate previous)" "92.86 85.71"
 equals "the city: leads received over both counties" "$(fig cases.leads_received)" 6
 equals "by county: keys, names and values" \
 	"$(py '[(e["key"], e["name"], e["value"]) for e in [f for s in j["sections"] for f in s["figures"] if f["key"]=="cases.leads_received"][0]["by"]]' <"$R")" \

@@ -7,7 +7,8 @@
 # - one tenant rule: whoever reads a roll-up (a province, a municipality, a
 #   city) reads every tenant beneath it (leads, figures, organization); a
 #   county's reader still cannot read its sibling;
-# - recount on a roll-up recounts each county under it (reporting each),
+# - recount on a roll-up recounts each county under it (reporting each), at
+#   most 40 (a bigger roll-up is refused, told to recount city by city),
 #   for every plugin, and a roll-up with no county is refused;
 # - self-handled (自办): a case a dispatched agency filed and handles
 #   itself; filed or led by an office (or a township) it is only filed.
@@ -132,6 +133,19 @@ equals "the office's figures: two filed" "$(fig cases_filed)" 2
 equals "none self-handled" "$(fig cases_self_handled)" 0
 first=$(redis-cli -s "$sock" zrange "jd:{$T}:cases:all" 0 0)
 equals "the case keeps its filing unit's kind" "$(redis-cli -s "$sock" hget "jd:{$T}:case:$first" filing_kind)" agency
+# cases filed before the kind was kept, flagged by the definition of then (filing unit = handling
+# unit): the recount asks the definition again from their facts and the organization, never the flag
+second=$(redis-cli -s "$sock" zrange "jd:{$T}:cases:all" 1 1)
+equals "the office's case on an agency's lead" "$(redis-cli -s "$sock" hget "jd:{$T}:case:$second" filing_unit)" of1
+for c in "$first" "$second"; do
+	redis-cli -s "$sock" hdel "jd:{$T}:case:$c" filing_kind >/dev/null
+	redis-cli -s "$sock" hset "jd:{$T}:case:$c" self_handled 1 >/dev/null
+done
+equals "old cases: shown by the definition, not their flag (the office's: no; the agency's: yes)" \
+	"$(jd_ctl cases case show --tenant $T --id "$second" --json | jd_json .self_handled) $(jd_ctl cases case show --tenant $T --id "$first" --json | jd_json .self_handled)" "0 1"
+rec=$(jd_ctl cases recount --tenant $T --json)
+equals "old cases: the office's flag is not taken, the agency's case still self-handled: no drift" \
+	"$(jd_json .drift <<<"$rec")" 0
 
 # --- 3. recount on a roll-up: every county under it, each reported
 rec=$(jd_ctl cases recount --tenant $T --json)
@@ -154,6 +168,15 @@ out=$(fails jd_ctl supervision recount --tenant 511100)
 contains "the same for every plugin (the host's recount)" "$out" "no county-level tenant under it"
 rec=$(jd_ctl supervision recount --tenant 510600 --json)
 equals "supervision: a city recounts each county" "$(py 'len(j["counties"])' <<<"$rec")" 3
+# a bounded recount: a roll-up of more counties than one recount covers (40) is refused, told why
+for i in $(seq 1 41); do
+	quiet jd_ctl org tenants add --code "$(printf '5111%02d' "$i")" --name "区$i" --level district --parent 511100
+done
+out=$(fails jd_ctl cases recount --tenant 511100)
+contains "a roll-up of 41 counties: refused" "$out" "400"
+contains "... told the bound and what to do" "$out" "rolling up 41 counties; one recount covers at most 40"
+contains "... so is the province above it (more than 40)" "$(fails jd_ctl cases recount --tenant 510000)" "recount each city under it"
+equals "a county under it is recounted on its own" "$(jd_ctl cases recount --tenant 511101 --json | jd_json .leads)" 0
 # drift in one county, found and fixed through the roll-up
 redis-cli -s "$sock" hincrby "jd:{510683}:cnt:t" "received|${Y}01" 3 >/dev/null
 rec=$(jd_ctl cases recount --tenant 510600 --json)

@@ -15,10 +15,11 @@ const HEADLINE = [
   'org.leadership_posts_moved', 'org.centralized_tenants',
 ];
 const MODES = ['task_force', 'area', 'joint_group'];
-const SOURCES = [['cases.leads_self_discovered', 'self_discovered'], ['cases.transferred', 'transferred']];
 
 const $ = (id) => document.getElementById(id);
-const state = { lang: 'zh', session: null, report: null, byMonth: null, byTenant: null, error: null };
+const state = { lang: 'zh', session: null, report: null, byMonth: null, byTenant: null, byUnit: null, error: null };
+// A roll-up ranks its counties; a county-level tenant its dispatched agencies (by=unit).
+const ROLLUPS = ['province', 'municipality', 'city'];
 const t = (k, ...a) => { const s = strings[state.lang][k]; return typeof s === 'function' ? s(...a) : s; };
 
 function el(tag, attrs = {}, ...kids) {
@@ -88,6 +89,11 @@ async function load() {
   state.report = main.status === 200 ? main.json : null;
   state.byMonth = month.status === 200 ? month.json : null;
   state.byTenant = county.status === 200 ? county.json : null;
+  state.byUnit = null;
+  if (main.status === 200 && !ROLLUPS.includes(main.json.level)) {
+    const unit = await api('GET', query({ by: 'unit' }));
+    state.byUnit = unit.status === 200 ? unit.json : null;
+  }
   state.error = main.status === 200 ? null : `${t('no_report')}${main.json.error?.message || main.status}`;
   render();
   $('status').textContent = state.error || t('loaded');
@@ -128,7 +134,7 @@ function fillSelect(sel, list, preferred) {
 }
 
 function renderTrend() {
-  const list = state.byMonth ? figures(state.byMonth).filter((f) => f.by?.length && f.unit === 'count') : [];
+  const list = state.byMonth ? figures(state.byMonth).filter((f) => f.by?.length) : [];
   fillSelect($('trend-key'), list, 'cases.cases_filed');
   const f = list.find((x) => x.key === $('trend-key').value);
   $('trend-note').textContent = f ? '' : t('no_months');
@@ -150,60 +156,82 @@ function byCounty(key) {
 }
 
 function renderRank() {
-  const list = state.byTenant ? figures(state.byTenant).filter((f) => f.by?.length) : [];
+  const units = Boolean(state.byUnit);
+  const source = units ? state.byUnit : state.byTenant;
+  const list = source ? figures(source).filter((f) => f.by?.length) : [];
+  $('rank-h').textContent = t(units ? 'ranking_units' : 'ranking');
   fillSelect($('rank-key'), list, 'cases.cases_filed');
   const f = list.find((x) => x.key === $('rank-key').value);
   const table = $('rank-table');
-  $('rank-note').textContent = f ? '' : t('no_counties');
-  if (!f) { clear($('rank'), t('no_counties')); table.replaceChildren(); return; }
+  table.dataset.by = units ? 'unit' : 'tenant';
+  $('rank-note').textContent = f ? '' : t(units ? 'no_units' : 'no_counties');
+  if (!f) { clear($('rank'), t(units ? 'no_units' : 'no_counties')); table.replaceChildren(); return; }
   const rows = [...f.by].sort((a, b) => (b.value ?? -1) - (a.value ?? -1));
   table.replaceChildren(
     el('caption', { text: label(f, state.lang) }),
-    el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: '#' }), el('th', { scope: 'col', text: t('county') }),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: '#' }), el('th', { scope: 'col', text: t(units ? 'unit' : 'county') }),
       el('th', { scope: 'col', text: t('value') }), el('th', { scope: 'col', text: t('previous') }))),
     el('tbody', {}, ...rows.map((b, i) => el('tr', {}, el('td', { text: String(i + 1) }),
       el('th', { scope: 'row', text: b.name || b.key }), el('td', { text: fmtValue(f, b.value) }),
       el('td', { text: fmtValue(f, b.previous) })))));
   const shown = [...rows].reverse();
   draw($('rank'), {
-    tooltip: {}, grid: { left: 120 },
+    tooltip: {}, grid: { left: 140 },
     xAxis: { type: 'value' }, yAxis: { type: 'category', data: shown.map((b) => b.name || b.key) },
     series: [{ type: 'bar', name: label(f, state.lang), data: shown.map((b) => b.value) }],
   }, `${label(f, state.lang)}: ${rows.map((b) => `${b.name || b.key} ${b.value ?? '—'}`).join('; ')}`);
 }
 
+// Every lead source the cases section declares (cases.leads_source_<source>), stacked by month.
+const SOURCE_PREFIX = 'cases.leads_source_';
+
 function renderSources() {
+  const main = state.report ? figures(state.report).filter((f) => f.key.startsWith(SOURCE_PREFIX)) : [];
   const map = state.byMonth ? figureMap(state.byMonth) : new Map();
-  const present = SOURCES.filter(([k]) => map.get(k)?.by?.length);
-  $('sources-note').textContent = present.length ? '' : t('no_months');
-  if (!present.length) { clear($('sources'), t('no_months')); return; }
-  const months = map.get(present[0][0]).by.map((b) => b.key);
+  const monthly = main.map((f) => map.get(f.key)).filter((f) => f?.by?.length);
+  $('sources-table').replaceChildren(...(main.length ? [
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: t('source') }),
+      el('th', { scope: 'col', text: t('value') }), el('th', { scope: 'col', text: t('previous') }),
+      el('th', { scope: 'col', text: t('growth') }))),
+    el('tbody', {}, ...main.map((f) => el('tr', { 'data-key': f.key }, el('th', { scope: 'row', text: label(f, state.lang) }),
+      el('td', { text: fmtValue(f) }), el('td', { text: fmtValue(f, f.previous) }), el('td', { text: fmtGrowth(f.growth) }))))] : []));
+  $('sources-note').textContent = monthly.length ? '' : t('no_months');
+  if (!monthly.length) { clear($('sources'), t('no_months')); return; }
+  const months = monthly[0].by.map((b) => b.key);
   draw($('sources'), {
-    tooltip: { trigger: 'axis' }, legend: { top: 0 },
+    tooltip: { trigger: 'axis' }, legend: { top: 0, type: 'scroll' }, grid: { top: 40 },
     xAxis: { type: 'category', data: months }, yAxis: { type: 'value', minInterval: 1 },
-    series: present.map(([k, name]) => ({ name: t(name), type: 'bar', stack: 'leads', data: map.get(k).by.map((b) => b.value) })),
-  }, present.map(([k, name]) => `${t(name)}: ${map.get(k).by.map((b) => b.value ?? '—').join(', ')}`).join('; '));
+    series: monthly.map((f) => ({ name: label(f, state.lang), type: 'bar', stack: 'leads', data: f.by.map((b) => b.value) })),
+  }, monthly.map((f) => `${label(f, state.lang)}: ${f.by.map((b) => b.value ?? '—').join(', ')}`).join('; '));
 }
 
+// Each county's staffing rate (and its agencies') at the end of the period, against the full posts.
 function renderStaffing() {
   const main = state.report ? figureMap(state.report) : new Map();
   const f = byCounty('org.staffing_rate');
+  const fa = byCounty('org.agency_staffing_rate');
   const own = main.get('org.staffing_rate');
-  const bars = f ? f.by.map((b) => ({ name: b.name || b.key, value: b.value }))
-    : own ? [{ name: state.report.tenant, value: own.value }] : [];
+  const ownAgency = main.get('org.agency_staffing_rate');
+  const bars = f ? f.by.map((b) => ({ key: b.key, name: b.name || b.key, value: b.value, agency: fa?.by.find((x) => x.key === b.key)?.value ?? null }))
+    : own ? [{ key: state.report.tenant, name: state.report.name || state.report.tenant, value: own.value, agency: ownAgency?.value ?? null }] : [];
   const breaches = main.get('org.rule_breaches');
   const none = !bars.some((b) => b.value !== null && b.value !== undefined);
   $('staffing-note').textContent = [none ? t('no_staffing') : '', breaches ? t('breaches', fmtValue(breaches)) : '']
     .filter(Boolean).join(t('sep'));
+  $('staffing-table').replaceChildren(...(none ? [] : [
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: t('county') }),
+      el('th', { scope: 'col', text: label(own || f, state.lang) }), el('th', { scope: 'col', text: label(ownAgency || fa || {}, state.lang) }))),
+    el('tbody', {}, ...bars.map((b) => el('tr', { 'data-key': b.key }, el('th', { scope: 'row', text: b.name }),
+      el('td', { text: fmtValue({ unit: 'percent' }, b.value) }), el('td', { text: fmtValue({ unit: 'percent' }, b.agency) }))))]));
   if (none) { clear($('staffing'), t('no_staffing')); return; }
   draw($('staffing'), {
-    tooltip: {}, xAxis: { type: 'category', data: bars.map((b) => b.name) },
-    yAxis: { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } },
+    tooltip: {}, legend: { top: 0 }, xAxis: { type: 'category', data: bars.map((b) => b.name) },
+    yAxis: { type: 'value', max: (v) => Math.max(100, Math.ceil(v.max / 10) * 10), axisLabel: { formatter: '{value}%' } },
     series: [{
       type: 'bar', name: label(own || f, state.lang), data: bars.map((b) => b.value),
       markLine: { symbol: 'none', data: [{ yAxis: 100, name: t('rule') }], label: { formatter: t('rule') } },
-    }],
-  }, `${t('staffing')}: ${bars.map((b) => `${b.name} ${b.value ?? '—'}%`).join('; ')}`);
+    }, { type: 'bar', name: label(ownAgency || fa || {}, state.lang), data: bars.map((b) => b.agency) }],
+  }, `${t('staffing')}: ${bars.map((b) => `${b.name} ${b.value ?? '—'}% / ${b.agency ?? '—'}%`).join('; ')}`);
 }
 
 function renderGrid() {

@@ -5,7 +5,7 @@ export const strings = {
     title: '监督工作报告', signin: '登录', signin_cert: '使用数字证书登录', user: '用户名',
     password: '密码', signout: '退出', tenant: '单位代码', from: '起', to: '止', show: '查询',
     print: '打印 / PDF', headline: '主要指标', trend: '月度趋势（本年与上年同期）', figure: '指标',
-    ranking: '县区排名', sources: '线索来源', staffing: '编制配备率与配备规则', grid: '县区与工作模式',
+    ranking: '县区排名', ranking_units: '派驻机构排名', unit: '派驻机构', no_units: '无派驻机构数据', sources: '线索来源', staffing: '编制配备率与配备规则', grid: '县区与工作模式',
     all: '全部指标', definitions: '指标口径', csv: '下载 CSV', lang: 'English',
     period: (r) => `统计期间 ${r.from} 至 ${r.to}` + (r.previous ? `，同比 ${r.previous.from} 至 ${r.previous.to}` : ''),
     as_of: (t) => `数据截至 ${t}`, growth: '同比', definition: '口径', of: (n) => `共 ${n}`,
@@ -15,13 +15,13 @@ export const strings = {
     county: '县区', section: '板块', value: '本期', previous: '上年同期', centralized: '集中办公',
     task_force: '专班式', area: '片区式', joint_group: '联合式', signed_in: (u) => `已登录：${u}`,
     bad_signin: '用户名或密码错误', error: (m) => `出错：${m}`, no_report: '报告接口不可用：',
-    self_discovered: '自行发现', transferred: '移送', other: '其他来源', yes: '是', no: '否', no_staffing: '无编制配备数据', sep: '；', open: '（', close: '）', comma: '，',
+    source: '线索来源', yes: '是', no: '否', no_staffing: '无编制配备数据', sep: '；', open: '（', close: '）', comma: '，',
   },
   en: {
     title: "Leaders' report", signin: 'Sign in', signin_cert: 'Sign in with my certificate', user: 'User',
     password: 'Password', signout: 'Sign out', tenant: 'Tenant code', from: 'From', to: 'To', show: 'Show',
     print: 'Print / PDF', headline: 'Headline figures', trend: 'Monthly trend, this year against last',
-    figure: 'Figure', ranking: 'Counties ranked', sources: 'Leads by source', staffing: 'Staffing rate against the rule',
+    figure: 'Figure', ranking: 'Counties ranked', ranking_units: 'Dispatched agencies ranked', unit: 'Agency', no_units: 'No dispatched agencies', sources: 'Leads by source', staffing: 'Staffing rate against the rule',
     grid: 'Counties by working mode', all: 'All figures', definitions: 'Definitions', csv: 'Download CSV',
     lang: '中文',
     period: (r) => `Period ${r.from} to ${r.to}` + (r.previous ? `, compared with ${r.previous.from} to ${r.previous.to}` : ''),
@@ -32,7 +32,7 @@ export const strings = {
     county: 'County', section: 'Section', value: 'This period', previous: 'Last year', centralized: 'Centralized',
     task_force: 'Task force', area: 'Area', joint_group: 'Joint group', signed_in: (u) => `Signed in: ${u}`,
     bad_signin: 'Unknown user or wrong password', error: (m) => `Error: ${m}`, no_report: 'The report is unavailable: ',
-    self_discovered: 'Self-discovered', transferred: 'Transferred', other: 'Other sources', yes: 'yes', no: 'no', no_staffing: 'No staffing figures', sep: '; ', open: ' (', close: ')', comma: ', ',
+    source: 'Source', yes: 'yes', no: 'no', no_staffing: 'No staffing figures', sep: '; ', open: ' (', close: ')', comma: ', ',
   },
 };
 

@@ -134,11 +134,32 @@ try {
   check('the CSV is named for the tenant and range', download.suggestedFilename().includes(api.tenant), download.suggestedFilename());
 
   // --- charts and grid are drawn
+  const rows = (sel) => page.$$eval(`${sel} tr`, (trs) => trs.map((tr) => [...tr.querySelectorAll('th,td')].map((x) => x.textContent.trim())));
   check('the trend chart is drawn', (await page.$$('#trend canvas')).length > 0);
   const staffing = apiFigure('org.staffing_rate');
-  if (staffing && staffing.value !== null) check('the staffing chart is drawn', (await page.$$('#staffing canvas')).length > 0);
-  else check('no staffing figure: no chart, said so', (await page.$$('#staffing canvas')).length === 0 && (await page.textContent('#staffing-note')).includes('无编制配备数据'));
+  const agencyStaffing = apiFigure('org.agency_staffing_rate');
+  check('the fixture has staffing data', staffing && staffing.value !== null, JSON.stringify(staffing));
+  check('the staffing chart is drawn', (await page.$$('#staffing canvas')).length > 0);
+  same('staffing: the rate and the agencies\' rate as the API, against the rule',
+    (await rows('#staffing-table')).slice(1).map((r) => r.slice(1)), [[shown(staffing), shown(agencyStaffing)]]);
+  check('staffing: the rule breaches said', (await page.textContent('#staffing-note')).includes(String(apiFigure('org.rule_breaches').value)));
   check('the grid of counties by mode has a row', (await page.$$('#grid-table tbody tr')).length > 0);
+
+  // --- leads by source: every source the cases section declares, stacked by month
+  const sources = apiFigures.filter((f) => f.key.startsWith('cases.leads_source_'));
+  check('the API has a figure per lead source (7)', sources.length === 7, `${sources.length}`);
+  same('sources: a row per source, as the API', (await rows('#sources-table')).slice(1),
+    sources.map((f) => [f.label_zh, shown(f), shown(f, f.previous), growth(f.growth)]));
+  check('sources: the stacked chart is drawn', (await page.$$('#sources canvas')).length > 0);
+  same('sources: together they make the leads received', sources.reduce((n, f) => n + f.value, 0), apiFigure('cases.leads_received').value);
+
+  // --- a county ranks its dispatched agencies, as the API's by=unit answers
+  const units = JSON.parse(readFileSync(env('JD_UI_UNIT_API_JSON'), 'utf8'));
+  const unitFiled = units.sections.flatMap((x) => x.figures).find((f) => f.key === 'cases.cases_filed');
+  same('units ranked: the heading', await page.textContent('#rank-h'), '派驻机构排名');
+  same('units ranked by cases filed, as the API answers by=unit', await page.$$eval('#rank-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('th,td')].map((x) => x.textContent.trim()))),
+    [...unitFiled.by].sort((a, b) => (b.value ?? -1) - (a.value ?? -1)).map((b, i) => [String(i + 1), b.name || b.key, shown(unitFiled, b.value), shown(unitFiled, b.previous)]));
+  check('units: the county\'s three agencies', unitFiled.by.length === 3, JSON.stringify(unitFiled.by));
 
   // --- accessibility (axe), before the screenshot
   await page.evaluate(axeSource);
@@ -187,6 +208,12 @@ try {
     const want = [...filed.by].sort((a, b) => (b.value ?? -1) - (a.value ?? -1)).map((b, i) => [String(i + 1), b.name || b.key, shown(filed, b.value), shown(filed, b.previous)]);
     same('city: counties ranked by cases filed, as the API answers by=tenant', rank, want);
     check('city: more than one county', want.length > 1, `${want.length}`);
+    const cityStaff = city.sections.flatMap((x) => x.figures).find((f) => f.key === 'org.staffing_rate');
+    const cityAgency = city.sections.flatMap((x) => x.figures).find((f) => f.key === 'org.agency_staffing_rate');
+    same('city: each county\'s staffing at the end of the period, as the API answers by=tenant',
+      (await cp.$$eval('#staffing-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('th,td')].map((x) => x.textContent.trim())))),
+      cityStaff.by.map((b, i) => [b.name || b.key, shown(cityStaff, b.value), shown(cityAgency, cityAgency.by[i].value)]));
+    check('city: staffing bars drawn', (await cp.$$('#staffing canvas')).length > 0);
     const grid = await cp.$$eval('#grid-table tbody th', (ths) => ths.map((x) => x.textContent.trim()));
     same('city: a grid row per county', grid.sort(), filed.by.map((b) => b.name || b.key).sort());
     const rankTable = await cp.$$eval('#rank-table tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('th,td')].map((x) => x.textContent.trim())));
