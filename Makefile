@@ -11,7 +11,7 @@ all: build
 
 deps:
 	@scripts/deps.sh
-	@scripts/ui-deps.sh
+	@scripts/npm-deps.sh ui tests/openapi-client
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
