@@ -15,11 +15,11 @@ big=${JD_BENCH_LEADS:-100000}
 wsection=${JD_BENCH_WORKERS_SECTION:-server}
 scripts/bench-deps.sh
 tmp=$(mktemp -d /tmp/jdbench.XXXXXX)
-pid= ngx= mon= flood=
+pid= ngx= mon= flood= sampler=
 cleanup() {
 	local p
-	for p in $flood $mon $ngx $pid; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in $flood $mon $ngx $pid; do wait "$p" 2>/dev/null || true; done
+	for p in $sampler $flood $mon $ngx $pid; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in $sampler $flood $mon $ngx $pid; do wait "$p" 2>/dev/null || true; done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -79,7 +79,32 @@ register_to() {
 	wait "$w" 2>/dev/null || true
 	flood=
 }
-rate() { cut -d' ' -f1 <<<"$1"; }
+# the daemon's audit entries waiting for their tenant's turn (GET /metrics)
+waiting() {
+	curl -s --cacert "$tmp/i/tls/ca.crt" --cert "$tmp/i/tls/admin.crt" --key "$tmp/i/tls/admin.key" \
+		"https://127.0.0.1:$cport/metrics" | awk '/^jiandu_audit_waiting / { print $2 }'
+}
+# before a measurement: what the last one queued is written (at most 60 s)
+settle() {
+	for _ in $(seq 1 600); do
+		[ "$(waiting)" = 0 ] && return 0
+		sleep 0.1
+	done
+}
+# sampler_start / sampler_max: the most audit entries waiting meanwhile
+sampler_start() {
+	(while :; do
+		waiting
+		sleep 0.25
+	done) >"$tmp/waiting" &
+	sampler=$!
+}
+sampler_max() {
+	kill -TERM "$sampler" 2>/dev/null || true
+	wait "$sampler" 2>/dev/null || true
+	sampler=
+	sort -n "$tmp/waiting" | tail -1
+}
 
 # --- nginx: a 64-byte file over TLS (the instance's certificate), one worker
 mkdir -p "$tmp/nginx/www"
@@ -134,16 +159,21 @@ stats="$api/v1/cases/stats?tenant=$T&from=$from&to=$(date +%F)&compare=previous-
 
 say "nginx, /healthz, /v1/status, sealed read: ${secs}s each at 64 connections"
 NGINX=$(wrk_run 64 "$secs" "https://127.0.0.1:$nport/64b")
+settle
 HEALTH=$(wrk_run 64 "$secs" "$api/healthz")
 STATUS=$(wrk_run 64 "$secs" "$api/v1/status" JD_TOKEN="$token")
 SEALED=$(wrk_run 64 "$secs" "$sealed" JD_TOKEN="$token")
+settle
 SEALED8=$(wrk_run 8 "$secs" "$sealed" JD_TOKEN="$token")
 
 say "registrations at 8 and 64 connections; Redis alone running their script ($ncmd commands)"
+settle
 register_to 1000
+settle
 STATS1K=$(wrk_run 8 "$secs" "$stats" JD_TOKEN="$token")
 n1k=$(leads)
 REG8=$(wrk_run 8 "$secs" "$api/v1/cases/leads" JD_TOKEN="$token" JD_REGISTER=1)
+settle
 REG64=$(wrk_run 64 "$secs" "$api/v1/cases/leads" JD_TOKEN="$token" JD_REGISTER=1)
 sha=$(rcli script load "$(cat "$tmp/shape.lua")")
 rb() { redis-benchmark -s "$tmp/i/data/redis.sock" -c 50 -n "$1" -r 10000 --csv evalsha "$sha" 0 __rand_int__ |
@@ -152,6 +182,8 @@ probe=$(rb 2000)
 REDIS=$(rb $((probe * secs)))
 
 say "floods: sealed reads during a registration flood, registrations during a read flood"
+settle
+sampler_start
 wrk_raw 64 $((secs + 2)) "$api/v1/cases/leads" JD_TOKEN="$token" JD_REGISTER=1 >"$tmp/flood.out" &
 flood=$!
 sleep 1
@@ -159,6 +191,9 @@ READS_IN_WRITES=$(wrk_run 8 "$secs" "$sealed" JD_TOKEN="$token")
 wait "$flood"
 flood=
 WRITE_FLOOD=$(wrk_parse <"$tmp/flood.out")
+WAIT_W=$(sampler_max)
+settle
+sampler_start
 wrk_raw 64 $((secs + 2)) "$sealed" JD_TOKEN="$token" >"$tmp/flood.out" &
 flood=$!
 sleep 1
@@ -166,12 +201,15 @@ WRITES_IN_READS=$(wrk_run 8 "$secs" "$api/v1/cases/leads" JD_TOKEN="$token" JD_R
 wait "$flood"
 flood=
 READ_FLOOD=$(wrk_parse <"$tmp/flood.out")
+WAIT_R=$(sampler_max)
+settle
 
 say "registering up to $big leads (64 connections), then the statistics query again"
 t0=$(date +%s.%N)
 register_to "$big"
 t1=$(date +%s.%N)
 nbig=$(leads)
+settle
 STATSBIG=$(wrk_run 8 "$secs" "$stats" JD_TOKEN="$token")
 
 say "sealed reads with 1 and 2 workers"
@@ -195,12 +233,12 @@ echo "make bench: $(date -u +%F), $(nproc) cores ($cpu), $(uname -sr); jiandud $
 echo
 python3 - "$NGINX" "$HEALTH" "$STATUS" "$SEALED" "$SEALED8" "$REDIS" "$REG8" "$REG64" "$STATS1K" \
 	"$STATSBIG" "$n1k" "$nbig" "$READS_IN_WRITES" "$WRITE_FLOOD" "$WRITES_IN_READS" "$READ_FLOOD" \
-	"$W1" "$W2" "$ncmd" "$(cut -c1-60 "$tmp/workers.t" | head -1)" "$t0" "$t1" <<'PY'
+	"$W1" "$W2" "$ncmd" "$(cut -c1-60 "$tmp/workers.t" | head -1)" "$t0" "$t1" "$WAIT_W" "$WAIT_R" <<'PY'
 import sys
 a = sys.argv[1:]
 f = lambda s: [float(x) for x in s.split()] if s else None
 (nginx, health, status, sealed, sealed8, redis, reg8, reg64, s1k, sbig, n1k, nbig, rw, wflood,
- wr, rflood, w1, w2, ncmd, wmsg, t0, t1) = a
+ wr, rflood, w1, w2, ncmd, wmsg, t0, t1, waitw, waitr) = a
 nginx, health, status, sealed, sealed8 = map(f, (nginx, health, status, sealed, sealed8))
 reg8, reg64, s1k, sbig, rw, wflood, wr, rflood, w1, w2 = map(
     f, (reg8, reg64, s1k, sbig, rw, wflood, wr, rflood, w1, w2))
@@ -224,9 +262,11 @@ rows = [
      lat(w2) + " vs " + lat(w1) if w2 else f"n/a (workers not supported: {wmsg})",
      f"{w2[0] / w1[0]:.2f}" if w2 else "n/a (workers not supported)"),
     ("sealed reads (8 connections) during a registration flood (64) ÷ without",
-     lat(rw) + f"; the flood: {lat(wflood)}", f"{rw[0] / sealed8[0]:.2f}"),
+     lat(rw) + f"; the flood: {lat(wflood)}; audit entries waiting: at most {waitw}",
+     f"{rw[0] / sealed8[0]:.2f}"),
     ("registrations (8 connections) during a sealed-read flood (64) ÷ without",
-     lat(wr) + f"; the flood: {lat(rflood)}", f"{wr[0] / reg8[0]:.2f}"),
+     lat(wr) + f"; the flood: {lat(rflood)}; audit entries waiting: at most {waitr}",
+     f"{wr[0] / reg8[0]:.2f}"),
 ]
 print("| what | measured | ratio |")
 print("|---|---|---|")
