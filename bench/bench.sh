@@ -43,12 +43,8 @@ nport=$(free_port)
 
 bench_init "$build" "$tmp" "$cport" "$aport" cases
 bench_start "$tmp" "$aport"
-ctl() { "$build/jianductl" -c "$tmp/i/jianductl.conf" "$@"; }
-rcli() { redis-cli -s "$tmp/i/data/redis.sock" "$@"; }
 . bench/county.sh
-bench_county
-ctl users add --id bench --roles leader --tenants $T >/dev/null
-token=$(bench_token bench)
+bench_cases_county "$build" "$tmp"
 api=https://127.0.0.1:$aport
 leads() { rcli zcard "jd:{$T}:leads:all"; }
 

@@ -20,23 +20,11 @@ pid=
 trap '[ -n "$pid" ] && kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 cport=$((27000 + RANDOM % 1000))
 aport=$((28000 + RANDOM % 1000))
-"$build/jianductl" init "$tmp/i" --control-port $cport --api-port $aport \
-	--plugins-dir "$build/plugins" --load cases >/dev/null
-sed -i 's/^log_level = .*/log_level = warn/' "$tmp/i/jiandud.conf"
-"$build/jiandud" -c "$tmp/i/jiandud.conf" 2>"$tmp/log" &
-pid=$!
-for _ in $(seq 1 100); do
-	curl -sk -o /dev/null "https://127.0.0.1:$aport/healthz" && break
-	sleep 0.1
-done
-ctl() { "$build/jianductl" -c "$tmp/i/jianductl.conf" "$@"; }
-rcli() { redis-cli -s "$tmp/i/data/redis.sock" "$@"; }
-
+. bench/instance.sh
+bench_instance "$build" "$tmp" $cport $aport cases
 # a county with seven units; a leader's token (registers, and reads the figures)
 . bench/county.sh
-bench_county
-ctl users add --id bench --roles leader --tenants $T >/dev/null
-token=$(bench_token bench)
+bench_cases_county "$build" "$tmp"
 
 echo "jiandud $("$build/jiandud" -V | cut -d' ' -f2), $(nproc) cores, $conns connections," \
 	"managed Redis (appendfsync always), log level warn"

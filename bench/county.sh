@@ -2,6 +2,9 @@
 # instance): bench_county adds county $T (510681, under 510600 under 510000)
 # with seven units (ag1..ag5 agencies, of1 an office, tw1 a township);
 # bench_token USER prints a new bearer token of USER, valid a day.
+# bench_cases_county BUILD TMP defines ctl and rcli (redis-cli) on the
+# instance in TMP/i, adds the county and sets $token: a leader's (registers
+# leads, reads them and the figures).
 T=510681
 bench_county() {
 	ctl org tenants add --code 510000 --name 四川省 --level province >/dev/null
@@ -17,4 +20,13 @@ bench_county() {
 bench_token() {
 	ctl tokens create --user "$1" --ttl 1d --json |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+}
+
+bench_cases_county() {
+	bench_build=$1 bench_tmp=$2
+	ctl() { "$bench_build/jianductl" -c "$bench_tmp/i/jianductl.conf" "$@"; }
+	rcli() { redis-cli -s "$bench_tmp/i/data/redis.sock" "$@"; }
+	bench_county
+	ctl users add --id bench --roles leader --tenants $T >/dev/null
+	token=$(bench_token bench)
 }
