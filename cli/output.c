@@ -190,13 +190,10 @@ static void table_print_csv(const struct table *t, FILE *f)
 		for (size_t c = 0; c < t->ncols; c++) {
 			const char *cell = t->cells[r * t->ncols + c];
 			char *h = r == 0 && t->header ? csv_header_cell(cell) : NULL;
-
 			/* "-" is how tables show nothing; CSV leaves the cell empty */
-			if (jd_csv_put(f,
-				       h			? h
-				       : strcmp(cell, "-") == 0 ? ""
-								: cell,
-				       c + 1 == t->ncols) != 0)
+			const char *out = h ? h : strcmp(cell, "-") == 0 ? "" : cell;
+
+			if (jd_csv_put(f, out, c + 1 == t->ncols) != 0)
 				r = t->nrows; /* the stream's error stays for the final fflush */
 			free(h);
 		}
@@ -475,8 +472,11 @@ static char *names_cell(const json_t *a)
 	return buf;
 }
 
-/* The members of obj as key,value rows, nested objects as "outer.inner". */
-static int csv_fields(FILE *f, const json_t *obj, const char *prefix)
+/*
+ * The members of obj as key,value rows; flat: nested objects as
+ * "outer.inner" and arrays as names_cell, else either as compact JSON.
+ */
+static int csv_fields(FILE *f, const json_t *obj, const char *prefix, int flat)
 {
 	int rc = 0;
 
@@ -488,10 +488,10 @@ static int csv_fields(FILE *f, const json_t *obj, const char *prefix)
 		if (asprintf(&key, "%s%s%s", prefix, prefix[0] ? "." : "",
 			     json_object_iter_key(it)) < 0)
 			return -1;
-		if (json_is_object(v)) {
-			rc = csv_fields(f, v, key);
+		if (flat && json_is_object(v)) {
+			rc = csv_fields(f, v, key, flat);
 		} else {
-			s = json_is_array(v) ? names_cell(v) : out_scalar(v);
+			s = flat && json_is_array(v) ? names_cell(v) : out_scalar(v);
 			rc = s && jd_csv_put(f, key, 0) == 0 && jd_csv_put(f, s, 1) == 0 ? 0 : -1;
 		}
 		free(s);
@@ -500,11 +500,16 @@ static int csv_fields(FILE *f, const json_t *obj, const char *prefix)
 	return rc;
 }
 
-int out_csv_fields(FILE *f, const json_t *v)
+static int csv_key_value(FILE *f, const json_t *v, int flat)
 {
 	if (!no_headers && (jd_csv_put(f, "key", 0) != 0 || jd_csv_put(f, "value", 1) != 0))
 		return -1;
-	return csv_fields(f, v, "");
+	return csv_fields(f, v, "", flat);
+}
+
+int out_csv_fields(FILE *f, const json_t *v)
+{
+	return csv_key_value(f, v, 1);
 }
 
 int out_csv(FILE *f, const json_t *v)
@@ -515,7 +520,7 @@ int out_csv(FILE *f, const json_t *v)
 	int rc = 0;
 
 	if (rows == NULL)
-		return out_csv_fields(f, v);
+		return csv_key_value(f, v, 0);
 	if ((cols = union_keys(rows)) == NULL)
 		return -1;
 	rc = no_headers ? 0 : csv_row(f, cols, NULL);
