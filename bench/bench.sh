@@ -4,14 +4,17 @@
 # noisy on a shared 2-core machine; ratios taken in the same run much less.
 #   bench/bench.sh [build-dir]
 # Environment: JD_BENCH_SECONDS (each measurement, default 3), JD_BENCH_LEADS
-# (the large size of the statistics query, default 100000), JD_BENCH_WORKERS_SECTION
-# (where the workers key goes, default server).  Prints progress on stderr,
+# (the large size of the statistics query, default 100000),
+# JD_BENCH_FILL_SECONDS (the most the county is filled for: on a loaded machine
+# the query is measured at the size reached, default 240),
+# JD_BENCH_WORKERS_SECTION (where the workers key goes, default server).  Prints progress on stderr,
 # the table on stdout; asserts nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 secs=${JD_BENCH_SECONDS:-3}
 big=${JD_BENCH_LEADS:-100000}
+fill=${JD_BENCH_FILL_SECONDS:-240}
 wsection=${JD_BENCH_WORKERS_SECTION:-server}
 scripts/bench-deps.sh
 tmp=$(mktemp -d /tmp/jdbench.XXXXXX)
@@ -63,11 +66,11 @@ wrk_parse() {
 }
 wrk_run() { (wrk_raw "$@") | wrk_parse; }
 # register at 64 connections until the county has N leads (wrk runs for a
-# duration: it is stopped when the count is reached, at most 10 minutes)
+# duration: it is stopped when the count is reached, at most $fill seconds)
 register_to() {
 	local w
 	[ "$(leads)" -lt "$1" ] || return 0
-	wrk_raw 64 600 "$api/v1/cases/leads" JD_TOKEN="$token" JD_REGISTER=1 >/dev/null &
+	wrk_raw 64 "$fill" "$api/v1/cases/leads" JD_TOKEN="$token" JD_REGISTER=1 >/dev/null &
 	w=$!
 	flood=$w
 	while [ "$(leads)" -lt "$1" ] && kill -0 "$w" 2>/dev/null; do sleep 0.2; done
@@ -229,7 +232,7 @@ echo "make bench: $(date -u +%F), $(nproc) cores ($cpu), $(uname -sr); jiandud $
 echo
 python3 - "$NGINX" "$HEALTH" "$STATUS" "$SEALED" "$SEALED8" "$REDIS" "$REG8" "$REG64" "$STATS1K" \
 	"$STATSBIG" "$n1k" "$nbig" "$READS_IN_WRITES" "$WRITE_FLOOD" "$WRITES_IN_READS" "$READ_FLOOD" \
-	"$W1" "$W2" "$ncmd" "$(cut -c1-60 "$tmp/workers.t" | head -1)" "$t0" "$t1" "$WAIT_W" "$WAIT_R" <<'PY'
+	"$W1" "$W2" "$ncmd" "$(head -1 "$tmp/workers.t" | sed "s/.*: //")" "$t0" "$t1" "$WAIT_W" "$WAIT_R" <<'PY'
 import sys
 a = sys.argv[1:]
 f = lambda s: [float(x) for x in s.split()] if s else None
