@@ -78,6 +78,7 @@ register_to() {
 	wait "$w" 2>/dev/null || true
 	flood=
 }
+rate() { cut -d' ' -f1 <<<"$1"; }
 # the daemon's audit entries waiting for their tenant's turn (GET /metrics)
 waiting() {
 	curl -s --cacert "$tmp/i/tls/ca.crt" --cert "$tmp/i/tls/admin.crt" --key "$tmp/i/tls/admin.key" \
@@ -158,6 +159,7 @@ stats="$api/v1/cases/stats?tenant=$T&from=$from&to=$(date +%F)&compare=previous-
 
 say "nginx, /healthz, /v1/status, sealed read: ${secs}s each at 64 connections"
 NGINX=$(wrk_run 64 "$secs" "https://127.0.0.1:$nport/64b")
+[ "$(rate "$NGINX")" != 0 ] || say "nginx answered nothing: $(tail -3 "$tmp/nginx/error.log")"
 settle
 HEALTH=$(wrk_run 64 "$secs" "$api/healthz")
 STATUS=$(wrk_run 64 "$secs" "$api/v1/status" JD_TOKEN="$token")
@@ -204,6 +206,7 @@ WAIT_R=$(sampler_max)
 settle
 
 say "registering up to $big leads (64 connections), then the statistics query again"
+n0=$(leads)
 t0=$(date +%s.%N)
 register_to "$big"
 t1=$(date +%s.%N)
@@ -232,43 +235,44 @@ echo "make bench: $(date -u +%F), $(nproc) cores ($cpu), $(uname -sr); jiandud $
 echo
 python3 - "$NGINX" "$HEALTH" "$STATUS" "$SEALED" "$SEALED8" "$REDIS" "$REG8" "$REG64" "$STATS1K" \
 	"$STATSBIG" "$n1k" "$nbig" "$READS_IN_WRITES" "$WRITE_FLOOD" "$WRITES_IN_READS" "$READ_FLOOD" \
-	"$W1" "$W2" "$ncmd" "$(head -1 "$tmp/workers.t" | sed "s/.*: //")" "$t0" "$t1" "$WAIT_W" "$WAIT_R" <<'PY'
+	"$W1" "$W2" "$ncmd" "$(head -1 "$tmp/workers.t" | sed "s/.*: //")" "$t0" "$t1" "$WAIT_W" "$WAIT_R" "$n0" <<'PY'
 import sys
 a = sys.argv[1:]
 f = lambda s: [float(x) for x in s.split()] if s else None
 (nginx, health, status, sealed, sealed8, redis, reg8, reg64, s1k, sbig, n1k, nbig, rw, wflood,
- wr, rflood, w1, w2, ncmd, wmsg, t0, t1, waitw, waitr) = a
+ wr, rflood, w1, w2, ncmd, wmsg, t0, t1, waitw, waitr, n0) = a
 nginx, health, status, sealed, sealed8 = map(f, (nginx, health, status, sealed, sealed8))
 reg8, reg64, s1k, sbig, rw, wflood, wr, rflood, w1, w2 = map(
     f, (reg8, reg64, s1k, sbig, rw, wflood, wr, rflood, w1, w2))
 redis = float(redis)
 n = lambda x: f"{x:,.0f}"
+r = lambda x, y: f"{x / y:.2f}" if y else "n/a (nothing to divide by)"
 def lat(m): return f"{n(m[0])}/s, p50 {m[1]:.1f} ms, p99 {m[2]:.1f} ms" + (f", {n(m[3])} not 2xx" if m[3] else "")
 rows = [
     ("nginx: a 64-byte file over TLS, 1 worker, 64 connections (the ceiling)", lat(nginx), "1"),
-    ("jiandud `GET /healthz` ÷ nginx", lat(health), f"{health[0] / nginx[0]:.2f}"),
-    ("`GET /v1/status`, bearer token ÷ nginx", lat(status), f"{status[0] / nginx[0]:.2f}"),
-    ("sealed read (`GET` a lead, subjects opened) ÷ nginx", lat(sealed), f"{sealed[0] / nginx[0]:.2f}"),
+    ("jiandud `GET /healthz` ÷ nginx", lat(health), r(health[0], nginx[0])),
+    ("`GET /v1/status`, bearer token ÷ nginx", lat(status), r(status[0], nginx[0])),
+    ("sealed read (`GET` a lead, subjects opened) ÷ nginx", lat(sealed), r(sealed[0], nginx[0])),
     (f"Redis alone: the registration's script shape (EVALSHA of {ncmd} commands), redis-benchmark, 50 clients",
      f"{n(redis)}/s", "1"),
-    ("registrations, one county, 8 connections ÷ Redis alone", lat(reg8), f"{reg8[0] / redis:.2f}"),
-    ("registrations, 64 connections ÷ Redis alone", lat(reg64), f"{reg64[0] / redis:.2f}"),
-    ("registrations at 64 connections ÷ at 8", "", f"{reg64[0] / reg8[0]:.2f}"),
+    ("registrations, one county, 8 connections ÷ Redis alone", lat(reg8), r(reg8[0], redis)),
+    ("registrations, 64 connections ÷ Redis alone", lat(reg64), r(reg64[0], redis)),
+    ("registrations at 64 connections ÷ at 8", "", r(reg64[0], reg8[0])),
     (f"statistics query (a year + previous year), {n(float(n1k))} leads, 8 connections", lat(s1k), "1"),
     (f"the same at {n(float(nbig))} leads ÷ at {n(float(n1k))}", lat(sbig) +
-     f" (filled at {n((float(nbig) - float(n1k)) / (float(t1) - float(t0)))} leads/s)", f"{sbig[0] / s1k[0]:.2f}"),
+     f" (filled at {n((float(nbig) - float(n0)) / (float(t1) - float(t0)))} leads/s)", r(sbig[0], s1k[0])),
     ("sealed reads, 2 workers ÷ 1 worker (64 connections)",
      lat(w2) + " vs " + lat(w1) if w2 else f"n/a (workers not supported: {wmsg})",
-     f"{w2[0] / w1[0]:.2f}" if w2 else "n/a (workers not supported)"),
+     r(w2[0], w1[0]) if w2 else "n/a (workers not supported)"),
     ("sealed reads (8 connections) during a registration flood (64) ÷ without",
      lat(rw) + f"; the flood: {lat(wflood)}; audit entries waiting: at most {waitw}",
-     f"{rw[0] / sealed8[0]:.2f}"),
+     r(rw[0], sealed8[0])),
     ("registrations (8 connections) during a sealed-read flood (64) ÷ without",
      lat(wr) + f"; the flood: {lat(rflood)}; audit entries waiting: at most {waitr}",
-     f"{wr[0] / reg8[0]:.2f}"),
+     r(wr[0], reg8[0])),
 ]
 print("| what | measured | ratio |")
 print("|---|---|---|")
-for r in rows:
-    print(f"| {r[0]} | {r[1]} | {r[2]} |")
+for row in rows:
+    print(f"| {row[0]} | {row[1]} | {row[2]} |")
 PY
