@@ -29,20 +29,10 @@ trap cleanup EXIT
 . bench/instance.sh
 say() { echo "bench: $*" >&2; }
 
-# a port nobody listens on
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 12000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return
-		fi
-	done
-}
-cport=$(free_port)
-aport=$(free_port)
-nport=$(free_port)
+. tests/integration/free_port.sh
+cport=$(jd_free_port)
+aport=$(jd_free_port)
+nport=$(jd_free_port)
 
 bench_init "$build" "$tmp" "$cport" "$aport" cases
 bench_start "$tmp" "$aport"
