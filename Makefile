@@ -5,13 +5,13 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 DEV        ?= var/dev
 
-.PHONY: all deps build build-asan test deb test-package faults run fuzz clean
+.PHONY: all deps build build-asan test deb test-package faults bench run fuzz clean
 
 all: build
 
 deps:
 	@scripts/deps.sh
-	@scripts/ui-deps.sh
+	@scripts/npm-deps.sh ui tests/openapi-client
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -40,6 +40,13 @@ test-package: deb build
 # docs/reliability.md (make test runs it shortened, as integration/t_faults).
 faults: build
 	JD_BUILD_DIR=$(abspath $(BUILD)) tests/faults/run.sh
+
+# One benchmark, side by side (bench/bench.sh, docs/performance.md): nginx's static
+# TLS ceiling, jiandud's reads and registrations, Redis alone running the same
+# script, the statistics query at 1,000 and 100,000 leads, workers, floods: a
+# table of ratios, in a few minutes.  Not part of make test.
+bench: build
+	@bench/bench.sh $(BUILD)
 
 run: build
 	@scripts/dev-instance.sh $(BUILD) $(DEV)

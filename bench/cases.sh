@@ -20,28 +20,11 @@ pid=
 trap '[ -n "$pid" ] && kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 cport=$((27000 + RANDOM % 1000))
 aport=$((28000 + RANDOM % 1000))
-"$build/jianductl" init "$tmp/i" --control-port $cport --api-port $aport \
-	--plugins-dir "$build/plugins" --load cases >/dev/null
-sed -i 's/^log_level = .*/log_level = warn/' "$tmp/i/jiandud.conf"
-"$build/jiandud" -c "$tmp/i/jiandud.conf" 2>"$tmp/log" &
-pid=$!
-for _ in $(seq 1 100); do
-	curl -sk -o /dev/null "https://127.0.0.1:$aport/healthz" && break
-	sleep 0.1
-done
-ctl() { "$build/jianductl" -c "$tmp/i/jianductl.conf" "$@"; }
-rcli() { redis-cli -s "$tmp/i/data/redis.sock" "$@"; }
-T=510681
-
+. bench/instance.sh
+bench_instance "$build" "$tmp" $cport $aport cases
 # a county with seven units; a leader's token (registers, and reads the figures)
-ctl org tenants add --code 510000 --name 四川省 --level province >/dev/null
-ctl org tenants add --code 510600 --name 德阳市 --level city --parent 510000 >/dev/null
-ctl org tenants add --code $T --name 广汉市 --level county --parent 510600 >/dev/null
-for u in ag1 ag2 ag3 ag4 ag5; do ctl org units add --tenant $T --code $u --name "派驻组$u" --kind agency >/dev/null; done
-ctl org units add --tenant $T --code of1 --name 第一室 --kind office >/dev/null
-ctl org units add --tenant $T --code tw1 --name 乡镇纪委 --kind township >/dev/null
-ctl users add --id bench --roles leader --tenants $T >/dev/null
-token=$(ctl tokens create --user bench --ttl 1d --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+. bench/county.sh
+bench_cases_county "$build" "$tmp"
 
 echo "jiandud $("$build/jiandud" -V | cut -d' ' -f2), $(nproc) cores, $conns connections," \
 	"managed Redis (appendfsync always), log level warn"

@@ -35,19 +35,13 @@ for _ in $(seq 1 100); do
 done
 ctl() { "$build/jianductl" -c "$tmp/i/jianductl.conf" "$@"; }
 rcli() { redis-cli -s "$tmp/i/data/redis.sock" "$@"; }
-T=510681
 
-ctl org tenants add --code 510000 --name 四川省 --level province >/dev/null
-ctl org tenants add --code 510600 --name 德阳市 --level city --parent 510000 >/dev/null
-ctl org tenants add --code $T --name 广汉市 --level county --parent 510600 >/dev/null
-for u in ag1 ag2 ag3 ag4 ag5; do ctl org units add --tenant $T --code $u --name "派驻组$u" --kind agency >/dev/null; done
-ctl org units add --tenant $T --code of1 --name 第一室 --kind office >/dev/null
-ctl org units add --tenant $T --code tw1 --name 乡镇纪委 --kind township >/dev/null
+. bench/county.sh
+bench_county
 ctl users add --id lead --roles leader --tenants $T >/dev/null
 ctl users add --id staff --roles staff --tenants $T --units ag1,ag2,ag3,ag4,ag5,tw1 >/dev/null
-tok() { ctl tokens create --user "$1" --ttl 1d --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'; }
-leader=$(tok lead)
-staff=$(tok staff)
+leader=$(bench_token lead)
+staff=$(bench_token staff)
 
 echo "jiandud $("$build/jiandud" -V | cut -d' ' -f2), $(nproc) cores, $conns connections," \
 	"managed Redis (appendfsync always), log level warn"

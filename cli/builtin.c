@@ -25,11 +25,6 @@ static int fetch(struct ctl *ctl, const char *method, const char *path, json_t *
 	return CTL_OK;
 }
 
-static int print_json(json_t *j)
-{
-	return out_json(stdout, j) < 0 ? ctl_error(CTL_FAIL, "cannot write the answer") : CTL_OK;
-}
-
 static char *memstream_done(FILE *m, char **buf)
 {
 	if (fclose(m) != 0) {
@@ -193,8 +188,8 @@ int cmd_status(struct ctl *ctl, const struct command *self, int argc, char **arg
 	if (rc >= 0)
 		return rc;
 	rc = fetch(ctl, "GET", "/v1/status", NULL, &st);
-	if (rc == CTL_OK)
-		rc = ctl->json ? print_json(st) : print_status(st);
+	if (rc == CTL_OK && (rc = ctl_print_as(ctl, st, 1)) < 0)
+		rc = print_status(st);
 	json_decref(st);
 	return rc;
 }
@@ -211,7 +206,7 @@ static int print_list(const json_t *list, const char *what, const char *const *h
 
 	if (!json_is_array(list))
 		return ctl_error(CTL_FAIL, "the daemon's answer has no \"%s\" list", what);
-	if (json_array_size(list) == 0) {
+	if (json_array_size(list) == 0 && !out_tables_are_csv()) {
 		printf("no %s\n", what);
 		return CTL_OK;
 	}
@@ -261,9 +256,8 @@ static int list_command(struct ctl *ctl, const struct command *self, int argc, c
 	if (rc >= 0)
 		return rc;
 	rc = fetch(ctl, "GET", path, NULL, &ans);
-	if (rc == CTL_OK)
-		rc = ctl->json ? print_json(ans)
-			       : print_list(json_object_get(ans, what), what, header, ncols, row);
+	if (rc == CTL_OK && (rc = ctl_print_as(ctl, ans, 0)) < 0)
+		rc = print_list(json_object_get(ans, what), what, header, ncols, row);
 	json_decref(ans);
 	return rc;
 }
@@ -320,8 +314,8 @@ int cmd_reload(struct ctl *ctl, const struct command *self, int argc, char **arg
 	if (!body)
 		return ctl_error(CTL_FAIL, "out of memory");
 	rc = fetch(ctl, "POST", "/v1/reload", body, &ans);
-	if (rc == CTL_OK)
-		rc = ctl->json ? print_json(ans) : print_reload(ans);
+	if (rc == CTL_OK && (rc = ctl_print_as(ctl, ans, 1)) < 0)
+		rc = print_reload(ans);
 	json_decref(ans);
 	json_decref(body);
 	return rc;

@@ -359,23 +359,11 @@ static int parse_option(struct run *run, int argc, char **argv, int *i)
 	int fi = find_field(run, name, len), pi = find_param(run->params, run->nparams, name, len);
 	const char **slot;
 
-	if (fi < 0 && pi < 0 && strcmp(a, "--json") == 0) {
-		run->ctl->json = 1;
-		return CTL_OK;
-	}
-	if (fi < 0 && pi < 0 && strcmp(a, "--csv") == 0) {
-		run->ctl->csv = 1;
-		return CTL_OK;
-	}
-	if (fi < 0 && pi < 0 && ctl_opt_same(name, len, "no-headers", 10)) {
-		out_no_headers(1);
-		return CTL_OK;
-	}
-	if (fi < 0 && pi < 0 && ctl_opt_same(name, len, "output", 6)) {
-		v = option_value(0, argc, argv, i, eq);
-		if (!v)
-			return ctl_error(CTL_USAGE, "%s: --output needs a value", run->r->command);
-		return ctl_output(run->ctl, v);
+	if (fi < 0 && pi < 0) {
+		int got = ctl_output_arg(run->ctl, argc, argv, i);
+
+		if (got != 0)
+			return got > 0 ? CTL_OK : CTL_USAGE;
 	}
 	if (fi < 0 && pi < 0)
 		return unknown_option(run, name, len);

@@ -504,7 +504,7 @@ static int print_index(const json_t *index, const char *tlsdir)
 	json_t *e;
 	int rc = 0;
 
-	if (json_array_size(index) == 0) {
+	if (json_array_size(index) == 0 && !out_tables_are_csv()) {
 		printf("no client certificates in %s/issued.json\n", tlsdir);
 		return CTL_OK;
 	}
@@ -542,8 +542,8 @@ static int certs_list(struct ctl *ctl, const struct sub *self, const struct cert
 	now = index_as_of(index, time(NULL));
 	if (now == NULL)
 		rc = ctl_error(CTL_FAIL, "out of memory");
-	else
-		rc = ctl->json ? print_json(now) : print_index(now, in.tls);
+	else if ((rc = ctl_print_as(ctl, now, 0)) < 0)
+		rc = print_index(now, in.tls);
 out:
 	json_decref(now);
 	json_decref(index);
@@ -867,9 +867,11 @@ static int parse_one(struct ctl *ctl, const struct sub *s, int argc, char **argv
 
 	if (strcmp(argv[*i], "-h") == 0 || strcmp(argv[*i], "--help") == 0)
 		return -1;
-	if (strcmp(argv[*i], "--json") == 0) {
-		ctl->json = 1;
+	switch (ctl_output_arg(ctl, argc, argv, i)) {
+	case 1:
 		return CTL_OK;
+	case -1:
+		return CTL_USAGE;
 	}
 	for (int k = 0; k < O_COUNT; k++) {
 		int m;

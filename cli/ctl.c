@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "http.h"
+#include "output.h"
 
 int ctl_fail(struct ctl_err *err, int code, const char *fmt, ...)
 {
@@ -79,20 +80,29 @@ int ctl_opt(int argc, char **argv, int *i, const char *name, const char **value)
 	return 1;
 }
 
-int ctl_output_flag(struct ctl *ctl, const char *arg, int *csv, const char *usage)
+int ctl_output_arg(struct ctl *ctl, int argc, char **argv, int *i)
 {
-	if (strcmp(arg, "--json") == 0) {
-		ctl->json = 1;
+	const char *a = argv[*i], *format;
+	int m;
+
+	if (strcmp(a, "--json") == 0 || strcmp(a, "--csv") == 0) {
+		if (a[2] == 'j' ? ctl->csv : ctl->json) {
+			ctl_error(CTL_USAGE, "--json or --csv, not both");
+			return -1;
+		}
+		return ctl_output(ctl, a + 2) == CTL_OK ? 1 : -1;
+	}
+	if (ctl_opt_same(a, strlen(a), "--no-headers", 12)) {
+		out_no_headers(1);
 		return 1;
 	}
-	if (strcmp(arg, "--csv") == 0) {
-		*csv = 1;
-		return 1;
-	}
-	if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-		fputs(usage, stdout);
+	m = ctl_opt(argc, argv, i, "--output", &format);
+	if (m < 0) {
+		ctl_error(CTL_USAGE, "--output needs a value: table, json or csv");
 		return -1;
 	}
+	if (m > 0)
+		return ctl_output(ctl, format) == CTL_OK ? 1 : -1;
 	return 0;
 }
 
@@ -100,9 +110,23 @@ int ctl_output(struct ctl *ctl, const char *format)
 {
 	ctl->json = strcmp(format, "json") == 0;
 	ctl->csv = strcmp(format, "csv") == 0;
+	out_tables_csv(ctl->csv);
 	if (!ctl->json && !ctl->csv && strcmp(format, "table") != 0)
 		return ctl_error(CTL_USAGE, "--output %s: expected table, json or csv", format);
 	return CTL_OK;
+}
+
+int ctl_print_as(const struct ctl *ctl, const json_t *j, int fields)
+{
+	int rc;
+
+	if (ctl->csv && fields)
+		rc = out_csv_fields(stdout, j);
+	else if (ctl->json)
+		rc = out_json(stdout, j);
+	else
+		return -1;
+	return rc < 0 ? ctl_error(CTL_FAIL, "cannot write the answer") : CTL_OK;
 }
 
 void ctl_command_help(const struct command *cmd, FILE *f)
@@ -114,17 +138,19 @@ void ctl_command_help(const struct command *cmd, FILE *f)
 int ctl_no_args(struct ctl *ctl, const struct command *self, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0) {
-			ctl->json = 1;
-		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+		int got = ctl_output_arg(ctl, argc, argv, &i);
+
+		if (got < 0)
+			return CTL_USAGE;
+		if (got > 0)
+			continue;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			ctl_command_help(self, stdout);
 			return CTL_OK;
-		} else {
-			return ctl_error(CTL_USAGE,
-					 "%s: unexpected argument '%s' (usage: jianductl %s%s%s)",
-					 self->name, argv[i], self->name, self->usage[0] ? " " : "",
-					 self->usage);
 		}
+		return ctl_error(
+		    CTL_USAGE, "%s: unexpected argument '%s' (usage: jianductl %s%s%s)", self->name,
+		    argv[i], self->name, self->usage[0] ? " " : "", self->usage);
 	}
 	return -1;
 }

@@ -30,7 +30,7 @@ struct ctl {
 	const char *cert;      /* --cert */
 	const char *key;       /* --key */
 	int json;	       /* --json */
-	int csv;	       /* --csv (catalog commands) */
+	int csv;	       /* --output csv, --csv */
 };
 
 /*
@@ -85,14 +85,24 @@ const char *ctl_opt_label(const char *name);
  */
 int ctl_opt(int argc, char **argv, int *i, const char *name, const char **value);
 /*
- * The flags of a command with its own rendering: --json (ctl->json), --csv
- * (*csv = 1), -h/--help (prints usage).  Returns 1 when arg was --json or
- * --csv, -1 when the help was shown, 0 for anything else.
+ * The output options every command takes after its name as well as
+ * before it: --output table|json|csv, --json, --csv (ctl->json, ctl->csv)
+ * and --no-headers (or --no_headers).  Returns 1 when argv[*i] was one
+ * (advancing *i past a separate value), 0 for anything else, -1 after
+ * reporting a bad or missing value.
  */
-int ctl_output_flag(struct ctl *ctl, const char *arg, int *csv, const char *usage);
+int ctl_output_arg(struct ctl *ctl, int argc, char **argv, int *i);
 
 /*
- * Arguments of a command that takes none but --json and -h/--help.
+ * --output json, or csv of one object (`fields`: its members as
+ * out_csv_fields): prints j so and returns CTL_OK or CTL_FAIL.  Otherwise
+ * prints nothing and returns -1, for the command's own table (which
+ * table_print writes as CSV under --output csv).
+ */
+int ctl_print_as(const struct ctl *ctl, const json_t *j, int fields);
+
+/*
+ * Arguments of a command that takes none but the output options and -h/--help.
  * Returns -1 to go on, or the exit code to return now.
  */
 int ctl_no_args(struct ctl *ctl, const struct command *self, int argc, char **argv);

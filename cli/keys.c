@@ -64,10 +64,11 @@ static int parse_args(int argc, char **argv, const char **instance, struct ctl *
 			ctl_command_help(self, stdout);
 			return CTL_OK;
 		}
-		if (strcmp(argv[i], "--json") == 0) {
-			ctl->json = 1;
+		m = ctl_output_arg(ctl, argc, argv, &i);
+		if (m < 0)
+			return CTL_USAGE;
+		if (m > 0)
 			continue;
-		}
 		m = ctl_opt(argc, argv, &i, "--instance", &v);
 		if (m < 0)
 			return ctl_error(CTL_USAGE, "keys rotate: --instance needs a value");

@@ -30,8 +30,6 @@ static const char usage[] =
 
 static int parse(struct ctl *ctl, int argc, char **argv, const char **tenant, int *as)
 {
-	int csv = 0;
-
 	for (int i = 0; i < argc; i++) {
 		const char *v = NULL;
 		int got = ctl_opt(argc, argv, &i, "--tenant", &v), flag;
@@ -43,9 +41,12 @@ static int parse(struct ctl *ctl, int argc, char **argv, const char **tenant, in
 				return ctl_error(CTL_USAGE,
 						 ORG_REPORT_COMMAND ": --tenant given twice");
 			*tenant = v;
-		} else if ((flag = ctl_output_flag(ctl, argv[i], &csv, usage)) != 0) {
+		} else if ((flag = ctl_output_arg(ctl, argc, argv, &i)) != 0) {
 			if (flag < 0)
-				return -1;
+				return CTL_USAGE;
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			fputs(usage, stdout);
+			return -1;
 		} else {
 			return ctl_error(CTL_USAGE,
 					 ORG_REPORT_COMMAND ": unexpected argument '%s' (see: "
@@ -54,10 +55,8 @@ static int parse(struct ctl *ctl, int argc, char **argv, const char **tenant, in
 					 argv[i]);
 		}
 	}
-	if (csv)
+	if (ctl->csv)
 		*as = AS_CSV;
-	if (ctl->json && *as == AS_CSV)
-		return ctl_error(CTL_USAGE, ORG_REPORT_COMMAND ": --json or --csv, not both");
 	if (ctl->json)
 		*as = AS_JSON;
 	if (*tenant == NULL)

@@ -157,16 +157,57 @@ void table_indent(struct table *t, size_t n)
 	t->indent = n;
 }
 
-static int no_headers;
+static int no_headers, tables_csv;
 
 void out_no_headers(int on)
 {
 	no_headers = on;
 }
 
+void out_tables_csv(int on)
+{
+	tables_csv = on;
+}
+
+int out_tables_are_csv(void)
+{
+	return tables_csv;
+}
+
+/* The header as the JSON keys are spelled: "NOT AFTER" is not_after. */
+static char *csv_header_cell(const char *s)
+{
+	char *h = strdup(s);
+
+	for (char *p = h; p && *p; p++)
+		*p = *p == ' ' ? '_' : (char)tolower((unsigned char)*p);
+	return h;
+}
+
+static void table_print_csv(const struct table *t, FILE *f)
+{
+	for (size_t r = t->header && no_headers ? 1 : 0; r < t->nrows; r++)
+		for (size_t c = 0; c < t->ncols; c++) {
+			const char *cell = t->cells[r * t->ncols + c];
+			char *h = r == 0 && t->header ? csv_header_cell(cell) : NULL;
+			/* "-" is how tables show nothing; CSV leaves the cell empty */
+			const char *out = h ? h : strcmp(cell, "-") == 0 ? "" : cell;
+
+			if (jd_csv_put(f, out, c + 1 == t->ncols) != 0)
+				r = t->nrows; /* the stream's error stays for the final fflush */
+			free(h);
+		}
+}
+
 void table_print(const struct table *t, FILE *f)
 {
-	size_t *w = calloc(t->ncols ? t->ncols : 1, sizeof *w);
+	size_t *w;
+
+	if (tables_csv) {
+		table_print_csv(t, f);
+		return;
+	}
+	w = calloc(t->ncols ? t->ncols : 1, sizeof *w);
 
 	if (!w) {
 		fputs("jianductl: out of memory\n", stderr);
@@ -406,6 +447,71 @@ static int csv_row(FILE *f, const json_t *cols, const json_t *row)
 	return 0;
 }
 
+/* An array as one cell: its members' names (or values) apart by spaces. */
+static char *names_cell(const json_t *a)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m)
+		return NULL;
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		const json_t *e = json_array_get(a, i);
+		const json_t *name = json_is_object(e) ? json_object_get(e, "name") : e;
+		char *s = out_scalar(name ? name : e);
+
+		if (s)
+			fprintf(m, "%s%s", i ? " " : "", s);
+		free(s);
+	}
+	if (fclose(m) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/*
+ * The members of obj as key,value rows; flat: nested objects as
+ * "outer.inner" and arrays as names_cell, else either as compact JSON.
+ */
+static int csv_fields(FILE *f, const json_t *obj, const char *prefix, int flat)
+{
+	int rc = 0;
+
+	for (void *it = json_object_iter((json_t *)obj); rc == 0 && it;
+	     it = json_object_iter_next((json_t *)obj, it)) {
+		const json_t *v = json_object_iter_value(it);
+		char *key = NULL, *s = NULL;
+
+		if (asprintf(&key, "%s%s%s", prefix, prefix[0] ? "." : "",
+			     json_object_iter_key(it)) < 0)
+			return -1;
+		if (flat && json_is_object(v)) {
+			rc = csv_fields(f, v, key, flat);
+		} else {
+			s = flat && json_is_array(v) ? names_cell(v) : out_scalar(v);
+			rc = s && jd_csv_put(f, key, 0) == 0 && jd_csv_put(f, s, 1) == 0 ? 0 : -1;
+		}
+		free(s);
+		free(key);
+	}
+	return rc;
+}
+
+static int csv_key_value(FILE *f, const json_t *v, int flat)
+{
+	if (!no_headers && (jd_csv_put(f, "key", 0) != 0 || jd_csv_put(f, "value", 1) != 0))
+		return -1;
+	return csv_fields(f, v, "", flat);
+}
+
+int out_csv_fields(FILE *f, const json_t *v)
+{
+	return csv_key_value(f, v, 1);
+}
+
 int out_csv(FILE *f, const json_t *v)
 {
 	const char *tkey = json_is_object(v) ? table_member(v) : NULL;
@@ -413,21 +519,8 @@ int out_csv(FILE *f, const json_t *v)
 	json_t *cols;
 	int rc = 0;
 
-	if (rows == NULL) { /* key,value */
-		if (!no_headers && (jd_csv_put(f, "key", 0) != 0 || jd_csv_put(f, "value", 1) != 0))
-			return -1;
-		for (void *it = json_object_iter((json_t *)v); rc == 0 && it;
-		     it = json_object_iter_next((json_t *)v, it)) {
-			char *s = out_scalar(json_object_iter_value(it));
-
-			rc = s && jd_csv_put(f, json_object_iter_key(it), 0) == 0 &&
-				     jd_csv_put(f, s, 1) == 0
-				 ? 0
-				 : -1;
-			free(s);
-		}
-		return rc;
-	}
+	if (rows == NULL)
+		return csv_key_value(f, v, 0);
 	if ((cols = union_keys(rows)) == NULL)
 		return -1;
 	rc = no_headers ? 0 : csv_row(f, cols, NULL);

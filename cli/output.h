@@ -15,6 +15,13 @@ struct table;
 /* --no-headers: tables and CSV without their header row, for scripts. */
 void out_no_headers(int on);
 
+/*
+ * --output csv: table_print writes RFC 4180 CSV (the header lower-cased,
+ * spaces as '_') instead of aligned columns.
+ */
+void out_tables_csv(int on);
+int out_tables_are_csv(void);
+
 /* A table of ncols columns; the first row added is the header when `header`. */
 struct table *table_new(size_t ncols, int header);
 /* Copies (and cleans) ncols cells; NULL cells print as "-". 0, or -1 out of memory. */
@@ -51,5 +58,11 @@ int out_result(FILE *f, const json_t *v);
  * without one prints its members as key,value rows.  0, or -1.
  */
 int out_csv(FILE *f, const json_t *v);
+/*
+ * CSV of an object's members as key,value rows (status): a nested
+ * object's members as "outer.inner", an array as its members' names (or
+ * values) apart by spaces.  0, or -1.
+ */
+int out_csv_fields(FILE *f, const json_t *v);
 
 #endif

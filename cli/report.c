@@ -33,8 +33,8 @@ enum { O_TENANT, O_FROM, O_TO, O_COMPARE, O_BY, N_OPTS };
 static const char *const opt_names[N_OPTS] = {"--tenant", "--from", "--to", "--compare", "--by"};
 static const char *const query_names[N_OPTS] = {"tenant", "from", "to", "compare", "by"};
 
-/* CTL_OK, -1 after the help, or an error; csv: --csv given. */
-static int parse(struct ctl *ctl, int argc, char **argv, const char **v, int *csv)
+/* CTL_OK, -1 after the help, or an error. */
+static int parse(struct ctl *ctl, int argc, char **argv, const char **v)
 {
 	for (int i = 0; i < argc; i++) {
 		int got = 0, k;
@@ -44,17 +44,19 @@ static int parse(struct ctl *ctl, int argc, char **argv, const char **v, int *cs
 		if (got < 0)
 			return ctl_error(CTL_USAGE, REPORT_COMMAND ": %s needs a value",
 					 opt_names[k - 1]);
-		if (got > 0 || (got = ctl_output_flag(ctl, argv[i], csv, usage)) > 0)
+		if (got > 0 || (got = ctl_output_arg(ctl, argc, argv, &i)) > 0)
 			continue;
 		if (got < 0)
+			return CTL_USAGE;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			fputs(usage, stdout);
 			return -1;
+		}
 		return ctl_error(CTL_USAGE,
 				 REPORT_COMMAND
 				 ": unexpected argument '%s' (see: jianductl report --help)",
 				 argv[i]);
 	}
-	if (ctl->json && *csv)
-		return ctl_error(CTL_USAGE, REPORT_COMMAND ": --json or --csv, not both");
 	for (int k = O_TENANT; k <= O_TO; k++)
 		if (v[k] == NULL)
 			return ctl_error(CTL_USAGE, REPORT_COMMAND ": missing %s", opt_names[k]);
@@ -182,10 +184,10 @@ int cmd_report(struct ctl *ctl, const struct command *self, int argc, char **arg
 	struct ctl_err err = {0};
 	json_t *report = NULL;
 	char *path;
-	int csv = 0, rc;
+	int rc;
 
 	(void)self;
-	rc = parse(ctl, argc - 1, argv + 1, v, &csv);
+	rc = parse(ctl, argc - 1, argv + 1, v);
 	if (rc != CTL_OK)
 		return rc < 0 ? CTL_OK : rc; /* -1: the help was asked for, and shown */
 	if ((path = path_of(v)) == NULL)
@@ -197,7 +199,7 @@ int cmd_report(struct ctl *ctl, const struct command *self, int argc, char **arg
 	if (!json_is_object(report))
 		rc = ctl_error(CTL_FAIL, "GET /v1/report: the daemon answered with something other "
 					 "than a JSON object");
-	else if (show(report, ctl->json, csv) != 0)
+	else if (show(report, ctl->json, ctl->csv) != 0)
 		rc = ctl_error(CTL_FAIL, "out of memory");
 	json_decref(report);
 	return rc;

@@ -23,6 +23,11 @@ fi
 if [ "${JD_WITH_TOOLS:-0}" = 1 ]; then
 	packages+=(cppcheck clang-tidy clang-format wrk clang libclang-rt-14-dev)
 fi
+# make bench (scripts/bench-deps.sh): wrk drives HTTP, nginx is the static TLS
+# ceiling jiandud is compared with (bench/bench.sh runs its own, not the service)
+if [ "${JD_WITH_BENCH:-0}" = 1 ]; then
+	packages+=(wrk nginx-light)
+fi
 
 # The OpenAPI linter, from the npm registry, into var/tools (not root's business):
 # t_openapi_lint runs Redocly CLI's recommended rules over /v1/openapi.json.
@@ -51,7 +56,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The packages start a system redis-server on port 6379 and a Prometheus
 # server (we only want its promtool); jiandu runs its own Redis.
-for unit in redis-server prometheus prometheus-node-exporter; do
+for unit in redis-server prometheus prometheus-node-exporter nginx; do
 	if command -v systemctl >/dev/null 2>&1 && systemctl is-active -q "$unit" 2>/dev/null; then
 		systemctl stop "$unit" || true
 	fi

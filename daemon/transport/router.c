@@ -688,6 +688,50 @@ static void operation_id(const struct jd_route *rt, char *out, size_t len)
 	out[n] = '\0';
 }
 
+/*
+ * What a client generator types the answers by: a JSON object on success
+ * (200, or 201/202 for what a route creates or starts), the one error body
+ * of every refusal (components/schemas/ApiError); /metrics answers text.
+ */
+static json_t *responses_of(const struct jd_route *rt)
+{
+	json_t *ok = rt->flags & JD_ROUTE_TEXT_ANSWER
+			 ? json_pack("{s:s, s:{s:{s:{s:s}}}}", "description", "OK: text", "content",
+				     "text/plain", "schema", "type", "string")
+			 : json_pack("{s:s, s:{s:{s:{s:s}}}}", "description", "OK: a JSON object",
+				     "content", "application/json", "schema", "type", "object");
+	json_t *error = json_pack("{s:{s:{s:s}}}", "application/json", "schema", "$ref",
+				  "#/components/schemas/ApiError");
+	json_t *r =
+	    json_pack("{s:o, s:{s:s, s:O}}", "2XX", ok, "4XX", "description",
+		      "refused: the request, its credential or its scope", "content", error);
+
+	if (r != NULL && rt->flags & JD_ROUTE_503_ANSWER)
+		json_object_set_new(r, "503",
+				    json_pack("{s:s, s:O}", "description",
+					      "not ready: the same object, with the reason",
+					      "content", json_object_get(ok, "content")));
+	else if (r != NULL)
+		json_object_set_new(r, "503",
+				    json_pack("{s:s, s:O}", "description",
+					      "storage unavailable, or too busy (Retry-After)",
+					      "content", error));
+	json_decref(error);
+	return r;
+}
+
+/* {"error":{"code":"invalid","message":"...","request_id":"..."}} */
+static json_t *error_schema(void)
+{
+	return json_pack(
+	    "{s:s, s:[s], s:{s:{s:s, s:[s, s], s:{s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}}}}}",
+	    "type", "object", "required", "error", "properties", "error", "type", "object",
+	    "required", "code", "message", "properties", "code", "type", "string", "description",
+	    "what went wrong, for programs: invalid, forbidden, not_found, conflict, ...",
+	    "message", "type", "string", "description", "what went wrong, for people", "request_id",
+	    "type", "string", "description", "the request's id in the log");
+}
+
 static json_t *operation_of(const struct jd_route_entry *e)
 {
 	const struct jd_route *rt = &e->route;
@@ -696,12 +740,9 @@ static json_t *operation_of(const struct jd_route_entry *e)
 	json_t *op;
 
 	operation_id(rt, id, sizeof(id));
-	op = json_pack("{s:s, s:s, s:[s], s:s, s:o, s:{s:{s:s}, s:{s:s}, s:{s:s}}}", "summary",
-		       rt->summary, "operationId", id, "tags", e->owner, "x-permission",
-		       rt->permission, "parameters", parameters_of(e, !has_body), "responses",
-		       "200", "description", "OK", "4XX", "description",
-		       "error: {\"error\":{\"code\",\"message\"}}", "503", "description",
-		       "storage unavailable");
+	op = json_pack("{s:s, s:s, s:[s], s:s, s:o, s:o}", "summary", rt->summary, "operationId",
+		       id, "tags", e->owner, "x-permission", rt->permission, "parameters",
+		       parameters_of(e, !has_body), "responses", responses_of(rt));
 
 	if (op == NULL)
 		return NULL;
@@ -738,11 +779,11 @@ json_t *jd_router_openapi(struct jd_router *r, const char *version)
 	}
 	/* "/": the listener this document was read from (control or api) */
 	return json_pack("{s:s, s:{s:s, s:s, s:s}, s:[{s:s, s:s}], s:o, "
-			 "s:{s:{s:{s:s}, s:{s:s, s:s}}}, s:[{s:[]}, {s:[]}]}",
+			 "s:{s:{s:o}, s:{s:{s:s}, s:{s:s, s:s}}}, s:[{s:[]}, {s:[]}]}",
 			 "openapi", "3.1.0", "info", "title", "jiandu", "version", version,
 			 "description", "jiandud API: core and loaded plugins", "servers", "url",
 			 "/", "description", "the listener that served this document", "paths",
-			 paths, "components", "securitySchemes", "mtls", "type", "mutualTLS",
-			 "bearer", "type", "http", "scheme", "bearer", "security", "mtls",
-			 "bearer");
+			 paths, "components", "schemas", "ApiError", error_schema(), "securitySchemes",
+			 "mtls", "type", "mutualTLS", "bearer", "type", "http", "scheme", "bearer",
+			 "security", "mtls", "bearer");
 }

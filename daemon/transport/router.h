@@ -11,6 +11,15 @@
 #include <jansson.h>
 #include <jiandu/plugin.h>
 
+/*
+ * Core routes only, beside plugin.h's JD_ROUTE_* flags, for what
+ * /v1/openapi.json says of their answers: text, not a JSON object
+ * (/metrics); a 503 that is the route's own answer, not an error (not
+ * ready: /readyz).
+ */
+#define JD_ROUTE_TEXT_ANSWER (1u << 15)
+#define JD_ROUTE_503_ANSWER  (1u << 14)
+
 #define JD_MAX_PARAMS	8
 #define JD_MAX_SEGMENTS 16
 

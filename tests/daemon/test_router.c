@@ -199,6 +199,7 @@ static void test_descriptions(void **state)
 	struct jd_router *r = make_router();
 	json_t *api = jd_router_openapi(r, "9.9.9"), *cat = jd_router_catalog(r);
 	json_t *show;
+	const char *type = NULL;
 
 	(void)state;
 	assert_string_equal(json_string_value(json_object_get(api, "openapi")), "3.1.0");
@@ -206,6 +207,18 @@ static void test_descriptions(void **state)
 			       "get");
 	assert_non_null(show);
 	assert_string_equal(json_string_value(json_object_get(show, "x-permission")), "x.read");
+	/* answers typed for client generators: a JSON object, or the one error body */
+	assert_int_equal(json_unpack(show, "{s:{s:{s:{s:{s:{s:s}}}}}}", "responses", "2XX",
+				     "content", "application/json", "schema", "type", &type),
+			 0);
+	assert_string_equal(type, "object");
+	assert_int_equal(json_unpack(show, "{s:{s:{s:{s:{s:{s:s}}}}}}", "responses", "4XX",
+				     "content", "application/json", "schema", "$ref", &type),
+			 0);
+	assert_string_equal(type, "#/components/schemas/ApiError");
+	assert_non_null(json_object_get(json_object_get(show, "responses"), "503"));
+	assert_non_null(json_object_get(
+	    json_object_get(json_object_get(api, "components"), "schemas"), "ApiError"));
 	assert_non_null(json_object_get(
 	    json_object_get(json_object_get(api, "paths"), "/v1/x/notes/{id}"), "put"));
 	assert_int_equal(json_array_size(json_object_get(cat, "routes")), 6);

@@ -69,18 +69,8 @@ jd_finish() {
 	[ "$JD_FAILED" -eq 0 ]
 }
 
-# A port nobody listens on now.
-jd_free_port() {
-	local p
-	while :; do
-		# below the kernel's ephemeral range (32768+), which outgoing connections use
-		p=$((20000 + RANDOM % 12000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return
-		fi
-	done
-}
+# jd_free_port: a port nobody listens on now (the benchmarks use it too)
+source "$(dirname "${BASH_SOURCE[0]}")/free_port.sh"
 
 # jd_instance DIR [jianductl init options...]: a fresh instance on free ports.
 jd_instance() {
