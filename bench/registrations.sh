@@ -21,19 +21,12 @@ trap '[ -n "$pid" ] && kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -r
 . bench/instance.sh
 ctl() { "$build/jianductl" -c "$tmp/i/jianductl.conf" "$@"; }
 rcli() { redis-cli -s "$tmp/i/data/redis.sock" "$@"; }
-T=510681
+. bench/county.sh
 
-county() { # a county with seven units; prints a leader's token
-	ctl org tenants add --code 510000 --name 四川省 --level province >/dev/null
-	ctl org tenants add --code 510600 --name 德阳市 --level city --parent 510000 >/dev/null
-	ctl org tenants add --code $T --name 广汉市 --level county --parent 510600 >/dev/null
-	for u in ag1 ag2 ag3 ag4 ag5; do
-		ctl org units add --tenant $T --code $u --name "派驻组$u" --kind agency >/dev/null
-	done
-	ctl org units add --tenant $T --code of1 --name 第一室 --kind office >/dev/null
-	ctl org units add --tenant $T --code tw1 --name 乡镇纪委 --kind township >/dev/null
+county() { # the benchmarks' county (bench/county.sh); prints a leader's token
+	bench_county
 	ctl users add --id bench --roles leader --tenants $T >/dev/null
-	ctl tokens create --user bench --ttl 1d --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+	bench_token bench
 }
 
 # with JD_PERF=DIR, perf record -g of jiandud and of its redis-server for the middle of a
