@@ -259,18 +259,19 @@ training() {
 
 # county CODE: everything of one county (the counties load in parallel)
 county() {
-	local c=$1 ags first y m d n i s u l k id post nc r=0
+	local c=$1 ags first y m d n i s u l k id post r=0
 	q org import --tenant "$c" conf/examples/"${example[$c]}"/*.csv
 	history "$c"
 	read -r -a ags <<<"$(awk -F, '$3=="agency"{print $1}' conf/examples/"${example[$c]}"/units.csv | tr '\n' ' ')"
 	first=${ags[0]}
 	# two staff of the first agency, who make a case's team
 	team_people[$c]=$(people "$c" "$first" | awk '$3=="false"{print $1}' | head -4 | tr '\n' ' ')
+	# shellcheck disable=SC2086
 	set -- ${team_people[$c]}
 	q users add --id "demo$c-1" --roles staff --tenants "$c" --units "$first" --person "$c/$1"
 	q users add --id "demo$c-2" --roles staff --tenants "$c" --units "$first" --person "$c/$2"
 	# the review office (案件审理室): its head and two reviewers; a leader of the county
-	while read -r id post nc; do
+	while read -r id post _; do
 		if [ "$post" = head ]; then
 			q users add --id "demo$c-rh" --roles leader --tenants "$c" --units rv --person "$c/$id"
 		elif [ $r -lt 2 ]; then
