@@ -363,12 +363,17 @@ struct pending {
 	char guess[JD_USER_ID_MAX + 1]; /* the user read with the token */
 	int token_rc, user_rc;
 	json_t *token_json, *user_json; /* their replies, until both are in */
+	/* the secret, kept while the shared counters are read (the input may go) */
+	char secret[JD_TOKEN_MAX + 16];
+	int session;
+	char checked[128]; /* an identity whose shared counter was read (a principal's name) */
 };
 
 static void finish(struct pending *x, int rc, int status, const char *why)
 {
 	x->done(x->arg, rc, status, why);
 	sodium_memzero(x->password, sizeof(x->password));
+	sodium_memzero(x->secret, sizeof(x->secret));
 	json_decref(x->token_json);
 	json_decref(x->user_json);
 	free(x);
@@ -512,17 +517,26 @@ static void on_user(int rc, json_t *result, void *arg)
 	feed_groups(x, jd_hgetall_field(result, "person"));
 }
 
-static void lookup_user(struct pending *x)
+/* 429 for an identity over its limit: the answer a local or a shared block gets. */
+static void refuse_identity(struct pending *x, unsigned wait)
 {
-	char key[16 + sizeof(x->p->name)], why[120];
+	char why[120];
+
+	snprintf(why, sizeof(why), "too many failed authentications for this user; retry in %u s",
+		 wait);
+	finish(x, JD_E_FORBIDDEN, 429, why);
+}
+
+static void user_checked(int which, unsigned wait, void *arg)
+{
+	struct pending *x = arg;
+	char key[16 + sizeof(x->p->name)];
 	const char *argv[2] = {"HGETALL", key};
-	unsigned wait = jd_ratelimit_blocked("id", x->p->name, time(NULL));
 	int rc;
 
+	(void)which;
 	if (wait > 0) {
-		snprintf(why, sizeof(why),
-			 "too many failed authentications for this user; retry in %u s", wait);
-		finish(x, JD_E_FORBIDDEN, 429, why);
+		refuse_identity(x, wait);
 		return;
 	}
 	if (x->user_json != NULL && strcmp(x->guess, x->p->name) == 0) {
@@ -537,6 +551,23 @@ static void lookup_user(struct pending *x)
 	rc = jd_store_read(x->store, JD_SYSTEM_TENANT, 2, argv, on_user, x);
 	if (rc != JD_OK)
 		finish(x, rc, 503, "the user store is unavailable; retry later");
+}
+
+/*
+ * The identity's counter is read from Redis before its record is, unless
+ * this request read it already (with the token's beginning, or before a
+ * password's hash): a block set by another worker or daemon holds here.
+ */
+static void lookup_user(struct pending *x)
+{
+	const char *kinds[1] = {"id"}, *keys[1] = {x->p->name};
+
+	if (strcmp(x->checked, x->p->name) == 0) {
+		user_checked(0, jd_ratelimit_blocked("id", x->p->name, time(NULL)), x);
+		return;
+	}
+	snprintf(x->checked, sizeof(x->checked), "%s", x->p->name);
+	jd_ratelimit_check(1, kinds, keys, user_checked, x);
 }
 
 static void token_checked(struct pending *x, int rc, json_t *result)
@@ -775,11 +806,75 @@ static int cookie_method_ok(const struct jd_auth_input *in)
 	return in->method != NULL && strcmp(in->method, "GET") == 0;
 }
 
+static void secret_checked(int which, unsigned wait, void *arg)
+{
+	struct pending *x = arg;
+	char why[160];
+
+	if (wait > 0 && which == 0) {
+		snprintf(why, sizeof(why),
+			 "too many failed authentications with this %s's beginning; "
+			 "retry in %u s",
+			 x->session ? "session" : "token", wait);
+		finish(x, JD_E_FORBIDDEN, 429, why);
+	} else if (wait > 0) {
+		refuse_identity(x, wait);
+	} else if (x->store == NULL) {
+		finish(x, JD_E_UNAVAILABLE, 503, "the token store is unavailable; retry later");
+	} else if (x->session) {
+		resolve_session(x, x->secret);
+	} else if (strncasecmp(x->secret, "Bearer ", 7) != 0) {
+		refuse(x, NULL, "unsupported Authorization scheme: use Bearer");
+	} else {
+		resolve_token(x, x->secret);
+	}
+}
+
+/*
+ * Guessing at one secret (a known beginning) is refused before any
+ * lookup, and so is a token whose remembered user is blocked; both
+ * counters are read from Redis in one round trip, so a block set by
+ * another worker or daemon holds here.  The address's limit does not
+ * refuse up front: someone else's failures from a shared address (a NAT,
+ * a proxy) must not lock out a valid credential; refuse() answers the
+ * guesser 429.
+ */
+static void check_secret(struct pending *x, const char *prefix, const char *secret, int session)
+{
+	const char *kinds[2] = {"pfx", "id"}, *keys[2] = {x->prefix, x->checked};
+	char hash[65];
+	int n = 1;
+
+	snprintf(x->prefix, sizeof(x->prefix), "%s", prefix);
+	x->session = session;
+	if (strlen(secret) >= sizeof(x->secret)) {
+		refuse(x, NULL,
+		       session ? "malformed session cookie: sign in again"
+		       : strncasecmp(secret, "Bearer ", 7) == 0
+			   ? "malformed bearer token"
+			   : "unsupported Authorization scheme: use Bearer");
+		return;
+	}
+	snprintf(x->secret, sizeof(x->secret), "%s", secret);
+	if (!session && strncasecmp(secret, "Bearer ", 7) == 0) {
+		const char *token = secret + 7;
+
+		while (*token == ' ')
+			token++;
+		if (jd_secret_hash(JD_TOKEN_PREFIX, token, hash) == JD_OK &&
+		    jd_token_user_get(hash, x->checked, sizeof(x->checked)))
+			n = 2;
+		else
+			x->checked[0] = '\0';
+		sodium_memzero(hash, sizeof(hash));
+	}
+	jd_ratelimit_check(n, kinds, keys, secret_checked, x);
+}
+
 static void authenticate(struct jd_store *store, const struct jd_auth_input *in,
 			 struct jd_principal *p, jd_auth_done done, void *arg)
 {
 	struct pending *x;
-	unsigned wait;
 	char why[160], prefix[JD_AUTH_PREFIX_LEN + 1], cookie[JD_TOKEN_MAX];
 	const char *secret = NULL;
 	int session = 0;
@@ -794,38 +889,15 @@ static void authenticate(struct jd_store *store, const struct jd_auth_input *in,
 		done(arg, JD_E_FORBIDDEN, 403, why);
 		return;
 	}
-	/*
-	 * Guessing at one secret (a known beginning) is refused before any
-	 * lookup.  The address's limit does not refuse up front: someone
-	 * else's failures from a shared address (a NAT, a proxy) must not
-	 * lock out a valid credential; refuse() answers the guesser 429.
-	 */
-	wait = secret != NULL ? jd_ratelimit_blocked("pfx", prefix, time(NULL)) : 0;
-	if (wait > 0) {
-		snprintf(why, sizeof(why),
-			 "too many failed authentications with this %s's beginning; "
-			 "retry in %u s",
-			 session ? "session" : "token", wait);
-		done(arg, JD_E_FORBIDDEN, 429, why);
-		return;
-	}
 	x = new_pending(store, in, p, done, arg);
 	if (x == NULL)
 		return;
-	if (secret != NULL)
-		snprintf(x->prefix, sizeof(x->prefix), "%s", prefix);
 	if (has_peer_cert(in->ssl))
 		resolve_cert(x, in);
 	else if (secret == NULL)
 		refuse(x, NULL, "no credential: present a client certificate or a bearer token");
-	else if (store == NULL)
-		finish(x, JD_E_UNAVAILABLE, 503, "the token store is unavailable; retry later");
-	else if (session)
-		resolve_session(x, cookie);
-	else if (strncasecmp(in->authorization, "Bearer ", 7) != 0)
-		refuse(x, NULL, "unsupported Authorization scheme: use Bearer");
 	else
-		resolve_token(x, in->authorization);
+		check_secret(x, prefix, secret, session);
 }
 
 void jd_auth_request(struct jd_store *store, const struct jd_auth_input *in, struct jd_principal *p,
@@ -895,31 +967,41 @@ static void on_password_hash(int rc, json_t *result, void *arg)
 		refuse(x, x->p->name, SIGN_IN_REFUSED);
 }
 
+static void password_checked(int which, unsigned wait, void *arg)
+{
+	struct pending *x = arg;
+	char key[16 + sizeof(x->p->name)];
+	const char *argv[3] = {"HGET", key, "hash"};
+	int rc;
+
+	(void)which;
+	if (wait > 0) {
+		refuse_identity(x, wait);
+		return;
+	}
+	snprintf(key, sizeof(key), "password:%s", x->p->name);
+	rc = jd_store_read(x->store, JD_SYSTEM_TENANT, 3, argv, on_password_hash, x);
+	if (rc != JD_OK)
+		finish(x, rc, 503, "the user store is unavailable; retry later");
+}
+
 static void sign_in_password(struct pending *x, const char *user, const char *password)
 {
-	char key[16 + JD_USER_ID_MAX], why[120];
-	const char *argv[3] = {"HGET", key, "hash"};
-	unsigned wait;
-	int rc;
+	const char *kinds[1] = {"id"}, *keys[1] = {x->p->name};
 
 	if (!jd_auth_user_id_valid(user) || !jd_password_length_ok(strlen(password))) {
 		refuse(x, NULL, SIGN_IN_REFUSED);
 		return;
 	}
-	/* before the costly hash: a blocked user is not worth a tenth of a second */
-	wait = jd_ratelimit_blocked("id", user, time(NULL));
-	if (wait > 0) {
-		snprintf(why, sizeof(why),
-			 "too many failed authentications for this user; retry in %u s", wait);
-		finish(x, JD_E_FORBIDDEN, 429, why);
-		return;
-	}
 	snprintf(x->p->name, sizeof(x->p->name), "%s", user);
 	snprintf(x->password, sizeof(x->password), "%s", password);
-	snprintf(key, sizeof(key), "password:%s", user);
-	rc = jd_store_read(x->store, JD_SYSTEM_TENANT, 3, argv, on_password_hash, x);
-	if (rc != JD_OK)
-		finish(x, rc, 503, "the user store is unavailable; retry later");
+	/*
+	 * Before the costly hash, the user's counter here and in Redis: a user
+	 * blocked by any worker is not worth a tenth of a second, and a right
+	 * password guessed at another worker is refused all the same.
+	 */
+	snprintf(x->checked, sizeof(x->checked), "%s", user);
+	jd_ratelimit_check(1, kinds, keys, password_checked, x);
 }
 
 void jd_auth_sign_in(struct jd_store *store, struct event_base *base,
