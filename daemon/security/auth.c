@@ -363,19 +363,24 @@ struct pending {
 	char guess[JD_USER_ID_MAX + 1]; /* the user read with the token */
 	int token_rc, user_rc;
 	json_t *token_json, *user_json; /* their replies, until both are in */
-	/* the secret, kept while the shared counters are read (the input may go) */
-	char secret[JD_TOKEN_MAX + 16];
 	int session;
 	char checked[128]; /* an identity whose shared counter was read (a principal's name) */
+	/* the shared counters, read beside the secret: the secret's reply waits for them */
+	int checking;
+	int rl_which;
+	unsigned rl_wait;
+	int held_rc;
+	json_t *held_json;
+	void (*held_next)(struct pending *x, int rc, json_t *result);
 };
 
 static void finish(struct pending *x, int rc, int status, const char *why)
 {
 	x->done(x->arg, rc, status, why);
 	sodium_memzero(x->password, sizeof(x->password));
-	sodium_memzero(x->secret, sizeof(x->secret));
 	json_decref(x->token_json);
 	json_decref(x->user_json);
+	json_decref(x->held_json);
 	free(x);
 }
 
@@ -570,6 +575,57 @@ static void lookup_user(struct pending *x)
 	jd_ratelimit_check(1, kinds, keys, user_checked, x);
 }
 
+/* 429 for a key found blocked before a secret is judged: its beginning (0) or its user. */
+static void refuse_blocked(struct pending *x, int which, unsigned wait)
+{
+	char why[160];
+
+	if (which != 0) {
+		refuse_identity(x, wait);
+		return;
+	}
+	snprintf(why, sizeof(why),
+		 "too many failed authentications with this %s's beginning; retry in %u s",
+		 x->session ? "session" : "token", wait);
+	finish(x, JD_E_FORBIDDEN, 429, why);
+}
+
+typedef void (*secret_next)(struct pending *x, int rc, json_t *result);
+
+/*
+ * The secret's reply goes on (next) once the shared counters read beside
+ * it are in, whichever comes first; a block found there refuses it.
+ */
+static void secret_reply(struct pending *x, int rc, json_t *result, secret_next next)
+{
+	if (x->checking) {
+		x->held_rc = rc;
+		x->held_json = json_incref(result);
+		x->held_next = next;
+		return;
+	}
+	if (x->rl_wait > 0) {
+		refuse_blocked(x, x->rl_which, x->rl_wait);
+		return;
+	}
+	next(x, rc, result);
+}
+
+static void counters_read(int which, unsigned wait, void *arg)
+{
+	struct pending *x = arg;
+	json_t *held = x->held_json;
+
+	x->checking = 0;
+	x->rl_which = which;
+	x->rl_wait = wait;
+	if (x->held_next == NULL)
+		return; /* the secret's reply comes later */
+	x->held_json = NULL;
+	secret_reply(x, x->held_rc, held, x->held_next);
+	json_decref(held);
+}
+
 static void token_checked(struct pending *x, int rc, json_t *result)
 {
 	const char *user, *expires, *revoked, *hash;
@@ -612,7 +668,7 @@ static void on_token(int rc, json_t *result, void *arg)
 		x->token_json = rc == JD_OK ? json_incref(result) : NULL;
 		return;
 	}
-	token_checked(x, rc, result);
+	secret_reply(x, rc, result, token_checked);
 }
 
 static void on_user_prefetched(int rc, json_t *result, void *arg)
@@ -624,7 +680,7 @@ static void on_user_prefetched(int rc, json_t *result, void *arg)
 	x->token_json = NULL;
 	x->user_rc = rc;
 	x->user_json = rc == JD_OK ? json_incref(result) : NULL;
-	token_checked(x, x->token_rc, t);
+	secret_reply(x, x->token_rc, t, token_checked);
 	json_decref(t);
 }
 
@@ -644,9 +700,10 @@ static void prefetch_user(struct pending *x)
 /*
  * A secret (a bearer token, a session cookie) is looked up by its hash
  * under "<kind>:<hash>", never by itself; malformed: refused unread.
+ * JD_OK: the read is sent; else x is answered (or being answered).
  */
-static void lookup_secret(struct pending *x, const char *prefix, const char *secret,
-			  const char *kind, const char *cmd, jd_read_cb cb, const char *malformed)
+static int lookup_secret(struct pending *x, const char *prefix, const char *secret,
+			 const char *kind, const char *cmd, jd_read_cb cb, const char *malformed)
 {
 	char key[80];
 	const char *argv[2] = {cmd, key};
@@ -654,29 +711,31 @@ static void lookup_secret(struct pending *x, const char *prefix, const char *sec
 
 	if (jd_secret_hash(prefix, secret, x->token_hash) != JD_OK) {
 		refuse(x, NULL, malformed);
-		return;
+		return JD_E_INVALID;
 	}
 	snprintf(key, sizeof(key), "%s:%s", kind, x->token_hash);
 	rc = jd_store_read(x->store, JD_SYSTEM_TENANT, 2, argv, cb, x);
-	if (rc != JD_OK)
+	if (rc != JD_OK) {
 		finish(x, rc, 503, "the credential store is unavailable; retry later");
-	else if (cb == on_token)
+		return rc;
+	}
+	if (cb == on_token)
 		prefetch_user(x);
+	return JD_OK;
 }
 
-static void resolve_token(struct pending *x, const char *header)
+static int resolve_token(struct pending *x, const char *header)
 {
 	const char *token = header + 7;
 
 	while (*token == ' ')
 		token++;
-	lookup_secret(x, JD_TOKEN_PREFIX, token, "token", "HGETALL", on_token,
-		      "malformed bearer token");
+	return lookup_secret(x, JD_TOKEN_PREFIX, token, "token", "HGETALL", on_token,
+			     "malformed bearer token");
 }
 
-static void on_session(int rc, json_t *result, void *arg)
+static void session_checked(struct pending *x, int rc, json_t *result)
 {
-	struct pending *x = arg;
 	char user[JD_USER_ID_MAX + 1];
 	long long expires = 0;
 
@@ -698,10 +757,15 @@ static void on_session(int rc, json_t *result, void *arg)
 	lookup_user(x);
 }
 
-static void resolve_session(struct pending *x, const char *cookie)
+static void on_session(int rc, json_t *result, void *arg)
 {
-	lookup_secret(x, JD_SESSION_PREFIX, cookie, "session", "GET", on_session,
-		      "malformed session cookie: sign in again");
+	secret_reply(arg, rc, result, session_checked);
+}
+
+static int resolve_session(struct pending *x, const char *cookie)
+{
+	return lookup_secret(x, JD_SESSION_PREFIX, cookie, "session", "GET", on_session,
+			     "malformed session cookie: sign in again");
 }
 
 static void resolve_cert(struct pending *x, const struct jd_auth_input *in)
@@ -806,69 +870,45 @@ static int cookie_method_ok(const struct jd_auth_input *in)
 	return in->method != NULL && strcmp(in->method, "GET") == 0;
 }
 
-static void secret_checked(int which, unsigned wait, void *arg)
-{
-	struct pending *x = arg;
-	char why[160];
-
-	if (wait > 0 && which == 0) {
-		snprintf(why, sizeof(why),
-			 "too many failed authentications with this %s's beginning; "
-			 "retry in %u s",
-			 x->session ? "session" : "token", wait);
-		finish(x, JD_E_FORBIDDEN, 429, why);
-	} else if (wait > 0) {
-		refuse_identity(x, wait);
-	} else if (x->store == NULL) {
-		finish(x, JD_E_UNAVAILABLE, 503, "the token store is unavailable; retry later");
-	} else if (x->session) {
-		resolve_session(x, x->secret);
-	} else if (strncasecmp(x->secret, "Bearer ", 7) != 0) {
-		refuse(x, NULL, "unsupported Authorization scheme: use Bearer");
-	} else {
-		resolve_token(x, x->secret);
-	}
-}
-
 /*
  * Guessing at one secret (a known beginning) is refused before any
- * lookup, and so is a token whose remembered user is blocked; both
- * counters are read from Redis in one round trip, so a block set by
- * another worker or daemon holds here.  The address's limit does not
- * refuse up front: someone else's failures from a shared address (a NAT,
- * a proxy) must not lock out a valid credential; refuse() answers the
- * guesser 429.
+ * lookup.  Its counter, and the remembered user of a token, are also read
+ * from Redis in the same round trip as the secret (and that user), so a
+ * block set by another worker or daemon holds here; the secret's reply
+ * waits for them (secret_reply).  The address's limit does not refuse up
+ * front: someone else's failures from a shared address (a NAT, a proxy)
+ * must not lock out a valid credential; refuse() answers the guesser 429.
  */
 static void check_secret(struct pending *x, const char *prefix, const char *secret, int session)
 {
 	const char *kinds[2] = {"pfx", "id"}, *keys[2] = {x->prefix, x->checked};
-	char hash[65];
-	int n = 1;
+	unsigned wait;
+	int n = 1, rc;
 
 	snprintf(x->prefix, sizeof(x->prefix), "%s", prefix);
 	x->session = session;
-	if (strlen(secret) >= sizeof(x->secret)) {
-		refuse(x, NULL,
-		       session ? "malformed session cookie: sign in again"
-		       : strncasecmp(secret, "Bearer ", 7) == 0
-			   ? "malformed bearer token"
-			   : "unsupported Authorization scheme: use Bearer");
+	wait = jd_ratelimit_blocked("pfx", x->prefix, time(NULL));
+	if (wait > 0) {
+		refuse_blocked(x, 0, wait);
 		return;
 	}
-	snprintf(x->secret, sizeof(x->secret), "%s", secret);
-	if (!session && strncasecmp(secret, "Bearer ", 7) == 0) {
-		const char *token = secret + 7;
-
-		while (*token == ' ')
-			token++;
-		if (jd_secret_hash(JD_TOKEN_PREFIX, token, hash) == JD_OK &&
-		    jd_token_user_get(hash, x->checked, sizeof(x->checked)))
-			n = 2;
-		else
-			x->checked[0] = '\0';
-		sodium_memzero(hash, sizeof(hash));
+	if (x->store == NULL) {
+		finish(x, JD_E_UNAVAILABLE, 503, "the token store is unavailable; retry later");
+		return;
 	}
-	jd_ratelimit_check(n, kinds, keys, secret_checked, x);
+	if (!session && strncasecmp(secret, "Bearer ", 7) != 0) {
+		refuse(x, NULL, "unsupported Authorization scheme: use Bearer");
+		return;
+	}
+	x->checking = 1; /* a reply that comes at once waits too */
+	rc = session ? resolve_session(x, secret) : resolve_token(x, secret);
+	if (rc != JD_OK)
+		return; /* answered */
+	if (x->prefetching) {
+		snprintf(x->checked, sizeof(x->checked), "%s", x->guess);
+		n = 2;
+	}
+	jd_ratelimit_check(n, kinds, keys, counters_read, x);
 }
 
 static void authenticate(struct jd_store *store, const struct jd_auth_input *in,

@@ -5,7 +5,8 @@
 # not once per worker; the right password is then refused at the worker
 # that saw none of the blocking failures; guesses at one token beginning
 # are refused at the other worker too; and a valid token from the
-# guesser's address keeps working throughout.
+# guesser's address keeps working throughout.  The identity's block holds
+# for every credential of that user, at every worker (as with one worker).
 source "$(dirname "$0")/lib.sh"
 
 jd_instance "$JD_TMP/i" --load example
@@ -35,20 +36,37 @@ sign_in_at() { at "$1" "$2" /v1/session "{\"user\":\"$3\",\"password\":\"$4\"}";
 # the worker of the odd-numbered attempts, the other of the even
 worker_of() { if [ $(($1 % 2)) = 1 ]; then echo "$W1"; else echo "$W2"; fi; }
 
-# --- password guesses for one user, alternating workers
-codes=""
-for i in $(seq 1 9); do
-	codes="$codes $(sign_in_at "$(worker_of "$i")" 10.0.0.1 lena "wrong password $i")"
-done
-equals "9 wrong passwords over both workers: each 401" "$codes" "$(printf ' 200 401%.0s' $(seq 1 9))"
-equals "the 10th in total (at the first worker): 429, and vic's token from there still passes" \
-	"$(sign_in_at "$W1" 10.0.0.1 lena 'wrong password 10')" "200 429"
-equals "the right password at the second worker, which counted none past 9: 429" \
-	"$(sign_in_at "$W2" 10.0.0.2 lena "$pw")" "200 429"
-equals "... and at the first worker: 429" "$(sign_in_at "$W1" 10.0.0.3 lena "$pw")" "200 429"
+# guess USER SRC: 10 wrong passwords for USER from SRC, alternating workers
+# (odd ones at the first, even ones at the second: the 10th, which reaches
+# the block, at the second); prints the answers
+guess() {
+	local i
+	for i in $(seq 1 10); do
+		printf ' %s' "$(sign_in_at "$(worker_of "$i")" "$2" "$1" "wrong password $i")"
+	done
+}
+guesses_then_block=" $(printf '200 401 %.0s' $(seq 1 9))200 429"
+
+# --- password guesses for one user over both workers: the limit is on the total
+equals "9 wrong passwords over both workers: each 401; the 10th in total: 429 (and vic's valid token from the guesser's address passes every time)" \
+	"$(guess lena 10.0.0.1)" "$guesses_then_block"
+equals "the right password at the first worker, which counted none past 9: 429" \
+	"$(sign_in_at "$W1" 10.0.0.2 lena "$pw")" "200 429"
+equals "... and at the second worker: 429" "$(sign_in_at "$W2" 10.0.0.3 lena "$pw")" "200 429"
 equals "another user's right credential from the guesser's address: 200 at both workers" \
 	"$(at "$W1" 10.0.0.1 /v1/status '' "$probe") $(at "$W2" 10.0.0.1 /v1/status '' "$probe")" \
 	"200 200 200 200"
+
+# --- a token whose user the worker remembers: the user's counter is read with the token
+jd_ctl users add --id max --roles viewer --tenants t1 >/dev/null
+quiet jd_ctl users password --id max --password "$pw"
+mt=$(jd_ctl tokens create --user max --ttl 1d --json | jd_json .token)
+equals "max's token serves at the first worker (which now remembers its user)" \
+	"$(at "$W1" 10.0.0.9 /v1/status '' "$mt")" "200 200"
+equals "10 wrong passwords for max over both workers: blocked at the 10th" \
+	"$(guess max 10.0.0.5)" "$guesses_then_block"
+equals "max's token at the first worker, which counted none past 9: 429 (his identity is blocked)" \
+	"$(at "$W1" 10.0.0.9 /v1/status '' "$mt")" "200 429"
 
 # --- guesses at one token beginning, each from a fresh address, alternating workers
 codes=""
