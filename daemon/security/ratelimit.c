@@ -293,20 +293,26 @@ static int shared_send(struct shared_ctx *x)
 	return jd_redis_command(shared, argc, argv, NULL, shared_reply, x);
 }
 
-static struct shared_ctx *shared_ctx_new(int n, const char *const kinds[], const char *const keys[],
-					 void *arg)
+/* Counts (cb) or reads (check) the keys in Redis; JD_OK: the reply will answer. */
+static int shared_ask(int n, const char *const kinds[], const char *const keys[],
+		      jd_ratelimit_cb cb, jd_ratelimit_check_cb check, void *arg)
 {
 	struct shared_ctx *x = n > 0 && n <= SHARED_MAX ? calloc(1, sizeof(*x)) : NULL;
 
 	if (x == NULL)
-		return NULL;
+		return JD_E_NOMEM;
 	x->n = n;
+	x->cb = cb;
+	x->check = check;
 	x->arg = arg;
 	for (int i = 0; i < n; i++) {
 		snprintf(x->kind[i], sizeof(x->kind[i]), "%s", kinds[i]);
 		snprintf(x->key[i], sizeof(x->key[i]), "%s", keys[i]);
 	}
-	return x;
+	if (shared_send(x) == JD_OK)
+		return JD_OK;
+	free(x);
+	return JD_E_UNAVAILABLE;
 }
 
 void jd_ratelimit_check(int n, const char *const kinds[], const char *const keys[],
@@ -315,19 +321,13 @@ void jd_ratelimit_check(int n, const char *const kinds[], const char *const keys
 	time_t now = time(NULL);
 	unsigned wait;
 	int which = first_blocked(n, kinds, keys, now, &wait);
-	struct shared_ctx *x;
 
 	if (which >= 0) { /* blocked here already: no need to ask */
 		cb(which, wait, arg);
 		return;
 	}
-	x = shared_ctx_new(n, kinds, keys, arg);
-	if (x != NULL) {
-		x->check = cb;
-		if (shared_send(x) == JD_OK)
-			return;
-		free(x);
-	}
+	if (shared_ask(n, kinds, keys, NULL, cb, arg) == JD_OK)
+		return;
 	cb(-1, 0, arg); /* Redis cannot be asked: the local counters decide, as they did */
 }
 
@@ -335,16 +335,10 @@ void jd_ratelimit_failures(int n, const char *const kinds[], const char *const k
 			   jd_ratelimit_cb cb, void *arg)
 {
 	time_t now = time(NULL);
-	struct shared_ctx *x;
 
 	for (int i = 0; i < n; i++)
 		jd_ratelimit_failure(kinds[i], keys[i], now);
-	x = shared_ctx_new(n, kinds, keys, arg);
-	if (x != NULL) {
-		x->cb = cb;
-		if (shared_send(x) == JD_OK)
-			return;
-		free(x);
-	}
+	if (shared_ask(n, kinds, keys, cb, NULL, arg) == JD_OK)
+		return;
 	cb(n > 0 ? jd_ratelimit_blocked(kinds[0], keys[0], now) : 0, arg);
 }
