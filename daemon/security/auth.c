@@ -363,6 +363,15 @@ struct pending {
 	char guess[JD_USER_ID_MAX + 1]; /* the user read with the token */
 	int token_rc, user_rc;
 	json_t *token_json, *user_json; /* their replies, until both are in */
+	int session;
+	char checked[128]; /* an identity whose shared counter was read (a principal's name) */
+	/* the shared counters, read beside the secret: the secret's reply waits for them */
+	int checking;
+	int rl_which;
+	unsigned rl_wait;
+	int held_rc;
+	json_t *held_json;
+	void (*held_next)(struct pending *x, int rc, json_t *result);
 };
 
 static void finish(struct pending *x, int rc, int status, const char *why)
@@ -371,6 +380,7 @@ static void finish(struct pending *x, int rc, int status, const char *why)
 	sodium_memzero(x->password, sizeof(x->password));
 	json_decref(x->token_json);
 	json_decref(x->user_json);
+	json_decref(x->held_json);
 	free(x);
 }
 
@@ -512,17 +522,26 @@ static void on_user(int rc, json_t *result, void *arg)
 	feed_groups(x, jd_hgetall_field(result, "person"));
 }
 
-static void lookup_user(struct pending *x)
+/* 429 for an identity over its limit: the answer a local or a shared block gets. */
+static void refuse_identity(struct pending *x, unsigned wait)
 {
-	char key[16 + sizeof(x->p->name)], why[120];
+	char why[120];
+
+	snprintf(why, sizeof(why), "too many failed authentications for this user; retry in %u s",
+		 wait);
+	finish(x, JD_E_FORBIDDEN, 429, why);
+}
+
+static void user_checked(int which, unsigned wait, void *arg)
+{
+	struct pending *x = arg;
+	char key[16 + sizeof(x->p->name)];
 	const char *argv[2] = {"HGETALL", key};
-	unsigned wait = jd_ratelimit_blocked("id", x->p->name, time(NULL));
 	int rc;
 
+	(void)which;
 	if (wait > 0) {
-		snprintf(why, sizeof(why),
-			 "too many failed authentications for this user; retry in %u s", wait);
-		finish(x, JD_E_FORBIDDEN, 429, why);
+		refuse_identity(x, wait);
 		return;
 	}
 	if (x->user_json != NULL && strcmp(x->guess, x->p->name) == 0) {
@@ -537,6 +556,74 @@ static void lookup_user(struct pending *x)
 	rc = jd_store_read(x->store, JD_SYSTEM_TENANT, 2, argv, on_user, x);
 	if (rc != JD_OK)
 		finish(x, rc, 503, "the user store is unavailable; retry later");
+}
+
+/*
+ * The identity's counter is read from Redis before its record is, unless
+ * this request read it already (with the token's beginning, or before a
+ * password's hash): a block set by another worker or daemon holds here.
+ */
+static void lookup_user(struct pending *x)
+{
+	const char *kinds[1] = {"id"}, *keys[1] = {x->p->name};
+
+	if (strcmp(x->checked, x->p->name) == 0) {
+		user_checked(0, jd_ratelimit_blocked("id", x->p->name, time(NULL)), x);
+		return;
+	}
+	snprintf(x->checked, sizeof(x->checked), "%s", x->p->name);
+	jd_ratelimit_check(1, kinds, keys, user_checked, x);
+}
+
+/* 429 for a key found blocked before a secret is judged: its beginning (0) or its user. */
+static void refuse_blocked(struct pending *x, int which, unsigned wait)
+{
+	char why[160];
+
+	if (which != 0) {
+		refuse_identity(x, wait);
+		return;
+	}
+	snprintf(why, sizeof(why),
+		 "too many failed authentications with this %s's beginning; retry in %u s",
+		 x->session ? "session" : "token", wait);
+	finish(x, JD_E_FORBIDDEN, 429, why);
+}
+
+typedef void (*secret_next)(struct pending *x, int rc, json_t *result);
+
+/*
+ * The secret's reply goes on (next) once the shared counters read beside
+ * it are in, whichever comes first; a block found there refuses it.
+ */
+static void secret_reply(struct pending *x, int rc, json_t *result, secret_next next)
+{
+	if (x->checking) {
+		x->held_rc = rc;
+		x->held_json = json_incref(result);
+		x->held_next = next;
+		return;
+	}
+	if (x->rl_wait > 0) {
+		refuse_blocked(x, x->rl_which, x->rl_wait);
+		return;
+	}
+	next(x, rc, result);
+}
+
+static void counters_read(int which, unsigned wait, void *arg)
+{
+	struct pending *x = arg;
+	json_t *held = x->held_json;
+
+	x->checking = 0;
+	x->rl_which = which;
+	x->rl_wait = wait;
+	if (x->held_next == NULL)
+		return; /* the secret's reply comes later */
+	x->held_json = NULL;
+	secret_reply(x, x->held_rc, held, x->held_next);
+	json_decref(held);
 }
 
 static void token_checked(struct pending *x, int rc, json_t *result)
@@ -581,7 +668,7 @@ static void on_token(int rc, json_t *result, void *arg)
 		x->token_json = rc == JD_OK ? json_incref(result) : NULL;
 		return;
 	}
-	token_checked(x, rc, result);
+	secret_reply(x, rc, result, token_checked);
 }
 
 static void on_user_prefetched(int rc, json_t *result, void *arg)
@@ -593,7 +680,7 @@ static void on_user_prefetched(int rc, json_t *result, void *arg)
 	x->token_json = NULL;
 	x->user_rc = rc;
 	x->user_json = rc == JD_OK ? json_incref(result) : NULL;
-	token_checked(x, x->token_rc, t);
+	secret_reply(x, x->token_rc, t, token_checked);
 	json_decref(t);
 }
 
@@ -613,9 +700,10 @@ static void prefetch_user(struct pending *x)
 /*
  * A secret (a bearer token, a session cookie) is looked up by its hash
  * under "<kind>:<hash>", never by itself; malformed: refused unread.
+ * JD_OK: the read is sent; else x is answered (or being answered).
  */
-static void lookup_secret(struct pending *x, const char *prefix, const char *secret,
-			  const char *kind, const char *cmd, jd_read_cb cb, const char *malformed)
+static int lookup_secret(struct pending *x, const char *prefix, const char *secret,
+			 const char *kind, const char *cmd, jd_read_cb cb, const char *malformed)
 {
 	char key[80];
 	const char *argv[2] = {cmd, key};
@@ -623,29 +711,31 @@ static void lookup_secret(struct pending *x, const char *prefix, const char *sec
 
 	if (jd_secret_hash(prefix, secret, x->token_hash) != JD_OK) {
 		refuse(x, NULL, malformed);
-		return;
+		return JD_E_INVALID;
 	}
 	snprintf(key, sizeof(key), "%s:%s", kind, x->token_hash);
 	rc = jd_store_read(x->store, JD_SYSTEM_TENANT, 2, argv, cb, x);
-	if (rc != JD_OK)
+	if (rc != JD_OK) {
 		finish(x, rc, 503, "the credential store is unavailable; retry later");
-	else if (cb == on_token)
+		return rc;
+	}
+	if (cb == on_token)
 		prefetch_user(x);
+	return JD_OK;
 }
 
-static void resolve_token(struct pending *x, const char *header)
+static int resolve_token(struct pending *x, const char *header)
 {
 	const char *token = header + 7;
 
 	while (*token == ' ')
 		token++;
-	lookup_secret(x, JD_TOKEN_PREFIX, token, "token", "HGETALL", on_token,
-		      "malformed bearer token");
+	return lookup_secret(x, JD_TOKEN_PREFIX, token, "token", "HGETALL", on_token,
+			     "malformed bearer token");
 }
 
-static void on_session(int rc, json_t *result, void *arg)
+static void session_checked(struct pending *x, int rc, json_t *result)
 {
-	struct pending *x = arg;
 	char user[JD_USER_ID_MAX + 1];
 	long long expires = 0;
 
@@ -667,10 +757,15 @@ static void on_session(int rc, json_t *result, void *arg)
 	lookup_user(x);
 }
 
-static void resolve_session(struct pending *x, const char *cookie)
+static void on_session(int rc, json_t *result, void *arg)
 {
-	lookup_secret(x, JD_SESSION_PREFIX, cookie, "session", "GET", on_session,
-		      "malformed session cookie: sign in again");
+	secret_reply(arg, rc, result, session_checked);
+}
+
+static int resolve_session(struct pending *x, const char *cookie)
+{
+	return lookup_secret(x, JD_SESSION_PREFIX, cookie, "session", "GET", on_session,
+			     "malformed session cookie: sign in again");
 }
 
 static void resolve_cert(struct pending *x, const struct jd_auth_input *in)
@@ -775,11 +870,51 @@ static int cookie_method_ok(const struct jd_auth_input *in)
 	return in->method != NULL && strcmp(in->method, "GET") == 0;
 }
 
+/*
+ * Guessing at one secret (a known beginning) is refused before any
+ * lookup.  Its counter, and the remembered user of a token, are also read
+ * from Redis in the same round trip as the secret (and that user), so a
+ * block set by another worker or daemon holds here; the secret's reply
+ * waits for them (secret_reply).  The address's limit does not refuse up
+ * front: someone else's failures from a shared address (a NAT, a proxy)
+ * must not lock out a valid credential; refuse() answers the guesser 429.
+ */
+static void check_secret(struct pending *x, const char *prefix, const char *secret, int session)
+{
+	const char *kinds[2] = {"pfx", "id"}, *keys[2] = {x->prefix, x->checked};
+	unsigned wait;
+	int n = 1, rc;
+
+	snprintf(x->prefix, sizeof(x->prefix), "%s", prefix);
+	x->session = session;
+	wait = jd_ratelimit_blocked("pfx", x->prefix, time(NULL));
+	if (wait > 0) {
+		refuse_blocked(x, 0, wait);
+		return;
+	}
+	if (x->store == NULL) {
+		finish(x, JD_E_UNAVAILABLE, 503, "the token store is unavailable; retry later");
+		return;
+	}
+	if (!session && strncasecmp(secret, "Bearer ", 7) != 0) {
+		refuse(x, NULL, "unsupported Authorization scheme: use Bearer");
+		return;
+	}
+	x->checking = 1; /* a reply that comes at once waits too */
+	rc = session ? resolve_session(x, secret) : resolve_token(x, secret);
+	if (rc != JD_OK)
+		return; /* answered */
+	if (x->prefetching) {
+		snprintf(x->checked, sizeof(x->checked), "%s", x->guess);
+		n = 2;
+	}
+	jd_ratelimit_check(n, kinds, keys, counters_read, x);
+}
+
 static void authenticate(struct jd_store *store, const struct jd_auth_input *in,
 			 struct jd_principal *p, jd_auth_done done, void *arg)
 {
 	struct pending *x;
-	unsigned wait;
 	char why[160], prefix[JD_AUTH_PREFIX_LEN + 1], cookie[JD_TOKEN_MAX];
 	const char *secret = NULL;
 	int session = 0;
@@ -794,38 +929,15 @@ static void authenticate(struct jd_store *store, const struct jd_auth_input *in,
 		done(arg, JD_E_FORBIDDEN, 403, why);
 		return;
 	}
-	/*
-	 * Guessing at one secret (a known beginning) is refused before any
-	 * lookup.  The address's limit does not refuse up front: someone
-	 * else's failures from a shared address (a NAT, a proxy) must not
-	 * lock out a valid credential; refuse() answers the guesser 429.
-	 */
-	wait = secret != NULL ? jd_ratelimit_blocked("pfx", prefix, time(NULL)) : 0;
-	if (wait > 0) {
-		snprintf(why, sizeof(why),
-			 "too many failed authentications with this %s's beginning; "
-			 "retry in %u s",
-			 session ? "session" : "token", wait);
-		done(arg, JD_E_FORBIDDEN, 429, why);
-		return;
-	}
 	x = new_pending(store, in, p, done, arg);
 	if (x == NULL)
 		return;
-	if (secret != NULL)
-		snprintf(x->prefix, sizeof(x->prefix), "%s", prefix);
 	if (has_peer_cert(in->ssl))
 		resolve_cert(x, in);
 	else if (secret == NULL)
 		refuse(x, NULL, "no credential: present a client certificate or a bearer token");
-	else if (store == NULL)
-		finish(x, JD_E_UNAVAILABLE, 503, "the token store is unavailable; retry later");
-	else if (session)
-		resolve_session(x, cookie);
-	else if (strncasecmp(in->authorization, "Bearer ", 7) != 0)
-		refuse(x, NULL, "unsupported Authorization scheme: use Bearer");
 	else
-		resolve_token(x, in->authorization);
+		check_secret(x, prefix, secret, session);
 }
 
 void jd_auth_request(struct jd_store *store, const struct jd_auth_input *in, struct jd_principal *p,
@@ -895,31 +1007,41 @@ static void on_password_hash(int rc, json_t *result, void *arg)
 		refuse(x, x->p->name, SIGN_IN_REFUSED);
 }
 
+static void password_checked(int which, unsigned wait, void *arg)
+{
+	struct pending *x = arg;
+	char key[16 + sizeof(x->p->name)];
+	const char *argv[3] = {"HGET", key, "hash"};
+	int rc;
+
+	(void)which;
+	if (wait > 0) {
+		refuse_identity(x, wait);
+		return;
+	}
+	snprintf(key, sizeof(key), "password:%s", x->p->name);
+	rc = jd_store_read(x->store, JD_SYSTEM_TENANT, 3, argv, on_password_hash, x);
+	if (rc != JD_OK)
+		finish(x, rc, 503, "the user store is unavailable; retry later");
+}
+
 static void sign_in_password(struct pending *x, const char *user, const char *password)
 {
-	char key[16 + JD_USER_ID_MAX], why[120];
-	const char *argv[3] = {"HGET", key, "hash"};
-	unsigned wait;
-	int rc;
+	const char *kinds[1] = {"id"}, *keys[1] = {x->p->name};
 
 	if (!jd_auth_user_id_valid(user) || !jd_password_length_ok(strlen(password))) {
 		refuse(x, NULL, SIGN_IN_REFUSED);
 		return;
 	}
-	/* before the costly hash: a blocked user is not worth a tenth of a second */
-	wait = jd_ratelimit_blocked("id", user, time(NULL));
-	if (wait > 0) {
-		snprintf(why, sizeof(why),
-			 "too many failed authentications for this user; retry in %u s", wait);
-		finish(x, JD_E_FORBIDDEN, 429, why);
-		return;
-	}
 	snprintf(x->p->name, sizeof(x->p->name), "%s", user);
 	snprintf(x->password, sizeof(x->password), "%s", password);
-	snprintf(key, sizeof(key), "password:%s", user);
-	rc = jd_store_read(x->store, JD_SYSTEM_TENANT, 3, argv, on_password_hash, x);
-	if (rc != JD_OK)
-		finish(x, rc, 503, "the user store is unavailable; retry later");
+	/*
+	 * Before the costly hash, the user's counter here and in Redis: a user
+	 * blocked by any worker is not worth a tenth of a second, and a right
+	 * password guessed at another worker is refused all the same.
+	 */
+	snprintf(x->checked, sizeof(x->checked), "%s", user);
+	jd_ratelimit_check(1, kinds, keys, password_checked, x);
 }
 
 void jd_auth_sign_in(struct jd_store *store, struct event_base *base,

@@ -160,11 +160,20 @@ static const char shared_script[] =
     "end\n"
     "return out\n";
 
+/* KEYS: the counters; returns [count, ttl] per key, changing nothing. */
+static const char shared_read_script[] = "local out = {}\n"
+					 "for i, k in ipairs(KEYS) do\n"
+					 "  out[#out + 1] = tonumber(redis.call('GET', k) or '0')\n"
+					 "  out[#out + 1] = redis.call('TTL', k)\n"
+					 "end\n"
+					 "return out\n";
+
 struct shared_ctx {
 	int n;
 	char kind[SHARED_MAX][8];
 	char key[SHARED_MAX][256];
-	jd_ratelimit_cb cb;
+	jd_ratelimit_cb cb;	     /* a failure counted */
+	jd_ratelimit_check_cb check; /* or a check made */
 	void *arg;
 };
 
@@ -206,6 +215,33 @@ static void learn(const char *kind, const char *key, long long count, long long 
 		s->blocked_until = now + (time_t)ttl;
 }
 
+/* The first of the n keys blocked here (local table), and for how long. */
+static int first_blocked(int n, const char *const kinds[], const char *const keys[], time_t now,
+			 unsigned *wait)
+{
+	for (int i = 0; i < n; i++) {
+		*wait = jd_ratelimit_blocked(kinds[i], keys[i], now);
+		if (*wait > 0)
+			return i;
+	}
+	*wait = 0;
+	return -1;
+}
+
+static void check_done(struct shared_ctx *x, time_t now)
+{
+	const char *kinds[SHARED_MAX], *keys[SHARED_MAX];
+	unsigned wait;
+	int which;
+
+	for (int i = 0; i < x->n; i++) {
+		kinds[i] = x->kind[i];
+		keys[i] = x->key[i];
+	}
+	which = first_blocked(x->n, kinds, keys, now, &wait);
+	x->check(which, wait, x->arg);
+}
+
 static void shared_reply(int rc, redisReply *reply, void *arg)
 {
 	struct shared_ctx *x = arg;
@@ -222,10 +258,14 @@ static void shared_reply(int rc, redisReply *reply, void *arg)
 		jd_warn("auth: failure counters not shared", "err=%s",
 			jd_log_quote(q, sizeof(q), reply->str));
 	}
-	x->cb(jd_ratelimit_blocked(x->kind[0], x->key[0], now), x->arg);
+	if (x->check != NULL)
+		check_done(x, now);
+	else
+		x->cb(jd_ratelimit_blocked(x->kind[0], x->key[0], now), x->arg);
 	free(x);
 }
 
+/* Counts (x->cb) or reads (x->check) x's keys in Redis; shared_reply answers. */
 static int shared_send(struct shared_ctx *x)
 {
 	char keys[SHARED_MAX][64], window[16], max[16], block[16], nkeys[8];
@@ -239,38 +279,66 @@ static int shared_send(struct shared_ctx *x)
 	snprintf(max, sizeof(max), "%d", JD_RL_MAX_FAILURES);
 	snprintf(block, sizeof(block), "%d", JD_RL_BLOCK_S);
 	argv[argc++] = "EVAL";
-	argv[argc++] = shared_script;
+	argv[argc++] = x->check != NULL ? shared_read_script : shared_script;
 	argv[argc++] = nkeys;
 	for (int i = 0; i < x->n; i++) {
 		shared_key(x->kind[i], x->key[i], keys[i]);
 		argv[argc++] = keys[i];
 	}
-	argv[argc++] = window;
-	argv[argc++] = max;
-	argv[argc++] = block;
+	if (x->check == NULL) {
+		argv[argc++] = window;
+		argv[argc++] = max;
+		argv[argc++] = block;
+	}
 	return jd_redis_command(shared, argc, argv, NULL, shared_reply, x);
+}
+
+/* Counts (cb) or reads (check) the keys in Redis; JD_OK: the reply will answer. */
+static int shared_ask(int n, const char *const kinds[], const char *const keys[],
+		      jd_ratelimit_cb cb, jd_ratelimit_check_cb check, void *arg)
+{
+	struct shared_ctx *x = n > 0 && n <= SHARED_MAX ? calloc(1, sizeof(*x)) : NULL;
+
+	if (x == NULL)
+		return JD_E_NOMEM;
+	x->n = n;
+	x->cb = cb;
+	x->check = check;
+	x->arg = arg;
+	for (int i = 0; i < n; i++) {
+		snprintf(x->kind[i], sizeof(x->kind[i]), "%s", kinds[i]);
+		snprintf(x->key[i], sizeof(x->key[i]), "%s", keys[i]);
+	}
+	if (shared_send(x) == JD_OK)
+		return JD_OK;
+	free(x);
+	return JD_E_UNAVAILABLE;
+}
+
+void jd_ratelimit_check(int n, const char *const kinds[], const char *const keys[],
+			jd_ratelimit_check_cb cb, void *arg)
+{
+	time_t now = time(NULL);
+	unsigned wait;
+	int which = first_blocked(n, kinds, keys, now, &wait);
+
+	if (which >= 0) { /* blocked here already: no need to ask */
+		cb(which, wait, arg);
+		return;
+	}
+	if (shared_ask(n, kinds, keys, NULL, cb, arg) == JD_OK)
+		return;
+	cb(-1, 0, arg); /* Redis cannot be asked: the local counters decide, as they did */
 }
 
 void jd_ratelimit_failures(int n, const char *const kinds[], const char *const keys[],
 			   jd_ratelimit_cb cb, void *arg)
 {
 	time_t now = time(NULL);
-	struct shared_ctx *x;
 
 	for (int i = 0; i < n; i++)
 		jd_ratelimit_failure(kinds[i], keys[i], now);
-	x = n > 0 && n <= SHARED_MAX ? calloc(1, sizeof(*x)) : NULL;
-	if (x != NULL) {
-		x->n = n;
-		x->cb = cb;
-		x->arg = arg;
-		for (int i = 0; i < n; i++) {
-			snprintf(x->kind[i], sizeof(x->kind[i]), "%s", kinds[i]);
-			snprintf(x->key[i], sizeof(x->key[i]), "%s", keys[i]);
-		}
-		if (shared_send(x) == JD_OK)
-			return;
-		free(x);
-	}
+	if (shared_ask(n, kinds, keys, cb, NULL, arg) == JD_OK)
+		return;
 	cb(n > 0 ? jd_ratelimit_blocked(kinds[0], keys[0], now) : 0, arg);
 }

@@ -40,4 +40,17 @@ typedef void (*jd_ratelimit_cb)(unsigned first_wait, void *arg);
 void jd_ratelimit_failures(int n, const char *const kinds[], const char *const keys[],
 			   jd_ratelimit_cb cb, void *arg);
 
+/*
+ * Before a credential is checked: whether any of the n (kind, key) pairs
+ * (n <= 4) is blocked, here or in Redis (a block set by another worker or
+ * another daemon).  cb runs exactly once with the index of the first
+ * blocked pair and its wait, or -1 and 0: at once when the local table
+ * already blocks, or when Redis cannot be asked (then the local counters
+ * decide alone, as without sharing); else with Redis's answer, which the
+ * local table learns.  One read-only script: one round trip, nothing counted.
+ */
+typedef void (*jd_ratelimit_check_cb)(int which, unsigned wait, void *arg);
+void jd_ratelimit_check(int n, const char *const kinds[], const char *const keys[],
+			jd_ratelimit_check_cb cb, void *arg);
+
 #endif

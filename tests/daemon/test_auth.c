@@ -192,6 +192,42 @@ static void test_tokens(void **state)
 	assert_int_equal(jd_token_parse_ttl("-1d", &ttl), JD_E_INVALID);
 }
 
+struct checked {
+	int calls, which;
+	unsigned wait;
+};
+
+static void on_checked(int which, unsigned wait, void *arg)
+{
+	struct checked *c = arg;
+
+	c->calls++;
+	c->which = which;
+	c->wait = wait;
+}
+
+/* Without Redis to ask, the check answers at once from the local counters. */
+static void test_ratelimit_check_local(void **state)
+{
+	const char *kinds[2] = {"pfx", "id"}, *keys[2] = {"jdt_AAAAAAAA", "lena"};
+	struct checked c = {0, 0, 0};
+
+	(void)state;
+	jd_ratelimit_share(NULL);
+	jd_ratelimit_reset();
+	jd_ratelimit_check(2, kinds, keys, on_checked, &c);
+	assert_int_equal(c.calls, 1);
+	assert_int_equal(c.which, -1);
+	assert_int_equal(c.wait, 0);
+	for (int i = 0; i < JD_RL_MAX_FAILURES; i++)
+		jd_ratelimit_failure("id", "lena", time(NULL));
+	jd_ratelimit_check(2, kinds, keys, on_checked, &c);
+	assert_int_equal(c.calls, 2);
+	assert_int_equal(c.which, 1); /* the second key, the identity */
+	assert_true(c.wait > 0 && c.wait <= JD_RL_BLOCK_S);
+	jd_ratelimit_reset();
+}
+
 static void test_ratelimit(void **state)
 {
 	time_t t = 1000000;
@@ -337,10 +373,11 @@ static void test_record_scope(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_matrix),	cmocka_unit_test(test_declare_refused),
-	    cmocka_unit_test(test_matrix_json), cmocka_unit_test(test_roles_text),
-	    cmocka_unit_test(test_user_ids),	cmocka_unit_test(test_tokens),
-	    cmocka_unit_test(test_ratelimit),	cmocka_unit_test(test_record_scope),
+	    cmocka_unit_test(test_matrix),	 cmocka_unit_test(test_declare_refused),
+	    cmocka_unit_test(test_matrix_json),	 cmocka_unit_test(test_roles_text),
+	    cmocka_unit_test(test_user_ids),	 cmocka_unit_test(test_tokens),
+	    cmocka_unit_test(test_ratelimit),	 cmocka_unit_test(test_ratelimit_check_local),
+	    cmocka_unit_test(test_record_scope),
 	};
 
 	if (sodium_init() < 0)
