@@ -90,6 +90,7 @@ struct jd_audit_log {
 };
 
 static unsigned long long moved_back_total, held_now, backlog_refused_total, waiting_now;
+static unsigned long long reads_merged_total;
 
 static const char zero_chain[JD_AUDIT_HEX] =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -364,6 +365,23 @@ unsigned long long jd_audit_log_backlog_refused_total(void)
 unsigned long long jd_audit_log_waiting_now(void)
 {
 	return waiting_now;
+}
+
+struct jd_audit_waiter *jd_audit_log_access_waiting(struct jd_audit_log *l, const char *tenant)
+{
+	struct head *h = l != NULL && tenant != NULL ? find(l, tenant) : NULL;
+
+	return h != NULL ? h->afirst : NULL;
+}
+
+void jd_audit_log_count_merged(void)
+{
+	reads_merged_total++;
+}
+
+unsigned long long jd_audit_log_reads_merged_total(void)
+{
+	return reads_merged_total;
 }
 
 /* ---- Checkpoints ------------------------------------------------------------ */

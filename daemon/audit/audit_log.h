@@ -140,6 +140,15 @@ void jd_audit_log_count_backlog_refusal(void);
 unsigned long long jd_audit_log_backlog_refused_total(void);
 /* Entries waiting for their tenant's turn, all tenants together. */
 unsigned long long jd_audit_log_waiting_now(void);
+/*
+ * The access entries of tenant waiting for their turn (queued, not yet
+ * sent), oldest first, linked by next; NULL when none.  A new sealed read
+ * of the same caller may be merged into one of them instead of being
+ * queued (store.c, "Merged reads"); each merge is counted.
+ */
+struct jd_audit_waiter *jd_audit_log_access_waiting(struct jd_audit_log *l, const char *tenant);
+void jd_audit_log_count_merged(void);
+unsigned long long jd_audit_log_reads_merged_total(void);
 unsigned long long jd_audit_log_held_now(void);
 
 /* Signs and stores a checkpoint of every tenant with entries since its last one. */

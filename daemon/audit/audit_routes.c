@@ -689,6 +689,32 @@ static int filter_match(const char *filter, const char *value)
 	return strcmp(filter, value) == 0;
 }
 
+/*
+ * A target names one record or path, or several space-separated reads
+ * ("note:<id>#text note:<id>#source", and "req:<id>" before each
+ * request's reads in an entry merged from several requests): the filter
+ * matches the whole target or any one of its words.
+ */
+static int target_match(const char *filter, const char *target)
+{
+	char word[1024];
+
+	if (filter_match(filter, target))
+		return 1;
+	for (const char *p = target; p != NULL && *p != '\0';) {
+		size_t n = strcspn(p, " ");
+
+		if (n > 0 && n < sizeof(word)) {
+			memcpy(word, p, n);
+			word[n] = '\0';
+			if (filter_match(filter, word))
+				return 1;
+		}
+		p += n + (p[n] == ' ');
+	}
+	return 0;
+}
+
 static const char *stream_field(json_t *fields, const char *name)
 {
 	for (size_t k = 0; k + 1 < json_array_size(fields); k += 2) {
@@ -795,7 +821,7 @@ static void on_search_page(int rc, json_t *result, void *arg)
 		last = json_string_value(json_array_get(item, 0));
 		if (!filter_match(c->actor, stream_field(fields, "actor")) ||
 		    !filter_match(c->action, stream_field(fields, "action")) ||
-		    !filter_match(c->target, stream_field(fields, "target")))
+		    !target_match(c->target, stream_field(fields, "target")))
 			continue;
 		if (json_array_size(c->out) >= SEARCH_MATCH_MAX) {
 			search_done(c, 0, 1);

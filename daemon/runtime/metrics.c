@@ -262,9 +262,15 @@ char *jd_metrics_render(struct jd_server *srv, size_t *len)
 			    "# HELP jiandu_audit_waiting Audit entries waiting for their tenant's "
 			    "turn.\n"
 			    "# TYPE jiandu_audit_waiting gauge\n"
-			    "jiandu_audit_waiting %llu\n",
+			    "jiandu_audit_waiting %llu\n"
+			    "# HELP jiandu_audit_reads_merged_total Sealed-read audit entries "
+			    "merged into a waiting entry of the same caller (no chain step of "
+			    "their own).\n"
+			    "# TYPE jiandu_audit_reads_merged_total counter\n"
+			    "jiandu_audit_reads_merged_total %llu\n",
 			    jd_audit_log_moved_back_total(), jd_audit_log_held_now(),
-			    jd_audit_log_backlog_refused_total(), jd_audit_log_waiting_now());
+			    jd_audit_log_backlog_refused_total(), jd_audit_log_waiting_now(),
+			    jd_audit_log_reads_merged_total());
 	/* with workers = N each answers for itself: a scraper sums by pid (docs/operations.md) */
 	evbuffer_add_printf(b,
 			    "# HELP jiandu_worker The process that answered: its worker slot "

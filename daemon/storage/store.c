@@ -1751,6 +1751,12 @@ struct event_ctx {
 	size_t lens[EVENT_ARGC];
 	struct jd_replica_gate gate; /* durability = replica */
 	int held_rc;
+	int merge;	 /* jd_audit_event.merge: later reads may join this entry */
+	unsigned merged; /* requests merged into it (their callbacks below) */
+	struct {
+		jd_audit_event_cb cb;
+		void *arg;
+	} more[JD_STORE_MERGE_MAX];
 };
 
 /* SHA-256 over "jd-event-v1", action, target and outcome, each length-prefixed. */
@@ -1835,6 +1841,9 @@ static void event_finish(struct event_ctx *x, int rc)
 	next = jd_audit_log_release(s->audit, x->tenant);
 	if (x->cb != NULL)
 		x->cb(rc, x->arg);
+	for (unsigned i = 0; i < x->merged; i++)
+		if (x->more[i].cb != NULL)
+			x->more[i].cb(rc, x->more[i].arg);
 	if (x->backoff != NULL)
 		event_free(x->backoff);
 	free(x);
@@ -1897,6 +1906,65 @@ static void event_start_waiter(struct jd_audit_waiter *w)
 		event_finish(x, rc);
 }
 
+/* ---- Merged reads ---------------------------------------------------------- */
+
+static int same_caller(const struct event_ctx *x, const struct jd_audit_event *ev)
+{
+	return x->merge && strcmp(x->actor, ev->actor ? ev->actor : "") == 0 &&
+	       strcmp(x->cred, ev->cred ? ev->cred : "") == 0 &&
+	       strcmp(x->source, ev->source ? ev->source : "") == 0 &&
+	       strcmp(x->action, ev->action ? ev->action : "") == 0 &&
+	       strcmp(x->outcome, ev->outcome ? ev->outcome : "") == 0;
+}
+
+/*
+ * Appends ev's request id and reads to x's target ("req:<id> " put before
+ * x's own reads at the first merge); 0 when they do not fit: x unchanged.
+ */
+static int merge_target(struct event_ctx *x, const struct jd_audit_event *ev)
+{
+	char req[sizeof(x->req)];
+	const char *target = ev->target ? ev->target : "";
+	size_t len = strlen(x->target), own = 0, add;
+
+	snprintf(req, sizeof(req), "%s", ev->req ? ev->req : "");
+	if (x->merged == 0)
+		own = strlen("req: ") + strlen(x->req);
+	add = strlen(" req: ") + strlen(req) + strlen(target);
+	if (x->merged == JD_STORE_MERGE_MAX || len + own + add >= sizeof(x->target))
+		return 0;
+	if (own > 0) {
+		memmove(x->target + own, x->target, len + 1);
+		memcpy(x->target, "req:", 4);
+		memcpy(x->target + 4, x->req, own - 5);
+		x->target[own - 1] = ' ';
+		len += own;
+	}
+	snprintf(x->target + len, sizeof(x->target) - len, " req:%s %s", req, target);
+	return 1;
+}
+
+/* ev merged into a waiting entry of the same caller: 1, or 0 when none has room. */
+static int event_merge(struct jd_store *s, const char *tenant, const struct jd_audit_event *ev,
+		       jd_audit_event_cb cb, void *arg)
+{
+	struct jd_audit_waiter *w = jd_audit_log_access_waiting(s->audit, tenant);
+
+	for (; w != NULL; w = w->next) {
+		struct event_ctx *x = (struct event_ctx *)w; /* access waiters are events */
+
+		if (!same_caller(x, ev) || !merge_target(x, ev))
+			continue;
+		x->more[x->merged].cb = cb;
+		x->more[x->merged].arg = arg;
+		x->merged++;
+		event_digest(x);
+		jd_audit_log_count_merged();
+		return 1;
+	}
+	return 0;
+}
+
 int jd_store_audit_event(struct jd_store *s, const char *tenant, const struct jd_audit_event *ev,
 			 jd_audit_event_cb cb, void *arg)
 {
@@ -1910,12 +1978,15 @@ int jd_store_audit_event(struct jd_store *s, const char *tenant, const struct jd
 		return JD_OK; /* no keyring: nothing is audited */
 	if (jd_redis_state(s->r) != JD_REDIS_OK)
 		return JD_E_UNAVAILABLE;
+	if (ev->merge && event_merge(s, tenant, ev, cb, arg))
+		return JD_OK;
 	x = calloc(1, sizeof(*x));
 	if (x == NULL)
 		return JD_E_NOMEM;
 	x->s = s;
 	x->cb = cb;
 	x->arg = arg;
+	x->merge = ev->merge;
 	x->w.start = event_start_waiter;
 	x->w.access = 1;
 	snprintf(x->tenant, sizeof(x->tenant), "%s", tenant);

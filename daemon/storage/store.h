@@ -43,7 +43,18 @@ struct jd_audit_event {
 	const char *action;  /* e.g. the route's permission, "sealed.read" */
 	const char *target;  /* a path (never a query) or "type:id#field" */
 	const char *outcome; /* e.g. denied, forbidden, opened, refused */
+	/*
+	 * 1 for sealed reads: while an entry of the same actor, credential,
+	 * source, action and outcome waits in the tenant's queue (not yet
+	 * sent), ev is merged into it instead of queued: its target becomes
+	 * "req:<id> <reads> req:<id> <reads>..." (every merged request's id
+	 * and reads) and each merged cb runs once, with that entry's outcome.
+	 * A merge that would outgrow the target (1023 bytes) or
+	 * JD_STORE_MERGE_MAX requests queues a new entry instead.
+	 */
+	int merge;
 };
+#define JD_STORE_MERGE_MAX 32
 typedef void (*jd_audit_event_cb)(int rc, void *arg);
 /*
  * Appends one entry for ev to tenant's audit stream with a second, small

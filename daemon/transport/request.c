@@ -349,6 +349,8 @@ void jd_req_audit(const jd_req *req, const char *tenant, const char *action, con
 	    .action = action,
 	    .target = target,
 	    .outcome = outcome,
+	    /* reads only: each refusal stays an entry of its own (their cap counts entries) */
+	    .merge = action != NULL && strcmp(action, "sealed.read") == 0,
 	};
 	rc = jd_store_audit_event(req->srv->store, tenant ? tenant : "", &ev, NULL, NULL);
 	if (rc != JD_OK)

@@ -7,7 +7,9 @@
  * ("note:<id>#text note:<id>#source"); a batch that would outgrow
  * SEALED_BATCH_MAX is appended at once and a new one begun.  The rest is
  * appended when the request is finished, after its reply: like every
- * access entry it is fire and forget (jd_req_audit).
+ * access entry it is fire and forget (jd_req_audit).  The store merges it
+ * further, with the sealed reads of other requests by the same caller
+ * still waiting in the tenant's queue (store.h, jd_audit_event.merge).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -811,6 +811,148 @@ static void test_anchor_file_compacted(void **state)
 	}
 }
 
+/* ---- Merged reads -------------------------------------------------------- */
+
+struct eres {
+	int done;
+	int rc;
+};
+
+static void event_cb(int rc, void *arg)
+{
+	struct eres *e = arg;
+
+	e->done++;
+	e->rc = rc;
+}
+
+static void read_on(struct fx *f, const char *actor, const char *req, const char *target,
+		    struct eres *res)
+{
+	struct jd_audit_event ev = {.actor = actor,
+				    .cred = "token",
+				    .source = "10.0.0.1",
+				    .req = req,
+				    .action = "sealed.read",
+				    .target = target,
+				    .outcome = "opened",
+				    .merge = 1};
+
+	assert_int_equal(jd_store_audit_event(f->s[0], "tm", &ev, event_cb, res), JD_OK);
+}
+
+static int events_done(struct fx *f, struct eres *res, size_t n)
+{
+	for (uint64_t deadline = now_ms() + 5000; now_ms() < deadline; run_for(f->base, 5)) {
+		size_t done = 0;
+
+		for (size_t i = 0; i < n; i++)
+			done += res[i].done > 0;
+		if (done == n)
+			return 1;
+	}
+	return 0;
+}
+
+/* Field name of the k-th entry of tenant's stream into out. */
+static void entry_field(struct fx *f, const char *tenant, size_t k, const char *name, char *out,
+			size_t len)
+{
+	redisContext *c = sync_conn(f);
+	redisReply *r = redisCommand(c, "XRANGE jd:{%s}:audit - +", tenant);
+	redisReply *fields;
+
+	assert_non_null(r);
+	assert_true(k < r->elements);
+	fields = r->element[k]->element[1];
+	out[0] = '\0';
+	for (size_t j = 0; j + 1 < fields->elements; j += 2)
+		if (strcmp(fields->element[j]->str, name) == 0)
+			snprintf(out, len, "%s", fields->element[j + 1]->str);
+	freeReplyObject(r);
+	redisFree(c);
+}
+
+/* Sends JD_AUDIT_PIPELINE reads, all in flight until the loop runs: the next ones wait. */
+static void fill_pipeline(struct fx *f, struct eres *res)
+{
+	char req[16];
+
+	for (int i = 0; i < JD_AUDIT_PIPELINE; i++) {
+		snprintf(req, sizeof(req), "fill%d", i);
+		read_on(f, "filler", req, "note:f#text", &res[i]);
+	}
+	assert_int_equal(jd_audit_log_backlog(jd_store_audit_log(f->s[0]), "tm"), 0);
+}
+
+/*
+ * Sealed reads waiting behind a full pipeline: those of one caller become
+ * one entry naming every read with its request id, another actor's stay
+ * apart; each callback runs once, the merges are counted, the chain
+ * verifies.
+ */
+static void test_reads_merged_while_waiting(void **state)
+{
+	struct fx *f = *state;
+	struct eres fill[JD_AUDIT_PIPELINE], res[4];
+	unsigned long long merged = jd_audit_log_reads_merged_total();
+	char got[1024];
+
+	memset(fill, 0, sizeof(fill));
+	memset(res, 0, sizeof(res));
+	fill_pipeline(f, fill);
+	read_on(f, "alice", "r1", "note:a#text", &res[0]);
+	read_on(f, "bob", "r2", "note:d#text", &res[1]);
+	read_on(f, "alice", "r3", "note:b#text note:b#source", &res[2]);
+	read_on(f, "alice", "r4", "note:c#text", &res[3]);
+	assert_int_equal(jd_audit_log_backlog(jd_store_audit_log(f->s[0]), "tm"), 2);
+	assert_true(events_done(f, fill, JD_AUDIT_PIPELINE));
+	assert_true(events_done(f, res, 4));
+	run_for(f->base, 20); /* a second call would show now */
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(res[i].done, 1);
+		assert_int_equal(res[i].rc, JD_OK);
+	}
+	assert_int_equal(jd_audit_log_reads_merged_total() - merged, 2);
+	expect_chain(f, "tm", JD_AUDIT_PIPELINE + 2);
+	entry_field(f, "tm", JD_AUDIT_PIPELINE, "actor", got, sizeof(got));
+	assert_string_equal(got, "alice");
+	entry_field(f, "tm", JD_AUDIT_PIPELINE, "target", got, sizeof(got));
+	assert_string_equal(got, "req:r1 note:a#text req:r3 note:b#text note:b#source "
+				 "req:r4 note:c#text");
+	entry_field(f, "tm", JD_AUDIT_PIPELINE + 1, "actor", got, sizeof(got));
+	assert_string_equal(got, "bob");
+	entry_field(f, "tm", JD_AUDIT_PIPELINE + 1, "target", got, sizeof(got));
+	assert_string_equal(got, "note:d#text");
+}
+
+/* A read that would outgrow the waiting entry's target starts an entry of its own. */
+static void test_merge_capped(void **state)
+{
+	struct fx *f = *state;
+	struct eres fill[JD_AUDIT_PIPELINE], res[3];
+	char big[700], got[1024];
+
+	memset(fill, 0, sizeof(fill));
+	memset(res, 0, sizeof(res));
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memcpy(big, "note:", 5);
+	fill_pipeline(f, fill);
+	read_on(f, "alice", "r1", big, &res[0]);
+	read_on(f, "alice", "r2", big, &res[1]);	   /* 1023 bytes at most: apart */
+	read_on(f, "alice", "r3", "note:c#text", &res[2]); /* joins the first */
+	assert_int_equal(jd_audit_log_backlog(jd_store_audit_log(f->s[0]), "tm"), 2);
+	assert_true(events_done(f, fill, JD_AUDIT_PIPELINE));
+	assert_true(events_done(f, res, 3));
+	expect_chain(f, "tm", JD_AUDIT_PIPELINE + 2);
+	entry_field(f, "tm", JD_AUDIT_PIPELINE + 1, "target", got, sizeof(got));
+	assert_string_equal(got, big);
+	entry_field(f, "tm", JD_AUDIT_PIPELINE, "target", got, sizeof(got));
+	assert_non_null(strstr(got, " req:r3 note:c#text"));
+	assert_int_equal(strncmp(got, "req:r1 note:xxx", 15), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -829,6 +971,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_audit_keys_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tail_cut_holds_the_tenant, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_anchor_file_compacted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reads_merged_while_waiting, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_merge_capped, setup, teardown),
 	};
 
 	jd_log_set_level(getenv("JD_TEST_LOG") ? "debug" : "err");
