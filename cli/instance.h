@@ -14,7 +14,7 @@ struct instance_conf {
 	/* the daemon's values (absolute paths), pointing into dump */
 	const char *data_dir, *keyring, *redis_url, *redis_server;
 	const char *redis_tls_ca, *redis_tls_cert, *redis_tls_key;
-	const char *redis_cluster; /* NULL from a daemon that has no such key */
+	const char *redis_cluster;   /* NULL from a daemon that has no such key */
 	const char *redis_sentinels; /* NULL or "": no Redis Sentinel */
 	char *dump;
 };

@@ -38,7 +38,7 @@ struct jd_audit_log_opts {
 	const char *anchor_path;	/* the anchor file; NULL: anchors in memory only */
 	unsigned anchor_interval_ms;	/* write + fsync of moved anchors; 0: 1000 */
 	int anchor_shared; /* workers append to one anchor file: never rewritten (compacted) */
-	unsigned pipeline;		/* entries of a tenant in flight; 0: JD_AUDIT_PIPELINE */
+	unsigned pipeline; /* entries of a tenant in flight; 0: JD_AUDIT_PIPELINE */
 };
 
 /* NULL when out of memory or the file cannot be opened (logged). */

@@ -783,7 +783,7 @@ json_t *jd_router_openapi(struct jd_router *r, const char *version)
 			 "openapi", "3.1.0", "info", "title", "jiandu", "version", version,
 			 "description", "jiandud API: core and loaded plugins", "servers", "url",
 			 "/", "description", "the listener that served this document", "paths",
-			 paths, "components", "schemas", "ApiError", error_schema(), "securitySchemes",
-			 "mtls", "type", "mutualTLS", "bearer", "type", "http", "scheme", "bearer",
-			 "security", "mtls", "bearer");
+			 paths, "components", "schemas", "ApiError", error_schema(),
+			 "securitySchemes", "mtls", "type", "mutualTLS", "bearer", "type", "http",
+			 "scheme", "bearer", "security", "mtls", "bearer");
 }
