@@ -11,6 +11,7 @@
 #include "audit/audit_refusals.h"
 #include "host/bus.h"
 #include "host/events.h"
+#include "transport/error_pages.h"
 #include "transport/listener.h"
 #include "storage/redis.h"
 #include "transport/server.h"
@@ -271,6 +272,13 @@ char *jd_metrics_render(struct jd_server *srv, size_t *len)
 			    jd_audit_log_moved_back_total(), jd_audit_log_held_now(),
 			    jd_audit_log_backlog_refused_total(), jd_audit_log_waiting_now(),
 			    jd_audit_log_reads_merged_total());
+	evbuffer_add_printf(b,
+			    "# HELP jiandu_http_error_pages_rewritten_total Requests libevent "
+			    "refused by itself (malformed, too large) answered with our JSON "
+			    "error instead of its HTML page.\n"
+			    "# TYPE jiandu_http_error_pages_rewritten_total counter\n"
+			    "jiandu_http_error_pages_rewritten_total %llu\n",
+			    jd_error_pages_rewritten_total());
 	/* with workers = N each answers for itself: a scraper sums by pid (docs/operations.md) */
 	evbuffer_add_printf(b,
 			    "# HELP jiandu_worker The process that answered: its worker slot "

@@ -21,6 +21,7 @@
 
 #include "runtime/config.h"
 #include "runtime/log.h"
+#include "transport/error_pages.h"
 #include "transport/request.h"
 #include "transport/server.h"
 
@@ -120,6 +121,7 @@ static void on_ssl_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, lo
 	if (c == NULL)
 		return;
 	l = c->l;
+	jd_error_pages_unwatch(c);
 	unlink_conn(c);
 	if (c->deadline != NULL)
 		event_free(c->deadline);
@@ -230,6 +232,10 @@ static struct bufferevent *make_tls_bev(struct event_base *base, void *arg)
 		return NULL;
 	}
 	SSL_set_ex_data(ssl, conn_index, conn);
+	if (jd_error_pages_watch(conn) != JD_OK) {
+		bufferevent_free(bev); /* frees ssl and conn too */
+		return NULL;
+	}
 	l->conns++;
 	l->accepted++;
 	pause_if_full(l);

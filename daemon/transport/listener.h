@@ -19,6 +19,7 @@ struct evhttp_bound_socket;
 struct evhttp_request;
 struct event;
 struct bufferevent;
+struct jd_error_watch;
 
 /* One accepted connection, alive until OpenSSL frees its SSL. */
 struct jd_conn {
@@ -27,7 +28,8 @@ struct jd_conn {
 	struct bufferevent *bev;
 	struct event *deadline; /* request_timeout check */
 	unsigned long long dispatched, dispatched_seen;
-	unsigned pending; /* requests dispatched, not yet answered */
+	unsigned pending;	      /* requests dispatched, not yet answered */
+	struct jd_error_watch *pages; /* error_pages.c: libevent's own pages rewritten */
 };
 
 struct jd_listener {
@@ -67,8 +69,8 @@ int jd_listener_open(const char *name, const char *spec, char *addr, size_t addr
 		     size_t errlen);
 /* Body, header, timeout and connection limits from cfg (also on reload). */
 /*
- * What evhttp reads of a body before libevent itself refuses it (with its
- * own HTML 413): twice limits.max_body and a little, so that bodies just
+ * What evhttp reads of a body before libevent itself refuses it (its 413,
+ * rewritten as our JSON by error_pages.c): twice limits.max_body and a little, so that bodies just
  * over the limit, the common mistake, get our JSON 413 naming the limit
  * (request.c), while one connection still holds at most this much.
  */

@@ -20,6 +20,7 @@
 #include "runtime/config.h"
 #include "transport/body_json.h"
 #include "transport/forwarded.h"
+#include "transport/error_pages.h"
 #include "transport/listener.h"
 #include "runtime/log.h"
 #include "runtime/metrics.h"
@@ -180,7 +181,9 @@ static void finish(struct jd_req *req, int status, const char *ctype, const char
 		jd_err("cannot buffer reply", "req=%s", req->id);
 		evhttp_send_error(req->ev, 500, "Internal Server Error");
 	} else {
+		jd_error_pages_ours(conn, 1);
 		evhttp_send_reply(req->ev, status, status_reason(status), buf);
+		jd_error_pages_ours(conn, 0);
 	}
 	if (buf != NULL)
 		evbuffer_free(buf);
@@ -648,9 +651,10 @@ static struct jd_req *new_request(struct evhttp_request *ev, struct jd_listener 
 /*
  * A body over limits.max_body, answered as our JSON error naming the limit
  * and how to split the work.  evhttp reads bodies up to jd_body_ceiling()
- * so that this check, not libevent's HTML 413, answers them; above the
- * ceiling libevent 2.1 still answers alone (it has no error hook before
- * 2.2), which bounds what one connection can make us hold.  1 when replied.
+ * so that this check answers them with the body's size; above the ceiling
+ * libevent 2.1 refuses alone (it has no error hook before 2.2), which bounds
+ * what one connection can make us hold, and error_pages.c turns its page
+ * into our JSON error.  1 when replied.
  */
 static int body_too_large(struct jd_req *req)
 {

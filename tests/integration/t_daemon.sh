@@ -86,9 +86,37 @@ equals "oversized body: 413" "$code" 413
 long=$(head -c 6000 /dev/zero | tr '\0' 'a')
 code=$(jd_api_curl -o /dev/null -w '%{http_code}' "$(jd_api_url "/v1/status?$long")")
 equals "overlong URI: 414" "$code" 414
-raw=$(printf 'GARBAGE / NOTHTTP\r\n\r\n' | timeout 5 openssl s_client -quiet -connect "127.0.0.1:$JD_API_PORT" \
-	-CAfile "$JD_DIR/tls/ca.crt" 2>/dev/null | head -1 || true)
-contains "malformed HTTP: 400" "$raw" "400"
+# what libevent refuses by itself (its HTML pages) is answered as our JSON errors
+# (daemon/transport/error_pages.c): a body over its ceiling, a Content-Length far over
+# the limit before any body, an unknown Expect, a malformed request line
+head -c 3000000 /dev/zero | tr '\0' 'a' >"$JD_TMP/huge"
+code=$(jd_api_curl -o "$JD_TMP/body" -D "$JD_TMP/head" -w '%{http_code}' -H 'Content-Type: application/json' \
+	--data-binary @"$JD_TMP/huge" "$(jd_api_url /v1/example/notes)" || true)
+equals "a body over twice the limit: 413" "$code" 413
+contains "... as a JSON error naming the limit" "$(cat "$JD_TMP/body")" '"code":"body_too_large","message":"the body is far over limits.max_body (1048576 bytes)'
+contains "... with a JSON content type" "$(tr -d '\r' <"$JD_TMP/head")" "Content-Type: application/json"
+raw_request() { # what the api answers to the raw request $1 on a connection of its own
+	printf "$1" | timeout 10 openssl s_client -quiet -connect "127.0.0.1:$JD_API_PORT" \
+		-CAfile "$JD_DIR/tls/ca.crt" 2>/dev/null | tr -d '\r' || true
+}
+raw=$(raw_request 'POST /v1/example/notes HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n')
+contains "Content-Length far over the limit: 413 at once" "$raw" "HTTP/1.1 413"
+contains "... as a JSON error" "$raw" '{"error":{"code":"body_too_large"'
+raw=$(raw_request 'POST /v1/example/notes HTTP/1.1\r\nHost: x\r\nExpect: bogus\r\nContent-Length: 2\r\n\r\n{}')
+contains "an unknown Expect: 417 as a JSON error" "$raw" '{"error":{"code":"expectation_failed"'
+raw=$(raw_request 'GARBAGE / NOTHTTP\r\n\r\n')
+contains "malformed HTTP: 400" "$raw" "HTTP/1.1 400"
+contains "... as a JSON error" "$raw" '{"error":{"code":"bad_request","message":"malformed HTTP request'
+if grep -qi "<html>" <<<"$raw"; then not_ok "no HTML page"; else ok "no HTML page"; fi
+# on a kept-alive connection, an answer of ours before the refusal is left as it was
+out=$(jd_api_curl -s -w '|%{http_code}|%{num_connects}\n' "$(jd_api_url /healthz)" --next --cacert "$JD_DIR/tls/ca.crt" \
+	--cert "$JD_DIR/tls/admin.crt" --key "$JD_DIR/tls/admin.key" -s \
+	-w '|%{http_code}|%{num_connects}\n' -H 'Content-Type: application/json' --data-binary @"$JD_TMP/huge" "$(jd_api_url /v1/example/notes)" || true)
+contains "one connection: our 200 first" "$out" '"status":"ok"'
+contains "... then the refusal as JSON, on the same connection" "$out" '"code":"body_too_large"'
+contains "... which was reused" "$out" "|413|0"
+metric=$(jd_ctl_curl "$(jd_control_url /metrics)" | awk '/^jiandu_http_error_pages_rewritten_total/{print $2}')
+[ "${metric:-0}" -ge 5 ] && ok "the refusals are counted ($metric)" || not_ok "the refusals are counted: got '$metric', want 5 or more"
 raw=$(printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n' | timeout 5 openssl s_client -quiet \
 	-connect "127.0.0.1:$JD_API_PORT" -CAfile "$JD_DIR/tls/ca.crt" 2>/dev/null | head -1 || true)
 contains "malformed header: 400" "$raw" "400"
