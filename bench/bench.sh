@@ -35,7 +35,6 @@ aport=$(jd_free_port)
 nport=$(jd_free_port)
 
 bench_init "$build" "$tmp" "$cport" "$aport" cases
-printf '\n[limits]\naudit_pipeline = %s\n' "${JD_BENCH_PIPELINE:-16}" >>"$tmp/i/jiandud.conf" # group commit (opt-in)
 bench_start "$tmp" "$aport"
 . bench/county.sh
 bench_cases_county "$build" "$tmp"

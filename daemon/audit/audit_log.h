@@ -83,7 +83,7 @@ int jd_audit_log_set_head(struct jd_audit_log *l, const char *tenant, uint64_t s
  * mutations in a row a waiting access entry has its turn, so that neither
  * starves the other.
  */
-#define JD_AUDIT_PIPELINE	   16 /* with no limits.audit_pipeline given (its default is 1) */
+#define JD_AUDIT_PIPELINE	   16 /* the default (limits.audit_pipeline) */
 #define JD_AUDIT_WRITES_PER_ACCESS 4
 struct jd_audit_waiter {
 	struct jd_audit_waiter *next;

@@ -81,9 +81,9 @@ static const struct opt opts[] = {
     {"limits", "audit_backlog", OPT_UINT, F(audit_backlog), "2048", 1, 1000000, 1,
      "Audit entries that may wait for one tenant's chain; past it, requests naming the tenant "
      "are answered 503 with Retry-After."},
-    {"limits", "audit_pipeline", OPT_UINT, F(audit_pipeline), "1", 1, 256, 0,
+    {"limits", "audit_pipeline", OPT_UINT, F(audit_pipeline), "16", 1, 256, 0,
      "Audited mutations of one tenant in flight to Redis at once, each chained on the one "
-     "before and fsynced together (group commit, e.g. 16); 1: one at a time."},
+     "before and fsynced together (1: one at a time)."},
     {"limits", "max_connections", OPT_UINT, F(max_connections), "1024", 1, 1000000, 1,
      "Simultaneous connections per listener; past it, accepting pauses."},
     {"redis", "url", OPT_REDIS_URL, F(redis_url), "", 0, 0, 0,
