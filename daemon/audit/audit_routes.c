@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include <sodium.h>
 
@@ -112,6 +113,11 @@ struct verify_ctx {
 	size_t n, cap;
 	char next[64];	  /* "(" and the last id read */
 	struct vjob *job; /* the verification under way */
+	/* read before the first page (get_verify): nothing in them is newer than the pages */
+	uint64_t anchor;
+	char anchor_chain[JD_AUDIT_HEX];
+	json_t *cp_lines; /* the checkpoints in Redis */
+	off_t cp_file_size; /* the local checkpoint file's bytes: the later ones are not read */
 };
 
 static void vjob_cancel(struct vjob *j);
@@ -128,6 +134,7 @@ static void verify_dtor(void *ptr)
 	}
 	free(c->v);
 	json_decref(c->pages);
+	json_decref(c->cp_lines);
 }
 
 static int read_page(struct verify_ctx *c);
@@ -226,7 +233,7 @@ static int add_cp(struct cp **cps, size_t *n, size_t *cap, const unsigned char *
 	return JD_OK;
 }
 
-static int read_local_cps(const char *path, struct cp **cps, size_t *n, size_t *cap,
+static int read_local_cps(const char *path, off_t upto, struct cp **cps, size_t *n, size_t *cap,
 			  const unsigned char *pk, const char *tenant, json_t *bad)
 {
 	char line[JD_AUDIT_CP_LINE + 2];
@@ -236,7 +243,8 @@ static int read_local_cps(const char *path, struct cp **cps, size_t *n, size_t *
 
 	if (f == NULL)
 		return errno == ENOENT ? JD_OK : JD_ERR;
-	while (rc == JD_OK && count < CP_MAX && fgets(line, sizeof(line), f) != NULL) {
+	while (rc == JD_OK && count < CP_MAX && ftello(f) < upto &&
+	       fgets(line, sizeof(line), f) != NULL) {
 		if (strchr(line, '\n') == NULL && !feof(f)) {
 			int ch;
 
@@ -302,6 +310,7 @@ struct vjob {
 	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
 	int has_pk;
 	char path[4096];
+	off_t cp_file_size;
 	uint64_t anchor;
 	char anchor_chain[JD_AUDIT_HEX];
 	json_t *cp_lines, *pages;
@@ -352,7 +361,7 @@ static int verify_cps(struct vjob *j, struct cp **cps, size_t *ncp, size_t *nred
 			return rc;
 		(*nredis)++;
 	}
-	rc = read_local_cps(j->path, cps, ncp, &cap, pk, j->tenant, j->bad);
+	rc = read_local_cps(j->path, j->cp_file_size, cps, ncp, &cap, pk, j->tenant, j->bad);
 	if (rc == JD_OK)
 		*ncp = merge_cps(*cps, *ncp, j->disagree);
 	return rc;
@@ -458,7 +467,7 @@ static void verify_done(void *arg)
 }
 
 /* Hands what was read to a verification job; answers when that cannot start. */
-static void verify_finish(struct verify_ctx *c, json_t *cp_lines)
+static void verify_finish(struct verify_ctx *c)
 {
 	struct jd_server *srv = c->req->srv;
 	const unsigned char *pk = jd_keyring_sign_pk(srv->keyring);
@@ -473,11 +482,13 @@ static void verify_finish(struct verify_ctx *c, json_t *cp_lines)
 		memcpy(j->pk, pk, sizeof(j->pk));
 		j->has_pk = 1;
 	}
-	jd_audit_log_anchor(jd_store_audit_log(srv->store), c->tenant, &j->anchor, j->anchor_chain);
+	j->anchor = c->anchor;
+	memcpy(j->anchor_chain, c->anchor_chain, JD_AUDIT_HEX);
 	if ((rc = audit_key_of(srv, j->key)) != JD_OK ||
 	    (rc = cp_path(srv, j->path, sizeof(j->path))) != JD_OK)
 		goto fail;
-	j->cp_lines = json_incref(cp_lines);
+	j->cp_lines = json_incref(c->cp_lines);
+	j->cp_file_size = c->cp_file_size;
 	j->pages = c->pages; /* the entries point into them */
 	j->v = c->v;
 	j->n = c->n;
@@ -499,21 +510,9 @@ fail:
 	jd_reply_rc(c->req, rc, "audit");
 }
 
-static void on_checkpoints(int rc, json_t *result, void *arg)
-{
-	struct verify_ctx *c = arg;
-
-	if (rc != JD_OK) {
-		jd_reply_rc(c->req, rc, "audit checkpoints");
-		return;
-	}
-	verify_finish(c, result);
-}
-
 static void on_page(int rc, json_t *result, void *arg)
 {
 	struct verify_ctx *c = arg;
-	const char *argv[] = {"LRANGE", "audit:checkpoints", "0", "99999"};
 	size_t got = json_array_size(result);
 
 	if (rc != JD_OK || !json_is_array(result) || json_array_append(c->pages, result) != 0) {
@@ -531,7 +530,8 @@ static void on_page(int rc, json_t *result, void *arg)
 		snprintf(c->next, sizeof(c->next), "(%s", c->v[c->n - 1].id);
 		rc = read_page(c);
 	} else {
-		rc = jd_store_read(c->req->srv->store, c->tenant, 4, argv, on_checkpoints, c);
+		verify_finish(c);
+		return;
 	}
 	if (rc != JD_OK)
 		jd_reply_rc(c->req, rc, "audit");
@@ -553,8 +553,38 @@ static const char *tenant_param(jd_req *req)
 	return t != NULL && jd_store_tenant_valid(t) ? t : NULL;
 }
 
+/*
+ * The checkpoints first, then the pages: a checkpoint made while the pages
+ * are read would sign a seq beyond them, a cut tail that is not there.
+ */
+static void on_checkpoints(int rc, json_t *result, void *arg)
+{
+	struct verify_ctx *c = arg;
+
+	if (rc != JD_OK) {
+		jd_reply_rc(c->req, rc, "audit checkpoints");
+		return;
+	}
+	c->cp_lines = json_incref(result);
+	rc = read_page(c);
+	if (rc != JD_OK)
+		jd_reply_rc(c->req, rc, "audit");
+}
+
+/* The local checkpoint file's size now: 0 if it is not there. */
+static off_t cp_file_size(const struct jd_server *srv)
+{
+	char path[4096];
+	struct stat st;
+
+	if (cp_path(srv, path, sizeof(path)) != JD_OK || stat(path, &st) != 0)
+		return 0;
+	return st.st_size;
+}
+
 static void get_verify(jd_req *req, void *arg)
 {
+	const char *argv[] = {"LRANGE", "audit:checkpoints", "0", "99999"};
 	const char *tenant = tenant_param(req);
 	struct verify_ctx *c;
 	int rc;
@@ -572,7 +602,21 @@ static void get_verify(jd_req *req, void *arg)
 	c->req = req;
 	snprintf(c->tenant, sizeof(c->tenant), "%s", tenant);
 	snprintf(c->next, sizeof(c->next), "-");
-	rc = read_page(c);
+	/*
+	 * The anchor, the checkpoints and the local file's size before any page
+	 * is read: every entry behind them was in Redis already, so the pages
+	 * hold it.  Taken after the pages, an entry appended meanwhile (a sealed
+	 * read's access entry, a write) would raise them past what was read: a
+	 * cut tail that is not there.
+	 */
+	if (req->srv->store == NULL) {
+		jd_reply_rc(req, JD_E_UNAVAILABLE, "audit");
+		return;
+	}
+	jd_audit_log_anchor(jd_store_audit_log(req->srv->store), c->tenant, &c->anchor,
+			    c->anchor_chain);
+	c->cp_file_size = cp_file_size(req->srv);
+	rc = jd_store_read(req->srv->store, c->tenant, 4, argv, on_checkpoints, c);
 	if (rc != JD_OK)
 		jd_reply_rc(req, rc, "audit");
 }
