@@ -69,6 +69,11 @@ register_to() {
 	flood=
 }
 rate() { cut -d' ' -f1 <<<"$1"; }
+# cpu_ticks PID: the user and system time PID has used, in clock ticks (proc(5))
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# cpu_mark / cpu_since: ticks jiandud and its Redis used since the mark ("jiandud redis")
+cpu_mark() { CPU_J=$(cpu_ticks "$pid") CPU_R=$(cpu_ticks "$rpid"); }
+cpu_since() { echo "$(($(cpu_ticks "$pid") - CPU_J)) $(($(cpu_ticks "$rpid") - CPU_R))"; }
 # the daemon's audit entries waiting for their tenant's turn (GET /metrics)
 waiting() {
 	curl -s --cacert "$tmp/i/tls/ca.crt" --cert "$tmp/i/tls/admin.crt" --key "$tmp/i/tls/admin.key" \
@@ -141,6 +146,7 @@ done
 kill -TERM "$mon"
 wait "$mon" 2>/dev/null || true
 mon=
+rpid=$(rcli info server | tr -d '\r' | awk -F: '/^process_id/ { print $2 }')
 python3 bench/script_shape.py "$tmp/monitor" >"$tmp/shape.lua" 2>"$tmp/shape.n"
 ncmd=$(cat "$tmp/shape.n")
 sealed=$api/v1/cases/leads/$lead?tenant=$T
@@ -153,7 +159,9 @@ NGINX=$(wrk_run 64 "$secs" "https://127.0.0.1:$nport/64b")
 settle
 HEALTH=$(wrk_run 64 "$secs" "$api/healthz")
 STATUS=$(wrk_run 64 "$secs" "$api/v1/status" JD_TOKEN="$token")
+cpu_mark
 SEALED=$(wrk_run 64 "$secs" "$sealed" JD_TOKEN="$token")
+SEALED_CPU=$(cpu_since)
 settle
 SEALED8=$(wrk_run 8 "$secs" "$sealed" JD_TOKEN="$token")
 
@@ -165,7 +173,10 @@ STATS1K=$(wrk_run 8 "$secs" "$stats" JD_TOKEN="$token")
 n1k=$(leads)
 REG8=$(wrk_run 8 "$secs" "$api/v1/cases/leads" JD_TOKEN="$token" JD_REGISTER=1)
 settle
+cpu_mark
 REG64=$(wrk_run 64 "$secs" "$api/v1/cases/leads" JD_TOKEN="$token" JD_REGISTER=1)
+REG64_CPU=$(cpu_since)
+settle
 sha=$(rcli script load "$(cat "$tmp/shape.lua")")
 rb() { redis-benchmark -s "$tmp/i/data/redis.sock" -c 50 -n "$1" -r 10000 --csv evalsha "$sha" 0 __rand_int__ |
 	awk -F'"' 'NR == 2 { printf "%.0f\n", $4 }'; }
@@ -226,29 +237,36 @@ echo "make bench: $(date -u +%F), $(nproc) cores ($cpu), $(uname -sr); jiandud $
 echo
 python3 - "$NGINX" "$HEALTH" "$STATUS" "$SEALED" "$SEALED8" "$REDIS" "$REG8" "$REG64" "$STATS1K" \
 	"$STATSBIG" "$n1k" "$nbig" "$READS_IN_WRITES" "$WRITE_FLOOD" "$WRITES_IN_READS" "$READ_FLOOD" \
-	"$W1" "$W2" "$ncmd" "$(head -1 "$tmp/workers.t" | sed "s/.*: //")" "$t0" "$t1" "$WAIT_W" "$WAIT_R" "$n0" <<'PY'
+	"$W1" "$W2" "$ncmd" "$(head -1 "$tmp/workers.t" | sed "s/.*: //")" "$t0" "$t1" "$WAIT_W" "$WAIT_R" "$n0" \
+	"$SEALED_CPU" "$REG64_CPU" "$(getconf CLK_TCK)" "$secs" <<'PY'
 import sys
 a = sys.argv[1:]
 f = lambda s: [float(x) for x in s.split()] if s else None
 (nginx, health, status, sealed, sealed8, redis, reg8, reg64, s1k, sbig, n1k, nbig, rw, wflood,
- wr, rflood, w1, w2, ncmd, wmsg, t0, t1, waitw, waitr, n0) = a
+ wr, rflood, w1, w2, ncmd, wmsg, t0, t1, waitw, waitr, n0, sealed_cpu, reg_cpu, clk, secs) = a
 nginx, health, status, sealed, sealed8 = map(f, (nginx, health, status, sealed, sealed8))
 reg8, reg64, s1k, sbig, rw, wflood, wr, rflood, w1, w2 = map(
     f, (reg8, reg64, s1k, sbig, rw, wflood, wr, rflood, w1, w2))
 redis = float(redis)
 n = lambda x: f"{x:,.0f}"
 r = lambda x, y: f"{x / y:.2f}" if y else "n/a (nothing to divide by)"
+def per(cpu, m):  # µs of CPU per answer: jiandud's, Redis's
+    j, rd = (float(x) * 1e6 / float(clk) / max(m[0] * float(secs), 1) for x in cpu.split())
+    return f"jiandud {j:,.0f} µs, Redis {rd:,.0f} µs", j
 def lat(m): return f"{n(m[0])}/s, p50 {m[1]:.1f} ms, p99 {m[2]:.1f} ms" + (f", {n(m[3])} not 2xx" if m[3] else "")
 rows = [
     ("nginx: a 64-byte file over TLS, 1 worker, 64 connections (the ceiling)", lat(nginx), "1"),
     ("jiandud `GET /healthz` ÷ nginx", lat(health), r(health[0], nginx[0])),
     ("`GET /v1/status`, bearer token ÷ nginx", lat(status), r(status[0], nginx[0])),
     ("sealed read (`GET` a lead, subjects opened) ÷ nginx", lat(sealed), r(sealed[0], nginx[0])),
+    ("CPU per sealed read (64 connections) ÷ the 150 µs target", per(sealed_cpu, sealed)[0],
+     r(per(sealed_cpu, sealed)[1], 150)),
     (f"Redis alone: the registration's script shape (EVALSHA of {ncmd} commands), redis-benchmark, 50 clients",
      f"{n(redis)}/s", "1"),
     ("registrations, one county, 8 connections ÷ Redis alone", lat(reg8), r(reg8[0], redis)),
     ("registrations, 64 connections ÷ Redis alone", lat(reg64), r(reg64[0], redis)),
     ("registrations at 64 connections ÷ at 8", "", r(reg64[0], reg8[0])),
+    ("CPU per registration (64 connections)", per(reg_cpu, reg64)[0], ""),
     (f"statistics query (a year + previous year), {n(float(n1k))} leads, 8 connections", lat(s1k), "1"),
     (f"the same at {n(float(nbig))} leads ÷ at {n(float(n1k))}", lat(sbig) +
      f" (filled at {n((float(nbig) - float(n0)) / (float(t1) - float(t0)))} leads/s)", r(sbig[0], s1k[0])),
