@@ -65,7 +65,10 @@ struct head {
 	char found_chain[JD_AUDIT_HEX];
 	struct jd_audit_waiter *first, *last;	/* mutations */
 	struct jd_audit_waiter *afirst, *alast; /* access entries */
-	unsigned waiting;			/* in both queues */
+	/* the newest access entries queued, oldest first: those a read may join */
+	struct jd_audit_waiter *open[JD_AUDIT_OPEN];
+	unsigned nopen;
+	unsigned waiting; /* in both queues */
 	unsigned writes_in_a_row;
 };
 
@@ -247,6 +250,28 @@ static void slot_take(struct head *h)
 	}
 }
 
+/* w queued: one a read may join, the oldest of a full set no longer. */
+static void open_add(struct head *h, struct jd_audit_waiter *w)
+{
+	if (h->nopen == JD_AUDIT_OPEN) {
+		memmove(&h->open[0], &h->open[1], (JD_AUDIT_OPEN - 1) * sizeof(h->open[0]));
+		h->nopen--;
+	}
+	h->open[h->nopen++] = w;
+}
+
+/* w leaves the queue (it is sent): no read may join it now. */
+static void open_remove(struct head *h, const struct jd_audit_waiter *w)
+{
+	for (unsigned i = 0; i < h->nopen; i++) {
+		if (h->open[i] != w)
+			continue;
+		memmove(&h->open[i], &h->open[i + 1], (h->nopen - i - 1) * sizeof(h->open[0]));
+		h->nopen--;
+		return;
+	}
+}
+
 int jd_audit_log_acquire(struct jd_audit_log *l, const char *tenant, struct jd_audit_waiter *w)
 {
 	struct head *h = find_or_add(l, tenant);
@@ -259,6 +284,8 @@ int jd_audit_log_acquire(struct jd_audit_log *l, const char *tenant, struct jd_a
 		slot_take(h);
 		return 1;
 	}
+	if (w->access)
+		open_add(h, w);
 	first = w->access ? &h->afirst : &h->first;
 	last = w->access ? &h->alast : &h->last;
 	if (*last != NULL)
@@ -338,8 +365,11 @@ struct jd_audit_waiter *jd_audit_log_release(struct jd_audit_log *l, const char 
 	waiting_now--;
 	if (h->afirst != NULL &&
 	    (h->first == NULL || h->writes_in_a_row >= JD_AUDIT_WRITES_PER_ACCESS)) {
+		struct jd_audit_waiter *w = dequeue(&h->afirst, &h->alast);
+
 		h->writes_in_a_row = 0;
-		return dequeue(&h->afirst, &h->alast);
+		open_remove(h, w);
+		return w;
 	}
 	h->writes_in_a_row++;
 	return dequeue(&h->first, &h->last);
@@ -367,11 +397,13 @@ unsigned long long jd_audit_log_waiting_now(void)
 	return waiting_now;
 }
 
-struct jd_audit_waiter *jd_audit_log_access_waiting(struct jd_audit_log *l, const char *tenant)
+struct jd_audit_waiter *const *jd_audit_log_access_open(struct jd_audit_log *l, const char *tenant,
+							unsigned *n)
 {
 	struct head *h = l != NULL && tenant != NULL ? find(l, tenant) : NULL;
 
-	return h != NULL ? h->afirst : NULL;
+	*n = h != NULL ? h->nopen : 0;
+	return h != NULL ? h->open : NULL;
 }
 
 void jd_audit_log_count_merged(void)

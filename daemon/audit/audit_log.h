@@ -141,12 +141,16 @@ unsigned long long jd_audit_log_backlog_refused_total(void);
 /* Entries waiting for their tenant's turn, all tenants together. */
 unsigned long long jd_audit_log_waiting_now(void);
 /*
- * The access entries of tenant waiting for their turn (queued, not yet
- * sent), oldest first, linked by next; NULL when none.  A new sealed read
- * of the same caller may be merged into one of them instead of being
- * queued (store.c, "Merged reads"); each merge is counted.
+ * The newest access entries of tenant waiting for their turn (queued, not
+ * yet sent), at most JD_AUDIT_OPEN, oldest first, *n of them.  A new sealed
+ * read of the same caller may be merged into one of them instead of being
+ * queued (store.c, "Merged reads"); each merge is counted.  Only the
+ * newest: the older ones are full, and looking through the whole queue
+ * made each read cost as much as the queue was long.
  */
-struct jd_audit_waiter *jd_audit_log_access_waiting(struct jd_audit_log *l, const char *tenant);
+#define JD_AUDIT_OPEN 8
+struct jd_audit_waiter *const *jd_audit_log_access_open(struct jd_audit_log *l, const char *tenant,
+							unsigned *n);
 void jd_audit_log_count_merged(void);
 unsigned long long jd_audit_log_reads_merged_total(void);
 unsigned long long jd_audit_log_held_now(void);

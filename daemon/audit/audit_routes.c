@@ -116,7 +116,7 @@ struct verify_ctx {
 	/* read before the first page (get_verify): nothing in them is newer than the pages */
 	uint64_t anchor;
 	char anchor_chain[JD_AUDIT_HEX];
-	json_t *cp_lines; /* the checkpoints in Redis */
+	json_t *cp_lines;   /* the checkpoints in Redis */
 	off_t cp_file_size; /* the local checkpoint file's bytes: the later ones are not read */
 };
 

@@ -1944,14 +1944,16 @@ static int merge_target(struct event_ctx *x, const struct jd_audit_event *ev)
 	return 1;
 }
 
-/* ev merged into a waiting entry of the same caller: 1, or 0 when none has room. */
+/* ev merged into an open waiting entry of the same caller (oldest first): 1, or 0 when none has
+ * room. */
 static int event_merge(struct jd_store *s, const char *tenant, const struct jd_audit_event *ev,
 		       jd_audit_event_cb cb, void *arg)
 {
-	struct jd_audit_waiter *w = jd_audit_log_access_waiting(s->audit, tenant);
+	unsigned n;
+	struct jd_audit_waiter *const *open = jd_audit_log_access_open(s->audit, tenant, &n);
 
-	for (; w != NULL; w = w->next) {
-		struct event_ctx *x = (struct event_ctx *)w; /* access waiters are events */
+	for (unsigned i = 0; i < n; i++) {
+		struct event_ctx *x = (struct event_ctx *)open[i]; /* access waiters are events */
 
 		if (!same_caller(x, ev) || !merge_target(x, ev))
 			continue;

@@ -953,6 +953,41 @@ static void test_merge_capped(void **state)
 	assert_int_equal(strncmp(got, "req:r1 note:xxx", 15), 0);
 }
 
+/*
+ * A read joins only the newest JD_AUDIT_OPEN waiting entries: once as many
+ * other callers' entries were queued after it, a caller's entry takes no
+ * more reads, so a read never looks through the whole queue.
+ */
+static void test_merge_only_into_open_entries(void **state)
+{
+	struct fx *f = *state;
+	struct eres fill[JD_AUDIT_PIPELINE], res[JD_AUDIT_OPEN + 3];
+	unsigned long long merged = jd_audit_log_reads_merged_total();
+	char actor[16], req[16];
+	int n = 0;
+
+	memset(fill, 0, sizeof(fill));
+	memset(res, 0, sizeof(res));
+	fill_pipeline(f, fill);
+	read_on(f, "alice", "a1", "note:a#text", &res[n++]);
+	for (int i = 0; i < JD_AUDIT_OPEN - 1; i++) {
+		snprintf(actor, sizeof(actor), "other%d", i);
+		snprintf(req, sizeof(req), "o%d", i);
+		read_on(f, actor, req, "note:o#text", &res[n++]);
+	}
+	read_on(f, "alice", "a2", "note:b#text", &res[n++]); /* alice's entry is still open */
+	read_on(f, "zed", "z1", "note:z#text", &res[n++]);   /* alice's scrolls out */
+	read_on(f, "alice", "a3", "note:c#text", &res[n++]); /* an entry of its own */
+	assert_int_equal(jd_audit_log_backlog(jd_store_audit_log(f->s[0]), "tm"),
+			 JD_AUDIT_OPEN + 2);
+	assert_int_equal(jd_audit_log_reads_merged_total() - merged, 1);
+	assert_true(events_done(f, fill, JD_AUDIT_PIPELINE));
+	assert_true(events_done(f, res, (size_t)n));
+	for (int i = 0; i < n; i++)
+		assert_int_equal(res[i].rc, JD_OK);
+	expect_chain(f, "tm", JD_AUDIT_PIPELINE + JD_AUDIT_OPEN + 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -973,6 +1008,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_anchor_file_compacted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reads_merged_while_waiting, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_merge_capped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_merge_only_into_open_entries, setup, teardown),
 	};
 
 	jd_log_set_level(getenv("JD_TEST_LOG") ? "debug" : "err");
