@@ -805,22 +805,60 @@ static struct mutate_ctx *mutate_ctx_new(const struct jd_store *s, const struct 
 
 /* ---- The audit entry ------------------------------------------------------ */
 
-static void digest_put(crypto_hash_sha256_state *st, const void *p, size_t n)
+/*
+ * SHA-256 fed in buffered pieces: a change is hundreds of short
+ * length-prefixed fields, and one crypto_hash_sha256_update each cost more
+ * than hashing them; the digest is the same (the stream is the same bytes).
+ */
+struct digest {
+	crypto_hash_sha256_state st;
+	size_t n;
+	unsigned char buf[1024];
+};
+
+static void digest_init(struct digest *d)
+{
+	crypto_hash_sha256_init(&d->st);
+	d->n = 0;
+}
+
+static void digest_bytes(struct digest *d, const void *p, size_t n)
+{
+	if (d->n + n > sizeof(d->buf)) {
+		crypto_hash_sha256_update(&d->st, d->buf, d->n);
+		d->n = 0;
+	}
+	if (n > sizeof(d->buf)) {
+		crypto_hash_sha256_update(&d->st, p, n);
+		return;
+	}
+	memcpy(d->buf + d->n, p, n);
+	d->n += n;
+}
+
+static void digest_final(struct digest *d, unsigned char out[crypto_hash_sha256_BYTES])
+{
+	crypto_hash_sha256_update(&d->st, d->buf, d->n);
+	crypto_hash_sha256_final(&d->st, out);
+	sodium_memzero(d, sizeof(*d));
+}
+
+static void digest_put(struct digest *st, const void *p, size_t n)
 {
 	unsigned char len[4] = {(unsigned char)(n >> 24), (unsigned char)(n >> 16),
 				(unsigned char)(n >> 8), (unsigned char)n};
 
-	crypto_hash_sha256_update(st, len, sizeof(len));
-	crypto_hash_sha256_update(st, p, n);
+	digest_bytes(st, len, sizeof(len));
+	digest_bytes(st, p, n);
 }
 
-static void digest_str(crypto_hash_sha256_state *st, const char *s)
+static void digest_str(struct digest *st, const char *s)
 {
 	digest_put(st, s ? s : "", s ? strlen(s) : 0);
 }
 
 /* Values enter as their BLAKE2b-256: a sealed field's ciphertext, never a plaintext. */
-static void digest_value(crypto_hash_sha256_state *st, const char *v)
+static void digest_value(struct digest *st, const char *v)
 {
 	unsigned char h[32];
 
@@ -836,12 +874,12 @@ static void digest_value(crypto_hash_sha256_state *st, const char *v)
  * BLAKE2b of the payload), each length-prefixed and the lists preceded by
  * their counts (the events' only when there are some).
  */
-static void digest_begin(const struct plan *p, crypto_hash_sha256_state *st)
+static void digest_begin(const struct plan *p, struct digest *st)
 {
 	const struct jd_mutation *m = p->m;
 	char n[24];
 
-	crypto_hash_sha256_init(st);
+	digest_init(st);
 	digest_str(st, "jd-change-v1");
 	digest_str(st, m->record);
 	snprintf(n, sizeof(n), "%zu", p->nset);
@@ -859,7 +897,7 @@ static void digest_begin(const struct plan *p, crypto_hash_sha256_state *st)
 }
 
 /* ops [from, to) */
-static void digest_ops(const struct plan *p, crypto_hash_sha256_state *st, size_t from, size_t to)
+static void digest_ops(const struct plan *p, struct digest *st, size_t from, size_t to)
 {
 	const struct jd_op *ops = p->m->ops;
 
@@ -871,7 +909,7 @@ static void digest_ops(const struct plan *p, crypto_hash_sha256_state *st, size_
 	}
 }
 
-static void digest_end(const struct plan *p, crypto_hash_sha256_state *st, char out[JD_AUDIT_HEX])
+static void digest_end(const struct plan *p, struct digest *st, char out[JD_AUDIT_HEX])
 {
 	const struct jd_mutation *m = p->m;
 	unsigned char h[crypto_hash_sha256_BYTES];
@@ -886,13 +924,13 @@ static void digest_end(const struct plan *p, crypto_hash_sha256_state *st, char 
 		digest_str(st, m->events[i].name);
 		digest_value(st, p->payloads[i]);
 	}
-	crypto_hash_sha256_final(st, h);
+	digest_final(st, h);
 	sodium_bin2hex(out, JD_AUDIT_HEX, h, sizeof(h));
 }
 
 static void change_digest(const struct plan *p, char out[JD_AUDIT_HEX])
 {
-	crypto_hash_sha256_state st;
+	struct digest st;
 
 	digest_begin(p, &st);
 	digest_ops(p, &st, 0, p->m->n_ops);
@@ -1545,7 +1583,7 @@ struct sliced {
 	int staged;		   /* the ops go through stage.h; the commit has none */
 	struct jd_stage *stage;	   /* once started */
 	struct jd_mutation commit; /* the mutation without its ops, once staged */
-	crypto_hash_sha256_state st;
+	struct digest st;
 	struct mutate_ctx tmp; /* the audit entry, as mutate_ctx_make builds it */
 	struct audit_args a;
 	struct argv_builder b;
@@ -1762,15 +1800,15 @@ struct event_ctx {
 /* SHA-256 over "jd-event-v1", action, target and outcome, each length-prefixed. */
 static void event_digest(struct event_ctx *x)
 {
-	crypto_hash_sha256_state st;
+	struct digest st;
 	unsigned char h[crypto_hash_sha256_BYTES];
 
-	crypto_hash_sha256_init(&st);
+	digest_init(&st);
 	digest_str(&st, "jd-event-v1");
 	digest_str(&st, x->action);
 	digest_str(&st, x->target);
 	digest_str(&st, x->outcome);
-	crypto_hash_sha256_final(&st, h);
+	digest_final(&st, h);
 	sodium_bin2hex(x->digest, sizeof(x->digest), h, sizeof(h));
 }
 

@@ -988,6 +988,85 @@ static void test_merge_only_into_open_entries(void **state)
 	expect_chain(f, "tm", JD_AUDIT_PIPELINE + JD_AUDIT_OPEN + 2);
 }
 
+/* One length-prefixed piece of the change digest (store.c, "The audit entry"). */
+static void lp(crypto_hash_sha256_state *st, const void *p, size_t n)
+{
+	unsigned char len[4] = {(unsigned char)(n >> 24), (unsigned char)(n >> 16),
+				(unsigned char)(n >> 8), (unsigned char)n};
+
+	crypto_hash_sha256_update(st, len, sizeof(len));
+	crypto_hash_sha256_update(st, p, n);
+}
+
+static void lp_str(crypto_hash_sha256_state *st, const char *s)
+{
+	lp(st, s, strlen(s));
+}
+
+static void lp_value(crypto_hash_sha256_state *st, const char *v)
+{
+	unsigned char h[32];
+
+	crypto_generichash(h, sizeof(h), (const unsigned char *)v, strlen(v), NULL, 0);
+	lp(st, h, sizeof(h));
+}
+
+/*
+ * The change digest an entry carries is "jd-change-v1" as documented,
+ * computed here piece by piece: however the store buffers it, the bytes
+ * hashed stay the same (a member longer than its buffer included).
+ */
+static void test_change_digest_format(void **state)
+{
+	struct fx *f = *state;
+	static char body[3000], member[1500];
+	const char *set[] = {"title", "x", "body", body, NULL};
+	const char *del[] = {"old", NULL};
+	struct jd_op ops[] = {{JD_OP_SADD, "idx:notes", member, NULL},
+			      {JD_OP_HINCRBY, "counts", "n", "1"}};
+	struct jd_mutation m = {.tenant = "td",
+				.record = "note:d",
+				.expect_version = JD_VERSION_NEW,
+				.set = set,
+				.del = del,
+				.ops = ops,
+				.n_ops = 2,
+				.action = "test.digest"};
+	struct mres res = {0};
+	crypto_hash_sha256_state st;
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char want[JD_AUDIT_HEX], got[1024];
+
+	memset(body, 'b', sizeof(body) - 1);
+	memset(member, 'm', sizeof(member) - 1);
+	assert_int_equal(jd_store_mutate(f->s[0], &m, mutate_cb, &res), JD_OK);
+	assert_true(wait_all(f, &res, 1));
+	assert_int_equal(res.rc, JD_OK);
+	crypto_hash_sha256_init(&st);
+	lp_str(&st, "jd-change-v1");
+	lp_str(&st, "note:d");
+	lp_str(&st, "2");
+	lp_str(&st, "title");
+	lp_value(&st, "x");
+	lp_str(&st, "body");
+	lp_value(&st, body);
+	lp_str(&st, "1");
+	lp_str(&st, "old");
+	lp_str(&st, "2");
+	lp_str(&st, "sadd");
+	lp_str(&st, "idx:notes");
+	lp_str(&st, member);
+	lp_value(&st, "");
+	lp_str(&st, "hincrby");
+	lp_str(&st, "counts");
+	lp_str(&st, "n");
+	lp_value(&st, "1");
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2hex(want, sizeof(want), h, sizeof(h));
+	entry_field(f, "td", 0, "digest", got, sizeof(got));
+	assert_string_equal(got, want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1009,6 +1088,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_reads_merged_while_waiting, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_merge_capped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_merge_only_into_open_entries, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_change_digest_format, setup, teardown),
 	};
 
 	jd_log_set_level(getenv("JD_TEST_LOG") ? "debug" : "err");
