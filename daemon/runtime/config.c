@@ -78,6 +78,10 @@ static const struct opt opts[] = {
      "Seconds a connection may stay silent."},
     {"limits", "request_timeout", OPT_UINT, F(request_timeout), "20", 1, 3600, 1,
      "Seconds a connection has to finish its TLS handshake and send a whole request."},
+    {"limits", "reads_in_flight", OPT_UINT, F(reads_in_flight), "8", 1, 100000, 1,
+     "While writes are in progress, authenticated GET requests handled at once by a process; "
+     "the others wait their turn, so that a flood of reads never starves writes (which are "
+     "never held)."},
     {"limits", "audit_backlog", OPT_UINT, F(audit_backlog), "2048", 1, 1000000, 1,
      "Audit entries that may wait for one tenant's chain; past it, requests naming the tenant "
      "are answered 503 with Retry-After."},

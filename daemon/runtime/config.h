@@ -42,8 +42,9 @@ struct jd_config {
 	unsigned idle_timeout;
 	unsigned request_timeout;
 	unsigned max_connections;
-	unsigned audit_backlog;	 /* entries waiting for a tenant's audit chain: then 503 */
-	unsigned audit_pipeline; /* a tenant's audited entries in flight at once */
+	unsigned reads_in_flight; /* authenticated GETs past routing at once; the rest wait */
+	unsigned audit_backlog;	  /* entries waiting for a tenant's audit chain: then 503 */
+	unsigned audit_pipeline;  /* a tenant's audited entries in flight at once */
 	/* [redis] */
 	char *redis_url;
 	char *redis_cluster;

@@ -13,6 +13,7 @@
 #include "host/events.h"
 #include "transport/error_pages.h"
 #include "transport/listener.h"
+#include "transport/read_gate.h"
 #include "storage/redis.h"
 #include "transport/server.h"
 
@@ -272,6 +273,16 @@ char *jd_metrics_render(struct jd_server *srv, size_t *len)
 			    jd_audit_log_moved_back_total(), jd_audit_log_held_now(),
 			    jd_audit_log_backlog_refused_total(), jd_audit_log_waiting_now(),
 			    jd_audit_log_reads_merged_total());
+	evbuffer_add_printf(b,
+			    "# HELP jiandu_reads_waiting Authenticated GET requests waiting for "
+			    "a place while writes are in progress (limits.reads_in_flight).\n"
+			    "# TYPE jiandu_reads_waiting gauge\n"
+			    "jiandu_reads_waiting %u\n"
+			    "# HELP jiandu_reads_held_total Authenticated GET requests that "
+			    "waited for a place so that writes went first.\n"
+			    "# TYPE jiandu_reads_held_total counter\n"
+			    "jiandu_reads_held_total %llu\n",
+			    jd_read_gate_waiting(srv->reads), jd_read_gate_held_total(srv->reads));
 	evbuffer_add_printf(b,
 			    "# HELP jiandu_http_error_pages_rewritten_total Requests libevent "
 			    "refused by itself (malformed, too large) answered with our JSON "

@@ -22,6 +22,7 @@
 #include "transport/forwarded.h"
 #include "transport/error_pages.h"
 #include "transport/listener.h"
+#include "transport/read_gate.h"
 #include "runtime/log.h"
 #include "runtime/metrics.h"
 #include "storage/redis.h"
@@ -168,6 +169,7 @@ static void finish(struct jd_req *req, int status, const char *ctype, const char
 
 	if (conn != NULL && conn->pending > 0)
 		conn->pending--;
+	jd_read_gate_leave(req->srv->reads, req);
 	evhttp_add_header(out, "Content-Type", ctype);
 	evhttp_add_header(out, "X-Request-Id", req->id);
 	if (evhttp_find_header(out, "Cache-Control") == NULL) /* the dashboard's files set theirs */
@@ -679,6 +681,22 @@ static int body_too_large(struct jd_req *req)
 	return 1;
 }
 
+/*
+ * While writes are in progress, an authenticated GET waits for a place
+ * among limits.reads_in_flight (read_gate.h): 1 when it waits, authorize()
+ * then running when its turn comes.  A write is counted, never held.
+ */
+static int held_for_a_place(struct jd_req *req)
+{
+	if (req->route->route.flags & JD_ROUTE_NO_AUTH)
+		return 0;
+	if (evhttp_request_get_command(req->ev) != EVHTTP_REQ_GET) {
+		jd_read_gate_write(req->srv->reads, req);
+		return 0;
+	}
+	return !jd_read_gate_enter(req->srv->reads, req, authorize);
+}
+
 static void route_request(struct jd_req *req, const char *path, const char *query)
 {
 	const char *method = method_name(evhttp_request_get_command(req->ev));
@@ -696,6 +714,8 @@ static void route_request(struct jd_req *req, const char *path, const char *quer
 		return;
 	}
 	req->query = query;
+	if (held_for_a_place(req))
+		return;
 	authorize(req);
 }
 

@@ -35,6 +35,10 @@ struct jd_req {
 	 * stats_query; NULL otherwise.  Owned by the route's context.
 	 */
 	const json_t *report_scope;
+	/* read_gate.c: an authenticated GET holds a place, or waits for one */
+	int gated;
+	struct jd_req *gate_next;
+	void (*gate_cb)(struct jd_req *req);
 };
 
 /* evhttp's generic callback for both listeners; arg is the jd_listener. */

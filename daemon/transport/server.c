@@ -23,6 +23,7 @@
 #include "security/keys_routes.h"
 #include "security/permissions.h"
 #include "transport/listener.h"
+#include "transport/read_gate.h"
 #include "runtime/log.h"
 #include "org/org_conflicts.h"
 #include "org/org_export.h"
@@ -323,7 +324,8 @@ static int start_core(struct jd_server *srv, char *err, size_t errlen)
 	}
 	srv->router = jd_router_new();
 	srv->bus = jd_bus_new(srv->base);
-	if (srv->router == NULL || srv->bus == NULL) {
+	srv->reads = jd_read_gate_new(srv);
+	if (srv->router == NULL || srv->bus == NULL || srv->reads == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return JD_E_NOMEM;
 	}
@@ -628,8 +630,10 @@ void jd_server_free(struct jd_server *srv)
 	/*
 	 * Storage first: callbacks still pending run now (with "unavailable")
 	 * while the plugin code they belong to is loaded and their requests
-	 * still have connections.  Then plugins, then connections.
+	 * still have connections.  Then plugins, then connections.  Reads
+	 * still waiting for a place are answered before all of it.
 	 */
+	jd_read_gate_refuse_waiting(srv->reads);
 	free_storage(srv);
 	jd_plugins_unload(srv->plugins);
 	jd_report_hooks_free(&srv->report_hooks);
@@ -639,6 +643,7 @@ void jd_server_free(struct jd_server *srv)
 	if (srv->redis_child != NULL)
 		jd_redis_child_stop(srv->redis_child);
 	jd_bus_free(srv->bus);
+	jd_read_gate_free(srv->reads);
 	jd_router_free(srv->router);
 	jd_ui_files_free(srv->ui);
 	for (size_t i = 0; i < sizeof(srv->signals) / sizeof(srv->signals[0]); i++)

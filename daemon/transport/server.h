@@ -15,6 +15,7 @@ struct event;
 struct jd_config;
 struct jd_router;
 struct jd_bus;
+struct jd_read_gate;
 struct jd_events;
 struct jd_plugins;
 struct jd_redis;
@@ -33,6 +34,7 @@ struct jd_server {
 	struct jd_config *cfg;
 	struct jd_router *router;
 	struct jd_bus *bus;
+	struct jd_read_gate *reads; /* read_gate.h */
 	struct jd_plugins *plugins;
 	struct jd_report_hooks report_hooks; /* the plugins' report sections */
 	struct jd_redis *redis;
