@@ -5,8 +5,9 @@
  * authenticated GET requests are past routing at once; the others wait, in
  * order of arrival, for one to be answered or for the writes to end.  With
  * no write in progress reads are not bounded (a bound would only lower
- * their rate).  Writes, and requests that need no credential (/healthz,
- * /readyz, /livez), are never held.
+ * their rate).  Writes, requests that need no credential (/healthz,
+ * /readyz, /livez) and requests on the control listener (the
+ * administrators' long reads: verify, exports) are never held or counted.
  *
  * Why it helps: jiandud's loop serves every request it has taken on in
  * turn, so under a flood its time went to the 64 readers' steps, and a

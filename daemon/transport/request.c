@@ -688,7 +688,8 @@ static int body_too_large(struct jd_req *req)
  */
 static int held_for_a_place(struct jd_req *req)
 {
-	if (req->route->route.flags & JD_ROUTE_NO_AUTH)
+	/* the administrators' listener (verify, exports: long reads) is never held */
+	if ((req->route->route.flags & JD_ROUTE_NO_AUTH) || req->listener->control)
 		return 0;
 	if (evhttp_request_get_command(req->ev) != EVHTTP_REQ_GET) {
 		jd_read_gate_write(req->srv->reads, req);
