@@ -14,7 +14,6 @@
 #include <jiandu/plugin.h>
 
 #include "runtime/config.h"
-#include "runtime/log.h"
 #include "transport/request.h"
 #include "transport/server.h"
 
@@ -38,6 +37,19 @@ static int room(const struct jd_read_gate *g)
 	return g->writes == 0 || g->running < (max > 0 ? max : 1);
 }
 
+/* The oldest read waiting, taken off the queue. */
+static struct jd_req *pop_waiting(struct jd_read_gate *g)
+{
+	struct jd_req *req = g->first;
+
+	g->first = req->gate_next;
+	if (g->first == NULL)
+		g->last = NULL;
+	g->waiting--;
+	req->gate_next = NULL;
+	return req;
+}
+
 static void start_waiting(evutil_socket_t fd, short what, void *arg)
 {
 	struct jd_read_gate *g = arg;
@@ -45,17 +57,11 @@ static void start_waiting(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	while (g->first != NULL && room(g)) {
-		struct jd_req *req = g->first;
-		jd_read_gate_cb cb = req->gate_cb;
+		struct jd_req *req = pop_waiting(g);
 
-		g->first = req->gate_next;
-		if (g->first == NULL)
-			g->last = NULL;
-		g->waiting--;
-		req->gate_next = NULL;
 		req->gated = GATED_READ;
 		g->running++;
-		cb(req);
+		req->gate_cb(req); /* may answer at once: leave() then runs inside */
 	}
 }
 
@@ -126,16 +132,9 @@ void jd_read_gate_leave(struct jd_read_gate *g, struct jd_req *req)
 
 void jd_read_gate_refuse_waiting(struct jd_read_gate *g)
 {
-	while (g != NULL && g->first != NULL) {
-		struct jd_req *req = g->first;
-
-		g->first = req->gate_next;
-		if (g->first == NULL)
-			g->last = NULL;
-		g->waiting--;
-		req->gate_next = NULL;
-		jd_reply_error(req, 503, "unavailable", "the server is stopping; retry later");
-	}
+	while (g != NULL && g->first != NULL)
+		jd_reply_error(pop_waiting(g), 503, "unavailable",
+			       "the server is stopping; retry later");
 }
 
 unsigned jd_read_gate_waiting(const struct jd_read_gate *g)
