@@ -10,6 +10,7 @@
 #include "transport/listener.h"
 #include "runtime/log.h"
 #include "runtime/metrics.h"
+#include "runtime/metrics_share.h"
 #include "security/permissions.h"
 #include "host/plugins.h"
 #include "storage/readiness.h"
@@ -123,7 +124,7 @@ static void get_openapi(jd_req *req, void *arg)
 static void get_metrics(jd_req *req, void *arg)
 {
 	size_t len = 0;
-	char *text = jd_metrics_render(arg, &len);
+	char *text = jd_metrics_share_merge(arg, jd_metrics_render(arg, &len), &len);
 
 	if (text == NULL) {
 		jd_reply_rc(req, JD_E_NOMEM, "metrics");

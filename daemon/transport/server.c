@@ -25,6 +25,7 @@
 #include "transport/listener.h"
 #include "transport/read_gate.h"
 #include "runtime/log.h"
+#include "runtime/metrics_share.h"
 #include "org/org_conflicts.h"
 #include "org/org_export.h"
 #include "org/org_groups.h"
@@ -351,6 +352,15 @@ static int start_core(struct jd_server *srv, char *err, size_t errlen)
 	return check_core_permissions(srv, err, errlen);
 }
 
+static int start_metrics_share(struct jd_server *srv, char *err, size_t errlen)
+{
+	int rc = jd_metrics_share_start(srv);
+
+	if (rc != JD_OK)
+		snprintf(err, errlen, "cannot start sharing this worker's metrics: out of memory");
+	return rc;
+}
+
 int jd_server_start(struct jd_server *srv, struct jd_config *cfg)
 {
 	char err[1024];
@@ -368,7 +378,8 @@ int jd_server_start(struct jd_server *srv, struct jd_config *cfg)
 		JD_OK ||
 	    (rc = start_events(srv, err, sizeof(err))) != JD_OK ||
 	    (rc = start_listeners(srv, err, sizeof(err))) != JD_OK ||
-	    (rc = start_signals(srv)) != JD_OK) {
+	    (rc = start_signals(srv)) != JD_OK ||
+	    (rc = start_metrics_share(srv, err, sizeof(err))) != JD_OK) {
 		char q[1100];
 
 		jd_err("start-up failed", "reason=%s", jd_log_quote(q, sizeof(q), err));
@@ -634,6 +645,7 @@ void jd_server_free(struct jd_server *srv)
 	 * still waiting for a place are answered before all of it.
 	 */
 	jd_read_gate_refuse_waiting(srv->reads);
+	jd_metrics_share_stop(srv);
 	free_storage(srv);
 	jd_plugins_unload(srv->plugins);
 	jd_report_hooks_free(&srv->report_hooks);

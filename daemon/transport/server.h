@@ -63,6 +63,9 @@ struct jd_server {
 	const char *master_redis; /* the Redis the master runs, or NULL */
 	struct event *signals[4];
 	struct event *drain_timer;
+	struct event
+	    *metrics_share; /* metrics_share.c: this worker's figures, written each second */
+	int metrics_share_failing;
 	struct timespec drain_deadline;
 };
 

@@ -33,7 +33,19 @@ both_serve() {
 	[ "$(wc -w <<<"$seen")" -ge 2 ]
 }
 check "both workers answer requests" jd_wait_for 300 both_serve
-contains "/metrics names the worker that answered" "$(jd_ctl_curl "$(jd_control_url /metrics)")" 'jiandu_worker{slot="'
+# one /metrics answer, whichever worker gives it, holds both workers' figures,
+# each sample labelled by worker and each family once (metrics_share.c)
+both_in_metrics() {
+	local m
+	m=$(jd_ctl_curl "$(jd_control_url /metrics)") || return 1
+	grep -q '^jiandu_worker{worker="1",slot="1",' <<<"$m" && grep -q '^jiandu_worker{worker="2",slot="2",' <<<"$m"
+}
+check "one /metrics answer holds both workers' figures" jd_wait_for 100 both_in_metrics
+metrics=$(jd_ctl_curl "$(jd_control_url /metrics)")
+equals "each family once" "$(grep -c '^# HELP jiandu_http_requests_total ' <<<"$metrics")" 1
+equals "its samples together, both workers'" \
+	"$(awk '/^# HELP/ { f = $3 } /^jiandu_http_requests_total\{/ && f != "jiandu_http_requests_total" { bad++ } END { print bad + 0 }' <<<"$metrics")" 0
+equals "no sample without its worker" "$(grep -v '^#' <<<"$metrics" | grep -cv 'worker="')" 0
 equals "the pids that answered are the workers" "$(tr ' ' '\n' <<<"$seen" | grep . | sort | tr '\n' ' ')" "$(workers | tr '\n' ' ')"
 
 # --- a once-per-period timer: the sweep runs every second, in one worker only
@@ -107,6 +119,8 @@ pids=$(workers)
 redis_pid=$(ps -o pid=,comm= --ppid "$JD_PID" | awk '$2 == "redis-server" { print $1 }')
 jd_stop
 equals "SIGTERM: the master exits 0" "$JD_EXIT" 0
+shared=$(ls "$JD_DIR/data" | grep -c '^metrics-worker-' || true)
+equals "the workers removed their metrics files" "$shared" 0
 for p in $pids $redis_pid; do check "process $p stopped" jd_exited "$p"; done
 equals "both workers stopped cleanly" "$(grep -c 'msg="worker stopped" worker=[12] exit=0' "$log")" 2
 
